@@ -1,0 +1,66 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import knexFactory, { type Knex } from "knex";
+
+export type Dialect = "sqlite" | "pg";
+
+export interface Database {
+  readonly knex: Knex;
+  readonly dialect: Dialect;
+  /** A description safe to log (no password). */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export type Executor = Knex | Knex.Transaction;
+
+/**
+ * Opens `sqlite:<path>` (the embedded default) or `postgres://…`.
+ * SQLite runs in WAL mode with a busy timeout so the CLI can write while the server runs.
+ */
+export function openDatabase(url: string): Database {
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length));
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(":")[0]}:…"`);
+}
+
+function openSqlite(path: string): Database {
+  const memory = path === ":memory:" || path === "";
+  const filename = memory ? ":memory:" : resolve(path);
+  if (!memory) mkdirSync(dirname(filename), { recursive: true });
+  const knex = knexFactory({
+    client: "better-sqlite3",
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        try {
+          if (!memory) conn.pragma("journal_mode = WAL");
+          // NORMAL in WAL mode survives a process crash; only power loss can drop the last commits.
+          conn.pragma("synchronous = NORMAL");
+          conn.pragma("foreign_keys = ON");
+          conn.pragma("busy_timeout = 5000");
+          conn.pragma("cache_size = -65536");
+          conn.pragma("temp_store = MEMORY");
+          done(null, conn);
+        } catch (err) {
+          done(err instanceof Error ? err : new Error(String(err)), conn);
+        }
+      },
+    },
+  });
+  return { knex, dialect: "sqlite", description: `sqlite:${filename}`, close: () => knex.destroy() };
+}
+
+function openPostgres(url: string): Database {
+  const knex = knexFactory({
+    client: "pg",
+    connection: url,
+    pool: { min: 0, max: 10 },
+  });
+  const safe = new URL(url);
+  safe.password = "";
+  return { knex, dialect: "pg", description: safe.toString(), close: () => knex.destroy() };
+}

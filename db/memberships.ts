@@ -1,0 +1,114 @@
+import type { Knex } from "knex";
+import type { Executor } from "./connection";
+import { DbUnknownReferenceError } from "./errors";
+import { touchGroup } from "./groups";
+
+/**
+ * Every write to group membership goes through this file, so that role mapping can recompute
+ * the affected members in the same transaction. Each operation costs in proportion to the ids
+ * it is given, never to the size of the group: the id list is passed as ONE JSON parameter and
+ * joined in SQL (json_each on SQLite, jsonb_array_elements_text on PostgreSQL), which also keeps
+ * a 100k-member PUT within every driver's parameter limit.
+ */
+export interface MembershipChange {
+  /** Member ids (users or groups) whose rows were inserted or deleted. */
+  readonly added: string[];
+  readonly removed: string[];
+}
+
+function dialectOf(tx: Executor): "pg" | "sqlite" {
+  return tx.client.config.client === "pg" ? "pg" : "sqlite";
+}
+
+function idsSource(tx: Executor): string {
+  return dialectOf(tx) === "pg" ? "jsonb_array_elements_text(?::jsonb) AS j(value)" : "json_each(?) AS j";
+}
+
+async function rowsOf<T>(tx: Executor, sql: string, bindings: readonly Knex.RawBinding[]): Promise<T[]> {
+  const result: unknown = await tx.raw(sql, [...bindings]);
+  if (Array.isArray(result)) return result as T[];
+  if (typeof result === "object" && result !== null && "rows" in result) return (result as { rows: T[] }).rows;
+  return [];
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** Throws DbUnknownReferenceError naming ids that are neither a user nor a group of the org (or the group itself). */
+async function assertMembersExist(tx: Executor, orgId: string, groupId: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const missing = await rowsOf<{ value: string }>(
+    tx,
+    `SELECT j.value AS value FROM ${idsSource(tx)}
+      WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = j.value AND u.org_id = ?)
+        AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = j.value AND g.org_id = ? AND g.id <> ?)
+      LIMIT 6`,
+    [JSON.stringify(ids), orgId, orgId, groupId],
+  );
+  if (missing.length > 0) throw new DbUnknownReferenceError("members", missing.map((r) => r.value));
+}
+
+async function insertMembers(tx: Executor, orgId: string, groupId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await rowsOf<{ member_id: string }>(
+    tx,
+    `INSERT INTO group_members (group_id, member_id, org_id, member_type)
+      SELECT CAST(? AS TEXT), j.value, CAST(? AS TEXT), CASE WHEN EXISTS (SELECT 1 FROM groups g WHERE g.id = j.value AND g.org_id = ?) THEN 'Group' ELSE 'User' END
+        FROM ${idsSource(tx)}
+      WHERE true
+      ON CONFLICT (group_id, member_id) DO NOTHING
+      RETURNING member_id`,
+    [groupId, orgId, orgId, JSON.stringify(ids)],
+  );
+  return rows.map((r) => r.member_id);
+}
+
+async function deleteListed(tx: Executor, groupId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await rowsOf<{ member_id: string }>(
+    tx,
+    `DELETE FROM group_members WHERE group_id = ? AND member_id IN (SELECT j.value FROM ${idsSource(tx)}) RETURNING member_id`,
+    [groupId, JSON.stringify(ids)],
+  );
+  return rows.map((r) => r.member_id);
+}
+
+async function deleteUnlisted(tx: Executor, groupId: string, keep: readonly string[]): Promise<string[]> {
+  const rows = await rowsOf<{ member_id: string }>(
+    tx,
+    `DELETE FROM group_members WHERE group_id = ? AND member_id NOT IN (SELECT j.value FROM ${idsSource(tx)}) RETURNING member_id`,
+    [groupId, JSON.stringify(keep)],
+  );
+  return rows.map((r) => r.member_id);
+}
+
+async function finish(tx: Executor, orgId: string, groupId: string, change: MembershipChange): Promise<MembershipChange> {
+  if (change.added.length > 0 || change.removed.length > 0) await touchGroup(tx, orgId, groupId);
+  return change;
+}
+
+/** Adds members; re-adding an existing member is a quiet no-op (Entra re-sends adds every cycle). */
+export async function addMembers(tx: Executor, orgId: string, groupId: string, memberIds: readonly string[]): Promise<MembershipChange> {
+  const ids = unique(memberIds);
+  await assertMembersExist(tx, orgId, groupId, ids);
+  return finish(tx, orgId, groupId, { added: await insertMembers(tx, orgId, groupId, ids), removed: [] });
+}
+
+/** Removes only the listed members; removing a non-member succeeds. */
+export async function removeMembers(tx: Executor, orgId: string, groupId: string, memberIds: readonly string[]): Promise<MembershipChange> {
+  return finish(tx, orgId, groupId, { added: [], removed: await deleteListed(tx, groupId, unique(memberIds)) });
+}
+
+export async function removeAllMembers(tx: Executor, orgId: string, groupId: string): Promise<MembershipChange> {
+  return finish(tx, orgId, groupId, { added: [], removed: await deleteUnlisted(tx, groupId, []) });
+}
+
+/** Makes the member list exactly `memberIds`, as a set difference in SQL. */
+export async function replaceMembers(tx: Executor, orgId: string, groupId: string, memberIds: readonly string[]): Promise<MembershipChange> {
+  const ids = unique(memberIds);
+  await assertMembersExist(tx, orgId, groupId, ids);
+  const removed = await deleteUnlisted(tx, groupId, ids);
+  const added = await insertMembers(tx, orgId, groupId, ids);
+  return finish(tx, orgId, groupId, { added, removed });
+}

@@ -1,0 +1,27 @@
+import type { Knex } from "knex";
+import * as directory from "./migrations/20261126230000_directory";
+import * as permissions from "./migrations/20261126231000_permissions";
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are listed here rather than discovered on disk so that the same list runs under
+ * tsx, ts-jest and compiled JavaScript. Append only; names are timestamps.
+ */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ["20261126230000_directory", directory],
+  ["20261126231000_permissions", permissions],
+];
+
+const source: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+export async function migrateToLatest(knex: Knex): Promise<void> {
+  await knex.migrate.latest({ migrationSource: source });
+}

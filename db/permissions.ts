@@ -1,0 +1,198 @@
+import type { Executor } from "./connection";
+import type { DbAuditRow, DbMappingRefusalRow, DbMappingRow, DbMemberPermissionsRow } from "./tables";
+import { nowIso, readBoolean, readJson, writeJson } from "./json";
+
+/**
+ * Storage of role-mapping state: what each member may do (materialised, so the authorize API is a
+ * primary-key read), the audit log of every change, and mapping versions. The values are opaque
+ * JSON here; their meaning lives in mapping/.
+ */
+export interface MemberSnapshot {
+  readonly id: string;
+  readonly userName: string;
+  readonly active: boolean;
+  readonly groups: { id: string; externalId: string | null; displayName: string }[];
+}
+
+/** Users with their direct groups, for recomputation. Unknown ids are skipped. */
+export async function loadMembers(tx: Executor, orgId: string, userIds: readonly string[]): Promise<MemberSnapshot[]> {
+  const out: MemberSnapshot[] = [];
+  for (let i = 0; i < userIds.length; i += 500) {
+    const chunk = userIds.slice(i, i + 500);
+    const users: { id: string; user_name: string; active: boolean | number }[] = await tx("users")
+      .where({ org_id: orgId })
+      .whereIn("id", chunk)
+      .select("id", "user_name", "active");
+    if (users.length === 0) continue;
+    const byId = new Map<string, MemberSnapshot>();
+    for (const u of users) {
+      const member: MemberSnapshot = { id: u.id, userName: u.user_name, active: readBoolean(u.active), groups: [] };
+      byId.set(u.id, member);
+      out.push(member);
+    }
+    const memberships: { member_id: string; id: string; external_id: string | null; display_name: string }[] = await tx("group_members as gm")
+      .join("groups as g", "g.id", "gm.group_id")
+      .whereIn("gm.member_id", [...byId.keys()])
+      .select("gm.member_id", "g.id", "g.external_id", "g.display_name");
+    for (const m of memberships) byId.get(m.member_id)?.groups.push({ id: m.id, externalId: m.external_id, displayName: m.display_name });
+  }
+  return out;
+}
+
+/** Every user of an organisation, page by page (keyset on seq), with groups. */
+export async function* allMembers(tx: Executor, orgId: string, pageSize = 5000): AsyncGenerator<MemberSnapshot[]> {
+  let after = 0;
+  for (;;) {
+    const rows: { seq: number | string; id: string }[] = await tx("users").where({ org_id: orgId }).andWhere("seq", ">", after).orderBy("seq").limit(pageSize).select("seq", "id");
+    if (rows.length === 0) return;
+    after = Number(rows[rows.length - 1]?.seq ?? after);
+    yield await loadMembers(tx, orgId, rows.map((r) => r.id));
+    if (rows.length < pageSize) return;
+  }
+}
+
+export async function allGroups(tx: Executor, orgId: string): Promise<{ id: string; externalId: string | null; displayName: string }[]> {
+  const rows: { id: string; external_id: string | null; display_name: string }[] = await tx("groups").where({ org_id: orgId }).orderBy("seq").select("id", "external_id", "display_name");
+  return rows.map((r) => ({ id: r.id, externalId: r.external_id, displayName: r.display_name }));
+}
+
+export async function membersOfGroup(tx: Executor, groupId: string): Promise<string[]> {
+  const rows: { member_id: string }[] = await tx("group_members").where({ group_id: groupId, member_type: "User" }).select("member_id");
+  return rows.map((r) => r.member_id);
+}
+
+export async function readPermissions<T>(tx: Executor, orgId: string, userIds: readonly string[]): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (let i = 0; i < userIds.length; i += 500) {
+    const rows: DbMemberPermissionsRow[] = await tx("member_permissions").where({ org_id: orgId }).whereIn("user_id", userIds.slice(i, i + 500));
+    for (const row of rows) out.set(row.user_id, readJson<T>(row.permissions));
+  }
+  return out;
+}
+
+export async function readMemberPermissions<T>(tx: Executor, orgId: string, userId: string): Promise<{ permissions: T; updatedAt: string } | null> {
+  const row: DbMemberPermissionsRow | undefined = await tx("member_permissions").where({ org_id: orgId, user_id: userId }).first();
+  return row ? { permissions: readJson<T>(row.permissions), updatedAt: row.updated_at } : null;
+}
+
+export interface PermissionWrite {
+  readonly userId: string;
+  readonly userName: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** Stores new permissions and appends one audit row per member, in the caller's transaction. */
+export async function writePermissionChanges(tx: Executor, orgId: string, changes: readonly PermissionWrite[], cause: unknown, at = nowIso()): Promise<void> {
+  if (changes.length === 0) return;
+  const causeJson = writeJson(cause);
+  for (let i = 0; i < changes.length; i += 200) {
+    const chunk = changes.slice(i, i + 200);
+    await tx("member_permissions")
+      .insert(chunk.map((c) => ({ user_id: c.userId, org_id: orgId, permissions: writeJson(c.after), updated_at: at })))
+      .onConflict("user_id")
+      .merge(["permissions", "updated_at"]);
+    await tx("audit_log").insert(
+      chunk.map((c) => ({ org_id: orgId, user_id: c.userId, user_name: c.userName, before: writeJson(c.before), after: writeJson(c.after), cause: causeJson, at })),
+    );
+  }
+}
+
+/** Stores permissions without an audit row (a member seen for the first time with no access). */
+export async function storePermissions(tx: Executor, orgId: string, rows: readonly { userId: string; after: unknown }[], at = nowIso()): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    await tx("member_permissions")
+      .insert(rows.slice(i, i + 200).map((r) => ({ user_id: r.userId, org_id: orgId, permissions: writeJson(r.after), updated_at: at })))
+      .onConflict("user_id")
+      .merge(["permissions", "updated_at"]);
+  }
+}
+
+export async function deleteMemberPermissions(tx: Executor, orgId: string, userId: string): Promise<void> {
+  await tx("member_permissions").where({ org_id: orgId, user_id: userId }).delete();
+}
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly userId: string;
+  readonly userName: string;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly cause: unknown;
+  readonly at: string;
+}
+
+export async function readAudit(tx: Executor, orgId: string, options: { userId?: string; limit: number; before?: number }): Promise<AuditEntry[]> {
+  const query = tx<DbAuditRow>("audit_log").where({ org_id: orgId }).orderBy("seq", "desc").limit(options.limit);
+  if (options.userId) query.where({ user_id: options.userId });
+  if (options.before) query.where("seq", "<", options.before);
+  const rows = await query;
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    userId: r.user_id,
+    userName: r.user_name,
+    before: readJson(r.before),
+    after: readJson(r.after),
+    cause: readJson(r.cause),
+    at: r.at,
+  }));
+}
+
+export interface StoredMapping<T> {
+  readonly version: number;
+  readonly hash: string;
+  readonly mapping: T;
+  readonly sourceName: string;
+  readonly sourceText: string;
+  readonly appliedBy: string;
+  readonly appliedAt: string;
+}
+
+export async function currentMappingVersion(tx: Executor, orgId: string): Promise<{ version: number; hash: string } | null> {
+  const row: Pick<DbMappingRow, "version" | "hash"> | undefined = await tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").first("version", "hash");
+  return row ? { version: Number(row.version), hash: row.hash } : null;
+}
+
+export async function currentMapping<T>(tx: Executor, orgId: string): Promise<StoredMapping<T> | null> {
+  const row: DbMappingRow | undefined = await tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").first();
+  if (!row) return null;
+  return {
+    version: Number(row.version),
+    hash: row.hash,
+    mapping: readJson<T>(row.mapping),
+    sourceName: row.source_name,
+    sourceText: row.source_text,
+    appliedBy: row.applied_by,
+    appliedAt: row.applied_at,
+  };
+}
+
+export async function insertMapping(tx: Executor, orgId: string, m: { hash: string; mapping: unknown; sourceName: string; sourceText: string; appliedBy: string }): Promise<number> {
+  const current = await currentMappingVersion(tx, orgId);
+  const version = (current?.version ?? 0) + 1;
+  await tx("mappings").insert({
+    org_id: orgId,
+    version,
+    hash: m.hash,
+    source_text: m.sourceText,
+    source_name: m.sourceName,
+    mapping: writeJson(m.mapping),
+    applied_by: m.appliedBy,
+    applied_at: nowIso(),
+  });
+  return version;
+}
+
+export async function insertMappingRefusal(tx: Executor, orgId: string, r: { sourceName: string; hash: string; errors: unknown[] }): Promise<void> {
+  await tx("mapping_refusals").insert({ org_id: orgId, source_name: r.sourceName, hash: r.hash, errors: writeJson(r.errors), refused_at: nowIso() });
+}
+
+export async function lastMappingRefusal(tx: Executor, orgId: string): Promise<{ sourceName: string; hash: string; errors: unknown[]; refusedAt: string } | null> {
+  const row: DbMappingRefusalRow | undefined = await tx("mapping_refusals").where({ org_id: orgId }).orderBy("seq", "desc").first();
+  return row ? { sourceName: row.source_name, hash: row.hash, errors: readJson<unknown[]>(row.errors), refusedAt: row.refused_at } : null;
+}
+
+export async function findUserIdByUserName(tx: Executor, orgId: string, userName: string): Promise<string | null> {
+  const row: { id: string } | undefined = await tx("users").where({ org_id: orgId, user_name_ci: userName.toLowerCase() }).first("id");
+  return row?.id ?? null;
+}

@@ -1,0 +1,60 @@
+import type { DbGroupRow, DbUserRow } from "./tables";
+import { readBoolean, readJson } from "./json";
+
+export type JsonObject = { [key: string]: unknown };
+
+/** A stored User. `data` holds the SCIM attributes other than id, meta, groups and manager. */
+export interface UserRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly userName: string;
+  readonly externalId: string | null;
+  readonly displayName: string | null;
+  readonly active: boolean;
+  readonly managerId: string | null;
+  readonly data: JsonObject;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+}
+
+/** A stored Group, without members (they live in group_members and are never loaded whole). */
+export interface GroupRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly data: JsonObject;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+}
+
+export function toUserRecord(row: DbUserRow): UserRecord {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    userName: row.user_name,
+    externalId: row.external_id,
+    displayName: row.display_name,
+    active: readBoolean(row.active),
+    managerId: row.manager_id,
+    data: readJson<JsonObject>(row.data),
+    version: Number(row.version),
+    created: row.created_at,
+    lastModified: row.updated_at,
+  };
+}
+
+export function toGroupRecord(row: DbGroupRow): GroupRecord {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    displayName: row.display_name,
+    externalId: row.external_id,
+    data: readJson<JsonObject>(row.data),
+    version: Number(row.version),
+    created: row.created_at,
+    lastModified: row.updated_at,
+  };
+}

@@ -1,0 +1,94 @@
+/** One row type per table, as the driver returns them (JSON columns are text on SQLite). */
+export interface DbOrgRow {
+  id: string;
+  name: string;
+  created_at: string;
+  entra_tenant_id: string | null;
+  entra_jwks_url: string | null;
+  entra_jwks_json: string | null;
+}
+
+export interface DbTokenRow {
+  id: string;
+  org_id: string;
+  kind: "scim" | "api";
+  token_hash: string;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface DbUserRow {
+  seq: number | string;
+  id: string;
+  org_id: string;
+  user_name: string;
+  user_name_ci: string;
+  external_id: string | null;
+  display_name: string | null;
+  active: boolean | number;
+  manager_id: string | null;
+  data: string | Record<string, unknown>;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DbGroupRow {
+  seq: number | string;
+  id: string;
+  org_id: string;
+  display_name: string;
+  display_name_ci: string;
+  external_id: string | null;
+  data: string | Record<string, unknown>;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DbGroupMemberRow {
+  group_id: string;
+  member_id: string;
+  org_id: string;
+  member_type: "User" | "Group";
+}
+
+export interface DbMappingRow {
+  seq: number | string;
+  org_id: string;
+  version: number;
+  hash: string;
+  source_text: string;
+  source_name: string;
+  mapping: string | Record<string, unknown>;
+  applied_by: string;
+  applied_at: string;
+}
+
+export interface DbMappingRefusalRow {
+  seq: number | string;
+  org_id: string;
+  source_name: string;
+  hash: string;
+  errors: string | unknown[];
+  refused_at: string;
+}
+
+export interface DbMemberPermissionsRow {
+  user_id: string;
+  org_id: string;
+  permissions: string | Record<string, unknown>;
+  updated_at: string;
+}
+
+export interface DbAuditRow {
+  seq: number | string;
+  org_id: string;
+  user_id: string;
+  user_name: string;
+  before: string | Record<string, unknown>;
+  after: string | Record<string, unknown>;
+  cause: string | Record<string, unknown>;
+  at: string;
+}

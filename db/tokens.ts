@@ -1,0 +1,86 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import type { Executor } from "./connection";
+import type { DbTokenRow } from "./tables";
+import { nowIso } from "./json";
+
+export type TokenKind = "scim" | "api";
+
+export interface TokenInfo {
+  id: string;
+  orgId: string;
+  kind: TokenKind;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+function toInfo(row: DbTokenRow): TokenInfo {
+  return { id: row.id, orgId: row.org_id, kind: row.kind, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at };
+}
+
+/** Creates a random token and stores only its SHA-256. The plain token is returned once. */
+export async function createToken(
+  tx: Executor,
+  options: { orgId: string; kind: TokenKind; label?: string; token?: string },
+): Promise<{ token: string; info: TokenInfo }> {
+  const token = options.token ?? `${options.kind === "api" ? "api" : "scim"}_${randomBytes(32).toString("base64url")}`;
+  const row: DbTokenRow = {
+    id: randomUUID(),
+    org_id: options.orgId,
+    kind: options.kind,
+    token_hash: hashToken(token),
+    label: options.label ?? null,
+    created_at: nowIso(),
+    revoked_at: null,
+  };
+  await tx("tokens").insert(row);
+  return { token, info: toInfo(row) };
+}
+
+/** Stores a token given by configuration (e.g. SCIM_TOKEN) unless its hash is already known. */
+export async function ensureToken(tx: Executor, options: { orgId: string; kind: TokenKind; token: string; label: string }): Promise<void> {
+  const hash = hashToken(options.token);
+  const existing = await tx<DbTokenRow>("tokens").where({ token_hash: hash }).first();
+  if (existing) {
+    if (existing.org_id !== options.orgId || existing.kind !== options.kind) {
+      throw new Error(`the configured ${options.label} is already registered for another organisation or purpose`);
+    }
+    if (existing.revoked_at !== null) await tx("tokens").where({ id: existing.id }).update({ revoked_at: null });
+    return;
+  }
+  await createToken(tx, options);
+}
+
+/**
+ * Finds the organisation a presented token belongs to. The lookup is by hash; the final
+ * comparison is constant-time so that nothing about the stored hash leaks through timing.
+ */
+export async function authenticateToken(tx: Executor, kind: TokenKind, presented: string): Promise<TokenInfo | null> {
+  const hash = hashToken(presented);
+  const row = await tx<DbTokenRow>("tokens").where({ token_hash: hash }).first();
+  if (!row || row.kind !== kind || row.revoked_at !== null) return null;
+  const same = timingSafeEqual(Buffer.from(row.token_hash, "hex"), Buffer.from(hash, "hex"));
+  return same ? toInfo(row) : null;
+}
+
+export async function listTokens(tx: Executor, orgId?: string): Promise<TokenInfo[]> {
+  const query = tx<DbTokenRow>("tokens").orderBy("created_at");
+  if (orgId) query.where({ org_id: orgId });
+  return (await query).map(toInfo);
+}
+
+export async function countActiveTokens(tx: Executor, orgId: string, kind: TokenKind): Promise<number> {
+  const row = await tx("tokens").where({ org_id: orgId, kind }).whereNull("revoked_at").count<{ n: number | string }[]>({ n: "*" }).first();
+  return Number(row?.n ?? 0);
+}
+
+/** Revokes by id; returns false when no such token exists. */
+export async function revokeToken(tx: Executor, id: string): Promise<boolean> {
+  const n = await tx("tokens").where({ id }).whereNull("revoked_at").update({ revoked_at: nowIso() });
+  if (n > 0) return true;
+  return (await tx("tokens").where({ id }).first()) !== undefined;
+}

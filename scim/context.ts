@@ -1,0 +1,62 @@
+import type { Database, Executor } from "../db/connection";
+
+/** Why a member's permissions changed: recorded in the audit log and on the event stream. */
+export type ChangeCause =
+  | { readonly kind: "scim"; readonly method: string; readonly path: string; readonly requestId: string }
+  | { readonly kind: "mapping"; readonly version: number; readonly source: string }
+  | { readonly kind: "cli"; readonly actor: string; readonly command: string };
+
+export interface GroupIdentity {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+}
+
+/**
+ * The role-mapping hook every directory write calls inside its transaction. The returned
+ * callback runs after commit (to publish events): nothing is announced for a rolled-back write.
+ */
+export interface PermissionSync {
+  /** The listed users' groups or active flag may have changed (ids of groups or unknown ids are ignored). */
+  membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<AfterCommit>;
+  /** A user was deleted: its materialised permissions go, and the loss of access is audited. */
+  userDeleted(tx: Executor, orgId: string, userId: string, cause: ChangeCause): Promise<AfterCommit>;
+  /** A group's displayName/externalId changed: members are recomputed when that changes which rules match. */
+  groupIdentityChanged(tx: Executor, orgId: string, before: GroupIdentity, after: GroupIdentity, cause: ChangeCause): Promise<AfterCommit>;
+}
+
+export type AfterCommit = () => void;
+
+export const nothingAfterCommit: AfterCommit = () => undefined;
+
+export interface ScimLimits {
+  readonly defaultCount: number;
+  readonly maxCount: number;
+  readonly maxBulkOperations: number;
+  readonly maxPayloadBytes: number;
+}
+
+/** Everything a SCIM handler needs about the request it serves. */
+export interface ScimContext {
+  readonly db: Database;
+  readonly orgId: string;
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  /** Absolute base URL of the SCIM service, for `meta.location`. */
+  readonly baseUrl: string;
+  readonly sync: PermissionSync;
+  readonly limits: ScimLimits;
+}
+
+export function causeOf(ctx: ScimContext): ChangeCause {
+  return { kind: "scim", method: ctx.method, path: ctx.path, requestId: ctx.requestId };
+}
+
+/** Runs `work` in one transaction and the post-commit callbacks it collected after the commit. */
+export async function inTransaction<T>(ctx: ScimContext, work: (tx: Executor, after: (cb: AfterCommit) => void) => Promise<T>): Promise<T> {
+  const callbacks: AfterCommit[] = [];
+  const result = await ctx.db.knex.transaction((tx) => work(tx, (cb) => callbacks.push(cb)));
+  for (const cb of callbacks) cb();
+  return result;
+}

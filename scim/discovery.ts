@@ -1,0 +1,61 @@
+import { type Request, type RequestHandler, Router } from "express";
+import SCIMMYRouters from "scimmy-routers";
+import SCIMMY from "scimmy";
+import { declareScimmyResources } from "./schemas";
+
+/**
+ * Discovery (RFC 7644 §4) is served by scimmy-routers from scimmy's schema registry: it renders
+ * /Schemas, /ResourceTypes and /ServiceProviderConfig correctly and with no nulls (Entra rejects
+ * nulls there). Only those paths reach it; our own routes handle everything else, and the request
+ * is already authenticated when it gets here.
+ */
+export interface DiscoveryOptions {
+  readonly maxResults: number;
+  readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };
+  readonly documentationUri?: string;
+}
+
+const DISCOVERY_PATH = /^\/(Schemas|ResourceTypes|ServiceProviderConfig)(\/|$)/;
+
+let scimmyRouter: Router | null = null;
+
+export function configureDiscovery(options: DiscoveryOptions): void {
+  declareScimmyResources();
+  if (!scimmyRouter) {
+    scimmyRouter = new SCIMMYRouters({
+      type: "bearer",
+      docUri: options.documentationUri ?? "https://datatracker.ietf.org/doc/html/rfc7644#section-2",
+      handler: () => "authenticated",
+    }) as unknown as Router;
+  }
+  // scimmy-routers sets its own defaults when constructed; state what this server really does.
+  SCIMMY.Config.set({
+    documentationUri: options.documentationUri ?? "https://datatracker.ietf.org/doc/html/rfc7644",
+    patch: { supported: true },
+    bulk: { supported: true, maxOperations: options.bulk.maxOperations, maxPayloadSize: options.bulk.maxPayloadSize },
+    filter: { supported: true, maxResults: options.maxResults },
+    changePassword: { supported: false },
+    sort: { supported: true },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: "oauthbearertoken",
+        name: "OAuth Bearer Token",
+        description: "A bearer token issued for the organisation (secret token), or an Entra ID-issued JWT where configured",
+        specUri: "https://www.rfc-editor.org/info/rfc6750",
+        documentationUri: options.documentationUri ?? "https://datatracker.ietf.org/doc/html/rfc7644#section-2",
+        primary: true,
+      },
+    ],
+  });
+}
+
+export function discoveryRouter(): RequestHandler {
+  return (req: Request, res, next) => {
+    if (!DISCOVERY_PATH.test(req.path) || req.method !== "GET" || !scimmyRouter) {
+      next();
+      return;
+    }
+    scimmyRouter(req, res, next);
+  };
+}

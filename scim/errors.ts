@@ -1,0 +1,52 @@
+/**
+ * The SCIM error catalogue (RFC 7644 §3.12): one constructor per status/scimType pair,
+ * so handlers never spell a status code or a scimType by hand.
+ */
+export type ScimType =
+  | "invalidFilter"
+  | "tooMany"
+  | "uniqueness"
+  | "mutability"
+  | "invalidSyntax"
+  | "invalidPath"
+  | "noTarget"
+  | "invalidValue"
+  | "invalidVers"
+  | "sensitive";
+
+export class ScimError extends Error {
+  override readonly name = "ScimError";
+  constructor(
+    readonly status: number,
+    readonly scimType: ScimType | undefined,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail, options);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: String(this.status),
+      ...(this.scimType ? { scimType: this.scimType } : {}),
+      detail: this.detail,
+    };
+  }
+}
+
+export const invalidFilter = (detail: string): ScimError => new ScimError(400, "invalidFilter", detail);
+export const invalidSyntax = (detail: string): ScimError => new ScimError(400, "invalidSyntax", detail);
+export const invalidValue = (detail: string): ScimError => new ScimError(400, "invalidValue", detail);
+export const invalidPath = (detail: string): ScimError => new ScimError(400, "invalidPath", detail);
+export const noTarget = (detail: string): ScimError => new ScimError(400, "noTarget", detail);
+export const mutability = (detail: string): ScimError => new ScimError(400, "mutability", detail);
+export const tooMany = (detail: string): ScimError => new ScimError(400, "tooMany", detail);
+export const unauthorized = (detail = "Authorization failure"): ScimError => new ScimError(401, undefined, detail);
+export const forbidden = (detail: string): ScimError => new ScimError(403, undefined, detail);
+export const notFound = (detail: string): ScimError => new ScimError(404, undefined, detail);
+export const methodNotAllowed = (detail: string): ScimError => new ScimError(405, undefined, detail);
+export const uniqueness = (detail: string): ScimError => new ScimError(409, "uniqueness", detail);
+export const preconditionFailed = (detail: string): ScimError => new ScimError(412, undefined, detail);
+export const payloadTooLarge = (detail: string): ScimError => new ScimError(413, undefined, detail);
+export const notImplemented = (detail: string): ScimError => new ScimError(501, undefined, detail);

@@ -1,0 +1,653 @@
+/**
+ * SCIM filters and attribute paths: a hand-written tokenizer and recursive-descent parser for
+ * the RFC 7644 §3.4.2.2 filter grammar and the §3.5.2 PATCH path grammar, plus an in-memory
+ * matcher used only for PATCH value filters (list filters run in the database).
+ *
+ * scimmy's own parser is deliberately not used: it rejects nested parentheses and escaped
+ * quotes, and it accepts `userName eq` with no value.
+ */
+import { invalidFilter, invalidPath, type ScimError } from "./errors";
+import type { AttrPath, CompareOp, FilterNode, FilterValue, PatchPath } from "./filter-ast";
+
+export type { PatchPath } from "./filter-ast";
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+type Punctuation = "(" | ")" | "[" | "]";
+
+type Token =
+  | { readonly kind: "word"; readonly text: string; readonly pos: number }
+  | { readonly kind: "string"; readonly value: string; readonly raw: string; readonly pos: number }
+  | { readonly kind: "punct"; readonly text: Punctuation; readonly pos: number }
+  | { readonly kind: "end"; readonly pos: number };
+
+type Fail = (detail: string) => never;
+
+const PUNCTUATION: ReadonlySet<string> = new Set(["(", ")", "[", "]"]);
+const WHITESPACE: ReadonlySet<string> = new Set([" ", "\t", "\r", "\n"]);
+
+/** Human positions are 1-based: "position 1" is the first character. */
+const at = (pos: number): string => `position ${pos + 1}`;
+
+function isDelimiter(ch: string): boolean {
+  return WHITESPACE.has(ch) || PUNCTUATION.has(ch) || ch === '"';
+}
+
+function tokenize(text: string, fail: Fail): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text.charAt(i);
+    if (WHITESPACE.has(ch)) {
+      i += 1;
+    } else if (PUNCTUATION.has(ch)) {
+      tokens.push({ kind: "punct", text: ch as Punctuation, pos: i });
+      i += 1;
+    } else if (ch === '"') {
+      const { value, end } = readJsonString(text, i, fail);
+      tokens.push({ kind: "string", value, raw: text.slice(i, end), pos: i });
+      i = end;
+    } else {
+      let j = i;
+      while (j < text.length && !isDelimiter(text.charAt(j))) j += 1;
+      tokens.push({ kind: "word", text: text.slice(i, j), pos: i });
+      i = j;
+    }
+  }
+  tokens.push({ kind: "end", pos: text.length });
+  return tokens;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
+
+/** RFC 7644 §3.4.2.2: compValue strings are JSON strings (RFC 7159 §7), so every JSON escape is honoured. */
+function readJsonString(text: string, start: number, fail: Fail): { value: string; end: number } {
+  let out = "";
+  let i = start + 1;
+  for (;;) {
+    if (i >= text.length) fail(`The string that starts at ${at(start)} is never closed with a double quote.`);
+    const ch = text.charAt(i);
+    if (ch === '"') return { value: out, end: i + 1 };
+    if (ch !== "\\") {
+      out += ch;
+      i += 1;
+      continue;
+    }
+    const esc = text.charAt(i + 1);
+    const simple = SIMPLE_ESCAPES[esc];
+    if (simple !== undefined) {
+      out += simple;
+      i += 2;
+    } else if (esc === "u") {
+      const hex = text.slice(i + 2, i + 6);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail(`The escape "\\u${hex}" at ${at(i)} needs exactly four hexadecimal digits.`);
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 6;
+    } else if (esc === "") {
+      fail(`The string that starts at ${at(start)} is never closed with a double quote.`);
+    } else {
+      fail(`"\\${esc}" at ${at(i)} is not a JSON escape; use \\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\uXXXX.`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attribute paths
+
+/** RFC 7643 §2.1 ATTRNAME = ALPHA *(nameChar), plus `$ref` which the core schemas use. */
+const ATTRNAME = /^(?:[A-Za-z][A-Za-z0-9_-]*|\$ref)$/;
+const COMPARE_OPS: ReadonlySet<string> = new Set(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]);
+const OPERATOR_LIST = "eq, ne, co, sw, ew, gt, ge, lt, le or pr";
+
+function isCompareOp(word: string): word is CompareOp {
+  return COMPARE_OPS.has(word);
+}
+
+/**
+ * Splits `urn:…:User:name.familyName` at the LAST colon (RFC 7644 §3.10: the attribute is
+ * appended to the schema URN with a colon), then `attr[.subAttr]` at the dot.
+ */
+function parseAttrPathText(text: string, pos: number, fail: Fail): AttrPath {
+  let schema: string | undefined;
+  let rest = text;
+  if (/^urn:/i.test(text)) {
+    const colon = text.lastIndexOf(":");
+    schema = text.slice(0, colon);
+    rest = text.slice(colon + 1);
+    const segments = schema.split(":");
+    if (segments.length < 3 || segments.some((s) => s === "")) {
+      fail(`"${schema}" at ${at(pos)} is not a valid schema URN (expected urn:<namespace>:<name>).`);
+    }
+    if (rest === "") fail(`The schema URN "${schema}" at ${at(pos)} must be followed by ":" and an attribute name.`);
+  }
+  const parts = rest.split(".");
+  if (parts.length > 2) {
+    fail(`"${text}" at ${at(pos)} has more than one ".": an attribute path is attribute or attribute.subAttribute.`);
+  }
+  for (const part of parts) {
+    if (!ATTRNAME.test(part)) {
+      fail(
+        `"${text}" at ${at(pos)} is not a valid attribute path: "${part}" must start with a letter and contain only letters, digits, "-" or "_".`,
+      );
+    }
+  }
+  const [attr, subAttr] = parts as [string, string | undefined];
+  return { ...(schema !== undefined ? { schema } : {}), attr, ...(subAttr !== undefined ? { subAttr } : {}) };
+}
+
+function renderAttrPath(path: AttrPath): string {
+  const base = path.schema !== undefined ? `${path.schema}:${path.attr}` : path.attr;
+  return path.subAttr !== undefined ? `${base}.${path.subAttr}` : base;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+
+/** Set while parsing inside `attr[ … ]`: paths there are relative to `attr` (RFC 7644 §3.4.2.2 valFilter). */
+interface Scope {
+  readonly valuePathOf?: { readonly attr: string; readonly pos: number };
+}
+
+const TOP: Scope = {};
+
+/** Real filters nest a few levels; the cap turns a hostile `((((…` into a 400 instead of a stack overflow. */
+const MAX_NESTING = 100;
+
+class Parser {
+  private index = 0;
+  private depth = 0;
+
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly fail: Fail,
+    private readonly noun: "filter" | "path",
+  ) {}
+
+  // --- entry points
+
+  parseWholeFilter(): FilterNode {
+    const node = this.parseOr(TOP);
+    this.expectEnd();
+    return node;
+  }
+
+  parseWholePatchPath(): PatchPath {
+    const first = this.peek();
+    if (first.kind !== "word") this.fail(`Expected an attribute name at ${at(first.pos)}, but found ${this.describe(first)}.`);
+    this.next();
+    const path = this.attrPath(first, TOP);
+    const open = this.peek();
+    if (!(open.kind === "punct" && open.text === "[")) {
+      this.expectEnd();
+      return { path };
+    }
+    this.rejectFilterOnSubAttr(path, open);
+    this.next();
+    const valueFilter = this.parseOr({ valuePathOf: { attr: path.attr, pos: open.pos } });
+    this.expectClose("]", open);
+    const subAttr = this.optionalSubAttrAfterBracket();
+    this.expectEnd();
+    return { path, valueFilter, ...(subAttr !== undefined ? { subAttr } : {}) };
+  }
+
+  parseSingleAttrPath(): AttrPath {
+    const first = this.peek();
+    if (first.kind !== "word") this.fail(`Expected an attribute name at ${at(first.pos)}, but found ${this.describe(first)}.`);
+    this.next();
+    const path = this.attrPath(first, TOP);
+    const after = this.peek();
+    if (after.kind === "punct" && after.text === "[") {
+      this.fail(`A value filter ("[" at ${at(after.pos)}) is not allowed here: expected a plain attribute path.`);
+    }
+    this.expectEnd();
+    return path;
+  }
+
+  // --- grammar: or binds loosest, then and, then not / parentheses / attribute expressions
+
+  private parseOr(scope: Scope): FilterNode {
+    let left = this.parseAnd(scope);
+    while (this.peekKeyword("or")) {
+      this.next();
+      left = { kind: "or", left, right: this.parseAnd(scope) };
+    }
+    return left;
+  }
+
+  private parseAnd(scope: Scope): FilterNode {
+    let left = this.parseUnary(scope);
+    while (this.peekKeyword("and")) {
+      this.next();
+      left = { kind: "and", left, right: this.parseUnary(scope) };
+    }
+    return left;
+  }
+
+  private parseUnary(scope: Scope): FilterNode {
+    const token = this.peek();
+    if (token.kind === "punct" && token.text === "(") {
+      this.next();
+      const inner = this.nested(token, () => this.parseOr(scope));
+      this.expectClose(")", token);
+      return inner;
+    }
+    if (token.kind === "word" && token.text.toLowerCase() === "not") {
+      // RFC 7644 §3.4.2.2 only defines `not "(" FILTER ")"`; a bare `not x eq 1` is ambiguous.
+      const open = this.tokens[this.index + 1];
+      if (!(open !== undefined && open.kind === "punct" && open.text === "(")) {
+        this.fail(`"not" at ${at(token.pos)} must be followed by a filter in parentheses, e.g. not (title pr).`);
+      }
+      this.next();
+      this.next();
+      const expr = this.nested(open, () => this.parseOr(scope));
+      this.expectClose(")", open);
+      return { kind: "not", expr };
+    }
+    if (token.kind === "word") return this.parseAttrExpression(token, scope);
+    return this.fail(`Expected an attribute name, "not" or "(" at ${at(token.pos)}, but found ${this.describe(token)}.`);
+  }
+
+  private parseAttrExpression(attrToken: Extract<Token, { kind: "word" }>, scope: Scope): FilterNode {
+    this.next();
+    const lower = attrToken.text.toLowerCase();
+    if (isCompareOp(lower) || lower === "pr" || lower === "and" || lower === "or") {
+      this.fail(`Expected an attribute name at ${at(attrToken.pos)}, but found the operator "${attrToken.text}".`);
+    }
+    const path = this.attrPath(attrToken, scope);
+    const opToken = this.peek();
+
+    if (opToken.kind === "punct" && opToken.text === "[") {
+      if (scope.valuePathOf !== undefined) {
+        this.fail(
+          `Value filters cannot be nested: "[" at ${at(opToken.pos)} is inside the filter of "${scope.valuePathOf.attr}[" at ${at(scope.valuePathOf.pos)}.`,
+        );
+      }
+      this.rejectFilterOnSubAttr(path, opToken);
+      this.next();
+      const filter = this.parseOr({ valuePathOf: { attr: path.attr, pos: opToken.pos } });
+      this.expectClose("]", opToken);
+      return { kind: "valuePath", path, filter };
+    }
+
+    if (opToken.kind !== "word") {
+      this.fail(
+        `Expected an operator (${OPERATOR_LIST}) after "${attrToken.text}" at ${at(attrToken.pos)}, but found ${this.describe(opToken)}.`,
+      );
+    }
+    this.next();
+    const op = opToken.text.toLowerCase();
+    if (op === "pr") {
+      this.rejectValueAfterPresent(opToken);
+      return { kind: "present", path };
+    }
+    if (!isCompareOp(op)) {
+      this.fail(`Unknown operator "${opToken.text}" at ${at(opToken.pos)}; expected ${OPERATOR_LIST}.`);
+    }
+    const value = this.parseCompValue(opToken);
+    this.checkOperandType(op, value, opToken);
+    return { kind: "compare", path, op, value };
+  }
+
+  private parseCompValue(opToken: Extract<Token, { kind: "word" }>): FilterValue {
+    const token = this.next();
+    const literal = token.kind === "string" ? { value: token.value } : token.kind === "word" ? wordLiteral(token.text) : undefined;
+    if (literal === undefined) {
+      this.fail(
+        `Expected a value after "${opToken.text}" at ${at(opToken.pos)} (a string in double quotes, a number, true, false or null), but found ${this.describe(token)}.`,
+      );
+    }
+    return literal.value;
+  }
+
+  /** RFC 7644 §3.4.2.2: co/sw/ew are string operators; ordering on booleans is a 400 invalidFilter. */
+  private checkOperandType(op: CompareOp, value: FilterValue, opToken: Extract<Token, { kind: "word" }>): void {
+    const where = `"${opToken.text}" at ${at(opToken.pos)}`;
+    if ((op === "co" || op === "sw" || op === "ew") && typeof value !== "string") {
+      this.fail(`${where} compares strings, so its value must be a string in double quotes.`);
+    }
+    if ((op === "gt" || op === "ge" || op === "lt" || op === "le") && (typeof value === "boolean" || value === null)) {
+      this.fail(`${where} orders values, so its value must be a string or a number, not ${String(value)}.`);
+    }
+  }
+
+  private rejectValueAfterPresent(prToken: Extract<Token, { kind: "word" }>): void {
+    const next = this.peek();
+    const looksLikeValue = next.kind === "string" || (next.kind === "word" && wordLiteral(next.text) !== undefined);
+    if (looksLikeValue) {
+      this.fail(`"pr" at ${at(prToken.pos)} takes no value, but found ${this.describe(next)}.`);
+    }
+  }
+
+  private rejectFilterOnSubAttr(path: AttrPath, open: Token): void {
+    if (path.subAttr !== undefined) {
+      this.fail(
+        `A value filter ("[" at ${at(open.pos)}) applies to a multi-valued attribute, not to the sub-attribute "${renderAttrPath(path)}".`,
+      );
+    }
+  }
+
+  private attrPath(token: Extract<Token, { kind: "word" }>, scope: Scope): AttrPath {
+    if (token.text.startsWith(".")) {
+      this.fail(`Expected an attribute name at ${at(token.pos)}, but found "${token.text}".`);
+    }
+    const path = parseAttrPathText(token.text, token.pos, this.fail);
+    const owner = scope.valuePathOf;
+    if (owner !== undefined && path.schema !== undefined) {
+      this.fail(
+        `"${token.text}" at ${at(token.pos)} is inside "${owner.attr}[…]", where attributes are sub-attributes of ${owner.attr} and cannot carry a schema URN.`,
+      );
+    }
+    if (owner !== undefined && path.subAttr !== undefined) {
+      this.fail(
+        `"${token.text}" at ${at(token.pos)} is inside "${owner.attr}[…]", where attributes are sub-attributes of ${owner.attr} and cannot have their own sub-attributes.`,
+      );
+    }
+    return path;
+  }
+
+  /** RFC 7644 §3.5.2: `valuePath [subAttr]` — only PATCH paths may continue after `]`. */
+  private optionalSubAttrAfterBracket(): string | undefined {
+    const token = this.peek();
+    if (token.kind !== "word" || !token.text.startsWith(".")) return undefined;
+    this.next();
+    const name = token.text.slice(1);
+    if (!ATTRNAME.test(name)) {
+      this.fail(`"${token.text}" at ${at(token.pos)} is not a valid sub-attribute: expected "." followed by an attribute name.`);
+    }
+    return name;
+  }
+
+  private nested<T>(open: Token, parse: () => T): T {
+    this.depth += 1;
+    if (this.depth > MAX_NESTING) {
+      this.fail(`The parentheses at ${at(open.pos)} nest more than ${MAX_NESTING} levels deep.`);
+    }
+    const result = parse();
+    this.depth -= 1;
+    return result;
+  }
+
+  // --- token helpers
+
+  private expectClose(close: ")" | "]", open: Token): void {
+    const token = this.peek();
+    if (token.kind === "punct" && token.text === close) {
+      this.next();
+      return;
+    }
+    const opener = close === ")" ? "(" : "[";
+    if (token.kind === "end") {
+      this.fail(`Missing "${close}" to close the "${opener}" at ${at(open.pos)}.`);
+    }
+    this.fail(`Expected "${close}" to close the "${opener}" at ${at(open.pos)}, but found ${this.describe(token)}.`);
+  }
+
+  private expectEnd(): void {
+    const token = this.peek();
+    if (token.kind === "end") return;
+    if (token.kind === "punct" && (token.text === ")" || token.text === "]")) {
+      const opener = token.text === ")" ? "(" : "[";
+      this.fail(`Unexpected "${token.text}" at ${at(token.pos)}: there is no "${opener}" for it to close.`);
+    }
+    const previous = this.tokens[this.index - 1];
+    if (
+      this.noun === "filter" &&
+      token.kind === "word" &&
+      token.text.startsWith(".") &&
+      previous?.kind === "punct" &&
+      previous.text === "]"
+    ) {
+      this.fail(
+        `"${token.text}" at ${at(token.pos)}: a sub-attribute after "[…]" is only allowed in PATCH paths; in a filter write the condition inside the brackets.`,
+      );
+    }
+    const expected = this.noun === "filter" ? `"and", "or" or the end of the filter` : "the end of the path";
+    this.fail(`Unexpected ${this.describe(token)}; expected ${expected}.`);
+  }
+
+  private peekKeyword(keyword: "and" | "or"): boolean {
+    const token = this.peek();
+    return token.kind === "word" && token.text.toLowerCase() === keyword;
+  }
+
+  private peek(): Token {
+    // The tokenizer always ends with an "end" token and `next` never moves past it.
+    return this.tokens[this.index] ?? { kind: "end", pos: 0 };
+  }
+
+  private next(): Token {
+    const token = this.peek();
+    if (token.kind !== "end") this.index += 1;
+    return token;
+  }
+
+  private describe(token: Token): string {
+    switch (token.kind) {
+      case "end":
+        return `the end of the ${this.noun}`;
+      case "string":
+        return `the string ${token.raw} at ${at(token.pos)}`;
+      case "punct":
+      case "word":
+        return `"${token.text}" at ${at(token.pos)}`;
+    }
+  }
+}
+
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/** true / false / null (any case) and JSON numbers; undefined when the word is not a literal. */
+function wordLiteral(word: string): { value: FilterValue } | undefined {
+  const lower = word.toLowerCase();
+  if (lower === "true") return { value: true };
+  if (lower === "false") return { value: false };
+  if (lower === "null") return { value: null };
+  if (!JSON_NUMBER.test(word)) return undefined;
+  const n = Number(word);
+  // 1e400 is valid JSON syntax but not a number we can store, compare or print back.
+  return Number.isFinite(n) ? { value: n } : undefined;
+}
+
+function failWith(make: (detail: string) => ScimError): Fail {
+  return (detail: string): never => {
+    throw make(detail);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public parsing API
+
+/** Parses an RFC 7644 §3.4.2.2 filter. Throws `invalidFilter` naming the position of the problem. */
+export function parseFilter(text: string): FilterNode {
+  const fail = failWith(invalidFilter);
+  if (text.trim() === "") fail("The filter is empty.");
+  return new Parser(tokenize(text, fail), fail, "filter").parseWholeFilter();
+}
+
+/** Parses one attribute path (`sortBy`, one entry of `attributes`/`excludedAttributes`). Throws `invalidPath`. */
+export function parseAttrPath(text: string): AttrPath {
+  const fail = failWith(invalidPath);
+  if (text.trim() === "") fail("The attribute path is empty.");
+  return new Parser(tokenize(text, fail), fail, "path").parseSingleAttrPath();
+}
+
+/** Parses an RFC 7644 §3.5.2 PATCH path (`attrPath / valuePath [subAttr]`). Throws `invalidPath`. */
+export function parsePatchPath(text: string): PatchPath {
+  const fail = failWith(invalidPath);
+  if (text.trim() === "") fail("The PATCH path is empty.");
+  return new Parser(tokenize(text, fail), fail, "path").parseWholePatchPath();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/**
+ * Canonical text for a filter: lower-case operators, JSON literals, and parentheses exactly where
+ * the tree needs them, so `parseFilter(filterToString(n))` rebuilds `n`.
+ */
+export function filterToString(node: FilterNode): string {
+  switch (node.kind) {
+    case "compare":
+      return `${renderAttrPath(node.path)} ${node.op} ${JSON.stringify(node.value)}`;
+    case "present":
+      return `${renderAttrPath(node.path)} pr`;
+    case "not":
+      return `not (${filterToString(node.expr)})`;
+    case "valuePath":
+      return `${renderAttrPath(node.path)}[${filterToString(node.filter)}]`;
+    case "and":
+      return `${wrapIf(node.left, ["or"])} and ${wrapIf(node.right, ["or", "and"])}`;
+    case "or":
+      return `${filterToString(node.left)} or ${wrapIf(node.right, ["or"])}`;
+  }
+}
+
+function wrapIf(node: FilterNode, kinds: readonly FilterNode["kind"][]): string {
+  const text = filterToString(node);
+  return kinds.includes(node.kind) ? `(${text})` : text;
+}
+
+export { renderAttrPath as attrPathToString };
+
+// ---------------------------------------------------------------------------------------------
+// In-memory matching (PATCH value filters)
+
+export interface MatchOptions {
+  /** Whether string comparisons on `path` are case-sensitive (RFC 7643 §2.2 caseExact). Default: no. */
+  readonly caseExact?: (path: AttrPath) => boolean;
+}
+
+type JsonRecord = { readonly [key: string]: unknown };
+
+function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Attribute names are case-insensitive (RFC 7643 §2.1). */
+function getCaseInsensitive(record: JsonRecord, name: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(record, name)) return record[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : record[key];
+}
+
+/** Multi-valued attributes are searched element by element (RFC 7644 §3.4.2.2); null means absent. */
+function asList(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined && v !== null);
+  return [value];
+}
+
+function valuesAt(resource: unknown, path: AttrPath): unknown[] {
+  if (!isRecord(resource)) return [];
+  const extension = path.schema !== undefined ? getCaseInsensitive(resource, path.schema) : undefined;
+  const container = isRecord(extension) ? extension : resource;
+  const values = asList(getCaseInsensitive(container, path.attr));
+  const subAttr = path.subAttr;
+  if (subAttr === undefined) return values;
+  return values.flatMap((v) => (isRecord(v) ? asList(getCaseInsensitive(v, subAttr)) : []));
+}
+
+/** RFC 7644 §3.4.2.2 `pr`: a non-empty value, or a complex value with at least one non-empty node. */
+function isPresentValue(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === "string") return value !== "";
+  if (Array.isArray(value)) return value.some(isPresentValue);
+  if (isRecord(value)) return Object.values(value).some(isPresentValue);
+  return true;
+}
+
+function compareOne(actual: unknown, op: CompareOp, expected: FilterValue, caseExact: boolean): boolean {
+  if (expected === null) return false;
+  if (typeof expected === "boolean") {
+    // RFC 7644 §3.4.2.2: booleans support only eq and ne; ordering was rejected by the parser.
+    return op === "eq" && actual === expected;
+  }
+  if (typeof expected === "number") {
+    if (typeof actual !== "number") return false;
+    return compareOrdered(op, actual, expected);
+  }
+  if (typeof actual !== "string") return false;
+  const a = caseExact ? actual : actual.toLowerCase();
+  const e = caseExact ? expected : expected.toLowerCase();
+  switch (op) {
+    case "co":
+      return a.includes(e);
+    case "sw":
+      return a.startsWith(e);
+    case "ew":
+      return a.endsWith(e);
+    default:
+      // Strings and ISO 8601 dateTimes both order lexicographically.
+      return compareOrdered(op, a, e);
+  }
+}
+
+function compareOrdered<T extends string | number>(op: CompareOp, a: T, e: T): boolean {
+  switch (op) {
+    case "eq":
+      return a === e;
+    case "gt":
+      return a > e;
+    case "ge":
+      return a >= e;
+    case "lt":
+      return a < e;
+    case "le":
+      return a <= e;
+    default:
+      return false;
+  }
+}
+
+function matchesCompare(node: Extract<FilterNode, { kind: "compare" }>, resource: unknown, options: MatchOptions): boolean {
+  const values = valuesAt(resource, node.path);
+  if (node.op === "ne") {
+    // `ne` is the negation of `eq`, so an absent attribute is "not equal" to any value.
+    return !matchesCompare({ ...node, op: "eq" }, resource, options);
+  }
+  if (node.value === null) {
+    // `attr eq null` asks whether the attribute is unset; other operators never match null.
+    return node.op === "eq" && values.length === 0;
+  }
+  const caseExact = options.caseExact?.(node.path) ?? false;
+  const expected = node.value;
+  return values.some((v) => compareOne(v, node.op, expected, caseExact));
+}
+
+/**
+ * Evaluates a filter against one plain-JSON object (a resource, or one element of a multi-valued
+ * attribute for PATCH value filters). Attribute names are case-insensitive; strings compare
+ * case-insensitively unless `options.caseExact` says otherwise.
+ */
+export function matchesFilter(node: FilterNode, resource: unknown, options: MatchOptions = {}): boolean {
+  switch (node.kind) {
+    case "compare":
+      return matchesCompare(node, resource, options);
+    case "present":
+      return valuesAt(resource, node.path).some(isPresentValue);
+    case "and":
+      return matchesFilter(node.left, resource, options) && matchesFilter(node.right, resource, options);
+    case "or":
+      return matchesFilter(node.left, resource, options) || matchesFilter(node.right, resource, options);
+    case "not":
+      return !matchesFilter(node.expr, resource, options);
+    case "valuePath": {
+      const elements = valuesAt(resource, { ...node.path, subAttr: undefined });
+      const relative: MatchOptions = {
+        caseExact: (p) => options.caseExact?.({ ...node.path, subAttr: p.attr }) ?? false,
+      };
+      return elements.some((element) => matchesFilter(node.filter, element, relative));
+    }
+  }
+}

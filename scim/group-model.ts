@@ -1,0 +1,41 @@
+import type { GroupFields } from "../db/groups";
+import type { GroupRecord } from "../db/resources";
+import { invalidValue } from "./errors";
+import { type JsonObject, CORE_GROUP } from "./schemas";
+import { etagOf } from "./etag";
+
+const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "displayName", "externalId", "members"]);
+
+export function toGroupFields(resource: JsonObject): GroupFields {
+  const displayName = resource.displayName;
+  if (typeof displayName !== "string" || displayName.trim() === "") throw invalidValue("displayName is required and must be a non-empty string");
+  const data: JsonObject = {};
+  for (const [key, value] of Object.entries(resource)) {
+    if (!COLUMN_ATTRIBUTES.has(key)) data[key] = value;
+  }
+  return { displayName, externalId: typeof resource.externalId === "string" ? resource.externalId : null, data };
+}
+
+/** The Group without `members` (streamed separately, see scim/group-stream.ts). */
+export function renderGroupHead(record: GroupRecord, baseUrl: string): JsonObject {
+  return {
+    schemas: [CORE_GROUP],
+    id: record.id,
+    ...(record.externalId !== null ? { externalId: record.externalId } : {}),
+    displayName: record.displayName,
+    ...record.data,
+    meta: {
+      resourceType: "Group",
+      created: record.created,
+      lastModified: record.lastModified,
+      location: `${baseUrl}/Groups/${record.id}`,
+      version: etagOf(record.version),
+    },
+  };
+}
+
+export function patchableGroup(record: GroupRecord): JsonObject {
+  const rendered = renderGroupHead(record, "");
+  delete rendered.meta;
+  return rendered;
+}

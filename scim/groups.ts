@@ -1,0 +1,178 @@
+import type { Executor } from "../db/connection";
+import { DbConflictError, DbUnknownReferenceError, DbVersionMismatchError } from "../db/errors";
+import * as db from "../db/groups";
+import { listGroups as listGroupRows } from "../db/list";
+import * as members from "../db/memberships";
+import type { GroupRecord } from "../db/resources";
+import { type ScimContext, causeOf, inTransaction } from "./context";
+import { checkIfMatch } from "./etag";
+import { invalidValue, notFound, preconditionFailed, uniqueness } from "./errors";
+import { readResource } from "./ingress";
+import { type ListRequest, prepareList } from "./list-params";
+import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
+import { type Projection, applyProjection, wantsAttribute } from "./projection";
+import { type JsonObject, isObject } from "./schemas";
+import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
+
+/**
+ * The Group endpoints' behaviour. Members are never loaded to be written: every membership
+ * change is a set operation in db/memberships.ts, and reads stream members page by page.
+ */
+export interface RenderedGroup {
+  readonly id: string;
+  readonly version: number;
+  /** The group without members, already projected. */
+  readonly head: JsonObject;
+  /** Whether the response should stream `members` after the head. */
+  readonly includeMembers: boolean;
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled step ${JSON.stringify(value)}`);
+}
+
+function translateGroupWriteError(err: unknown): never {
+  if (err instanceof DbConflictError) throw uniqueness(err.what);
+  if (err instanceof DbUnknownReferenceError) throw invalidValue(err.message);
+  if (err instanceof DbVersionMismatchError) throw preconditionFailed("The resource was changed by another request; fetch it again");
+  throw err;
+}
+
+function rendered(ctx: ScimContext, record: GroupRecord, projection?: Projection): RenderedGroup {
+  const head = renderGroupHead(record, ctx.baseUrl);
+  return {
+    id: record.id,
+    version: record.version,
+    head: projection ? applyProjection(head, projection) : head,
+    includeMembers: projection === undefined || wantsAttribute(projection, "members"),
+  };
+}
+
+/** Member ids from a Group body's `members` (objects with `value`; a bare id string is tolerated). */
+export function memberIdsOf(resource: JsonObject, raw: unknown): string[] {
+  const list = Array.isArray(raw) ? raw : raw === undefined ? (Array.isArray(resource.members) ? resource.members : []) : [raw];
+  return list.map((m) => {
+    const id = typeof m === "string" ? m : isObject(m) ? m.value : undefined;
+    if (typeof id !== "string" || id === "") throw invalidValue("Each member needs a value (the member's id)");
+    return id;
+  });
+}
+
+function rawMembers(body: unknown): unknown {
+  if (!isObject(body)) return undefined;
+  const key = Object.keys(body).find((k) => k.toLowerCase() === "members");
+  return key === undefined ? undefined : body[key];
+}
+
+async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupRecord> {
+  const record = await db.findGroup(tx, ctx.orgId, id);
+  if (!record) throw notFound(`Group ${id} not found`);
+  return record;
+}
+
+export async function createGroup(ctx: ScimContext, body: unknown): Promise<RenderedGroup> {
+  const resource = readResource("Group", body);
+  const fields = toGroupFields(resource);
+  const ids = memberIdsOf(resource, rawMembers(body) ?? []);
+  return inTransaction(ctx, async (tx, after) => {
+    const record = await db.insertGroup(tx, ctx.orgId, fields).catch(translateGroupWriteError);
+    if (ids.length === 0) return rendered(ctx, record);
+    const change = await members.addMembers(tx, ctx.orgId, record.id, ids).catch(translateGroupWriteError);
+    after(await ctx.sync.membersChanged(tx, ctx.orgId, change.added, causeOf(ctx)));
+    return rendered(ctx, await fresh(tx, ctx, record.id));
+  });
+}
+
+export async function getGroup(ctx: ScimContext, id: string, projection: Projection): Promise<RenderedGroup> {
+  const record = await db.findGroup(ctx.db.knex, ctx.orgId, id);
+  if (!record) throw notFound(`Group ${id} not found`);
+  return rendered(ctx, record, projection);
+}
+
+async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecord, fields: db.GroupFields, after: (cb: () => void) => void): Promise<GroupRecord> {
+  const record = await db.updateGroup(tx, ctx.orgId, current.id, current.version, fields).catch(translateGroupWriteError);
+  if (record.displayName !== current.displayName || record.externalId !== current.externalId) {
+    after(await ctx.sync.groupIdentityChanged(tx, ctx.orgId, current, record, causeOf(ctx)));
+  }
+  return record;
+}
+
+/** PUT replaces everything, members included, as a set difference in SQL (Okta AIW apps push memberships this way). */
+export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<RenderedGroup> {
+  const resource = readResource("Group", body);
+  const fields = toGroupFields(resource);
+  const ids = memberIdsOf(resource, rawMembers(body) ?? []);
+  return inTransaction(ctx, async (tx, after) => {
+    const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
+    if (!current) throw notFound(`Group ${id} not found`);
+    checkIfMatch(ifMatch, current.version);
+    await writeIdentity(tx, ctx, current, fields, after);
+    const change = await members.replaceMembers(tx, ctx.orgId, id, ids).catch(translateGroupWriteError);
+    after(await ctx.sync.membersChanged(tx, ctx.orgId, [...change.added, ...change.removed], causeOf(ctx)));
+    return rendered(ctx, await fresh(tx, ctx, id));
+  });
+}
+
+async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: GroupPatchStep, after: (cb: () => void) => void): Promise<void> {
+  let change: members.MembershipChange;
+  switch (step.kind) {
+    case "attributes": {
+      const current = await fresh(tx, ctx, id);
+      const patched = applyPatch("Group", patchableGroup(current), step.ops);
+      await writeIdentity(tx, ctx, current, toGroupFields(readResource("Group", patched)), after);
+      return;
+    }
+    case "addMembers":
+      change = await members.addMembers(tx, ctx.orgId, id, step.members.map((m) => m.value));
+      break;
+    case "removeMembers":
+      change = await members.removeMembers(tx, ctx.orgId, id, step.ids);
+      break;
+    case "removeAllMembers":
+      change = await members.removeAllMembers(tx, ctx.orgId, id);
+      break;
+    case "replaceMembers":
+      change = await members.replaceMembers(tx, ctx.orgId, id, step.members.map((m) => m.value));
+      break;
+    default:
+      return unreachable(step);
+  }
+  after(await ctx.sync.membersChanged(tx, ctx.orgId, [...change.added, ...change.removed], causeOf(ctx)));
+}
+
+/**
+ * PATCH never reads the member list: each step is a set operation. Query parameters such as
+ * `excludedAttributes=members` only shape the response (scimmy applied the PATCH to the projection).
+ */
+export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<RenderedGroup> {
+  const steps = planGroupPatch(parsePatchRequest(body));
+  return inTransaction(ctx, async (tx, after) => {
+    const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
+    if (!current) throw notFound(`Group ${id} not found`);
+    checkIfMatch(ifMatch, current.version);
+    for (const step of steps) await applyStep(tx, ctx, id, step, after).catch(translateGroupWriteError);
+    return rendered(ctx, await fresh(tx, ctx, id));
+  });
+}
+
+export async function deleteGroup(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<void> {
+  await inTransaction(ctx, async (tx, after) => {
+    const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
+    if (!current) throw notFound(`Group ${id} not found`);
+    checkIfMatch(ifMatch, current.version);
+    const former = (await db.deleteGroup(tx, ctx.orgId, id)) ?? [];
+    after(await ctx.sync.membersChanged(tx, ctx.orgId, former, causeOf(ctx)));
+  });
+}
+
+export interface GroupListPage {
+  readonly totalResults: number;
+  readonly startIndex: number;
+  readonly groups: RenderedGroup[];
+}
+
+export async function listGroups(ctx: ScimContext, request: ListRequest): Promise<GroupListPage> {
+  const prepared = prepareList("Group", ctx.db.dialect, request, ctx.limits);
+  const page = await listGroupRows(ctx.db.knex, { orgId: ctx.orgId, ...prepared.query });
+  return { totalResults: page.total, startIndex: prepared.startIndex, groups: page.items.map((g) => rendered(ctx, g, prepared.projection)) };
+}

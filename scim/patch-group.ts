@@ -1,0 +1,172 @@
+/**
+ * Group PATCH planning: membership operations become set operations the caller runs in SQL,
+ * so a PATCH never loads a group's member list; everything else stays a PATCH op for applyPatch.
+ */
+import { invalidFilter, invalidPath, invalidValue } from "./errors";
+import type { FilterNode, PatchPath } from "./filter-ast";
+import { filterToString, parsePatchPath } from "./filter";
+import { getKey, isJsonObject, type JsonObject } from "./patch-json";
+import type { PatchOperation } from "./patch-request";
+import { CORE_GROUP } from "./patch-schema";
+
+export type MemberRef = { value: string; type?: "User" | "Group"; display?: string };
+
+export type GroupPatchStep =
+  | { kind: "addMembers"; members: MemberRef[] }
+  | { kind: "removeMembers"; ids: string[] }
+  | { kind: "removeAllMembers" }
+  | { kind: "replaceMembers"; members: MemberRef[] }
+  /** Consecutive non-member operations, to apply with `applyPatch("Group", …)`. */
+  | { kind: "attributes"; ops: PatchOperation[] };
+
+function targetsMembers(path: PatchPath): boolean {
+  const { schema, attr } = path.path;
+  return attr.toLowerCase() === "members" && (schema === undefined || schema.toLowerCase() === CORE_GROUP.toLowerCase());
+}
+
+/**
+ * A member is `{"value": id, "display"?, "type"?, "$ref"?}`; Okta and Entra send `"$ref": null`
+ * or omit `display`, and Microsoft's SCIM validator sends bare id strings.
+ */
+function toMemberRef(raw: unknown, label: string): MemberRef {
+  if (typeof raw === "string" && raw !== "") return { value: raw };
+  if (!isJsonObject(raw)) throw invalidValue(`${label} must be a member object with a string "value", but got ${JSON.stringify(raw)}.`);
+  const value = getKey(raw, "value");
+  if (typeof value !== "string" || value === "") {
+    throw invalidValue(`${label}.value must be the member's id as a non-empty string, but got ${JSON.stringify(value) ?? "nothing"}.`);
+  }
+  const ref: MemberRef = { value };
+  const type = getKey(raw, "type");
+  if (typeof type === "string" && type !== "") {
+    const lower = type.toLowerCase();
+    if (lower !== "user" && lower !== "group") throw invalidValue(`${label}.type must be "User" or "Group", but got ${JSON.stringify(type)}.`);
+    ref.type = lower === "user" ? "User" : "Group";
+  }
+  const display = getKey(raw, "display");
+  if (typeof display === "string") ref.display = display;
+  return ref;
+}
+
+/** A lone member is accepted as a one-element list; duplicates collapse to the first mention. */
+function toMemberRefs(raw: unknown, label: string): MemberRef[] {
+  const items = Array.isArray(raw) ? raw : [raw];
+  const seen = new Set<string>();
+  const refs: MemberRef[] = [];
+  items.forEach((item, i) => {
+    const ref = toMemberRef(item, `${label}[${i}]`);
+    if (!seen.has(ref.value)) refs.push(ref);
+    seen.add(ref.value);
+  });
+  return refs;
+}
+
+/** `members[value eq "a" or value eq "b"]` — the only member filters that map onto a set of ids. */
+function memberIdsFromFilter(node: FilterNode, label: string): string[] {
+  if (node.kind === "or") return [...memberIdsFromFilter(node.left, label), ...memberIdsFromFilter(node.right, label)];
+  const isIdEquality =
+    node.kind === "compare" &&
+    node.op === "eq" &&
+    typeof node.value === "string" &&
+    node.path.schema === undefined &&
+    node.path.subAttr === undefined &&
+    node.path.attr.toLowerCase() === "value";
+  if (!isIdEquality) {
+    throw invalidFilter(
+      `"${label}": inside members[…] only value eq "<id>" is supported (several may be joined with "or"), but found ${filterToString(node)}.`,
+    );
+  }
+  return [node.value];
+}
+
+function memberStep(op: PatchOperation, path: PatchPath, label: string): GroupPatchStep | undefined {
+  if (path.path.subAttr !== undefined || path.subAttr !== undefined) {
+    throw invalidPath(`"${label}": member sub-attributes are immutable (RFC 7643 §4.2); add or remove whole members instead.`);
+  }
+  if (path.valueFilter !== undefined) {
+    if (op.op !== "remove") throw invalidPath(`"${label}": a members[…] filter can only be used to remove members.`);
+    return { kind: "removeMembers", ids: memberIdsFromFilter(path.valueFilter, label) };
+  }
+  return memberValueStep(op.op, op.value, label);
+}
+
+function memberValueStep(op: PatchOperation["op"], value: unknown, label: string): GroupPatchStep | undefined {
+  switch (op) {
+    case "remove":
+      // Entra quirk checklist #4: `Remove members` WITH a value removes only the listed members.
+      // An RFC-literal reading removes everyone and has wiped real customers' groups.
+      if (value === undefined || value === null) return { kind: "removeAllMembers" };
+      return { kind: "removeMembers", ids: toMemberRefs(value, label).map((m) => m.value) };
+    case "add":
+      // Adding nothing (an empty list, or null) is not a reason to touch the membership.
+      if (value === undefined || value === null) return undefined;
+      return { kind: "addMembers", members: toMemberRefs(value, label) };
+    case "replace":
+      return { kind: "replaceMembers", members: value === null ? [] : toMemberRefs(value, label) };
+  }
+}
+
+/** Splits a path-less value into its `members` part and the remaining attributes. */
+function splitPathless(value: JsonObject): { members?: { label: string; value: unknown }; rest: JsonObject } {
+  const rest: JsonObject = {};
+  let members: { label: string; value: unknown } | undefined;
+  for (const [key, keyValue] of Object.entries(value)) {
+    if (isMembersKey(key)) members = { label: key, value: keyValue };
+    else rest[key] = keyValue;
+  }
+  return { ...(members !== undefined ? { members } : {}), rest };
+}
+
+function isMembersKey(key: string): boolean {
+  try {
+    const path = parsePatchPath(key);
+    return targetsMembers(path) && path.valueFilter === undefined && path.path.subAttr === undefined;
+  } catch {
+    // Not a valid path: leave it in the attributes part, where applyPatch reports it properly.
+    return false;
+  }
+}
+
+function pushStep(steps: GroupPatchStep[], step: GroupPatchStep | undefined): void {
+  if (step === undefined) return;
+  // Adding or removing nobody is a no-op; replacing with nobody is not (it empties the group).
+  if (step.kind === "addMembers" && step.members.length === 0) return;
+  if (step.kind === "removeMembers" && step.ids.length === 0) return;
+  const last = steps[steps.length - 1];
+  if (last?.kind === "attributes" && step.kind === "attributes") {
+    last.ops.push(...step.ops);
+  } else if (last?.kind === "addMembers" && step.kind === "addMembers") {
+    const known = new Set(last.members.map((m) => m.value));
+    last.members.push(...step.members.filter((m) => !known.has(m.value)));
+  } else if (last?.kind === "removeMembers" && step.kind === "removeMembers") {
+    last.ids.push(...step.ids.filter((id) => !last.ids.includes(id)));
+  } else {
+    steps.push(step);
+  }
+}
+
+/**
+ * Orders a Group PATCH into steps. Consecutive steps of the same kind are merged (Entra sends
+ * one `Add members` op per member), but the order of different kinds is kept, because
+ * "remove a, then add a" must end with a as a member.
+ */
+export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[] {
+  const steps: GroupPatchStep[] = [];
+  for (const op of ops) {
+    if (op.path !== undefined) {
+      const label = op.pathText ?? "members";
+      pushStep(steps, targetsMembers(op.path) ? memberStep(op, op.path, label) : { kind: "attributes", ops: [op] });
+      continue;
+    }
+    if (op.op === "remove" || !isJsonObject(op.value)) {
+      // parsePatchRequest rejects these; keep them as attribute ops so applyPatch reports them.
+      pushStep(steps, { kind: "attributes", ops: [op] });
+      continue;
+    }
+    // Okta repeats `replace {"id", "displayName"}` with every membership change; it lands here
+    // as a harmless attributes step (applyPatch ignores the read-only id).
+    const { members, rest } = splitPathless(op.value);
+    if (Object.keys(rest).length > 0) pushStep(steps, { kind: "attributes", ops: [{ op: op.op, value: rest }] });
+    if (members !== undefined) pushStep(steps, memberValueStep(op.op, members.value, members.label));
+  }
+  return steps;
+}

@@ -1,0 +1,49 @@
+/** Plain-JSON helpers for the PATCH engine: guards, case-insensitive keys, structural equality. */
+
+export type JsonObject = { [key: string]: unknown };
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The key of `object` that matches `name` case-insensitively (RFC 7643 §2.1), preferring an exact match. */
+export function findKey(object: JsonObject, name: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(object, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(object).find((key) => key.toLowerCase() === lower);
+}
+
+export function getKey(object: JsonObject, name: string): unknown {
+  const key = findKey(object, name);
+  return key === undefined ? undefined : object[key];
+}
+
+/** Writes `name` in its canonical casing, dropping any differently-cased spelling of it. */
+export function setKey(object: JsonObject, name: string, value: unknown): void {
+  deleteKey(object, name);
+  object[name] = value;
+}
+
+export function deleteKey(object: JsonObject, name: string): void {
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(object)) {
+    if (key.toLowerCase() === lower) delete object[key];
+  }
+}
+
+/** Structural equality of JSON values; object key order is irrelevant. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  if (isJsonObject(a) && isJsonObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => k in b && jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+export function isEmptyObject(value: unknown): boolean {
+  return isJsonObject(value) && Object.keys(value).length === 0;
+}

@@ -1,0 +1,84 @@
+/** The PatchOp envelope (RFC 7644 §3.5.2): validation and normalisation of its operations. */
+import { invalidSyntax, invalidValue, noTarget } from "./errors";
+import type { PatchPath } from "./filter-ast";
+import { parsePatchPath } from "./filter";
+import { getKey, isJsonObject } from "./patch-json";
+
+export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+export type PatchOpName = "add" | "remove" | "replace";
+
+export interface PatchOperation {
+  readonly op: PatchOpName;
+  /** Undefined when the operation targets the resource itself (path-less add/replace). */
+  readonly path?: PatchPath;
+  /** The path as the client spelled it, for error messages. */
+  readonly pathText?: string;
+  /** Undefined when the operation had no `value` member; `null` is kept (it means "not set"). */
+  readonly value?: unknown;
+}
+
+const OP_NAMES: ReadonlySet<string> = new Set(["add", "remove", "replace"]);
+
+function isOpName(name: string): name is PatchOpName {
+  return OP_NAMES.has(name);
+}
+
+function checkSchemas(body: Record<string, unknown>): void {
+  const schemas = getKey(body, "schemas");
+  const ok = Array.isArray(schemas) && schemas.some((s) => typeof s === "string" && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
+  if (!ok) throw invalidSyntax(`A PATCH body must list "${PATCH_OP_SCHEMA}" in "schemas".`);
+}
+
+function parseOperation(raw: unknown, index: number): PatchOperation {
+  const where = `Operations[${index}]`;
+  if (!isJsonObject(raw)) throw invalidSyntax(`${where} must be an object with "op", and "path" and/or "value".`);
+
+  // Entra capitalises ops ("Add", "Replace", "Remove"); RFC 7644 §3.5.2 spells them lower-case.
+  const opRaw = getKey(raw, "op");
+  const op = typeof opRaw === "string" ? opRaw.trim().toLowerCase() : "";
+  if (!isOpName(op)) {
+    throw invalidValue(`${where}.op is ${JSON.stringify(opRaw) ?? "missing"}; expected "add", "remove" or "replace".`);
+  }
+
+  const pathRaw = getKey(raw, "path");
+  if (pathRaw !== undefined && pathRaw !== null && typeof pathRaw !== "string") {
+    throw invalidSyntax(`${where}.path must be a string.`);
+  }
+  // An empty path is treated like a missing one: both mean "the resource itself".
+  const pathText = typeof pathRaw === "string" && pathRaw.trim() !== "" ? pathRaw : undefined;
+  const path = pathText !== undefined ? parsePatchPath(pathText) : undefined;
+
+  const hasValue = Object.keys(raw).some((k) => k.toLowerCase() === "value");
+  const value = getKey(raw, "value");
+
+  if (path === undefined && op === "remove") {
+    throw noTarget(`${where}: "remove" needs a "path" naming what to remove (RFC 7644 §3.5.2.2).`);
+  }
+  if (path === undefined && !isJsonObject(value)) {
+    throw invalidValue(`${where}: an "${op}" without "path" needs an object "value" whose keys are attribute paths.`);
+  }
+  if (path !== undefined && op !== "remove" && !hasValue) {
+    throw invalidValue(`${where}: "${op}" on "${pathText}" needs a "value".`);
+  }
+  return {
+    op,
+    ...(path !== undefined ? { path, pathText } : {}),
+    ...(hasValue ? { value } : {}),
+  };
+}
+
+/**
+ * Validates a PatchOp body and returns its operations, normalised (lower-case op, parsed path).
+ * Throws invalidSyntax for a malformed envelope, invalidValue for an unknown op or a missing
+ * value, invalidPath for a malformed path and noTarget for a path-less remove.
+ */
+export function parsePatchRequest(body: unknown): PatchOperation[] {
+  if (!isJsonObject(body)) throw invalidSyntax("A PATCH body must be a JSON object.");
+  checkSchemas(body);
+  const operations = getKey(body, "Operations");
+  if (!Array.isArray(operations) || operations.length === 0) {
+    throw invalidSyntax(`A PATCH body needs a non-empty "Operations" array.`);
+  }
+  return operations.map(parseOperation);
+}

@@ -1,0 +1,125 @@
+import { invalidValue } from "./errors";
+import { type JsonObject, type ResourceKind, findAttribute, isObject, schemasOf } from "./schemas";
+
+/**
+ * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5 and §3.9). Paths are resolved against the
+ * schema, so `NAME.givenname` and `urn:…:enterprise:2.0:User:employeeNumber` work. `id`, `schemas`
+ * and `meta.resourceType` are always returned.
+ */
+export interface Projection {
+  readonly include: readonly ProjectedPath[] | null;
+  readonly exclude: readonly ProjectedPath[];
+}
+
+/** `container` is the extension URN for extension attributes, else null. */
+interface ProjectedPath {
+  readonly container: string | null;
+  readonly attr: string;
+  readonly sub: string | null;
+}
+
+const ALWAYS = new Set(["id", "schemas"]);
+
+export function parseProjection(kind: ResourceKind, attributes: unknown, excluded: unknown): Projection {
+  const include = typeof attributes === "string" && attributes.trim() !== "" ? parseList(kind, attributes) : null;
+  const exclude = typeof excluded === "string" && excluded.trim() !== "" ? parseList(kind, excluded) : [];
+  return { include, exclude };
+}
+
+function parseList(kind: ResourceKind, text: string): ProjectedPath[] {
+  return text.split(",").map((p) => p.trim()).filter((p) => p !== "").map((p) => parsePath(kind, p));
+}
+
+function parsePath(kind: ResourceKind, text: string): ProjectedPath {
+  const schemas = schemasOf(kind);
+  let container: string | null = null;
+  let rest = text;
+  if (text.toLowerCase().startsWith("urn:")) {
+    const all = [schemas.core, ...schemas.extensions];
+    const schema = all.find((s) => text.toLowerCase().startsWith(`${s.id.toLowerCase()}:`) || text.toLowerCase() === s.id.toLowerCase());
+    if (!schema) throw invalidValue(`Unknown schema in attribute path "${text}"`);
+    if (text.length === schema.id.length) return { container: null, attr: schema.id, sub: null };
+    rest = text.slice(schema.id.length + 1);
+    if (schema !== schemas.core) container = schema.id;
+  }
+  const [attrName, sub] = rest.split(".", 2) as [string, string | undefined];
+  const attributes = container ? (schemas.extensions.find((e) => e.id === container)?.attributes ?? []) : schemas.core.attributes;
+  const definition = findAttribute(attributes, attrName);
+  const subDefinition = sub !== undefined && definition?.subAttributes ? findAttribute(definition.subAttributes, sub) : undefined;
+  return { container, attr: definition?.name ?? attrName, sub: sub === undefined ? null : (subDefinition?.name ?? sub) };
+}
+
+export function wantsAttribute(projection: Projection, attr: string): boolean {
+  const lower = attr.toLowerCase();
+  if (projection.exclude.some((p) => p.container === null && p.sub === null && p.attr.toLowerCase() === lower)) return false;
+  if (projection.include === null) return true;
+  return projection.include.some((p) => p.container === null && p.attr.toLowerCase() === lower);
+}
+
+export function isIdentity(projection: Projection): boolean {
+  return projection.include === null && projection.exclude.length === 0;
+}
+
+function pick(value: unknown, sub: string): unknown {
+  if (Array.isArray(value)) {
+    const picked = value.filter(isObject).map((v) => (sub in v ? { [sub]: v[sub] } : null)).filter((v) => v !== null);
+    return picked.length > 0 ? picked : undefined;
+  }
+  if (isObject(value)) return sub in value ? { [sub]: value[sub] } : undefined;
+  return undefined;
+}
+
+function merge(target: JsonObject, key: string, value: unknown): void {
+  const existing = target[key];
+  if (isObject(existing) && isObject(value)) target[key] = { ...existing, ...value };
+  else target[key] = value;
+}
+
+export function applyProjection(resource: JsonObject, projection: Projection): JsonObject {
+  if (isIdentity(projection)) return resource;
+  let out: JsonObject;
+  if (projection.include !== null) {
+    out = {};
+    for (const key of Object.keys(resource)) if (ALWAYS.has(key)) out[key] = resource[key];
+    out.meta = isObject(resource.meta) ? { resourceType: resource.meta.resourceType } : undefined;
+    for (const p of projection.include) {
+      if (p.attr === "meta") {
+        out.meta = p.sub === null ? resource.meta : { ...(isObject(out.meta) ? out.meta : {}), ...(pick(resource.meta, p.sub) as JsonObject) };
+        continue;
+      }
+      const source = p.container ? resource[p.container] : resource;
+      if (!isObject(source)) continue;
+      const key = Object.keys(source).find((k) => k.toLowerCase() === p.attr.toLowerCase());
+      if (key === undefined) {
+        if (p.container === null && resource[p.attr] !== undefined) out[p.attr] = resource[p.attr];
+        continue;
+      }
+      const value = p.sub === null ? source[key] : pick(source[key], p.sub);
+      if (value === undefined) continue;
+      if (p.container) merge(out, p.container, { [key]: value });
+      else merge(out, key, value);
+    }
+    if (out.meta === undefined) delete out.meta;
+  } else {
+    out = { ...resource };
+  }
+  for (const p of projection.exclude) {
+    if (ALWAYS.has(p.attr)) continue;
+    const target = p.container ? out[p.container] : out;
+    if (!isObject(target)) continue;
+    const key = Object.keys(target).find((k) => k.toLowerCase() === p.attr.toLowerCase());
+    if (key === undefined) continue;
+    if (p.sub === null) {
+      const copy = { ...target };
+      delete copy[key];
+      if (p.container) out[p.container] = copy;
+      else out = copy;
+    } else if (isObject(target[key])) {
+      const inner = { ...(target[key] as JsonObject) };
+      delete inner[p.sub];
+      if (p.container) out[p.container] = { ...target, [key]: inner };
+      else out[key] = inner;
+    }
+  }
+  return out;
+}

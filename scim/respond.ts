@@ -1,0 +1,69 @@
+import type { Response } from "express";
+import { once } from "node:events";
+import { DbUnavailableError } from "../db/errors";
+import { ScimError, invalidSyntax, payloadTooLarge } from "./errors";
+import { etagOf } from "./etag";
+
+export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export function send(res: Response, status: number, body: unknown, options: { version?: number; location?: string } = {}): void {
+  res.status(status).type(SCIM_CONTENT_TYPE);
+  if (options.version !== undefined) res.setHeader("ETag", etagOf(options.version));
+  if (options.location !== undefined) res.setHeader("Location", options.location);
+  res.send(JSON.stringify(body));
+}
+
+function bodyParserError(err: unknown): ScimError | null {
+  if (typeof err !== "object" || err === null || !("type" in err)) return null;
+  const type = (err as { type: unknown }).type;
+  if (type === "entity.parse.failed") return invalidSyntax("The request body is not valid JSON");
+  if (type === "entity.too.large") return payloadTooLarge("The request body is larger than this server accepts");
+  if (type === "encoding.unsupported" || type === "charset.unsupported") return invalidSyntax("The request body's encoding is not supported; send UTF-8 JSON");
+  if (type === "request.aborted") return invalidSyntax("The request body was not received completely");
+  return null;
+}
+
+/** scimmy's own errors carry status and scimType; keep them rather than turning them into 404s. */
+function scimmyError(err: unknown): ScimError | null {
+  if (!(err instanceof Error) || !("status" in err)) return null;
+  const status = Number((err as { status: unknown }).status);
+  if (!Number.isInteger(status) || status < 400 || status >= 500) return null;
+  const scimType = "scimType" in err ? (err as { scimType: unknown }).scimType : undefined;
+  return new ScimError(status, typeof scimType === "string" ? (scimType as ScimError["scimType"]) : undefined, err.message);
+}
+
+/**
+ * The one place errors become responses. Anything we do not recognise is logged with its cause
+ * and answered with a generic 500: never a misleading 404, never internals in the body.
+ */
+export function toScimError(err: unknown, log: Logger, requestId: string): ScimError {
+  if (err instanceof ScimError) return err;
+  const parsed = bodyParserError(err) ?? scimmyError(err);
+  if (parsed) return parsed;
+  if (err instanceof DbUnavailableError) {
+    log.error({ err, requestId }, "database unavailable");
+    return new ScimError(503, undefined, "The service is temporarily unavailable; retry later");
+  }
+  log.error({ err, requestId }, "unexpected error");
+  return new ScimError(500, undefined, `Internal server error (request ${requestId})`);
+}
+
+export function sendError(res: Response, err: ScimError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err.status === 503) res.setHeader("Retry-After", "5");
+  send(res, err.status, err.toJSON());
+}
+
+/** Writes with back-pressure, for streamed bodies. */
+export async function write(res: Response, chunk: string): Promise<void> {
+  if (!res.write(chunk)) await once(res, "drain");
+}

@@ -1,0 +1,68 @@
+import type { GroupRef, UserFields } from "../db/users";
+import type { UserRecord } from "../db/resources";
+import { invalidValue } from "./errors";
+import { type JsonObject, CORE_USER, ENTERPRISE_USER, isObject } from "./schemas";
+import { etagOf } from "./etag";
+
+const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "userName", "externalId", "displayName", "active", "groups", "password"]);
+
+/** Splits a coerced SCIM User into the columns we index and the JSON we keep as is. */
+export function toUserFields(resource: JsonObject): UserFields {
+  const userName = resource.userName;
+  if (typeof userName !== "string" || userName.trim() === "") throw invalidValue("userName is required and must be a non-empty string");
+  const data: JsonObject = {};
+  for (const [key, value] of Object.entries(resource)) {
+    if (!COLUMN_ATTRIBUTES.has(key)) data[key] = value;
+  }
+  let managerId: string | null = null;
+  const extension = data[ENTERPRISE_USER];
+  if (isObject(extension)) {
+    const { manager, ...rest } = extension;
+    if (isObject(manager) && typeof manager.value === "string" && manager.value !== "") managerId = manager.value;
+    if (Object.keys(rest).length > 0) data[ENTERPRISE_USER] = rest;
+    else delete data[ENTERPRISE_USER];
+  }
+  return {
+    userName,
+    externalId: typeof resource.externalId === "string" ? resource.externalId : null,
+    displayName: typeof resource.displayName === "string" ? resource.displayName : null,
+    active: resource.active === undefined ? true : resource.active === true,
+    managerId,
+    data,
+  };
+}
+
+/** The SCIM representation of a stored user (RFC 7643 §4.1), before attribute projection. */
+export function renderUser(record: UserRecord, groups: readonly GroupRef[] | undefined, baseUrl: string): JsonObject {
+  const { [ENTERPRISE_USER]: extension, ...core } = record.data;
+  const enterprise: JsonObject = { ...(isObject(extension) ? extension : {}) };
+  if (record.managerId !== null) enterprise.manager = { value: record.managerId, $ref: `${baseUrl}/Users/${record.managerId}` };
+  const hasEnterprise = Object.keys(enterprise).length > 0;
+  return {
+    schemas: hasEnterprise ? [CORE_USER, ENTERPRISE_USER] : [CORE_USER],
+    id: record.id,
+    ...(record.externalId !== null ? { externalId: record.externalId } : {}),
+    userName: record.userName,
+    ...(record.displayName !== null ? { displayName: record.displayName } : {}),
+    ...core,
+    active: record.active,
+    ...(groups ? { groups: groups.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type: "direct" })) } : {}),
+    ...(hasEnterprise ? { [ENTERPRISE_USER]: enterprise } : {}),
+    meta: {
+      resourceType: "User",
+      created: record.created,
+      lastModified: record.lastModified,
+      location: `${baseUrl}/Users/${record.id}`,
+      version: etagOf(record.version),
+    },
+  };
+}
+
+/** The user as PATCH operations see it: the writable attributes, no meta or groups. */
+export function patchableUser(record: UserRecord): JsonObject {
+  const rendered = renderUser(record, undefined, "");
+  delete rendered.meta;
+  const extension = rendered[ENTERPRISE_USER];
+  if (isObject(extension) && isObject(extension.manager)) extension.manager = { value: extension.manager.value };
+  return rendered;
+}

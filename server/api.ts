@@ -1,0 +1,173 @@
+import express, { type NextFunction, type Request, type Response, Router } from "express";
+import type { Database } from "../db/connection";
+import { findUser } from "../db/users";
+import { currentMapping, findUserIdByUserName, lastMappingRefusal, readAudit, readMemberPermissions } from "../db/permissions";
+import { AREAS, type Area, type EffectivePermissions, type Level, LEVELS, type Mapping, NO_ACCESS, levelRank } from "../mapping";
+import type { MappingPermissionSync } from "../scim/permission-sync";
+import type { Logger } from "../scim/respond";
+import { orgIdOf } from "./auth";
+import type { EventHub } from "./events";
+import { explainUser } from "./roles";
+
+/**
+ * The product-facing API (/api/v1). Permission reads are a primary-key lookup of the permissions
+ * materialised in the same transaction as the SCIM write that changed them: fast, never stale.
+ */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+interface MemberRef {
+  id: string;
+  userName: string;
+  active: boolean;
+}
+
+export interface ApiDeps {
+  readonly db: Database;
+  readonly sync: MappingPermissionSync;
+  readonly events: EventHub;
+  readonly logger: Logger;
+  readonly heartbeatMs?: number;
+}
+
+export function apiRouter(deps: ApiDeps): Router {
+  const router = Router();
+  router.use(express.json({ type: () => true, limit: "64kb" }));
+  const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
+    handler(req, res).catch(next);
+  };
+
+  async function memberById(orgId: string, id: string): Promise<MemberRef> {
+    const user = await findUser(deps.db.knex, orgId, id);
+    if (!user) throw new ApiError(404, "member_not_found", `No member with id ${id}`);
+    return { id: user.id, userName: user.userName, active: user.active };
+  }
+
+  async function memberByRef(orgId: string, ref: unknown): Promise<MemberRef> {
+    if (typeof ref !== "string" || ref === "") throw new ApiError(400, "invalid_request", "member must be a member id or userName");
+    const user = (await findUser(deps.db.knex, orgId, ref)) ?? null;
+    if (user) return { id: user.id, userName: user.userName, active: user.active };
+    const id = await findUserIdByUserName(deps.db.knex, orgId, ref);
+    if (!id) throw new ApiError(404, "member_not_found", `No member with id or userName ${ref}`);
+    return memberById(orgId, id);
+  }
+
+  async function permissionsOf(orgId: string, member: MemberRef): Promise<EffectivePermissions> {
+    const stored = await readMemberPermissions<EffectivePermissions>(deps.db.knex, orgId, member.id);
+    return stored?.permissions ?? NO_ACCESS;
+  }
+
+  const body = (member: MemberRef, p: EffectivePermissions) => ({
+    member,
+    orgRole: p.orgRole,
+    admin: p.admin,
+    capabilities: p.capabilities,
+    connectors: p.connectors,
+    roles: p.roles,
+  });
+
+  router.get("/members/permissions", wrap(async (req, res) => {
+    const userName = req.query.userName;
+    if (typeof userName !== "string" || userName === "") throw new ApiError(400, "invalid_request", "userName query parameter is required");
+    const orgId = orgIdOf(res);
+    const id = await findUserIdByUserName(deps.db.knex, orgId, userName);
+    if (!id) throw new ApiError(404, "member_not_found", `No member with userName ${userName}`);
+    const member = await memberById(orgId, id);
+    res.json(body(member, await permissionsOf(orgId, member)));
+  }));
+
+  router.get("/members/:id/permissions", wrap(async (req, res) => {
+    const orgId = orgIdOf(res);
+    const member = await memberById(orgId, req.params.id ?? "");
+    res.json(body(member, await permissionsOf(orgId, member)));
+  }));
+
+  router.get("/members/:id/permissions/explain", wrap(async (req, res) => {
+    const orgId = orgIdOf(res);
+    const member = await memberById(orgId, req.params.id ?? "");
+    const explanation = await explainUser(deps.db, deps.sync, orgId, member.id);
+    if (!explanation) throw new ApiError(404, "member_not_found", `No member with id ${member.id}`);
+    res.json({ ...explanation, member });
+  }));
+
+  router.post("/authorize", wrap(async (req, res) => {
+    const orgId = orgIdOf(res);
+    const input: Record<string, unknown> = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
+    const member = await memberByRef(orgId, input.member);
+    const p = await permissionsOf(orgId, member);
+    res.json(decide(member, p, input));
+  }));
+
+  router.get("/mapping", wrap(async (_req, res) => {
+    const orgId = orgIdOf(res);
+    const current = await currentMapping<Mapping>(deps.db.knex, orgId);
+    const refusal = await lastMappingRefusal(deps.db.knex, orgId);
+    res.json({
+      mapping: current
+        ? { version: current.version, hash: current.hash, appliedAt: current.appliedAt, appliedBy: current.appliedBy, source: current.sourceName, mapping: current.mapping }
+        : null,
+      lastRefused: refusal && (!current || refusal.refusedAt >= current.appliedAt) ? refusal : null,
+    });
+  }));
+
+  router.get("/audit", wrap(async (req, res) => {
+    const orgId = orgIdOf(res);
+    const limit = Math.min(Math.max(Number(req.query.limit ?? 100) || 100, 1), 1000);
+    const member = typeof req.query.member === "string" && req.query.member !== "" ? req.query.member : undefined;
+    let userId: string | undefined;
+    if (member !== undefined) {
+      userId = (await findUser(deps.db.knex, orgId, member))?.id ?? (await findUserIdByUserName(deps.db.knex, orgId, member)) ?? member;
+    }
+    const entries = await readAudit(deps.db.knex, orgId, { limit, ...(userId ? { userId } : {}) });
+    res.json({ entries: entries.map((e) => ({ member: { id: e.userId, userName: e.userName }, before: e.before, after: e.after, cause: e.cause, at: e.at })) });
+  }));
+
+  router.get("/events", (req, res) => {
+    const orgId = orgIdOf(res);
+    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+    res.write(": connected\n\n");
+    let seq = 0;
+    const unsubscribe = deps.events.subscribe(orgId, (event) => {
+      seq += 1;
+      const { orgId: _org, type, ...data } = event;
+      res.write(`id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), deps.heartbeatMs ?? 15000);
+    req.on("close", () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+
+  router.use((_req, _res, next) => next(new ApiError(404, "not_found", "No such API endpoint")));
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ApiError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    if (typeof err === "object" && err !== null && "type" in err && (err as { type: unknown }).type === "entity.parse.failed") {
+      res.status(400).json({ error: { code: "invalid_json", message: "The request body is not valid JSON" } });
+      return;
+    }
+    deps.logger.error({ err }, "api error");
+    res.status(500).json({ error: { code: "internal", message: "Internal server error" } });
+  });
+  return router;
+}
+
+function decide(member: MemberRef, p: EffectivePermissions, input: Record<string, unknown>): Record<string, unknown> {
+  const base = { member, orgRole: p.orgRole };
+  if (typeof input.area === "string") {
+    if (!(AREAS as readonly string[]).includes(input.area)) throw new ApiError(400, "unknown_area", `Unknown area "${input.area}"; areas are ${AREAS.join(", ")}`);
+    const level = input.level === undefined ? "view" : input.level;
+    if (typeof level !== "string" || !(LEVELS as readonly string[]).includes(level)) throw new ApiError(400, "unknown_level", `level must be one of ${LEVELS.join(", ")}`);
+    const granted = p.admin[input.area as Area];
+    return { allowed: levelRank(granted) >= levelRank(level as Level), ...base, area: input.area, level, granted };
+  }
+  if (typeof input.capability === "string") return { allowed: p.capabilities.includes(input.capability), ...base, capability: input.capability };
+  if (typeof input.connector === "string") return { allowed: p.connectors.includes(input.connector), ...base, connector: input.connector };
+  throw new ApiError(400, "invalid_request", "Ask about one of: area (with level), capability, connector");
+}

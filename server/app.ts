@@ -1,0 +1,86 @@
+import express, { type Express } from "express";
+import type { Database } from "../db/connection";
+import { configureDiscovery } from "../scim/discovery";
+import { type MappingPermissionSync } from "../scim/permission-sync";
+import { sendError } from "../scim/respond";
+import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
+import { toScimError } from "../scim/respond";
+import { apiRouter } from "./api";
+import { authenticate, orgIdOf } from "./auth";
+import type { Config } from "./config";
+import { EntraVerifier } from "./entra";
+import type { EventHub } from "./events";
+import type { AppLogger } from "./logger";
+
+export interface AppDeps {
+  readonly db: Database;
+  readonly config: Pick<Config, "limits">;
+  readonly logger: AppLogger;
+  readonly sync: MappingPermissionSync;
+  readonly events: EventHub;
+  readonly entra?: EntraVerifier;
+  readonly sseHeartbeatMs?: number;
+}
+
+/** Composes the HTTP surface. No module-level state: tests build a fresh app per test. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "extended");
+
+  configureDiscovery({
+    maxResults: deps.config.limits.maxCount,
+    bulk: { maxOperations: deps.config.limits.maxBulkOperations, maxPayloadSize: deps.config.limits.maxBulkPayloadBytes },
+  });
+
+  app.get("/healthz", (_req, res) => {
+    deps.db.knex
+      .raw("select 1")
+      .then(() => res.status(200).json({ status: "ok" }))
+      .catch((err: unknown) => {
+        deps.logger.warn({ err }, "health check failed");
+        res.status(503).json({ status: "unavailable" });
+      });
+  });
+
+  const scimError = (err: Parameters<typeof sendError>[1], _req: express.Request, res: express.Response) => sendError(res, err);
+  const scim = express.Router();
+  // The bulk limit is advertised in /ServiceProviderConfig and enforced here (413 past it).
+  scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes));
+  scim.use(scimJsonBody(deps.config.limits.maxBodyBytes));
+  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), onError: scimError }));
+  scim.use(
+    scimRouter({
+      db: deps.db,
+      sync: deps.sync,
+      limits: {
+        defaultCount: deps.config.limits.defaultCount,
+        maxCount: deps.config.limits.maxCount,
+        maxBulkOperations: deps.config.limits.maxBulkOperations,
+        maxPayloadBytes: deps.config.limits.maxBulkPayloadBytes,
+      },
+      logger: deps.logger,
+      orgIdOf: (req) => orgIdOf(req.res as express.Response),
+    }),
+  );
+  // Body-parser failures (bad JSON, 413) happen before the SCIM router's own error handler.
+  scim.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
+  });
+  app.use("/scim/v2", scim);
+
+  const api = express.Router();
+  api.use(
+    authenticate({
+      db: deps.db,
+      kind: "api",
+      onError: (err, _req, res) => res.status(err.status).json({ error: { code: "unauthorized", message: err.detail } }),
+    }),
+  );
+  api.use(apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, ...(deps.sseHeartbeatMs ? { heartbeatMs: deps.sseHeartbeatMs } : {}) }));
+  app.use("/api/v1", api);
+
+  app.use((_req, res) => res.status(404).json({ error: { code: "not_found", message: "Not found" } }));
+  return app;
+}

@@ -1,0 +1,59 @@
+import type { Server } from "node:http";
+import { openDatabase } from "../db/connection";
+import { createApp } from "./app";
+import { createSync, loadPlatformFile, prepareDatabase, provisionDefaultOrg, reconcileAll } from "./bootstrap";
+import { ConfigError, parseConfig } from "./config";
+import { createLogger } from "./logger";
+import { MappingFileWatcher } from "./mapping-watcher";
+
+/** The process: the only place that reads process.env. */
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const db = openDatabase(config.databaseUrl);
+  await prepareDatabase(db);
+  const platform = loadPlatformFile(config.platformFile);
+  const { sync, events } = createSync(platform);
+  const orgId = await provisionDefaultOrg(db, config, logger, (line) => process.stdout.write(`${line}\n`));
+  await reconcileAll(db, sync, logger);
+
+  const watcher = config.mappingFile ? new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger }) : null;
+  await watcher?.start();
+
+  const app = createApp({ db, config, logger, sync, events });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.on("error", reject);
+  });
+  // Okta gives up after 60 s of silence; keep sockets alive a little longer than typical proxies.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  logger.info({ url: `http://${config.host}:${config.port}/scim/v2`, database: db.description }, "SCIM server listening");
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    server.close(() => {
+      void (async () => {
+        await watcher?.stop();
+        await db.close();
+        process.exit(0);
+      })();
+    });
+    server.closeAllConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

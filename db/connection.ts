@@ -18,9 +18,9 @@ export type Executor = Knex | Knex.Transaction;
  * Opens `sqlite:<path>` (the embedded default) or `postgres://…`.
  * SQLite runs in WAL mode with a busy timeout so the CLI can write while the server runs.
  */
-export function openDatabase(url: string): Database {
+export function openDatabase(url: string, options: { pgSchema?: string } = {}): Database {
   if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length));
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.pgSchema);
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(":")[0]}:…"`);
 }
 
@@ -54,11 +54,13 @@ function openSqlite(path: string): Database {
   return { knex, dialect: "sqlite", description: `sqlite:${filename}`, close: () => knex.destroy() };
 }
 
-function openPostgres(url: string): Database {
+/** `schema`: a PostgreSQL schema to work in (tests isolate each run in its own). */
+function openPostgres(url: string, schema?: string): Database {
   const knex = knexFactory({
     client: "pg",
     connection: url,
     pool: { min: 0, max: 10 },
+    ...(schema ? { searchPath: [schema] } : {}),
   });
   const safe = new URL(url);
   safe.password = "";

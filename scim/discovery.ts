@@ -29,6 +29,8 @@ export function configureDiscovery(options: DiscoveryOptions): void {
     }) as unknown as Router;
   }
   // scimmy-routers sets its own defaults when constructed; state what this server really does.
+  // An empty list resets scimmy's accumulated authentication schemes (scimmy lib/config.js).
+  SCIMMY.Config.set({ authenticationSchemes: [] });
   SCIMMY.Config.set({
     documentationUri: options.documentationUri ?? "https://datatracker.ietf.org/doc/html/rfc7644",
     patch: { supported: true },

@@ -18,6 +18,7 @@ import {
   type PlatformOverrides,
   NO_ACCESS,
   emptyMapping,
+  mappingFromJSON,
   permissionsEqual,
   resolveMember,
   ruleMatchesGroup,
@@ -65,10 +66,11 @@ export class MappingPermissionSync implements PermissionSync {
     if (!current) return { mapping: emptyMapping(), version: null };
     const cached = this.mappings.get(orgId);
     if (cached && cached.version === current.version && cached.hash === current.hash) return { mapping: cached.mapping, version: cached.version };
-    const stored = await currentMapping<Mapping>(tx, orgId);
+    const stored = await currentMapping<unknown>(tx, orgId);
     if (!stored) return { mapping: emptyMapping(), version: null };
-    this.mappings.set(orgId, { version: stored.version, hash: stored.hash, mapping: stored.mapping });
-    return { mapping: stored.mapping, version: stored.version };
+    const mapping = mappingFromJSON(stored.mapping);
+    this.mappings.set(orgId, { version: stored.version, hash: stored.hash, mapping });
+    return { mapping, version: stored.version };
   }
 
   async platformFor(tx: Executor, orgId: string): Promise<PlatformOverrides> {

@@ -1,0 +1,102 @@
+/**
+ * The way back from storage: a normalised {@link Mapping} that was written to a JSON column is
+ * checked field by field before use, because a column can be edited by hand or written by an older
+ * version. (The original file text, if kept, can instead be re-read with `parseMapping`.)
+ */
+import { isLevel, isRecord, isStandardOrgRole, isStringArray } from "./guards";
+import { AREAS, MATCHER_KINDS } from "./types";
+import type { AreaLevels, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, Toggles } from "./types";
+
+export class StoredMappingError extends Error {
+  readonly code = "stored_mapping_invalid";
+  constructor(readonly problems: readonly string[]) {
+    super(`Stored mapping is not a valid normalised mapping: ${problems.join("; ")}`);
+    this.name = "StoredMappingError";
+  }
+}
+
+export function mappingFromJSON(value: unknown): Mapping {
+  const problems: string[] = [];
+  const need = <T>(ok: boolean, result: T, problem: string): T => {
+    if (!ok) problems.push(problem);
+    return result;
+  };
+  const root = isRecord(value) ? value : need<Record<string, unknown>>(false, {}, "not an object");
+  const org = isRecord(root["org"]) ? root["org"] : need<Record<string, unknown>>(false, {}, "org is not an object");
+  const standard = isRecord(root["standardRoles"]) ? root["standardRoles"] : need<Record<string, unknown>>(false, {}, "standardRoles is not an object");
+  const mapping: Mapping = {
+    version: need(root["version"] === 1, 1, "version is not 1"),
+    primaryOwner: typeof root["primaryOwner"] === "string" && root["primaryOwner"] !== "" ? root["primaryOwner"] : need(false, "", "primaryOwner is not a non-empty string"),
+    org: { features: toggles(org["features"], "org.features", problems), connectors: toggles(org["connectors"], "org.connectors", problems) },
+    standardRoles: { admin: levels(standard["admin"], "standardRoles.admin", problems), user: levels(standard["user"], "standardRoles.user", problems) },
+    roles: Array.isArray(root["roles"]) ? root["roles"].map((role, i) => roleDefinition(role, `roles[${i}]`, problems)) : need(false, [], "roles is not a list"),
+    rules: Array.isArray(root["rules"]) ? root["rules"].map((rule, i) => mappingRule(rule, i, problems)) : need(false, [], "rules is not a list"),
+  };
+  const defined = new Set(mapping.roles.map((role) => role.name));
+  if (defined.size !== mapping.roles.length) problems.push("a role name is defined twice");
+  for (const rule of mapping.rules) {
+    for (const role of rule.roles) if (!defined.has(role)) problems.push(`rules[${rule.index}] uses undefined role '${role}'`);
+  }
+  if (problems.length > 0) throw new StoredMappingError(problems);
+  return mapping;
+}
+
+function toggles(value: unknown, where: string, problems: string[]): Toggles {
+  if (!isRecord(value) || !Object.values(value).every((setting) => typeof setting === "boolean")) {
+    problems.push(`${where} is not a map of booleans`);
+    return {};
+  }
+  return Object.fromEntries(Object.entries(value).map(([name, setting]) => [name, setting === true]));
+}
+
+function levels(value: unknown, where: string, problems: string[]): AreaLevels {
+  const record = isRecord(value) ? value : {};
+  const result = Object.fromEntries(AREAS.map((area) => [area, isLevel(record[area]) ? record[area] : "none"])) as AreaLevels;
+  if (!isRecord(value) || !AREAS.every((area) => isLevel(record[area]))) problems.push(`${where} does not give a level for every area`);
+  return result;
+}
+
+function roleDefinition(value: unknown, where: string, problems: string[]): RoleDefinition {
+  const role = isRecord(value) ? value : {};
+  if (typeof role["name"] !== "string" || role["name"] === "") problems.push(`${where}.name is not a non-empty string`);
+  if (!isStringArray(role["capabilities"]) || !isStringArray(role["connectors"])) problems.push(`${where} capabilities/connectors are not lists of strings`);
+  const description = role["description"];
+  if (description !== null && typeof description !== "string") problems.push(`${where}.description is neither text nor null`);
+  return {
+    name: typeof role["name"] === "string" ? role["name"] : "",
+    description: typeof description === "string" ? description : null,
+    admin: levels(role["admin"], `${where}.admin`, problems),
+    capabilities: isStringArray(role["capabilities"]) ? [...role["capabilities"]] : [],
+    connectors: isStringArray(role["connectors"]) ? [...role["connectors"]] : [],
+  };
+}
+
+function mappingRule(value: unknown, position: number, problems: string[]): MappingRule {
+  const where = `rules[${position}]`;
+  const rule = isRecord(value) ? value : {};
+  if (rule["index"] !== position) problems.push(`${where}.index is not ${position}`);
+  if (!isStringArray(rule["roles"])) problems.push(`${where}.roles is not a list of strings`);
+  const orgRole = rule["orgRole"];
+  if (orgRole !== null && !isStandardOrgRole(orgRole)) problems.push(`${where}.orgRole is not owner, admin, user or null`);
+  return {
+    index: position,
+    group: matcher(rule["group"], where, problems),
+    roles: isStringArray(rule["roles"]) ? [...rule["roles"]] : [],
+    orgRole: isStandardOrgRole(orgRole) ? orgRole : null,
+  };
+}
+
+function matcher(value: unknown, where: string, problems: string[]): GroupMatcher {
+  const group = isRecord(value) ? value : {};
+  const kind = group["kind"];
+  const matched = group["value"];
+  if (!isMatcherKind(kind) || typeof matched !== "string" || matched === "") {
+    problems.push(`${where}.group is not { kind: id|externalId|displayName, value: text }`);
+    return { kind: "id", value: "" };
+  }
+  return { kind, value: matched };
+}
+
+function isMatcherKind(value: unknown): value is MatcherKind {
+  return typeof value === "string" && (MATCHER_KINDS as readonly string[]).includes(value);
+}

@@ -1,0 +1,30 @@
+import { AREAS, LEVELS, STANDARD_ORG_ROLES } from "./types";
+import type { Area, Level, StandardOrgRole } from "./types";
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+export function isArea(value: unknown): value is Area {
+  return typeof value === "string" && (AREAS as readonly string[]).includes(value);
+}
+
+export function isLevel(value: unknown): value is Level {
+  return typeof value === "string" && (LEVELS as readonly string[]).includes(value);
+}
+
+export function isStandardOrgRole(value: unknown): value is StandardOrgRole {
+  return typeof value === "string" && (STANDARD_ORG_ROLES as readonly string[]).includes(value);
+}
+
+/**
+ * Own-property lookup. Names come from admins' files, so a feature called `constructor` must not
+ * find `Object.prototype.constructor`.
+ */
+export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}

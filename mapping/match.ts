@@ -1,0 +1,60 @@
+/** Which rules match which of a member's groups. */
+import { compareText } from "./normalise";
+import type { GroupMatcher, GroupRef, MappingRule, MatcherKind, StandardOrgRole } from "./types";
+
+export interface RuleMatch {
+  ruleIndex: number;
+  group: { id: string; externalId: string | null; displayName: string };
+  matchedBy: MatcherKind;
+  /** The value the rule names, as written in the file. */
+  matcherValue: string;
+  roles: string[];
+  orgRole: StandardOrgRole | null;
+}
+
+/**
+ * `id` and `externalId` are exact (IdP identifiers are case-sensitive); `displayName` is
+ * case-insensitive, as issue 3 specifies, because admins type it by hand.
+ */
+export function ruleMatchesGroup(matcher: GroupMatcher, group: GroupRef): boolean {
+  switch (matcher.kind) {
+    case "id":
+      return group.id === matcher.value;
+    case "externalId":
+      return group.externalId !== undefined && group.externalId !== null && group.externalId === matcher.value;
+    case "displayName":
+      return foldName(group.displayName) === foldName(matcher.value);
+  }
+}
+
+function foldName(name: string): string {
+  return name.normalize("NFC").toLowerCase();
+}
+
+/** Every (rule, group) pair that matches, sorted so the input order of groups and rules is irrelevant. */
+export function matchRules(groups: readonly GroupRef[], rules: readonly MappingRule[]): RuleMatch[] {
+  const matches: RuleMatch[] = [];
+  const seen = new Set<string>();
+  for (const rule of rules) {
+    for (const group of groups) {
+      // A SCIM payload can list the same group twice; count it once.
+      const key = `${rule.index}\u0000${group.id}`;
+      if (seen.has(key) || !ruleMatchesGroup(rule.group, group)) continue;
+      seen.add(key);
+      matches.push({
+        ruleIndex: rule.index,
+        group: { id: group.id, externalId: group.externalId ?? null, displayName: group.displayName },
+        matchedBy: rule.group.kind,
+        matcherValue: rule.group.value,
+        roles: [...rule.roles],
+        orgRole: rule.orgRole,
+      });
+    }
+  }
+  return matches.sort((a, b) => a.ruleIndex - b.ruleIndex || compareText(a.group.id, b.group.id));
+}
+
+/** "rule 2 (group 'IT Admins', matched by displayName)" */
+export function describeMatch(match: RuleMatch): string {
+  return `rule ${match.ruleIndex} (group '${match.group.displayName}', matched by ${match.matchedBy} '${match.matcherValue}')`;
+}

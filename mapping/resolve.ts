@@ -1,0 +1,51 @@
+import { explainMember } from "./explain";
+import { allAreasAt } from "./levels";
+import { AREAS } from "./types";
+import type { EffectivePermissions, Mapping, MemberInput, PlatformOverrides } from "./types";
+
+/** Inactive and deleted members: no area, no capability, no connector, no role. */
+export const NO_ACCESS: EffectivePermissions = Object.freeze({
+  orgRole: "user",
+  admin: Object.freeze(allAreasAt("none")),
+  capabilities: frozenEmptyList(),
+  connectors: frozenEmptyList(),
+  roles: frozenEmptyList(),
+});
+
+/** Shared constant: a caller's `push` must throw rather than grant everyone a capability. */
+function frozenEmptyList(): string[] {
+  return Object.freeze([]) as unknown as string[];
+}
+
+/** A member's effective permissions; deterministic, with every list sorted. */
+export function resolveMember(member: MemberInput, mapping: Mapping, platform?: PlatformOverrides): EffectivePermissions {
+  const { orgRole, admin, capabilities, connectors, roles } = explainMember(member, mapping, platform);
+  return { orgRole, admin, capabilities, connectors, roles };
+}
+
+export function permissionsEqual(a: EffectivePermissions, b: EffectivePermissions): boolean {
+  return (
+    a.orgRole === b.orgRole &&
+    AREAS.every((area) => a.admin[area] === b.admin[area]) &&
+    sameList(a.capabilities, b.capabilities) &&
+    sameList(a.connectors, b.connectors) &&
+    sameList(a.roles, b.roles)
+  );
+}
+
+/**
+ * Who may edit roles and the mapping: owners (primary or not), and custom members who manage
+ * `identity_access`. Admins may not, even if `standardRoles.admin` gives them identity_access
+ * manage — in the product, role editing is an owner power that only custom roles can delegate.
+ */
+export function canEditRoles(p: EffectivePermissions): boolean {
+  if (p.orgRole === "owner" || p.orgRole === "primary_owner") return true;
+  return p.orgRole === "custom" && p.admin.identity_access === "manage";
+}
+
+/** Order-insensitive, so permissions read back from storage compare correctly even if unsorted. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sortedB = [...b].sort();
+  return [...a].sort().every((item, i) => item === sortedB[i]);
+}

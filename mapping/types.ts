@@ -1,0 +1,136 @@
+/**
+ * Domain types of the role mapping. Everything here is plain JSON-serialisable data so a
+ * normalised {@link Mapping} can be stored in a JSON column and read back with
+ * `mappingFromJSON`.
+ */
+
+export const AREAS = [
+  "identity_access",
+  "billing",
+  "analytics",
+  "privacy",
+  "user_management",
+  "libraries",
+] as const;
+export type Area = (typeof AREAS)[number];
+
+export const LEVELS = ["none", "view", "manage"] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** Ordered from least to most powerful; see issue 3, "Every member has one org role". */
+export const ORG_ROLES = ["user", "custom", "admin", "owner", "primary_owner"] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+/** The org roles a mapping rule may grant. `primary_owner` comes only from `primaryOwner`. */
+export const STANDARD_ORG_ROLES = ["owner", "admin", "user"] as const;
+export type StandardOrgRole = (typeof STANDARD_ORG_ROLES)[number];
+
+export type AreaLevels = Record<Area, Level>;
+
+/** How a rule picks its group. `id` and `externalId` survive IdP renames; `displayName` does not. */
+export const MATCHER_KINDS = ["id", "externalId", "displayName"] as const;
+export type MatcherKind = (typeof MATCHER_KINDS)[number];
+export interface GroupMatcher {
+  kind: MatcherKind;
+  value: string;
+}
+
+export interface RoleDefinition {
+  name: string;
+  description: string | null;
+  /** Every area present; areas the file does not list are `none`. */
+  admin: AreaLevels;
+  capabilities: string[];
+  connectors: string[];
+}
+
+export interface MappingRule {
+  /** Zero-based position in the file's `mappings` list; explain and plan cite it. */
+  index: number;
+  group: GroupMatcher;
+  roles: string[];
+  orgRole: StandardOrgRole | null;
+}
+
+/** `true` = switched on, `false` = switched off; features absent from the record are not mentioned. */
+export type Toggles = Record<string, boolean>;
+
+export interface Mapping {
+  version: 1;
+  primaryOwner: string;
+  org: { features: Toggles; connectors: Toggles };
+  standardRoles: { admin: AreaLevels; user: AreaLevels };
+  /** In file order. */
+  roles: RoleDefinition[];
+  /** In file order; `rules[i].index === i`. */
+  rules: MappingRule[];
+}
+
+export const ISSUE_CODES = [
+  "syntax",
+  "empty",
+  "type",
+  "missing",
+  "unknown_key",
+  "unknown_area",
+  "unknown_level",
+  "invalid_version",
+  "invalid_org_role",
+  "invalid_toggle",
+  "invalid_name",
+  "invalid_value",
+  "invalid_matcher",
+  "duplicate_key",
+  "duplicate_role",
+  "undefined_role",
+  "rule_grants_nothing",
+  // Warnings only:
+  "unused_role",
+  "display_name_matcher",
+  "switched_off_by_org",
+] as const;
+export type IssueCode = (typeof ISSUE_CODES)[number];
+
+export interface MappingIssue {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  code: IssueCode;
+  message: string;
+}
+
+export type ParseResult =
+  | { ok: true; mapping: Mapping; hash: string; warnings: MappingIssue[] }
+  | { ok: false; errors: MappingIssue[] };
+
+export interface GroupRef {
+  id: string;
+  externalId?: string | null;
+  displayName: string;
+}
+
+export interface MemberInput {
+  id: string;
+  userName: string;
+  active: boolean;
+  groups: readonly GroupRef[];
+}
+
+/** Operator overrides already narrowed to one organisation; they beat everything. */
+export interface PlatformOverrides {
+  features: Record<string, boolean>;
+  connectors: Record<string, boolean>;
+}
+
+export interface EffectivePermissions {
+  orgRole: OrgRole;
+  admin: AreaLevels;
+  /** Sorted, unique. */
+  capabilities: string[];
+  /** Sorted, unique. */
+  connectors: string[];
+  /** Custom roles in force, sorted; always empty unless `orgRole` is `custom`. */
+  roles: string[];
+}

@@ -1,0 +1,100 @@
+/**
+ * Checks the schema cannot express: references between parts of the file, and warnings. Runs on
+ * the raw parsed value even when the schema already failed, so one run reports every problem;
+ * every access is guarded because nothing about the value is known yet.
+ */
+import { isRecord, isStringArray } from "./guards";
+import { closestMatch, didYouMean } from "./suggest";
+import { describePath, issueAt } from "./source";
+import type { SourceDocument } from "./source";
+import type { MappingIssue } from "./types";
+
+export interface SemanticResult {
+  errors: MappingIssue[];
+  warnings: MappingIssue[];
+}
+
+export function checkSemantics(source: SourceDocument): SemanticResult {
+  const root = isRecord(source.value) ? source.value : {};
+  const roles = isRecord(root["roles"]) ? root["roles"] : {};
+  const rules = Array.isArray(root["mappings"]) ? root["mappings"] : [];
+  const roleNames = Object.keys(roles);
+  return {
+    errors: [...undefinedRoles(source, rules, roleNames), ...emptyRules(source, rules)],
+    warnings: [
+      ...unusedRoles(source, rules, roleNames),
+      ...displayNameMatchers(source, rules),
+      ...listsSwitchedOff(source, roles, root["org"]),
+    ],
+  };
+}
+
+function undefinedRoles(source: SourceDocument, rules: readonly unknown[], defined: readonly string[]): MappingIssue[] {
+  const issues: MappingIssue[] = [];
+  rules.forEach((rule, index) => {
+    if (!isRecord(rule) || !isStringArray(rule["roles"])) return;
+    rule["roles"].forEach((name, position) => {
+      if (defined.includes(name)) return;
+      const hint = didYouMean(name, defined);
+      const known = hint === "" && defined.length > 0 ? ` Defined roles: ${defined.join(", ")}.` : "";
+      issues.push(
+        issueAt(source, ["mappings", index, "roles", position], "undefined_role",
+          `Rule mappings[${index}] uses role '${name}', which is not defined under \`roles\`.${hint}${known}`),
+      );
+    });
+  });
+  return issues;
+}
+
+/** `roles: []` without `orgRole` passes the schema's "roles or orgRole" but still grants nothing. */
+function emptyRules(source: SourceDocument, rules: readonly unknown[]): MappingIssue[] {
+  return rules.flatMap((rule, index) =>
+    isRecord(rule) && Array.isArray(rule["roles"]) && rule["roles"].length === 0 && rule["orgRole"] === undefined
+      ? [issueAt(source, ["mappings", index, "roles"], "rule_grants_nothing", `Rule mappings[${index}] grants nothing: its \`roles\` list is empty and it has no \`orgRole\`.`)]
+      : [],
+  );
+}
+
+function unusedRoles(source: SourceDocument, rules: readonly unknown[], defined: readonly string[]): MappingIssue[] {
+  const used = new Set(rules.flatMap((rule) => (isRecord(rule) && isStringArray(rule["roles"]) ? rule["roles"] : [])));
+  return defined
+    .filter((name) => !used.has(name))
+    .map((name) => {
+      // A near-miss reference is already an `undefined_role` error; point at the likely cause.
+      const nearMiss = closestMatch(name, [...used]);
+      const hint = nearMiss === null ? "" : ` (a rule uses '${nearMiss}' — a typo?)`;
+      return issueAt(source, ["roles", name], "unused_role", `Role '${name}' is defined but no rule in \`mappings\` grants it${hint}, so no one has it.`, "key");
+    });
+}
+
+function displayNameMatchers(source: SourceDocument, rules: readonly unknown[]): MappingIssue[] {
+  return rules.flatMap((rule, index) => {
+    const group = isRecord(rule) ? rule["group"] : undefined;
+    if (!isRecord(group) || typeof group["displayName"] !== "string") return [];
+    return [
+      issueAt(source, ["mappings", index, "group", "displayName"], "display_name_matcher",
+        `Rule mappings[${index}] matches the group by displayName '${group["displayName"]}'; it stops matching if the group is renamed in the IdP. Prefer \`externalId\` or \`id\`.`, "key"),
+    ];
+  });
+}
+
+/** A role granting something the org switched off is legal but grants nothing; admins want to know. */
+function listsSwitchedOff(source: SourceDocument, roles: Record<string, unknown>, org: unknown): MappingIssue[] {
+  const issues: MappingIssue[] = [];
+  for (const [roleName, role] of Object.entries(roles)) {
+    if (!isRecord(role)) continue;
+    for (const [list, toggleKey, noun] of [["capabilities", "features", "feature"], ["connectors", "connectors", "connector"]] as const) {
+      const names = role[list];
+      const toggles = isRecord(org) && isRecord(org[toggleKey]) ? org[toggleKey] : {};
+      if (!isStringArray(names)) continue;
+      names.forEach((name, position) => {
+        const toggle = Object.prototype.hasOwnProperty.call(toggles, name) ? toggles[name] : undefined;
+        if (toggle !== "off" && toggle !== false) return;
+        const path = ["roles", roleName, list, position] as const;
+        issues.push(issueAt(source, path, "switched_off_by_org",
+          `Role '${roleName}' grants the ${noun} '${name}', but \`org.${toggleKey}\` switches it off for everyone, so \`${describePath(path)}\` has no effect.`));
+      });
+    }
+  }
+  return issues;
+}

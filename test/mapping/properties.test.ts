@@ -1,0 +1,131 @@
+import fc from "fast-check";
+import {
+  AREAS, NO_ACCESS, diffPermissions, explainMember, hashMapping, levelRank, mappingFromJSON, permissionsEqual, resolveMember,
+} from "../../mapping";
+import { GROUPS, PRIMARY_OWNER, mappingArb, memberArb, permutation, platformArb } from "./arbitraries";
+
+const RUNS = { numRuns: 300 };
+
+describe("invariants of resolveMember (property-based)", () => {
+  it("never lowers any level or removes any capability or connector when a custom member joins another group", () => {
+    // Rules here grant no owner/admin, so the member stays custom after joining.
+    fc.assert(
+      fc.property(mappingArb([null, "user"]), fc.subarray([...GROUPS]), fc.constantFrom(...GROUPS), fc.option(platformArb, { nil: undefined }), (mapping, groups, extra, platform) => {
+        const before = resolveMember({ id: "m", userName: "a@x", active: true, groups }, mapping, platform);
+        fc.pre(before.orgRole === "custom");
+        const after = resolveMember({ id: "m", userName: "a@x", active: true, groups: [...groups, extra] }, mapping, platform);
+        expect(after.orgRole).toBe("custom");
+        for (const area of AREAS) expect(levelRank(after.admin[area])).toBeGreaterThanOrEqual(levelRank(before.admin[area]));
+        expect(after.capabilities).toEqual(expect.arrayContaining(before.capabilities));
+        expect(after.connectors).toEqual(expect.arrayContaining(before.connectors));
+        expect(after.roles).toEqual(expect.arrayContaining(before.roles));
+      }),
+      RUNS,
+    );
+  });
+
+  it("leaves a member who is not the Primary Owner as user, with the user levels, once every group is removed", () => {
+    fc.assert(
+      fc.property(mappingArb(), memberArb, (mapping, member) => {
+        fc.pre(member.userName !== PRIMARY_OWNER && member.active);
+        const p = resolveMember({ ...member, groups: [] }, mapping);
+        expect(p).toMatchObject({ orgRole: "user", roles: [], admin: mapping.standardRoles.user });
+      }),
+      RUNS,
+    );
+  });
+
+  it("gives every active owner manage in every area, whatever else their groups map to", () => {
+    fc.assert(
+      fc.property(mappingArb(), memberArb, platformArb, (mapping, member, platform) => {
+        const withOwnerRule = { ...mapping, rules: [...mapping.rules, { index: mapping.rules.length, group: { kind: "id" as const, value: "g-owners" }, roles: [], orgRole: "owner" as const }] };
+        const owner = { ...member, active: true, groups: [...member.groups, { id: "g-owners", displayName: "Owners" }] };
+        const p = resolveMember(owner, withOwnerRule, platform);
+        expect(["owner", "primary_owner"]).toContain(p.orgRole);
+        expect(p.roles).toEqual([]);
+        for (const area of AREAS) expect(p.admin[area]).toBe("manage");
+      }),
+      RUNS,
+    );
+  });
+
+  it("always lets a platform override win for an active member", () => {
+    fc.assert(
+      fc.property(mappingArb(), memberArb, platformArb, (mapping, member, platform) => {
+        const p = resolveMember({ ...member, active: true }, mapping, platform);
+        for (const [name, on] of Object.entries(platform.features)) expect(p.capabilities.includes(name)).toBe(on);
+        for (const [name, on] of Object.entries(platform.connectors)) expect(p.connectors.includes(name)).toBe(on);
+      }),
+      RUNS,
+    );
+  });
+
+  it("gives an inactive member no access, even with platform overrides forcing things on", () => {
+    fc.assert(
+      fc.property(mappingArb(), memberArb, platformArb, (mapping, member, platform) => {
+        expect(resolveMember({ ...member, active: false }, mapping, platform)).toEqual(NO_ACCESS);
+      }),
+      RUNS,
+    );
+  });
+
+  it("does not depend on the order of the member's groups, of the rules, or of the role definitions", () => {
+    fc.assert(
+      fc.property(
+        mappingArb().chain((mapping) => fc.tuple(fc.constant(mapping), permutation(mapping.rules), permutation(mapping.roles))),
+        memberArb.chain((member) => fc.tuple(fc.constant(member), permutation(member.groups))),
+        fc.option(platformArb, { nil: undefined }),
+        ([mapping, rules, roles], [member, groups], platform) => {
+          const reordered = { ...mapping, roles, rules: rules.map((rule, index) => ({ ...rule, index })) };
+          expect(resolveMember({ ...member, groups }, reordered, platform)).toEqual(resolveMember(member, mapping, platform));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("returns sorted, unique lists, and roles only for custom members", () => {
+    fc.assert(
+      fc.property(mappingArb(), memberArb, fc.option(platformArb, { nil: undefined }), (mapping, member, platform) => {
+        const p = resolveMember(member, mapping, platform);
+        for (const list of [p.capabilities, p.connectors, p.roles]) expect(list).toEqual([...new Set(list)].sort());
+        if (p.orgRole !== "custom") expect(p.roles).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("agreement between the public functions (property-based)", () => {
+  it("explainMember carries exactly resolveMember's permissions", () => {
+    fc.assert(
+      fc.property(mappingArb(), memberArb, fc.option(platformArb, { nil: undefined }), (mapping, member, platform) => {
+        const { orgRole, admin, capabilities, connectors, roles } = explainMember(member, mapping, platform);
+        expect({ orgRole, admin, capabilities, connectors, roles }).toEqual(resolveMember(member, mapping, platform));
+      }),
+      RUNS,
+    );
+  });
+
+  it("diffPermissions reports a change exactly when permissionsEqual says they differ", () => {
+    fc.assert(
+      fc.property(mappingArb(), mappingArb(), memberArb, (a, b, member) => {
+        const before = resolveMember(member, a);
+        const after = resolveMember(member, b);
+        expect(diffPermissions(before, after).changed).toBe(!permissionsEqual(before, after));
+      }),
+      RUNS,
+    );
+  });
+
+  it("mappingFromJSON restores any mapping stored as JSON, with the same hash", () => {
+    fc.assert(
+      fc.property(mappingArb(), (mapping) => {
+        const restored = mappingFromJSON(JSON.parse(JSON.stringify(mapping)));
+        expect(restored).toEqual(mapping);
+        expect(hashMapping(restored)).toBe(hashMapping(mapping));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

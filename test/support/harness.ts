@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import type { Express } from "express";
+import knexFactory from "knex";
+import request from "supertest";
+import { type Database, openDatabase } from "../../db/connection";
+import { migrateToLatest } from "../../db/migrate";
+import { ensureOrg, setOrgEntra } from "../../db/orgs";
+import { createToken } from "../../db/tokens";
+import type { PlatformFile } from "../../mapping";
+import type { MappingPermissionSync } from "../../scim/permission-sync";
+import { createApp } from "../../server/app";
+import { createSync } from "../../server/bootstrap";
+import type { EventHub } from "../../server/events";
+import { silentLogger } from "../../server/logger";
+import { applyMappingText } from "../../server/roles";
+
+/**
+ * A fresh server per test: its own database (SQLite in memory, or a throw-away PostgreSQL schema
+ * when TEST_DATABASE_URL is a postgres:// URL), an organisation with a SCIM and an API token.
+ */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "sqlite::memory:";
+export const ON_POSTGRES = /^postgres(ql)?:\/\//.test(TEST_DATABASE_URL);
+
+export interface Harness {
+  readonly app: Express;
+  readonly db: Database;
+  readonly orgId: string;
+  readonly token: string;
+  readonly apiToken: string;
+  readonly sync: MappingPermissionSync;
+  readonly events: EventHub;
+  /** supertest with the SCIM bearer token, paths relative to /scim/v2. */
+  scim(method: "get" | "post" | "put" | "patch" | "delete", path: string): request.Test;
+  /** supertest with the API bearer token, paths relative to /api/v1. */
+  api(method: "get" | "post", path: string): request.Test;
+  /** Another organisation on the same database, with its own token. */
+  addOrg(name: string): Promise<{ orgId: string; token: string; apiToken: string }>;
+  applyMapping(text: string, sourceName?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly platform?: PlatformFile | null;
+  readonly entra?: { tenantId: string; jwks: unknown };
+  readonly limits?: Partial<{ defaultCount: number; maxCount: number; maxBulkOperations: number; maxBulkPayloadBytes: number; maxBodyBytes: number }>;
+}
+
+async function openTestDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (!ON_POSTGRES) {
+    const db = openDatabase("sqlite::memory:");
+    return { db, drop: () => db.close() };
+  }
+  const schema = `t_${randomBytes(6).toString("hex")}`;
+  const admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
+  await admin.raw(`CREATE SCHEMA ${schema}`);
+  const db = openDatabase(TEST_DATABASE_URL, { pgSchema: schema });
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await admin.raw(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.destroy();
+    },
+  };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const { db, drop } = await openTestDatabase();
+  await migrateToLatest(db.knex);
+  const org = await ensureOrg(db.knex, "default");
+  if (options.entra) await setOrgEntra(db.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
+  const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim" });
+  const { token: apiToken } = await createToken(db.knex, { orgId: org.id, kind: "api" });
+  const { sync, events } = createSync(options.platform ?? null);
+  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
+  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, sseHeartbeatMs: 1000 });
+  const agent = request(app);
+  return {
+    app,
+    db,
+    orgId: org.id,
+    token,
+    apiToken,
+    sync,
+    events,
+    scim: (method, path) => agent[method](`/scim/v2${path}`).set("Authorization", `Bearer ${token}`),
+    api: (method, path) => agent[method](`/api/v1${path}`).set("Authorization", `Bearer ${apiToken}`),
+    addOrg: async (name) => {
+      const other = await ensureOrg(db.knex, name);
+      const scimToken = await createToken(db.knex, { orgId: other.id, kind: "scim" });
+      const api = await createToken(db.knex, { orgId: other.id, kind: "api" });
+      return { orgId: other.id, token: scimToken.token, apiToken: api.token };
+    },
+    applyMapping: async (text, sourceName = "test-mapping.yaml") => {
+      const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName, actor: "test" });
+      if (!result.ok) throw new Error(`mapping refused: ${result.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("; ")}`);
+    },
+    close: drop,
+  };
+}
+
+/** Asserts a SCIM error response (RFC 7644 §3.12). */
+export function expectScimError(res: request.Response, status: number, scimType?: string): void {
+  expect({ status: res.status, body: res.body as unknown }).toMatchObject({
+    status,
+    body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: String(status), ...(scimType ? { scimType } : {}) },
+  });
+  expect(res.headers["content-type"]).toMatch(/^application\/scim\+json/);
+}
+
+export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+export const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+export function userBody(userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { schemas: [CORE_USER], userName, name: { givenName: "Test", familyName: userName }, emails: [{ value: userName, type: "work", primary: true }], active: true, ...extra };
+}
+
+export async function createUser(h: Harness, userName: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await h.scim("post", "/Users").send(userBody(userName, extra));
+  if (res.status !== 201) throw new Error(`create ${userName}: ${res.status} ${JSON.stringify(res.body)}`);
+  return (res.body as { id: string }).id;
+}
+
+export async function createGroup(h: Harness, displayName: string, memberIds: string[] = [], extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await h.scim("post", "/Groups").send({ schemas: [CORE_GROUP], displayName, members: memberIds.map((value) => ({ value })), ...extra });
+  if (res.status !== 201) throw new Error(`create group ${displayName}: ${res.status} ${JSON.stringify(res.body)}`);
+  return (res.body as { id: string }).id;
+}
+
+export function patchBody(...operations: Record<string, unknown>[]): Record<string, unknown> {
+  return { schemas: [PATCH_OP], Operations: operations };
+}

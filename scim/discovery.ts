@@ -1,4 +1,4 @@
-import { type Request, type RequestHandler, Router } from "express";
+import { type Request, type RequestHandler, type Router } from "express";
 import SCIMMYRouters from "scimmy-routers";
 import SCIMMY from "scimmy";
 import { declareScimmyResources } from "./schemas";

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Database } from "../db/connection";
 import { authenticateToken, type TokenKind } from "../db/tokens";
-import { ScimError, unauthorized } from "../scim/errors";
-import { EntraVerifier, looksLikeJwt } from "./entra";
+import { type ScimError, unauthorized } from "../scim/errors";
+import { type EntraVerifier, looksLikeJwt } from "./entra";
 
 /**
  * Bearer authentication: a secret token (stored as SHA-256, compared in constant time) or, for

@@ -44,6 +44,7 @@ function scimmyError(err: unknown): ScimError | null {
  */
 export function toScimError(err: unknown, log: Logger, requestId: string): ScimError {
   if (err instanceof ScimError) return err;
+  if (err instanceof ClientGoneError) return new ScimError(499, undefined, err.message);
   const parsed = bodyParserError(err) ?? scimmyError(err);
   if (parsed) return parsed;
   if (err instanceof DbUnavailableError) {
@@ -63,7 +64,18 @@ export function sendError(res: Response, err: ScimError): void {
   send(res, err.status, err.toJSON());
 }
 
-/** Writes with back-pressure, for streamed bodies. */
+/** Writes with back-pressure, for streamed bodies; gives up when the client has gone. */
 export async function write(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await once(res, "drain");
+  if (res.destroyed) throw new ClientGoneError();
+  if (res.write(chunk)) return;
+  const drained = once(res, "drain").then(() => true);
+  const closed = once(res, "close").then(() => false);
+  if (!(await Promise.race([drained, closed]))) throw new ClientGoneError();
+}
+
+export class ClientGoneError extends Error {
+  override readonly name = "ClientGoneError";
+  constructor() {
+    super("the client closed the connection");
+  }
 }

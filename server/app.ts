@@ -47,9 +47,10 @@ export function createApp(deps: AppDeps): Express {
   const scimError = (err: Parameters<typeof sendError>[1], _req: express.Request, res: express.Response) => sendError(res, err);
   const scim = express.Router();
   // The bulk limit is advertised in /ServiceProviderConfig and enforced here (413 past it).
+  // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
+  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), onError: scimError }));
   scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes));
   scim.use(scimJsonBody(deps.config.limits.maxBodyBytes));
-  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), onError: scimError }));
   scim.use(
     scimRouter({
       db: deps.db,

@@ -14,6 +14,8 @@ export type ScimType =
   | "invalidVers"
   | "sensitive";
 
+import { DbConflictError, DbUnknownReferenceError, DbVersionMismatchError } from "../db/errors";
+
 export class ScimError extends Error {
   override readonly name = "ScimError";
   constructor(
@@ -50,3 +52,11 @@ export const uniqueness = (detail: string): ScimError => new ScimError(409, "uni
 export const preconditionFailed = (detail: string): ScimError => new ScimError(412, undefined, detail);
 export const payloadTooLarge = (detail: string): ScimError => new ScimError(413, undefined, detail);
 export const notImplemented = (detail: string): ScimError => new ScimError(501, undefined, detail);
+
+/** db/ errors → SCIM errors, at the boundary between storage and protocol (RFC 7644 §3.12). */
+export function translateDbWriteError(err: unknown): never {
+  if (err instanceof DbConflictError) throw uniqueness(err.message);
+  if (err instanceof DbUnknownReferenceError) throw invalidValue(err.message);
+  if (err instanceof DbVersionMismatchError) throw preconditionFailed("The resource was changed by another request; fetch it again");
+  throw err;
+}

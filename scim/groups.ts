@@ -1,12 +1,11 @@
 import type { Executor } from "../db/connection";
-import { DbConflictError, DbUnknownReferenceError, DbVersionMismatchError } from "../db/errors";
 import * as db from "../db/groups";
 import { listGroups as listGroupRows } from "../db/list";
 import * as members from "../db/memberships";
 import type { GroupRecord } from "../db/resources";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
-import { invalidValue, notFound, preconditionFailed, uniqueness } from "./errors";
+import { invalidValue, notFound, translateDbWriteError } from "./errors";
 import { readResource } from "./ingress";
 import { type ListRequest, prepareList } from "./list-params";
 import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
@@ -29,13 +28,6 @@ export interface RenderedGroup {
 
 function unreachable(value: never): never {
   throw new Error(`unhandled step ${JSON.stringify(value)}`);
-}
-
-function translateGroupWriteError(err: unknown): never {
-  if (err instanceof DbConflictError) throw uniqueness(err.what);
-  if (err instanceof DbUnknownReferenceError) throw invalidValue(err.message);
-  if (err instanceof DbVersionMismatchError) throw preconditionFailed("The resource was changed by another request; fetch it again");
-  throw err;
 }
 
 function rendered(ctx: ScimContext, record: GroupRecord, projection?: Projection): RenderedGroup {
@@ -75,9 +67,9 @@ export async function createGroup(ctx: ScimContext, body: unknown): Promise<Rend
   const fields = toGroupFields(resource);
   const ids = memberIdsOf(resource, rawMembers(body) ?? []);
   return inTransaction(ctx, async (tx, after) => {
-    const record = await db.insertGroup(tx, ctx.orgId, fields).catch(translateGroupWriteError);
+    const record = await db.insertGroup(tx, ctx.orgId, fields).catch(translateDbWriteError);
     if (ids.length === 0) return rendered(ctx, record);
-    const change = await members.addMembers(tx, ctx.orgId, record.id, ids).catch(translateGroupWriteError);
+    const change = await members.addMembers(tx, ctx.orgId, record.id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, change.added, causeOf(ctx)));
     return rendered(ctx, await fresh(tx, ctx, record.id));
   });
@@ -90,7 +82,7 @@ export async function getGroup(ctx: ScimContext, id: string, projection: Project
 }
 
 async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecord, fields: db.GroupFields, after: (cb: () => void) => void): Promise<GroupRecord> {
-  const record = await db.updateGroup(tx, ctx.orgId, current.id, current.version, fields).catch(translateGroupWriteError);
+  const record = await db.updateGroup(tx, ctx.orgId, current.id, current.version, fields).catch(translateDbWriteError);
   if (record.displayName !== current.displayName || record.externalId !== current.externalId) {
     after(await ctx.sync.groupIdentityChanged(tx, ctx.orgId, current, record, causeOf(ctx)));
   }
@@ -107,7 +99,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
     if (!current) throw notFound(`Group ${id} not found`);
     checkIfMatch(ifMatch, current.version);
     await writeIdentity(tx, ctx, current, fields, after);
-    const change = await members.replaceMembers(tx, ctx.orgId, id, ids).catch(translateGroupWriteError);
+    const change = await members.replaceMembers(tx, ctx.orgId, id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [...change.added, ...change.removed], causeOf(ctx)));
     return rendered(ctx, await fresh(tx, ctx, id));
   });
@@ -150,7 +142,7 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown, if
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);
     checkIfMatch(ifMatch, current.version);
-    for (const step of steps) await applyStep(tx, ctx, id, step, after).catch(translateGroupWriteError);
+    for (const step of steps) await applyStep(tx, ctx, id, step, after).catch(translateDbWriteError);
     return rendered(ctx, await fresh(tx, ctx, id));
   });
 }

@@ -1,4 +1,5 @@
 import { invalidSyntax, invalidValue } from "./errors";
+import { coerceBoolean } from "./patch-values";
 import {
   type AttributeDefinition,
   type JsonObject,
@@ -74,16 +75,6 @@ export function stripNulls(value: unknown): unknown {
   return value;
 }
 
-export function parseBoolean(value: unknown, name: string): boolean {
-  if (typeof value === "boolean") return value;
-  if (typeof value === "string") {
-    const lower = value.trim().toLowerCase();
-    if (lower === "true") return true;
-    if (lower === "false") return false;
-  }
-  throw invalidValue(`Attribute '${name}' must be a boolean (true or false), got ${JSON.stringify(value)}`);
-}
-
 function coerceComplex(attributes: readonly AttributeDefinition[], value: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
@@ -99,7 +90,7 @@ function coerceComplex(attributes: readonly AttributeDefinition[], value: JsonOb
 }
 
 function coerceSingle(definition: AttributeDefinition, value: unknown): unknown {
-  if (definition.type === "boolean") return parseBoolean(value, definition.name);
+  if (definition.type === "boolean") return coerceBoolean(value, `Attribute '${definition.name}'`);
   if (definition.type === "complex" && isObject(value) && definition.subAttributes) return coerceComplex(definition.subAttributes, value);
   return value;
 }

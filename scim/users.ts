@@ -1,11 +1,10 @@
 import type { Executor } from "../db/connection";
-import { DbConflictError, DbUnknownReferenceError, DbVersionMismatchError } from "../db/errors";
 import { listUsers as listUserRows } from "../db/list";
 import type { UserRecord } from "../db/resources";
 import * as db from "../db/users";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
-import { invalidValue, notFound, preconditionFailed, uniqueness } from "./errors";
+import { notFound, translateDbWriteError } from "./errors";
 import { readResource } from "./ingress";
 import { type ListRequest, prepareList } from "./list-params";
 import { applyPatch, parsePatchRequest } from "./patch";
@@ -23,14 +22,6 @@ export interface Rendered {
   readonly id: string;
 }
 
-/** Our errors → SCIM errors, at the boundary between db/ and the protocol. */
-export function translateUserWriteError(err: unknown): never {
-  if (err instanceof DbConflictError) throw uniqueness(`${err.what}`);
-  if (err instanceof DbUnknownReferenceError) throw invalidValue(err.message);
-  if (err instanceof DbVersionMismatchError) throw preconditionFailed("The resource was changed by another request; fetch it again");
-  throw err;
-}
-
 async function render(tx: Executor, ctx: ScimContext, record: UserRecord, projection?: Projection): Promise<Rendered> {
   const withGroups = projection === undefined || wantsAttribute(projection, "groups");
   const groups = withGroups ? (await db.groupsOfUsers(tx, ctx.orgId, [record.id])).get(record.id) : undefined;
@@ -41,7 +32,7 @@ async function render(tx: Executor, ctx: ScimContext, record: UserRecord, projec
 export async function createUser(ctx: ScimContext, body: unknown): Promise<Rendered> {
   const fields = toUserFields(readResource("User", body));
   return inTransaction(ctx, async (tx, after) => {
-    const record = await db.insertUser(tx, ctx.orgId, fields).catch(translateUserWriteError);
+    const record = await db.insertUser(tx, ctx.orgId, fields).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [record.id], causeOf(ctx)));
     return render(tx, ctx, record);
   });
@@ -60,7 +51,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
     const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`User ${id} not found`);
     checkIfMatch(ifMatch, current.version);
-    const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateUserWriteError);
+    const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);
   });
@@ -78,7 +69,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifM
     checkIfMatch(ifMatch, current.version);
     const patched = applyPatch("User", patchableUser(current), operations);
     const fields = toUserFields(readResource("User", patched));
-    const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateUserWriteError);
+    const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);
   });

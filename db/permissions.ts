@@ -14,6 +14,19 @@ export interface MemberSnapshot {
   readonly groups: { id: string; externalId: string | null; displayName: string }[];
 }
 
+/**
+ * Serialises one organisation's permission recomputations (shared) against its mapping changes
+ * (exclusive) until the transaction ends. Without it, on PostgreSQL (READ COMMITTED) a mapping
+ * change recomputes from memberships a concurrent SCIM write has not committed yet, while that
+ * write recomputes under the old mapping: the member is left with permissions of neither.
+ * SQLite runs one writer at a time, so there is nothing to do there.
+ */
+export async function lockOrgPermissions(tx: Executor, orgId: string, mode: "shared" | "exclusive"): Promise<void> {
+  if (tx.client.config.client !== "pg") return;
+  const fn = mode === "shared" ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock";
+  await tx.raw(`select ${fn}(hashtext(?))`, [`permissions:${orgId}`]);
+}
+
 /** Users with their direct groups, for recomputation. Unknown ids are skipped. */
 export async function loadMembers(tx: Executor, orgId: string, userIds: readonly string[]): Promise<MemberSnapshot[]> {
   const out: MemberSnapshot[] = [];

@@ -50,8 +50,12 @@ export function declareScimmyResources(): void {
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
 }
 
+/**
+ * scimmy's describe() returns Attribute objects whose RFC 7643 characteristics (multiValued,
+ * caseExact, mutability) are only visible once serialised: take the JSON form.
+ */
 function describe(definition: { describe(): unknown }): SchemaDefinition {
-  return definition.describe() as SchemaDefinition;
+  return JSON.parse(JSON.stringify(definition.describe())) as SchemaDefinition;
 }
 
 let cachedSchemas: { User: ResourceSchemas; Group: ResourceSchemas } | null = null;

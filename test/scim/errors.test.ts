@@ -1,0 +1,153 @@
+import { type Harness, ON_POSTGRES, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { nullPaths } from "./support";
+
+/** RFC 7644 §3.12 errors: the right status and scimType, and never a 500 for a client mistake. */
+describe("errors", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ limits: { maxCount: 50, maxBulkOperations: 7, maxBulkPayloadBytes: 4096 } });
+  });
+  afterEach(async () => h.close());
+
+  it("answers a body that is not JSON with 400 invalidSyntax", async () => {
+    expectScimError(await h.scim("post", "/Users").set("Content-Type", "application/scim+json").send('{"userName": '), 400, "invalidSyntax");
+    const ada = await createUser(h, "ada@example.com");
+    expectScimError(await h.scim("patch", `/Users/${ada}`).set("Content-Type", "application/json").send("{nope"), 400, "invalidSyntax");
+  });
+
+  it("answers a wrong or missing token with 401", async () => {
+    expectScimError(await h.scim("get", "/Users").set("Authorization", "Bearer not-a-token"), 401);
+    expectScimError(await h.scim("get", "/Users").set("Authorization", ""), 401);
+    expectScimError(await h.scim("get", "/Users").set("Authorization", `Bearer ${h.apiToken}`), 401);
+  });
+
+  it("answers an unknown id with 404 and a detail", async () => {
+    for (const path of ["/Users/00000000-0000-0000-0000-000000000000", "/Groups/nope"]) {
+      const res = await h.scim("get", path);
+      expectScimError(res, 404);
+      expect((res.body as { detail: string }).detail).toEqual(expect.stringMatching(/not found/i));
+    }
+    expectScimError(await h.scim("patch", "/Users/nope").send(patchBody({ op: "replace", path: "displayName", value: "x" })), 404);
+    expectScimError(await h.scim("delete", "/Groups/nope"), 404);
+  });
+
+  it("answers a user without userName with 400 invalidValue", async () => {
+    expectScimError(await h.scim("post", "/Users").send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], name: { givenName: "Ada" } }), 400, "invalidValue");
+    expectScimError(await h.scim("post", "/Users").send(userBody("")), 400, "invalidValue");
+    const ada = await createUser(h, "ada@example.com");
+    expectScimError(await h.scim("put", `/Users/${ada}`).send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], displayName: "Ada" }), 400, "invalidValue");
+  });
+
+  it("answers a PATCH of the read-only id with 400 mutability", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    expectScimError(await h.scim("patch", `/Users/${ada}`).send(patchBody({ op: "replace", path: "id", value: "mine" })), 400, "mutability");
+    expect((await h.scim("get", `/Users/${ada}`)).status).toBe(200);
+  });
+
+  it("answers a PATCH of an unknown path with 400 invalidPath or noTarget", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    const group = await createGroup(h, "Sales");
+    for (const [path, body] of [
+      [`/Users/${ada}`, patchBody({ op: "replace", path: "shoeSize", value: "9" })],
+      // RFC 7644 §3.5.2.3: a replace whose value filter matches nothing is noTarget.
+      [`/Users/${ada}`, patchBody({ op: "replace", path: 'emails[value co "nowhere"].value', value: "x@y.z" })],
+      [`/Users/${ada}`, patchBody({ op: "replace", path: "name.shoeSize", value: "9" })],
+      [`/Groups/${group}`, patchBody({ op: "replace", path: "shoeSize", value: "9" })],
+    ] as const) {
+      const res = await h.scim("patch", path).send(body);
+      expect({ path: body.Operations, status: res.status, scimType: (res.body as { scimType?: string }).scimType }).toEqual({
+        path: body.Operations,
+        status: 400,
+        scimType: expect.stringMatching(/^(invalidPath|noTarget)$/),
+      });
+    }
+  });
+
+  it("never answers 500 to malformed requests", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    const group = await createGroup(h, "Sales");
+    const attempts = [
+      h.scim("post", "/Users").send([1, 2]),
+      h.scim("post", "/Users").send({ userName: 42 }),
+      h.scim("post", "/Users").send({ userName: "x@y.z", emails: "nope" }),
+      h.scim("post", "/Users").send({ userName: "x@y.z", active: "maybe" }),
+      h.scim("post", "/Groups").send({ displayName: "G", members: [{ nope: 1 }] }),
+      h.scim("post", "/Groups").send({ displayName: "G", members: "x" }),
+      h.scim("patch", `/Users/${ada}`).send({ Operations: "x" }),
+      h.scim("patch", `/Users/${ada}`).send(patchBody({ op: "explode", path: "displayName" })),
+      h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: [{}] })),
+      h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "remove", path: "members[value eq" })),
+      h.scim("get", "/Users").query({ startIndex: "abc" }),
+      h.scim("get", "/Users").query({ sortBy: "nosuch" }),
+      h.scim("get", "/Users").query({ sortOrder: "sideways", sortBy: "userName" }),
+      h.scim("get", "/Users").query({ filter: "x".repeat(5000) }),
+      h.scim("get", "/Users").query({ "filter[]": "a" }),
+      h.scim("post", "/Users/.search").send("[]").set("Content-Type", "application/json"),
+      h.scim("post", "/Bulk").send({ schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [{ method: "POST", path: "/Nope", data: {} }] }),
+      h.scim("get", "/Nope"),
+      h.scim("delete", "/Users"),
+    ];
+    const statuses = (await Promise.all(attempts)).map((res, attempt) => ({ attempt, status: res.status < 500 ? "4xx" : res.status }));
+    expect(statuses).toEqual(attempts.map((_a, attempt) => ({ attempt, status: "4xx" })));
+  });
+
+  it("tells discovery clients the truth, with no null anywhere", async () => {
+    const config = await h.scim("get", "/ServiceProviderConfig");
+    expect(config.status).toBe(200);
+    expect(config.body).toMatchObject({
+      patch: { supported: true },
+      bulk: { supported: true, maxOperations: 7, maxPayloadSize: 4096 },
+      filter: { supported: true, maxResults: 50 },
+      etag: { supported: true },
+      sort: { supported: true },
+      changePassword: { supported: false },
+    });
+    const types = await h.scim("get", "/ResourceTypes");
+    const schemas = await h.scim("get", "/Schemas");
+    for (const res of [config, types, schemas]) {
+      expect(res.status).toBe(200);
+      expect(nullPaths(res.body)).toEqual([]);
+    }
+    expect(JSON.stringify(types.body)).toContain("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
+    expect(JSON.stringify(schemas.body)).toContain('"name":"members"');
+  });
+});
+
+describe("database failures", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => h.close().catch(() => undefined));
+
+  function expectGenericFailure(res: { status: number; body: unknown }): void {
+    expect([500, 503]).toContain(res.status);
+    const detail = String((res.body as { detail?: unknown }).detail);
+    expect(detail).not.toMatch(/sql|knex|table|relation|sqlite|pg|select/i);
+  }
+
+  it("answers a missing table with a generic 500, never 404", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    const group = await createGroup(h, "Sales", [ada]);
+    if (ON_POSTGRES) await h.db.knex.raw("DROP TABLE groups CASCADE");
+    else {
+      await h.db.knex.raw("DROP TABLE group_members");
+      await h.db.knex.raw("DROP TABLE groups");
+    }
+    for (const res of [
+      await h.scim("get", `/Groups/${group}`),
+      await h.scim("get", "/Groups"),
+      await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "remove", path: "members" })),
+      await h.scim("get", `/Users/${ada}`),
+    ]) {
+      expectGenericFailure(res);
+    }
+  });
+
+  it("answers a closed database with 500 or 503, never 404", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    await h.db.knex.destroy();
+    expectGenericFailure(await h.scim("get", `/Users/${ada}`));
+    expectGenericFailure(await h.scim("get", "/Users"));
+  });
+});

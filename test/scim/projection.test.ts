@@ -1,0 +1,58 @@
+import { ENTERPRISE, type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import type { ListBody } from "./support";
+
+/** `attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9). */
+describe("projection", () => {
+  let h: Harness;
+  let ada = "";
+  beforeEach(async () => {
+    h = await startHarness();
+    ada = await createUser(h, "ada@example.com", { displayName: "Ada", [ENTERPRISE]: { employeeNumber: "7", department: "R&D" } });
+  });
+  afterEach(async () => h.close());
+
+  it("returns only the asked attributes plus id and schemas", async () => {
+    const res = await h.scim("get", `/Users/${ada}`).query({ attributes: "userName,name.familyName" });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body as object).sort()).toEqual(["id", "meta", "name", "schemas", "userName"].sort());
+    expect(res.body).toMatchObject({ id: ada, userName: "ada@example.com", name: { familyName: "ada@example.com" } });
+    expect((res.body as { name: object }).name).not.toHaveProperty("givenName");
+  });
+
+  it("leaves out excluded attributes and keeps the rest", async () => {
+    const res = await h.scim("get", `/Users/${ada}`).query({ excludedAttributes: "emails,name.givenName" });
+    expect(res.status).toBe(200);
+    expect(res.body).not.toHaveProperty("emails");
+    expect(res.body).toMatchObject({ userName: "ada@example.com", displayName: "Ada", name: { familyName: "ada@example.com" } });
+    expect((res.body as { name: object }).name).not.toHaveProperty("givenName");
+  });
+
+  it("projects enterprise attributes named by URN, case-insensitively", async () => {
+    const res = await h.scim("get", "/Users").query({ attributes: `${ENTERPRISE.toUpperCase()}:EMPLOYEENUMBER` });
+    const [user] = (res.body as ListBody).Resources;
+    expect(user?.[ENTERPRISE]).toEqual({ employeeNumber: "7" });
+    expect(user).not.toHaveProperty("userName");
+  });
+
+  it("omits members from a group with excludedAttributes=members on GET and list", async () => {
+    const group = await createGroup(h, "Sales", [ada]);
+    const one = await h.scim("get", `/Groups/${group}`).query({ excludedAttributes: "members" });
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ id: group, displayName: "Sales" });
+    expect(one.body).not.toHaveProperty("members");
+    const list = await h.scim("get", "/Groups").query({ excludedAttributes: "members" });
+    expect((list.body as ListBody).Resources).toEqual([expect.not.objectContaining({ members: expect.anything() })]);
+    const onlyName = await h.scim("get", `/Groups/${group}`).query({ attributes: "displayName" });
+    expect(Object.keys(onlyName.body as object).sort()).toEqual(["displayName", "id", "meta", "schemas"]);
+    const full = await h.scim("get", `/Groups/${group}`);
+    expect(full.body).toMatchObject({ members: [{ value: ada, type: "User" }] });
+  });
+
+  it("omits groups from users when excluded", async () => {
+    await createGroup(h, "Sales", [ada]);
+    const withGroups = await h.scim("get", `/Users/${ada}`);
+    expect(withGroups.body).toMatchObject({ groups: [{ display: "Sales" }] });
+    const without = await h.scim("get", `/Users/${ada}`).query({ excludedAttributes: "groups" });
+    expect(without.body).not.toHaveProperty("groups");
+  });
+});

@@ -1,0 +1,74 @@
+import type { Knex } from "knex";
+import type { Harness } from "../support/harness";
+
+/** One SQL statement the server sent, with the number of rows the driver handed back. */
+export interface IssuedQuery {
+  readonly sql: string;
+  rows: number;
+}
+
+interface QueryEvent {
+  readonly sql: string;
+  readonly __knexQueryUid?: string;
+}
+
+function rowCount(response: unknown): number {
+  if (Array.isArray(response)) return response.length;
+  if (typeof response === "object" && response !== null && "rows" in response) {
+    const rows = (response as { rows: unknown }).rows;
+    if (Array.isArray(rows)) return rows.length;
+  }
+  // `.first()` resolves to one row object; writes resolve to a count.
+  return typeof response === "object" && response !== null ? 1 : 0;
+}
+
+/**
+ * Records every statement issued on the harness's knex (transactions included) and how many
+ * rows each returned, so tests can prove work happens in SQL and costs what it should.
+ */
+export function captureQueries(h: Harness): { readonly queries: IssuedQuery[]; stop(): void } {
+  const knex: Knex = h.db.knex;
+  const queries: IssuedQuery[] = [];
+  const byUid = new Map<string, IssuedQuery>();
+  const onQuery = (q: QueryEvent): void => {
+    const entry: IssuedQuery = { sql: q.sql, rows: 0 };
+    queries.push(entry);
+    if (q.__knexQueryUid !== undefined) byUid.set(q.__knexQueryUid, entry);
+  };
+  const onResponse = (response: unknown, q: QueryEvent): void => {
+    const entry = q.__knexQueryUid !== undefined ? byUid.get(q.__knexQueryUid) : undefined;
+    if (entry) entry.rows = rowCount(response);
+  };
+  knex.on("query", onQuery);
+  knex.on("query-response", onResponse);
+  return {
+    queries,
+    stop: () => {
+      knex.removeListener("query", onQuery);
+      knex.removeListener("query-response", onResponse);
+    },
+  };
+}
+
+export interface ListBody {
+  readonly schemas: string[];
+  readonly totalResults: number;
+  readonly startIndex: number;
+  readonly itemsPerPage: number;
+  readonly Resources: Record<string, unknown>[];
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Walks a JSON value and returns the paths of every null in it. */
+export function nullPaths(value: unknown, path = "$"): string[] {
+  if (value === null) return [path];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nullPaths(v, `${path}[${i}]`));
+  if (typeof value === "object") return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => nullPaths(v, `${path}.${k}`));
+  return [];
+}
+
+/** supertest serves each request on a new port: compare resources without their absolute URLs. */
+export function withoutHost<T>(body: T): T {
+  return JSON.parse(JSON.stringify(body).replace(/https?:\/\/[^/"]+\/scim\/v2/g, "/scim/v2")) as T;
+}

@@ -27,7 +27,9 @@ export function parseProjection(kind: ResourceKind, attributes: unknown, exclude
 }
 
 function parseList(kind: ResourceKind, text: string): ProjectedPath[] {
-  return text.split(",").map((p) => p.trim()).filter((p) => p !== "").map((p) => parsePath(kind, p));
+  // `attributes` names attributes (RFC 7644 §3.4.2.5); a value filter such as `emails[type eq "work"]`
+  // (Microsoft's test collection sends one) is read as the attribute it filters.
+  return text.replace(/\[[^\]]*\]/g, "").split(",").map((p) => p.trim()).filter((p) => p !== "").map((p) => parsePath(kind, p));
 }
 
 function parsePath(kind: ResourceKind, text: string): ProjectedPath {

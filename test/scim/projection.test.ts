@@ -19,6 +19,14 @@ describe("projection", () => {
     expect((res.body as { name: object }).name).not.toHaveProperty("givenName");
   });
 
+  it("reads an attribute named with a value filter as that attribute, as Microsoft's collection sends it", async () => {
+    const res = await h.scim("get", "/Users").query({ attributes: 'emails[type eq "work"]' });
+    expect(res.status).toBe(200);
+    const [user] = (res.body as ListBody).Resources;
+    expect(user).toMatchObject({ id: ada, emails: [{ value: "ada@example.com", type: "work" }] });
+    expect(user).not.toHaveProperty("userName");
+  });
+
   it("leaves out excluded attributes and keeps the rest", async () => {
     const res = await h.scim("get", `/Users/${ada}`).query({ excludedAttributes: "emails,name.givenName" });
     expect(res.status).toBe(200);

@@ -94,46 +94,6 @@ function resolvePath(schemas: ResourceSchemas, path: AttrPath): Resolved {
   return { jsonPath: [...prefix, definition.name], definition, sub, columnKey };
 }
 
-const META: AttributeDefinition = {
-  name: "meta",
-  type: "complex",
-  multiValued: false,
-  mutability: "readOnly",
-  subAttributes: [
-    { name: "resourceType", type: "string", multiValued: false, caseExact: true, mutability: "readOnly" },
-    { name: "created", type: "dateTime", multiValued: false, mutability: "readOnly" },
-    { name: "lastModified", type: "dateTime", multiValued: false, mutability: "readOnly" },
-    { name: "location", type: "reference", multiValued: false, caseExact: true, mutability: "readOnly" },
-    { name: "version", type: "string", multiValued: false, caseExact: true, mutability: "readOnly" },
-  ],
-};
-
-/** RFC 7643 §3.1: attributes every resource has, which scimmy keeps out of its schema description. */
-const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [
-  { name: "id", type: "string", multiValued: false, caseExact: true, mutability: "readOnly" },
-  { name: "externalId", type: "string", multiValued: false, caseExact: true, mutability: "readWrite" },
-  META,
-];
-
-const plainSchemas = new Map<ResourceKind, ResourceSchemas>();
-
-/**
- * The schemas as plain RFC 7643 §7 descriptions. scimmy's `describe()` hands back Attribute
- * instances whose `multiValued`, `caseExact` and `mutability` live in a private `config`; only
- * their JSON form has them where AttributeDefinition says. Without this, `emails[type eq "work"]`
- * was compiled as a singular attribute and every comparison ignored case.
- */
-function filterSchemasOf(kind: ResourceKind): ResourceSchemas {
-  let schemas = plainSchemas.get(kind);
-  if (!schemas) {
-    const plain = JSON.parse(JSON.stringify(schemasOf(kind))) as ResourceSchemas;
-    const own = plain.core.attributes.filter((a) => !COMMON_ATTRIBUTES.some((c) => c.name.toLowerCase() === a.name.toLowerCase()));
-    schemas = { ...plain, core: { ...plain.core, attributes: [...COMMON_ATTRIBUTES, ...own] } };
-    plainSchemas.set(kind, schemas);
-  }
-  return schemas;
-}
-
 export function toStorageFilter(kind: ResourceKind, node: FilterNode): StorageFilter {
   return new Resolver(kind).node(node);
 }
@@ -143,7 +103,7 @@ class Resolver {
   private readonly columns: ColumnMap;
 
   constructor(private readonly kind: ResourceKind) {
-    this.schemas = filterSchemasOf(kind);
+    this.schemas = schemasOf(kind);
     this.columns = kind === "User" ? USER_COLUMNS : GROUP_COLUMNS;
   }
 
@@ -285,7 +245,7 @@ class Resolver {
 
 /** Resolves a `sortBy` attribute to an ORDER BY target (RFC 7644 §3.4.2.3). */
 export function toSortTarget(kind: ResourceKind, path: AttrPath): SqlTarget {
-  const schemas = filterSchemasOf(kind);
+  const schemas = schemasOf(kind);
   let resolved: Resolved;
   try {
     resolved = resolvePath(schemas, path);

@@ -3,126 +3,14 @@
  * (RFC 7643 §4 User/Group, §4.3 enterprise extension) plus the common attributes of §3.1,
  * which scimmy keeps outside the schema definitions.
  */
-import SCIMMY from "scimmy";
 import { invalidPath } from "./errors";
 import type { AttrPath, FilterNode, PatchPath } from "./filter-ast";
 import { attrPathToString } from "./filter";
-import { isJsonObject } from "./patch-json";
 
-export type ResourceKind = "User" | "Group";
-export type AttrType = "string" | "boolean" | "complex" | "reference" | "dateTime" | "integer" | "decimal" | "binary";
-export type Mutability = "readOnly" | "readWrite" | "immutable" | "writeOnly";
+import { type AttrDef, type ResourceSchemas, type SchemaDef } from "./schemas";
 
-export interface AttrDef {
-  readonly name: string;
-  readonly type: AttrType;
-  readonly multiValued: boolean;
-  readonly mutability: Mutability;
-  readonly caseExact: boolean;
-  readonly subAttributes: readonly AttrDef[];
-}
-
-export interface SchemaDef {
-  readonly id: string;
-  readonly extension: boolean;
-  readonly attributes: readonly AttrDef[];
-}
-
-export interface ResourceSchemas {
-  readonly core: SchemaDef;
-  readonly extensions: readonly SchemaDef[];
-}
-
-export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-export const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-
-const ATTR_TYPES: ReadonlySet<string> = new Set([
-  "string",
-  "boolean",
-  "complex",
-  "reference",
-  "dateTime",
-  "integer",
-  "decimal",
-  "binary",
-]);
-const MUTABILITIES: ReadonlySet<string> = new Set(["readOnly", "readWrite", "immutable", "writeOnly"]);
-
-function simple(name: string, mutability: Mutability, caseExact: boolean, type: AttrType = "string"): AttrDef {
-  return { name, type, multiValued: false, mutability, caseExact, subAttributes: [] };
-}
-
-/**
- * RFC 7643 §3.1 common attributes. `schemas` is treated as read-only here: the engine maintains
- * it when an extension appears or disappears, and clients only ever echo it back.
- */
-const COMMON_ATTRIBUTES: readonly AttrDef[] = [
-  simple("id", "readOnly", true),
-  simple("externalId", "readWrite", true),
-  { ...simple("schemas", "readOnly", true, "reference"), multiValued: true },
-  {
-    ...simple("meta", "readOnly", false, "complex"),
-    subAttributes: [
-      simple("resourceType", "readOnly", true),
-      simple("created", "readOnly", false, "dateTime"),
-      simple("lastModified", "readOnly", false, "dateTime"),
-      simple("location", "readOnly", true, "reference"),
-      simple("version", "readOnly", true),
-    ],
-  },
-];
-
-function toAttrDef(raw: unknown, where: string): AttrDef {
-  if (!isJsonObject(raw) || typeof raw["name"] !== "string" || typeof raw["type"] !== "string") {
-    throw new Error(`scimmy schema definition ${where} has an attribute without a name or type`);
-  }
-  const name = raw["name"];
-  const type = raw["type"];
-  const mutability = raw["mutability"] ?? "readWrite";
-  if (!ATTR_TYPES.has(type) || typeof mutability !== "string" || !MUTABILITIES.has(mutability)) {
-    throw new Error(`scimmy schema definition ${where}.${name} has an unexpected type or mutability`);
-  }
-  const subs = Array.isArray(raw["subAttributes"]) ? raw["subAttributes"] : [];
-  return {
-    name,
-    type: type as AttrType,
-    multiValued: raw["multiValued"] === true,
-    mutability: mutability as Mutability,
-    caseExact: raw["caseExact"] === true,
-    subAttributes: subs.map((s) => toAttrDef(s, `${where}.${name}`)),
-  };
-}
-
-/** scimmy's Attribute objects only expose their metadata through toJSON, hence the round trip. */
-function loadSchema(definition: { describe(): unknown }, extension: boolean, extra: readonly AttrDef[]): SchemaDef {
-  const described: unknown = JSON.parse(JSON.stringify(definition.describe()));
-  if (!isJsonObject(described) || typeof described["id"] !== "string" || !Array.isArray(described["attributes"])) {
-    throw new Error("scimmy returned a schema description without id or attributes");
-  }
-  const id = described["id"];
-  const attributes = described["attributes"]
-    .map((a) => toAttrDef(a, id))
-    // An extended scimmy definition may list its extensions as URN-named attributes; we model them separately.
-    .filter((a) => !a.name.toLowerCase().startsWith("urn:"));
-  return { id, extension, attributes: [...extra, ...attributes] };
-}
-
-const cache = new Map<ResourceKind, ResourceSchemas>();
-
-export function schemasFor(kind: ResourceKind): ResourceSchemas {
-  const cached = cache.get(kind);
-  if (cached !== undefined) return cached;
-  const loaded: ResourceSchemas =
-    kind === "User"
-      ? {
-          core: loadSchema(SCIMMY.Schemas.User.definition, false, COMMON_ATTRIBUTES),
-          extensions: [loadSchema(SCIMMY.Schemas.EnterpriseUser.definition, true, [])],
-        }
-      : { core: loadSchema(SCIMMY.Schemas.Group.definition, false, COMMON_ATTRIBUTES), extensions: [] };
-  cache.set(kind, loaded);
-  return loaded;
-}
+export { CORE_GROUP, CORE_USER, ENTERPRISE_USER, schemasFor } from "./schemas";
+export type { AttrDef, AttrType, Mutability, ResourceKind, ResourceSchemas, SchemaDef } from "./schemas";
 
 const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 

@@ -1,5 +1,6 @@
 import SCIMMY from "scimmy";
 import { invalidValue, ScimError } from "./errors";
+import { isJsonObject } from "./patch-json";
 
 /**
  * scimmy is our schema engine: its definitions of User, EnterpriseUser and Group drive ingress
@@ -19,25 +20,118 @@ export const SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchReque
 export type JsonObject = { [key: string]: unknown };
 export type ResourceKind = "User" | "Group";
 
-export interface AttributeDefinition {
+export type AttrType = "string" | "boolean" | "complex" | "reference" | "dateTime" | "integer" | "decimal" | "binary";
+export type Mutability = "readOnly" | "readWrite" | "immutable" | "writeOnly";
+
+export interface AttrDef {
   readonly name: string;
-  readonly type: string;
+  readonly type: AttrType;
   readonly multiValued: boolean;
-  readonly caseExact?: boolean;
-  readonly mutability?: string;
-  readonly returned?: string;
-  readonly subAttributes?: readonly AttributeDefinition[];
+  readonly mutability: Mutability;
+  readonly caseExact: boolean;
+  readonly subAttributes: readonly AttrDef[];
 }
 
-export interface SchemaDefinition {
+export interface SchemaDef {
   readonly id: string;
-  readonly attributes: readonly AttributeDefinition[];
+  readonly extension: boolean;
+  readonly attributes: readonly AttrDef[];
 }
 
 export interface ResourceSchemas {
-  readonly kind: ResourceKind;
-  readonly core: SchemaDefinition;
-  readonly extensions: readonly SchemaDefinition[];
+  readonly core: SchemaDef;
+  readonly extensions: readonly SchemaDef[];
+}
+
+
+const ATTR_TYPES: ReadonlySet<string> = new Set([
+  "string",
+  "boolean",
+  "complex",
+  "reference",
+  "dateTime",
+  "integer",
+  "decimal",
+  "binary",
+]);
+const MUTABILITIES: ReadonlySet<string> = new Set(["readOnly", "readWrite", "immutable", "writeOnly"]);
+
+function simple(name: string, mutability: Mutability, caseExact: boolean, type: AttrType = "string"): AttrDef {
+  return { name, type, multiValued: false, mutability, caseExact, subAttributes: [] };
+}
+
+/**
+ * RFC 7643 §3.1 common attributes. `schemas` is treated as read-only here: the engine maintains
+ * it when an extension appears or disappears, and clients only ever echo it back.
+ */
+const COMMON_ATTRIBUTES: readonly AttrDef[] = [
+  simple("id", "readOnly", true),
+  simple("externalId", "readWrite", true),
+  { ...simple("schemas", "readOnly", true, "reference"), multiValued: true },
+  {
+    ...simple("meta", "readOnly", false, "complex"),
+    subAttributes: [
+      simple("resourceType", "readOnly", true),
+      simple("created", "readOnly", false, "dateTime"),
+      simple("lastModified", "readOnly", false, "dateTime"),
+      simple("location", "readOnly", true, "reference"),
+      simple("version", "readOnly", true),
+    ],
+  },
+];
+
+function toAttrDef(raw: unknown, where: string): AttrDef {
+  if (!isJsonObject(raw) || typeof raw["name"] !== "string" || typeof raw["type"] !== "string") {
+    throw new Error(`scimmy schema definition ${where} has an attribute without a name or type`);
+  }
+  const name = raw["name"];
+  const type = raw["type"];
+  const mutability = raw["mutability"] ?? "readWrite";
+  if (!ATTR_TYPES.has(type) || typeof mutability !== "string" || !MUTABILITIES.has(mutability)) {
+    throw new Error(`scimmy schema definition ${where}.${name} has an unexpected type or mutability`);
+  }
+  const subs = Array.isArray(raw["subAttributes"]) ? raw["subAttributes"] : [];
+  return {
+    name,
+    type: type as AttrType,
+    multiValued: raw["multiValued"] === true,
+    mutability: mutability as Mutability,
+    caseExact: raw["caseExact"] === true,
+    subAttributes: subs.map((s) => toAttrDef(s, `${where}.${name}`)),
+  };
+}
+
+/** scimmy's Attribute objects only expose their metadata through toJSON, hence the round trip. */
+function loadSchema(definition: { describe(): unknown }, extension: boolean, extra: readonly AttrDef[]): SchemaDef {
+  const described: unknown = JSON.parse(JSON.stringify(definition.describe()));
+  if (!isJsonObject(described) || typeof described["id"] !== "string" || !Array.isArray(described["attributes"])) {
+    throw new Error("scimmy returned a schema description without id or attributes");
+  }
+  const id = described["id"];
+  const attributes = described["attributes"]
+    .map((a) => toAttrDef(a, id))
+    // An extended scimmy definition may list its extensions as URN-named attributes; we model them separately.
+    .filter((a) => !a.name.toLowerCase().startsWith("urn:"));
+  return { id, extension, attributes: [...extra, ...attributes] };
+}
+
+const cache = new Map<ResourceKind, ResourceSchemas>();
+
+
+/** The schemas of a resource type with RFC 7643 characteristics, loaded once from scimmy. */
+export function schemasFor(kind: ResourceKind): ResourceSchemas {
+  const cached = cache.get(kind);
+  if (cached !== undefined) return cached;
+  declareScimmyResources();
+  const loaded: ResourceSchemas =
+    kind === "User"
+      ? {
+          core: loadSchema(SCIMMY.Schemas.User.definition, false, COMMON_ATTRIBUTES),
+          extensions: [loadSchema(SCIMMY.Schemas.EnterpriseUser.definition, true, [])],
+        }
+      : { core: loadSchema(SCIMMY.Schemas.Group.definition, false, COMMON_ATTRIBUTES), extensions: [] };
+  cache.set(kind, loaded);
+  return loaded;
 }
 
 let declared = false;
@@ -50,36 +144,15 @@ export function declareScimmyResources(): void {
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
 }
 
-/**
- * scimmy's describe() returns Attribute objects whose RFC 7643 characteristics (multiValued,
- * caseExact, mutability) are only visible once serialised: take the JSON form.
- */
-function describe(definition: { describe(): unknown }): SchemaDefinition {
-  return JSON.parse(JSON.stringify(definition.describe())) as SchemaDefinition;
-}
-
-let cachedSchemas: { User: ResourceSchemas; Group: ResourceSchemas } | null = null;
-
-export function schemasOf(kind: ResourceKind): ResourceSchemas {
-  if (!cachedSchemas) {
-    declareScimmyResources();
-    cachedSchemas = {
-      User: { kind: "User", core: describe(SCIMMY.Schemas.User.definition), extensions: [describe(SCIMMY.Schemas.EnterpriseUser.definition)] },
-      Group: { kind: "Group", core: describe(SCIMMY.Schemas.Group.definition), extensions: [] },
-    };
-  }
-  return cachedSchemas[kind];
-}
+/** Kept for readability at call sites that only read attribute metadata. */
+export type AttributeDefinition = AttrDef;
+export const schemasOf = schemasFor;
 
 export function findAttribute(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
   const wanted = name.toLowerCase();
   return attributes.find((a) => a.name.toLowerCase() === wanted);
 }
 
-export function findExtension(schemas: ResourceSchemas, urn: string): SchemaDefinition | undefined {
-  const wanted = urn.toLowerCase();
-  return schemas.extensions.find((e) => e.id.toLowerCase() === wanted);
-}
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -27,15 +27,22 @@ export async function lockOrgPermissions(tx: Executor, orgId: string, mode: "sha
   await tx.raw(`select ${fn}(hashtext(?))`, [`permissions:${orgId}`]);
 }
 
-/** Users with their direct groups, for recomputation. Unknown ids are skipped. */
-export async function loadMembers(tx: Executor, orgId: string, userIds: readonly string[]): Promise<MemberSnapshot[]> {
+/**
+ * Users with their direct groups, for recomputation. Unknown ids are skipped.
+ * `forUpdate` (PostgreSQL) locks the user rows, in id order, before their groups are read: two
+ * transactions changing one user's groups at once (PATCH of group A, PATCH of group B) would
+ * otherwise each compute from a snapshot missing the other's membership, and the last commit
+ * would store permissions that are already stale. SQLite runs one writer at a time.
+ */
+export async function loadMembers(tx: Executor, orgId: string, userIds: readonly string[], options: { forUpdate?: boolean } = {}): Promise<MemberSnapshot[]> {
   const out: MemberSnapshot[] = [];
-  for (let i = 0; i < userIds.length; i += 500) {
-    const chunk = userIds.slice(i, i + 500);
-    const users: { id: string; user_name: string; active: boolean | number }[] = await tx("users")
-      .where({ org_id: orgId })
-      .whereIn("id", chunk)
-      .select("id", "user_name", "active");
+  const lock = options.forUpdate === true && tx.client.config.client === "pg";
+  const ids = lock ? [...userIds].sort() : userIds;
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const query = tx("users").where({ org_id: orgId }).whereIn("id", chunk).select("id", "user_name", "active");
+    if (lock) query.orderBy("id").forUpdate();
+    const users: { id: string; user_name: string; active: boolean | number }[] = await query;
     if (users.length === 0) continue;
     const byId = new Map<string, MemberSnapshot>();
     for (const u of users) {

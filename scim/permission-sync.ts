@@ -7,6 +7,7 @@ import {
   currentMappingVersion,
   deleteMemberPermissions,
   loadMembers,
+  lockOrgPermissions,
   membersOfGroup,
   readPermissions,
   storePermissions,
@@ -84,8 +85,9 @@ export class MappingPermissionSync implements PermissionSync {
 
   async membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<AfterCommit> {
     if (userIds.length === 0) return nothingAfterCommit;
+    await lockOrgPermissions(tx, orgId, "shared");
     const { mapping } = await this.mappingFor(tx, orgId);
-    const members = await loadMembers(tx, orgId, [...new Set(userIds)]);
+    const members = await loadMembers(tx, orgId, [...new Set(userIds)], { forUpdate: true });
     return this.recompute(tx, orgId, members, mapping, await this.platformFor(tx, orgId), cause);
   }
 
@@ -130,6 +132,7 @@ export class MappingPermissionSync implements PermissionSync {
   }
 
   async userDeleted(tx: Executor, orgId: string, userId: string, cause: ChangeCause): Promise<AfterCommit> {
+    await lockOrgPermissions(tx, orgId, "shared");
     const [member] = await loadMembers(tx, orgId, [userId]);
     if (!member) return nothingAfterCommit;
     const before = (await readPermissions<EffectivePermissions>(tx, orgId, [userId])).get(userId) ?? NO_ACCESS;
@@ -141,6 +144,7 @@ export class MappingPermissionSync implements PermissionSync {
   }
 
   async groupIdentityChanged(tx: Executor, orgId: string, before: GroupIdentity, after: GroupIdentity, cause: ChangeCause): Promise<AfterCommit> {
+    await lockOrgPermissions(tx, orgId, "shared");
     const { mapping } = await this.mappingFor(tx, orgId);
     const matching = (g: GroupIdentity) => mapping.rules.filter((r) => ruleMatchesGroup(r.group, g)).map((r) => r.index).join(",");
     // A rename changes nothing for rules keyed on id/externalId; only recompute when the matched rules differ.

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Database } from "../db/connection";
 import { migrateToLatest } from "../db/migrate";
+import { lockOrgPermissions } from "../db/permissions";
 import { ensureOrg, listOrgs, setOrgEntra } from "../db/orgs";
 import { countActiveTokens, createToken, ensureToken } from "../db/tokens";
 import { type PlatformFile, parsePlatformFile, platformFor } from "../mapping";
@@ -54,6 +55,7 @@ export async function reconcileAll(db: Database, sync: MappingPermissionSync, lo
   for (const org of await listOrgs(db.knex)) {
     const callbacks: (() => void)[] = [];
     const changed = await db.knex.transaction(async (tx) => {
+      await lockOrgPermissions(tx, org.id, "exclusive");
       const { mapping } = await sync.mappingFor(tx, org.id);
       const result = await sync.recomputeAll(tx, org.id, mapping, { kind: "cli", actor: "server", command: "start-up reconcile" });
       callbacks.push(result.after);

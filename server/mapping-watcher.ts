@@ -45,7 +45,6 @@ export class MappingFileWatcher {
       return;
     }
     if (signature === this.lastSignature) return;
-    this.lastSignature = signature;
     const text = await readFile(this.options.file, "utf8");
     const result = await applyMappingText(this.options.db, this.options.sync, {
       orgId: this.options.orgId,
@@ -53,6 +52,9 @@ export class MappingFileWatcher {
       sourceName: this.options.file,
       actor: "mapping-file-watcher",
     });
+    // Only a settled outcome (applied, unchanged or refused) marks this version of the file as
+    // seen: if applying threw (e.g. SQLITE_BUSY while the CLI writes), the next poll retries it.
+    this.lastSignature = signature;
     if (!result.ok) {
       this.options.logger.error({ file: this.options.file, errors: result.errors }, "mapping file refused; the last good mapping stays in force");
     } else if (!result.unchanged) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../db/connection";
-import { allGroups, allMembers, currentMapping, insertMapping, insertMappingRefusal, loadMembers } from "../db/permissions";
+import { allGroups, allMembers, currentMapping, insertMapping, insertMappingRefusal, loadMembers, lockOrgPermissions } from "../db/permissions";
 import {
   type Explanation,
   type Mapping,
@@ -34,6 +34,8 @@ export async function applyMappingText(
   }
   const callbacks: (() => void)[] = [];
   const result = await db.knex.transaction(async (tx) => {
+    // Waits for SCIM writes in flight, so every member is recomputed from committed memberships.
+    await lockOrgPermissions(tx, options.orgId, "exclusive");
     const current = await currentMapping<Mapping>(tx, options.orgId);
     if (current && current.hash === parsed.hash) return { ok: true as const, version: current.version, changed: 0, unchanged: true };
     const version = await insertMapping(tx, options.orgId, {

@@ -1,0 +1,162 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Express } from "express";
+import request from "supertest";
+import { type Database, openDatabase } from "../../db/connection";
+import { ensureOrg } from "../../db/orgs";
+import { createToken } from "../../db/tokens";
+import { createApp } from "../../server/app";
+import { createSync } from "../../server/bootstrap";
+import { silentLogger } from "../../server/logger";
+import { CORE_GROUP, userBody } from "../support/harness";
+import { MAPPING } from "./support";
+
+/**
+ * The real CLI (issue 3, Interfaces), spawned against a SQLite file that an in-process app opens
+ * too, as the server and the CLI share DATABASE_URL in production. SQLite only: the CLI has no
+ * way to confine itself to a throw-away PostgreSQL schema.
+ */
+const ROOT = resolve(__dirname, "../..");
+const TSX = join(ROOT, "node_modules/.bin/tsx");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  lines: string[];
+}
+
+function cli(databaseUrl: string, ...args: string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: "tester", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" };
+  return new Promise((ok, fail) => {
+    const child = spawn(TSX, ["server/cli.ts", ...args], { cwd: ROOT, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => ok({ code, stdout, stderr, lines: stdout.split("\n").filter((l) => l !== "") }));
+  });
+}
+
+describe("the CLI", () => {
+  let dir: string;
+  let url: string;
+  let db: Database | null = null;
+  let app: Express;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "scim-cli-"));
+    url = `sqlite:${join(dir, "scim.sqlite")}`;
+  });
+  afterEach(async () => {
+    await db?.close();
+    db = null;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The server's view of the same file (after a CLI command has migrated it). */
+  function openServer(): Express {
+    db = openDatabase(url);
+    const { sync, events } = createSync(null);
+    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
+    return app;
+  }
+
+  it("creates a SCIM token for one organisation, lists it, and revokes it", async () => {
+    const created = await cli(url, "tokens", "create", "--org", "acme", "--label", "okta");
+    expect(created.code).toBe(0);
+    const token = created.lines.at(-1) ?? "";
+    expect(token).toMatch(/^\S{20,}$/);
+    const tokenId = /token (\S+) for organisation "acme"/.exec(created.stderr)?.[1] ?? "";
+    expect(tokenId).not.toBe("");
+
+    openServer();
+    const other = await ensureOrg(db!.knex, "globex");
+    const { token: otherToken } = await createToken(db!.knex, { orgId: other.id, kind: "scim" });
+    const scim = (t: string) => ({
+      get: (path: string) => request(app).get(`/scim/v2${path}`).set("Authorization", `Bearer ${t}`),
+      post: (path: string) => request(app).post(`/scim/v2${path}`).set("Authorization", `Bearer ${t}`),
+    });
+    expect((await scim(token).post("/Users").send(userBody("ada@acme.example"))).status).toBe(201);
+    expect((await scim(otherToken).post("/Users").send(userBody("gus@globex.example"))).status).toBe(201);
+    const seen = await scim(token).get("/Users");
+    expect(seen.status).toBe(200);
+    expect((seen.body as { Resources: { userName: string }[] }).Resources.map((u) => u.userName)).toEqual(["ada@acme.example"]);
+    // A SCIM token is not an API token.
+    expect((await request(app).get("/api/v1/mapping").set("Authorization", `Bearer ${token}`)).status).toBe(401);
+
+    const listed = await cli(url, "tokens", "list", "--org", "acme");
+    expect(listed.code).toBe(0);
+    expect(listed.lines).toEqual([expect.stringMatching(new RegExp(`^${tokenId}\\t\\S+\\tactive\\t.*\\tokta$`))]);
+
+    const revoked = await cli(url, "tokens", "revoke", tokenId);
+    expect(revoked.code).toBe(0);
+    expect((await scim(token).get("/Users")).status).toBe(401);
+    expect((await scim(otherToken).get("/Users")).status).toBe(200);
+    expect((await cli(url, "tokens", "list", "--org", "acme")).lines).toEqual([expect.stringMatching(/\trevoked /)]);
+  });
+
+  it("validates mapping files: exit 1 with file:line:col errors for a bad one, exit 0 for the example", async () => {
+    const [bad, good] = await Promise.all([
+      cli(url, "mapping", "validate", "fixtures/mapping/invalid/typos.yaml"),
+      cli(url, "mapping", "validate", "fixtures/mapping/example.yaml"),
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.lines.length).toBeGreaterThanOrEqual(5);
+    for (const line of bad.lines) expect(line).toMatch(/^fixtures\/mapping\/invalid\/typos\.yaml:\d+:\d+: \w+: .+/);
+    expect(bad.stdout).toMatch(/Did you mean 'billing'/);
+    expect(bad.stderr).toMatch(/error\(s\)/);
+
+    expect(good.code).toBe(0);
+    expect(good.lines.at(-1)).toMatch(/^fixtures\/mapping\/example\.yaml: valid \(hash [0-9a-f]+\)$/);
+  });
+
+  it("plans a mapping against the stored directory, applies it, and explains a member", async () => {
+    const created = await cli(url, "api-tokens", "create", "--org", "acme");
+    expect(created.code).toBe(0);
+    const apiToken = created.lines.at(-1) ?? "";
+    openServer();
+    const acme = await ensureOrg(db!.knex, "acme");
+    const { token } = await createToken(db!.knex, { orgId: acme.id, kind: "scim" });
+    const post = (path: string, body: object) => request(app).post(`/scim/v2${path}`).set("Authorization", `Bearer ${token}`).send(body);
+    const ada = (await post("/Users", userBody("ada@acme.example"))).body as { id: string };
+    const ivan = (await post("/Users", userBody("ivan@acme.example"))).body as { id: string };
+    expect((await post("/Groups", { schemas: [CORE_GROUP], displayName: "Finance", externalId: "00g1finance", members: [{ value: ada.id }] })).status).toBe(201);
+    expect((await post("/Groups", { schemas: [CORE_GROUP], displayName: "IT Admins", members: [{ value: ivan.id }] })).status).toBe(201);
+    const file = join(dir, "acme.yaml");
+    await writeFile(file, MAPPING);
+
+    const plan = await cli(url, "mapping", "plan", file, "--org", "acme");
+    expect(plan.code).toBe(0);
+    expect(plan.lines[0]).toBe("2 member(s) would change");
+    expect(plan.stdout).toMatch(/^- ada@acme\.example: .*billing/m);
+    expect(plan.stdout).toMatch(/^- ivan@acme\.example: /m);
+    // "Security Team" and "Owners" match no stored group.
+    expect(plan.lines.filter((l) => l.startsWith("warning: ")).join("\n")).toMatch(/Security Team[\s\S]*Owners|Owners[\s\S]*Security Team/);
+    // A plan changes nothing.
+    const api = (path: string) => request(app).get(`/api/v1${path}`).set("Authorization", `Bearer ${apiToken}`);
+    expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "user", roles: [] });
+
+    const applied = await cli(url, "mapping", "apply", file, "--org", "acme");
+    expect(applied.code).toBe(0);
+    expect(applied.lines.at(-1)).toBe("applied version 1: 2 member(s) changed");
+    expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "custom", roles: ["finance"], admin: { billing: "manage" } });
+    expect((await api("/mapping")).body).toMatchObject({ mapping: { version: 1, appliedBy: "cli:tester", source: file }, lastRefused: null });
+    expect((await api(`/audit?member=${ada.id}`)).body).toMatchObject({ entries: [{ cause: { kind: "mapping", version: 1, source: file } }] });
+
+    const explained = await cli(url, "explain", "ADA@acme.example", "--org", "acme");
+    expect(explained.code).toBe(0);
+    const explanation = JSON.parse(explained.stdout) as Record<string, unknown>;
+    expect(explanation).toMatchObject({
+      member: { id: ada.id, userName: "ada@acme.example", active: true },
+      orgRole: "custom",
+      roles: ["finance"],
+      orgRoleReason: expect.stringMatching(/custom/) as unknown,
+      matches: [expect.objectContaining({ ruleIndex: 0 })],
+    });
+  });
+});

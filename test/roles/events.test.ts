@@ -1,0 +1,167 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
+import { FINANCE_ADMIN, MAPPING, NONE, type PermissionsBody, permissionsOf } from "./support";
+
+/**
+ * `GET /api/v1/events` (issue 3, Interfaces): a Server-Sent Events stream of `permissions.changed`
+ * events, published only after the transaction that changed the permissions committed.
+ */
+interface SseEvent {
+  id: string | null;
+  event: string;
+  data: unknown;
+}
+
+interface Stream {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  /** Resolves with the next event, or rejects after `timeoutMs`. */
+  next(timeoutMs?: number): Promise<SseEvent>;
+  close(): void;
+}
+
+/** Opens the stream over a real socket and parses `id:`/`event:`/`data:` blocks (WHATWG SSE §9.2.6). */
+function openStream(port: number, token: string): Promise<Stream> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path: "/api/v1/events", headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } }, (res) => {
+      const queue: SseEvent[] = [];
+      const waiting: ((e: SseEvent) => void)[] = [];
+      let buffer = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let id: string | null = null;
+          let event = "message";
+          const data: string[] = [];
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) continue;
+            const [field, ...rest] = line.split(":");
+            const value = rest.join(":").replace(/^ /, "");
+            if (field === "id") id = value;
+            else if (field === "event") event = value;
+            else if (field === "data") data.push(value);
+          }
+          if (data.length === 0) continue;
+          const parsed: SseEvent = { id, event, data: JSON.parse(data.join("\n")) as unknown };
+          const waiter = waiting.shift();
+          if (waiter) waiter(parsed);
+          else queue.push(parsed);
+        }
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        contentType: res.headers["content-type"],
+        next: (timeoutMs = 2000) => {
+          const queued = queue.shift();
+          if (queued) return Promise.resolve(queued);
+          return new Promise((ok, fail) => {
+            const timer = setTimeout(() => fail(new Error(`no event within ${timeoutMs} ms`)), timeoutMs);
+            waiting.push((e) => {
+              clearTimeout(timer);
+              ok(e);
+            });
+          });
+        },
+        close: () => req.destroy(),
+      });
+    });
+    req.on("error", reject);
+  });
+}
+
+describe("the permissions.changed event stream", () => {
+  let h: Harness;
+  let server: http.Server;
+  let port: number;
+  let stream: Stream | null = null;
+
+  beforeEach(async () => {
+    h = await startHarness();
+    await h.applyMapping(MAPPING);
+    server = await new Promise<http.Server>((resolve) => {
+      const s = h.app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    port = (server.address() as AddressInfo).port;
+  });
+  afterEach(async () => {
+    stream?.close();
+    stream = null;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await h.close();
+  });
+
+  /** Subscribes, and waits until the server registered the subscriber (the `: connected` comment precedes it). */
+  async function subscribe(token = h.apiToken, orgId = h.orgId): Promise<Stream> {
+    stream = await openStream(port, token);
+    const deadline = Date.now() + 2000;
+    while (h.events.subscriberCount(orgId) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    return stream;
+  }
+
+  it("delivers permissions.changed with member, before, after and cause once a SCIM membership PATCH committed", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    const group = await createGroup(h, "Finance", [], { externalId: "00g1finance" });
+    const events = await subscribe();
+    expect(events.status).toBe(200);
+    expect(events.contentType).toMatch(/^text\/event-stream/);
+
+    const res = await h.scim("patch", `/Groups/${group}`)
+      .set("X-Request-Id", "req-sse-1")
+      .send(patchBody({ op: "add", path: "members", value: [{ value: ada, display: "ada@example.com" }] }));
+    expect([200, 204]).toContain(res.status);
+
+    const event = await events.next();
+    expect(event.event).toBe("permissions.changed");
+    expect(event.id).not.toBeNull();
+    expect(event.data).toEqual({
+      member: { id: ada, userName: "ada@example.com" },
+      before: expect.objectContaining({ orgRole: "user", admin: NONE, roles: [] }) as unknown,
+      after: expect.objectContaining({ orgRole: "custom", admin: FINANCE_ADMIN, roles: ["finance"] }) as unknown,
+      cause: { kind: "scim", method: "PATCH", path: `/scim/v2/Groups/${group}`, requestId: "req-sse-1" },
+      at: expect.any(String) as unknown,
+    });
+    // Delivered after commit: what the event announces is what the API already answers.
+    const after = (event.data as { after: Omit<PermissionsBody, "member"> }).after;
+    expect(await permissionsOf(h, ada)).toMatchObject(after);
+  });
+
+  it("publishes nothing for a rolled-back write, even when part of it had recomputed someone", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    const bob = await createUser(h, "bob@example.com");
+    const group = await createGroup(h, "Finance", [], { externalId: "00g1finance" });
+    const events = await subscribe();
+
+    // The first op adds ada (and recomputes her inside the transaction); the second names an unknown member.
+    const bad = await h.scim("patch", `/Groups/${group}`).send(
+      patchBody(
+        { op: "add", path: "members", value: [{ value: ada }] },
+        { op: "add", path: "members", value: [{ value: "00000000-0000-0000-0000-000000000000" }] },
+      ),
+    );
+    expect(bad.status).toBe(400);
+    expect((await permissionsOf(h, ada)).roles).toEqual([]);
+
+    // The next committed write's event is the first one on the stream: nothing came before it.
+    await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: [{ value: bob }] }));
+    const first = await events.next();
+    expect(first.data).toMatchObject({ member: { id: bob } });
+    await expect(events.next(300)).rejects.toThrow(/no event/);
+  });
+
+  it("delivers only the subscriber's own organisation's events", async () => {
+    const other = await h.addOrg("globex");
+    const events = await subscribe(other.apiToken, other.orgId);
+    expect(events.status).toBe(200);
+
+    const ada = await createUser(h, "ada@example.com");
+    await createGroup(h, "Finance", [ada], { externalId: "00g1finance" });
+    expect((await permissionsOf(h, ada)).roles).toEqual(["finance"]);
+    await expect(events.next(300)).rejects.toThrow(/no event/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import * as directory from "./migrations/20261126230000_directory";
 import * as permissions from "./migrations/20261126231000_permissions";
+import * as refusalResolution from "./migrations/20261127000000_refusal_resolution";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261126230000_directory", directory],
   ["20261126231000_permissions", permissions],
+  ["20261127000000_refusal_resolution", refusalResolution],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -207,9 +207,15 @@ export async function insertMappingRefusal(tx: Executor, orgId: string, r: { sou
   await tx("mapping_refusals").insert({ org_id: orgId, source_name: r.sourceName, hash: r.hash, errors: writeJson(r.errors), refused_at: nowIso() });
 }
 
+/** The last refused edit that no valid file has superseded yet. */
 export async function lastMappingRefusal(tx: Executor, orgId: string): Promise<{ sourceName: string; hash: string; errors: unknown[]; refusedAt: string } | null> {
-  const row: DbMappingRefusalRow | undefined = await tx("mapping_refusals").where({ org_id: orgId }).orderBy("seq", "desc").first();
+  const row: DbMappingRefusalRow | undefined = await tx("mapping_refusals").where({ org_id: orgId }).whereNull("resolved_at").orderBy("seq", "desc").first();
   return row ? { sourceName: row.source_name, hash: row.hash, errors: readJson<unknown[]>(row.errors), refusedAt: row.refused_at } : null;
+}
+
+/** A valid mapping was seen (applied, or identical to the one in force): earlier refusals are history. */
+export async function resolveMappingRefusals(tx: Executor, orgId: string): Promise<void> {
+  await tx("mapping_refusals").where({ org_id: orgId }).whereNull("resolved_at").update({ resolved_at: nowIso() });
 }
 
 export async function findUserIdByUserName(tx: Executor, orgId: string, userName: string): Promise<string | null> {

@@ -73,6 +73,7 @@ export interface DbMappingRefusalRow {
   hash: string;
   errors: string | unknown[];
   refused_at: string;
+  resolved_at: string | null;
 }
 
 export interface DbMemberPermissionsRow {

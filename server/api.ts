@@ -109,7 +109,7 @@ export function apiRouter(deps: ApiDeps): Router {
       mapping: current
         ? { version: current.version, hash: current.hash, appliedAt: current.appliedAt, appliedBy: current.appliedBy, source: current.sourceName, mapping: current.mapping }
         : null,
-      lastRefused: refusal && (!current || refusal.refusedAt >= current.appliedAt) ? refusal : null,
+      lastRefused: refusal,
     });
   }));
 

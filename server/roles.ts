@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../db/connection";
-import { allGroups, allMembers, currentMapping, insertMapping, insertMappingRefusal, loadMembers, lockOrgPermissions } from "../db/permissions";
+import { allGroups, allMembers, currentMapping, insertMapping, insertMappingRefusal, loadMembers, lockOrgPermissions, resolveMappingRefusals } from "../db/permissions";
 import {
   type Explanation,
   type Mapping,
@@ -36,6 +36,7 @@ export async function applyMappingText(
   const result = await db.knex.transaction(async (tx) => {
     // Waits for SCIM writes in flight, so every member is recomputed from committed memberships.
     await lockOrgPermissions(tx, options.orgId, "exclusive");
+    await resolveMappingRefusals(tx, options.orgId);
     const current = await currentMapping<Mapping>(tx, options.orgId);
     if (current && current.hash === parsed.hash) return { ok: true as const, version: current.version, changed: 0, unchanged: true };
     const version = await insertMapping(tx, options.orgId, {

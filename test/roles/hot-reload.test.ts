@@ -123,6 +123,17 @@ describe("MAPPING_FILE hot reload", () => {
     expect(await permissionsOf(h, ada)).toMatchObject({ admin: { billing: "none", analytics: "manage" } });
   });
 
+  it("stops showing a refused edit once the file is put back to the mapping in force", async () => {
+    await edit(MAPPING);
+    await start();
+    await edit(INVALID);
+    await waitFor(mapping, (m) => m.lastRefused !== null);
+
+    await edit(MAPPING);
+    const { value: restored } = await waitFor(mapping, (m) => m.lastRefused === null);
+    expect(restored.mapping).toMatchObject({ version: 1 });
+  });
+
   it("retries an edit whose apply failed for a transient reason instead of skipping it until the next edit", async () => {
     await edit(MAPPING);
     await start();

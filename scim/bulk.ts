@@ -1,4 +1,5 @@
 import { type ScimContext } from "./context";
+import { etagOf } from "./etag";
 import { ScimError, invalidSyntax, invalidValue, payloadTooLarge } from "./errors";
 import * as groups from "./groups";
 import { type Logger, toScimError } from "./respond";
@@ -80,7 +81,7 @@ async function execute(ctx: ScimContext, op: BulkOperation): Promise<BulkResult>
     ...result,
     status: String(status),
     location: `${ctx.baseUrl}/${type}/${rid}`,
-    version: `W/"${version}"`,
+    version: etagOf(version),
   });
   if (op.method === "POST" && id === undefined) {
     const created = type === "Users" ? await users.createUser(opCtx, op.data) : await groups.createGroup(opCtx, op.data);

@@ -5,7 +5,7 @@ import type { PermissionSync, ScimContext, ScimLimits } from "./context";
 import { discoveryRouter } from "./discovery";
 import { runBulk } from "./bulk";
 import { methodNotAllowed, notFound, notImplemented } from "./errors";
-import { matchesIfNoneMatch } from "./etag";
+import { etagOf, matchesIfNoneMatch } from "./etag";
 import * as groups from "./groups";
 import { writeGroupJson } from "./group-stream";
 import { applyProjection, parseProjection, wantsAttribute } from "./projection";
@@ -62,11 +62,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   }));
   router.get("/Users/:id", route(async (req, res, ctx) => {
     const user = await users.getUser(ctx, idOf(req), parseProjection("User", req.query.attributes, req.query.excludedAttributes));
-    if (matchesIfNoneMatch(req.get("if-none-match"), user.version)) {
-      res.status(304).setHeader("ETag", `W/"${user.version}"`);
-      res.end();
-      return;
-    }
+    if (notModified(req, res, user.version)) return;
     send(res, 200, user.resource, { version: user.version, location: `${ctx.baseUrl}/Users/${user.id}` });
   }));
   router.put("/Users/:id", route(async (req, res, ctx) => {
@@ -92,11 +88,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   }));
   router.get("/Groups/:id", route(async (req, res, ctx) => {
     const group = await groups.getGroup(ctx, idOf(req), parseProjection("Group", req.query.attributes, req.query.excludedAttributes));
-    if (matchesIfNoneMatch(req.get("if-none-match"), group.version)) {
-      res.status(304).setHeader("ETag", `W/"${group.version}"`);
-      res.end();
-      return;
-    }
+    if (notModified(req, res, group.version)) return;
     await streamGroup(res, ctx, 200, group);
   }));
   router.put("/Groups/:id", route(async (req, res, ctx) => {
@@ -108,7 +100,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     // RFC 7644 §3.5.2 allows 204; Entra recommends it, Okta accepts it, and it spares
     // serialising a large member list that the client did not ask for.
     if (req.query.attributes === undefined) {
-      res.status(204).setHeader("ETag", `W/"${group.version}"`);
+      res.status(204).setHeader("ETag", etagOf(group.version));
       res.end();
       return;
     }
@@ -141,7 +133,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   }
 
   async function streamGroup(res: Response, ctx: ScimContext, status: number, group: groups.RenderedGroup): Promise<void> {
-    res.status(status).type(SCIM_CONTENT_TYPE).setHeader("ETag", `W/"${group.version}"`);
+    res.status(status).type(SCIM_CONTENT_TYPE).setHeader("ETag", etagOf(group.version));
     res.setHeader("Location", `${ctx.baseUrl}/Groups/${group.id}`);
     await writeGroupJson(res, ctx.db.knex, group, ctx.baseUrl);
     res.end();
@@ -160,6 +152,14 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     await write(res, "]}");
     res.end();
   }
+}
+
+/** `If-None-Match` naming the current version → 304 with no body (RFC 7644 §3.14). */
+function notModified(req: Request, res: Response, version: number): boolean {
+  if (!matchesIfNoneMatch(req.get("if-none-match"), version)) return false;
+  res.status(304).setHeader("ETag", etagOf(version));
+  res.end();
+  return true;
 }
 
 export function listResponse(page: { totalResults: number; startIndex: number; Resources: unknown[] }): Record<string, unknown> {

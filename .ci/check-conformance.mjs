@@ -1,10 +1,10 @@
 // Compares conformance results with docs/conformance.md: Okta's spec test must have no failure;
 // every failing assertion of Microsoft's collection must be listed (request | assertion) in the
 // doc's table. Prints "N passed, N failed" and exits non-zero on any unexplained failure.
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const [resultsDir, docPath] = process.argv.slice(2);
+const [resultsDir, docPath, summaryPath] = process.argv.slice(2);
 const problems = [];
 
 const oktaText = existsSync(join(resultsDir, "okta-spec.txt")) ? readFileSync(join(resultsDir, "okta-spec.txt"), "utf8") : "";
@@ -38,8 +38,14 @@ else {
   }
 }
 
-console.log(`okta-spec: ${okta ? `${okta[1]} passed, ${okta[2]} failed` : "no result"}`);
-console.log(`microsoft-postman: ${msPassed} passed, ${msFailed} failed (${msFailed - problems.filter((p) => p.startsWith("Microsoft collection")).length} documented in ${docPath})`);
+const undocumented = problems.filter((p) => p.startsWith("Microsoft collection")).length;
+console.log(`okta spec test: ${okta ? `${okta[1]} assertions passed, ${okta[2]} failed` : "no result"}`);
+console.log(`microsoft collection: ${msPassed} assertions passed; ${msFailed - undocumented} documented deviations (${docPath}); ${undocumented} undocumented`);
+if (summaryPath) {
+  const oktaFailed = okta ? Number(okta[2]) : 1;
+  const msMissing = existsSync(newman) ? 0 : 1;
+  writeFileSync(summaryPath, JSON.stringify({ passed: (okta ? Number(okta[1]) : 0) + msPassed, failed: oktaFailed + undocumented + msMissing, documented: msFailed - undocumented }));
+}
 if (problems.length > 0) {
   console.error(problems.join("\n"));
   process.exit(1);

@@ -1,6 +1,6 @@
 import type { CompareOp as SqlCompareOp, SqlTarget, StorageFilter, ValueType } from "../db/filter-sql";
 import type { AttrPath, FilterNode } from "./filter-ast";
-import { invalidFilter } from "./errors";
+import { ScimError, invalidFilter } from "./errors";
 import { type AttributeDefinition, type ResourceKind, type ResourceSchemas, findAttribute, schemasOf } from "./schemas";
 
 /**
@@ -8,6 +8,13 @@ import { type AttributeDefinition, type ResourceKind, type ResourceSchemas, find
  * StorageFilter that db/filter-sql.ts compiles to SQL. Indexed columns serve the attributes IdPs
  * query (userName, externalId, displayName, id, manager, active); the rest is read from JSON.
  */
+/** A filter names an attribute the resource type does not have (root search skips that type). */
+export class UnknownAttributeError extends ScimError {
+  constructor(attr: string) {
+    super(400, "invalidFilter", `Unknown attribute "${attr}" in filter`);
+  }
+}
+
 type ColumnMap = Record<string, SqlTarget & { kind: "column" }>;
 
 const USER_COLUMNS: ColumnMap = {
@@ -84,7 +91,7 @@ function resolvePath(schemas: ResourceSchemas, path: AttrPath): Resolved {
       }
     }
   }
-  if (!definition) throw invalidFilter(`Unknown attribute "${path.attr}" in filter`);
+  if (!definition) throw new UnknownAttributeError(path.attr);
   let sub: AttributeDefinition | null = null;
   if (path.subAttr !== undefined) {
     sub = definition.subAttributes ? (findAttribute(definition.subAttributes, path.subAttr) ?? null) : null;

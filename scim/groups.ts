@@ -30,7 +30,7 @@ function unreachable(value: never): never {
   throw new Error(`unhandled step ${JSON.stringify(value)}`);
 }
 
-function rendered(ctx: ScimContext, record: GroupRecord, projection?: Projection): RenderedGroup {
+export function renderGroup(ctx: ScimContext, record: GroupRecord, projection?: Projection): RenderedGroup {
   const head = renderGroupHead(record, ctx.baseUrl);
   return {
     id: record.id,
@@ -72,17 +72,17 @@ export async function createGroup(ctx: ScimContext, body: unknown): Promise<Rend
   const { fields, memberIds: ids } = readGroupBody(body);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertGroup(tx, ctx.orgId, fields).catch(translateDbWriteError);
-    if (ids.length === 0) return rendered(ctx, record);
+    if (ids.length === 0) return renderGroup(ctx, record);
     const change = await members.addMembers(tx, ctx.orgId, record.id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, change.added, causeOf(ctx)));
-    return rendered(ctx, await fresh(tx, ctx, record.id));
+    return renderGroup(ctx, await fresh(tx, ctx, record.id));
   });
 }
 
 export async function getGroup(ctx: ScimContext, id: string, projection: Projection): Promise<RenderedGroup> {
   const record = await db.findGroup(ctx.db.knex, ctx.orgId, id);
   if (!record) throw notFound(`Group ${id} not found`);
-  return rendered(ctx, record, projection);
+  return renderGroup(ctx, record, projection);
 }
 
 async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecord, fields: db.GroupFields, after: (cb: () => void) => void): Promise<GroupRecord> {
@@ -103,7 +103,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
     await writeIdentity(tx, ctx, current, fields, after);
     const change = await members.replaceMembers(tx, ctx.orgId, id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [...change.added, ...change.removed], causeOf(ctx)));
-    return rendered(ctx, await fresh(tx, ctx, id));
+    return renderGroup(ctx, await fresh(tx, ctx, id));
   });
 }
 
@@ -145,7 +145,7 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown, if
     if (!current) throw notFound(`Group ${id} not found`);
     checkIfMatch(ifMatch, current.version);
     for (const step of steps) await applyStep(tx, ctx, id, step, after).catch(translateDbWriteError);
-    return rendered(ctx, await fresh(tx, ctx, id));
+    return renderGroup(ctx, await fresh(tx, ctx, id));
   });
 }
 
@@ -168,5 +168,5 @@ export interface GroupListPage {
 export async function listGroups(ctx: ScimContext, request: ListRequest): Promise<GroupListPage> {
   const prepared = prepareList("Group", ctx.db.dialect, request, ctx.limits);
   const page = await listGroupRows(ctx.db.knex, { orgId: ctx.orgId, ...prepared.query });
-  return { totalResults: page.total, startIndex: prepared.startIndex, groups: page.items.map((g) => rendered(ctx, g, prepared.projection)) };
+  return { totalResults: page.total, startIndex: prepared.startIndex, groups: page.items.map((g) => renderGroup(ctx, g, prepared.projection)) };
 }

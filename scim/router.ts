@@ -13,6 +13,7 @@ import { type Logger, SCIM_CONTENT_TYPE, send, sendError, toScimError, write } f
 import { LIST_RESPONSE, isObject } from "./schemas";
 import type { ListRequest } from "./list-params";
 import * as users from "./users";
+import { type RootSearchPage, searchAll } from "./search";
 
 export interface ScimRouterDeps {
   readonly db: Database;
@@ -111,6 +112,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     res.status(204).end();
   }));
 
+  router.post("/.search", route(async (req, res, ctx) => streamRootSearch(res, ctx, await searchAll(ctx, searchBody(req)))));
   router.post("/Bulk", route(async (req, res, ctx) => send(res, 200, await runBulk(ctx, req.body, deps.logger))));
   router.get("/Me", route(async () => {
     throw notImplemented("/Me is not supported: tokens authenticate an identity provider, not a user");
@@ -140,10 +142,27 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   }
 
   async function streamGroupList(res: Response, ctx: ScimContext, page: groups.GroupListPage): Promise<void> {
+    await streamListResponse(res, ctx, { totalResults: page.totalResults, startIndex: page.startIndex, resources: [], groups: page.groups });
+  }
+
+  async function streamRootSearch(res: Response, ctx: ScimContext, page: RootSearchPage): Promise<void> {
+    await streamListResponse(res, ctx, { totalResults: page.totalResults, startIndex: page.startIndex, resources: page.users, groups: page.groups });
+  }
+
+  /** A ListResponse whose Groups stream their members (see scim/group-stream.ts). */
+  async function streamListResponse(
+    res: Response,
+    ctx: ScimContext,
+    page: { totalResults: number; startIndex: number; resources: readonly object[]; groups: readonly groups.RenderedGroup[] },
+  ): Promise<void> {
     res.status(200).type(SCIM_CONTENT_TYPE);
-    const head = { schemas: [LIST_RESPONSE], totalResults: page.totalResults, startIndex: page.startIndex, itemsPerPage: page.groups.length };
+    const head = { schemas: [LIST_RESPONSE], totalResults: page.totalResults, startIndex: page.startIndex, itemsPerPage: page.resources.length + page.groups.length };
     await write(res, `${JSON.stringify(head).slice(0, -1)},"Resources":[`);
     let first = true;
+    for (const resource of page.resources) {
+      await write(res, (first ? "" : ",") + JSON.stringify(resource));
+      first = false;
+    }
     for (const group of page.groups) {
       if (!first) await write(res, ",");
       first = false;

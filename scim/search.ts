@@ -1,0 +1,58 @@
+import { listGroups as listGroupRows, listUsers as listUserRows } from "../db/list";
+import { groupsOfUsers } from "../db/users";
+import type { ScimContext } from "./context";
+import { UnknownAttributeError } from "./filter-storage";
+import { type GroupListPage, renderGroup } from "./groups";
+import { type ListRequest, type PreparedList, prepareList } from "./list-params";
+import { applyProjection, wantsAttribute } from "./projection";
+import type { JsonObject, ResourceKind } from "./schemas";
+import { renderUser } from "./user-model";
+
+/**
+ * `POST /.search` at the service root (RFC 7644 §3.4.3): one query over Users and Groups.
+ * A filter naming an attribute only one type has matches nothing of the other type; results
+ * are Users (in their stable order) followed by Groups, paged over the concatenation.
+ */
+export interface RootSearchPage {
+  readonly totalResults: number;
+  readonly startIndex: number;
+  readonly users: JsonObject[];
+  readonly groups: GroupListPage["groups"];
+}
+
+function prepareOrSkip(kind: ResourceKind, ctx: ScimContext, request: ListRequest): PreparedList | null {
+  try {
+    return prepareList(kind, ctx.db.dialect, request, ctx.limits);
+  } catch (err) {
+    if (err instanceof UnknownAttributeError) return null;
+    throw err;
+  }
+}
+
+export async function searchAll(ctx: ScimContext, request: ListRequest): Promise<RootSearchPage> {
+  const userList = prepareOrSkip("User", ctx, request);
+  const groupList = prepareOrSkip("Group", ctx, request);
+  // Neither type knows the attribute: preparing again throws the error that says so.
+  const base = userList ?? groupList ?? prepareList("User", ctx.db.dialect, request, ctx.limits);
+  const { offset, limit } = base.query;
+
+  const userPage = userList
+    ? await listUserRows(ctx.db.knex, { orgId: ctx.orgId, ...userList.query })
+    : { total: 0, items: [] };
+  const groupOffset = Math.max(0, offset - userPage.total);
+  const groupLimit = limit - userPage.items.length;
+  const groupPage = groupList
+    ? await listGroupRows(ctx.db.knex, { orgId: ctx.orgId, ...groupList.query, offset: groupOffset, limit: groupLimit })
+    : { total: 0, items: [] };
+
+  const projection = base.projection;
+  const groups = userList && wantsAttribute(projection, "groups") && userPage.items.length > 0
+    ? await groupsOfUsers(ctx.db.knex, ctx.orgId, userPage.items.map((u) => u.id))
+    : undefined;
+  return {
+    totalResults: userPage.total + groupPage.total,
+    startIndex: base.startIndex,
+    users: userPage.items.map((u) => applyProjection(renderUser(u, groups?.get(u.id), ctx.baseUrl), projection)),
+    groups: groupPage.items.map((g) => renderGroup(ctx, g, groupList?.projection)),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The server under test, in its own process so that the load generator's CPU is accounted
+ * separately. Built exactly as test/support/harness.ts assembles an app, on a database the parent
+ * already migrated and seeded. Talks to the parent over IPC: "ready" with the port; answers
+ * "stats" with RSS and CPU; exits cleanly on "exit" (so `--cpu-prof` writes its profile).
+ */
+import type { AddressInfo } from "node:net";
+import { openDatabase } from "../db/connection";
+import { createApp } from "../server/app";
+import { createSync } from "../server/bootstrap";
+import { silentLogger } from "../server/logger";
+import { attachStatsChannel } from "./lib/child";
+
+async function main(): Promise<void> {
+  const url = process.env.BENCH_DATABASE_URL;
+  if (!url) throw new Error("BENCH_DATABASE_URL is required");
+  const db = openDatabase(url, process.env.BENCH_PG_SCHEMA ? { pgSchema: process.env.BENCH_PG_SCHEMA } : {});
+  const { sync, events } = createSync(null);
+  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
+  const server = app.listen(0, "127.0.0.1", () => {
+    attachStatsChannel(async () => {
+      server.close();
+      server.closeAllConnections();
+      await db.close();
+    });
+    process.send?.({ type: "ready", port: (server.address() as AddressInfo).port });
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

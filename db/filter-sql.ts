@@ -4,7 +4,9 @@ import type { Dialect } from "./connection";
  * Compiles a storage-level filter to a SQL boolean expression for SQLite or PostgreSQL.
  * The protocol layer resolves SCIM attribute paths against the schemas first (scim/filter-storage.ts);
  * this module only knows columns, JSON paths inside `data`, and the membership table.
- * Every expression it produces is NULL-free (absent attributes compare false), so `not` is a plain NOT.
+ * Comparisons are emitted bare (`user_name_ci = ?`) so that indexes serve them; an absent attribute
+ * makes a comparison NULL, which WHERE treats as false. Negations (`not`, `ne`) use `IS NOT TRUE`,
+ * so that "not equal" holds for an absent attribute instead of vanishing into NULL.
  */
 export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
 export type Scalar = string | number | boolean | null;
@@ -76,7 +78,7 @@ class Compiler {
       case "or":
         return `(${this.node(filter.left, element, depth)} OR ${this.node(filter.right, element, depth)})`;
       case "not":
-        return `(NOT ${this.node(filter.expr, element, depth)})`;
+        return `(${this.node(filter.expr, element, depth)} IS NOT TRUE)`;
       case "present":
         return this.present(filter.target, element, filter.container === true);
       case "compare":
@@ -148,8 +150,7 @@ class Compiler {
     } else {
       test = `${expr} = ${wanted ? 1 : 0}`;
     }
-    const eq = `COALESCE(${test}, ${this.falseSql})`;
-    return op === "eq" ? `(${eq})` : `(NOT ${eq})`;
+    return op === "eq" ? `(${test})` : `((${test}) IS NOT TRUE)`;
   }
 
   private compareNumber(target: SqlTarget, op: CompareOp, value: Scalar, element: string): string {
@@ -159,8 +160,8 @@ class Compiler {
     const expr = this.dialect === "pg" && target.kind !== "column" ? `(CASE WHEN ${raw} ~ '^-?[0-9.eE+-]+$' THEN (${raw})::numeric END)` : raw;
     const sqlOp = SQL_ORDER_OPS[op];
     if (sqlOp === undefined) return `(1 = 0)`;
-    const test = `COALESCE(${expr} ${sqlOp} ${this.bind(n)}, ${this.falseSql})`;
-    return op === "ne" ? `(NOT ${test})` : `(${test})`;
+    const test = `${expr} ${sqlOp} ${this.bind(n)}`;
+    return op === "ne" ? `((${test}) IS NOT TRUE)` : `(${test})`;
   }
 
   private compareString(target: SqlTarget, op: CompareOp, value: string, caseExact: boolean, element: string): string {
@@ -194,8 +195,7 @@ class Compiler {
       default:
         test = `${expr}${collate} ${SQL_ORDER_OPS[op] ?? "="} ${this.bind(v)}${collate}`;
     }
-    const guarded = `COALESCE(${test}, ${this.falseSql})`;
-    return op === "ne" ? `(NOT ${guarded})` : `(${guarded})`;
+    return op === "ne" ? `((${test}) IS NOT TRUE)` : `(${test})`;
   }
 
   private any(array: readonly string[], filter: StorageFilter, depth: number): string {

@@ -35,8 +35,9 @@ function openSqlite(path: string): Database {
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         try {
+          cachePreparedStatements(conn);
           if (!memory) conn.pragma("journal_mode = WAL");
           // NORMAL in WAL mode survives a process crash; only power loss can drop the last commits.
           conn.pragma("synchronous = NORMAL");
@@ -44,6 +45,9 @@ function openSqlite(path: string): Database {
           conn.pragma("busy_timeout = 5000");
           conn.pragma("cache_size = -65536");
           conn.pragma("temp_store = MEMORY");
+          // Let SQLite gather planner statistics where tables changed a lot (recommended at open
+          // since 3.46); without them a freshly bulk-loaded directory gets poor plans.
+          conn.pragma("optimize = 0x10002");
           done(null, conn);
         } catch (err) {
           done(err instanceof Error ? err : new Error(String(err)), conn);
@@ -55,6 +59,37 @@ function openSqlite(path: string): Database {
 }
 
 /** `schema`: a PostgreSQL schema to work in (tests isolate each run in its own). */
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/**
+ * knex's better-sqlite3 dialect prepares every statement anew (5–10% of server CPU in
+ * bench/PROFILE.md). Statements are reusable, and knex runs one at a time per connection, so a
+ * bounded cache keyed by SQL text is safe.
+ */
+function cachePreparedStatements(conn: SqliteConnection, limit = 500): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    const cached = cache.get(sql);
+    if (cached !== undefined) {
+      // Refresh its place: the Map's order is the eviction order.
+      cache.delete(sql);
+      cache.set(sql, cached);
+      return cached;
+    }
+    const statement = prepare(sql);
+    cache.set(sql, statement);
+    if (cache.size > limit) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+    return statement;
+  };
+}
+
 function openPostgres(url: string, schema?: string): Database {
   const knex = knexFactory({
     client: "pg",

@@ -39,35 +39,65 @@ export async function loadMembers(tx: Executor, orgId: string, userIds: readonly
   const lock = options.forUpdate === true && tx.client.config.client === "pg";
   const ids = lock ? [...userIds].sort() : userIds;
   for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    const query = tx("users").where({ org_id: orgId }).whereIn("id", chunk).select("id", "user_name", "active");
+    // By id alone, so the planner takes the unique index (with `org_id = ?` as well, SQLite without
+    // statistics walked the (org_id, manager_id) index over the whole organisation). Ids are UUIDs;
+    // another organisation's are dropped below.
+    const query = tx("users").whereIn("id", ids.slice(i, i + 500)).select("id", "org_id", "user_name", "active");
     if (lock) query.orderBy("id").forUpdate();
-    const users: { id: string; user_name: string; active: boolean | number }[] = await query;
+    const users: UserRow[] = (await query).filter((u: UserRow) => u.org_id === orgId);
     if (users.length === 0) continue;
-    const byId = new Map<string, MemberSnapshot>();
-    for (const u of users) {
-      const member: MemberSnapshot = { id: u.id, userName: u.user_name, active: readBoolean(u.active), groups: [] };
-      byId.set(u.id, member);
-      out.push(member);
-    }
-    const memberships: { member_id: string; id: string; external_id: string | null; display_name: string }[] = await tx("group_members as gm")
+    const memberships: MembershipRow[] = await tx("group_members as gm")
       .join("groups as g", "g.id", "gm.group_id")
-      .whereIn("gm.member_id", [...byId.keys()])
+      .whereIn("gm.member_id", users.map((u) => u.id))
       .select("gm.member_id", "g.id", "g.external_id", "g.display_name");
-    for (const m of memberships) byId.get(m.member_id)?.groups.push({ id: m.id, externalId: m.external_id, displayName: m.display_name });
+    out.push(...snapshots(users, memberships));
   }
   return out;
 }
 
-/** Every user of an organisation, page by page (keyset on seq), with groups. */
+interface UserRow {
+  id: string;
+  org_id: string;
+  user_name: string;
+  active: boolean | number;
+}
+
+interface MembershipRow {
+  member_id: string;
+  id: string;
+  external_id: string | null;
+  display_name: string;
+}
+
+function snapshots(users: readonly UserRow[], memberships: readonly MembershipRow[]): MemberSnapshot[] {
+  const byId = new Map<string, MemberSnapshot>();
+  for (const u of users) byId.set(u.id, { id: u.id, userName: u.user_name, active: readBoolean(u.active), groups: [] });
+  for (const m of memberships) byId.get(m.member_id)?.groups.push({ id: m.id, externalId: m.external_id, displayName: m.display_name });
+  return [...byId.values()];
+}
+
+/** Every user of an organisation with their groups, a page at a time (a range of `seq`): two queries a page. */
 export async function* allMembers(tx: Executor, orgId: string, pageSize = 5000): AsyncGenerator<MemberSnapshot[]> {
   let after = 0;
   for (;;) {
-    const rows: { seq: number | string; id: string }[] = await tx("users").where({ org_id: orgId }).andWhere("seq", ">", after).orderBy("seq").limit(pageSize).select("seq", "id");
-    if (rows.length === 0) return;
-    after = Number(rows[rows.length - 1]?.seq ?? after);
-    yield await loadMembers(tx, orgId, rows.map((r) => r.id));
-    if (rows.length < pageSize) return;
+    const users: (UserRow & { seq: number | string })[] = await tx("users")
+      .where({ org_id: orgId })
+      .andWhere("seq", ">", after)
+      .orderBy("seq")
+      .limit(pageSize)
+      .select("seq", "id", "org_id", "user_name", "active");
+    if (users.length === 0) return;
+    const last = Number(users[users.length - 1]?.seq ?? after);
+    const memberships: MembershipRow[] = await tx("users as u")
+      .join("group_members as gm", "gm.member_id", "u.id")
+      .join("groups as g", "g.id", "gm.group_id")
+      .where("u.org_id", orgId)
+      .andWhere("u.seq", ">", after)
+      .andWhere("u.seq", "<=", last)
+      .select("gm.member_id", "g.id", "g.external_id", "g.display_name");
+    after = last;
+    yield snapshots(users, memberships);
+    if (users.length < pageSize) return;
   }
 }
 

@@ -4,7 +4,7 @@ import { groupMembersPage } from "../db/groups";
 import type { RenderedGroup } from "./groups";
 import { write } from "./respond";
 
-const PAGE = 2000;
+const PAGE = 5000;
 
 /**
  * Writes a group as JSON, streaming `members` page by page (keyset on member id) so that a

@@ -1,5 +1,4 @@
 import type { Response } from "express";
-import { once } from "node:events";
 import { DbUnavailableError } from "../db/errors";
 import { ScimError, invalidSyntax, payloadTooLarge } from "./errors";
 import { etagOf } from "./etag";
@@ -68,9 +67,20 @@ export function sendError(res: Response, err: ScimError): void {
 export async function write(res: Response, chunk: string): Promise<void> {
   if (res.destroyed) throw new ClientGoneError();
   if (res.write(chunk)) return;
-  const drained = once(res, "drain").then(() => true);
-  const closed = once(res, "close").then(() => false);
-  if (!(await Promise.race([drained, closed]))) throw new ClientGoneError();
+  // Wait for whichever comes first, and remove the other listener: a 100k-member group
+  // waits for drain many times on one response.
+  const drained = await new Promise<boolean>((resolve) => {
+    const onDrain = () => settle(true);
+    const onClose = () => settle(false);
+    const settle = (ok: boolean) => {
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+      resolve(ok);
+    };
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+  });
+  if (!drained) throw new ClientGoneError();
 }
 
 export class ClientGoneError extends Error {

@@ -6,7 +6,7 @@ import { sendError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
 import { toScimError } from "../scim/respond";
 import { apiRouter } from "./api";
-import { authenticate, orgIdOf } from "./auth";
+import { TokenCache, authenticate, orgIdOf } from "./auth";
 import type { Config } from "./config";
 import { EntraVerifier } from "./entra";
 import type { EventHub } from "./events";
@@ -20,6 +20,8 @@ export interface AppDeps {
   readonly events: EventHub;
   readonly entra?: EntraVerifier;
   readonly sseHeartbeatMs?: number;
+  /** How long a verified token is remembered; 0 (the default) checks the database on every request, so a revocation takes effect at once. */
+  readonly tokenCacheTtlMs?: number;
 }
 
 /** Composes the HTTP surface. No module-level state: tests build a fresh app per test. */
@@ -48,7 +50,8 @@ export function createApp(deps: AppDeps): Express {
   const scim = express.Router();
   // The bulk limit is advertised in /ServiceProviderConfig and enforced here (413 past it).
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
-  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), onError: scimError }));
+  const ttl = deps.tokenCacheTtlMs ?? 0;
+  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new TokenCache(ttl), onError: scimError }));
   scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes));
   scim.use(scimJsonBody(deps.config.limits.maxBodyBytes));
   scim.use(
@@ -76,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
     authenticate({
       db: deps.db,
       kind: "api",
+      cache: new TokenCache(ttl),
       onError: (err, _req, res) => res.status(err.status).json({ error: { code: "unauthorized", message: err.detail } }),
     }),
   );

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Database } from "../db/connection";
-import { authenticateToken, type TokenKind } from "../db/tokens";
+import { authenticateToken, hashToken, type TokenKind } from "../db/tokens";
 import { type ScimError, unauthorized } from "../scim/errors";
 import { type EntraVerifier, looksLikeJwt } from "./entra";
 
@@ -22,10 +22,40 @@ export function orgIdOf(res: Response): string {
   return orgId;
 }
 
+/**
+ * Optionally remembers which organisation a token hash authenticated (TOKEN_CACHE_SECONDS): the
+ * token query is a third of the queries of a GET by id (bench/PROFILE.md). Off by default, since
+ * a revoked token then keeps working for up to `ttlMs`. Only successes are cached.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, { orgId: string; expires: number }>();
+
+  constructor(
+    private readonly ttlMs = 5000,
+    private readonly maxEntries = 10000,
+  ) {}
+
+  get(token: string, now = Date.now()): string | null {
+    if (this.ttlMs <= 0) return null;
+    const entry = this.entries.get(token);
+    if (!entry) return null;
+    if (entry.expires > now) return entry.orgId;
+    this.entries.delete(token);
+    return null;
+  }
+
+  set(token: string, orgId: string, now = Date.now()): void {
+    if (this.ttlMs <= 0) return;
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(token, { orgId, expires: now + this.ttlMs });
+  }
+}
+
 export function authenticate(options: {
   db: Database;
   kind: TokenKind;
   entra?: EntraVerifier;
+  cache?: TokenCache;
   onError: (err: ScimError, req: Request, res: Response) => void;
 }): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -49,11 +79,15 @@ export function authenticate(options: {
   };
 }
 
-async function resolveOrg(options: { db: Database; kind: TokenKind; entra?: EntraVerifier }, token: string): Promise<string | null> {
+async function resolveOrg(options: { db: Database; kind: TokenKind; entra?: EntraVerifier; cache?: TokenCache }, token: string): Promise<string | null> {
   if (options.entra && looksLikeJwt(token)) {
     const org = await options.entra.verify(options.db.knex, token);
     return org?.id ?? null;
   }
+  const key = hashToken(token);
+  const cached = options.cache?.get(key);
+  if (cached) return cached;
   const info = await authenticateToken(options.db.knex, options.kind, token);
+  if (info) options.cache?.set(key, info.orgId);
   return info?.orgId ?? null;
 }

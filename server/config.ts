@@ -20,6 +20,7 @@ export interface Config {
     readonly maxBodyBytes: number;
   };
   readonly logLevel: string;
+  readonly tokenCacheSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +96,7 @@ export function parseConfig(env: Env): Config {
       maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", 33554432, 1024, 1073741824),
     },
     logLevel,
+    tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),
   };
   if (config.limits.defaultCount > config.limits.maxCount) problems.push("SCIM_DEFAULT_COUNT must not exceed SCIM_MAX_COUNT");
   if (problems.length > 0) throw new ConfigError(problems);

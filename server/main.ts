@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const watcher = config.mappingFile ? new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger }) : null;
   await watcher?.start();
 
-  const app = createApp({ db, config, logger, sync, events });
+  const app = createApp({ db, config, logger, sync, events, tokenCacheTtlMs: config.tokenCacheSeconds * 1000 });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.on("error", reject);

@@ -9,7 +9,7 @@ export { hashMapping, canonicalJSON } from "./hash";
 export { emptyMapping } from "./normalise";
 export { ruleMatchesGroup, matchRules } from "./match";
 export { mappingFromJSON, StoredMappingError } from "./fromJSON";
-export { resolveMember, permissionsEqual, canEditRoles, NO_ACCESS } from "./resolve";
+export { resolveMember, batchResolver, permissionsEqual, canEditRoles, NO_ACCESS } from "./resolve";
 export { explainMember } from "./explain";
 export type { Explanation, AreaChain, AreaSource, GrantChain, LayerEffect, RoleGrant, RuleMatch } from "./explain";
 export { diffPermissions } from "./diff";

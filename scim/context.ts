@@ -19,6 +19,8 @@ export interface GroupIdentity {
 export interface PermissionSync {
   /** The listed users' groups or active flag may have changed (ids of groups or unknown ids are ignored). */
   membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<AfterCommit>;
+  /** A user was just created (it has no groups yet). */
+  memberCreated(tx: Executor, orgId: string, member: { id: string; userName: string; active: boolean }, cause: ChangeCause): Promise<AfterCommit>;
   /** A user was deleted: its materialised permissions go, and the loss of access is audited. */
   userDeleted(tx: Executor, orgId: string, userId: string, cause: ChangeCause): Promise<AfterCommit>;
   /** A group's displayName/externalId changed: members are recomputed when that changes which rules match. */

@@ -18,6 +18,7 @@ import {
   type Mapping,
   type PlatformOverrides,
   NO_ACCESS,
+  batchResolver,
   emptyMapping,
   mappingFromJSON,
   permissionsEqual,
@@ -88,7 +89,15 @@ export class MappingPermissionSync implements PermissionSync {
     await lockOrgPermissions(tx, orgId, "shared");
     const { mapping } = await this.mappingFor(tx, orgId);
     const members = await loadMembers(tx, orgId, [...new Set(userIds)], { forUpdate: true });
-    return this.recompute(tx, orgId, members, mapping, await this.platformFor(tx, orgId), cause);
+    return this.recompute(tx, orgId, members, batchResolver(mapping, await this.platformFor(tx, orgId)), cause);
+  }
+
+  /** A user was just created: no groups and no stored permissions yet, so nothing to load. */
+  async memberCreated(tx: Executor, orgId: string, member: { id: string; userName: string; active: boolean }, cause: ChangeCause): Promise<AfterCommit> {
+    await lockOrgPermissions(tx, orgId, "shared");
+    const { mapping } = await this.mappingFor(tx, orgId);
+    const after = resolveMember({ ...member, groups: [] }, mapping, await this.platformFor(tx, orgId));
+    return this.store(tx, orgId, [{ member, previous: undefined, after }], cause);
   }
 
   /** Recomputes the given members under `mapping`; stores and audits what changed. */
@@ -96,17 +105,23 @@ export class MappingPermissionSync implements PermissionSync {
     tx: Executor,
     orgId: string,
     members: readonly MemberSnapshot[],
-    mapping: Mapping,
-    platform: PlatformOverrides,
+    resolve: (member: MemberSnapshot) => EffectivePermissions,
     cause: ChangeCause,
   ): Promise<AfterCommit & { changed: number }> {
-    if (members.length === 0) return Object.assign(() => undefined, { changed: 0 });
+    if (members.length === 0) return Object.assign((): void => undefined, { changed: 0 });
     const stored = await readPermissions<EffectivePermissions>(tx, orgId, members.map((m) => m.id));
+    return this.store(tx, orgId, members.map((member) => ({ member, previous: stored.get(member.id), after: resolve(member) })), cause);
+  }
+
+  private async store(
+    tx: Executor,
+    orgId: string,
+    results: readonly { member: { id: string; userName: string }; previous: EffectivePermissions | undefined; after: EffectivePermissions }[],
+    cause: ChangeCause,
+  ): Promise<AfterCommit & { changed: number }> {
     const changed: { userId: string; userName: string; before: EffectivePermissions; after: EffectivePermissions }[] = [];
     const firstSeen: typeof changed = [];
-    for (const member of members) {
-      const after = resolveMember(member, mapping, platform);
-      const previous = stored.get(member.id);
+    for (const { member, previous, after } of results) {
       const before = previous ?? NO_ACCESS;
       if (!permissionsEqual(before, after)) changed.push({ userId: member.id, userName: member.userName, before, after });
       else if (previous === undefined) firstSeen.push({ userId: member.id, userName: member.userName, before, after });
@@ -120,11 +135,11 @@ export class MappingPermissionSync implements PermissionSync {
 
   /** Recomputes every member of the organisation (a mapping change), page by page. */
   async recomputeAll(tx: Executor, orgId: string, mapping: Mapping, cause: ChangeCause): Promise<{ after: AfterCommit; changed: number }> {
-    const platform = await this.platformFor(tx, orgId);
+    const resolve = batchResolver(mapping, await this.platformFor(tx, orgId));
     const callbacks: AfterCommit[] = [];
     let changed = 0;
     for await (const page of allMembers(tx, orgId)) {
-      const after = await this.recompute(tx, orgId, page, mapping, platform, cause);
+      const after = await this.recompute(tx, orgId, page, resolve, cause);
       changed += after.changed;
       callbacks.push(after);
     }

@@ -33,8 +33,9 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Rende
   const fields = toUserFields(readResource("User", body));
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertUser(tx, ctx.orgId, fields).catch(translateDbWriteError);
-    after(await ctx.sync.membersChanged(tx, ctx.orgId, [record.id], causeOf(ctx)));
-    return render(tx, ctx, record);
+    after(await ctx.sync.memberCreated(tx, ctx.orgId, { id: record.id, userName: record.userName, active: record.active }, causeOf(ctx)));
+    // A new user is in no group yet.
+    return { resource: renderUser(record, [], ctx.baseUrl), version: record.version, id: record.id };
   });
 }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import {
-  AREAS, NO_ACCESS, diffPermissions, explainMember, hashMapping, levelRank, mappingFromJSON, permissionsEqual, resolveMember,
+  AREAS, NO_ACCESS, batchResolver, diffPermissions, explainMember, hashMapping, levelRank, mappingFromJSON, permissionsEqual, resolveMember,
 } from "../../mapping";
 import { GROUPS, PRIMARY_OWNER, mappingArb, memberArb, permutation, platformArb } from "./arbitraries";
 
@@ -126,6 +126,16 @@ describe("agreement between the public functions (property-based)", () => {
         expect(hashMapping(restored)).toBe(hashMapping(mapping));
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it("resolves a batch of members exactly as one at a time, whatever members share groups", () => {
+    fc.assert(
+      fc.property(mappingArb(), fc.array(memberArb, { maxLength: 12 }), fc.option(platformArb, { nil: undefined }), (mapping, members, platform) => {
+        const resolve = batchResolver(mapping, platform);
+        for (const member of [...members, ...members]) expect(resolve(member)).toEqual(resolveMember(member, mapping, platform));
+      }),
+      RUNS,
     );
   });
 });

@@ -120,10 +120,6 @@ export async function readPermissions<T>(tx: Executor, orgId: string, userIds: r
   return out;
 }
 
-export async function readMemberPermissions<T>(tx: Executor, orgId: string, userId: string): Promise<{ permissions: T; updatedAt: string } | null> {
-  const row: DbMemberPermissionsRow | undefined = await tx("member_permissions").where({ org_id: orgId, user_id: userId }).first();
-  return row ? { permissions: readJson<T>(row.permissions), updatedAt: row.updated_at } : null;
-}
 
 export interface PermissionWrite {
   readonly userId: string;
@@ -251,4 +247,36 @@ export async function resolveMappingRefusals(tx: Executor, orgId: string): Promi
 export async function findUserIdByUserName(tx: Executor, orgId: string, userName: string): Promise<string | null> {
   const row: { id: string } | undefined = await tx("users").where({ org_id: orgId, user_name_ci: userName.toLowerCase() }).first("id");
   return row?.id ?? null;
+}
+
+export interface MemberPermissions<T> {
+  readonly id: string;
+  readonly userName: string;
+  readonly active: boolean;
+  /** null when the member has no stored row (never the case after its creating transaction). */
+  readonly permissions: T | null;
+}
+
+/**
+ * A member and its materialised permissions in one query, by id, by userName, or by either
+ * (the authorize API's `member`): the product's hot path is one primary-key read.
+ */
+export async function findMemberPermissions<T>(
+  tx: Executor,
+  orgId: string,
+  by: { id: string } | { userName: string } | { idOrUserName: string },
+): Promise<MemberPermissions<T> | null> {
+  const query = tx("users as u")
+    .leftJoin("member_permissions as p", "p.user_id", "u.id")
+    .where("u.org_id", orgId)
+    .select("u.id", "u.user_name", "u.active", "p.permissions")
+    .limit(2);
+  if ("id" in by) query.where("u.id", by.id);
+  else if ("userName" in by) query.where("u.user_name_ci", by.userName.toLowerCase());
+  else query.where((q) => q.where("u.id", by.idOrUserName).orWhere("u.user_name_ci", by.idOrUserName.toLowerCase()));
+  const rows: { id: string; user_name: string; active: boolean | number; permissions: string | T | null }[] = await query;
+  // An id match wins over a userName that happens to equal it.
+  const row = "idOrUserName" in by ? (rows.find((r) => r.id === by.idOrUserName) ?? rows[0]) : rows[0];
+  if (!row) return null;
+  return { id: row.id, userName: row.user_name, active: readBoolean(row.active), permissions: row.permissions === null ? null : readJson<T>(row.permissions) };
 }

@@ -125,3 +125,21 @@ export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readon
   }
   return result;
 }
+
+/** A user and its direct groups in one query (GET /Users/{id}, the IdPs' most frequent read). */
+export async function findUserWithGroups(tx: Executor, orgId: string, id: string): Promise<{ user: UserRecord; groups: GroupRef[] } | null> {
+  const rows: (DbUserRow & { g_id: string | null; g_display_name: string | null; g_external_id: string | null })[] = await tx("users as u")
+    .leftJoin("group_members as gm", "gm.member_id", "u.id")
+    .leftJoin("groups as g", "g.id", "gm.group_id")
+    .where("u.org_id", orgId)
+    .where("u.id", id)
+    .orderBy("g.seq")
+    .select("u.*", "g.id as g_id", "g.display_name as g_display_name", "g.external_id as g_external_id");
+  const [first] = rows;
+  if (!first) return null;
+  const groups: GroupRef[] = [];
+  for (const row of rows) {
+    if (row.g_id !== null && row.g_display_name !== null) groups.push({ id: row.g_id, displayName: row.g_display_name, externalId: row.g_external_id });
+  }
+  return { user: toUserRecord(first), groups };
+}

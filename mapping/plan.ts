@@ -7,7 +7,7 @@ import { diffPermissions } from "./diff";
 import type { PermissionChange } from "./diff";
 import { ruleMatchesGroup } from "./match";
 import { compareText, emptyMapping, sortedUnique } from "./normalise";
-import { canEditRoles, permissionsEqual, resolveMember } from "./resolve";
+import { batchResolver, canEditRoles, permissionsEqual } from "./resolve";
 import type { EffectivePermissions, GroupRef, Mapping, MappingRule, MemberInput, PlatformOverrides } from "./types";
 
 export interface MemberPlanChange {
@@ -49,11 +49,12 @@ interface Evaluated {
 }
 
 export function planMappingChange(input: PlanInput): MappingPlan {
-  const before = input.before ?? emptyMapping();
+  const resolveBefore = batchResolver(input.before ?? emptyMapping(), input.platform);
+  const resolveAfter = batchResolver(input.after, input.platform);
   const evaluated: Evaluated[] = input.members.map((member) => ({
     member,
-    before: resolveMember(member, before, input.platform),
-    after: resolveMember(member, input.after, input.platform),
+    before: resolveBefore(member),
+    after: resolveAfter(member),
   }));
   const changes = evaluated
     .filter(({ before, after }) => !permissionsEqual(before, after))

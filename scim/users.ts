@@ -40,9 +40,14 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Rende
 }
 
 export async function getUser(ctx: ScimContext, id: string, projection: Projection): Promise<Rendered> {
-  const record = await db.findUser(ctx.db.knex, ctx.orgId, id);
-  if (!record) throw notFound(`User ${id} not found`);
-  return render(ctx.db.knex, ctx, record, projection);
+  if (!wantsAttribute(projection, "groups")) {
+    const record = await db.findUser(ctx.db.knex, ctx.orgId, id);
+    if (!record) throw notFound(`User ${id} not found`);
+    return render(ctx.db.knex, ctx, record, projection);
+  }
+  const found = await db.findUserWithGroups(ctx.db.knex, ctx.orgId, id);
+  if (!found) throw notFound(`User ${id} not found`);
+  return { resource: applyProjection(renderUser(found.user, found.groups, ctx.baseUrl), projection), version: found.user.version, id };
 }
 
 /** PUT: a full replace (RFC 7644 §3.5.1); read-only attributes in the body are ignored. */

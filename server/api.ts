@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response, Router } from "express";
 import type { Database } from "../db/connection";
 import { findUser } from "../db/users";
-import { currentMapping, findUserIdByUserName, lastMappingRefusal, readAudit, readMemberPermissions } from "../db/permissions";
+import { currentMapping, findMemberPermissions, findUserIdByUserName, lastMappingRefusal, readAudit } from "../db/permissions";
 import { AREAS, type Area, type EffectivePermissions, type Level, LEVELS, type Mapping, NO_ACCESS, levelRank } from "../mapping";
 import type { MappingPermissionSync } from "../scim/permission-sync";
 import type { Logger } from "../scim/respond";
@@ -40,24 +40,12 @@ export function apiRouter(deps: ApiDeps): Router {
     handler(req, res).catch(next);
   };
 
-  async function memberById(orgId: string, id: string): Promise<MemberRef> {
-    const user = await findUser(deps.db.knex, orgId, id);
-    if (!user) throw new ApiError(404, "member_not_found", `No member with id ${id}`);
-    return { id: user.id, userName: user.userName, active: user.active };
-  }
+  type Lookup = { id: string } | { userName: string } | { idOrUserName: string };
 
-  async function memberByRef(orgId: string, ref: unknown): Promise<MemberRef> {
-    if (typeof ref !== "string" || ref === "") throw new ApiError(400, "invalid_request", "member must be a member id or userName");
-    const user = (await findUser(deps.db.knex, orgId, ref)) ?? null;
-    if (user) return { id: user.id, userName: user.userName, active: user.active };
-    const id = await findUserIdByUserName(deps.db.knex, orgId, ref);
-    if (!id) throw new ApiError(404, "member_not_found", `No member with id or userName ${ref}`);
-    return memberById(orgId, id);
-  }
-
-  async function permissionsOf(orgId: string, member: MemberRef): Promise<EffectivePermissions> {
-    const stored = await readMemberPermissions<EffectivePermissions>(deps.db.knex, orgId, member.id);
-    return stored?.permissions ?? NO_ACCESS;
+  async function memberWithPermissions(orgId: string, by: Lookup): Promise<{ member: MemberRef; permissions: EffectivePermissions }> {
+    const found = await findMemberPermissions<EffectivePermissions>(deps.db.knex, orgId, by);
+    if (!found) throw new ApiError(404, "member_not_found", `No member with ${"id" in by ? `id ${by.id}` : "userName" in by ? `userName ${by.userName}` : `id or userName ${by.idOrUserName}`}`);
+    return { member: { id: found.id, userName: found.userName, active: found.active }, permissions: found.permissions ?? NO_ACCESS };
   }
 
   const body = (member: MemberRef, p: EffectivePermissions) => ({
@@ -72,22 +60,18 @@ export function apiRouter(deps: ApiDeps): Router {
   router.get("/members/permissions", wrap(async (req, res) => {
     const userName = req.query.userName;
     if (typeof userName !== "string" || userName === "") throw new ApiError(400, "invalid_request", "userName query parameter is required");
-    const orgId = orgIdOf(res);
-    const id = await findUserIdByUserName(deps.db.knex, orgId, userName);
-    if (!id) throw new ApiError(404, "member_not_found", `No member with userName ${userName}`);
-    const member = await memberById(orgId, id);
-    res.json(body(member, await permissionsOf(orgId, member)));
+    const { member, permissions } = await memberWithPermissions(orgIdOf(res), { userName });
+    res.json(body(member, permissions));
   }));
 
   router.get("/members/:id/permissions", wrap(async (req, res) => {
-    const orgId = orgIdOf(res);
-    const member = await memberById(orgId, req.params.id ?? "");
-    res.json(body(member, await permissionsOf(orgId, member)));
+    const { member, permissions } = await memberWithPermissions(orgIdOf(res), { id: req.params.id ?? "" });
+    res.json(body(member, permissions));
   }));
 
   router.get("/members/:id/permissions/explain", wrap(async (req, res) => {
     const orgId = orgIdOf(res);
-    const member = await memberById(orgId, req.params.id ?? "");
+    const { member } = await memberWithPermissions(orgId, { id: req.params.id ?? "" });
     const explanation = await explainUser(deps.db, deps.sync, orgId, member.id);
     if (!explanation) throw new ApiError(404, "member_not_found", `No member with id ${member.id}`);
     res.json({ ...explanation, member });
@@ -96,9 +80,9 @@ export function apiRouter(deps: ApiDeps): Router {
   router.post("/authorize", wrap(async (req, res) => {
     const orgId = orgIdOf(res);
     const input: Record<string, unknown> = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
-    const member = await memberByRef(orgId, input.member);
-    const p = await permissionsOf(orgId, member);
-    res.json(decide(member, p, input));
+    if (typeof input.member !== "string" || input.member === "") throw new ApiError(400, "invalid_request", "member must be a member id or userName");
+    const { member, permissions } = await memberWithPermissions(orgId, { idOrUserName: input.member });
+    res.json(decide(member, permissions, input));
   }));
 
   router.get("/mapping", wrap(async (_req, res) => {

@@ -128,12 +128,15 @@ export interface PermissionWrite {
   readonly after: unknown;
 }
 
+/** Rows per multi-row INSERT: 7 columns × 1000 stays under SQLite's 32766 and PostgreSQL's 65535 parameters. */
+const WRITE_CHUNK = 1000;
+
 /** Stores new permissions and appends one audit row per member, in the caller's transaction. */
 export async function writePermissionChanges(tx: Executor, orgId: string, changes: readonly PermissionWrite[], cause: unknown, at = nowIso()): Promise<void> {
   if (changes.length === 0) return;
   const causeJson = writeJson(cause);
-  for (let i = 0; i < changes.length; i += 200) {
-    const chunk = changes.slice(i, i + 200);
+  for (let i = 0; i < changes.length; i += WRITE_CHUNK) {
+    const chunk = changes.slice(i, i + WRITE_CHUNK);
     await tx("member_permissions")
       .insert(chunk.map((c) => ({ user_id: c.userId, org_id: orgId, permissions: writeJson(c.after), updated_at: at })))
       .onConflict("user_id")
@@ -146,9 +149,9 @@ export async function writePermissionChanges(tx: Executor, orgId: string, change
 
 /** Stores permissions without an audit row (a member seen for the first time with no access). */
 export async function storePermissions(tx: Executor, orgId: string, rows: readonly { userId: string; after: unknown }[], at = nowIso()): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200) {
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
     await tx("member_permissions")
-      .insert(rows.slice(i, i + 200).map((r) => ({ user_id: r.userId, org_id: orgId, permissions: writeJson(r.after), updated_at: at })))
+      .insert(rows.slice(i, i + WRITE_CHUNK).map((r) => ({ user_id: r.userId, org_id: orgId, permissions: writeJson(r.after), updated_at: at })))
       .onConflict("user_id")
       .merge(["permissions", "updated_at"]);
   }

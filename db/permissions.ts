@@ -128,8 +128,8 @@ export interface PermissionWrite {
   readonly after: unknown;
 }
 
-/** Rows per multi-row INSERT: 7 columns × 1000 stays under SQLite's 32766 and PostgreSQL's 65535 parameters. */
-const WRITE_CHUNK = 1000;
+/** Rows per multi-row INSERT: knex writes them on SQLite as one compound SELECT, limited to 500 terms. */
+const WRITE_CHUNK = 500;
 
 /** Stores new permissions and appends one audit row per member, in the caller's transaction. */
 export async function writePermissionChanges(tx: Executor, orgId: string, changes: readonly PermissionWrite[], cause: unknown, at = nowIso()): Promise<void> {

@@ -52,13 +52,18 @@ async function assertMembersExist(tx: Executor, orgId: string, groupId: string, 
   if (ids.length === 0) return;
   const users = inList(tx, "u.id", ids);
   const groups = inList(tx, "g.id", ids);
-  const found = await rowsOf<{ id: string }>(
-    tx,
-    `SELECT u.id AS id FROM users u WHERE ${users.sql} AND u.org_id = ?
-      UNION ALL
-     SELECT g.id AS id FROM groups g WHERE ${groups.sql} AND g.org_id = ? AND g.id <> ?`,
-    [users.binding, orgId, groups.binding, orgId, groupId],
-  );
+  // By id alone, the organisation checked on the rows found: with `org_id = ?` in the WHERE, SQLite
+  // without statistics (a freshly loaded directory) walked an org_id index over every user of the
+  // organisation for each PATCH — Entra's initial sync fell from 235 to 25 PATCHes a second.
+  const found = (
+    await rowsOf<{ id: string; org_id: string }>(
+      tx,
+      `SELECT u.id AS id, u.org_id AS org_id FROM users u WHERE ${users.sql}
+        UNION ALL
+       SELECT g.id AS id, g.org_id AS org_id FROM groups g WHERE ${groups.sql} AND g.id <> ?`,
+      [users.binding, groups.binding, groupId],
+    )
+  ).filter((r) => r.org_id === orgId);
   if (found.length === ids.length) return;
   const known = new Set(found.map((r) => r.id));
   const missing = ids.filter((id) => !known.has(id));

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { countGroupMembers } from "../../db/groups";
 import { seedMembers, seedUsers } from "../../db/seed";
 import { CORE_GROUP, type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
-import { type IssuedQuery, type ListBody, captureQueries } from "./support";
+import { type IssuedQuery, type ListBody, captureQueries, directoryWideAccesses } from "./support";
 
 const SIZE = 100_000;
 
@@ -72,6 +72,17 @@ describe("a group of 100,000 members", () => {
     expect(await countGroupMembers(h.db.knex, group)).toBe(SIZE);
     const filtered = await h.scim("get", "/Groups").query({ filter: `members.value eq "${newcomer}" and not (members.value eq "${members[42] ?? ""}")`, attributes: "displayName" });
     expect((filtered.body as ListBody).Resources.map((g) => g.displayName).sort()).toEqual(["Everyone", "Few"]);
+  });
+
+  it("reaches every row of an add or a remove through a key, never by walking the organisation", async () => {
+    const spare = await createUser(h, "spare@example.com");
+    const statements = [
+      ...(await traced(() => h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: [{ value: spare }] })), [200, 204])),
+      ...(await traced(() => h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "remove", path: "members", value: [{ value: spare }] })), [200, 204])),
+    ];
+    // Rows returned alone would not show it: a membership check filtered by organisation once
+    // walked all 100,000 users per PATCH while returning one row.
+    expect(await directoryWideAccesses(h, statements, ["users", "groups", "group_members", "member_permissions"])).toEqual([]);
   });
 
   it("removes one member with Entra's value-array form in constant work", async () => {

@@ -4,11 +4,13 @@ import type { Harness } from "../support/harness";
 /** One SQL statement the server sent, with the number of rows the driver handed back. */
 export interface IssuedQuery {
   readonly sql: string;
+  readonly bindings: readonly unknown[];
   rows: number;
 }
 
 interface QueryEvent {
   readonly sql: string;
+  readonly bindings?: readonly unknown[];
   readonly __knexQueryUid?: string;
 }
 
@@ -31,7 +33,7 @@ export function captureQueries(h: Harness): { readonly queries: IssuedQuery[]; s
   const queries: IssuedQuery[] = [];
   const byUid = new Map<string, IssuedQuery>();
   const onQuery = (q: QueryEvent): void => {
-    const entry: IssuedQuery = { sql: q.sql, rows: 0 };
+    const entry: IssuedQuery = { sql: q.sql, bindings: q.bindings ?? [], rows: 0 };
     queries.push(entry);
     if (q.__knexQueryUid !== undefined) byUid.set(q.__knexQueryUid, entry);
   };
@@ -71,4 +73,34 @@ export function nullPaths(value: unknown, path = "$"): string[] {
 /** supertest serves each request on a new port: compare resources without their absolute URLs. */
 export function withoutHost<T>(body: T): T {
   return JSON.parse(JSON.stringify(body).replace(/https?:\/\/[^/"]+\/scim\/v2/g, "/scim/v2")) as T;
+}
+
+/**
+ * How the database would reach the rows of each data statement, as lines naming a table read in
+ * full or through an organisation-wide index — the accesses whose cost grows with the directory.
+ * Plans are asked for, never executed (EXPLAIN without ANALYZE), so writes are not repeated.
+ * On SQLite this is the planner's choice without statistics when the harness has just loaded the
+ * data, which is exactly the state of a directory during an IdP's initial sync.
+ */
+export async function directoryWideAccesses(h: Harness, queries: readonly IssuedQuery[], tables: readonly string[]): Promise<string[]> {
+  const knex: Knex = h.db.knex;
+  const names = tables.join("|");
+  // SQLite names a table by its alias in a plan, but its indexes by the table's name.
+  const wide =
+    h.db.dialect === "pg"
+      ? new RegExp(`Seq Scan on (${names})\\b`)
+      : new RegExp(`^(SCAN (?!.*(VIRTUAL TABLE|CONSTANT ROW))|SEARCH \\S+ USING (COVERING )?INDEX (${names})_\\S+ \\(org_id=\\?\\)$)`);
+  const found: string[] = [];
+  for (const q of queries) {
+    if (!/^\s*(select|insert|update|delete|with)\b/i.test(q.sql)) continue;
+    // knex reports PostgreSQL statements with $n placeholders, in order; knex.raw wants `?`.
+    const sql = h.db.dialect === "pg" ? `EXPLAIN ${q.sql.replace(/\$\d+/g, "?")}` : `EXPLAIN QUERY PLAN ${q.sql}`;
+    const result: unknown = await knex.raw(sql, [...q.bindings] as Knex.RawBinding[]);
+    const rows: Record<string, unknown>[] = Array.isArray(result) ? result : ((result as { rows: Record<string, unknown>[] }).rows ?? []);
+    for (const row of rows) {
+      const line = String(row.detail ?? row["QUERY PLAN"] ?? "").trim();
+      if (wide.test(line)) found.push(`${line}  ←  ${q.sql.replace(/\s+/g, " ").slice(0, 160)}`);
+    }
+  }
+  return found;
 }

@@ -85,6 +85,20 @@ describe("a group of 100,000 members", () => {
     expect(await directoryWideAccesses(h, statements, ["users", "groups", "group_members", "member_permissions"])).toEqual([]);
   });
 
+  it("serves the other per-member requests of a sync and of product services through keys as well", async () => {
+    const member = members[99] ?? "";
+    const statements = [
+      ...(await traced(() => h.scim("post", "/Users").send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "arrival@example.com", active: true }), [201])),
+      ...(await traced(() => h.scim("get", `/Users/${member}`), [200])),
+      ...(await traced(() => h.scim("get", "/Users").query({ filter: 'userName eq "arrival@example.com"' }), [200])),
+      ...(await traced(() => h.scim("patch", `/Users/${member}`).send(patchBody({ op: "replace", path: "active", value: false })), [200, 204])),
+      ...(await traced(() => h.api("post", "/authorize").send({ member, area: "billing", level: "view" }), [200])),
+      ...(await traced(() => h.api("post", "/authorize").send({ member: "arrival@example.com", capability: "web_search" }), [200])),
+      ...(await traced(() => h.api("get", `/members/${member}/permissions`), [200])),
+    ];
+    expect(await directoryWideAccesses(h, statements, ["users", "groups", "group_members", "member_permissions"])).toEqual([]);
+  });
+
   it("removes one member with Entra's value-array form in constant work", async () => {
     const queries = await traced(
       () => h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "remove", path: "members", value: [{ value: members[7] ?? "" }] })),

@@ -76,29 +76,54 @@ function snapshots(users: readonly UserRow[], memberships: readonly MembershipRo
   return [...byId.values()];
 }
 
-/** Every user of an organisation with their groups, a page at a time (a range of `seq`): two queries a page. */
-export async function* allMembers(tx: Executor, orgId: string, pageSize = 5000): AsyncGenerator<MemberSnapshot[]> {
+export interface MemberPage<T> {
+  readonly members: MemberSnapshot[];
+  /** Stored permissions by user id (only when asked for; members never computed are absent). */
+  readonly stored: Map<string, T>;
+}
+
+/**
+ * Every user of an organisation with their groups, a page (a range of `seq`) at a time: two
+ * queries a page, whatever its size. The organisation's groups are read once and looked up in
+ * memory (a directory has a few thousand groups, not a few hundred thousand), so a page's
+ * memberships come from the (member_id) index alone. `withPermissions` also returns what is stored
+ * for the page's members, joined in the same query rather than asked for id by id.
+ */
+export async function* allMembers<T = unknown>(tx: Executor, orgId: string, options: { pageSize?: number; withPermissions?: boolean } = {}): AsyncGenerator<MemberPage<T>> {
+  const pageSize = options.pageSize ?? 5000;
+  const groups = new Map((await allGroups(tx, orgId)).map((g) => [g.id, g]));
   let after = 0;
   for (;;) {
-    const users: (UserRow & { seq: number | string })[] = await tx("users")
-      .where({ org_id: orgId })
-      .andWhere("seq", ">", after)
-      .orderBy("seq")
-      .limit(pageSize)
-      .select("seq", "id", "org_id", "user_name", "active");
+    const query = tx("users as u").where("u.org_id", orgId).andWhere("u.seq", ">", after).orderBy("u.seq").limit(pageSize).select("u.seq", "u.id", "u.org_id", "u.user_name", "u.active");
+    if (options.withPermissions === true) query.leftJoin("member_permissions as p", "p.user_id", "u.id").select("p.permissions");
+    const users: (UserRow & { seq: number | string; permissions?: unknown })[] = await query;
     if (users.length === 0) return;
     const last = Number(users[users.length - 1]?.seq ?? after);
-    const memberships: MembershipRow[] = await tx("users as u")
+    const links: { member_id: string; group_id: string }[] = await tx("users as u")
       .join("group_members as gm", "gm.member_id", "u.id")
-      .join("groups as g", "g.id", "gm.group_id")
       .where("u.org_id", orgId)
       .andWhere("u.seq", ">", after)
       .andWhere("u.seq", "<=", last)
-      .select("gm.member_id", "g.id", "g.external_id", "g.display_name");
+      .select("gm.member_id", "gm.group_id");
+    // A group created after the first page (a plan reads outside a transaction) is fetched once.
+    const unknown = [...new Set(links.map((l) => l.group_id).filter((id) => !groups.has(id)))];
+    if (unknown.length > 0) for (const g of await groupsById(tx, orgId, unknown)) groups.set(g.id, g);
+    const memberships: MembershipRow[] = [];
+    for (const l of links) {
+      const g = groups.get(l.group_id);
+      if (g) memberships.push({ member_id: l.member_id, id: g.id, external_id: g.externalId, display_name: g.displayName });
+    }
+    const stored = new Map<string, T>();
+    if (options.withPermissions === true) for (const u of users) if (u.permissions !== null && u.permissions !== undefined) stored.set(u.id, readJson<T>(u.permissions));
     after = last;
-    yield snapshots(users, memberships);
+    yield { members: snapshots(users, memberships), stored };
     if (users.length < pageSize) return;
   }
+}
+
+async function groupsById(tx: Executor, orgId: string, ids: readonly string[]): Promise<{ id: string; externalId: string | null; displayName: string }[]> {
+  const rows: { id: string; external_id: string | null; display_name: string }[] = await tx("groups").where({ org_id: orgId }).whereIn("id", ids).select("id", "external_id", "display_name");
+  return rows.map((r) => ({ id: r.id, externalId: r.external_id, displayName: r.display_name }));
 }
 
 export async function allGroups(tx: Executor, orgId: string): Promise<{ id: string; externalId: string | null; displayName: string }[]> {

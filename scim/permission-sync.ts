@@ -107,9 +107,10 @@ export class MappingPermissionSync implements PermissionSync {
     members: readonly MemberSnapshot[],
     resolve: (member: MemberSnapshot) => EffectivePermissions,
     cause: ChangeCause,
+    known?: ReadonlyMap<string, EffectivePermissions>,
   ): Promise<AfterCommit & { changed: number }> {
     if (members.length === 0) return Object.assign((): void => undefined, { changed: 0 });
-    const stored = await readPermissions<EffectivePermissions>(tx, orgId, members.map((m) => m.id));
+    const stored = known ?? (await readPermissions<EffectivePermissions>(tx, orgId, members.map((m) => m.id)));
     return this.store(tx, orgId, members.map((member) => ({ member, previous: stored.get(member.id), after: resolve(member) })), cause);
   }
 
@@ -138,8 +139,8 @@ export class MappingPermissionSync implements PermissionSync {
     const resolve = batchResolver(mapping, await this.platformFor(tx, orgId));
     const callbacks: AfterCommit[] = [];
     let changed = 0;
-    for await (const page of allMembers(tx, orgId)) {
-      const after = await this.recompute(tx, orgId, page, resolve, cause);
+    for await (const page of allMembers<EffectivePermissions>(tx, orgId, { withPermissions: true })) {
+      const after = await this.recompute(tx, orgId, page.members, resolve, cause, page.stored);
       changed += after.changed;
       callbacks.push(after);
     }

@@ -64,7 +64,7 @@ export async function planMappingText(
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const { mapping: before, version } = await sync.mappingFor(db.knex, options.orgId);
   const members: MemberInput[] = [];
-  for await (const page of allMembers(db.knex, options.orgId)) members.push(...page);
+  for await (const page of allMembers(db.knex, options.orgId)) members.push(...page.members);
   const plan = planMappingChange({
     members,
     groups: await allGroups(db.knex, options.orgId),

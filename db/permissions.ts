@@ -47,7 +47,8 @@ export async function loadMembers(tx: Executor, orgId: string, userIds: readonly
     const users: UserRow[] = (await query).filter((u: UserRow) => u.org_id === orgId);
     if (users.length === 0) continue;
     const memberships: MembershipRow[] = await tx("group_members as gm")
-      .join("groups as g", "g.id", "gm.group_id")
+      .crossJoin(tx.raw("?? AS g", ["groups"]))
+      .where("g.id", tx.ref("gm.group_id"))
       .whereIn("gm.member_id", users.map((u) => u.id))
       .select("gm.member_id", "g.id", "g.external_id", "g.display_name");
     out.push(...snapshots(users, memberships));
@@ -100,7 +101,8 @@ export async function* allMembers<T = unknown>(tx: Executor, orgId: string, opti
     if (users.length === 0) return;
     const last = Number(users[users.length - 1]?.seq ?? after);
     const links: { member_id: string; group_id: string }[] = await tx("users as u")
-      .join("group_members as gm", "gm.member_id", "u.id")
+      .crossJoin(tx.raw("?? AS gm", ["group_members"]))
+      .where("gm.member_id", tx.ref("u.id"))
       .where("u.org_id", orgId)
       .andWhere("u.seq", ">", after)
       .andWhere("u.seq", "<=", last)

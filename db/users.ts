@@ -116,7 +116,8 @@ export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readon
   for (const id of userIds) result.set(id, []);
   for (let i = 0; i < userIds.length; i += 500) {
     const rows: { member_id: string; id: string; display_name: string; external_id: string | null }[] = await tx("group_members as gm")
-      .join("groups as g", "g.id", "gm.group_id")
+      .crossJoin(tx.raw("?? AS g", ["groups"]))
+      .where("g.id", tx.ref("gm.group_id"))
       .where("gm.org_id", orgId)
       .whereIn("gm.member_id", userIds.slice(i, i + 500))
       .orderBy("g.seq")

@@ -46,6 +46,9 @@ export async function loadMembers(tx: Executor, orgId: string, userIds: readonly
     if (lock) query.orderBy("id").forUpdate();
     const users: UserRow[] = (await query).filter((u: UserRow) => u.org_id === orgId);
     if (users.length === 0) continue;
+    // CROSS JOIN: SQLite keeps this order (the members' rows first, by the member_id index) whatever
+    // its statistics say; with "many groups, no memberships" it once scanned every group instead.
+    // PostgreSQL plans it as the inner join it is.
     const memberships: MembershipRow[] = await tx("group_members as gm")
       .crossJoin(tx.raw("?? AS g", ["groups"]))
       .where("g.id", tx.ref("gm.group_id"))
@@ -100,6 +103,7 @@ export async function* allMembers<T = unknown>(tx: Executor, orgId: string, opti
     const users: (UserRow & { seq: number | string; permissions?: unknown })[] = await query;
     if (users.length === 0) return;
     const last = Number(users[users.length - 1]?.seq ?? after);
+    // CROSS JOIN keeps users (by the (org_id, seq) range) as SQLite's outer loop, as in loadMembers.
     const links: { member_id: string; group_id: string }[] = await tx("users as u")
       .crossJoin(tx.raw("?? AS gm", ["group_members"]))
       .where("gm.member_id", tx.ref("u.id"))
@@ -124,8 +128,9 @@ export async function* allMembers<T = unknown>(tx: Executor, orgId: string, opti
 }
 
 async function groupsById(tx: Executor, orgId: string, ids: readonly string[]): Promise<{ id: string; externalId: string | null; displayName: string }[]> {
-  const rows: { id: string; external_id: string | null; display_name: string }[] = await tx("groups").where({ org_id: orgId }).whereIn("id", ids).select("id", "external_id", "display_name");
-  return rows.map((r) => ({ id: r.id, externalId: r.external_id, displayName: r.display_name }));
+  // By id alone, the organisation checked on the rows (see loadMembers).
+  const rows: { id: string; org_id: string; external_id: string | null; display_name: string }[] = await tx("groups").whereIn("id", ids).select("id", "org_id", "external_id", "display_name");
+  return rows.filter((r) => r.org_id === orgId).map((r) => ({ id: r.id, externalId: r.external_id, displayName: r.display_name }));
 }
 
 export async function allGroups(tx: Executor, orgId: string): Promise<{ id: string; externalId: string | null; displayName: string }[]> {

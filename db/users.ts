@@ -115,6 +115,7 @@ export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readon
   const result = new Map<string, GroupRef[]>();
   for (const id of userIds) result.set(id, []);
   for (let i = 0; i < userIds.length; i += 500) {
+    // CROSS JOIN: members first whatever SQLite's statistics say (see db/permissions.ts loadMembers).
     const rows: { member_id: string; id: string; display_name: string; external_id: string | null }[] = await tx("group_members as gm")
       .crossJoin(tx.raw("?? AS g", ["groups"]))
       .where("g.id", tx.ref("gm.group_id"))

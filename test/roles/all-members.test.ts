@@ -1,0 +1,53 @@
+import { allMembers } from "../../db/permissions";
+import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
+
+/** The paged read that mapping plans and changes are computed from. */
+describe("reading every member of an organisation page by page", () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it("gives each member its groups, including a group created between two pages", async () => {
+    h = await startHarness();
+    const first = await createUser(h, "first@example.com");
+    const second = await createUser(h, "second@example.com");
+    const early = await createGroup(h, "Early", [first]);
+    const pages = allMembers(h.db.knex, h.orgId, { pageSize: 1 });
+
+    const one = await pages.next();
+    // A plan reads outside a transaction: the directory may change while it pages.
+    const late = await createGroup(h, "Late", [second]);
+    const two = await pages.next();
+    const end = await pages.next();
+
+    expect(one.done === false && one.value.members).toEqual([{ id: first, userName: "first@example.com", active: true, groups: [{ id: early, externalId: null, displayName: "Early" }] }]);
+    expect(two.done === false && two.value.members).toEqual([{ id: second, userName: "second@example.com", active: true, groups: [{ id: late, externalId: null, displayName: "Late" }] }]);
+    expect(end.done).toBe(true);
+  });
+
+  it("returns stored permissions with the page only when asked, and none for a member never computed", async () => {
+    h = await startHarness();
+    await h.applyMapping(`version: 1
+primaryOwner: boss@example.com
+roles:
+  finance:
+    admin: { billing: manage }
+mappings:
+  - group: { displayName: "Finance" }
+    roles: [finance]
+`);
+    const member = await createUser(h, "member@example.com");
+    await createGroup(h, "Finance", [member]);
+    await h.db.knex("member_permissions").where({ user_id: member }).delete();
+    const stranger = await createUser(h, "stranger@example.com");
+
+    const plain: Map<string, unknown>[] = [];
+    for await (const page of allMembers(h.db.knex, h.orgId)) plain.push(page.stored);
+    const withPermissions: Map<string, { admin: { billing: string } }>[] = [];
+    for await (const page of allMembers<{ admin: { billing: string } }>(h.db.knex, h.orgId, { withPermissions: true })) withPermissions.push(page.stored);
+
+    expect(plain.every((m) => m.size === 0)).toBe(true);
+    const stored = withPermissions[0];
+    expect(stored?.has(member)).toBe(false);
+    expect(stored?.get(stranger)?.admin.billing).toBe("none");
+  });
+});

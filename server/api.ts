@@ -89,12 +89,12 @@ export function apiRouter(deps: ApiDeps): Router {
     const orgId = orgIdOf(res);
     const current = await currentMapping<Mapping>(deps.db.knex, orgId);
     const refusal = await lastMappingRefusal(deps.db.knex, orgId);
-    res.json({
-      mapping: current
-        ? { version: current.version, hash: current.hash, appliedAt: current.appliedAt, appliedBy: current.appliedBy, source: current.sourceName, mapping: current.mapping }
-        : null,
-      lastRefused: refusal,
-    });
+    const inForce = current
+      ? { version: current.version, hash: current.hash, appliedAt: current.appliedAt, appliedBy: current.appliedBy, source: current.sourceName }
+      : { version: null, hash: null, appliedAt: null, appliedBy: null, source: null };
+    // The facts of the version in force stand at the top for a quick look, and again with the
+    // mapping itself under `mapping` (null while none was ever applied).
+    res.json({ ...inForce, mapping: current ? { ...inForce, mapping: current.mapping } : null, lastRefused: refusal });
   }));
 
   router.get("/audit", wrap(async (req, res) => {

@@ -145,7 +145,7 @@ describe("the CLI", () => {
     expect(applied.code).toBe(0);
     expect(applied.lines.at(-1)).toBe("applied version 1: 2 member(s) changed");
     expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "custom", roles: ["finance"], admin: { billing: "manage" } });
-    expect((await api("/mapping")).body).toMatchObject({ mapping: { version: 1, appliedBy: "cli:tester", source: file }, lastRefused: null });
+    expect((await api("/mapping")).body).toMatchObject({ version: 1, appliedBy: "cli:tester", source: file, mapping: { version: 1, appliedBy: "cli:tester", source: file }, lastRefused: null });
     expect((await api(`/audit?member=${ada.id}`)).body).toMatchObject({ entries: [{ cause: { kind: "mapping", version: 1, source: file } }] });
 
     const explained = await cli(url, "explain", "ADA@acme.example", "--org", "acme");

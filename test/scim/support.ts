@@ -79,8 +79,8 @@ export function withoutHost<T>(body: T): T {
  * How the database would reach the rows of each data statement, as lines naming a table read in
  * full or through an organisation-wide index — the accesses whose cost grows with the directory.
  * Plans are asked for, never executed (EXPLAIN without ANALYZE), so writes are not repeated.
- * On SQLite this is the planner's choice without statistics when the harness has just loaded the
- * data, which is exactly the state of a directory during an IdP's initial sync.
+ * The plans are those for the statistics the test left: none right after a bulk load (a directory
+ * just seeded), or whatever an ANALYZE took (e.g. before any membership existed, as in a sync).
  */
 export async function directoryWideAccesses(h: Harness, queries: readonly IssuedQuery[], tables: readonly string[]): Promise<string[]> {
   const knex: Knex = h.db.knex;

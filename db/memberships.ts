@@ -6,9 +6,10 @@ import { touchGroup } from "./groups";
 /**
  * Every write to group membership goes through this file, so that role mapping can recompute
  * the affected members in the same transaction. Each operation costs in proportion to the ids
- * it is given, never to the size of the group: the id list is passed as ONE JSON parameter and
- * joined in SQL (json_each on SQLite, jsonb_array_elements_text on PostgreSQL), which also keeps
- * a 100k-member PUT within every driver's parameter limit.
+ * it is given, never to the size of the group: the id list is passed as ONE parameter and joined
+ * in SQL (a JSON array read by json_each on SQLite; on PostgreSQL a text[] for `= ANY` lookups and
+ * JSON read by jsonb_array_elements_text for inserts and set differences), which also keeps a
+ * 100k-member PUT within every driver's parameter limit.
  */
 export interface MembershipChange {
   /** Member ids (users or groups) whose rows were inserted or deleted. */

@@ -1,6 +1,7 @@
 import type { Executor } from "./connection";
 import type { DbAuditRow, DbMappingRefusalRow, DbMappingRow, DbMemberPermissionsRow } from "./tables";
 import { nowIso, readBoolean, readJson, writeJson } from "./json";
+import type { GroupRef } from "./users";
 
 /**
  * Storage of role-mapping state: what each member may do (materialised, so the authorize API is a
@@ -11,7 +12,7 @@ export interface MemberSnapshot {
   readonly id: string;
   readonly userName: string;
   readonly active: boolean;
-  readonly groups: { id: string; externalId: string | null; displayName: string }[];
+  readonly groups: GroupRef[];
 }
 
 /**
@@ -49,12 +50,12 @@ export async function loadMembers(tx: Executor, orgId: string, userIds: readonly
     // CROSS JOIN: SQLite keeps this order (the members' rows first, by the member_id index) whatever
     // its statistics say; with "many groups, no memberships" it once scanned every group instead.
     // PostgreSQL plans it as the inner join it is.
-    const memberships: MembershipRow[] = await tx("group_members as gm")
+    const rows: (GroupRow & { member_id: string })[] = await tx("group_members as gm")
       .crossJoin(tx.raw("?? AS g", ["groups"]))
       .where("g.id", tx.ref("gm.group_id"))
       .whereIn("gm.member_id", users.map((u) => u.id))
       .select("gm.member_id", "g.id", "g.external_id", "g.display_name");
-    out.push(...snapshots(users, memberships));
+    out.push(...snapshots(users, rows.map((r) => ({ memberId: r.member_id, group: toGroup(r) }))));
   }
   return out;
 }
@@ -66,17 +67,20 @@ interface UserRow {
   active: boolean | number;
 }
 
-interface MembershipRow {
-  member_id: string;
+interface GroupRow {
   id: string;
   external_id: string | null;
   display_name: string;
 }
 
-function snapshots(users: readonly UserRow[], memberships: readonly MembershipRow[]): MemberSnapshot[] {
+function toGroup(row: GroupRow): GroupRef {
+  return { id: row.id, externalId: row.external_id, displayName: row.display_name };
+}
+
+function snapshots(users: readonly UserRow[], memberships: Iterable<{ memberId: string; group: GroupRef }>): MemberSnapshot[] {
   const byId = new Map<string, MemberSnapshot>();
   for (const u of users) byId.set(u.id, { id: u.id, userName: u.user_name, active: readBoolean(u.active), groups: [] });
-  for (const m of memberships) byId.get(m.member_id)?.groups.push({ id: m.id, externalId: m.external_id, displayName: m.display_name });
+  for (const m of memberships) byId.get(m.memberId)?.groups.push(m.group);
   return [...byId.values()];
 }
 
@@ -114,11 +118,10 @@ export async function* allMembers<T = unknown>(tx: Executor, orgId: string, opti
     // A group created after the first page (a plan reads outside a transaction) is fetched once.
     const unknown = [...new Set(links.map((l) => l.group_id).filter((id) => !groups.has(id)))];
     if (unknown.length > 0) for (const g of await groupsById(tx, orgId, unknown)) groups.set(g.id, g);
-    const memberships: MembershipRow[] = [];
-    for (const l of links) {
-      const g = groups.get(l.group_id);
-      if (g) memberships.push({ member_id: l.member_id, id: g.id, external_id: g.externalId, display_name: g.displayName });
-    }
+    const memberships = links.flatMap((l) => {
+      const group = groups.get(l.group_id);
+      return group ? [{ memberId: l.member_id, group }] : [];
+    });
     const stored = new Map<string, T>();
     if (options.withPermissions === true) for (const u of users) if (u.permissions !== null && u.permissions !== undefined) stored.set(u.id, readJson<T>(u.permissions));
     after = last;
@@ -127,15 +130,15 @@ export async function* allMembers<T = unknown>(tx: Executor, orgId: string, opti
   }
 }
 
-async function groupsById(tx: Executor, orgId: string, ids: readonly string[]): Promise<{ id: string; externalId: string | null; displayName: string }[]> {
+async function groupsById(tx: Executor, orgId: string, ids: readonly string[]): Promise<GroupRef[]> {
   // By id alone, the organisation checked on the rows (see loadMembers).
-  const rows: { id: string; org_id: string; external_id: string | null; display_name: string }[] = await tx("groups").whereIn("id", ids).select("id", "org_id", "external_id", "display_name");
-  return rows.filter((r) => r.org_id === orgId).map((r) => ({ id: r.id, externalId: r.external_id, displayName: r.display_name }));
+  const rows: (GroupRow & { org_id: string })[] = await tx("groups").whereIn("id", ids).select("id", "org_id", "external_id", "display_name");
+  return rows.filter((r) => r.org_id === orgId).map(toGroup);
 }
 
-export async function allGroups(tx: Executor, orgId: string): Promise<{ id: string; externalId: string | null; displayName: string }[]> {
-  const rows: { id: string; external_id: string | null; display_name: string }[] = await tx("groups").where({ org_id: orgId }).orderBy("seq").select("id", "external_id", "display_name");
-  return rows.map((r) => ({ id: r.id, externalId: r.external_id, displayName: r.display_name }));
+export async function allGroups(tx: Executor, orgId: string): Promise<GroupRef[]> {
+  const rows: GroupRow[] = await tx("groups").where({ org_id: orgId }).orderBy("seq").select("id", "external_id", "display_name");
+  return rows.map(toGroup);
 }
 
 export async function membersOfGroup(tx: Executor, groupId: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { allMembers } from "../../db/permissions";
 import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import { MAPPING } from "./support";
 
 /** The paged read that mapping plans and changes are computed from. */
 describe("reading every member of an organisation page by page", () => {
@@ -26,17 +27,9 @@ describe("reading every member of an organisation page by page", () => {
 
   it("returns stored permissions with the page only when asked, and none for a member never computed", async () => {
     h = await startHarness();
-    await h.applyMapping(`version: 1
-primaryOwner: boss@example.com
-roles:
-  finance:
-    admin: { billing: manage }
-mappings:
-  - group: { displayName: "Finance" }
-    roles: [finance]
-`);
+    await h.applyMapping(MAPPING);
     const member = await createUser(h, "member@example.com");
-    await createGroup(h, "Finance", [member]);
+    await createGroup(h, "Finance", [member], { externalId: "00g1finance" });
     await h.db.knex("member_permissions").where({ user_id: member }).delete();
     const stranger = await createUser(h, "stranger@example.com");
 

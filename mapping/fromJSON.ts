@@ -1,11 +1,12 @@
 /**
- * The way back from storage: a normalised {@link Mapping} that was written to a JSON column is
- * checked field by field before use, because a column can be edited by hand or written by an older
- * version. (The original file text, if kept, can instead be re-read with `parseMapping`.)
+ * The way back from storage: a normalised {@link Mapping} or a member's
+ * {@link EffectivePermissions} that was written to a JSON column is checked field by field before
+ * use, because a column can be edited by hand or written by an older version. (The original file
+ * text, if kept, can instead be re-read with `parseMapping`.)
  */
-import { isLevel, isRecord, isStandardOrgRole, isStringArray } from "./guards";
+import { isLevel, isOrgRole, isRecord, isStandardOrgRole, isStringArray } from "./guards";
 import { AREAS, MATCHER_KINDS } from "./types";
-import type { AreaLevels, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, Toggles } from "./types";
+import type { AreaLevels, EffectivePermissions, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, Toggles } from "./types";
 
 export class StoredMappingError extends Error {
   readonly code = "stored_mapping_invalid";
@@ -39,6 +40,34 @@ export function mappingFromJSON(value: unknown): Mapping {
   }
   if (problems.length > 0) throw new StoredMappingError(problems);
   return mapping;
+}
+
+export class StoredPermissionsError extends Error {
+  readonly code = "stored_permissions_invalid";
+  constructor(readonly problems: readonly string[]) {
+    super(`Stored permissions are not valid effective permissions: ${problems.join("; ")}`);
+    this.name = "StoredPermissionsError";
+  }
+}
+
+/** A member's materialised permissions as stored by the role-mapping service. */
+export function permissionsFromJSON(value: unknown): EffectivePermissions {
+  const problems: string[] = [];
+  const root = isRecord(value) ? value : {};
+  if (!isRecord(value)) problems.push("not an object");
+  const orgRole = root["orgRole"];
+  if (!isOrgRole(orgRole)) problems.push("orgRole is not a known org role");
+  const lists = { capabilities: root["capabilities"], connectors: root["connectors"], roles: root["roles"] };
+  for (const [name, list] of Object.entries(lists)) if (!isStringArray(list)) problems.push(`${name} is not a list of strings`);
+  const permissions: EffectivePermissions = {
+    orgRole: isOrgRole(orgRole) ? orgRole : "user",
+    admin: levels(root["admin"], "admin", problems),
+    capabilities: isStringArray(lists.capabilities) ? [...lists.capabilities] : [],
+    connectors: isStringArray(lists.connectors) ? [...lists.connectors] : [],
+    roles: isStringArray(lists.roles) ? [...lists.roles] : [],
+  };
+  if (problems.length > 0) throw new StoredPermissionsError(problems);
+  return permissions;
 }
 
 function toggles(value: unknown, where: string, problems: string[]): Toggles {

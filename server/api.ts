@@ -1,13 +1,15 @@
 import express, { type NextFunction, type Request, type Response, Router } from "express";
+import { readAudit } from "../db/audit";
 import type { Database } from "../db/connection";
-import { findUser } from "../db/users";
-import { currentMapping, findMemberPermissions, findUserIdByUserName, lastMappingRefusal, readAudit } from "../db/permissions";
-import { AREAS, type Area, type EffectivePermissions, type Level, LEVELS, type Mapping, NO_ACCESS, levelRank } from "../mapping";
-import type { MappingPermissionSync } from "../scim/permission-sync";
+import { lastMappingRefusal } from "../db/mapping-refusals";
+import { currentMapping } from "../db/mappings";
+import { findMemberPermissions } from "../db/permissions";
+import { findUser, findUserIdByUserName } from "../db/users";
+import { AREAS, type EffectivePermissions, LEVELS, NO_ACCESS, isArea, isLevel, levelRank, mappingFromJSON, permissionsFromJSON } from "../mapping";
+import { type MappingPermissionSync, explainUser } from "../roles";
 import type { Logger } from "../scim/respond";
 import { orgIdOf } from "./auth";
 import type { EventHub } from "./events";
-import { explainUser } from "./roles";
 
 /**
  * The product-facing API (/api/v1). Permission reads are a primary-key lookup of the permissions
@@ -43,9 +45,10 @@ export function apiRouter(deps: ApiDeps): Router {
   type Lookup = { id: string } | { userName: string } | { idOrUserName: string };
 
   async function memberWithPermissions(orgId: string, by: Lookup): Promise<{ member: MemberRef; permissions: EffectivePermissions }> {
-    const found = await findMemberPermissions<EffectivePermissions>(deps.db.knex, orgId, by);
+    const found = await findMemberPermissions(deps.db.knex, orgId, by);
     if (!found) throw new ApiError(404, "member_not_found", `No member with ${"id" in by ? `id ${by.id}` : "userName" in by ? `userName ${by.userName}` : `id or userName ${by.idOrUserName}`}`);
-    return { member: { id: found.id, userName: found.userName, active: found.active }, permissions: found.permissions ?? NO_ACCESS };
+    const permissions = found.permissions === null ? NO_ACCESS : permissionsFromJSON(found.permissions);
+    return { member: { id: found.id, userName: found.userName, active: found.active }, permissions };
   }
 
   const body = (member: MemberRef, p: EffectivePermissions) => ({
@@ -87,14 +90,14 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get("/mapping", wrap(async (_req, res) => {
     const orgId = orgIdOf(res);
-    const current = await currentMapping<Mapping>(deps.db.knex, orgId);
+    const current = await currentMapping(deps.db.knex, orgId);
     const refusal = await lastMappingRefusal(deps.db.knex, orgId);
     const inForce = current
       ? { version: current.version, hash: current.hash, appliedAt: current.appliedAt, appliedBy: current.appliedBy, source: current.sourceName }
       : { version: null, hash: null, appliedAt: null, appliedBy: null, source: null };
     // The facts of the version in force stand at the top for a quick look, and again with the
     // mapping itself under `mapping` (null while none was ever applied).
-    res.json({ ...inForce, mapping: current ? { ...inForce, mapping: current.mapping } : null, lastRefused: refusal });
+    res.json({ ...inForce, mapping: current ? { ...inForce, mapping: mappingFromJSON(current.mapping) } : null, lastRefused: refusal });
   }));
 
   router.get("/audit", wrap(async (req, res) => {
@@ -145,11 +148,11 @@ export function apiRouter(deps: ApiDeps): Router {
 function decide(member: MemberRef, p: EffectivePermissions, input: Record<string, unknown>): Record<string, unknown> {
   const base = { member, orgRole: p.orgRole };
   if (typeof input.area === "string") {
-    if (!(AREAS as readonly string[]).includes(input.area)) throw new ApiError(400, "unknown_area", `Unknown area "${input.area}"; areas are ${AREAS.join(", ")}`);
+    if (!isArea(input.area)) throw new ApiError(400, "unknown_area", `Unknown area "${input.area}"; areas are ${AREAS.join(", ")}`);
     const level = input.level === undefined ? "view" : input.level;
-    if (typeof level !== "string" || !(LEVELS as readonly string[]).includes(level)) throw new ApiError(400, "unknown_level", `level must be one of ${LEVELS.join(", ")}`);
-    const granted = p.admin[input.area as Area];
-    return { allowed: levelRank(granted) >= levelRank(level as Level), ...base, area: input.area, level, granted };
+    if (!isLevel(level)) throw new ApiError(400, "unknown_level", `level must be one of ${LEVELS.join(", ")}`);
+    const granted = p.admin[input.area];
+    return { allowed: levelRank(granted) >= levelRank(level), ...base, area: input.area, level, granted };
   }
   if (typeof input.capability === "string") return { allowed: p.capabilities.includes(input.capability), ...base, capability: input.capability };
   if (typeof input.connector === "string") return { allowed: p.connectors.includes(input.connector), ...base, connector: input.connector };

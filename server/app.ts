@@ -1,7 +1,7 @@
 import express, { type Express } from "express";
 import type { Database } from "../db/connection";
 import { configureDiscovery } from "../scim/discovery";
-import { type MappingPermissionSync } from "../scim/permission-sync";
+import type { MappingPermissionSync } from "../roles";
 import { sendError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
 import { toScimError } from "../scim/respond";

@@ -1,19 +1,19 @@
-import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
-import { type Database, openDatabase } from "../db/connection";
-import { ensureOrg, findOrgByName, setOrgEntra } from "../db/orgs";
-import { findUserIdByUserName } from "../db/permissions";
-import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
-import { type MappingIssue, diffPermissions, parseMapping } from "../mapping";
-import { createSync, loadPlatformFile, prepareDatabase } from "./bootstrap";
-import { parseConfig } from "./config";
-import { applyMappingText, explainUser, planMappingText } from "./roles";
-
 /**
  * `npm run cli -- <command>`: operator commands against the same DATABASE_URL as the server
  * (safe while it runs: SQLite is in WAL mode with a busy timeout). Machine-readable values
  * (a new token) are printed as the last line of stdout.
  */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { type Database, openDatabase } from "../db/connection";
+import { ensureOrg, findOrgByName, setOrgEntra } from "../db/orgs";
+import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
+import { findUserIdByUserName } from "../db/users";
+import { type MappingIssue, diffPermissions, parseMapping } from "../mapping";
+import { applyMappingText, explainUser, planMappingText } from "../roles";
+import { createSync, loadPlatformFile, prepareDatabase } from "./bootstrap";
+import { parseConfig } from "./config";
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 

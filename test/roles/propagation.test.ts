@@ -1,5 +1,5 @@
 import request from "supertest";
-import type { PermissionChangedEvent } from "../../scim/permission-sync";
+import type { PermissionChangedEvent } from "../../roles";
 import { type Harness, CORE_GROUP, createGroup, createUser, patchBody, startHarness } from "../support/harness";
 import {
   AREAS,

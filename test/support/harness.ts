@@ -7,12 +7,12 @@ import { migrateToLatest } from "../../db/migrate";
 import { ensureOrg, setOrgEntra } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
-import type { MappingPermissionSync } from "../../scim/permission-sync";
+import type { MappingPermissionSync } from "../../roles";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import type { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
-import { applyMappingText } from "../../server/roles";
+import { applyMappingText } from "../../roles";
 
 /**
  * A fresh server per test: its own database (SQLite in memory, or a throw-away PostgreSQL schema

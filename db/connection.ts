@@ -101,3 +101,8 @@ function openPostgres(url: string, schema?: string): Database {
   safe.password = "";
   return { knex, dialect: "pg", description: safe.toString(), close: () => knex.destroy() };
 }
+
+/** A round trip to the database (the health check). */
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.knex.raw("select 1");
+}

@@ -1,5 +1,5 @@
 import express, { type Express } from "express";
-import type { Database } from "../db/connection";
+import { type Database, pingDatabase } from "../db/connection";
 import { configureDiscovery } from "../scim/discovery";
 import type { MappingPermissionSync } from "../roles";
 import { sendError } from "../scim/respond";
@@ -37,8 +37,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.get("/healthz", (_req, res) => {
-    deps.db.knex
-      .raw("select 1")
+    pingDatabase(deps.db)
       .then(() => res.status(200).json({ status: "ok" }))
       .catch((err: unknown) => {
         deps.logger.warn({ err }, "health check failed");

@@ -1,4 +1,9 @@
-import express, { type NextFunction, type Request, type Response, Router } from "express";
+/**
+ * The product-facing API (/api/v1). Permission reads are a primary-key lookup of the permissions
+ * materialised in the same transaction as the SCIM write that changed them: fast, never stale.
+ * Errors, authentication's included, are rendered by server/api-errors.ts.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
 import { readAudit } from "../db/audit";
 import type { Database } from "../db/connection";
 import { lastMappingRefusal } from "../db/mapping-refusals";
@@ -8,18 +13,9 @@ import { findUser, findUserIdByUserName } from "../db/users";
 import { AREAS, type EffectivePermissions, LEVELS, NO_ACCESS, isArea, isLevel, levelRank, mappingFromJSON, permissionsFromJSON } from "../mapping";
 import { type MappingPermissionSync, explainUser } from "../roles";
 import type { Logger } from "../scim/respond";
+import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
 import type { EventHub } from "./events";
-
-/**
- * The product-facing API (/api/v1). Permission reads are a primary-key lookup of the permissions
- * materialised in the same transaction as the SCIM write that changed them: fast, never stale.
- */
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
 
 interface MemberRef {
   id: string;
@@ -32,11 +28,14 @@ export interface ApiDeps {
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
   readonly logger: Logger;
+  /** Puts the authenticated organisation on the response; runs before any body is read. */
+  readonly authenticate: RequestHandler;
   readonly heartbeatMs?: number;
 }
 
 export function apiRouter(deps: ApiDeps): Router {
   const router = Router();
+  router.use(deps.authenticate);
   router.use(express.json({ type: () => true, limit: "64kb" }));
   const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
     handler(req, res).catch(next);
@@ -46,7 +45,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
   async function memberWithPermissions(orgId: string, by: Lookup): Promise<{ member: MemberRef; permissions: EffectivePermissions }> {
     const found = await findMemberPermissions(deps.db.knex, orgId, by);
-    if (!found) throw new ApiError(404, "member_not_found", `No member with ${"id" in by ? `id ${by.id}` : "userName" in by ? `userName ${by.userName}` : `id or userName ${by.idOrUserName}`}`);
+    if (!found) throw new ApiError("member_not_found", `No member with ${"id" in by ? `id ${by.id}` : "userName" in by ? `userName ${by.userName}` : `id or userName ${by.idOrUserName}`}`);
     const permissions = found.permissions === null ? NO_ACCESS : permissionsFromJSON(found.permissions);
     return { member: { id: found.id, userName: found.userName, active: found.active }, permissions };
   }
@@ -62,7 +61,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get("/members/permissions", wrap(async (req, res) => {
     const userName = req.query.userName;
-    if (typeof userName !== "string" || userName === "") throw new ApiError(400, "invalid_request", "userName query parameter is required");
+    if (typeof userName !== "string" || userName === "") throw new ApiError("invalid_request", "userName query parameter is required");
     const { member, permissions } = await memberWithPermissions(orgIdOf(res), { userName });
     res.json(body(member, permissions));
   }));
@@ -76,14 +75,14 @@ export function apiRouter(deps: ApiDeps): Router {
     const orgId = orgIdOf(res);
     const { member } = await memberWithPermissions(orgId, { id: req.params.id ?? "" });
     const explanation = await explainUser(deps.db, deps.sync, orgId, member.id);
-    if (!explanation) throw new ApiError(404, "member_not_found", `No member with id ${member.id}`);
+    if (!explanation) throw new ApiError("member_not_found", `No member with id ${member.id}`);
     res.json({ ...explanation, member });
   }));
 
   router.post("/authorize", wrap(async (req, res) => {
     const orgId = orgIdOf(res);
     const input: Record<string, unknown> = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
-    if (typeof input.member !== "string" || input.member === "") throw new ApiError(400, "invalid_request", "member must be a member id or userName");
+    if (typeof input.member !== "string" || input.member === "") throw new ApiError("invalid_request", "member must be a member id or userName");
     const { member, permissions } = await memberWithPermissions(orgId, { idOrUserName: input.member });
     res.json(decide(member, permissions, input));
   }));
@@ -129,32 +128,21 @@ export function apiRouter(deps: ApiDeps): Router {
     });
   });
 
-  router.use((_req, _res, next) => next(new ApiError(404, "not_found", "No such API endpoint")));
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ApiError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message } });
-      return;
-    }
-    if (typeof err === "object" && err !== null && "type" in err && (err as { type: unknown }).type === "entity.parse.failed") {
-      res.status(400).json({ error: { code: "invalid_json", message: "The request body is not valid JSON" } });
-      return;
-    }
-    deps.logger.error({ err }, "api error");
-    res.status(500).json({ error: { code: "internal", message: "Internal server error" } });
-  });
+  router.use((_req, _res, next) => next(new ApiError("not_found", "No such API endpoint")));
+  router.use(apiErrorHandler(deps.logger));
   return router;
 }
 
 function decide(member: MemberRef, p: EffectivePermissions, input: Record<string, unknown>): Record<string, unknown> {
   const base = { member, orgRole: p.orgRole };
   if (typeof input.area === "string") {
-    if (!isArea(input.area)) throw new ApiError(400, "unknown_area", `Unknown area "${input.area}"; areas are ${AREAS.join(", ")}`);
+    if (!isArea(input.area)) throw new ApiError("unknown_area", `Unknown area "${input.area}"; areas are ${AREAS.join(", ")}`);
     const level = input.level === undefined ? "view" : input.level;
-    if (!isLevel(level)) throw new ApiError(400, "unknown_level", `level must be one of ${LEVELS.join(", ")}`);
+    if (!isLevel(level)) throw new ApiError("unknown_level", `level must be one of ${LEVELS.join(", ")}`);
     const granted = p.admin[input.area];
     return { allowed: levelRank(granted) >= levelRank(level), ...base, area: input.area, level, granted };
   }
   if (typeof input.capability === "string") return { allowed: p.capabilities.includes(input.capability), ...base, capability: input.capability };
   if (typeof input.connector === "string") return { allowed: p.connectors.includes(input.connector), ...base, connector: input.connector };
-  throw new ApiError(400, "invalid_request", "Ask about one of: area (with level), capability, connector");
+  throw new ApiError("invalid_request", "Ask about one of: area (with level), capability, connector");
 }

@@ -1,6 +1,8 @@
 /**
- * Every write to group membership goes through this file, so that role mapping can recompute
- * the affected members in the same transaction. Each operation costs in proportion to the ids
+ * Membership changes: adding, removing and replacing a group's members, each returning the ids it
+ * really added or removed, so that role mapping recomputes exactly those members in the same
+ * transaction. (Deleting a user or a group takes its membership rows with it: db/users.ts,
+ * db/groups.ts; test data is bulk-loaded by db/seed.ts.) Each operation costs in proportion to the ids
  * it is given, never to the size of the group: the id list is passed as ONE parameter and joined
  * in SQL (a JSON array read by json_each on SQLite; on PostgreSQL a text[] for `= ANY` lookups and
  * JSON read by jsonb_array_elements_text for inserts and set differences), which also keeps a

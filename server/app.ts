@@ -25,7 +25,10 @@ export interface AppDeps {
   readonly tokenCacheTtlMs?: number;
 }
 
-/** No module-level state: tests build a fresh app per test. */
+/**
+ * Everything an app holds comes from `deps`, so tests build a fresh app per test. The one shared
+ * thing is scimmy's configuration, which is global: each app sets it from its limits when created.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");

@@ -4,7 +4,7 @@ import { type Harness, createGroup, createUser, patchBody, startHarness } from "
 import { FINANCE_ADMIN, MAPPING, NONE, type PermissionsBody, permissionsOf } from "./support";
 
 /**
- * `GET /api/v1/events` (issue 3, Interfaces): a Server-Sent Events stream of `permissions.changed`
+ * `GET /api/v1/events`: a Server-Sent Events stream of `permissions.changed`
  * events, published only after the transaction that changed the permissions committed.
  */
 interface SseEvent {

@@ -14,7 +14,7 @@ import {
 } from "./support";
 
 /**
- * Issue 3, "What it must show" item 2: every SCIM write that can change someone's access commits
+ * Every SCIM write that can change someone's access commits
  * their new permissions in the same transaction, so the very next API call sees them.
  */
 describe("role mapping propagation through SCIM", () => {

@@ -2,21 +2,15 @@
  * Groups: the group row (identity, attributes, version) and the reads of who is in a group and
  * which groups a user is in. Membership writes live in db/memberships.ts.
  */
-import { randomUUID } from "node:crypto";
 import { chunks } from "./chunks";
 import type { Executor } from "./connection";
-import { isPostgres } from "./dialect";
-import { translateDbError } from "./errors";
-import { type JsonObject, nowIso, writeJson } from "./json";
+import { nowIso, writeJson } from "./json";
 import { type GroupRecord, toGroupRecord } from "./resources";
 import type { DbGroupRow } from "./tables";
-import { updateVersioned } from "./versioned";
+import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
-export interface GroupFields {
-  readonly displayName: string;
-  readonly externalId: string | null;
-  readonly data: JsonObject;
-}
+/** What a write sets: a group's identity and attributes, without members. */
+export type GroupFields = Pick<GroupRecord, "displayName" | "externalId" | "data">;
 
 /** What role mapping and a User's `groups` need of a group. */
 export interface GroupRef {
@@ -37,20 +31,12 @@ function columns(fields: GroupFields): Pick<DbGroupRow, "display_name" | "displa
 const uniquelyNamed = (fields: GroupFields): string => `a Group with displayName "${fields.displayName}"`;
 
 export async function insertGroup(tx: Executor, orgId: string, fields: GroupFields): Promise<GroupRecord> {
-  const now = nowIso();
-  const row = { id: randomUUID(), org_id: orgId, version: 1, created_at: now, updated_at: now, ...columns(fields) };
-  try {
-    await tx("groups").insert(row);
-  } catch (err) {
-    translateDbError(err, uniquelyNamed(fields));
-  }
+  const row = await insertVersioned(tx, { table: "groups", orgId, columns: columns(fields), what: uniquelyNamed(fields) });
   return toGroupRecord({ seq: 0, ...row });
 }
 
 export async function findGroup(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRecord | null> {
-  const query = tx<DbGroupRow>("groups").where({ org_id: orgId, id }).first();
-  if (options.forUpdate && isPostgres(tx)) query.forUpdate();
-  const row = await query;
+  const row = await findVersioned<DbGroupRow>(tx, "groups", orgId, id, options.forUpdate);
   return row ? toGroupRecord(row) : null;
 }
 

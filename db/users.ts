@@ -4,22 +4,15 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Executor } from "./connection";
-import { isPostgres } from "./dialect";
-import { DbUnknownReferenceError, translateDbError } from "./errors";
+import { DbUnknownReferenceError } from "./errors";
 import { type GroupRef, touchGroups } from "./groups";
-import { type JsonObject, nowIso, writeJson } from "./json";
+import { writeJson } from "./json";
 import { type UserRecord, toUserRecord } from "./resources";
 import type { DbUserRow } from "./tables";
-import { updateVersioned } from "./versioned";
+import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
-export interface UserFields {
-  readonly userName: string;
-  readonly externalId: string | null;
-  readonly displayName: string | null;
-  readonly active: boolean;
-  readonly managerId: string | null;
-  readonly data: JsonObject;
-}
+/** What a write sets: a user's attributes, without groups. */
+export type UserFields = Pick<UserRecord, "userName" | "externalId" | "displayName" | "active" | "managerId" | "data">;
 
 async function assertManagerExists(tx: Executor, orgId: string, managerId: string | null, selfId: string | null): Promise<void> {
   if (managerId === null) return;
@@ -45,20 +38,12 @@ const uniquelyNamed = (fields: UserFields): string => `a User with userName "${f
 export async function insertUser(tx: Executor, orgId: string, fields: UserFields): Promise<UserRecord> {
   const id = randomUUID();
   await assertManagerExists(tx, orgId, fields.managerId, id);
-  const now = nowIso();
-  const row = { id, org_id: orgId, version: 1, created_at: now, updated_at: now, ...columns(fields) };
-  try {
-    await tx("users").insert(row);
-  } catch (err) {
-    translateDbError(err, uniquelyNamed(fields));
-  }
+  const row = await insertVersioned(tx, { table: "users", orgId, id, columns: columns(fields), what: uniquelyNamed(fields) });
   return toUserRecord({ seq: 0, ...row });
 }
 
 export async function findUser(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRecord | null> {
-  const query = tx<DbUserRow>("users").where({ org_id: orgId, id }).first();
-  if (options.forUpdate && isPostgres(tx)) query.forUpdate();
-  const row = await query;
+  const row = await findVersioned<DbUserRow>(tx, "users", orgId, id, options.forUpdate);
   return row ? toUserRecord(row) : null;
 }
 

@@ -27,6 +27,11 @@ export interface OpenOptions {
    * knex's default minute, past the time IdPs wait for an answer.
    */
   readonly acquireTimeoutMs?: number;
+  /**
+   * Where knex's own warnings go (a failed connection attempt, a deprecation). Without it knex
+   * prints them to the console, which breaks JSON log lines.
+   */
+  readonly log?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
 export const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
@@ -36,13 +41,25 @@ export const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
  * SQLite runs in WAL mode with a busy timeout so the CLI can write while the server runs.
  */
 export function openDatabase(url: string, options: OpenOptions = {}): Database {
-  const acquireConnectionTimeout = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
-  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), acquireConnectionTimeout);
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, acquireConnectionTimeout, options.pgSchema);
+  const common: Knex.Config = { acquireConnectionTimeout: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS, ...knexLog(options.log) };
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), common);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, common, options.pgSchema);
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(":")[0]}:…"`);
 }
 
-function openSqlite(path: string, acquireConnectionTimeout: number): Database {
+function knexLog(log: OpenOptions["log"]): Pick<Knex.Config, "log"> {
+  if (!log) return {};
+  return {
+    log: {
+      warn: (message: unknown) => log.warn({ message }, "database driver warning"),
+      error: (message: unknown) => log.error({ message }, "database driver error"),
+      deprecate: (method: string, alternative: string) => log.warn({ method, alternative }, "database driver deprecation"),
+      debug: () => undefined,
+    },
+  };
+}
+
+function openSqlite(path: string, common: Knex.Config): Database {
   const memory = path === ":memory:" || path === "";
   const filename = memory ? ":memory:" : resolve(path);
   if (!memory) mkdirSync(dirname(filename), { recursive: true });
@@ -50,7 +67,7 @@ function openSqlite(path: string, acquireConnectionTimeout: number): Database {
     client: "better-sqlite3",
     connection: { filename },
     useNullAsDefault: true,
-    acquireConnectionTimeout,
+    ...common,
     pool: {
       min: 1,
       max: 1,
@@ -111,11 +128,11 @@ function cachePreparedStatements(conn: SqliteConnection, limit = STATEMENT_CACHE
   };
 }
 
-function openPostgres(url: string, acquireConnectionTimeout: number, schema?: string): Database {
+function openPostgres(url: string, common: Knex.Config, schema?: string): Database {
   const knex = knexFactory({
     client: "pg",
     connection: url,
-    acquireConnectionTimeout,
+    ...common,
     pool: { min: 0, max: 10 },
     ...(schema ? { searchPath: [schema] } : {}),
   });

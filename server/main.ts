@@ -11,7 +11,7 @@ import { MappingFileWatcher } from "./mapping-watcher";
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs });
+  const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs, log: logger });
   await prepareDatabase(db);
   const platform = loadPlatformFile(config.platformFile);
   const { sync, events } = createSync(platform);

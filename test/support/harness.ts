@@ -50,7 +50,7 @@ export interface HarnessOptions {
 }
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
-  const acquire = options.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: options.acquireTimeoutMs };
+  const acquire = { log: silentLogger(), ...(options.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: options.acquireTimeoutMs }) };
   if (!ON_POSTGRES) {
     const db = openDatabase("sqlite::memory:", acquire);
     return { db, drop: () => db.close() };

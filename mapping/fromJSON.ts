@@ -5,6 +5,7 @@
  * text, if kept, can instead be re-read with `parseMapping`.)
  */
 import { isLevel, isOrgRole, isRecord, isStandardOrgRole, isStringArray } from "./guards";
+import { allAreasAt } from "./levels";
 import { AREAS, MATCHER_KINDS } from "./types";
 import type { AreaLevels, EffectivePermissions, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, Toggles } from "./types";
 
@@ -50,24 +51,42 @@ export class StoredPermissionsError extends Error {
   }
 }
 
-/** A member's materialised permissions as stored by the role-mapping service. */
+/**
+ * A member's materialised permissions as stored by the role-mapping service. The authorize API
+ * decodes one per request and a mapping change one per member, so a valid value takes the short
+ * path; the problems are listed only for an invalid one.
+ */
 export function permissionsFromJSON(value: unknown): EffectivePermissions {
+  if (isRecord(value)) {
+    const { orgRole, capabilities, connectors, roles } = value;
+    const admin = areaLevels(value["admin"]);
+    if (isOrgRole(orgRole) && admin !== null && isStringArray(capabilities) && isStringArray(connectors) && isStringArray(roles)) {
+      return { orgRole, admin, capabilities, connectors, roles };
+    }
+  }
+  throw new StoredPermissionsError(permissionProblems(value));
+}
+
+/** A level for every area, and nothing else; null when one is missing or unknown. */
+function areaLevels(value: unknown): AreaLevels | null {
+  if (!isRecord(value)) return null;
+  const result = allAreasAt("none");
+  for (const area of AREAS) {
+    const level = value[area];
+    if (!isLevel(level)) return null;
+    result[area] = level;
+  }
+  return result;
+}
+
+function permissionProblems(value: unknown): string[] {
   const problems: string[] = [];
   const root = isRecord(value) ? value : {};
   if (!isRecord(value)) problems.push("not an object");
-  const orgRole = root["orgRole"];
-  if (!isOrgRole(orgRole)) problems.push("orgRole is not a known org role");
-  const lists = { capabilities: root["capabilities"], connectors: root["connectors"], roles: root["roles"] };
-  for (const [name, list] of Object.entries(lists)) if (!isStringArray(list)) problems.push(`${name} is not a list of strings`);
-  const permissions: EffectivePermissions = {
-    orgRole: isOrgRole(orgRole) ? orgRole : "user",
-    admin: levels(root["admin"], "admin", problems),
-    capabilities: isStringArray(lists.capabilities) ? [...lists.capabilities] : [],
-    connectors: isStringArray(lists.connectors) ? [...lists.connectors] : [],
-    roles: isStringArray(lists.roles) ? [...lists.roles] : [],
-  };
-  if (problems.length > 0) throw new StoredPermissionsError(problems);
-  return permissions;
+  if (!isOrgRole(root["orgRole"])) problems.push("orgRole is not a known org role");
+  for (const name of ["capabilities", "connectors", "roles"]) if (!isStringArray(root[name])) problems.push(`${name} is not a list of strings`);
+  levels(root["admin"], "admin", problems);
+  return problems;
 }
 
 function toggles(value: unknown, where: string, problems: string[]): Toggles {

@@ -2,14 +2,10 @@
  * What differs between the two databases we run on, asked of the executor in hand (a transaction
  * knows its client): the one place that tells SQLite from PostgreSQL below `Database.dialect`.
  */
-import type { Dialect, Executor } from "./connection";
+import type { Executor } from "./connection";
 
 export function isPostgres(tx: Executor): boolean {
   return tx.client.config.client === "pg";
-}
-
-export function dialectOf(tx: Executor): Dialect {
-  return isPostgres(tx) ? "pg" : "sqlite";
 }
 
 /**

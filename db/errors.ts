@@ -10,7 +10,7 @@ export type DbErrorCode = "conflict" | "unavailable" | "version_mismatch" | "unk
 
 export class DbConflictError extends Error {
   override readonly name = "DbConflictError";
-  readonly code = "conflict";
+  readonly code = "conflict" satisfies DbErrorCode;
   constructor(readonly what: string, options?: { cause?: unknown }) {
     super(`${what} already exists`, options);
   }
@@ -18,7 +18,7 @@ export class DbConflictError extends Error {
 
 export class DbUnavailableError extends Error {
   override readonly name = "DbUnavailableError";
-  readonly code = "unavailable";
+  readonly code = "unavailable" satisfies DbErrorCode;
   constructor(options?: { cause?: unknown }) {
     super("the database is unavailable", options);
   }
@@ -27,7 +27,7 @@ export class DbUnavailableError extends Error {
 /** A row changed under us (optimistic concurrency on `version`). */
 export class DbVersionMismatchError extends Error {
   override readonly name = "DbVersionMismatchError";
-  readonly code = "version_mismatch";
+  readonly code = "version_mismatch" satisfies DbErrorCode;
   constructor(readonly current: number) {
     super(`resource is at version ${current}`);
   }
@@ -36,7 +36,7 @@ export class DbVersionMismatchError extends Error {
 /** Members or managers named in a write that are not in the organisation. */
 export class DbUnknownReferenceError extends Error {
   override readonly name = "DbUnknownReferenceError";
-  readonly code = "unknown_reference";
+  readonly code = "unknown_reference" satisfies DbErrorCode;
   constructor(readonly attribute: string, readonly ids: readonly string[]) {
     super(`${attribute} refers to ${ids.length === 1 ? "an id" : "ids"} not found in this organisation: ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}`);
   }

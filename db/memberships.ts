@@ -106,7 +106,10 @@ async function finish(tx: Executor, orgId: string, groupId: string, change: Memb
   return change;
 }
 
-/** Adds members; re-adding an existing member is a quiet no-op (Entra re-sends adds every cycle). */
+/**
+ * Adds members; re-adding an existing member is a quiet no-op: Entra re-sends its adds every
+ * cycle. See fixtures/entra/add-existing-member.json.
+ */
 export async function addMembers(tx: Executor, orgId: string, groupId: string, memberIds: readonly string[]): Promise<MembershipChange> {
   const ids = unique(memberIds);
   await assertMembersExist(tx, orgId, groupId, ids);

@@ -1,9 +1,25 @@
-// Lint: typescript-eslint's recommended rules plus the architecture as import boundaries
-// (server → scim → {mapping, db}; mapping/ imports nothing of ours; only scim/ imports scimmy;
-// only db/ imports knex drivers).
+// Lint: typescript-eslint's recommended rules plus the architecture as import boundaries.
+// Imports flow one way: server → {scim, roles} → {mapping, db}. scim/ never imports roles/ (it calls
+// the PermissionSync interface that roles/ implements, declared in scim/context.ts); roles/ knows
+// nothing of HTTP or SCIM; mapping/ imports nothing of ours; only scim/ imports scimmy; only db/
+// creates knex or runs SQL. test/architecture/layers.test.ts checks the same picture.
 import tseslint from "typescript-eslint";
 
 const restrict = (patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
+
+const SQL_OUTSIDE_DB = "Only db/ runs SQL: add a function to db/ and call it.";
+// knex's query builder is reached through an Executor; these calls are how SQL gets written or run.
+const noSql = {
+  "no-restricted-syntax": [
+    "error",
+    { selector: "CallExpression[callee.property.name=/^(raw|transaction|schema)$/]", message: SQL_OUTSIDE_DB },
+    { selector: "CallExpression[callee.property.name='knex']", message: SQL_OUTSIDE_DB },
+    { selector: "CallExpression[callee.type='Identifier'][callee.name=/^(tx|trx|knex)$/]", message: SQL_OUTSIDE_DB },
+  ],
+};
+
+const DRIVERS = ["knex", "pg", "better-sqlite3"];
+const SCIMMY = ["scimmy", "scimmy-routers"];
 
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "data/", "coverage/", "bench/naive-peer/", "**/*.js", "**/*.mjs"] },
@@ -18,29 +34,48 @@ export default tseslint.config(
   {
     files: ["mapping/**/*.ts"],
     rules: restrict([
-      { group: ["../server/*", "../scim/*", "../db/*", "../server", "../scim", "../db"], message: "mapping/ is pure: it imports nothing of ours." },
-      { group: ["knex", "pg", "better-sqlite3", "express", "scimmy", "scimmy-routers", "node:fs", "node:fs/*", "fs", "node:net", "node:http"], message: "mapping/ does no I/O." },
+      { group: ["../server/*", "../scim/*", "../roles/*", "../db/*", "../server", "../scim", "../roles", "../db"], message: "mapping/ is pure: it imports nothing of ours." },
+      { group: [...DRIVERS, "express", ...SCIMMY, "node:fs", "node:fs/*", "fs", "node:net", "node:http"], message: "mapping/ does no I/O." },
     ]),
   },
   {
     files: ["db/**/*.ts"],
     rules: restrict([
-      { group: ["../server/*", "../scim/*", "../mapping/*", "../mapping"], message: "db/ is a leaf layer: it knows rows and SQL, nothing above it." },
-      { group: ["scimmy", "scimmy-routers", "express"], message: "db/ knows nothing of HTTP or SCIM." },
+      { group: ["../server/*", "../scim/*", "../roles/*", "../mapping/*", "../server", "../scim", "../roles", "../mapping"], message: "db/ is a leaf layer: it knows rows and SQL, nothing above it." },
+      { group: [...SCIMMY, "express"], message: "db/ knows nothing of HTTP or SCIM." },
     ]),
   },
   {
     files: ["scim/**/*.ts"],
-    rules: restrict([
-      { group: ["../server/*"], message: "scim/ must not import server/ (imports flow server → scim)." },
-      { group: ["knex", "pg", "better-sqlite3"], message: "Only db/ talks to the database." },
-    ]),
+    rules: {
+      ...restrict([
+        { group: ["../server/*", "../server"], message: "scim/ must not import server/ (imports flow server → scim)." },
+        { group: ["../roles/*", "../roles"], message: "scim/ must not import roles/: it calls the PermissionSync interface (scim/context.ts) that roles/ implements." },
+        { group: DRIVERS, message: "Only db/ talks to the database." },
+      ]),
+      ...noSql,
+    },
+  },
+  {
+    files: ["roles/**/*.ts"],
+    rules: {
+      ...restrict([
+        { group: ["../server/*", "../server"], message: "roles/ must not import server/ (imports flow server → roles)." },
+        { group: ["../scim/*", "!../scim/context"], message: "roles/ knows only the interface scim/ calls it through (scim/context.ts)." },
+        { group: [...SCIMMY, "express"], message: "roles/ knows nothing of HTTP or SCIM." },
+        { group: DRIVERS, message: "Only db/ talks to the database." },
+      ]),
+      ...noSql,
+    },
   },
   {
     files: ["server/**/*.ts"],
-    rules: restrict([
-      { group: ["scimmy", "scimmy-routers"], message: "Only scim/ uses scimmy." },
-      { group: ["knex", "pg", "better-sqlite3"], message: "Only db/ talks to the database." },
-    ]),
+    rules: {
+      ...restrict([
+        { group: SCIMMY, message: "Only scim/ uses scimmy." },
+        { group: DRIVERS, message: "Only db/ talks to the database." },
+      ]),
+      ...noSql,
+    },
   },
 );

@@ -17,7 +17,7 @@ import { migrateToLatest } from "../db/migrate";
 import { ensureOrg } from "../db/orgs";
 import { createToken } from "../db/tokens";
 import { createSync } from "../server/bootstrap";
-import { applyMappingText, planMappingText } from "../server/roles";
+import { applyMappingText, planMappingText } from "../roles";
 import { expectStatus, send } from "./lib/http";
 import { type LoadResult, type LoadSpec, load } from "./lib/load";
 import { type Proc, startProc } from "./lib/procs";

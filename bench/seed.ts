@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import type { Database } from "../db/connection";
 import { ensureOrg } from "../db/orgs";
-import { insertMapping } from "../db/permissions";
+import { insertMapping } from "../db/mappings";
 import { createToken } from "../db/tokens";
 import { type MemberInput, parseMapping, platformFor, resolveMember } from "../mapping";
 

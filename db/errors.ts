@@ -1,11 +1,16 @@
 /**
- * What the database layer throws. Driver errors never leave db/: unique violations become
- * DbConflictError, lost connections DbUnavailableError; anything else is re-thrown unchanged
- * for the protocol layer to log and answer with a generic 500.
+ * What the database layer throws, and the one place a driver error is given a meaning.
+ * `classifyDbError` turns unique violations into DbConflictError and every way of not reaching the
+ * database (refused or lost connections, a destroyed or exhausted pool, a busy SQLite file) into
+ * DbUnavailableError; the SCIM and /api error renderers both ask it, so every read, write and
+ * transaction start is covered without a try/catch at each call. Anything else stays unknown, for
+ * the renderer to log and answer with a generic 500.
  */
+export type DbErrorCode = "conflict" | "unavailable" | "version_mismatch" | "unknown_reference";
+
 export class DbConflictError extends Error {
   override readonly name = "DbConflictError";
-  readonly code = "conflict";
+  readonly code = "conflict" satisfies DbErrorCode;
   constructor(readonly what: string, options?: { cause?: unknown }) {
     super(`${what} already exists`, options);
   }
@@ -13,7 +18,7 @@ export class DbConflictError extends Error {
 
 export class DbUnavailableError extends Error {
   override readonly name = "DbUnavailableError";
-  readonly code = "unavailable";
+  readonly code = "unavailable" satisfies DbErrorCode;
   constructor(options?: { cause?: unknown }) {
     super("the database is unavailable", options);
   }
@@ -22,7 +27,7 @@ export class DbUnavailableError extends Error {
 /** A row changed under us (optimistic concurrency on `version`). */
 export class DbVersionMismatchError extends Error {
   override readonly name = "DbVersionMismatchError";
-  readonly code = "version_mismatch";
+  readonly code = "version_mismatch" satisfies DbErrorCode;
   constructor(readonly current: number) {
     super(`resource is at version ${current}`);
   }
@@ -31,38 +36,77 @@ export class DbVersionMismatchError extends Error {
 /** Members or managers named in a write that are not in the organisation. */
 export class DbUnknownReferenceError extends Error {
   override readonly name = "DbUnknownReferenceError";
-  readonly code = "unknown_reference";
+  readonly code = "unknown_reference" satisfies DbErrorCode;
   constructor(readonly attribute: string, readonly ids: readonly string[]) {
     super(`${attribute} refers to ${ids.length === 1 ? "an id" : "ids"} not found in this organisation: ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}`);
   }
 }
 
+export type DbError = DbConflictError | DbUnavailableError | DbVersionMismatchError | DbUnknownReferenceError;
+
+export function isDbError(err: unknown): err is DbError {
+  return err instanceof DbConflictError || err instanceof DbUnavailableError || err instanceof DbVersionMismatchError || err instanceof DbUnknownReferenceError;
+}
+
 function errorCode(err: unknown): string | undefined {
   if (typeof err === "object" && err !== null && "code" in err) {
-    const code = (err as { code: unknown }).code;
+    const code: unknown = err.code;
     return typeof code === "string" ? code : undefined;
   }
   return undefined;
 }
 
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "08000", "08003", "08006",
-  "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL",
-]);
+/** SQLite's extended codes refine these (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE, …). */
+const UNAVAILABLE_SQLITE = ["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL"];
+
+/**
+ * Socket errors; PostgreSQL class 08 (connection exception), 53300 (too many connections) and
+ * 57P01–57P03 (the server is shutting down or starting).
+ */
+function unavailableCode(code: string): boolean {
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code)) return true;
+  if (code.startsWith("08") && code.length === 5) return true;
+  if (["53300", "57P01", "57P02", "57P03"].includes(code)) return true;
+  return UNAVAILABLE_SQLITE.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
+}
+
+/**
+ * knex's pool and the drivers say it in words only: a destroyed pool ("Unable to acquire a
+ * connection"), an exhausted or unreachable one ("Knex: Timeout acquiring a connection"), a
+ * connection lost mid-session (pg), a closed SQLite handle (better-sqlite3).
+ */
+const UNAVAILABLE_MESSAGE =
+  /Unable to acquire a connection|Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Connection is closed|The database connection is not open/;
+
+function isUnavailable(err: unknown, depth = 0): boolean {
+  if (depth > 3 || typeof err !== "object" || err === null) return false;
+  const code = errorCode(err);
+  if (code !== undefined && unavailableCode(code)) return true;
+  if (err instanceof Error) {
+    if (err.name === "KnexTimeoutError" || UNAVAILABLE_MESSAGE.test(err.message)) return true;
+    if (err instanceof AggregateError && err.errors.some((inner: unknown) => isUnavailable(inner, depth + 1))) return true;
+    return isUnavailable(err.cause, depth + 1);
+  }
+  return false;
+}
 
 export function isUniqueViolation(err: unknown): boolean {
   const code = errorCode(err);
   return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }
 
-/** Re-throws `err` as one of ours where we know what it means. */
+/**
+ * What a thrown value means to us: ours as it is, a driver error we recognise as one of ours
+ * (`what` names the thing a unique violation collides with), otherwise null.
+ */
+export function classifyDbError(err: unknown, what = "resource"): DbError | null {
+  if (isDbError(err)) return err;
+  if (isUniqueViolation(err)) return new DbConflictError(what, { cause: err });
+  if (isUnavailable(err)) return new DbUnavailableError({ cause: err });
+  return null;
+}
+
+/** Re-throws `err` as one of ours where we know what it means, unchanged otherwise. */
 export function translateDbError(err: unknown, what = "resource"): never {
-  if (err instanceof DbConflictError || err instanceof DbUnavailableError || err instanceof DbVersionMismatchError || err instanceof DbUnknownReferenceError) throw err;
-  if (isUniqueViolation(err)) throw new DbConflictError(what, { cause: err });
-  const code = errorCode(err);
-  if (code !== undefined && UNAVAILABLE_CODES.has(code)) throw new DbUnavailableError({ cause: err });
-  if (err instanceof Error && /Knex: Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED/.test(err.message)) {
-    throw new DbUnavailableError({ cause: err });
-  }
-  throw err;
+  throw classifyDbError(err, what) ?? err;
 }

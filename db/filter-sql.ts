@@ -1,5 +1,3 @@
-import type { Dialect } from "./connection";
-
 /**
  * Compiles a storage-level filter to a SQL boolean expression for SQLite or PostgreSQL.
  * The protocol layer resolves SCIM attribute paths against the schemas first (scim/filter-storage.ts);
@@ -8,6 +6,8 @@ import type { Dialect } from "./connection";
  * makes a comparison NULL, which WHERE treats as false. Negations (`not`, `ne`) use `IS NOT TRUE`,
  * so that "not equal" holds for an absent attribute instead of vanishing into NULL.
  */
+import type { Dialect } from "./connection";
+
 export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
 export type Scalar = string | number | boolean | null;
 export type ValueType = "string" | "boolean" | "number" | "dateTime";

@@ -1,14 +1,22 @@
-import { randomUUID } from "node:crypto";
+/**
+ * Groups: the group row (identity, attributes, version) and the reads of who is in a group and
+ * which groups a user is in. Membership writes live in db/memberships.ts.
+ */
+import { chunks } from "./chunks";
 import type { Executor } from "./connection";
-import type { DbGroupRow } from "./tables";
 import { nowIso, writeJson } from "./json";
-import { DbVersionMismatchError, translateDbError } from "./errors";
-import { type GroupRecord, type JsonObject, toGroupRecord } from "./resources";
+import { type GroupRecord, toGroupRecord } from "./resources";
+import type { DbGroupRow } from "./tables";
+import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
-export interface GroupFields {
+/** What a write sets: a group's identity and attributes, without members. */
+export type GroupFields = Pick<GroupRecord, "displayName" | "externalId" | "data">;
+
+/** What role mapping and a User's `groups` need of a group. */
+export interface GroupRef {
+  readonly id: string;
   readonly displayName: string;
   readonly externalId: string | null;
-  readonly data: JsonObject;
 }
 
 function columns(fields: GroupFields): Pick<DbGroupRow, "display_name" | "display_name_ci" | "external_id" | "data"> {
@@ -20,46 +28,29 @@ function columns(fields: GroupFields): Pick<DbGroupRow, "display_name" | "displa
   };
 }
 
+const uniquelyNamed = (fields: GroupFields): string => `a Group with displayName "${fields.displayName}"`;
+
 export async function insertGroup(tx: Executor, orgId: string, fields: GroupFields): Promise<GroupRecord> {
-  const now = nowIso();
-  const row = { id: randomUUID(), org_id: orgId, version: 1, created_at: now, updated_at: now, ...columns(fields) };
-  try {
-    await tx("groups").insert(row);
-  } catch (err) {
-    translateDbError(err, `a Group with displayName "${fields.displayName}"`);
-  }
+  const row = await insertVersioned(tx, { table: "groups", orgId, columns: columns(fields), what: uniquelyNamed(fields) });
   return toGroupRecord({ seq: 0, ...row });
 }
 
 export async function findGroup(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRecord | null> {
-  const query = tx<DbGroupRow>("groups").where({ org_id: orgId, id }).first();
-  if (options.forUpdate && tx.client.config.client === "pg") query.forUpdate();
-  const row = await query;
+  const row = await findVersioned<DbGroupRow>(tx, "groups", orgId, id, options.forUpdate);
   return row ? toGroupRecord(row) : null;
 }
 
-/** Conditional on `expectedVersion`; bumps the version. */
+/** Conditional on `expectedVersion`; bumps the version and returns the record as written. */
 export async function updateGroup(tx: Executor, orgId: string, id: string, expectedVersion: number, fields: GroupFields): Promise<GroupRecord> {
-  let changed: number;
-  try {
-    changed = await tx("groups")
-      .where({ org_id: orgId, id, version: expectedVersion })
-      .update({ ...columns(fields), version: expectedVersion + 1, updated_at: nowIso() });
-  } catch (err) {
-    translateDbError(err, `a Group with displayName "${fields.displayName}"`);
-  }
-  if (changed === 0) {
-    const current = await tx("groups").where({ org_id: orgId, id }).first("version");
-    throw new DbVersionMismatchError(Number(current?.version ?? 0));
-  }
-  const updated = await findGroup(tx, orgId, id);
-  if (!updated) throw new DbVersionMismatchError(0);
-  return updated;
+  return updateVersioned(tx, { table: "groups", orgId, id, expectedVersion, columns: columns(fields), what: uniquelyNamed(fields), reread: findGroup });
 }
 
-/** Bumps the version of a group whose members changed; returns the new record. */
-export async function touchGroup(tx: Executor, orgId: string, id: string): Promise<void> {
-  await tx("groups").where({ org_id: orgId, id }).update({ version: tx.raw("version + 1"), updated_at: nowIso() });
+/** Bumps the version of groups whose members changed, so their ETags change too. */
+export async function touchGroups(tx: Executor, orgId: string, groupIds: readonly string[]): Promise<void> {
+  const now = nowIso();
+  for (const chunk of chunks(groupIds)) {
+    await tx("groups").where({ org_id: orgId }).whereIn("id", chunk).update({ version: tx.raw("version + 1"), updated_at: now });
+  }
 }
 
 /**
@@ -73,8 +64,54 @@ export async function deleteGroup(tx: Executor, orgId: string, id: string): Prom
   await tx("group_members").where({ group_id: id }).delete();
   const parents = (await tx("group_members").where({ org_id: orgId, member_id: id }).select("group_id")).map((r: { group_id: string }) => r.group_id);
   await tx("group_members").where({ org_id: orgId, member_id: id }).delete();
-  for (const parent of parents) await touchGroup(tx, orgId, parent);
+  await touchGroups(tx, orgId, parents);
   return members;
+}
+
+interface GroupRefRow {
+  id: string;
+  external_id: string | null;
+  display_name: string;
+}
+
+function toGroupRef(row: GroupRefRow): GroupRef {
+  return { id: row.id, externalId: row.external_id, displayName: row.display_name };
+}
+
+/** Every group of an organisation, in creation order (a directory has thousands, not millions). */
+export async function allGroups(tx: Executor, orgId: string): Promise<GroupRef[]> {
+  const rows: GroupRefRow[] = await tx("groups").where({ org_id: orgId }).orderBy("seq").select("id", "external_id", "display_name");
+  return rows.map(toGroupRef);
+}
+
+export async function groupsById(tx: Executor, orgId: string, ids: readonly string[]): Promise<GroupRef[]> {
+  // By id alone, the organisation checked on the rows (see db/member-snapshots.ts loadMembers).
+  const rows: (GroupRefRow & { org_id: string })[] = await tx("groups").whereIn("id", ids).select("id", "org_id", "external_id", "display_name");
+  return rows.filter((r) => r.org_id === orgId).map(toGroupRef);
+}
+
+/** The groups each user is a direct member of: one query per chunk of users. */
+export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readonly string[]): Promise<Map<string, GroupRef[]>> {
+  const result = new Map<string, GroupRef[]>();
+  for (const id of userIds) result.set(id, []);
+  for (const chunk of chunks(userIds)) {
+    // CROSS JOIN: members first whatever SQLite's statistics say (see db/member-snapshots.ts loadMembers).
+    const rows: (GroupRefRow & { member_id: string })[] = await tx("group_members as gm")
+      .crossJoin(tx.raw("?? AS g", ["groups"]))
+      .where("g.id", tx.ref("gm.group_id"))
+      .where("gm.org_id", orgId)
+      .whereIn("gm.member_id", chunk)
+      .orderBy("g.seq")
+      .select("gm.member_id", "g.id", "g.display_name", "g.external_id");
+    for (const row of rows) result.get(row.member_id)?.push(toGroupRef(row));
+  }
+  return result;
+}
+
+/** The users (not nested groups) directly in a group. */
+export async function membersOfGroup(tx: Executor, groupId: string): Promise<string[]> {
+  const rows: { member_id: string }[] = await tx("group_members").where({ group_id: groupId, member_type: "User" }).select("member_id");
+  return rows.map((r) => r.member_id);
 }
 
 export interface MemberRow {

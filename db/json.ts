@@ -1,6 +1,31 @@
-/** JSON columns: jsonb on PostgreSQL (the driver parses them), text on SQLite. */
-export function readJson<T>(value: unknown): T {
-  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+/**
+ * Column values as the drivers hand them back. JSON columns are jsonb on PostgreSQL (the driver
+ * parses them) and text on SQLite; what they hold is `unknown` until a decoder says otherwise
+ * (here for the shapes db/ owns, in mapping/ for the role-mapping values).
+ */
+export type JsonObject = { [key: string]: unknown };
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function readJson(value: unknown): unknown {
+  return typeof value === "string" ? JSON.parse(value) : value;
+}
+
+/** A JSON column that must hold an object (a resource's attributes). */
+export function readJsonObject(value: unknown, column: string): JsonObject {
+  const parsed = readJson(value);
+  if (!isJsonObject(parsed)) throw new Error(`stored ${column} is not a JSON object`);
+  return parsed;
+}
+
+/** A JSON column that must hold a list. */
+export function readJsonArray(value: unknown, column: string): unknown[] {
+  const parsed = readJson(value);
+  if (!Array.isArray(parsed)) throw new Error(`stored ${column} is not a JSON array`);
+  const list: unknown[] = parsed;
+  return list;
 }
 
 export function writeJson(value: unknown): string {

@@ -1,3 +1,7 @@
+/**
+ * Listing Users or Groups a page at a time: a compiled filter and sort in SQL, `COUNT(*)` for
+ * `totalResults`, and OFFSET/LIMIT paging that is stable because `seq` always breaks ties.
+ */
 import type { Executor } from "./connection";
 import type { CompiledSql } from "./filter-sql";
 import type { DbGroupRow, DbUserRow } from "./tables";

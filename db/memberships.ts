@@ -1,24 +1,23 @@
-import type { Knex } from "knex";
-import type { Executor } from "./connection";
-import { DbUnknownReferenceError } from "./errors";
-import { touchGroup } from "./groups";
-
 /**
- * Every write to group membership goes through this file, so that role mapping can recompute
- * the affected members in the same transaction. Each operation costs in proportion to the ids
+ * Membership changes: adding, removing and replacing a group's members, each returning the ids it
+ * really added or removed, so that role mapping recomputes exactly those members in the same
+ * transaction. (Deleting a user or a group takes its membership rows with it: db/users.ts,
+ * db/groups.ts; test data is bulk-loaded by db/seed.ts.) Each operation costs in proportion to the ids
  * it is given, never to the size of the group: the id list is passed as ONE parameter and joined
  * in SQL (a JSON array read by json_each on SQLite; on PostgreSQL a text[] for `= ANY` lookups and
  * JSON read by jsonb_array_elements_text for inserts and set differences), which also keeps a
  * 100k-member PUT within every driver's parameter limit.
  */
+import type { Knex } from "knex";
+import type { Executor } from "./connection";
+import { isPostgres, jsonIdRows } from "./dialect";
+import { DbUnknownReferenceError } from "./errors";
+import { touchGroups } from "./groups";
+
 export interface MembershipChange {
   /** Member ids (users or groups) whose rows were inserted or deleted. */
   readonly added: string[];
   readonly removed: string[];
-}
-
-function dialectOf(tx: Executor): "pg" | "sqlite" {
-  return tx.client.config.client === "pg" ? "pg" : "sqlite";
 }
 
 /**
@@ -28,13 +27,9 @@ function dialectOf(tx: Executor): "pg" | "sqlite" {
  * freshly loaded directory), an `IN` over json_each on SQLite.
  */
 function inList(tx: Executor, column: string, ids: readonly string[]): { sql: string; binding: Knex.RawBinding } {
-  return dialectOf(tx) === "pg"
+  return isPostgres(tx)
     ? { sql: `${column} = ANY(?::text[])`, binding: [...ids] }
     : { sql: `${column} IN (SELECT value FROM json_each(?))`, binding: JSON.stringify(ids) };
-}
-
-function idsSource(tx: Executor): string {
-  return dialectOf(tx) === "pg" ? "jsonb_array_elements_text(?::jsonb) AS j(value)" : "json_each(?) AS j";
 }
 
 async function rowsOf<T>(tx: Executor, sql: string, bindings: readonly Knex.RawBinding[]): Promise<T[]> {
@@ -77,7 +72,7 @@ async function insertMembers(tx: Executor, orgId: string, groupId: string, ids: 
     tx,
     `INSERT INTO group_members (group_id, member_id, org_id, member_type)
       SELECT CAST(? AS TEXT), j.value, CAST(? AS TEXT), CASE WHEN EXISTS (SELECT 1 FROM groups g WHERE g.id = j.value AND g.org_id = ?) THEN 'Group' ELSE 'User' END
-        FROM ${idsSource(tx)}
+        FROM ${jsonIdRows(tx)}
       WHERE true
       ON CONFLICT (group_id, member_id) DO NOTHING
       RETURNING member_id`,
@@ -100,18 +95,21 @@ async function deleteListed(tx: Executor, groupId: string, ids: readonly string[
 async function deleteUnlisted(tx: Executor, groupId: string, keep: readonly string[]): Promise<string[]> {
   const rows = await rowsOf<{ member_id: string }>(
     tx,
-    `DELETE FROM group_members WHERE group_id = ? AND member_id NOT IN (SELECT j.value FROM ${idsSource(tx)}) RETURNING member_id`,
+    `DELETE FROM group_members WHERE group_id = ? AND member_id NOT IN (SELECT j.value FROM ${jsonIdRows(tx)}) RETURNING member_id`,
     [groupId, JSON.stringify(keep)],
   );
   return rows.map((r) => r.member_id);
 }
 
 async function finish(tx: Executor, orgId: string, groupId: string, change: MembershipChange): Promise<MembershipChange> {
-  if (change.added.length > 0 || change.removed.length > 0) await touchGroup(tx, orgId, groupId);
+  if (change.added.length > 0 || change.removed.length > 0) await touchGroups(tx, orgId, [groupId]);
   return change;
 }
 
-/** Adds members; re-adding an existing member is a quiet no-op (Entra re-sends adds every cycle). */
+/**
+ * Adds members; re-adding an existing member is a quiet no-op: Entra re-sends its adds every
+ * cycle. See fixtures/entra/add-existing-member.json.
+ */
 export async function addMembers(tx: Executor, orgId: string, groupId: string, memberIds: readonly string[]): Promise<MembershipChange> {
   const ids = unique(memberIds);
   await assertMembersExist(tx, orgId, groupId, ids);

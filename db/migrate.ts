@@ -1,3 +1,7 @@
+/**
+ * Migrations to the latest schema. They are listed here rather than discovered on disk so that
+ * the same list runs under tsx, ts-jest and compiled JavaScript. Append only; names are timestamps.
+ */
 import type { Knex } from "knex";
 import * as directory from "./migrations/20261126230000_directory";
 import * as permissions from "./migrations/20261126231000_permissions";
@@ -8,10 +12,6 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-/**
- * Migrations are listed here rather than discovered on disk so that the same list runs under
- * tsx, ts-jest and compiled JavaScript. Append only; names are timestamps.
- */
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261126230000_directory", directory],
   ["20261126231000_permissions", permissions],

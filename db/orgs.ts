@@ -1,12 +1,17 @@
+/**
+ * Organisations: every resource belongs to one, and a request's organisation is the one its token
+ * (or Entra tenant) authenticates.
+ */
 import { randomUUID } from "node:crypto";
 import type { Executor } from "./connection";
-import type { DbOrgRow } from "./tables";
-import { nowIso } from "./json";
 import { translateDbError } from "./errors";
+import { nowIso, readJson } from "./json";
+import type { DbOrgRow } from "./tables";
 
 export interface Org {
   id: string;
   name: string;
+  /** `jwks` as stored (server/entra.ts checks its shape before use). */
   entra: { tenantId: string; jwksUrl: string | null; jwks: unknown } | null;
 }
 
@@ -15,7 +20,7 @@ function toOrg(row: DbOrgRow): Org {
     id: row.id,
     name: row.name,
     entra: row.entra_tenant_id
-      ? { tenantId: row.entra_tenant_id, jwksUrl: row.entra_jwks_url, jwks: row.entra_jwks_json ? JSON.parse(row.entra_jwks_json) : null }
+      ? { tenantId: row.entra_tenant_id, jwksUrl: row.entra_jwks_url, jwks: row.entra_jwks_json ? readJson(row.entra_jwks_json) : null }
       : null,
   };
 }

@@ -1,7 +1,9 @@
+/**
+ * Users and Groups as the rest of the server sees them: rows with dates, booleans and JSON
+ * decoded (STYLE.md habit 6).
+ */
 import type { DbGroupRow, DbUserRow } from "./tables";
-import { readBoolean, readJson } from "./json";
-
-export type JsonObject = { [key: string]: unknown };
+import { type JsonObject, readBoolean, readJsonObject } from "./json";
 
 /** A stored User. `data` holds the SCIM attributes other than id, meta, groups and manager. */
 export interface UserRecord {
@@ -39,7 +41,7 @@ export function toUserRecord(row: DbUserRow): UserRecord {
     displayName: row.display_name,
     active: readBoolean(row.active),
     managerId: row.manager_id,
-    data: readJson<JsonObject>(row.data),
+    data: readJsonObject(row.data, "resource data"),
     version: Number(row.version),
     created: row.created_at,
     lastModified: row.updated_at,
@@ -52,7 +54,7 @@ export function toGroupRecord(row: DbGroupRow): GroupRecord {
     orgId: row.org_id,
     displayName: row.display_name,
     externalId: row.external_id,
-    data: readJson<JsonObject>(row.data),
+    data: readJsonObject(row.data, "resource data"),
     version: Number(row.version),
     created: row.created_at,
     lastModified: row.updated_at,

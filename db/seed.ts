@@ -1,6 +1,3 @@
-import type { Executor } from "./connection";
-import { nowIso } from "./json";
-
 /**
  * Bulk loading for tests and benchmarks: a whole list of ids goes in as ONE JSON parameter and is
  * expanded in SQL (as db/memberships.ts does), so 100k rows cost one statement, not 100k.
@@ -9,22 +6,22 @@ import { nowIso } from "./json";
  * no statistics, and the planner then takes a 100k-row org for a 50-row one and picks nested loops
  * that compare every id with every id (minutes instead of milliseconds for a 100k-member PUT).
  */
+import type { Executor } from "./connection";
+import { isPostgres, jsonIdRows } from "./dialect";
+import { nowIso } from "./json";
+
 async function analyze(tx: Executor, table: "users" | "group_members"): Promise<void> {
   await tx.raw(`ANALYZE ${table}`);
-}
-
-function idsSource(tx: Executor): string {
-  return tx.client.config.client === "pg" ? "jsonb_array_elements_text(CAST(? AS jsonb)) AS j(value)" : "json_each(?) AS j";
 }
 
 export async function seedUsers(tx: Executor, orgId: string, ids: readonly string[], userNamePrefix = "seed-"): Promise<void> {
   if (ids.length === 0) return;
   const now = nowIso();
-  const active = tx.client.config.client === "pg" ? "TRUE" : "1";
+  const active = isPostgres(tx) ? "TRUE" : "1";
   await tx.raw(
     `INSERT INTO users (id, org_id, user_name, user_name_ci, active, data, version, created_at, updated_at)
       SELECT j.value, CAST(? AS TEXT), CAST(? AS TEXT) || j.value, lower(CAST(? AS TEXT) || j.value), ${active}, '{}', 1, CAST(? AS TEXT), CAST(? AS TEXT)
-        FROM ${idsSource(tx)}`,
+        FROM ${jsonIdRows(tx)}`,
     [orgId, userNamePrefix, userNamePrefix, now, now, JSON.stringify(ids)],
   );
   await analyze(tx, "users");
@@ -35,7 +32,7 @@ export async function seedMembers(tx: Executor, orgId: string, groupId: string, 
   if (userIds.length === 0) return;
   await tx.raw(
     `INSERT INTO group_members (group_id, member_id, org_id, member_type)
-      SELECT CAST(? AS TEXT), j.value, CAST(? AS TEXT), 'User' FROM ${idsSource(tx)}`,
+      SELECT CAST(? AS TEXT), j.value, CAST(? AS TEXT), 'User' FROM ${jsonIdRows(tx)}`,
     [groupId, orgId, JSON.stringify(userIds)],
   );
   await analyze(tx, "group_members");

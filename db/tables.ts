@@ -1,4 +1,7 @@
-/** One row type per table, as the driver returns them (JSON columns are text on SQLite). */
+/**
+ * One row type per table, as the driver returns them. JSON columns are `unknown`: text on SQLite,
+ * parsed jsonb on PostgreSQL, and decoded by the module that reads them (db/json.ts, mapping/).
+ */
 export interface DbOrgRow {
   id: string;
   name: string;
@@ -28,7 +31,7 @@ export interface DbUserRow {
   display_name: string | null;
   active: boolean | number;
   manager_id: string | null;
-  data: string | Record<string, unknown>;
+  data: unknown;
   version: number;
   created_at: string;
   updated_at: string;
@@ -41,7 +44,7 @@ export interface DbGroupRow {
   display_name: string;
   display_name_ci: string;
   external_id: string | null;
-  data: string | Record<string, unknown>;
+  data: unknown;
   version: number;
   created_at: string;
   updated_at: string;
@@ -61,7 +64,7 @@ export interface DbMappingRow {
   hash: string;
   source_text: string;
   source_name: string;
-  mapping: string | Record<string, unknown>;
+  mapping: unknown;
   applied_by: string;
   applied_at: string;
 }
@@ -71,7 +74,7 @@ export interface DbMappingRefusalRow {
   org_id: string;
   source_name: string;
   hash: string;
-  errors: string | unknown[];
+  errors: unknown;
   refused_at: string;
   resolved_at: string | null;
 }
@@ -79,7 +82,7 @@ export interface DbMappingRefusalRow {
 export interface DbMemberPermissionsRow {
   user_id: string;
   org_id: string;
-  permissions: string | Record<string, unknown>;
+  permissions: unknown;
   updated_at: string;
 }
 
@@ -88,8 +91,8 @@ export interface DbAuditRow {
   org_id: string;
   user_id: string;
   user_name: string;
-  before: string | Record<string, unknown>;
-  after: string | Record<string, unknown>;
-  cause: string | Record<string, unknown>;
+  before: unknown;
+  after: unknown;
+  cause: unknown;
   at: string;
 }

@@ -1,3 +1,7 @@
+/**
+ * Bearer tokens, SCIM and API: stored only as SHA-256 hashes, each pinned to one organisation and
+ * one purpose, revocable.
+ */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Executor } from "./connection";
 import type { DbTokenRow } from "./tables";

@@ -1,22 +1,18 @@
+/**
+ * Users: the user row (identity, indexed attributes, the rest as JSON, version) and its reads.
+ * `userName` is unique per organisation, case-insensitively (`user_name_ci`).
+ */
 import { randomUUID } from "node:crypto";
 import type { Executor } from "./connection";
+import { DbUnknownReferenceError } from "./errors";
+import { type GroupRef, touchGroups } from "./groups";
+import { writeJson } from "./json";
+import { type UserRecord, toUserRecord } from "./resources";
 import type { DbUserRow } from "./tables";
-import { nowIso, writeJson } from "./json";
-import { DbUnknownReferenceError, DbVersionMismatchError, translateDbError } from "./errors";
-import { type JsonObject, type UserRecord, toUserRecord } from "./resources";
+import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
-export interface UserFields {
-  readonly userName: string;
-  readonly externalId: string | null;
-  readonly displayName: string | null;
-  readonly active: boolean;
-  readonly managerId: string | null;
-  readonly data: JsonObject;
-}
-
-function isPg(tx: Executor): boolean {
-  return tx.client.config.client === "pg";
-}
+/** What a write sets: a user's attributes, without groups. */
+export type UserFields = Pick<UserRecord, "userName" | "externalId" | "displayName" | "active" | "managerId" | "data">;
 
 async function assertManagerExists(tx: Executor, orgId: string, managerId: string | null, selfId: string | null): Promise<void> {
   if (managerId === null) return;
@@ -37,23 +33,17 @@ function columns(fields: UserFields): Omit<DbUserRow, "seq" | "id" | "org_id" | 
   };
 }
 
+const uniquelyNamed = (fields: UserFields): string => `a User with userName "${fields.userName}"`;
+
 export async function insertUser(tx: Executor, orgId: string, fields: UserFields): Promise<UserRecord> {
   const id = randomUUID();
   await assertManagerExists(tx, orgId, fields.managerId, id);
-  const now = nowIso();
-  const row = { id, org_id: orgId, version: 1, created_at: now, updated_at: now, ...columns(fields) };
-  try {
-    await tx("users").insert(row);
-  } catch (err) {
-    translateDbError(err, `a User with userName "${fields.userName}"`);
-  }
+  const row = await insertVersioned(tx, { table: "users", orgId, id, columns: columns(fields), what: uniquelyNamed(fields) });
   return toUserRecord({ seq: 0, ...row });
 }
 
 export async function findUser(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRecord | null> {
-  const query = tx<DbUserRow>("users").where({ org_id: orgId, id }).first();
-  if (options.forUpdate && isPg(tx)) query.forUpdate();
-  const row = await query;
+  const row = await findVersioned<DbUserRow>(tx, "users", orgId, id, options.forUpdate);
   return row ? toUserRecord(row) : null;
 }
 
@@ -62,28 +52,18 @@ export async function findUserByUserName(tx: Executor, orgId: string, userName: 
   return row ? toUserRecord(row) : null;
 }
 
+export async function findUserIdByUserName(tx: Executor, orgId: string, userName: string): Promise<string | null> {
+  const row: { id: string } | undefined = await tx("users").where({ org_id: orgId, user_name_ci: userName.toLowerCase() }).first("id");
+  return row?.id ?? null;
+}
+
 /**
  * Replaces a user's attributes. `expectedVersion` (from If-Match, or the version the caller read
  * under lock) makes the write conditional: a concurrent writer in between → DbVersionMismatchError.
  */
 export async function updateUser(tx: Executor, orgId: string, id: string, expectedVersion: number, fields: UserFields): Promise<UserRecord> {
   await assertManagerExists(tx, orgId, fields.managerId, id);
-  const now = nowIso();
-  let changed: number;
-  try {
-    changed = await tx("users")
-      .where({ org_id: orgId, id, version: expectedVersion })
-      .update({ ...columns(fields), version: expectedVersion + 1, updated_at: now });
-  } catch (err) {
-    translateDbError(err, `a User with userName "${fields.userName}"`);
-  }
-  if (changed === 0) {
-    const current = await tx("users").where({ org_id: orgId, id }).first("version");
-    throw new DbVersionMismatchError(Number(current?.version ?? 0));
-  }
-  const updated = await findUser(tx, orgId, id);
-  if (!updated) throw new DbVersionMismatchError(0);
-  return updated;
+  return updateVersioned(tx, { table: "users", orgId, id, expectedVersion, columns: columns(fields), what: uniquelyNamed(fields), reread: findUser });
 }
 
 /** Deletes a user with its memberships; managers pointing at it are cleared. Returns false when absent. */
@@ -93,39 +73,8 @@ export async function deleteUser(tx: Executor, orgId: string, id: string): Promi
   if (removed === 0) return false;
   await tx("group_members").where({ org_id: orgId, member_id: id }).delete();
   await tx("users").where({ org_id: orgId, manager_id: id }).update({ manager_id: null });
-  await bumpGroupVersions(tx, orgId, groupIds);
+  await touchGroups(tx, orgId, groupIds);
   return true;
-}
-
-export async function bumpGroupVersions(tx: Executor, orgId: string, groupIds: readonly string[]): Promise<void> {
-  const now = nowIso();
-  for (let i = 0; i < groupIds.length; i += 500) {
-    await tx("groups").where({ org_id: orgId }).whereIn("id", groupIds.slice(i, i + 500)).update({ version: tx.raw("version + 1"), updated_at: now });
-  }
-}
-
-export interface GroupRef {
-  readonly id: string;
-  readonly displayName: string;
-  readonly externalId: string | null;
-}
-
-/** The groups each user is a direct member of: one query for a whole page of users. */
-export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readonly string[]): Promise<Map<string, GroupRef[]>> {
-  const result = new Map<string, GroupRef[]>();
-  for (const id of userIds) result.set(id, []);
-  for (let i = 0; i < userIds.length; i += 500) {
-    // CROSS JOIN: members first whatever SQLite's statistics say (see db/permissions.ts loadMembers).
-    const rows: { member_id: string; id: string; display_name: string; external_id: string | null }[] = await tx("group_members as gm")
-      .crossJoin(tx.raw("?? AS g", ["groups"]))
-      .where("g.id", tx.ref("gm.group_id"))
-      .where("gm.org_id", orgId)
-      .whereIn("gm.member_id", userIds.slice(i, i + 500))
-      .orderBy("g.seq")
-      .select("gm.member_id", "g.id", "g.display_name", "g.external_id");
-    for (const row of rows) result.get(row.member_id)?.push({ id: row.id, displayName: row.display_name, externalId: row.external_id });
-  }
-  return result;
 }
 
 /** A user and its direct groups in one query (GET /Users/{id}, the IdPs' most frequent read). */
@@ -141,7 +90,7 @@ export async function findUserWithGroups(tx: Executor, orgId: string, id: string
   if (!first) return null;
   const groups: GroupRef[] = [];
   for (const row of rows) {
-    if (row.g_id !== null && row.g_display_name !== null) groups.push({ id: row.g_id, displayName: row.g_display_name, externalId: row.g_external_id });
+    if (row.g_id !== null && row.g_display_name !== null) groups.push({ id: row.g_id, externalId: row.g_external_id, displayName: row.g_display_name });
   }
   return { user: toUserRecord(first), groups };
 }

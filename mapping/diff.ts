@@ -1,3 +1,4 @@
+/** What changed between two sets of effective permissions, field by field (plans, CLIs, audit views). */
 import { AREAS } from "./types";
 import type { Area, EffectivePermissions, Level, OrgRole } from "./types";
 

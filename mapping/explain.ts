@@ -104,7 +104,7 @@ interface Context {
 }
 
 /**
- * Issue 3's order. An explicit `orgRole: user` does not block custom roles: `user` is the floor
+ * The product's order of org roles. An explicit `orgRole: user` does not block custom roles: `user` is the floor
  * every member already has, so naming it adds nothing and must not take roles away.
  */
 function deriveOrgRole(member: MemberInput, mapping: Mapping, matches: readonly RuleMatch[]): { orgRole: OrgRole; reason: string } {

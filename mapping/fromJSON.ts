@@ -1,11 +1,13 @@
 /**
- * The way back from storage: a normalised {@link Mapping} that was written to a JSON column is
- * checked field by field before use, because a column can be edited by hand or written by an older
- * version. (The original file text, if kept, can instead be re-read with `parseMapping`.)
+ * The way back from storage: a normalised {@link Mapping} or a member's
+ * {@link EffectivePermissions} that was written to a JSON column is checked field by field before
+ * use, because a column can be edited by hand or written by an older version. (The original file
+ * text, if kept, can instead be re-read with `parseMapping`.)
  */
-import { isLevel, isRecord, isStandardOrgRole, isStringArray } from "./guards";
+import { isLevel, isOrgRole, isRecord, isStandardOrgRole, isStringArray } from "./guards";
+import { allAreasAt } from "./levels";
 import { AREAS, MATCHER_KINDS } from "./types";
-import type { AreaLevels, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, Toggles } from "./types";
+import type { AreaLevels, EffectivePermissions, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, Toggles } from "./types";
 
 export class StoredMappingError extends Error {
   readonly code = "stored_mapping_invalid";
@@ -39,6 +41,52 @@ export function mappingFromJSON(value: unknown): Mapping {
   }
   if (problems.length > 0) throw new StoredMappingError(problems);
   return mapping;
+}
+
+export class StoredPermissionsError extends Error {
+  readonly code = "stored_permissions_invalid";
+  constructor(readonly problems: readonly string[]) {
+    super(`Stored permissions are not valid effective permissions: ${problems.join("; ")}`);
+    this.name = "StoredPermissionsError";
+  }
+}
+
+/**
+ * A member's materialised permissions as stored by the role-mapping service. The authorize API
+ * decodes one per request and a mapping change one per member, so a valid value takes the short
+ * path; the problems are listed only for an invalid one.
+ */
+export function permissionsFromJSON(value: unknown): EffectivePermissions {
+  if (isRecord(value)) {
+    const { orgRole, capabilities, connectors, roles } = value;
+    const admin = areaLevels(value["admin"]);
+    if (isOrgRole(orgRole) && admin !== null && isStringArray(capabilities) && isStringArray(connectors) && isStringArray(roles)) {
+      return { orgRole, admin, capabilities, connectors, roles };
+    }
+  }
+  throw new StoredPermissionsError(permissionProblems(value));
+}
+
+/** A level for every area, and nothing else; null when one is missing or unknown. */
+function areaLevels(value: unknown): AreaLevels | null {
+  if (!isRecord(value)) return null;
+  const result = allAreasAt("none");
+  for (const area of AREAS) {
+    const level = value[area];
+    if (!isLevel(level)) return null;
+    result[area] = level;
+  }
+  return result;
+}
+
+function permissionProblems(value: unknown): string[] {
+  const problems: string[] = [];
+  const root = isRecord(value) ? value : {};
+  if (!isRecord(value)) problems.push("not an object");
+  if (!isOrgRole(root["orgRole"])) problems.push("orgRole is not a known org role");
+  for (const name of ["capabilities", "connectors", "roles"]) if (!isStringArray(root[name])) problems.push(`${name} is not a list of strings`);
+  levels(root["admin"], "admin", problems);
+  return problems;
 }
 
 function toggles(value: unknown, where: string, problems: string[]): Toggles {

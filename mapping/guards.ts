@@ -1,5 +1,6 @@
-import { AREAS, LEVELS, STANDARD_ORG_ROLES } from "./types";
-import type { Area, Level, StandardOrgRole } from "./types";
+/** Type guards for values that arrive as `unknown`: parsed files and stored JSON. */
+import { AREAS, LEVELS, ORG_ROLES, STANDARD_ORG_ROLES } from "./types";
+import type { Area, Level, OrgRole, StandardOrgRole } from "./types";
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -15,6 +16,10 @@ export function isArea(value: unknown): value is Area {
 
 export function isLevel(value: unknown): value is Level {
   return typeof value === "string" && (LEVELS as readonly string[]).includes(value);
+}
+
+export function isOrgRole(value: unknown): value is OrgRole {
+  return typeof value === "string" && (ORG_ROLES as readonly string[]).includes(value);
 }
 
 export function isStandardOrgRole(value: unknown): value is StandardOrgRole {

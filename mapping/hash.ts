@@ -1,3 +1,4 @@
+/** A mapping's identity: the hash of its canonical JSON, so equal mappings hash alike whatever their layout. */
 import { createHash } from "node:crypto";
 import { isRecord } from "./guards";
 import type { Mapping } from "./types";

@@ -8,7 +8,7 @@ export { parseMapping } from "./parse";
 export { hashMapping, canonicalJSON } from "./hash";
 export { emptyMapping } from "./normalise";
 export { ruleMatchesGroup, matchRules } from "./match";
-export { mappingFromJSON, StoredMappingError } from "./fromJSON";
+export { mappingFromJSON, permissionsFromJSON, StoredMappingError, StoredPermissionsError } from "./fromJSON";
 export { resolveMember, batchResolver, permissionsEqual, canEditRoles, NO_ACCESS } from "./resolve";
 export { explainMember } from "./explain";
 export type { Explanation, AreaChain, AreaSource, GrantChain, LayerEffect, RoleGrant, RuleMatch } from "./explain";
@@ -19,3 +19,4 @@ export type { MappingPlan, MemberPlanChange, PlanWarning, PlanInput } from "./pl
 export { parsePlatformFile, platformFor } from "./platform";
 export type { PlatformFile, PlatformParseResult } from "./platform";
 export { levelRank } from "./levels";
+export { isArea, isLevel } from "./guards";

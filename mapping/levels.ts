@@ -1,3 +1,4 @@
+/** Access levels (`none` < `view` < `manage`) and the per-area defaults of the standard roles. */
 import { AREAS } from "./types";
 import type { AreaLevels, Level } from "./types";
 
@@ -32,7 +33,7 @@ export function completeAreaLevels(partial: Partial<Record<string, Level>>): Are
   return levels;
 }
 
-/** Issue 3: "admin manages user_management and libraries and views analytics; user has none". */
+/** The standard roles' defaults: admin manages user_management and libraries and views analytics; user has none. */
 export const DEFAULT_ADMIN_LEVELS: Readonly<AreaLevels> = Object.freeze({
   ...allAreasAt("none"),
   user_management: "manage",

@@ -14,7 +14,7 @@ export interface RuleMatch {
 
 /**
  * `id` and `externalId` are exact (IdP identifiers are case-sensitive); `displayName` is
- * case-insensitive, as issue 3 specifies, because admins type it by hand.
+ * case-insensitive, as the mapping contract specifies, because admins type it by hand.
  */
 export function ruleMatchesGroup(matcher: GroupMatcher, group: GroupRef): boolean {
   switch (matcher.kind) {

@@ -1,3 +1,4 @@
+/** The entry point from text: parse, validate against the schema and semantics, normalise, hash. */
 import schema from "./mapping.schema.json";
 import { hashMapping } from "./hash";
 import { isRecord } from "./guards";

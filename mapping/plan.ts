@@ -93,7 +93,7 @@ function rulesMatchingNoGroup(mapping: Mapping, groups: readonly GroupRef[]): Pl
     }));
 }
 
-/** Issue 3: "matching by displayName … the plan warns that it breaks on rename". */
+/** Matching by displayName breaks when the IdP renames the group: the plan warns of every such rule. */
 function displayNameRules(mapping: Mapping, groups: readonly GroupRef[]): PlanWarning[] {
   return mapping.rules
     .filter((rule) => rule.group.kind === "displayName")

@@ -1,3 +1,4 @@
+/** A member's effective permissions under a mapping (the evaluation itself is explainMember's). */
 import { explainMember } from "./explain";
 import { allAreasAt } from "./levels";
 import { AREAS } from "./types";

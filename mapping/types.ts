@@ -17,7 +17,7 @@ export type Area = (typeof AREAS)[number];
 export const LEVELS = ["none", "view", "manage"] as const;
 export type Level = (typeof LEVELS)[number];
 
-/** Ordered from least to most powerful; see issue 3, "Every member has one org role". */
+/** Ordered from least to most powerful; every member has exactly one. */
 export const ORG_ROLES = ["user", "custom", "admin", "owner", "primary_owner"] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
 

@@ -1,4 +1,5 @@
 import type { Database, Executor } from "../db/connection";
+import { type AfterCommit, type OnCommit, withAfterCommit } from "../db/transaction";
 
 /** Why a member's permissions changed: recorded in the audit log and on the event stream. */
 export type ChangeCause =
@@ -27,10 +28,6 @@ export interface PermissionSync {
   groupIdentityChanged(tx: Executor, orgId: string, before: GroupIdentity, after: GroupIdentity, cause: ChangeCause): Promise<AfterCommit>;
 }
 
-export type AfterCommit = () => void;
-
-export const nothingAfterCommit: AfterCommit = () => undefined;
-
 export interface ScimLimits {
   readonly defaultCount: number;
   readonly maxCount: number;
@@ -56,9 +53,6 @@ export function causeOf(ctx: ScimContext): ChangeCause {
 }
 
 /** Runs `work` in one transaction and the post-commit callbacks it collected after the commit. */
-export async function inTransaction<T>(ctx: ScimContext, work: (tx: Executor, after: (cb: AfterCommit) => void) => Promise<T>): Promise<T> {
-  const callbacks: AfterCommit[] = [];
-  const result = await ctx.db.knex.transaction((tx) => work(tx, (cb) => callbacks.push(cb)));
-  for (const cb of callbacks) cb();
-  return result;
+export async function inTransaction<T>(ctx: ScimContext, work: (tx: Executor, after: OnCommit) => Promise<T>): Promise<T> {
+  return withAfterCommit(ctx.db, work);
 }

@@ -1,5 +1,5 @@
 import type { Response } from "express";
-import { DbUnavailableError } from "../db/errors";
+import { DbUnavailableError, classifyDbError } from "../db/errors";
 import { ScimError, invalidSyntax, payloadTooLarge } from "./errors";
 import { etagOf } from "./etag";
 
@@ -46,7 +46,7 @@ export function toScimError(err: unknown, log: Logger, requestId: string): ScimE
   if (err instanceof ClientGoneError) return new ScimError(499, undefined, err.message);
   const parsed = bodyParserError(err) ?? scimmyError(err);
   if (parsed) return parsed;
-  if (err instanceof DbUnavailableError) {
+  if (classifyDbError(err) instanceof DbUnavailableError) {
     log.error({ err, requestId }, "database unavailable");
     return new ScimError(503, undefined, "The service is temporarily unavailable; retry later");
   }

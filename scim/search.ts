@@ -1,5 +1,5 @@
 import { listGroups as listGroupRows, listUsers as listUserRows } from "../db/list";
-import { groupsOfUsers } from "../db/users";
+import { groupsOfUsers } from "../db/groups";
 import type { ScimContext } from "./context";
 import { UnknownAttributeError } from "./filter-storage";
 import { type GroupListPage, renderGroup } from "./groups";

@@ -1,4 +1,5 @@
-import type { GroupRef, UserFields } from "../db/users";
+import type { GroupRef } from "../db/groups";
+import type { UserFields } from "../db/users";
 import type { UserRecord } from "../db/resources";
 import { invalidValue } from "./errors";
 import { type JsonObject, CORE_USER, ENTERPRISE_USER, isObject } from "./schemas";

@@ -1,6 +1,7 @@
 import type { Executor } from "../db/connection";
 import { listUsers as listUserRows } from "../db/list";
 import type { UserRecord } from "../db/resources";
+import { groupsOfUsers } from "../db/groups";
 import * as db from "../db/users";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
@@ -24,7 +25,7 @@ export interface Rendered {
 
 async function render(tx: Executor, ctx: ScimContext, record: UserRecord, projection?: Projection): Promise<Rendered> {
   const withGroups = projection === undefined || wantsAttribute(projection, "groups");
-  const groups = withGroups ? (await db.groupsOfUsers(tx, ctx.orgId, [record.id])).get(record.id) : undefined;
+  const groups = withGroups ? (await groupsOfUsers(tx, ctx.orgId, [record.id])).get(record.id) : undefined;
   const resource = renderUser(record, groups, ctx.baseUrl);
   return { resource: projection ? applyProjection(resource, projection) : resource, version: record.version, id: record.id };
 }
@@ -102,7 +103,7 @@ export async function listUsers(ctx: ScimContext, request: ListRequest): Promise
   const tx = ctx.db.knex;
   const page = await listUserRows(tx, { orgId: ctx.orgId, ...prepared.query });
   const withGroups = wantsAttribute(prepared.projection, "groups");
-  const groups = withGroups && page.items.length > 0 ? await db.groupsOfUsers(tx, ctx.orgId, page.items.map((u) => u.id)) : undefined;
+  const groups = withGroups && page.items.length > 0 ? await groupsOfUsers(tx, ctx.orgId, page.items.map((u) => u.id)) : undefined;
   return {
     totalResults: page.total,
     startIndex: prepared.startIndex,

@@ -1,23 +1,21 @@
-import express, { type NextFunction, type Request, type Response, Router } from "express";
-import type { Database } from "../db/connection";
-import { findUser } from "../db/users";
-import { currentMapping, findMemberPermissions, findUserIdByUserName, lastMappingRefusal, readAudit } from "../db/permissions";
-import { AREAS, type Area, type EffectivePermissions, type Level, LEVELS, type Mapping, NO_ACCESS, levelRank } from "../mapping";
-import type { MappingPermissionSync } from "../scim/permission-sync";
-import type { Logger } from "../scim/respond";
-import { orgIdOf } from "./auth";
-import type { EventHub } from "./events";
-import { explainUser } from "./roles";
-
 /**
  * The product-facing API (/api/v1). Permission reads are a primary-key lookup of the permissions
  * materialised in the same transaction as the SCIM write that changed them: fast, never stale.
+ * Errors, authentication's included, are rendered by server/api-errors.ts.
  */
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
+import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import { readAudit } from "../db/audit";
+import type { Database } from "../db/connection";
+import { lastMappingRefusal } from "../db/mapping-refusals";
+import { currentMapping } from "../db/mappings";
+import { findMemberPermissions } from "../db/permissions";
+import { findUser, findUserIdByUserName } from "../db/users";
+import { AREAS, type EffectivePermissions, LEVELS, NO_ACCESS, isArea, isLevel, levelRank, mappingFromJSON, permissionsFromJSON } from "../mapping";
+import { type MappingPermissionSync, explainUser } from "../roles";
+import type { Logger } from "../scim/respond";
+import { ApiError, apiErrorHandler } from "./api-errors";
+import { orgIdOf } from "./auth";
+import type { EventHub } from "./events";
 
 interface MemberRef {
   id: string;
@@ -30,11 +28,14 @@ export interface ApiDeps {
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
   readonly logger: Logger;
+  /** Puts the authenticated organisation on the response; runs before any body is read. */
+  readonly authenticate: RequestHandler;
   readonly heartbeatMs?: number;
 }
 
 export function apiRouter(deps: ApiDeps): Router {
   const router = Router();
+  router.use(deps.authenticate);
   router.use(express.json({ type: () => true, limit: "64kb" }));
   const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
     handler(req, res).catch(next);
@@ -43,9 +44,10 @@ export function apiRouter(deps: ApiDeps): Router {
   type Lookup = { id: string } | { userName: string } | { idOrUserName: string };
 
   async function memberWithPermissions(orgId: string, by: Lookup): Promise<{ member: MemberRef; permissions: EffectivePermissions }> {
-    const found = await findMemberPermissions<EffectivePermissions>(deps.db.knex, orgId, by);
-    if (!found) throw new ApiError(404, "member_not_found", `No member with ${"id" in by ? `id ${by.id}` : "userName" in by ? `userName ${by.userName}` : `id or userName ${by.idOrUserName}`}`);
-    return { member: { id: found.id, userName: found.userName, active: found.active }, permissions: found.permissions ?? NO_ACCESS };
+    const found = await findMemberPermissions(deps.db.knex, orgId, by);
+    if (!found) throw new ApiError("member_not_found", `No member with ${"id" in by ? `id ${by.id}` : "userName" in by ? `userName ${by.userName}` : `id or userName ${by.idOrUserName}`}`);
+    const permissions = found.permissions === null ? NO_ACCESS : permissionsFromJSON(found.permissions);
+    return { member: { id: found.id, userName: found.userName, active: found.active }, permissions };
   }
 
   const body = (member: MemberRef, p: EffectivePermissions) => ({
@@ -59,7 +61,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get("/members/permissions", wrap(async (req, res) => {
     const userName = req.query.userName;
-    if (typeof userName !== "string" || userName === "") throw new ApiError(400, "invalid_request", "userName query parameter is required");
+    if (typeof userName !== "string" || userName === "") throw new ApiError("invalid_request", "userName query parameter is required");
     const { member, permissions } = await memberWithPermissions(orgIdOf(res), { userName });
     res.json(body(member, permissions));
   }));
@@ -73,28 +75,28 @@ export function apiRouter(deps: ApiDeps): Router {
     const orgId = orgIdOf(res);
     const { member } = await memberWithPermissions(orgId, { id: req.params.id ?? "" });
     const explanation = await explainUser(deps.db, deps.sync, orgId, member.id);
-    if (!explanation) throw new ApiError(404, "member_not_found", `No member with id ${member.id}`);
+    if (!explanation) throw new ApiError("member_not_found", `No member with id ${member.id}`);
     res.json({ ...explanation, member });
   }));
 
   router.post("/authorize", wrap(async (req, res) => {
     const orgId = orgIdOf(res);
     const input: Record<string, unknown> = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
-    if (typeof input.member !== "string" || input.member === "") throw new ApiError(400, "invalid_request", "member must be a member id or userName");
+    if (typeof input.member !== "string" || input.member === "") throw new ApiError("invalid_request", "member must be a member id or userName");
     const { member, permissions } = await memberWithPermissions(orgId, { idOrUserName: input.member });
     res.json(decide(member, permissions, input));
   }));
 
   router.get("/mapping", wrap(async (_req, res) => {
     const orgId = orgIdOf(res);
-    const current = await currentMapping<Mapping>(deps.db.knex, orgId);
+    const current = await currentMapping(deps.db.knex, orgId);
     const refusal = await lastMappingRefusal(deps.db.knex, orgId);
     const inForce = current
       ? { version: current.version, hash: current.hash, appliedAt: current.appliedAt, appliedBy: current.appliedBy, source: current.sourceName }
       : { version: null, hash: null, appliedAt: null, appliedBy: null, source: null };
     // The facts of the version in force stand at the top for a quick look, and again with the
     // mapping itself under `mapping` (null while none was ever applied).
-    res.json({ ...inForce, mapping: current ? { ...inForce, mapping: current.mapping } : null, lastRefused: refusal });
+    res.json({ ...inForce, mapping: current ? { ...inForce, mapping: mappingFromJSON(current.mapping) } : null, lastRefused: refusal });
   }));
 
   router.get("/audit", wrap(async (req, res) => {
@@ -126,32 +128,21 @@ export function apiRouter(deps: ApiDeps): Router {
     });
   });
 
-  router.use((_req, _res, next) => next(new ApiError(404, "not_found", "No such API endpoint")));
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ApiError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message } });
-      return;
-    }
-    if (typeof err === "object" && err !== null && "type" in err && (err as { type: unknown }).type === "entity.parse.failed") {
-      res.status(400).json({ error: { code: "invalid_json", message: "The request body is not valid JSON" } });
-      return;
-    }
-    deps.logger.error({ err }, "api error");
-    res.status(500).json({ error: { code: "internal", message: "Internal server error" } });
-  });
+  router.use((_req, _res, next) => next(new ApiError("not_found", "No such API endpoint")));
+  router.use(apiErrorHandler(deps.logger));
   return router;
 }
 
 function decide(member: MemberRef, p: EffectivePermissions, input: Record<string, unknown>): Record<string, unknown> {
   const base = { member, orgRole: p.orgRole };
   if (typeof input.area === "string") {
-    if (!(AREAS as readonly string[]).includes(input.area)) throw new ApiError(400, "unknown_area", `Unknown area "${input.area}"; areas are ${AREAS.join(", ")}`);
+    if (!isArea(input.area)) throw new ApiError("unknown_area", `Unknown area "${input.area}"; areas are ${AREAS.join(", ")}`);
     const level = input.level === undefined ? "view" : input.level;
-    if (typeof level !== "string" || !(LEVELS as readonly string[]).includes(level)) throw new ApiError(400, "unknown_level", `level must be one of ${LEVELS.join(", ")}`);
-    const granted = p.admin[input.area as Area];
-    return { allowed: levelRank(granted) >= levelRank(level as Level), ...base, area: input.area, level, granted };
+    if (!isLevel(level)) throw new ApiError("unknown_level", `level must be one of ${LEVELS.join(", ")}`);
+    const granted = p.admin[input.area];
+    return { allowed: levelRank(granted) >= levelRank(level), ...base, area: input.area, level, granted };
   }
   if (typeof input.capability === "string") return { allowed: p.capabilities.includes(input.capability), ...base, capability: input.capability };
   if (typeof input.connector === "string") return { allowed: p.connectors.includes(input.connector), ...base, connector: input.connector };
-  throw new ApiError(400, "invalid_request", "Ask about one of: area (with level), capability, connector");
+  throw new ApiError("invalid_request", "Ask about one of: area (with level), capability, connector");
 }

@@ -1,11 +1,12 @@
+/** Composes the HTTP surface: /healthz, SCIM under /scim/v2, the product API under /api/v1. */
 import express, { type Express } from "express";
-import type { Database } from "../db/connection";
+import { type Database, pingDatabase } from "../db/connection";
+import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
-import { type MappingPermissionSync } from "../scim/permission-sync";
-import { sendError } from "../scim/respond";
+import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
-import { toScimError } from "../scim/respond";
 import { apiRouter } from "./api";
+import { ApiError, sendApiError } from "./api-errors";
 import { TokenCache, authenticate, orgIdOf } from "./auth";
 import type { Config } from "./config";
 import { EntraVerifier } from "./entra";
@@ -24,7 +25,10 @@ export interface AppDeps {
   readonly tokenCacheTtlMs?: number;
 }
 
-/** Composes the HTTP surface. No module-level state: tests build a fresh app per test. */
+/**
+ * Everything an app holds comes from `deps`, so tests build a fresh app per test. The one shared
+ * thing is scimmy's configuration, which is global: each app sets it from its limits when created.
+ */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -37,8 +41,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.get("/healthz", (_req, res) => {
-    deps.db.knex
-      .raw("select 1")
+    pingDatabase(deps.db)
       .then(() => res.status(200).json({ status: "ok" }))
       .catch((err: unknown) => {
         deps.logger.warn({ err }, "health check failed");
@@ -74,18 +77,17 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use("/scim/v2", scim);
 
-  const api = express.Router();
-  api.use(
-    authenticate({
-      db: deps.db,
-      kind: "api",
-      cache: new TokenCache(ttl),
-      onError: (err, _req, res) => res.status(err.status).json({ error: { code: "unauthorized", message: err.detail } }),
-    }),
+  const authenticateApi = authenticate({
+    db: deps.db,
+    kind: "api",
+    cache: new TokenCache(ttl),
+    onError: (err, _req, res) => sendApiError(res, new ApiError("unauthorized", err.detail)),
+  });
+  app.use(
+    "/api/v1",
+    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, ...(deps.sseHeartbeatMs ? { heartbeatMs: deps.sseHeartbeatMs } : {}) }),
   );
-  api.use(apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, ...(deps.sseHeartbeatMs ? { heartbeatMs: deps.sseHeartbeatMs } : {}) }));
-  app.use("/api/v1", api);
 
-  app.use((_req, res) => res.status(404).json({ error: { code: "not_found", message: "Not found" } }));
+  app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));
   return app;
 }

@@ -1,14 +1,14 @@
+/**
+ * Bearer authentication: a secret token (stored as SHA-256, compared in constant time) or, for
+ * SCIM, an Entra-issued JWT. The authenticated organisation is put on `res.locals.orgId`; nothing
+ * downstream trusts anything else to decide which organisation a request belongs to.
+ */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Database } from "../db/connection";
 import { authenticateToken, hashToken, type TokenKind } from "../db/tokens";
 import { type ScimError, unauthorized } from "../scim/errors";
 import { type EntraVerifier, looksLikeJwt } from "./entra";
 
-/**
- * Bearer authentication: a secret token (stored as SHA-256, compared in constant time) or, for
- * SCIM, an Entra-issued JWT. The authenticated organisation is put on `res.locals.orgId`; nothing
- * downstream trusts anything else to decide which organisation a request belongs to.
- */
 export function bearerToken(req: Request): string | null {
   const header = req.get("authorization");
   if (!header) return null;

@@ -1,16 +1,18 @@
+/**
+ * Start-up steps shared by the server and the CLI: migrate, load the platform overrides, wire the
+ * role-mapping service to the event hub, provision the default organisation.
+ */
 import { readFileSync } from "node:fs";
 import type { Database } from "../db/connection";
 import { migrateToLatest } from "../db/migrate";
-import { lockOrgPermissions } from "../db/permissions";
-import { ensureOrg, listOrgs, setOrgEntra } from "../db/orgs";
+import { ensureOrg, setOrgEntra } from "../db/orgs";
 import { countActiveTokens, createToken, ensureToken } from "../db/tokens";
 import { type PlatformFile, parsePlatformFile, platformFor } from "../mapping";
-import { MappingPermissionSync } from "../scim/permission-sync";
+import { MappingPermissionSync } from "../roles";
 import type { Config } from "./config";
 import { EventHub } from "./events";
 import type { AppLogger } from "./logger";
 
-/** Start-up steps shared by the server and the CLI: migrate, provision the default organisation. */
 export async function prepareDatabase(db: Database): Promise<void> {
   await migrateToLatest(db.knex);
 }
@@ -48,20 +50,4 @@ export async function provisionDefaultOrg(db: Database, config: Config, logger: 
     logger.info({ tenant: config.entra.tenantId }, "Entra-issued tokens accepted for the default organisation");
   }
   return org.id;
-}
-
-/** Brings every organisation's materialised permissions up to date (e.g. after PLATFORM_FILE changed). */
-export async function reconcileAll(db: Database, sync: MappingPermissionSync, logger: AppLogger): Promise<void> {
-  for (const org of await listOrgs(db.knex)) {
-    const callbacks: (() => void)[] = [];
-    const changed = await db.knex.transaction(async (tx) => {
-      await lockOrgPermissions(tx, org.id, "exclusive");
-      const { mapping } = await sync.mappingFor(tx, org.id);
-      const result = await sync.recomputeAll(tx, org.id, mapping, { kind: "cli", actor: "server", command: "start-up reconcile" });
-      callbacks.push(result.after);
-      return result.changed;
-    });
-    callbacks.forEach((cb) => cb());
-    if (changed > 0) logger.info({ org: org.name, changed }, "permissions reconciled at start");
-  }
 }

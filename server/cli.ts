@@ -1,19 +1,19 @@
-import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
-import { type Database, openDatabase } from "../db/connection";
-import { ensureOrg, findOrgByName, setOrgEntra } from "../db/orgs";
-import { findUserIdByUserName } from "../db/permissions";
-import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
-import { type MappingIssue, diffPermissions, parseMapping } from "../mapping";
-import { createSync, loadPlatformFile, prepareDatabase } from "./bootstrap";
-import { parseConfig } from "./config";
-import { applyMappingText, explainUser, planMappingText } from "./roles";
-
 /**
  * `npm run cli -- <command>`: operator commands against the same DATABASE_URL as the server
  * (safe while it runs: SQLite is in WAL mode with a busy timeout). Machine-readable values
  * (a new token) are printed as the last line of stdout.
  */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { type Database, openDatabase } from "../db/connection";
+import { ensureOrg, findOrgByName, setOrgEntra } from "../db/orgs";
+import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
+import { findUserIdByUserName } from "../db/users";
+import { type MappingIssue, diffPermissions, parseMapping } from "../mapping";
+import { type MappingPermissionSync, applyMappingText, explainUser, planMappingText } from "../roles";
+import { createSync, loadPlatformFile, prepareDatabase } from "./bootstrap";
+import { parseConfig } from "./config";
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -23,7 +23,7 @@ function formatIssue(issue: MappingIssue): string {
 
 async function withDb<T>(work: (db: Database) => Promise<T>): Promise<T> {
   const config = parseConfig(process.env);
-  const db = openDatabase(config.databaseUrl);
+  const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs });
   try {
     await prepareDatabase(db);
     return await work(db);
@@ -38,7 +38,21 @@ async function orgIdNamed(db: Database, name: string, create: boolean): Promise<
   return org.id;
 }
 
+/** The role-mapping service for one organisation, with the same platform overrides as the server. */
+async function withRoles<T>(orgName: string, create: boolean, work: (roles: { db: Database; sync: MappingPermissionSync; orgId: string }) => Promise<T>): Promise<T> {
+  return withDb(async (db) => {
+    const { sync } = createSync(loadPlatformFile(parseConfig(process.env).platformFile));
+    return work({ db, sync, orgId: await orgIdNamed(db, orgName, create) });
+  });
+}
+
 class CliError extends Error {}
+
+/** Prints each located issue, then fails with `summary`. */
+function refuse(issues: readonly MappingIssue[], summary: string): never {
+  issues.forEach((issue) => out(formatIssue(issue)));
+  throw new CliError(summary);
+}
 
 function tokenCommands(program: Command, name: string, kind: TokenKind): void {
   const tokens = program.command(name).description(`manage ${kind === "scim" ? "SCIM bearer" : "permissions API"} tokens`);
@@ -110,10 +124,7 @@ function buildProgram(): Command {
     .command("validate <file>")
     .action(async (file: string) => {
       const parsed = parseMapping(readText(file), file);
-      if (!parsed.ok) {
-        parsed.errors.forEach((e) => out(formatIssue(e)));
-        throw new CliError(`${file}: ${parsed.errors.length} error(s)`);
-      }
+      if (!parsed.ok) refuse(parsed.errors, `${file}: ${parsed.errors.length} error(s)`);
       parsed.warnings.forEach((w) => out(`warning: ${formatIssue(w)}`));
       out(`${file}: valid (hash ${parsed.hash})`);
     });
@@ -121,15 +132,9 @@ function buildProgram(): Command {
     .command("plan <file>")
     .option("--org <name>", "organisation", "default")
     .action(async (file: string, opts: { org: string }) =>
-      withDb(async (db) => {
-        const config = parseConfig(process.env);
-        const { sync } = createSync(loadPlatformFile(config.platformFile));
-        const orgId = await orgIdNamed(db, opts.org, false);
+      withRoles(opts.org, false, async ({ db, sync, orgId }) => {
         const result = await planMappingText(db, sync, { orgId, text: readText(file), sourceName: file });
-        if (!result.ok) {
-          result.errors.forEach((e) => out(formatIssue(e)));
-          throw new CliError(`${file}: ${result.errors.length} error(s); nothing planned`);
-        }
+        if (!result.ok) refuse(result.errors, `${file}: ${result.errors.length} error(s); nothing planned`);
         const { plan } = result;
         out(`${plan.changes.length} member(s) would change`);
         for (const change of plan.changes) {
@@ -142,15 +147,9 @@ function buildProgram(): Command {
     .command("apply <file>")
     .option("--org <name>", "organisation", "default")
     .action(async (file: string, opts: { org: string }) =>
-      withDb(async (db) => {
-        const config = parseConfig(process.env);
-        const { sync } = createSync(loadPlatformFile(config.platformFile));
-        const orgId = await orgIdNamed(db, opts.org, true);
+      withRoles(opts.org, true, async ({ db, sync, orgId }) => {
         const result = await applyMappingText(db, sync, { orgId, text: readText(file), sourceName: file, actor: `cli:${process.env.USER ?? "unknown"}` });
-        if (!result.ok) {
-          result.errors.forEach((e) => out(formatIssue(e)));
-          throw new CliError(`${file}: refused, ${result.errors.length} error(s); the mapping in force is unchanged`);
-        }
+        if (!result.ok) refuse(result.errors, `${file}: refused, ${result.errors.length} error(s); the mapping in force is unchanged`);
         out(result.unchanged ? `unchanged: version ${result.version} is already this mapping` : `applied version ${result.version}: ${result.changed} member(s) changed`);
       }),
     );
@@ -159,10 +158,7 @@ function buildProgram(): Command {
     .command("explain <userName>")
     .option("--org <name>", "organisation", "default")
     .action(async (userName: string, opts: { org: string }) =>
-      withDb(async (db) => {
-        const config = parseConfig(process.env);
-        const { sync } = createSync(loadPlatformFile(config.platformFile));
-        const orgId = await orgIdNamed(db, opts.org, false);
+      withRoles(opts.org, false, async ({ db, sync, orgId }) => {
         const id = await findUserIdByUserName(db.knex, orgId, userName);
         if (!id) throw new CliError(`No member ${userName} in "${opts.org}"`);
         const explanation = await explainUser(db, sync, orgId, id);

@@ -2,10 +2,14 @@
  * Configuration is read once, from the environment, by server/main.ts. Every problem is reported
  * together, naming the variable; the result is frozen.
  */
+import { DEFAULT_ACQUIRE_TIMEOUT_MS } from "../db/connection";
+
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  /** How long a request waits for a database connection before it is answered 503. */
+  readonly databaseAcquireTimeoutMs: number;
   readonly defaultOrg: string;
   readonly scimToken: string | null;
   readonly apiToken: string | null;
@@ -82,6 +86,7 @@ export function parseConfig(env: Env): Config {
     port: integer("PORT", 8080, 0, 65535),
     host: text("HOST") ?? "127.0.0.1",
     databaseUrl,
+    databaseAcquireTimeoutMs: integer("DATABASE_ACQUIRE_TIMEOUT_MS", DEFAULT_ACQUIRE_TIMEOUT_MS, 100, 600000),
     defaultOrg: text("DEFAULT_ORG") ?? "default",
     scimToken,
     apiToken,

@@ -1,12 +1,12 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
-import type { Executor } from "../db/connection";
-import { type Org, findOrgByTenant } from "../db/orgs";
-
 /**
  * Entra ID-issued bearer tokens (IDP-CLIENTS.md, "Entra-issued bearer tokens"). The audience is the
  * same for every tenant, so the token is pinned to ONE organisation by its issuer and `tid`:
  * otherwise one tenant's token would open another organisation.
  */
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import type { Executor } from "../db/connection";
+import { type Org, findOrgByTenant } from "../db/orgs";
+
 export const ENTRA_AUDIENCES = ["8adf8e6e-67b2-4cf2-a259-e3dc5476c621", "00000002-0000-0000-c000-000000000000"];
 const CLOCK_TOLERANCE_SECONDS = 120;
 
@@ -20,6 +20,13 @@ export function looksLikeJwt(token: string): boolean {
   }
 }
 
+/** A stored key set is used only if it has the shape of one (RFC 7517 §5: an object with a `keys` list of objects). */
+function isJsonWebKeySet(value: unknown): value is JSONWebKeySet {
+  if (typeof value !== "object" || value === null || !("keys" in value)) return false;
+  const keys: unknown = value.keys;
+  return Array.isArray(keys) && keys.every((key: unknown) => typeof key === "object" && key !== null);
+}
+
 export class EntraVerifier {
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
 
@@ -28,7 +35,7 @@ export class EntraVerifier {
     const cacheKey = `${org.id}:${org.entra.jwksUrl ?? ""}:${JSON.stringify(org.entra.jwks)}`;
     let keySet = this.keySets.get(cacheKey);
     if (!keySet) {
-      if (org.entra.jwks) keySet = createLocalJWKSet(org.entra.jwks as JSONWebKeySet);
+      if (isJsonWebKeySet(org.entra.jwks)) keySet = createLocalJWKSet(org.entra.jwks);
       else if (org.entra.jwksUrl) keySet = createRemoteJWKSet(new URL(org.entra.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30000 });
       else return null;
       this.keySets.set(cacheKey, keySet);

@@ -1,11 +1,11 @@
-import type { PermissionChangedEvent, EventSink } from "../scim/permission-sync";
+/**
+ * In-process fan-out of `permissions.changed` events to Server-Sent Events subscribers.
+ * Events are published only after their transaction committed (see db/transaction.ts).
+ */
+import type { EventSink, PermissionChangedEvent } from "../roles";
 
 type Listener = (event: PermissionChangedEvent) => void;
 
-/**
- * In-process fan-out of `permissions.changed` events to Server-Sent Events subscribers.
- * Events are published only after their transaction committed (see scim/context.ts inTransaction).
- */
 export class EventHub implements EventSink {
   private readonly listeners = new Map<string, Set<Listener>>();
 

@@ -1,8 +1,8 @@
+/** Structured JSON logs on stdout (pino: fast, and what log pipelines expect). */
 import pino from "pino";
 
 export type AppLogger = pino.Logger;
 
-/** Structured JSON logs on stdout (pino: fast, and what log pipelines expect). */
 export function createLogger(level: string): AppLogger {
   return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
 }

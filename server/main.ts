@@ -1,21 +1,22 @@
+/** The server process: the only place that reads process.env. */
 import type { Server } from "node:http";
 import { openDatabase } from "../db/connection";
+import { reconcileAll } from "../roles";
 import { createApp } from "./app";
-import { createSync, loadPlatformFile, prepareDatabase, provisionDefaultOrg, reconcileAll } from "./bootstrap";
+import { createSync, loadPlatformFile, prepareDatabase, provisionDefaultOrg } from "./bootstrap";
 import { ConfigError, parseConfig } from "./config";
 import { createLogger } from "./logger";
 import { MappingFileWatcher } from "./mapping-watcher";
 
-/** The process: the only place that reads process.env. */
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const db = openDatabase(config.databaseUrl);
+  const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs, log: logger });
   await prepareDatabase(db);
   const platform = loadPlatformFile(config.platformFile);
   const { sync, events } = createSync(platform);
   const orgId = await provisionDefaultOrg(db, config, logger, (line) => process.stdout.write(`${line}\n`));
-  await reconcileAll(db, sync, logger);
+  for (const [org, changed] of await reconcileAll(db, sync)) logger.info({ org, changed }, "permissions reconciled at start");
 
   const watcher = config.mappingFile ? new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger }) : null;
   await watcher?.start();

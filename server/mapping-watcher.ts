@@ -1,15 +1,14 @@
-import { readFile, stat } from "node:fs/promises";
-import type { Database } from "../db/connection";
-import type { MappingPermissionSync } from "../scim/permission-sync";
-import type { Logger } from "../scim/respond";
-import { applyMappingText } from "./roles";
-
 /**
  * Applies MAPPING_FILE at start and again whenever it changes. Polls the file's mtime/size every
  * `intervalMs` (robust to editors that replace the file, and to network filesystems where inotify
  * is silent); a valid edit lands well within the 2 s the product promises. An invalid edit is
  * refused, logged and recorded (GET /api/v1/mapping shows it); the last good mapping stays.
  */
+import { readFile, stat } from "node:fs/promises";
+import type { Database } from "../db/connection";
+import { type MappingPermissionSync, applyMappingText } from "../roles";
+import type { Logger } from "../scim/respond";
+
 export class MappingFileWatcher {
   private timer: NodeJS.Timeout | null = null;
   private lastSignature = "";

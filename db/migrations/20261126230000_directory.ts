@@ -1,11 +1,11 @@
-import type { Knex } from "knex";
-
 /**
  * The directory: organisations, their credentials, Users, Groups and memberships.
  * Every row carries `org_id`; uniqueness of userName/displayName is per organisation and
  * case-insensitive (RFC 7643 §4.1.1: userName caseExact=false), enforced on a lower-cased column.
  * `seq` gives every resource a stable, cheap default order for paging.
  */
+import type { Knex } from "knex";
+
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable("orgs", (t) => {
     t.string("id", 36).primary();

@@ -1,10 +1,10 @@
-import type { Knex } from "knex";
-
 /**
  * Role mapping state: mapping versions per organisation, the materialised effective
  * permissions of every member (read by the authorize API without recomputation), and the
  * append-only audit log of every change to them.
  */
+import type { Knex } from "knex";
+
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable("mappings", (t) => {
     t.bigIncrements("seq").primary();

@@ -1,4 +1,4 @@
-import { StoredMappingError, hashMapping, mappingFromJSON, parseMapping } from "../../mapping";
+import { NO_ACCESS, StoredMappingError, StoredPermissionsError, hashMapping, mappingFromJSON, parseMapping, permissionsFromJSON, resolveMember } from "../../mapping";
 import { example, readFixture } from "./helpers";
 
 function thrownBy(action: () => unknown): unknown {
@@ -34,5 +34,29 @@ describe("mappingFromJSON", () => {
   it("refuses a stored rule that uses an undefined role", () => {
     const stored = { ...example(), roles: [] };
     expect(() => mappingFromJSON(stored)).toThrow(/undefined role 'finance'/);
+  });
+});
+
+describe("permissionsFromJSON", () => {
+  it("reads back permissions stored as JSON, unchanged", () => {
+    const parsed = parseMapping(readFixture("example.yaml"), "example.yaml");
+    if (!parsed.ok) throw new Error("example must be valid");
+    const member = { id: "u1", userName: "ada@example.com", active: true, groups: [{ id: "g1", externalId: "00g1finance", displayName: "Finance" }] };
+    const permissions = resolveMember(member, parsed.mapping);
+    expect(permissions.roles).toEqual(["finance"]);
+    expect(permissionsFromJSON(JSON.parse(JSON.stringify(permissions)))).toEqual(permissions);
+    expect(permissionsFromJSON(JSON.parse(JSON.stringify(NO_ACCESS)))).toEqual(NO_ACCESS);
+  });
+
+  it("refuses a value that is not effective permissions, listing the problems", () => {
+    const error = thrownBy(() => permissionsFromJSON({ orgRole: "emperor", admin: { billing: "all" }, capabilities: "web_search", connectors: [], roles: [1] }));
+    expect(error).toBeInstanceOf(StoredPermissionsError);
+    expect(error instanceof StoredPermissionsError && error.problems).toEqual([
+      "orgRole is not a known org role",
+      "capabilities is not a list of strings",
+      "roles is not a list of strings",
+      "admin does not give a level for every area",
+    ]);
+    expect(() => permissionsFromJSON(null)).toThrow(StoredPermissionsError);
   });
 });

@@ -14,7 +14,7 @@ import { CORE_GROUP, userBody } from "../support/harness";
 import { MAPPING } from "./support";
 
 /**
- * The real CLI (issue 3, Interfaces), spawned against a SQLite file that an in-process app opens
+ * The real CLI, spawned against a SQLite file that an in-process app opens
  * too, as the server and the CLI share DATABASE_URL in production. SQLite only: the CLI has no
  * way to confine itself to a throw-away PostgreSQL schema.
  */

@@ -6,7 +6,7 @@ import { type Harness, createGroup, createUser, startHarness } from "../support/
 import { MAPPING, permissionsOf } from "./support";
 
 /**
- * Issue 3, "What it must show" item 3: MAPPING_FILE hot reload with a real file on disk. A valid
+ * MAPPING_FILE hot reload with a real file on disk. A valid
  * edit is applied within 2 s; an invalid one is refused, the last good mapping stays in force,
  * and the refusal is logged and visible through GET /api/v1/mapping.
  */
@@ -16,7 +16,7 @@ interface MappingBody {
 }
 
 const BILLING_VIEW = MAPPING.replace("billing: manage, analytics: view", "billing: view");
-// Issue 3's "unknown area" and "unknown level" errors, both on line 11 (`admin:` of role finance).
+// An "unknown area" and an "unknown level" error, both on line 11 (`admin:` of role finance).
 const INVALID = MAPPING.replace("billing: manage, analytics: view", "biling: manage, analytics: veiw");
 const BILLING_NONE_BUT_ANALYTICS = MAPPING.replace("billing: manage, analytics: view", "analytics: manage");
 

@@ -1,15 +1,15 @@
 import type { Harness } from "../support/harness";
 
 /**
- * Shared fixtures and assertion helpers for the end-to-end role-mapping tests (issue 3,
- * "What it must show" items 2 and 3).
+ * Shared fixtures and assertion helpers for the end-to-end role-mapping tests: propagation of
+ * SCIM writes to permissions, and mapping files applied and hot-reloaded.
  */
 export const AREAS = ["identity_access", "billing", "analytics", "privacy", "user_management", "libraries"] as const;
 
 export const NONE = Object.fromEntries(AREAS.map((a) => [a, "none"])) as Record<(typeof AREAS)[number], string>;
 export const MANAGE_ALL = Object.fromEntries(AREAS.map((a) => [a, "manage"])) as Record<(typeof AREAS)[number], string>;
 
-/** Issue 3's example, plus an owner rule whose group also maps to a custom role. */
+/** The example mapping (fixtures/mapping/example.yaml), plus an owner rule whose group also maps to a custom role. */
 export const MAPPING = `version: 1
 primaryOwner: ceo@example.com
 org:

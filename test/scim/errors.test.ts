@@ -120,8 +120,8 @@ describe("database failures", () => {
   });
   afterEach(async () => h.close().catch(() => undefined));
 
-  function expectGenericFailure(res: { status: number; body: unknown }): void {
-    expect([500, 503]).toContain(res.status);
+  function expectGenericFailure(res: { status: number; body: unknown }, status: 500 | 503): void {
+    expect(res.status).toBe(status);
     const detail = String((res.body as { detail?: unknown }).detail);
     expect(detail).not.toMatch(/sql|knex|table|relation|sqlite|pg|select/i);
   }
@@ -140,14 +140,16 @@ describe("database failures", () => {
       await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "remove", path: "members" })),
       await h.scim("get", `/Users/${ada}`),
     ]) {
-      expectGenericFailure(res);
+      expectGenericFailure(res, 500);
     }
   });
 
-  it("answers a closed database with 500 or 503, never 404", async () => {
+  it("answers a closed database with 503 and Retry-After, never 404", async () => {
     const ada = await createUser(h, "ada@example.com");
     await h.db.knex.destroy();
-    expectGenericFailure(await h.scim("get", `/Users/${ada}`));
-    expectGenericFailure(await h.scim("get", "/Users"));
+    for (const res of [await h.scim("get", `/Users/${ada}`), await h.scim("get", "/Users")]) {
+      expectGenericFailure(res, 503);
+      expect(res.headers["retry-after"]).toMatch(/^\d+$/);
+    }
   });
 });

@@ -7,12 +7,12 @@ import { migrateToLatest } from "../../db/migrate";
 import { ensureOrg, setOrgEntra } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
-import type { MappingPermissionSync } from "../../scim/permission-sync";
+import type { MappingPermissionSync } from "../../roles";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import type { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
-import { applyMappingText } from "../../server/roles";
+import { applyMappingText } from "../../roles";
 
 /**
  * A fresh server per test: its own database (SQLite in memory, or a throw-away PostgreSQL schema
@@ -43,17 +43,22 @@ export interface HarnessOptions {
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
   readonly limits?: Partial<{ defaultCount: number; maxCount: number; maxBulkOperations: number; maxBulkPayloadBytes: number; maxBodyBytes: number }>;
+  /** How long a request waits for a database connection (DATABASE_ACQUIRE_TIMEOUT_MS). */
+  readonly acquireTimeoutMs?: number;
+  /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */
+  readonly tokenCacheTtlMs?: number;
 }
 
-async function openTestDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
+  const acquire = { log: silentLogger(), ...(options.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: options.acquireTimeoutMs }) };
   if (!ON_POSTGRES) {
-    const db = openDatabase("sqlite::memory:");
+    const db = openDatabase("sqlite::memory:", acquire);
     return { db, drop: () => db.close() };
   }
   const schema = `t_${randomBytes(6).toString("hex")}`;
   const admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
   await admin.raw(`CREATE SCHEMA ${schema}`);
-  const db = openDatabase(TEST_DATABASE_URL, { pgSchema: schema });
+  const db = openDatabase(TEST_DATABASE_URL, { pgSchema: schema, ...acquire });
   return {
     db,
     drop: async () => {
@@ -65,7 +70,7 @@ async function openTestDatabase(): Promise<{ db: Database; drop: () => Promise<v
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const { db, drop } = await openTestDatabase();
+  const { db, drop } = await openTestDatabase(options);
   await migrateToLatest(db.knex);
   const org = await ensureOrg(db.knex, "default");
   if (options.entra) await setOrgEntra(db.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
@@ -73,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const { token: apiToken } = await createToken(db.knex, { orgId: org.id, kind: "api" });
   const { sync, events } = createSync(options.platform ?? null);
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, sseHeartbeatMs: 1000 });
+  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, sseHeartbeatMs: 1000, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}) });
   const agent = request(app);
   return {
     app,

@@ -1,4 +1,4 @@
-import { TokenCache } from "../server/auth";
+import { TokenCache } from "../../server/auth";
 
 describe("the verified-token cache", () => {
   it("remembers an organisation until the time to live has passed", () => {

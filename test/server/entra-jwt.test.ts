@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type KeyLike, SignJWT, exportJWK, generateKeyPair } from "jose";
 import request from "supertest";
-import { setOrgEntra } from "../db/orgs";
-import { type Harness, expectScimError, startHarness } from "./support/harness";
+import { setOrgEntra } from "../../db/orgs";
+import { type Harness, expectScimError, startHarness } from "../support/harness";
 
 /**
  * Entra-issued bearer tokens (IDP-CLIENTS.md, "Entra-issued bearer tokens"). Keys are made in the

@@ -1,0 +1,56 @@
+/**
+ * Mapping versions: every applied mapping is kept, numbered per organisation; the highest version
+ * is the one in force. The normalised mapping is opaque JSON here (decode it with mapping/'s
+ * mappingFromJSON); the file text it came from is kept beside it.
+ */
+import type { Executor } from "./connection";
+import { nowIso, readJson, writeJson } from "./json";
+import type { DbMappingRow } from "./tables";
+
+export interface StoredMapping {
+  readonly version: number;
+  readonly hash: string;
+  /** As stored. */
+  readonly mapping: unknown;
+  readonly sourceName: string;
+  readonly sourceText: string;
+  readonly appliedBy: string;
+  readonly appliedAt: string;
+}
+
+/** The version and hash in force, without the mapping itself (checked on every SCIM write). */
+export async function currentMappingVersion(tx: Executor, orgId: string): Promise<{ version: number; hash: string } | null> {
+  const row: Pick<DbMappingRow, "version" | "hash"> | undefined = await tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").first("version", "hash");
+  return row ? { version: Number(row.version), hash: row.hash } : null;
+}
+
+export async function currentMapping(tx: Executor, orgId: string): Promise<StoredMapping | null> {
+  const row: DbMappingRow | undefined = await tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").first();
+  if (!row) return null;
+  return {
+    version: Number(row.version),
+    hash: row.hash,
+    mapping: readJson(row.mapping),
+    sourceName: row.source_name,
+    sourceText: row.source_text,
+    appliedBy: row.applied_by,
+    appliedAt: row.applied_at,
+  };
+}
+
+/** Stores the next version and returns its number. */
+export async function insertMapping(tx: Executor, orgId: string, m: { hash: string; mapping: unknown; sourceName: string; sourceText: string; appliedBy: string }): Promise<number> {
+  const current = await currentMappingVersion(tx, orgId);
+  const version = (current?.version ?? 0) + 1;
+  await tx("mappings").insert({
+    org_id: orgId,
+    version,
+    hash: m.hash,
+    source_text: m.sourceText,
+    source_name: m.sourceName,
+    mapping: writeJson(m.mapping),
+    applied_by: m.appliedBy,
+    applied_at: nowIso(),
+  });
+  return version;
+}

@@ -1,0 +1,192 @@
+/**
+ * Keeps every member's materialised permissions true to the directory and the mapping in force.
+ * SCIM handlers call it inside their transactions through scim/'s PermissionSync interface; mapping
+ * changes and the start-up reconcile call `recomputeAll`. Resolution itself is the pure mapping/
+ * module; this shell loads members, stores what changed, audits it and announces it after commit.
+ */
+import { appendAudit } from "../db/audit";
+import type { Executor } from "../db/connection";
+import { lockOrgPermissions } from "../db/locks";
+import { currentMapping, currentMappingVersion } from "../db/mappings";
+import { type MemberSnapshot, allMembers, loadMembers } from "../db/member-snapshots";
+import { membersOfGroup } from "../db/groups";
+import { findOrgById } from "../db/orgs";
+import { deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
+import { type AfterCommit, nothingAfterCommit } from "../db/transaction";
+import {
+  type EffectivePermissions,
+  type Mapping,
+  type PlatformOverrides,
+  NO_ACCESS,
+  batchResolver,
+  emptyMapping,
+  mappingFromJSON,
+  permissionsEqual,
+  permissionsFromJSON,
+  resolveMember,
+  ruleMatchesGroup,
+} from "../mapping";
+import type { ChangeCause, GroupIdentity, PermissionSync } from "../scim/context";
+import type { EventSink } from "./events";
+
+export type PlatformSource = (orgName: string) => PlatformOverrides;
+
+interface CachedMapping {
+  readonly version: number;
+  readonly hash: string;
+  readonly mapping: Mapping;
+}
+
+interface Change {
+  readonly userId: string;
+  readonly userName: string;
+  readonly before: EffectivePermissions;
+  readonly after: EffectivePermissions;
+}
+
+/** After-commit work that also says how many members changed. */
+export type Recomputed = AfterCommit & { readonly changed: number };
+
+function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectivePermissions> {
+  const decoded = new Map<string, EffectivePermissions>();
+  for (const [id, value] of stored) decoded.set(id, permissionsFromJSON(value));
+  return decoded;
+}
+
+export class MappingPermissionSync implements PermissionSync {
+  private readonly mappings = new Map<string, CachedMapping>();
+  private readonly orgNames = new Map<string, string>();
+
+  constructor(
+    private readonly events: EventSink,
+    private readonly platform: PlatformSource,
+  ) {}
+
+  /** The organisation's mapping in force; re-read when another process (the CLI) applied a new version. */
+  async mappingFor(tx: Executor, orgId: string): Promise<{ mapping: Mapping; version: number | null }> {
+    const current = await currentMappingVersion(tx, orgId);
+    if (!current) return { mapping: emptyMapping(), version: null };
+    const cached = this.mappings.get(orgId);
+    if (cached && cached.version === current.version && cached.hash === current.hash) return { mapping: cached.mapping, version: cached.version };
+    const stored = await currentMapping(tx, orgId);
+    if (!stored) return { mapping: emptyMapping(), version: null };
+    const mapping = mappingFromJSON(stored.mapping);
+    this.mappings.set(orgId, { version: stored.version, hash: stored.hash, mapping });
+    return { mapping, version: stored.version };
+  }
+
+  async platformFor(tx: Executor, orgId: string): Promise<PlatformOverrides> {
+    let name = this.orgNames.get(orgId);
+    if (name === undefined) {
+      name = (await findOrgById(tx, orgId))?.name ?? "";
+      this.orgNames.set(orgId, name);
+    }
+    return this.platform(name);
+  }
+
+  async membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<AfterCommit> {
+    if (userIds.length === 0) return nothingAfterCommit;
+    await lockOrgPermissions(tx, orgId, "shared");
+    const { mapping } = await this.mappingFor(tx, orgId);
+    const members = await loadMembers(tx, orgId, [...new Set(userIds)], { forUpdate: true });
+    if (members.length === 0) return nothingAfterCommit;
+    const stored = decodeAll(await readPermissions(tx, orgId, members.map((m) => m.id)));
+    return this.recompute(tx, orgId, members, batchResolver(mapping, await this.platformFor(tx, orgId)), cause, stored);
+  }
+
+  /** A user was just created: no groups and no stored permissions yet, so nothing to load. */
+  async memberCreated(tx: Executor, orgId: string, member: { id: string; userName: string; active: boolean }, cause: ChangeCause): Promise<AfterCommit> {
+    await lockOrgPermissions(tx, orgId, "shared");
+    const { mapping } = await this.mappingFor(tx, orgId);
+    const after = resolveMember({ ...member, groups: [] }, mapping, await this.platformFor(tx, orgId));
+    return this.store(tx, orgId, [{ member, previous: undefined, after }], cause);
+  }
+
+  /**
+   * Recomputes every member of the organisation, page by page, under `mapping` (a mapping being
+   * applied) or else the mapping in force once the lock is held (the start-up reconcile). Takes the
+   * organisation's permission lock exclusively: SCIM writes in flight finish first, so every member
+   * is recomputed from committed memberships.
+   */
+  async recomputeAll(tx: Executor, orgId: string, cause: ChangeCause, mapping?: Mapping): Promise<Recomputed> {
+    await lockOrgPermissions(tx, orgId, "exclusive");
+    const resolve = batchResolver(mapping ?? (await this.mappingFor(tx, orgId)).mapping, await this.platformFor(tx, orgId));
+    const pages: AfterCommit[] = [];
+    let changed = 0;
+    for await (const page of allMembers(tx, orgId, { withPermissions: true })) {
+      const done = await this.recompute(tx, orgId, page.members, resolve, cause, decodeAll(page.stored));
+      changed += done.changed;
+      pages.push(done);
+    }
+    return Object.assign(() => pages.forEach((announce) => announce()), { changed });
+  }
+
+  async userDeleted(tx: Executor, orgId: string, userId: string, cause: ChangeCause): Promise<AfterCommit> {
+    await lockOrgPermissions(tx, orgId, "shared");
+    const [member] = await loadMembers(tx, orgId, [userId]);
+    if (!member) return nothingAfterCommit;
+    const stored = (await readPermissions(tx, orgId, [userId])).get(userId);
+    const before = stored === undefined ? NO_ACCESS : permissionsFromJSON(stored);
+    const at = new Date().toISOString();
+    const changes = permissionsEqual(before, NO_ACCESS) ? [] : [{ userId, userName: member.userName, before, after: NO_ACCESS }];
+    await this.record(tx, orgId, changes, cause, at);
+    await deleteMemberPermissions(tx, orgId, userId);
+    return this.announce(orgId, changes, cause, at);
+  }
+
+  async groupIdentityChanged(tx: Executor, orgId: string, before: GroupIdentity, after: GroupIdentity, cause: ChangeCause): Promise<AfterCommit> {
+    await lockOrgPermissions(tx, orgId, "shared");
+    const { mapping } = await this.mappingFor(tx, orgId);
+    const matching = (g: GroupIdentity) => mapping.rules.filter((r) => ruleMatchesGroup(r.group, g)).map((r) => r.index).join(",");
+    // A rename changes nothing for rules keyed on id/externalId; only recompute when the matched rules differ.
+    if (matching(before) === matching(after)) return nothingAfterCommit;
+    return this.membersChanged(tx, orgId, await membersOfGroup(tx, after.id), cause);
+  }
+
+  /** Recomputes the given members; stores and audits what changed against what was `stored`. */
+  private async recompute(
+    tx: Executor,
+    orgId: string,
+    members: readonly MemberSnapshot[],
+    resolve: (member: MemberSnapshot) => EffectivePermissions,
+    cause: ChangeCause,
+    stored: ReadonlyMap<string, EffectivePermissions>,
+  ): Promise<Recomputed> {
+    return this.store(tx, orgId, members.map((member) => ({ member, previous: stored.get(member.id), after: resolve(member) })), cause);
+  }
+
+  private async store(
+    tx: Executor,
+    orgId: string,
+    results: readonly { member: { id: string; userName: string }; previous: EffectivePermissions | undefined; after: EffectivePermissions }[],
+    cause: ChangeCause,
+  ): Promise<Recomputed> {
+    const changed: Change[] = [];
+    const firstSeen: Change[] = [];
+    for (const { member, previous, after } of results) {
+      const before = previous ?? NO_ACCESS;
+      if (!permissionsEqual(before, after)) changed.push({ userId: member.id, userName: member.userName, before, after });
+      else if (previous === undefined) firstSeen.push({ userId: member.id, userName: member.userName, before, after });
+    }
+    const at = new Date().toISOString();
+    await this.record(tx, orgId, changed, cause, at);
+    // A new member with no access has nothing to audit, but still gets a row so reads never compute.
+    await storePermissions(tx, orgId, firstSeen, at);
+    return Object.assign(this.announce(orgId, changed, cause, at), { changed: changed.length });
+  }
+
+  /** Stores the new permissions and audits each change, in the caller's transaction. */
+  private async record(tx: Executor, orgId: string, changes: readonly Change[], cause: ChangeCause, at: string): Promise<void> {
+    if (changes.length === 0) return;
+    await storePermissions(tx, orgId, changes, at);
+    await appendAudit(tx, orgId, changes, cause, at);
+  }
+
+  private announce(orgId: string, changes: readonly Change[], cause: ChangeCause, at: string): AfterCommit {
+    if (changes.length === 0) return nothingAfterCommit;
+    return () =>
+      this.events.publish(
+        changes.map((c) => ({ type: "permissions.changed", orgId, member: { id: c.userId, userName: c.userName }, before: c.before, after: c.after, cause, at })),
+      );
+  }
+}

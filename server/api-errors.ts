@@ -1,0 +1,75 @@
+/**
+ * The /api error catalogue and its one renderer. Every error has a stable `code` from a union, so
+ * that product services can switch on it (as jose keeps its codes); its HTTP status follows from the
+ * code. Database outages are 503 with Retry-After; anything unknown is logged with its cause and
+ * answered with a generic 500 that shows no internals.
+ */
+import type { NextFunction, Request, Response } from "express";
+import { DbUnavailableError, classifyDbError } from "../db/errors";
+import type { Logger } from "../scim/respond";
+
+const STATUS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  unknown_area: 400,
+  unknown_level: 400,
+  unauthorized: 401,
+  member_not_found: 404,
+  not_found: 404,
+  payload_too_large: 413,
+  internal: 500,
+  unavailable: 503,
+} as const satisfies Record<string, number>;
+
+export type ApiErrorCode = keyof typeof STATUS;
+
+/** Seconds a client should wait before retrying a request the database could not serve. */
+const RETRY_AFTER_SECONDS = "5";
+
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.status = STATUS[code];
+  }
+}
+
+/** body-parser's failures, by the `type` it gives them. */
+function bodyParserError(err: unknown): ApiError | null {
+  if (typeof err !== "object" || err === null || !("type" in err)) return null;
+  if (err.type === "entity.parse.failed") return new ApiError("invalid_json", "The request body is not valid JSON");
+  if (err.type === "entity.too.large") return new ApiError("payload_too_large", "The request body is larger than this API accepts");
+  return null;
+}
+
+/** Whatever was thrown, as the ApiError to answer with. */
+export function toApiError(err: unknown, log: Logger): ApiError {
+  if (err instanceof ApiError) return err;
+  const parsed = bodyParserError(err);
+  if (parsed) return parsed;
+  if (classifyDbError(err) instanceof DbUnavailableError) {
+    log.error({ err }, "database unavailable");
+    return new ApiError("unavailable", "The service is temporarily unavailable; retry later", { cause: err });
+  }
+  log.error({ err }, "api error");
+  return new ApiError("internal", "Internal server error", { cause: err });
+}
+
+export function sendApiError(res: Response, err: ApiError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err.status === 503) res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+  res.status(err.status).json({ error: { code: err.code, message: err.message } });
+}
+
+/** The express error handler of the /api router: everything thrown below it, authentication included. */
+export function apiErrorHandler(log: Logger): (err: unknown, req: Request, res: Response, next: NextFunction) => void {
+  return (err, _req, res, _next) => sendApiError(res, toApiError(err, log));
+}

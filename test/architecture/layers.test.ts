@@ -1,0 +1,78 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join, relative, resolve, dirname } from "node:path";
+
+/**
+ * STYLE.md habit 1: folders are the architecture. Imports flow server → {scim, roles} → {mapping, db};
+ * scim/ reaches roles/ only through the PermissionSync interface that roles/ implements, and roles/
+ * may know only that interface of scim/. ESLint enforces the same arrows file by file
+ * (eslint.config.mjs); this test reads every import of every layer so that a loosened lint rule
+ * cannot quietly let an arrow back in.
+ */
+const ROOT = resolve(__dirname, "../..");
+const LAYERS = ["server", "scim", "roles", "mapping", "db"] as const;
+type Layer = (typeof LAYERS)[number];
+
+const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
+  server: ["scim", "roles", "mapping", "db"],
+  scim: ["mapping", "db"],
+  roles: ["mapping", "db"],
+  mapping: [],
+  db: [],
+};
+
+/** The one file of scim/ that roles/ may import: the interface it implements. */
+const ROLES_MAY_IMPORT_FROM_SCIM = "scim/context";
+
+function sourcesOf(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourcesOf(path);
+    return entry.name.endsWith(".ts") ? [path] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), "utf8");
+  return [...text.matchAll(/(?:from|import)\s+"([^"]+)"/g)].map((match) => match[1] ?? "");
+}
+
+/** The layer and layer-relative path (without extension) an import of `file` reaches, or null for a package. */
+function target(file: string, specifier: string): { layer: string; path: string } | null {
+  if (!specifier.startsWith(".")) return null;
+  const path = relative(ROOT, resolve(ROOT, dirname(file), specifier)).replace(/\.ts$/, "");
+  return { layer: path.split("/")[0] ?? "", path };
+}
+
+const arrows = LAYERS.flatMap((layer) =>
+  sourcesOf(layer).flatMap((file) =>
+    importsOf(file).flatMap((specifier) => {
+      const to = target(file, specifier);
+      return to === null || to.layer === layer ? [] : [{ layer, file, to }];
+    }),
+  ),
+);
+
+describe("the layers import one way", () => {
+  it("has imports between layers to check", () => {
+    expect(arrows.length).toBeGreaterThan(20);
+  });
+
+  it.each(LAYERS.map((layer) => [layer]))("%s/ imports only the layers below it", (layer) => {
+    const wrong = arrows
+      .filter((a) => a.layer === layer)
+      .filter((a) => !(MAY_IMPORT[layer] as readonly string[]).includes(a.to.layer))
+      .filter((a) => !(layer === "roles" && a.to.path === ROLES_MAY_IMPORT_FROM_SCIM))
+      .map((a) => `${a.file} → ${a.to.path}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it.each([
+    ["db", "the database drivers", /^(knex|pg|better-sqlite3)$/],
+    ["scim", "scimmy", /^scimmy(-routers)?$/],
+  ] as const)("lets only %s/ import %s", (owner, _what, packages) => {
+    const elsewhere = LAYERS.filter((layer) => layer !== owner).flatMap((layer) =>
+      sourcesOf(layer).flatMap((file) => importsOf(file).filter((s) => packages.test(s)).map((s) => `${file} → ${s}`)),
+    );
+    expect(elsewhere).toEqual([]);
+  });
+});

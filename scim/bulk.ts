@@ -3,7 +3,8 @@ import { etagOf } from "./etag";
 import { ScimError, invalidSyntax, invalidValue, payloadTooLarge } from "./errors";
 import * as groups from "./groups";
 import { type Logger, toScimError } from "./respond";
-import { BULK_REQUEST, BULK_RESPONSE, type JsonObject, isObject } from "./schemas";
+import { type JsonObject, isObject } from "./json";
+import { BULK_REQUEST, BULK_RESPONSE } from "./schemas";
 import * as users from "./users";
 
 /**

@@ -1,7 +1,8 @@
 import type { GroupFields } from "../db/groups";
 import type { GroupRecord } from "../db/resources";
 import { invalidValue } from "./errors";
-import { type JsonObject, CORE_GROUP } from "./schemas";
+import type { JsonObject } from "./json";
+import { CORE_GROUP } from "./schemas";
 import { etagOf } from "./etag";
 
 const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "displayName", "externalId", "members"]);

@@ -10,7 +10,7 @@ import { readResource } from "./ingress";
 import { type ListRequest, prepareList } from "./list-params";
 import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
 import { type Projection, applyProjection, wantsAttribute } from "./projection";
-import { type JsonObject, isObject } from "./schemas";
+import { type JsonObject, isObject } from "./json";
 import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
 
 /**

@@ -1,15 +1,14 @@
 import { invalidSyntax, invalidValue } from "./errors";
 import { coerceBoolean } from "./patch-values";
+import { type JsonObject, isObject } from "./json";
 import {
   type AttributeDefinition,
-  type JsonObject,
   type ResourceKind,
   CORE_GROUP,
   CORE_USER,
   ENTERPRISE_USER,
   coerce,
   findAttribute,
-  isObject,
   schemasOf,
 } from "./schemas";
 

@@ -5,7 +5,7 @@
 import { invalidPath, invalidValue, mutability, noTarget } from "./errors";
 import type { AttrPath, FilterNode, FilterValue } from "./filter-ast";
 import { filterToString, matchesFilter, parsePatchPath, type MatchOptions } from "./filter";
-import { deleteKey, findKey, getKey, isJsonObject, jsonEqual, setKey, type JsonObject } from "./patch-json";
+import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "./json";
 import type { PatchOpName, PatchOperation } from "./patch-request";
 import {
   ENTERPRISE_USER,
@@ -51,7 +51,7 @@ export function applyPatch(kind: ResourceKind, resource: JsonObject, ops: readon
 function applyOperation(ctx: Context, resource: JsonObject, op: PatchOperation): void {
   if (op.path === undefined) {
     if (op.op === "remove") throw noTarget(`"remove" needs a "path" naming what to remove (RFC 7644 §3.5.2.2).`);
-    if (!isJsonObject(op.value)) throw invalidValue(`"${op.op}" without "path" needs an object value.`);
+    if (!isObject(op.value)) throw invalidValue(`"${op.op}" without "path" needs an object value.`);
     applyPathless(ctx, resource, op.op, op.value, undefined);
     return;
   }
@@ -87,7 +87,7 @@ function applySchemaRoot(ctx: Context, resource: JsonObject, schema: SchemaDef, 
     syncSchemasList(resource, schema);
     return;
   }
-  if (!isJsonObject(write.value)) {
+  if (!isObject(write.value)) {
     throw invalidValue(`"${write.label}" must be an object of ${schema.id} attributes.`);
   }
   const op = write.op === "add" ? "add" : "replace";
@@ -134,7 +134,7 @@ function applyToContainer(container: JsonObject, target: AttributeTarget, write:
 function containerFor(resource: JsonObject, schema: SchemaDef, create: boolean): JsonObject | undefined {
   if (!schema.extension) return resource;
   const existing = getKey(resource, schema.id);
-  if (isJsonObject(existing)) {
+  if (isObject(existing)) {
     setKey(resource, schema.id, existing);
     return existing;
   }
@@ -150,7 +150,7 @@ function syncSchemasList(resource: JsonObject, extension: SchemaDef): void {
   const list = key !== undefined ? resource[key] : undefined;
   if (key === undefined || !Array.isArray(list)) return;
   const isExtension = (s: unknown): boolean => typeof s === "string" && s.toLowerCase() === extension.id.toLowerCase();
-  const present = isJsonObject(getKey(resource, extension.id));
+  const present = isObject(getKey(resource, extension.id));
   const listed = list.some(isExtension);
   if (present && !listed) resource[key] = [...list, extension.id];
   if (!present && listed) resource[key] = list.filter((s) => !isExtension(s));
@@ -179,8 +179,8 @@ function applySingle(container: JsonObject, attr: AttrDef, write: Write): void {
 }
 
 function mergeComplex(existing: unknown, attr: AttrDef, value: unknown, label: string): JsonObject {
-  if (!isJsonObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${attr.name}.`);
-  const merged: JsonObject = isJsonObject(existing) ? { ...existing } : {};
+  if (!isObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${attr.name}.`);
+  const merged: JsonObject = isObject(existing) ? { ...existing } : {};
   for (const [key, subValue] of Object.entries(value)) {
     const sub = findSubAttr(attr, key);
     if (sub === undefined) throw invalidPath(`${label}: ${attr.name} has no sub-attribute "${key}".`);
@@ -193,7 +193,7 @@ function mergeComplex(existing: unknown, attr: AttrDef, value: unknown, label: s
 
 function applyComplexSub(container: JsonObject, attr: AttrDef, sub: AttrDef, write: Write): void {
   const existing = getKey(container, attr.name);
-  const object: JsonObject = isJsonObject(existing) ? { ...existing } : {};
+  const object: JsonObject = isObject(existing) ? { ...existing } : {};
   if (write.op === "remove" || write.value === null) deleteKey(object, sub.name);
   else setKey(object, sub.name, coerceSingle(sub, write.value, write.label));
   setOrDelete(container, attr.name, object);
@@ -213,7 +213,7 @@ function applyManager(container: JsonObject, attr: AttrDef, sub: AttrDef | undef
   if (sub.name !== "value") return;
   const current = getKey(container, attr.name);
   const next = normaliseManager(write.value, write.label);
-  const sameManager = isJsonObject(current) && next !== null && getKey(current, "value") === next["value"];
+  const sameManager = isObject(current) && next !== null && getKey(current, "value") === next["value"];
   // A new id makes the old manager's displayName wrong, so only an unchanged id keeps it.
   setOrDelete(container, attr.name, sameManager ? { ...current, value: next["value"] } : next);
 }
@@ -263,7 +263,7 @@ function withoutListed(list: readonly unknown[], attr: AttrDef, value: unknown):
   const listed = Array.isArray(value) ? value : [value];
   const valueDef = attr.type === "complex" ? findSubAttr(attr, "value") : attr;
   const caseExact = valueDef?.caseExact ?? false;
-  const keyOf = (item: unknown): unknown => (isJsonObject(item) ? getKey(item, "value") : item);
+  const keyOf = (item: unknown): unknown => (isObject(item) ? getKey(item, "value") : item);
   const same = (a: unknown, b: unknown): boolean =>
     typeof a === "string" && typeof b === "string" && !caseExact ? a.toLowerCase() === b.toLowerCase() : jsonEqual(a, b);
   return list.filter((element) => !listed.some((item) => same(keyOf(element), keyOf(item)) || jsonEqual(element, item)));
@@ -271,7 +271,7 @@ function withoutListed(list: readonly unknown[], attr: AttrDef, value: unknown):
 
 /** `emails.value` with no filter addresses that sub-attribute of every element. */
 function applyEverySub(container: JsonObject, attr: AttrDef, sub: AttrDef, write: Write): void {
-  const list = currentList(container, attr).filter(isJsonObject).map((e) => ({ ...e }));
+  const list = currentList(container, attr).filter(isObject).map((e) => ({ ...e }));
   if (write.op === "remove" || write.value === null) {
     for (const element of list) deleteKey(element, sub.name);
     setOrDelete(container, attr.name, list.filter((e) => Object.keys(e).length > 0));
@@ -292,9 +292,9 @@ function applyEverySub(container: JsonObject, attr: AttrDef, sub: AttrDef, write
  * Without a sub-attribute, add/replace merge the value object into each matching element.
  */
 function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode, sub: AttrDef | undefined, write: Write): void {
-  const list = currentList(container, attr).map((e) => (isJsonObject(e) ? { ...e } : e));
+  const list = currentList(container, attr).map((e) => (isObject(e) ? { ...e } : e));
   const options = matchOptionsFor(attr);
-  const matches = list.filter((e): e is JsonObject => isJsonObject(e) && matchesFilter(filter, e, options));
+  const matches = list.filter((e): e is JsonObject => isObject(e) && matchesFilter(filter, e, options));
 
   if (write.op === "remove" || write.value === null) {
     if (sub === undefined) {
@@ -303,7 +303,7 @@ function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode,
       return;
     }
     for (const element of matches) deleteKey(element, sub.name);
-    setOrDelete(container, attr.name, list.filter((e) => !(isJsonObject(e) && Object.keys(e).length === 0)));
+    setOrDelete(container, attr.name, list.filter((e) => !(isObject(e) && Object.keys(e).length === 0)));
     return;
   }
 
@@ -356,10 +356,10 @@ function elementFromFilter(attr: AttrDef, filter: FilterNode, label: string): Js
  */
 function enforceSinglePrimary(attr: AttrDef, list: readonly unknown[], written: readonly unknown[]): void {
   if (findSubAttr(attr, "primary") === undefined) return;
-  const winner = [...written].reverse().find((e) => isJsonObject(e) && getKey(e, "primary") === true);
+  const winner = [...written].reverse().find((e) => isObject(e) && getKey(e, "primary") === true);
   if (winner === undefined) return;
   for (const element of list) {
-    if (element !== winner && isJsonObject(element) && getKey(element, "primary") === true) setKey(element, "primary", false);
+    if (element !== winner && isObject(element) && getKey(element, "primary") === true) setKey(element, "primary", false);
   }
 }
 
@@ -371,7 +371,7 @@ function setOrDelete(container: JsonObject, name: string, value: unknown): void 
     value === null ||
     value === undefined ||
     (Array.isArray(value) && value.length === 0) ||
-    (isJsonObject(value) && Object.keys(value).length === 0);
+    (isObject(value) && Object.keys(value).length === 0);
   if (empty) deleteKey(container, name);
   else setKey(container, name, value);
 }

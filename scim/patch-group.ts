@@ -5,7 +5,7 @@
 import { invalidFilter, invalidPath, invalidValue } from "./errors";
 import type { FilterNode, PatchPath } from "./filter-ast";
 import { filterToString, parsePatchPath } from "./filter";
-import { getKey, isJsonObject, type JsonObject } from "./patch-json";
+import { getKey, isObject, type JsonObject } from "./json";
 import type { PatchOperation } from "./patch-request";
 import { CORE_GROUP } from "./patch-schema";
 
@@ -30,7 +30,7 @@ function targetsMembers(path: PatchPath): boolean {
  */
 function toMemberRef(raw: unknown, label: string): MemberRef {
   if (typeof raw === "string" && raw !== "") return { value: raw };
-  if (!isJsonObject(raw)) throw invalidValue(`${label} must be a member object with a string "value", but got ${JSON.stringify(raw)}.`);
+  if (!isObject(raw)) throw invalidValue(`${label} must be a member object with a string "value", but got ${JSON.stringify(raw)}.`);
   const value = getKey(raw, "value");
   if (typeof value !== "string" || value === "") {
     throw invalidValue(`${label}.value must be the member's id as a non-empty string, but got ${JSON.stringify(value) ?? "nothing"}.`);
@@ -157,7 +157,7 @@ export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[]
       pushStep(steps, targetsMembers(op.path) ? memberStep(op, op.path, label) : { kind: "attributes", ops: [op] });
       continue;
     }
-    if (op.op === "remove" || !isJsonObject(op.value)) {
+    if (op.op === "remove" || !isObject(op.value)) {
       // parsePatchRequest rejects these; keep them as attribute ops so applyPatch reports them.
       pushStep(steps, { kind: "attributes", ops: [op] });
       continue;

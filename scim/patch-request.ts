@@ -2,7 +2,7 @@
 import { invalidSyntax, invalidValue, noTarget } from "./errors";
 import type { PatchPath } from "./filter-ast";
 import { parsePatchPath } from "./filter";
-import { getKey, isJsonObject } from "./patch-json";
+import { getKey, isObject } from "./json";
 
 export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -32,7 +32,7 @@ function checkSchemas(body: Record<string, unknown>): void {
 
 function parseOperation(raw: unknown, index: number): PatchOperation {
   const where = `Operations[${index}]`;
-  if (!isJsonObject(raw)) throw invalidSyntax(`${where} must be an object with "op", and "path" and/or "value".`);
+  if (!isObject(raw)) throw invalidSyntax(`${where} must be an object with "op", and "path" and/or "value".`);
 
   // Entra capitalises ops ("Add", "Replace", "Remove"); RFC 7644 §3.5.2 spells them lower-case.
   const opRaw = getKey(raw, "op");
@@ -55,7 +55,7 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   if (path === undefined && op === "remove") {
     throw noTarget(`${where}: "remove" needs a "path" naming what to remove (RFC 7644 §3.5.2.2).`);
   }
-  if (path === undefined && !isJsonObject(value)) {
+  if (path === undefined && !isObject(value)) {
     throw invalidValue(`${where}: an "${op}" without "path" needs an object "value" whose keys are attribute paths.`);
   }
   if (path !== undefined && op !== "remove" && !hasValue) {
@@ -74,7 +74,7 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
  * value, invalidPath for a malformed path and noTarget for a path-less remove.
  */
 export function parsePatchRequest(body: unknown): PatchOperation[] {
-  if (!isJsonObject(body)) throw invalidSyntax("A PATCH body must be a JSON object.");
+  if (!isObject(body)) throw invalidSyntax("A PATCH body must be a JSON object.");
   checkSchemas(body);
   const operations = getKey(body, "Operations");
   if (!Array.isArray(operations) || operations.length === 0) {

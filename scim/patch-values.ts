@@ -4,7 +4,7 @@
  */
 import { invalidPath, invalidValue } from "./errors";
 import { findSubAttr, type AttrDef } from "./patch-schema";
-import { getKey, isJsonObject, setKey, type JsonObject } from "./patch-json";
+import { getKey, isObject, setKey, type JsonObject } from "./json";
 
 const describe = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
@@ -62,7 +62,7 @@ export function coerceSingle(def: AttrDef, value: unknown, label: string): unkno
  * (RFC 7643 §2.2: the service provider ignores read-only values it receives).
  */
 export function coerceComplex(def: AttrDef, value: unknown, label: string): JsonObject {
-  if (!isJsonObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${def.name}, but got ${describe(value)}.`);
+  if (!isObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${def.name}, but got ${describe(value)}.`);
   const out: JsonObject = {};
   for (const [key, subValue] of Object.entries(value)) {
     const sub = findSubAttr(def, key);
@@ -79,7 +79,7 @@ export function coerceMulti(def: AttrDef, value: unknown, label: string): unknow
   return items
     .filter((item) => item !== null)
     .map((item, i) => coerceSingle(def, item, `${label}[${i}]`))
-    .filter((item) => !(isJsonObject(item) && Object.keys(item).length === 0));
+    .filter((item) => !(isObject(item) && Object.keys(item).length === 0));
 }
 
 /**
@@ -96,7 +96,7 @@ export function normaliseManager(value: unknown, label: string): JsonObject | nu
     if (value.length > 1) throw invalidValue(`${label}: a user has one manager, but ${value.length} were sent.`);
     return normaliseManager(value[0], label);
   }
-  if (!isJsonObject(value)) throw invalidValue(`${label} must be a manager id or an object with "value", but got ${describe(value)}.`);
+  if (!isObject(value)) throw invalidValue(`${label} must be a manager id or an object with "value", but got ${describe(value)}.`);
   const id = getKey(value, "value");
   if (id === null || id === "") return null;
   if (typeof id !== "string") throw invalidValue(`${label}.value must be the manager's id as a string, but got ${describe(id)}.`);

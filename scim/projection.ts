@@ -1,5 +1,6 @@
 import { invalidValue } from "./errors";
-import { type JsonObject, type ResourceKind, findAttribute, isObject, schemasOf } from "./schemas";
+import { type JsonObject, isObject } from "./json";
+import { type ResourceKind, findAttribute, schemasOf } from "./schemas";
 
 /**
  * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5 and §3.9). Paths are resolved against the

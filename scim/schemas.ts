@@ -1,6 +1,6 @@
 import SCIMMY from "scimmy";
 import { invalidValue, ScimError } from "./errors";
-import { isJsonObject } from "./patch-json";
+import { type JsonObject, isObject } from "./json";
 
 /**
  * scimmy is our schema engine: its definitions of User, EnterpriseUser and Group drive ingress
@@ -17,7 +17,6 @@ export const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 export const BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 export const SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
-export type JsonObject = { [key: string]: unknown };
 export type ResourceKind = "User" | "Group";
 
 export type AttrType = "string" | "boolean" | "complex" | "reference" | "dateTime" | "integer" | "decimal" | "binary";
@@ -81,7 +80,7 @@ const COMMON_ATTRIBUTES: readonly AttrDef[] = [
 ];
 
 function toAttrDef(raw: unknown, where: string): AttrDef {
-  if (!isJsonObject(raw) || typeof raw["name"] !== "string" || typeof raw["type"] !== "string") {
+  if (!isObject(raw) || typeof raw["name"] !== "string" || typeof raw["type"] !== "string") {
     throw new Error(`scimmy schema definition ${where} has an attribute without a name or type`);
   }
   const name = raw["name"];
@@ -104,7 +103,7 @@ function toAttrDef(raw: unknown, where: string): AttrDef {
 /** scimmy's Attribute objects only expose their metadata through toJSON, hence the round trip. */
 function loadSchema(definition: { describe(): unknown }, extension: boolean, extra: readonly AttrDef[]): SchemaDef {
   const described: unknown = JSON.parse(JSON.stringify(definition.describe()));
-  if (!isJsonObject(described) || typeof described["id"] !== "string" || !Array.isArray(described["attributes"])) {
+  if (!isObject(described) || typeof described["id"] !== "string" || !Array.isArray(described["attributes"])) {
     throw new Error("scimmy returned a schema description without id or attributes");
   }
   const id = described["id"];
@@ -151,11 +150,6 @@ export const schemasOf = schemasFor;
 export function findAttribute(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
   const wanted = name.toLowerCase();
   return attributes.find((a) => a.name.toLowerCase() === wanted);
-}
-
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -5,7 +5,8 @@ import { UnknownAttributeError } from "./filter-storage";
 import { type GroupListPage, renderGroup } from "./groups";
 import { type ListRequest, type PreparedList, prepareList } from "./list-params";
 import { applyProjection, wantsAttribute } from "./projection";
-import type { JsonObject, ResourceKind } from "./schemas";
+import type { JsonObject } from "./json";
+import type { ResourceKind } from "./schemas";
 import { renderUser } from "./user-model";
 
 /**

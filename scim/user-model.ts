@@ -1,7 +1,8 @@
 import type { GroupRef, UserFields } from "../db/users";
 import type { UserRecord } from "../db/resources";
 import { invalidValue } from "./errors";
-import { type JsonObject, CORE_USER, ENTERPRISE_USER, isObject } from "./schemas";
+import { type JsonObject, isObject } from "./json";
+import { CORE_USER, ENTERPRISE_USER } from "./schemas";
 import { etagOf } from "./etag";
 
 const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "userName", "externalId", "displayName", "active", "groups", "password"]);

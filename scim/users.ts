@@ -9,7 +9,7 @@ import { readResource } from "./ingress";
 import { type ListRequest, prepareList } from "./list-params";
 import { applyPatch, parsePatchRequest } from "./patch";
 import { type Projection, applyProjection, wantsAttribute } from "./projection";
-import type { JsonObject } from "./schemas";
+import type { JsonObject } from "./json";
 import { patchableUser, renderUser, toUserFields } from "./user-model";
 
 /**

@@ -32,7 +32,7 @@ export default tseslint.config(
   {
     files: ["scim/**/*.ts"],
     rules: restrict([
-      { group: ["../server/*"], message: "scim/ must not import server/ (imports flow server → scim)." },
+      { group: ["../server/*", "../../server/*"], message: "scim/ must not import server/ (imports flow server → scim)." },
       { group: ["knex", "pg", "better-sqlite3"], message: "Only db/ talks to the database." },
     ]),
   },

@@ -3,8 +3,7 @@
  * members (group membership is planned by `planGroupPatch` and applied in SQL by the caller).
  */
 import { invalidPath, invalidValue, mutability, noTarget } from "./errors";
-import type { AttrPath, FilterNode, FilterValue } from "./filter-ast";
-import { filterToString, matchesFilter, parsePatchPath, type MatchOptions } from "./filter";
+import { type AttrPath, type FilterNode, type FilterValue, type MatchOptions, filterToString, matchesFilter, parsePatchPath } from "./filter";
 import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "./json";
 import type { PatchOpName, PatchOperation } from "./patch-request";
 import {

@@ -3,8 +3,7 @@
  * so a PATCH never loads a group's member list; everything else stays a PATCH op for applyPatch.
  */
 import { invalidFilter, invalidPath, invalidValue } from "./errors";
-import type { FilterNode, PatchPath } from "./filter-ast";
-import { filterToString, parsePatchPath } from "./filter";
+import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "./filter";
 import { getKey, isObject, type JsonObject } from "./json";
 import type { PatchOperation } from "./patch-request";
 import { CORE_GROUP } from "./patch-schema";

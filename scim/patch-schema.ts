@@ -4,8 +4,7 @@
  * which scimmy keeps outside the schema definitions.
  */
 import { invalidPath } from "./errors";
-import type { AttrPath, FilterNode, PatchPath } from "./filter-ast";
-import { attrPathToString } from "./filter";
+import { type AttrPath, type FilterNode, type PatchPath, attrPathToString } from "./filter";
 
 import { type AttrDef, type ResourceSchemas, type SchemaDef } from "./schemas";
 

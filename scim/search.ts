@@ -1,7 +1,7 @@
 import { listGroups as listGroupRows, listUsers as listUserRows } from "../db/list";
 import { groupsOfUsers } from "../db/users";
 import type { ScimContext } from "./context";
-import { UnknownAttributeError } from "./filter-storage";
+import { UnknownAttributeError } from "./filter";
 import { type GroupListPage, renderGroup } from "./groups";
 import { type ListRequest, type PreparedList, prepareList } from "./list-params";
 import { applyProjection, wantsAttribute } from "./projection";

@@ -1,13 +1,14 @@
-import type { CompareOp as SqlCompareOp, SqlTarget, StorageFilter, ValueType } from "../db/filter-sql";
-import type { AttrPath, FilterNode } from "./filter-ast";
-import { ScimError, invalidFilter } from "./errors";
-import { type AttributeDefinition, type ResourceKind, type ResourceSchemas, findAttribute, schemasOf } from "./schemas";
-
 /**
- * Resolves a parsed SCIM filter against the resource schema and our storage layout, producing a
- * StorageFilter that db/filter-sql.ts compiles to SQL. Indexed columns serve the attributes IdPs
- * query (userName, externalId, displayName, id, manager, active); the rest is read from JSON.
+ * Resolves a parsed SCIM filter (or a `sortBy` path) against the resource schema and our storage
+ * layout, producing a StorageFilter that db/filter-sql.ts compiles to SQL. Indexed columns serve
+ * the attributes IdPs query (userName, externalId, displayName, id, manager, active); the rest is
+ * read from JSON.
  */
+import type { CompareOp as SqlCompareOp, SqlTarget, StorageFilter, ValueType } from "../../db/filter-sql";
+import { ScimError, invalidFilter } from "../errors";
+import { type AttributeDefinition, type ResourceKind, type ResourceSchemas, findAttribute, schemasOf } from "../schemas";
+import type { AttrPath, FilterNode } from "./ast";
+
 /** A filter names an attribute the resource type does not have (root search skips that type). */
 export class UnknownAttributeError extends ScimError {
   constructor(attr: string) {

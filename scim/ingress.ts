@@ -1,5 +1,5 @@
 import { invalidSyntax, invalidValue } from "./errors";
-import { coerceBoolean } from "./patch-values";
+import { coerceBoolean } from "./values";
 import { type JsonObject, isObject } from "./json";
 import {
   type AttributeDefinition,

@@ -1,7 +1,7 @@
 /** The PatchOp envelope (RFC 7644 §3.5.2): validation and normalisation of its operations. */
-import { invalidSyntax, invalidValue, noTarget } from "./errors";
-import { type PatchPath, parsePatchPath } from "./filter";
-import { getKey, isObject } from "./json";
+import { invalidSyntax, invalidValue, noTarget } from "../errors";
+import { type PatchPath, parsePatchPath } from "../filter";
+import { getKey, isObject } from "../json";
 
 export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 

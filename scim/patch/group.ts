@@ -2,11 +2,11 @@
  * Group PATCH planning: membership operations become set operations the caller runs in SQL,
  * so a PATCH never loads a group's member list; everything else stays a PATCH op for applyPatch.
  */
-import { invalidFilter, invalidPath, invalidValue } from "./errors";
-import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "./filter";
-import { getKey, isObject, type JsonObject } from "./json";
-import type { PatchOperation } from "./patch-request";
-import { CORE_GROUP } from "./patch-schema";
+import { invalidFilter, invalidPath, invalidValue } from "../errors";
+import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "../filter";
+import { getKey, isObject, type JsonObject } from "../json";
+import type { PatchOperation } from "./request";
+import { CORE_GROUP } from "../attribute-path";
 
 export type MemberRef = { value: string; type?: "User" | "Group"; display?: string };
 

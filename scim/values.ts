@@ -3,7 +3,7 @@
  * Every function here takes a non-null value: `null` means "not set" and is handled by the caller.
  */
 import { invalidPath, invalidValue } from "./errors";
-import { findSubAttr, type AttrDef } from "./patch-schema";
+import { findSubAttr, type AttrDef } from "./attribute-path";
 import { getKey, isObject, setKey, type JsonObject } from "./json";
 
 const describe = (value: unknown): string => JSON.stringify(value) ?? String(value);

@@ -2,10 +2,10 @@
  * Applies PATCH operations (RFC 7644 §3.5.2) to a plain-JSON User, or to a Group without its
  * members (group membership is planned by `planGroupPatch` and applied in SQL by the caller).
  */
-import { invalidPath, invalidValue, mutability, noTarget } from "./errors";
-import { type AttrPath, type FilterNode, type FilterValue, type MatchOptions, filterToString, matchesFilter, parsePatchPath } from "./filter";
-import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "./json";
-import type { PatchOpName, PatchOperation } from "./patch-request";
+import { invalidPath, invalidValue, mutability, noTarget } from "../errors";
+import { type AttrPath, type FilterNode, type FilterValue, type MatchOptions, filterToString, matchesFilter, parsePatchPath } from "../filter";
+import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "../json";
+import type { PatchOpName, PatchOperation } from "./request";
 import {
   ENTERPRISE_USER,
   findSubAttr,
@@ -15,8 +15,8 @@ import {
   type ResourceKind,
   type ResourceSchemas,
   type SchemaDef,
-} from "./patch-schema";
-import { coerceMulti, coerceSingle, normaliseManager } from "./patch-values";
+} from "../attribute-path";
+import { coerceMulti, coerceSingle, normaliseManager } from "../values";
 
 interface Context {
   readonly kind: ResourceKind;

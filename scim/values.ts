@@ -1,17 +1,32 @@
 /**
- * Turning PATCH values into what the schema says they are, tolerating the shapes real IdPs send.
- * Every function here takes a non-null value: `null` means "not set" and is handled by the caller.
+ * The one coercion of attribute values into what the schema says they are, for resources that
+ * arrive by POST or PUT (`ingress.ts`) and for PATCH values (`patch/apply.ts`), tolerating the
+ * shapes Okta and Entra really send:
+ * - `null` means "not set" (RFC 7643 §2.5), at any depth; Entra sends `"title": null`
+ *   (fixtures/entra/create-user.json);
+ * - booleans may be strings in any case, as Entra sends `"active": "False"` without the
+ *   aadOptscim062020 flag (fixtures/entra/disable-enable-user.json);
+ * - a lone value of a multi-valued attribute is a one-element list;
+ * - a number is accepted for a string attribute (its decimal text);
+ * - read-only sub-attributes that clients echo back are dropped (RFC 7643 §2.2);
+ * - `manager` is a bare id (fixtures/entra/manager.json), an object, or a one-element array
+ *   (fixtures/entra/manager-legacy-array.json), kept as `{ value }`; a user has one manager.
+ * Values that are none of these are `invalidValue`.
  */
 import { invalidPath, invalidValue } from "./errors";
-import { findSubAttr, type AttrDef } from "./attribute-path";
-import { getKey, isObject, setKey, type JsonObject } from "./json";
+import { type JsonObject, getKey, isObject, setKey } from "./json";
+import { type AttrDef, findAttribute } from "./schemas";
+
+/**
+ * What to do with a name the schema does not know. A PATCH names what it changes, so an unknown
+ * sub-attribute is the client's mistake (`invalidPath`, RFC 7644 §3.5.2). A POST or PUT carries a
+ * whole representation, from IdP mappings that may hold more than our schema: unknown names are
+ * dropped there, as they are at the top level (IDP-CLIENTS.md quirk 12).
+ */
+export type UnknownNames = "reject" | "drop";
 
 const describe = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
-/**
- * Entra (without `aadOptscim062020`) sends `"value": "False"` for `active`, so boolean strings
- * are accepted in any case. Anything else is not a boolean.
- */
 export function coerceBoolean(value: unknown, label: string): boolean {
   if (typeof value === "boolean") return value;
   if (typeof value === "string") {
@@ -32,13 +47,23 @@ function coerceNumber(value: unknown, integer: boolean, label: string): number {
 
 function coerceString(value: unknown, def: AttrDef, label: string): string {
   if (typeof value === "string") return value;
-  // IdP attribute mappings sometimes type an employee number as a number; the schema says string.
   if (def.type === "string" && typeof value === "number" && Number.isFinite(value)) return String(value);
   throw invalidValue(`${label} must be a string, but got ${describe(value)}.`);
 }
 
-/** One value of `def` (one element when `def` is multi-valued). */
-export function coerceSingle(def: AttrDef, value: unknown, label: string): unknown {
+/**
+ * A whole attribute value: a list for a multi-valued attribute, `{ value }` for `manager`, else
+ * one value. Undefined when the value says "not set".
+ */
+export function coerceValue(def: AttrDef, value: unknown, label: string, unknown: UnknownNames): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (isManager(def)) return normaliseManager(value, label) ?? undefined;
+  if (def.multiValued) return coerceMulti(def, value, label, unknown);
+  return coerceSingle(def, value, label, unknown);
+}
+
+/** One non-null value of `def` (one element when `def` is multi-valued). */
+export function coerceSingle(def: AttrDef, value: unknown, label: string, unknown: UnknownNames = "reject"): unknown {
   switch (def.type) {
     case "boolean":
       return coerceBoolean(value, label);
@@ -47,7 +72,8 @@ export function coerceSingle(def: AttrDef, value: unknown, label: string): unkno
     case "decimal":
       return coerceNumber(value, false, label);
     case "complex":
-      return coerceComplex(def, value, label);
+      if (!isObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${def.name}, but got ${describe(value)}.`);
+      return coerceAttributes(def.subAttributes, value, label, def.name, unknown);
     case "string":
     case "reference":
     case "dateTime":
@@ -56,37 +82,43 @@ export function coerceSingle(def: AttrDef, value: unknown, label: string): unkno
   }
 }
 
-/**
- * A complex value with canonical sub-attribute names. Null sub-attributes are "not set"
- * (Entra sends them) and read-only ones are dropped because clients echo them back
- * (RFC 7643 §2.2: the service provider ignores read-only values it receives).
- */
-export function coerceComplex(def: AttrDef, value: unknown, label: string): JsonObject {
-  if (!isObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${def.name}, but got ${describe(value)}.`);
-  const out: JsonObject = {};
-  for (const [key, subValue] of Object.entries(value)) {
-    const sub = findSubAttr(def, key);
-    if (sub === undefined) throw invalidPath(`${label}: ${def.name} has no sub-attribute "${key}".`);
-    if (subValue === null || sub.mutability === "readOnly") continue;
-    setKey(out, sub.name, coerceSingle(sub, subValue, `${label}.${sub.name}`));
-  }
-  return out;
-}
-
-/** A multi-valued attribute's new values; a lone value is treated as a one-element list. */
-export function coerceMulti(def: AttrDef, value: unknown, label: string): unknown[] {
+/** A multi-valued attribute's values, without the ones that say "not set" (null, `{}`). */
+export function coerceMulti(def: AttrDef, value: unknown, label: string, unknown: UnknownNames = "reject"): unknown[] {
   const items = Array.isArray(value) ? value : [value];
   return items
     .filter((item) => item !== null)
-    .map((item, i) => coerceSingle(def, item, `${label}[${i}]`))
+    .map((item, i) => coerceSingle(def, item, `${label}[${i}]`, unknown))
     .filter((item) => !(isObject(item) && Object.keys(item).length === 0));
 }
 
 /**
- * The enterprise `manager` (RFC 7643 §4.3) arrives as a bare id string (Entra), an object
- * `{value, $ref?, displayName?}`, or a one-element array of such objects (older Entra tenants).
- * It is always stored as `{ value }` (plus `displayName` when given); `$ref` is derived from the
- * id on output, so it is not stored. Returns null when the value clears the manager.
+ * The members of an object value — a complex attribute's sub-attributes, or an extension's
+ * attributes — in canonical casing, each coerced by its definition.
+ */
+export function coerceAttributes(attributes: readonly AttrDef[], value: JsonObject, label: string, owner: string, unknown: UnknownNames): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, member] of Object.entries(value)) {
+    const def = findAttribute(attributes, key);
+    if (def === undefined) {
+      if (unknown === "reject") throw invalidPath(`${label}: ${owner} has no sub-attribute "${key}".`);
+      continue;
+    }
+    if (def.mutability === "readOnly") continue;
+    const coerced = coerceValue(def, member, `${label}.${def.name}`, unknown);
+    if (coerced !== undefined) setKey(out, def.name, coerced);
+  }
+  return out;
+}
+
+function isManager(def: AttrDef): boolean {
+  return def.name === "manager" && def.type === "complex" && !def.multiValued;
+}
+
+/**
+ * The enterprise `manager` (RFC 7643 §4.3) as `{ value }` (plus `displayName` when given); `$ref`
+ * is derived from the id on output, so it is not stored. Null when the value clears the manager.
+ * A list of several managers is refused rather than reduced to its first: picking one would store
+ * a manager the IdP did not choose.
  */
 export function normaliseManager(value: unknown, label: string): JsonObject | null {
   if (value === null || value === "") return null;

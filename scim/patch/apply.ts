@@ -5,18 +5,10 @@
 import { invalidPath, invalidValue, mutability, noTarget } from "../errors";
 import { type AttrPath, type FilterNode, type FilterValue, type MatchOptions, filterToString, matchesFilter, parsePatchPath } from "../filter";
 import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "../json";
-import type { PatchOpName, PatchOperation } from "./request";
-import {
-  ENTERPRISE_USER,
-  findSubAttr,
-  resolveTarget,
-  schemasFor,
-  type AttrDef,
-  type ResourceKind,
-  type ResourceSchemas,
-  type SchemaDef,
-} from "../attribute-path";
+import { type AttrDef, ENTERPRISE_USER, type ResourceKind, type ResourceSchemas, type SchemaDef, findAttribute, schemasFor } from "../schemas";
 import { coerceMulti, coerceSingle, normaliseManager } from "../values";
+import type { PatchOpName, PatchOperation } from "./request";
+import { resolveTarget } from "./target";
 
 interface Context {
   readonly kind: ResourceKind;
@@ -181,7 +173,7 @@ function mergeComplex(existing: unknown, attr: AttrDef, value: unknown, label: s
   if (!isObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${attr.name}.`);
   const merged: JsonObject = isObject(existing) ? { ...existing } : {};
   for (const [key, subValue] of Object.entries(value)) {
-    const sub = findSubAttr(attr, key);
+    const sub = findAttribute(attr.subAttributes, key);
     if (sub === undefined) throw invalidPath(`${label}: ${attr.name} has no sub-attribute "${key}".`);
     if (sub.mutability === "readOnly") continue;
     if (subValue === null) deleteKey(merged, sub.name);
@@ -260,7 +252,7 @@ function applyMulti(container: JsonObject, attr: AttrDef, write: Write): void {
  */
 function withoutListed(list: readonly unknown[], attr: AttrDef, value: unknown): unknown[] {
   const listed = Array.isArray(value) ? value : [value];
-  const valueDef = attr.type === "complex" ? findSubAttr(attr, "value") : attr;
+  const valueDef = attr.type === "complex" ? findAttribute(attr.subAttributes, "value") : attr;
   const caseExact = valueDef?.caseExact ?? false;
   const keyOf = (item: unknown): unknown => (isObject(item) ? getKey(item, "value") : item);
   const same = (a: unknown, b: unknown): boolean =>
@@ -320,7 +312,7 @@ function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode,
 }
 
 function matchOptionsFor(attr: AttrDef): MatchOptions {
-  return { caseExact: (path: AttrPath) => findSubAttr(attr, path.attr)?.caseExact ?? false };
+  return { caseExact: (path: AttrPath) => findAttribute(attr.subAttributes, path.attr)?.caseExact ?? false };
 }
 
 /** The `eq` terms of a filter made only of `eq` joined by `and`; undefined for anything else. */
@@ -336,7 +328,7 @@ function elementFromFilter(attr: AttrDef, filter: FilterNode, label: string): Js
   const terms = equalities(filter);
   const element: JsonObject = {};
   for (const { path, value } of terms ?? []) {
-    const sub = findSubAttr(attr, path.attr);
+    const sub = findAttribute(attr.subAttributes, path.attr);
     if (sub !== undefined) setKey(element, sub.name, coerceSingle(sub, value, `${label} (filter)`));
   }
   // RFC 7644 §3.5.2.3: replace with an unmatched filter is noTarget; we only create when the
@@ -354,7 +346,7 @@ function elementFromFilter(attr: AttrDef, filter: FilterNode, label: string): Js
  * the others lose the flag; the last written primary wins.
  */
 function enforceSinglePrimary(attr: AttrDef, list: readonly unknown[], written: readonly unknown[]): void {
-  if (findSubAttr(attr, "primary") === undefined) return;
+  if (findAttribute(attr.subAttributes, "primary") === undefined) return;
   const winner = [...written].reverse().find((e) => isObject(e) && getKey(e, "primary") === true);
   if (winner === undefined) return;
   for (const element of list) {

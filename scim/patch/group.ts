@@ -6,7 +6,7 @@ import { invalidFilter, invalidPath, invalidValue } from "../errors";
 import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "../filter";
 import { getKey, isObject, type JsonObject } from "../json";
 import type { PatchOperation } from "./request";
-import { CORE_GROUP } from "../attribute-path";
+import { CORE_GROUP } from "../schemas";
 
 export type MemberRef = { value: string; type?: "User" | "Group"; display?: string };
 

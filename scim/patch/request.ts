@@ -2,8 +2,7 @@
 import { invalidSyntax, invalidValue, noTarget } from "../errors";
 import { type PatchPath, parsePatchPath } from "../filter";
 import { getKey, isObject } from "../json";
-
-export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+import { PATCH_OP } from "../schemas";
 
 export type PatchOpName = "add" | "remove" | "replace";
 
@@ -25,8 +24,8 @@ function isOpName(name: string): name is PatchOpName {
 
 function checkSchemas(body: Record<string, unknown>): void {
   const schemas = getKey(body, "schemas");
-  const ok = Array.isArray(schemas) && schemas.some((s) => typeof s === "string" && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
-  if (!ok) throw invalidSyntax(`A PATCH body must list "${PATCH_OP_SCHEMA}" in "schemas".`);
+  const ok = Array.isArray(schemas) && schemas.some((s) => typeof s === "string" && s.toLowerCase() === PATCH_OP.toLowerCase());
+  if (!ok) throw invalidSyntax(`A PATCH body must list "${PATCH_OP}" in "schemas".`);
 }
 
 function parseOperation(raw: unknown, index: number): PatchOperation {

@@ -1,4 +1,4 @@
-import { ENTERPRISE, type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import { ENTERPRISE, type Harness, createGroup, createUser, expectScimError, startHarness } from "../support/harness";
 import type { ListBody } from "./support";
 
 /** `attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9). */
@@ -40,6 +40,20 @@ describe("projection", () => {
     const [user] = (res.body as ListBody).Resources;
     expect(user?.[ENTERPRISE]).toEqual({ employeeNumber: "7" });
     expect(user).not.toHaveProperty("userName");
+  });
+
+  it("resolves an unqualified extension attribute as filters and PATCH paths do", async () => {
+    const filtered = await h.scim("get", "/Users").query({ filter: 'employeeNumber eq "7"', attributes: "employeeNumber" });
+    const [user] = (filtered.body as ListBody).Resources;
+    expect(user?.[ENTERPRISE]).toEqual({ employeeNumber: "7" });
+    const excluded = await h.scim("get", `/Users/${ada}`).query({ excludedAttributes: "department" });
+    expect(excluded.body).toMatchObject({ [ENTERPRISE]: { employeeNumber: "7" } });
+    expect(excluded.body).not.toHaveProperty([ENTERPRISE, "department"]);
+  });
+
+  it("refuses an attribute list that is not made of attribute paths, naming the parameter", async () => {
+    const res = await h.scim("get", `/Users/${ada}`).query({ attributes: "userName,name.givenName.first" });
+    expectScimError(res, 400, "invalidValue", /^attributes: "name\.givenName\.first"/);
   });
 
   it("omits members from a group with excludedAttributes=members on GET and list", async () => {

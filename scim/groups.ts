@@ -5,8 +5,9 @@ import * as members from "../db/memberships";
 import type { GroupRecord } from "../db/resources";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
-import { invalidValue, notFound, translateDbWriteError } from "./errors";
+import { notFound, translateDbWriteError } from "./errors";
 import { readResource } from "./ingress";
+import { memberIds } from "./members";
 import { type ListRequest, prepareList } from "./list-params";
 import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
 import { type Projection, applyProjection, wantsAttribute } from "./projection";
@@ -42,24 +43,13 @@ export function renderGroup(ctx: ScimContext, record: GroupRecord, projection?: 
 
 /**
  * Splits a Group body into its attributes (coerced by the schema) and its member ids. Members are
- * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing
- * (RFC 7643 §4.2: a member is its `value`; a bare id string is tolerated, Microsoft's collection sends one).
+ * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing.
  */
 function readGroupBody(body: unknown): { fields: db.GroupFields; memberIds: string[] } {
   if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body)), memberIds: [] };
   const membersKey = Object.keys(body).find((k) => k.toLowerCase() === "members");
   const { [membersKey ?? "members"]: raw, ...rest } = body;
-  return { fields: toGroupFields(readResource("Group", rest)), memberIds: memberIdsOf(raw) };
-}
-
-export function memberIdsOf(raw: unknown): string[] {
-  if (raw === undefined || raw === null) return [];
-  const list = Array.isArray(raw) ? raw : [raw];
-  return list.map((m) => {
-    const id = typeof m === "string" ? m : isObject(m) ? m.value : undefined;
-    if (typeof id !== "string" || id === "") throw invalidValue("Each member needs a value (the member's id)");
-    return id;
-  });
+  return { fields: toGroupFields(readResource("Group", rest)), memberIds: memberIds(raw, "members") };
 }
 
 async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupRecord> {
@@ -117,7 +107,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
       return;
     }
     case "addMembers":
-      change = await members.addMembers(tx, ctx.orgId, id, step.members.map((m) => m.value));
+      change = await members.addMembers(tx, ctx.orgId, id, step.ids);
       break;
     case "removeMembers":
       change = await members.removeMembers(tx, ctx.orgId, id, step.ids);
@@ -126,7 +116,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
       change = await members.removeAllMembers(tx, ctx.orgId, id);
       break;
     case "replaceMembers":
-      change = await members.replaceMembers(tx, ctx.orgId, id, step.members.map((m) => m.value));
+      change = await members.replaceMembers(tx, ctx.orgId, id, step.ids);
       break;
     default:
       return unreachable(step);

@@ -2,61 +2,24 @@
  * Group PATCH planning: membership operations become set operations the caller runs in SQL,
  * so a PATCH never loads a group's member list; everything else stays a PATCH op for applyPatch.
  */
-import { invalidFilter, invalidPath, invalidValue } from "../errors";
+import { invalidFilter, invalidPath } from "../errors";
 import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "../filter";
-import { getKey, isObject, type JsonObject } from "../json";
+import { type JsonObject, isObject } from "../json";
+import { memberIds } from "../members";
 import type { PatchOperation } from "./request";
 import { CORE_GROUP } from "../schemas";
 
-export type MemberRef = { value: string; type?: "User" | "Group"; display?: string };
-
 export type GroupPatchStep =
-  | { kind: "addMembers"; members: MemberRef[] }
+  | { kind: "addMembers"; ids: string[] }
   | { kind: "removeMembers"; ids: string[] }
   | { kind: "removeAllMembers" }
-  | { kind: "replaceMembers"; members: MemberRef[] }
+  | { kind: "replaceMembers"; ids: string[] }
   /** Consecutive non-member operations, to apply with `applyPatch("Group", …)`. */
   | { kind: "attributes"; ops: PatchOperation[] };
 
 function targetsMembers(path: PatchPath): boolean {
   const { schema, attr } = path.path;
   return attr.toLowerCase() === "members" && (schema === undefined || schema.toLowerCase() === CORE_GROUP.toLowerCase());
-}
-
-/**
- * A member is `{"value": id, "display"?, "type"?, "$ref"?}`; Okta and Entra send `"$ref": null`
- * or omit `display`, and Microsoft's SCIM validator sends bare id strings.
- */
-function toMemberRef(raw: unknown, label: string): MemberRef {
-  if (typeof raw === "string" && raw !== "") return { value: raw };
-  if (!isObject(raw)) throw invalidValue(`${label} must be a member object with a string "value", but got ${JSON.stringify(raw)}.`);
-  const value = getKey(raw, "value");
-  if (typeof value !== "string" || value === "") {
-    throw invalidValue(`${label}.value must be the member's id as a non-empty string, but got ${JSON.stringify(value) ?? "nothing"}.`);
-  }
-  const ref: MemberRef = { value };
-  const type = getKey(raw, "type");
-  if (typeof type === "string" && type !== "") {
-    const lower = type.toLowerCase();
-    if (lower !== "user" && lower !== "group") throw invalidValue(`${label}.type must be "User" or "Group", but got ${JSON.stringify(type)}.`);
-    ref.type = lower === "user" ? "User" : "Group";
-  }
-  const display = getKey(raw, "display");
-  if (typeof display === "string") ref.display = display;
-  return ref;
-}
-
-/** A lone member is accepted as a one-element list; duplicates collapse to the first mention. */
-function toMemberRefs(raw: unknown, label: string): MemberRef[] {
-  const items = Array.isArray(raw) ? raw : [raw];
-  const seen = new Set<string>();
-  const refs: MemberRef[] = [];
-  items.forEach((item, i) => {
-    const ref = toMemberRef(item, `${label}[${i}]`);
-    if (!seen.has(ref.value)) refs.push(ref);
-    seen.add(ref.value);
-  });
-  return refs;
 }
 
 /** `members[value eq "a" or value eq "b"]` — the only member filters that map onto a set of ids. */
@@ -94,13 +57,13 @@ function memberValueStep(op: PatchOperation["op"], value: unknown, label: string
       // Entra quirk checklist #4: `Remove members` WITH a value removes only the listed members.
       // An RFC-literal reading removes everyone and has wiped real customers' groups.
       if (value === undefined || value === null) return { kind: "removeAllMembers" };
-      return { kind: "removeMembers", ids: toMemberRefs(value, label).map((m) => m.value) };
+      return { kind: "removeMembers", ids: memberIds(value, label) };
     case "add":
       // Adding nothing (an empty list, or null) is not a reason to touch the membership.
       if (value === undefined || value === null) return undefined;
-      return { kind: "addMembers", members: toMemberRefs(value, label) };
+      return { kind: "addMembers", ids: memberIds(value, label) };
     case "replace":
-      return { kind: "replaceMembers", members: value === null ? [] : toMemberRefs(value, label) };
+      return { kind: "replaceMembers", ids: memberIds(value, label) };
   }
 }
 
@@ -128,16 +91,14 @@ function isMembersKey(key: string): boolean {
 function pushStep(steps: GroupPatchStep[], step: GroupPatchStep | undefined): void {
   if (step === undefined) return;
   // Adding or removing nobody is a no-op; replacing with nobody is not (it empties the group).
-  if (step.kind === "addMembers" && step.members.length === 0) return;
+  if (step.kind === "addMembers" && step.ids.length === 0) return;
   if (step.kind === "removeMembers" && step.ids.length === 0) return;
   const last = steps[steps.length - 1];
   if (last?.kind === "attributes" && step.kind === "attributes") {
     last.ops.push(...step.ops);
-  } else if (last?.kind === "addMembers" && step.kind === "addMembers") {
-    const known = new Set(last.members.map((m) => m.value));
-    last.members.push(...step.members.filter((m) => !known.has(m.value)));
-  } else if (last?.kind === "removeMembers" && step.kind === "removeMembers") {
-    last.ids.push(...step.ids.filter((id) => !last.ids.includes(id)));
+  } else if ((last?.kind === "addMembers" && step.kind === "addMembers") || (last?.kind === "removeMembers" && step.kind === "removeMembers")) {
+    const known = new Set(last.ids);
+    last.ids.push(...step.ids.filter((id) => !known.has(id)));
   } else {
     steps.push(step);
   }

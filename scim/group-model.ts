@@ -17,7 +17,7 @@ export function toGroupFields(resource: JsonObject): GroupFields {
   return { displayName, externalId: typeof resource.externalId === "string" ? resource.externalId : null, data };
 }
 
-/** The Group without `members` (streamed separately, see scim/group-stream.ts). */
+/** The Group without `members`, which the response step streams separately (scim/reply.ts). */
 export function renderGroupHead(record: GroupRecord, baseUrl: string): JsonObject {
   return {
     schemas: [CORE_GROUP],

@@ -1,4 +1,4 @@
-import { ENTERPRISE, type Harness, createGroup, createUser, expectScimError, startHarness } from "../support/harness";
+import { CORE_GROUP, ENTERPRISE, type Harness, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
 import type { ListBody } from "./support";
 
 /** `attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9). */
@@ -68,6 +68,32 @@ describe("projection", () => {
     expect(Object.keys(onlyName.body as object).sort()).toEqual(["displayName", "id", "meta", "schemas"]);
     const full = await h.scim("get", `/Groups/${group}`);
     expect(full.body).toMatchObject({ members: [{ value: ada, type: "User" }] });
+  });
+
+  it("shapes the resource returned by POST, PUT and PATCH of a User as it shapes a GET", async () => {
+    const only = { attributes: "userName" };
+    const expected = ["id", "meta", "schemas", "userName"];
+    const created = await h.scim("post", "/Users").query(only).send(userBody("bob@example.com", { displayName: "Bob" }));
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body as object).sort()).toEqual(expected);
+    const bob = (created.body as { id: string }).id;
+    const replaced = await h.scim("put", `/Users/${bob}`).query(only).send(userBody("bob@example.com", { displayName: "Robert" }));
+    expect(replaced.status).toBe(200);
+    expect(Object.keys(replaced.body as object).sort()).toEqual(expected);
+    const patched = await h.scim("patch", `/Users/${bob}`).query(only).send(patchBody({ op: "replace", path: "displayName", value: "Bobby" }));
+    expect(Object.keys(patched.body as object).sort()).toEqual(expected);
+    expect((await h.scim("get", `/Users/${bob}`)).body).toMatchObject({ displayName: "Bobby" });
+  });
+
+  it("shapes the group returned by POST, PUT and PATCH as it shapes a GET", async () => {
+    const created = await h.scim("post", "/Groups").query({ excludedAttributes: "members" }).send({ schemas: [CORE_GROUP], displayName: "Sales", members: [{ value: ada }] });
+    expect(created.status).toBe(201);
+    expect(created.body).not.toHaveProperty("members");
+    const group = (created.body as { id: string }).id;
+    const replaced = await h.scim("put", `/Groups/${group}`).query({ attributes: "members" }).send({ schemas: [CORE_GROUP], displayName: "Sales", members: [{ value: ada }] });
+    expect(Object.keys(replaced.body as object).sort()).toEqual(["id", "members", "meta", "schemas"]);
+    const patched = await h.scim("patch", `/Groups/${group}`).query({ attributes: "displayName" }).send(patchBody({ op: "replace", path: "displayName", value: "Sales EMEA" }));
+    expect(patched.body).toEqual({ schemas: [CORE_GROUP], id: group, displayName: "Sales EMEA", meta: { resourceType: "Group" } });
   });
 
   it("omits groups from users when excluded", async () => {

@@ -1,3 +1,7 @@
+/**
+ * The Group's two shapes: the fields db/ stores (indexed columns plus the rest as JSON) and the
+ * SCIM representation of a stored group (RFC 7643 §4.2), without its members.
+ */
 import type { GroupFields } from "../db/groups";
 import type { GroupRecord } from "../db/resources";
 import { invalidValue } from "./errors";

@@ -95,7 +95,10 @@ async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecor
   return record;
 }
 
-/** PUT replaces everything, members included, as a set difference in SQL (Okta AIW apps push memberships this way). */
+/**
+ * PUT replaces everything, members included, as a set difference in SQL: Okta's App Integration
+ * Wizard apps push memberships this way (fixtures/okta/aiw-membership-put.json).
+ */
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
   const { fields, memberIds: ids } = readGroupBody(body);
   return inTransaction(ctx, async (tx, after) => {

@@ -1,3 +1,8 @@
+/**
+ * The query of a list or search request (RFC 7644 §3.4.2), from query parameters or a
+ * SearchRequest body, turned into what db/list.ts runs: a compiled filter and sort, an offset and
+ * a capped count, and the projection the response will apply.
+ */
 import type { Dialect } from "../db/connection";
 import { compileFilter, compileSortExpression } from "../db/filter-sql";
 import type { ListQuery } from "../db/list";
@@ -7,7 +12,6 @@ import { type Projection, parseProjection } from "./projection";
 import type { ScimLimits } from "./context";
 import type { ResourceKind } from "./schemas";
 
-/** The query of a list or search request (RFC 7644 §3.4.2), from query parameters or a SearchRequest body. */
 export interface ListRequest {
   readonly filter?: unknown;
   readonly sortBy?: unknown;

@@ -2,7 +2,8 @@
  * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5 and §3.9): which attributes a response
  * carries. Paths are parsed by the filter grammar and resolved by the one attribute-path resolver,
  * so `NAME.givenname` and `urn:…:enterprise:2.0:User:employeeNumber` work; a name the schema does
- * not know selects nothing. `id`, `schemas` and `meta.resourceType` are always returned.
+ * not know selects nothing. `id` and `schemas` are always returned, and `attributes` keeps
+ * `meta.resourceType`.
  */
 import { resolveAttrPath } from "./attribute-path";
 import { invalidValue } from "./errors";
@@ -35,7 +36,8 @@ export function parseProjection(kind: ResourceKind, attributes: unknown, exclude
 function parseList(kind: ResourceKind, text: string, parameter: string): ProjectedPath[] {
   const schemas = schemasFor(kind);
   // `attributes` names attributes (RFC 7644 §3.4.2.5); a value filter such as `emails[type eq "work"]`
-  // (Microsoft's test collection sends one) is read as the attribute it filters.
+  // is read as the attribute it filters. Microsoft's SCIM validator sends one; no IdP fixture
+  // records it, test/scim/projection.test.ts does.
   const paths = text.replace(/\[[^\]]*\]/g, "").split(",").map((p) => p.trim()).filter((p) => p !== "");
   return paths.map((p) => project(schemas, parsePath(p, parameter), p));
 }

@@ -85,7 +85,8 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   router.put("/Groups/:id", route(async (req, ctx) => resourceReply(200, await groups.replaceGroup(ctx, idOf(req), req.body, ifMatch(req)), projectionOf(req, "Group"))));
   router.patch("/Groups/:id", route(async (req, ctx) => {
     const group = await groups.patchGroup(ctx, idOf(req), req.body, ifMatch(req));
-    // RFC 7644 §3.5.2 allows 204; Entra recommends it, Okta accepts it, and it spares
+    // RFC 7644 §3.5.2 allows 204; Entra recommends it and Okta accepts it (IDP-CLIENTS.md;
+    // fixtures/entra/add-members.json, fixtures/okta/membership-oin-patch.json), and it spares
     // serialising a large member list that the client did not ask for.
     if (req.query.attributes === undefined) return noContent(group.version);
     return resourceReply(200, group, projectionOf(req, "Group"));

@@ -1,3 +1,7 @@
+/**
+ * The User's two shapes: the fields db/ stores (indexed columns, the manager's id, the rest as
+ * JSON) and the SCIM representation of a stored user (RFC 7643 §4.1, §4.3).
+ */
 import type { GroupRef, UserFields } from "../db/users";
 import type { UserRecord } from "../db/resources";
 import { invalidValue } from "./errors";

@@ -1,8 +1,9 @@
 /**
  * Resolves a parsed SCIM filter (or a `sortBy` path) against the resource schema and our storage
  * layout, producing a StorageFilter that db/filter-sql.ts compiles to SQL. Indexed columns serve
- * the attributes IdPs query (userName, externalId, displayName, id, manager, active); the rest is
- * read from JSON.
+ * the attributes IdPs query (userName, externalId, displayName, id, manager, active:
+ * fixtures/entra/filter-attributes.json, fixtures/okta/user-exists-found.json); the rest is read
+ * from JSON.
  */
 import type { CompareOp as SqlCompareOp, SqlTarget, StorageFilter, ValueType } from "../../db/filter-sql";
 import { ScimError, invalidFilter } from "../errors";

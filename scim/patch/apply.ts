@@ -55,9 +55,10 @@ function applyOperation(ctx: Context, resource: JsonObject, op: PatchOperation):
 
 /**
  * RFC 7644 §3.5.2.1/§3.5.2.3: without a path the value's keys are attributes of the resource.
- * Entra (aadOptscim062020) uses dotted and URN-qualified keys here, so each key is parsed as a
- * path; Okta puts the read-only `id` in the value on every group update, so read-only keys are
- * skipped rather than rejected.
+ * Entra (aadOptscim062020) uses dotted and URN-qualified keys here
+ * (fixtures/entra/multi-attribute-replace-flag.json), so each key is parsed as a path; Okta puts
+ * the read-only `id` in the value on every group update (fixtures/okta/rename-group-oin-patch.json),
+ * so read-only keys are skipped rather than rejected.
  */
 function applyPathless(ctx: Context, resource: JsonObject, op: "add" | "replace", value: JsonObject, scope: SchemaDef | undefined): void {
   for (const [key, keyValue] of Object.entries(value)) {
@@ -96,7 +97,8 @@ function applyAttribute(ctx: Context, resource: JsonObject, target: AttributeTar
   }
   if (isReadOnly(target)) {
     // RFC 7644 §3.5.2: modifying a read-only attribute is a `mutability` error; inside a
-    // path-less value clients merely echo what they read (Okta's `id`), so it is ignored.
+    // path-less value clients merely echo what they read (Okta's `id`,
+    // fixtures/okta/rename-group-oin-patch.json), so it is ignored.
     if (write.explicit) throw mutability(`"${write.label}" is read-only and cannot be modified.`);
     return;
   }
@@ -151,7 +153,8 @@ function syncSchemasList(resource: JsonObject, extension: SchemaDef): void {
 // Single-valued attributes
 
 /**
- * RFC 7644 §3.5.2.1: `add` on a single-valued attribute replaces it (Entra's `Add nickName`);
+ * RFC 7644 §3.5.2.1: `add` on a single-valued attribute replaces it (Entra's `Add nickName`,
+ * fixtures/entra/single-value-add.json);
  * for a complex attribute add and replace both merge sub-attributes (§3.5.2.3: "sub-attributes
  * that are not specified in the value parameter are left unchanged").
  */
@@ -190,7 +193,10 @@ function applyComplexSub(container: JsonObject, attr: AttrDef, sub: AttrDef, wri
   setOrDelete(container, attr.name, object);
 }
 
-/** Quirk checklist #8: `manager` is stored as `{ value }` whatever shape Entra sent. */
+/**
+ * `manager` is stored as `{ value }` whatever shape Entra sent (quirk 8: a bare id in
+ * fixtures/entra/manager.json, an array in fixtures/entra/manager-legacy-array.json).
+ */
 function applyManager(container: JsonObject, attr: AttrDef, sub: AttrDef | undefined, write: Write): void {
   if (write.op === "remove") {
     if (sub === undefined || sub.name === "value") deleteKey(container, attr.name);
@@ -219,8 +225,8 @@ function currentList(container: JsonObject, attr: AttrDef): unknown[] {
 }
 
 /**
- * RFC 7644 §3.5.2.1: add appends (an exact duplicate is not added twice, so IdP retries are
- * idempotent); §3.5.2.3: replace without a filter replaces the whole list.
+ * RFC 7644 §3.5.2.1: add appends (an exact duplicate is not added twice, so a repeated request
+ * changes nothing, IDP-CLIENTS.md quirk 15); §3.5.2.3: replace without a filter replaces the whole list.
  */
 function applyMulti(container: JsonObject, attr: AttrDef, write: Write): void {
   if (write.op === "remove") {
@@ -247,8 +253,9 @@ function applyMulti(container: JsonObject, attr: AttrDef, write: Write): void {
 
 /**
  * Remove with a value lists the values to drop. The RFC leaves this undefined, but Entra sends
- * exactly this for group members and means "only these"; the same reading is applied everywhere
- * because removing everything would be the destructive interpretation.
+ * exactly this for group members and means "only these" (fixtures/entra/remove-members.json);
+ * the same reading is applied everywhere because removing everything would be the destructive
+ * interpretation.
  */
 function withoutListed(list: readonly unknown[], attr: AttrDef, value: unknown): unknown[] {
   const listed = Array.isArray(value) ? value : [value];
@@ -278,8 +285,10 @@ function applyEverySub(container: JsonObject, attr: AttrDef, sub: AttrDef, write
 /**
  * `emails[type eq "work"].value` and friends (RFC 7644 §3.5.2). Deviations, both for IdPs:
  * - add/replace with no matching element creates one from the filter's equalities (Entra's
- *   upsert: `Add phoneNumbers[type eq "mobile"].value` on a user without a mobile number);
- * - remove with no matching element succeeds unchanged, because Entra and Okta retry removals.
+ *   upsert: `Add phoneNumbers[type eq "mobile"].value` on a user without a mobile number,
+ *   fixtures/entra/upsert-phone-number.json);
+ * - remove with no matching element succeeds unchanged, as a repeated removal must (quirk 15;
+ *   fixtures/entra/remove-non-member.json shows Entra repeating one for members).
  * Without a sub-attribute, add/replace merge the value object into each matching element.
  */
 function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode, sub: AttrDef | undefined, write: Write): void {

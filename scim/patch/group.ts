@@ -54,8 +54,9 @@ function memberStep(op: PatchOperation, path: PatchPath, label: string): GroupPa
 function memberValueStep(op: PatchOperation["op"], value: unknown, label: string): GroupPatchStep | undefined {
   switch (op) {
     case "remove":
-      // Entra quirk checklist #4: `Remove members` WITH a value removes only the listed members.
-      // An RFC-literal reading removes everyone and has wiped real customers' groups.
+      // Entra's `Remove members` WITH a value removes only the listed members (quirk 4,
+      // fixtures/entra/remove-members.json). An RFC-literal reading removes everyone and has
+      // wiped real customers' groups.
       if (value === undefined || value === null) return { kind: "removeAllMembers" };
       return { kind: "removeMembers", ids: memberIds(value, label) };
     case "add":
@@ -105,8 +106,8 @@ function pushStep(steps: GroupPatchStep[], step: GroupPatchStep | undefined): vo
 }
 
 /**
- * Orders a Group PATCH into steps. Consecutive steps of the same kind are merged (Entra sends
- * one `Add members` op per member), but the order of different kinds is kept, because
+ * Orders a Group PATCH into steps. Consecutive steps of the same kind are merged (a client may
+ * send one `add members` op per member), but the order of different kinds is kept, because
  * "remove a, then add a" must end with a as a member.
  */
 export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[] {
@@ -122,8 +123,9 @@ export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[]
       pushStep(steps, { kind: "attributes", ops: [op] });
       continue;
     }
-    // Okta repeats `replace {"id", "displayName"}` with every membership change; it lands here
-    // as a harmless attributes step (applyPatch ignores the read-only id).
+    // Okta repeats `replace {"id", "displayName"}` with every membership change
+    // (fixtures/okta/membership-oin-patch.json); it lands here as a harmless attributes step
+    // (applyPatch ignores the read-only id).
     const { members, rest } = splitPathless(op.value);
     if (Object.keys(rest).length > 0) pushStep(steps, { kind: "attributes", ops: [{ op: op.op, value: rest }] });
     if (members !== undefined) pushStep(steps, memberValueStep(op.op, members.value, members.label));

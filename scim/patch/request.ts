@@ -32,7 +32,8 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   const where = `Operations[${index}]`;
   if (!isObject(raw)) throw invalidSyntax(`${where} must be an object with "op", and "path" and/or "value".`);
 
-  // Entra capitalises ops ("Add", "Replace", "Remove"); RFC 7644 §3.5.2 spells them lower-case.
+  // Entra capitalises ops ("Add", "Replace", "Remove"; fixtures/entra/update-user-patch.json);
+  // RFC 7644 §3.5.2 spells them lower-case.
   const opRaw = getKey(raw, "op");
   const op = typeof opRaw === "string" ? opRaw.trim().toLowerCase() : "";
   if (!isOpName(op)) {

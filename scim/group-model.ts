@@ -5,7 +5,7 @@
 import type { GroupFields } from "../db/groups";
 import type { GroupRecord } from "../db/resources";
 import { invalidValue } from "./errors";
-import type { JsonObject } from "./json";
+import { type JsonObject, withoutKeys } from "./json";
 import { CORE_GROUP } from "./schemas";
 import { etagOf } from "./etag";
 
@@ -14,10 +14,7 @@ const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "displayName", "exte
 export function toGroupFields(resource: JsonObject): GroupFields {
   const displayName = resource.displayName;
   if (typeof displayName !== "string" || displayName.trim() === "") throw invalidValue("displayName is required and must be a non-empty string");
-  const data: JsonObject = {};
-  for (const [key, value] of Object.entries(resource)) {
-    if (!COLUMN_ATTRIBUTES.has(key)) data[key] = value;
-  }
+  const data = withoutKeys(resource, COLUMN_ATTRIBUTES);
   return { displayName, externalId: typeof resource.externalId === "string" ? resource.externalId : null, data };
 }
 

@@ -15,7 +15,7 @@ import { notFound, translateDbWriteError } from "./errors";
 import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
 import { readResource } from "./ingress";
 import { isObject } from "./json";
-import { type ListRequest, prepareList } from "./list-params";
+import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { memberIds } from "./members";
 import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
 import type { GroupMember, GroupResource, ResourcePage } from "./reply";
@@ -168,10 +168,5 @@ export async function deleteGroup(ctx: ScimContext, id: string, ifMatch: string 
 export async function listGroups(ctx: ScimContext, request: ListRequest): Promise<ResourcePage> {
   const prepared = prepareList("Group", ctx.db.dialect, request, ctx.limits);
   const page = await listGroupRows(ctx.db.knex, { orgId: ctx.orgId, ...prepared.query });
-  return {
-    totalResults: page.total,
-    startIndex: prepared.startIndex,
-    resources: page.items.map((g) => groupResource(ctx, g)),
-    projections: { Group: prepared.projection },
-  };
+  return resourcePage("Group", prepared, page.total, page.items.map((g) => groupResource(ctx, g)));
 }

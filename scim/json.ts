@@ -47,6 +47,15 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** A shallow copy of `object` without the listed keys. */
+export function withoutKeys(object: JsonObject, keys: ReadonlySet<string>): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (!keys.has(key)) out[key] = value;
+  }
+  return out;
+}
+
 export function isEmptyObject(value: unknown): boolean {
   return isObject(value) && Object.keys(value).length === 0;
 }

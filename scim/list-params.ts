@@ -10,6 +10,7 @@ import { invalidFilter, invalidValue } from "./errors";
 import { parseAttrPath, parseFilter, toSortTarget, toStorageFilter } from "./filter";
 import { type Projection, parseProjection } from "./projection";
 import type { ScimLimits } from "./context";
+import type { Resource, ResourcePage } from "./reply";
 import type { ResourceKind } from "./schemas";
 
 export interface ListRequest {
@@ -38,6 +39,11 @@ function asInteger(value: unknown, name: string): number | undefined {
 
 function joinList(value: unknown): unknown {
   return Array.isArray(value) ? value.join(",") : value;
+}
+
+/** One resource type's page of a ListResponse, projected as the request asked. */
+export function resourcePage(kind: ResourceKind, prepared: PreparedList, totalResults: number, resources: readonly Resource[]): ResourcePage {
+  return { totalResults, startIndex: prepared.startIndex, resources, projections: { [kind]: prepared.projection } };
 }
 
 export function prepareList(kind: ResourceKind, dialect: Dialect, request: ListRequest, limits: ScimLimits): PreparedList {

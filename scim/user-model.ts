@@ -5,7 +5,7 @@
 import type { GroupRef, UserFields } from "../db/users";
 import type { UserRecord } from "../db/resources";
 import { invalidValue } from "./errors";
-import { type JsonObject, isObject } from "./json";
+import { type JsonObject, isObject, withoutKeys } from "./json";
 import { CORE_USER, ENTERPRISE_USER } from "./schemas";
 import { etagOf } from "./etag";
 
@@ -15,10 +15,7 @@ const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "userName", "externa
 export function toUserFields(resource: JsonObject): UserFields {
   const userName = resource.userName;
   if (typeof userName !== "string" || userName.trim() === "") throw invalidValue("userName is required and must be a non-empty string");
-  const data: JsonObject = {};
-  for (const [key, value] of Object.entries(resource)) {
-    if (!COLUMN_ATTRIBUTES.has(key)) data[key] = value;
-  }
+  const data = withoutKeys(resource, COLUMN_ATTRIBUTES);
   let managerId: string | null = null;
   const extension = data[ENTERPRISE_USER];
   if (isObject(extension)) {

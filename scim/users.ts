@@ -12,7 +12,7 @@ import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
 import { notFound, translateDbWriteError } from "./errors";
 import { readResource } from "./ingress";
-import { type ListRequest, prepareList } from "./list-params";
+import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { applyPatch, parsePatchRequest } from "./patch";
 import { type Projection, wantsAttribute } from "./projection";
 import type { ResourcePage, UserResource } from "./reply";
@@ -93,12 +93,7 @@ export async function deleteUser(ctx: ScimContext, id: string, ifMatch: string |
 export async function listUsers(ctx: ScimContext, request: ListRequest): Promise<ResourcePage> {
   const prepared = prepareList("User", ctx.db.dialect, request, ctx.limits);
   const page = await listUserRows(ctx.db.knex, { orgId: ctx.orgId, ...prepared.query });
-  return {
-    totalResults: page.total,
-    startIndex: prepared.startIndex,
-    resources: await userResources(ctx, page.items, prepared.projection),
-    projections: { User: prepared.projection },
-  };
+  return resourcePage("User", prepared, page.total, await userResources(ctx, page.items, prepared.projection));
 }
 
 /** The users of a page, with their groups (one query for the page) unless the projection leaves them out. */

@@ -180,10 +180,7 @@ class Parser {
   }
 
   parseWholePatchPath(): PatchPath {
-    const first = this.peek();
-    if (first.kind !== "word") this.fail(`Expected an attribute name at ${at(first.pos)}, but found ${this.describe(first)}.`);
-    this.next();
-    const path = this.attrPath(first, TOP);
+    const path = this.leadingAttrPath();
     const open = this.peek();
     if (!(open.kind === "punct" && open.text === "[")) {
       this.expectEnd();
@@ -198,11 +195,15 @@ class Parser {
     return { path, valueFilter, ...(subAttr !== undefined ? { subAttr } : {}) };
   }
 
-  parseSingleAttrPath(): AttrPath {
+  private leadingAttrPath(): AttrPath {
     const first = this.peek();
     if (first.kind !== "word") this.fail(`Expected an attribute name at ${at(first.pos)}, but found ${this.describe(first)}.`);
     this.next();
-    const path = this.attrPath(first, TOP);
+    return this.attrPath(first, TOP);
+  }
+
+  parseSingleAttrPath(): AttrPath {
+    const path = this.leadingAttrPath();
     const after = this.peek();
     if (after.kind === "punct" && after.text === "[") {
       this.fail(`A value filter ("[" at ${at(after.pos)}) is not allowed here: expected a plain attribute path.`);
@@ -214,19 +215,19 @@ class Parser {
   // --- grammar: or binds loosest, then and, then not / parentheses / attribute expressions
 
   private parseOr(scope: Scope): FilterNode {
-    let left = this.parseAnd(scope);
-    while (this.peekKeyword("or")) {
-      this.next();
-      left = { kind: "or", left, right: this.parseAnd(scope) };
-    }
-    return left;
+    return this.parseJoined("or", () => this.parseAnd(scope));
   }
 
   private parseAnd(scope: Scope): FilterNode {
-    let left = this.parseUnary(scope);
-    while (this.peekKeyword("and")) {
+    return this.parseJoined("and", () => this.parseUnary(scope));
+  }
+
+  /** `operand *(keyword operand)`, left-associative. */
+  private parseJoined(keyword: "and" | "or", operand: () => FilterNode): FilterNode {
+    let left = operand();
+    while (this.peekKeyword(keyword)) {
       this.next();
-      left = { kind: "and", left, right: this.parseUnary(scope) };
+      left = { kind: keyword, left, right: operand() };
     }
     return left;
   }

@@ -128,7 +128,7 @@ function shaped(resource: Resource, projection: Projection): JsonObject {
 
 async function writeResource(res: Response, ctx: ScimContext, resource: Resource, projection: Projection): Promise<void> {
   const head = JSON.stringify(shaped(resource, projection));
-  if (!streams(resource, projection) || resource.type !== "Group") {
+  if (resource.type !== "Group" || !wantsAttribute(projection, "members")) {
     await write(res, head);
     return;
   }

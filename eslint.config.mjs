@@ -49,8 +49,8 @@ export default tseslint.config(
     files: ["scim/**/*.ts"],
     rules: {
       ...restrict([
-        { group: ["../server/*", "../server"], message: "scim/ must not import server/ (imports flow server → scim)." },
-        { group: ["../roles/*", "../roles"], message: "scim/ must not import roles/: it calls the PermissionSync interface (scim/context.ts) that roles/ implements." },
+        { group: ["../server/*", "../server", "../../server/*", "../../server"], message: "scim/ must not import server/ (imports flow server → scim)." },
+        { group: ["../roles/*", "../roles", "../../roles/*", "../../roles"], message: "scim/ must not import roles/: it calls the PermissionSync interface (scim/context.ts) that roles/ implements." },
         { group: DRIVERS, message: "Only db/ talks to the database." },
       ]),
       ...noSql,

@@ -1,6 +1,6 @@
 /**
  * Compiles a storage-level filter to a SQL boolean expression for SQLite or PostgreSQL.
- * The protocol layer resolves SCIM attribute paths against the schemas first (scim/filter-storage.ts);
+ * The protocol layer resolves SCIM attribute paths against the schemas first (scim/filter/storage.ts);
  * this module only knows columns, JSON paths inside `data`, and the membership table.
  * Comparisons are emitted bare (`user_name_ci = ?`) so that indexes serve them; an absent attribute
  * makes a comparison NULL, which WHERE treats as false. Negations (`not`, `ne`) use `IS NOT TRUE`,

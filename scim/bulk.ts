@@ -1,16 +1,17 @@
-import { type ScimContext } from "./context";
-import { etagOf } from "./etag";
-import { ScimError, invalidSyntax, invalidValue, payloadTooLarge } from "./errors";
-import * as groups from "./groups";
-import { type Logger, toScimError } from "./respond";
-import { BULK_REQUEST, BULK_RESPONSE, type JsonObject, isObject } from "./schemas";
-import * as users from "./users";
-
 /**
  * POST /Bulk (RFC 7644 §3.7). Operations run in order, each in its own transaction through the
  * same functions as the single-resource endpoints. `bulkId:<id>` references in paths and data are
  * replaced by the ids of resources created earlier in the request.
  */
+import { type ScimContext } from "./context";
+import { etagOf } from "./etag";
+import { ScimError, invalidSyntax, invalidValue, payloadTooLarge } from "./errors";
+import * as groups from "./groups";
+import { type Logger, toScimError } from "./respond";
+import { type JsonObject, isObject } from "./json";
+import { BULK_REQUEST, BULK_RESPONSE } from "./schemas";
+import * as users from "./users";
+
 interface BulkOperation {
   readonly method: string;
   readonly bulkId?: string;

@@ -1,14 +1,14 @@
+/**
+ * Discovery (RFC 7644 §4) is served by scimmy-routers from scimmy's schema registry: it renders
+ * /Schemas, /ResourceTypes and /ServiceProviderConfig correctly and with no nulls (Entra rejects
+ * nulls there, fixtures/entra/schemas.json). Only those paths reach it; our own routes handle
+ * everything else, and the request is already authenticated when it gets here.
+ */
 import { type Request, type RequestHandler, type Router } from "express";
 import SCIMMYRouters from "scimmy-routers";
 import SCIMMY from "scimmy";
 import { declareScimmyResources } from "./schemas";
 
-/**
- * Discovery (RFC 7644 §4) is served by scimmy-routers from scimmy's schema registry: it renders
- * /Schemas, /ResourceTypes and /ServiceProviderConfig correctly and with no nulls (Entra rejects
- * nulls there). Only those paths reach it; our own routes handle everything else, and the request
- * is already authenticated when it gets here.
- */
 export interface DiscoveryOptions {
   readonly maxResults: number;
   readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };

@@ -2,6 +2,8 @@
  * The SCIM error catalogue (RFC 7644 §3.12): one constructor per status/scimType pair,
  * so handlers never spell a status code or a scimType by hand.
  */
+import { DbConflictError, DbUnknownReferenceError, DbVersionMismatchError } from "../db/errors";
+
 export type ScimType =
   | "invalidFilter"
   | "tooMany"
@@ -13,8 +15,6 @@ export type ScimType =
   | "invalidValue"
   | "invalidVers"
   | "sensitive";
-
-import { DbConflictError, DbUnknownReferenceError, DbVersionMismatchError } from "../db/errors";
 
 export class ScimError extends Error {
   override readonly name = "ScimError";

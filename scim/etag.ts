@@ -1,3 +1,7 @@
+/**
+ * ETags (RFC 7644 §3.14): weak tags from the integer row version, `If-Match` checked before a write
+ * and `If-None-Match` for a conditional GET.
+ */
 import { preconditionFailed } from "./errors";
 
 /** Weak ETags from the integer row version (RFC 7644 §3.14). */

@@ -1,7 +1,12 @@
+/**
+ * The Group's two shapes: the fields db/ stores (indexed columns plus the rest as JSON) and the
+ * SCIM representation of a stored group (RFC 7643 §4.2), without its members.
+ */
 import type { GroupFields } from "../db/groups";
 import type { GroupRecord } from "../db/resources";
 import { invalidValue } from "./errors";
-import { type JsonObject, CORE_GROUP } from "./schemas";
+import { type JsonObject, withoutKeys } from "./json";
+import { CORE_GROUP } from "./schemas";
 import { etagOf } from "./etag";
 
 const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "displayName", "externalId", "members"]);
@@ -9,14 +14,11 @@ const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "displayName", "exte
 export function toGroupFields(resource: JsonObject): GroupFields {
   const displayName = resource.displayName;
   if (typeof displayName !== "string" || displayName.trim() === "") throw invalidValue("displayName is required and must be a non-empty string");
-  const data: JsonObject = {};
-  for (const [key, value] of Object.entries(resource)) {
-    if (!COLUMN_ATTRIBUTES.has(key)) data[key] = value;
-  }
+  const data = withoutKeys(resource, COLUMN_ATTRIBUTES);
   return { displayName, externalId: typeof resource.externalId === "string" ? resource.externalId : null, data };
 }
 
-/** The Group without `members` (streamed separately, see scim/group-stream.ts). */
+/** The Group without `members`, which the response step streams separately (scim/reply.ts). */
 export function renderGroupHead(record: GroupRecord, baseUrl: string): JsonObject {
   return {
     schemas: [CORE_GROUP],

@@ -1,3 +1,9 @@
+/**
+ * The Group endpoints' behaviour, one function per verb. Members are never loaded to be written:
+ * every membership change is a set operation in db/memberships.ts. A group is returned with a
+ * source of its members that the response step (`reply.ts`) reads page by page, only when the
+ * response carries them.
+ */
 import type { Executor } from "../db/connection";
 import * as db from "../db/groups";
 import { listGroups as listGroupRows } from "../db/list";
@@ -5,61 +11,57 @@ import * as members from "../db/memberships";
 import type { GroupRecord } from "../db/resources";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
-import { invalidValue, notFound, translateDbWriteError } from "./errors";
-import { readResource } from "./ingress";
-import { type ListRequest, prepareList } from "./list-params";
-import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
-import { type Projection, applyProjection, wantsAttribute } from "./projection";
-import { type JsonObject, isObject } from "./schemas";
+import { notFound, translateDbWriteError } from "./errors";
 import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
+import { readResource } from "./ingress";
+import { isObject } from "./json";
+import { type ListRequest, prepareList, resourcePage } from "./list-params";
+import { memberIds } from "./members";
+import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
+import type { GroupMember, GroupResource, ResourcePage } from "./reply";
 
-/**
- * The Group endpoints' behaviour. Members are never loaded to be written: every membership
- * change is a set operation in db/memberships.ts, and reads stream members page by page.
- */
-export interface RenderedGroup {
-  readonly id: string;
-  readonly version: number;
-  /** The group without members, already projected. */
-  readonly head: JsonObject;
-  /** Whether the response should stream `members` after the head. */
-  readonly includeMembers: boolean;
-}
+const MEMBER_PAGE = 5000;
 
 function unreachable(value: never): never {
   throw new Error(`unhandled step ${JSON.stringify(value)}`);
 }
 
-export function renderGroup(ctx: ScimContext, record: GroupRecord, projection?: Projection): RenderedGroup {
-  const head = renderGroupHead(record, ctx.baseUrl);
+export function groupResource(ctx: ScimContext, record: GroupRecord): GroupResource {
+  const id = record.id;
   return {
-    id: record.id,
+    type: "Group",
+    id,
     version: record.version,
-    head: projection ? applyProjection(head, projection) : head,
-    includeMembers: projection === undefined || wantsAttribute(projection, "members"),
+    head: renderGroupHead(record, ctx.baseUrl),
+    members: { [Symbol.asyncIterator]: () => memberPages(ctx, id) },
   };
 }
 
 /**
+ * A group's members in member-id order, a page at a time (keyset on member id). Read after the
+ * commit, from the database rather than the transaction: streaming a large group to a slow client
+ * must not hold a transaction open.
+ */
+async function* memberPages(ctx: ScimContext, groupId: string): AsyncGenerator<readonly GroupMember[]> {
+  let after: string | null = null;
+  for (;;) {
+    const page = await db.groupMembersPage(ctx.db.knex, groupId, after, MEMBER_PAGE);
+    if (page.length > 0) yield page;
+    const last = page[page.length - 1];
+    if (page.length < MEMBER_PAGE || last === undefined) return;
+    after = last.value;
+  }
+}
+
+/**
  * Splits a Group body into its attributes (coerced by the schema) and its member ids. Members are
- * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing
- * (RFC 7643 §4.2: a member is its `value`; a bare id string is tolerated, Microsoft's collection sends one).
+ * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing.
  */
 function readGroupBody(body: unknown): { fields: db.GroupFields; memberIds: string[] } {
   if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body)), memberIds: [] };
   const membersKey = Object.keys(body).find((k) => k.toLowerCase() === "members");
   const { [membersKey ?? "members"]: raw, ...rest } = body;
-  return { fields: toGroupFields(readResource("Group", rest)), memberIds: memberIdsOf(raw) };
-}
-
-export function memberIdsOf(raw: unknown): string[] {
-  if (raw === undefined || raw === null) return [];
-  const list = Array.isArray(raw) ? raw : [raw];
-  return list.map((m) => {
-    const id = typeof m === "string" ? m : isObject(m) ? m.value : undefined;
-    if (typeof id !== "string" || id === "") throw invalidValue("Each member needs a value (the member's id)");
-    return id;
-  });
+  return { fields: toGroupFields(readResource("Group", rest)), memberIds: memberIds(raw, "members") };
 }
 
 async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupRecord> {
@@ -68,21 +70,21 @@ async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupR
   return record;
 }
 
-export async function createGroup(ctx: ScimContext, body: unknown): Promise<RenderedGroup> {
+export async function createGroup(ctx: ScimContext, body: unknown): Promise<GroupResource> {
   const { fields, memberIds: ids } = readGroupBody(body);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertGroup(tx, ctx.orgId, fields).catch(translateDbWriteError);
-    if (ids.length === 0) return renderGroup(ctx, record);
+    if (ids.length === 0) return groupResource(ctx, record);
     const change = await members.addMembers(tx, ctx.orgId, record.id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, change.added, causeOf(ctx)));
-    return renderGroup(ctx, await fresh(tx, ctx, record.id));
+    return groupResource(ctx, await fresh(tx, ctx, record.id));
   });
 }
 
-export async function getGroup(ctx: ScimContext, id: string, projection: Projection): Promise<RenderedGroup> {
+export async function getGroup(ctx: ScimContext, id: string): Promise<GroupResource> {
   const record = await db.findGroup(ctx.db.knex, ctx.orgId, id);
   if (!record) throw notFound(`Group ${id} not found`);
-  return renderGroup(ctx, record, projection);
+  return groupResource(ctx, record);
 }
 
 async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecord, fields: db.GroupFields, after: (cb: () => void) => void): Promise<GroupRecord> {
@@ -93,8 +95,11 @@ async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecor
   return record;
 }
 
-/** PUT replaces everything, members included, as a set difference in SQL (Okta AIW apps push memberships this way). */
-export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<RenderedGroup> {
+/**
+ * PUT replaces everything, members included, as a set difference in SQL: Okta's App Integration
+ * Wizard apps push memberships this way (fixtures/okta/aiw-membership-put.json).
+ */
+export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
   const { fields, memberIds: ids } = readGroupBody(body);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
@@ -103,7 +108,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
     await writeIdentity(tx, ctx, current, fields, after);
     const change = await members.replaceMembers(tx, ctx.orgId, id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [...change.added, ...change.removed], causeOf(ctx)));
-    return renderGroup(ctx, await fresh(tx, ctx, id));
+    return groupResource(ctx, await fresh(tx, ctx, id));
   });
 }
 
@@ -117,7 +122,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
       return;
     }
     case "addMembers":
-      change = await members.addMembers(tx, ctx.orgId, id, step.members.map((m) => m.value));
+      change = await members.addMembers(tx, ctx.orgId, id, step.ids);
       break;
     case "removeMembers":
       change = await members.removeMembers(tx, ctx.orgId, id, step.ids);
@@ -126,7 +131,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
       change = await members.removeAllMembers(tx, ctx.orgId, id);
       break;
     case "replaceMembers":
-      change = await members.replaceMembers(tx, ctx.orgId, id, step.members.map((m) => m.value));
+      change = await members.replaceMembers(tx, ctx.orgId, id, step.ids);
       break;
     default:
       return unreachable(step);
@@ -136,16 +141,17 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
 
 /**
  * PATCH never reads the member list: each step is a set operation. Query parameters such as
- * `excludedAttributes=members` only shape the response (scimmy applied the PATCH to the projection).
+ * `excludedAttributes=members` only shape the response; the PATCH applies to the stored group
+ * (scimmy applied it to the projection, and wiped members).
  */
-export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<RenderedGroup> {
+export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
   const steps = planGroupPatch(parsePatchRequest(body));
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);
     checkIfMatch(ifMatch, current.version);
     for (const step of steps) await applyStep(tx, ctx, id, step, after).catch(translateDbWriteError);
-    return renderGroup(ctx, await fresh(tx, ctx, id));
+    return groupResource(ctx, await fresh(tx, ctx, id));
   });
 }
 
@@ -159,14 +165,8 @@ export async function deleteGroup(ctx: ScimContext, id: string, ifMatch: string 
   });
 }
 
-export interface GroupListPage {
-  readonly totalResults: number;
-  readonly startIndex: number;
-  readonly groups: RenderedGroup[];
-}
-
-export async function listGroups(ctx: ScimContext, request: ListRequest): Promise<GroupListPage> {
+export async function listGroups(ctx: ScimContext, request: ListRequest): Promise<ResourcePage> {
   const prepared = prepareList("Group", ctx.db.dialect, request, ctx.limits);
   const page = await listGroupRows(ctx.db.knex, { orgId: ctx.orgId, ...prepared.query });
-  return { totalResults: page.total, startIndex: prepared.startIndex, groups: page.items.map((g) => renderGroup(ctx, g, prepared.projection)) };
+  return resourcePage("Group", prepared, page.total, page.items.map((g) => groupResource(ctx, g)));
 }

@@ -1,14 +1,18 @@
+/**
+ * The query of a list or search request (RFC 7644 §3.4.2), from query parameters or a
+ * SearchRequest body, turned into what db/list.ts runs: a compiled filter and sort, an offset and
+ * a capped count, and the projection the response will apply.
+ */
 import type { Dialect } from "../db/connection";
 import { compileFilter, compileSortExpression } from "../db/filter-sql";
 import type { ListQuery } from "../db/list";
 import { invalidFilter, invalidValue } from "./errors";
-import { parseAttrPath, parseFilter } from "./filter";
-import { toSortTarget, toStorageFilter } from "./filter-storage";
+import { parseAttrPath, parseFilter, toSortTarget, toStorageFilter } from "./filter";
 import { type Projection, parseProjection } from "./projection";
 import type { ScimLimits } from "./context";
+import type { Resource, ResourcePage } from "./reply";
 import type { ResourceKind } from "./schemas";
 
-/** The query of a list or search request (RFC 7644 §3.4.2), from query parameters or a SearchRequest body. */
 export interface ListRequest {
   readonly filter?: unknown;
   readonly sortBy?: unknown;
@@ -35,6 +39,11 @@ function asInteger(value: unknown, name: string): number | undefined {
 
 function joinList(value: unknown): unknown {
   return Array.isArray(value) ? value.join(",") : value;
+}
+
+/** One resource type's page of a ListResponse, projected as the request asked. */
+export function resourcePage(kind: ResourceKind, prepared: PreparedList, totalResults: number, resources: readonly Resource[]): ResourcePage {
+  return { totalResults, startIndex: prepared.startIndex, resources, projections: { [kind]: prepared.projection } };
 }
 
 export function prepareList(kind: ResourceKind, dialect: Dialect, request: ListRequest, limits: ScimLimits): PreparedList {

@@ -1,11 +1,16 @@
-import { invalidValue } from "./errors";
-import { type JsonObject, type ResourceKind, findAttribute, isObject, schemasOf } from "./schemas";
-
 /**
- * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5 and §3.9). Paths are resolved against the
- * schema, so `NAME.givenname` and `urn:…:enterprise:2.0:User:employeeNumber` work. `id`, `schemas`
- * and `meta.resourceType` are always returned.
+ * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5 and §3.9): which attributes a response
+ * carries. Paths are parsed by the filter grammar and resolved by the one attribute-path resolver,
+ * so `NAME.givenname` and `urn:…:enterprise:2.0:User:employeeNumber` work; a name the schema does
+ * not know selects nothing. `id` and `schemas` are always returned, and `attributes` keeps
+ * `meta.resourceType`.
  */
+import { resolveAttrPath } from "./attribute-path";
+import { invalidValue } from "./errors";
+import { type AttrPath, parseAttrPath } from "./filter";
+import { type JsonObject, isObject } from "./json";
+import { type ResourceKind, type ResourceSchemas, schemasFor } from "./schemas";
+
 export interface Projection {
   readonly include: readonly ProjectedPath[] | null;
   readonly exclude: readonly ProjectedPath[];
@@ -20,35 +25,47 @@ interface ProjectedPath {
 
 const ALWAYS = new Set(["id", "schemas"]);
 
+export const NO_PROJECTION: Projection = { include: null, exclude: [] };
+
 export function parseProjection(kind: ResourceKind, attributes: unknown, excluded: unknown): Projection {
-  const include = typeof attributes === "string" && attributes.trim() !== "" ? parseList(kind, attributes) : null;
-  const exclude = typeof excluded === "string" && excluded.trim() !== "" ? parseList(kind, excluded) : [];
-  return { include, exclude };
+  const include = typeof attributes === "string" && attributes.trim() !== "" ? parseList(kind, attributes, "attributes") : null;
+  const exclude = typeof excluded === "string" && excluded.trim() !== "" ? parseList(kind, excluded, "excludedAttributes") : [];
+  return include === null && exclude.length === 0 ? NO_PROJECTION : { include, exclude };
 }
 
-function parseList(kind: ResourceKind, text: string): ProjectedPath[] {
+function parseList(kind: ResourceKind, text: string, parameter: string): ProjectedPath[] {
+  const schemas = schemasFor(kind);
   // `attributes` names attributes (RFC 7644 §3.4.2.5); a value filter such as `emails[type eq "work"]`
-  // (Microsoft's test collection sends one) is read as the attribute it filters.
-  return text.replace(/\[[^\]]*\]/g, "").split(",").map((p) => p.trim()).filter((p) => p !== "").map((p) => parsePath(kind, p));
+  // is read as the attribute it filters. Microsoft's SCIM validator sends one; no IdP fixture
+  // records it, test/scim/projection.test.ts does.
+  const paths = text.replace(/\[[^\]]*\]/g, "").split(",").map((p) => p.trim()).filter((p) => p !== "");
+  return paths.map((p) => project(schemas, parsePath(p, parameter), p));
 }
 
-function parsePath(kind: ResourceKind, text: string): ProjectedPath {
-  const schemas = schemasOf(kind);
-  let container: string | null = null;
-  let rest = text;
-  if (text.toLowerCase().startsWith("urn:")) {
-    const all = [schemas.core, ...schemas.extensions];
-    const schema = all.find((s) => text.toLowerCase().startsWith(`${s.id.toLowerCase()}:`) || text.toLowerCase() === s.id.toLowerCase());
-    if (!schema) throw invalidValue(`Unknown schema in attribute path "${text}"`);
-    if (text.length === schema.id.length) return { container: null, attr: schema.id, sub: null };
-    rest = text.slice(schema.id.length + 1);
-    if (schema !== schemas.core) container = schema.id;
+function parsePath(text: string, parameter: string): AttrPath {
+  try {
+    return parseAttrPath(text);
+  } catch {
+    // A query parameter, like `sortBy`, not a PATCH path: its problems are invalidValue.
+    throw invalidValue(`${parameter}: "${text}" is not an attribute path`);
   }
-  const [attrName, sub] = rest.split(".", 2) as [string, string | undefined];
-  const attributes = container ? (schemas.extensions.find((e) => e.id === container)?.attributes ?? []) : schemas.core.attributes;
-  const definition = findAttribute(attributes, attrName);
-  const subDefinition = sub !== undefined && definition?.subAttributes ? findAttribute(definition.subAttributes, sub) : undefined;
-  return { container, attr: definition?.name ?? attrName, sub: sub === undefined ? null : (subDefinition?.name ?? sub) };
+}
+
+function project(schemas: ResourceSchemas, path: AttrPath, text: string): ProjectedPath {
+  const resolved = resolveAttrPath(schemas, path);
+  const containerOf = (schema: { readonly id: string; readonly extension: boolean } | undefined): string | null => (schema?.extension ? schema.id : null);
+  switch (resolved.kind) {
+    case "schemaRoot":
+      return { container: null, attr: resolved.schema.id, sub: null };
+    case "attribute":
+      return { container: containerOf(resolved.schema), attr: resolved.attr.name, sub: resolved.sub?.name ?? null };
+    case "unknownSchema":
+      throw invalidValue(`Unknown schema in attribute path "${text}"`);
+    case "unknownAttribute":
+      return { container: containerOf(resolved.schema), attr: resolved.name, sub: path.subAttr ?? null };
+    case "unknownSubAttribute":
+      return { container: containerOf(resolved.schema), attr: resolved.attr.name, sub: resolved.name };
+  }
 }
 
 export function wantsAttribute(projection: Projection, attr: string): boolean {

@@ -1,3 +1,8 @@
+/**
+ * Writing SCIM responses: the one place errors become responses (SCIM errors keep their status,
+ * anything unknown is logged and answered with a generic 500, a database that does not answer with
+ * 503), the JSON send, and writes with back-pressure for streamed bodies.
+ */
 import type { Response } from "express";
 import { DbUnavailableError, classifyDbError } from "../db/errors";
 import { ScimError, invalidSyntax, payloadTooLarge } from "./errors";

@@ -1,23 +1,21 @@
+/**
+ * The schema model: the URNs we speak, the User, EnterpriseUser and Group attribute definitions
+ * read once from scimmy (RFC 7643 §4, §4.3, plus the common attributes of §3.1 that scimmy keeps
+ * outside its definitions), and scimmy's coercion of a whole resource. scimmy is our schema engine
+ * here and for discovery; storage, filtering, paging, PATCH and ETags are ours.
+ */
 import SCIMMY from "scimmy";
 import { invalidValue, ScimError } from "./errors";
-import { isJsonObject } from "./patch-json";
+import { type JsonObject, isObject } from "./json";
 
-/**
- * scimmy is our schema engine: its definitions of User, EnterpriseUser and Group drive ingress
- * coercion (types, required attributes, canonical attribute casing, read-only stripping) and the
- * discovery endpoints. Everything else (storage, filtering, paging, PATCH, ETags) is ours.
- */
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 export const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 export const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 export const BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
-export const SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
-export type JsonObject = { [key: string]: unknown };
 export type ResourceKind = "User" | "Group";
 
 export type AttrType = "string" | "boolean" | "complex" | "reference" | "dateTime" | "integer" | "decimal" | "binary";
@@ -42,7 +40,6 @@ export interface ResourceSchemas {
   readonly core: SchemaDef;
   readonly extensions: readonly SchemaDef[];
 }
-
 
 const ATTR_TYPES: ReadonlySet<string> = new Set([
   "string",
@@ -81,7 +78,7 @@ const COMMON_ATTRIBUTES: readonly AttrDef[] = [
 ];
 
 function toAttrDef(raw: unknown, where: string): AttrDef {
-  if (!isJsonObject(raw) || typeof raw["name"] !== "string" || typeof raw["type"] !== "string") {
+  if (!isObject(raw) || typeof raw["name"] !== "string" || typeof raw["type"] !== "string") {
     throw new Error(`scimmy schema definition ${where} has an attribute without a name or type`);
   }
   const name = raw["name"];
@@ -104,7 +101,7 @@ function toAttrDef(raw: unknown, where: string): AttrDef {
 /** scimmy's Attribute objects only expose their metadata through toJSON, hence the round trip. */
 function loadSchema(definition: { describe(): unknown }, extension: boolean, extra: readonly AttrDef[]): SchemaDef {
   const described: unknown = JSON.parse(JSON.stringify(definition.describe()));
-  if (!isJsonObject(described) || typeof described["id"] !== "string" || !Array.isArray(described["attributes"])) {
+  if (!isObject(described) || typeof described["id"] !== "string" || !Array.isArray(described["attributes"])) {
     throw new Error("scimmy returned a schema description without id or attributes");
   }
   const id = described["id"];
@@ -116,7 +113,6 @@ function loadSchema(definition: { describe(): unknown }, extension: boolean, ext
 }
 
 const cache = new Map<ResourceKind, ResourceSchemas>();
-
 
 /** The schemas of a resource type with RFC 7643 characteristics, loaded once from scimmy. */
 export function schemasFor(kind: ResourceKind): ResourceSchemas {
@@ -144,18 +140,10 @@ export function declareScimmyResources(): void {
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
 }
 
-/** Kept for readability at call sites that only read attribute metadata. */
-export type AttributeDefinition = AttrDef;
-export const schemasOf = schemasFor;
-
-export function findAttribute(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
+/** The attribute called `name` among a schema's attributes or an attribute's sub-attributes (RFC 7643 §2.1: case-insensitive). */
+export function findAttribute(attributes: readonly AttrDef[], name: string): AttrDef | undefined {
   const wanted = name.toLowerCase();
   return attributes.find((a) => a.name.toLowerCase() === wanted);
-}
-
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

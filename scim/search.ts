@@ -1,24 +1,16 @@
-import { listGroups as listGroupRows, listUsers as listUserRows } from "../db/list";
-import { groupsOfUsers } from "../db/groups";
-import type { ScimContext } from "./context";
-import { UnknownAttributeError } from "./filter-storage";
-import { type GroupListPage, renderGroup } from "./groups";
-import { type ListRequest, type PreparedList, prepareList } from "./list-params";
-import { applyProjection, wantsAttribute } from "./projection";
-import type { JsonObject, ResourceKind } from "./schemas";
-import { renderUser } from "./user-model";
-
 /**
  * `POST /.search` at the service root (RFC 7644 §3.4.3): one query over Users and Groups.
  * A filter naming an attribute only one type has matches nothing of the other type; results
  * are Users (in their stable order) followed by Groups, paged over the concatenation.
  */
-export interface RootSearchPage {
-  readonly totalResults: number;
-  readonly startIndex: number;
-  readonly users: JsonObject[];
-  readonly groups: GroupListPage["groups"];
-}
+import { listGroups as listGroupRows, listUsers as listUserRows } from "../db/list";
+import type { ScimContext } from "./context";
+import { UnknownAttributeError } from "./filter";
+import { groupResource } from "./groups";
+import { type ListRequest, type PreparedList, prepareList } from "./list-params";
+import type { ResourcePage } from "./reply";
+import type { ResourceKind } from "./schemas";
+import { userResources } from "./users";
 
 function prepareOrSkip(kind: ResourceKind, ctx: ScimContext, request: ListRequest): PreparedList | null {
   try {
@@ -29,7 +21,7 @@ function prepareOrSkip(kind: ResourceKind, ctx: ScimContext, request: ListReques
   }
 }
 
-export async function searchAll(ctx: ScimContext, request: ListRequest): Promise<RootSearchPage> {
+export async function searchAll(ctx: ScimContext, request: ListRequest): Promise<ResourcePage> {
   const userList = prepareOrSkip("User", ctx, request);
   const groupList = prepareOrSkip("Group", ctx, request);
   // Neither type knows the attribute: preparing again throws the error that says so.
@@ -45,14 +37,13 @@ export async function searchAll(ctx: ScimContext, request: ListRequest): Promise
     ? await listGroupRows(ctx.db.knex, { orgId: ctx.orgId, ...groupList.query, offset: groupOffset, limit: groupLimit })
     : { total: 0, items: [] };
 
-  const projection = base.projection;
-  const groups = userList && wantsAttribute(projection, "groups") && userPage.items.length > 0
-    ? await groupsOfUsers(ctx.db.knex, ctx.orgId, userPage.items.map((u) => u.id))
-    : undefined;
   return {
     totalResults: userPage.total + groupPage.total,
     startIndex: base.startIndex,
-    users: userPage.items.map((u) => applyProjection(renderUser(u, groups?.get(u.id), ctx.baseUrl), projection)),
-    groups: groupPage.items.map((g) => renderGroup(ctx, g, groupList?.projection)),
+    resources: [
+      ...(userList ? await userResources(ctx, userPage.items, userList.projection) : []),
+      ...groupPage.items.map((g) => groupResource(ctx, g)),
+    ],
+    projections: { ...(userList ? { User: userList.projection } : {}), ...(groupList ? { Group: groupList.projection } : {}) },
   };
 }

@@ -1,8 +1,13 @@
+/**
+ * The User's two shapes: the fields db/ stores (indexed columns, the manager's id, the rest as
+ * JSON) and the SCIM representation of a stored user (RFC 7643 §4.1, §4.3).
+ */
 import type { GroupRef } from "../db/groups";
 import type { UserFields } from "../db/users";
 import type { UserRecord } from "../db/resources";
 import { invalidValue } from "./errors";
-import { type JsonObject, CORE_USER, ENTERPRISE_USER, isObject } from "./schemas";
+import { type JsonObject, isObject, withoutKeys } from "./json";
+import { CORE_USER, ENTERPRISE_USER } from "./schemas";
 import { etagOf } from "./etag";
 
 const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "userName", "externalId", "displayName", "active", "groups", "password"]);
@@ -11,10 +16,7 @@ const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "userName", "externa
 export function toUserFields(resource: JsonObject): UserFields {
   const userName = resource.userName;
   if (typeof userName !== "string" || userName.trim() === "") throw invalidValue("userName is required and must be a non-empty string");
-  const data: JsonObject = {};
-  for (const [key, value] of Object.entries(resource)) {
-    if (!COLUMN_ATTRIBUTES.has(key)) data[key] = value;
-  }
+  const data = withoutKeys(resource, COLUMN_ATTRIBUTES);
   let managerId: string | null = null;
   const extension = data[ENTERPRISE_USER];
   if (isObject(extension)) {

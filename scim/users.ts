@@ -1,58 +1,56 @@
+/**
+ * The User endpoints' behaviour, one function per verb: read the request, act in one
+ * transaction (which also recomputes permissions), and return the resource for the response
+ * step (`reply.ts`) to shape.
+ */
 import type { Executor } from "../db/connection";
 import { listUsers as listUserRows } from "../db/list";
 import type { UserRecord } from "../db/resources";
-import { groupsOfUsers } from "../db/groups";
+import { type GroupRef, groupsOfUsers } from "../db/groups";
 import * as db from "../db/users";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
 import { notFound, translateDbWriteError } from "./errors";
 import { readResource } from "./ingress";
-import { type ListRequest, prepareList } from "./list-params";
+import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { applyPatch, parsePatchRequest } from "./patch";
-import { type Projection, applyProjection, wantsAttribute } from "./projection";
-import type { JsonObject } from "./schemas";
+import { type Projection, wantsAttribute } from "./projection";
+import type { ResourcePage, UserResource } from "./reply";
 import { patchableUser, renderUser, toUserFields } from "./user-model";
 
-/**
- * The User endpoints' behaviour, one function per verb: read the request, act in one
- * transaction (which also recomputes permissions), return what to send.
- */
-export interface Rendered {
-  readonly resource: JsonObject;
-  readonly version: number;
-  readonly id: string;
+function userResource(ctx: ScimContext, record: UserRecord, groups: readonly GroupRef[] | undefined): UserResource {
+  return { type: "User", id: record.id, version: record.version, body: renderUser(record, groups, ctx.baseUrl) };
 }
 
-async function render(tx: Executor, ctx: ScimContext, record: UserRecord, projection?: Projection): Promise<Rendered> {
-  const withGroups = projection === undefined || wantsAttribute(projection, "groups");
-  const groups = withGroups ? (await groupsOfUsers(tx, ctx.orgId, [record.id])).get(record.id) : undefined;
-  const resource = renderUser(record, groups, ctx.baseUrl);
-  return { resource: projection ? applyProjection(resource, projection) : resource, version: record.version, id: record.id };
+/** The user just written, with its groups. */
+async function render(tx: Executor, ctx: ScimContext, record: UserRecord): Promise<UserResource> {
+  return userResource(ctx, record, (await groupsOfUsers(tx, ctx.orgId, [record.id])).get(record.id));
 }
 
-export async function createUser(ctx: ScimContext, body: unknown): Promise<Rendered> {
+export async function createUser(ctx: ScimContext, body: unknown): Promise<UserResource> {
   const fields = toUserFields(readResource("User", body));
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertUser(tx, ctx.orgId, fields).catch(translateDbWriteError);
     after(await ctx.sync.memberCreated(tx, ctx.orgId, { id: record.id, userName: record.userName, active: record.active }, causeOf(ctx)));
     // A new user is in no group yet.
-    return { resource: renderUser(record, [], ctx.baseUrl), version: record.version, id: record.id };
+    return userResource(ctx, record, []);
   });
 }
 
-export async function getUser(ctx: ScimContext, id: string, projection: Projection): Promise<Rendered> {
+/** `projection` only spares reading the user's groups when the response will not show them. */
+export async function getUser(ctx: ScimContext, id: string, projection: Projection): Promise<UserResource> {
   if (!wantsAttribute(projection, "groups")) {
     const record = await db.findUser(ctx.db.knex, ctx.orgId, id);
     if (!record) throw notFound(`User ${id} not found`);
-    return render(ctx.db.knex, ctx, record, projection);
+    return userResource(ctx, record, undefined);
   }
   const found = await db.findUserWithGroups(ctx.db.knex, ctx.orgId, id);
   if (!found) throw notFound(`User ${id} not found`);
-  return { resource: applyProjection(renderUser(found.user, found.groups, ctx.baseUrl), projection), version: found.user.version, id };
+  return userResource(ctx, found.user, found.groups);
 }
 
 /** PUT: a full replace (RFC 7644 §3.5.1); read-only attributes in the body are ignored. */
-export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<Rendered> {
+export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResource> {
   const fields = toUserFields(readResource("User", body));
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
@@ -68,7 +66,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
  * PATCH: applied to the stored resource under a row lock (so parallel PATCHes serialise and none is
  * lost), never to the projection a query parameter asked for.
  */
-export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<Rendered> {
+export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResource> {
   const operations = parsePatchRequest(body);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
@@ -92,21 +90,15 @@ export async function deleteUser(ctx: ScimContext, id: string, ifMatch: string |
   });
 }
 
-export interface ListPage {
-  readonly totalResults: number;
-  readonly startIndex: number;
-  readonly Resources: JsonObject[];
+export async function listUsers(ctx: ScimContext, request: ListRequest): Promise<ResourcePage> {
+  const prepared = prepareList("User", ctx.db.dialect, request, ctx.limits);
+  const page = await listUserRows(ctx.db.knex, { orgId: ctx.orgId, ...prepared.query });
+  return resourcePage("User", prepared, page.total, await userResources(ctx, page.items, prepared.projection));
 }
 
-export async function listUsers(ctx: ScimContext, request: ListRequest): Promise<ListPage> {
-  const prepared = prepareList("User", ctx.db.dialect, request, ctx.limits);
-  const tx = ctx.db.knex;
-  const page = await listUserRows(tx, { orgId: ctx.orgId, ...prepared.query });
-  const withGroups = wantsAttribute(prepared.projection, "groups");
-  const groups = withGroups && page.items.length > 0 ? await groupsOfUsers(tx, ctx.orgId, page.items.map((u) => u.id)) : undefined;
-  return {
-    totalResults: page.total,
-    startIndex: prepared.startIndex,
-    Resources: page.items.map((u) => applyProjection(renderUser(u, groups?.get(u.id), ctx.baseUrl), prepared.projection)),
-  };
+/** The users of a page, with their groups (one query for the page) unless the projection leaves them out. */
+export async function userResources(ctx: ScimContext, records: readonly UserRecord[], projection: Projection): Promise<UserResource[]> {
+  const withGroups = wantsAttribute(projection, "groups") && records.length > 0;
+  const groups = withGroups ? await groupsOfUsers(ctx.db.knex, ctx.orgId, records.map((u) => u.id)) : undefined;
+  return records.map((u) => userResource(ctx, u, groups?.get(u.id)));
 }

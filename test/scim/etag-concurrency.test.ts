@@ -33,7 +33,7 @@ describe("ETags and versions", () => {
     expect(group.status).toBe(201);
     expect((group.body as Resource).meta.version).toBe(group.headers.etag);
     const patched = await h.scim("patch", `/Groups/${(group.body as Resource).id}`).send(patchBody({ op: "add", path: "members", value: [{ value: user.body.id }] }));
-    expect([200, 204]).toContain(patched.status);
+    expect(patched.status).toBe(204);
     const after = await read(`/Groups/${(group.body as Resource).id}`);
     expect(after.body.meta.version).toBe(after.etag);
     expect(patched.headers.etag).toBe(after.etag);
@@ -69,7 +69,7 @@ describe("ETags and versions", () => {
       stale = (await read(`/Users/${ada}`)).etag;
       staleGroup = (await read(`/Groups/${group}`)).etag;
       expect((await h.scim("patch", `/Users/${ada}`).send(patchBody({ op: "replace", path: "title", value: "Countess" }))).status).toBe(200);
-      expect([200, 204]).toContain((await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "replace", path: "displayName", value: "Sales EMEA" }))).status);
+      expect((await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "replace", path: "displayName", value: "Sales EMEA" }))).status).toBe(204);
     });
 
     it("refuses PUT, PATCH and DELETE of a user with 412 and writes nothing", async () => {

@@ -95,7 +95,7 @@ describe("referential integrity", () => {
     expect((byMember.body as ListBody).totalResults).toBe(0);
     const bobNow = await h.scim("get", `/Users/${bob}`);
     expect(bobNow.body).not.toHaveProperty([ENTERPRISE, "manager"]);
-    expect((await h.scim("get", `/Users/${ada}`)).status).toBe(404);
+    expectScimError(await h.scim("get", `/Users/${ada}`), 404);
   });
 
   it("removes a deleted group from the groups that contained it", async () => {

@@ -14,6 +14,8 @@ import type { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { applyMappingText } from "../../roles";
 
+export { expectScimError } from "./scim-error";
+
 /**
  * A fresh server per test: its own database (SQLite in memory, or a throw-away PostgreSQL schema
  * when TEST_DATABASE_URL is a postgres:// URL), an organisation with a SCIM and an API token.
@@ -102,15 +104,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     close: drop,
   };
-}
-
-/** Asserts a SCIM error response (RFC 7644 §3.12). */
-export function expectScimError(res: request.Response, status: number, scimType?: string): void {
-  expect({ status: res.status, body: res.body as unknown }).toMatchObject({
-    status,
-    body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: String(status), ...(scimType ? { scimType } : {}) },
-  });
-  expect(res.headers["content-type"]).toMatch(/^application\/scim\+json/);
 }
 
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";

@@ -1,13 +1,16 @@
-import type { CompareOp as SqlCompareOp, SqlTarget, StorageFilter, ValueType } from "../db/filter-sql";
-import type { AttrPath, FilterNode } from "./filter-ast";
-import { ScimError, invalidFilter } from "./errors";
-import { type AttributeDefinition, type ResourceKind, type ResourceSchemas, findAttribute, schemasOf } from "./schemas";
-
 /**
- * Resolves a parsed SCIM filter against the resource schema and our storage layout, producing a
- * StorageFilter that db/filter-sql.ts compiles to SQL. Indexed columns serve the attributes IdPs
- * query (userName, externalId, displayName, id, manager, active); the rest is read from JSON.
+ * Resolves a parsed SCIM filter (or a `sortBy` path) against the resource schema and our storage
+ * layout, producing a StorageFilter that db/filter-sql.ts compiles to SQL. Indexed columns serve
+ * the attributes IdPs query (userName, externalId, displayName, id, manager, active:
+ * fixtures/entra/filter-attributes.json, fixtures/okta/user-exists-found.json); the rest is read
+ * from JSON.
  */
+import type { CompareOp as SqlCompareOp, SqlTarget, StorageFilter, ValueType } from "../../db/filter-sql";
+import { ScimError, invalidFilter } from "../errors";
+import { isPathProblem, resolveAttrPath } from "../attribute-path";
+import { type AttrDef, type ResourceKind, type ResourceSchemas, findAttribute, schemasFor } from "../schemas";
+import type { AttrPath, FilterNode } from "./ast";
+
 /** A filter names an attribute the resource type does not have (root search skips that type). */
 export class UnknownAttributeError extends ScimError {
   constructor(attr: string) {
@@ -40,7 +43,7 @@ const GROUP_COLUMNS: ColumnMap = {
 /** Attributes whose comparison is case-sensitive although they live in a column (RFC 7643 §3.1, §8.7.1). */
 const CASE_EXACT_COLUMNS = new Set(["id", "external_id", "manager_id", "created_at", "updated_at"]);
 
-function valueType(definition: AttributeDefinition): ValueType {
+function valueType(definition: AttrDef): ValueType {
   switch (definition.type) {
     case "boolean":
       return "boolean";
@@ -57,48 +60,29 @@ function valueType(definition: AttributeDefinition): ValueType {
 interface Resolved {
   /** Path inside `data`, e.g. ["name","familyName"] or ["urn:…:User","employeeNumber"]. */
   readonly jsonPath: string[];
-  readonly definition: AttributeDefinition;
-  readonly sub: AttributeDefinition | null;
+  readonly definition: AttrDef;
+  readonly sub: AttrDef | null;
   /** Key for the column map: "username", "meta.created", "manager.value". */
   readonly columnKey: string;
 }
 
 function resolvePath(schemas: ResourceSchemas, path: AttrPath): Resolved {
-  let attributes = schemas.core.attributes;
-  let prefix: string[] = [];
-  let isExtension = false;
-  if (path.schema !== undefined) {
-    const schema = path.schema.toLowerCase();
-    if (schema === schemas.core.id.toLowerCase()) {
-      // core URN prefix: same as unqualified
-    } else {
-      const extension = schemas.extensions.find((e) => e.id.toLowerCase() === schema);
-      if (!extension) throw invalidFilter(`Unknown schema "${path.schema}" in filter`);
-      attributes = extension.attributes;
-      prefix = [extension.id];
-      isExtension = true;
+  const resolved = resolveAttrPath(schemas, path);
+  if (isPathProblem(resolved)) {
+    switch (resolved.kind) {
+      case "unknownSchema":
+        throw invalidFilter(`Unknown schema "${resolved.urn}" in filter`);
+      case "unknownAttribute":
+        throw new UnknownAttributeError(resolved.name);
+      case "unknownSubAttribute":
+        throw invalidFilter(`Unknown sub-attribute "${path.attr}.${resolved.name}" in filter`);
     }
   }
-  let definition = findAttribute(attributes, path.attr);
-  if (!definition && path.schema === undefined) {
-    // Lenient: an unqualified extension attribute (`employeeNumber eq "1"`).
-    for (const extension of schemas.extensions) {
-      definition = findAttribute(extension.attributes, path.attr);
-      if (definition) {
-        prefix = [extension.id];
-        isExtension = true;
-        break;
-      }
-    }
-  }
-  if (!definition) throw new UnknownAttributeError(path.attr);
-  let sub: AttributeDefinition | null = null;
-  if (path.subAttr !== undefined) {
-    sub = definition.subAttributes ? (findAttribute(definition.subAttributes, path.subAttr) ?? null) : null;
-    if (!sub) throw invalidFilter(`Unknown sub-attribute "${path.attr}.${path.subAttr}" in filter`);
-  }
-  const columnKey = (isExtension && definition.name !== "manager" ? "ext:" : "") + (sub ? `${definition.name}.${sub.name}` : definition.name).toLowerCase();
-  return { jsonPath: [...prefix, definition.name], definition, sub, columnKey };
+  if (resolved.kind === "schemaRoot") throw invalidFilter(`"${resolved.schema.id}" names a schema; filter on one of its attributes`);
+  const { schema, attr: definition, sub } = resolved;
+  const prefix = schema.extension ? [schema.id] : [];
+  const columnKey = (schema.extension && definition.name !== "manager" ? "ext:" : "") + (sub ? `${definition.name}.${sub.name}` : definition.name).toLowerCase();
+  return { jsonPath: [...prefix, definition.name], definition, sub: sub ?? null, columnKey };
 }
 
 export function toStorageFilter(kind: ResourceKind, node: FilterNode): StorageFilter {
@@ -110,7 +94,7 @@ class Resolver {
   private readonly columns: ColumnMap;
 
   constructor(private readonly kind: ResourceKind) {
-    this.schemas = schemasOf(kind);
+    this.schemas = schemasFor(kind);
     this.columns = kind === "User" ? USER_COLUMNS : GROUP_COLUMNS;
   }
 
@@ -212,7 +196,7 @@ class Resolver {
     throw invalidFilter("Only value eq/ne/pr can be used inside a members or groups value filter");
   }
 
-  private elementFilter(subAttributes: readonly AttributeDefinition[], filter: FilterNode, parent: string): StorageFilter {
+  private elementFilter(subAttributes: readonly AttrDef[], filter: FilterNode, parent: string): StorageFilter {
     switch (filter.kind) {
       case "and":
       case "or":
@@ -252,7 +236,7 @@ class Resolver {
 
 /** Resolves a `sortBy` attribute to an ORDER BY target (RFC 7644 §3.4.2.3). */
 export function toSortTarget(kind: ResourceKind, path: AttrPath): SqlTarget {
-  const schemas = schemasOf(kind);
+  const schemas = schemasFor(kind);
   let resolved: Resolved;
   try {
     resolved = resolvePath(schemas, path);

@@ -1,15 +1,13 @@
 /**
- * SCIM filters and attribute paths: a hand-written tokenizer and recursive-descent parser for
- * the RFC 7644 §3.4.2.2 filter grammar and the §3.5.2 PATCH path grammar, plus an in-memory
- * matcher used only for PATCH value filters (list filters run in the database).
+ * The grammar of SCIM filters and attribute paths: a hand-written tokenizer and recursive-descent
+ * parser for the RFC 7644 §3.4.2.2 filter grammar and the §3.5.2 PATCH path grammar, and the
+ * canonical text of a parsed filter.
  *
  * scimmy's own parser is deliberately not used: it rejects nested parentheses and escaped
  * quotes, and it accepts `userName eq` with no value.
  */
-import { invalidFilter, invalidPath, type ScimError } from "./errors";
-import type { AttrPath, CompareOp, FilterNode, FilterValue, PatchPath } from "./filter-ast";
-
-export type { PatchPath } from "./filter-ast";
+import { invalidFilter, invalidPath, type ScimError } from "../errors";
+import type { AttrPath, CompareOp, FilterNode, FilterValue, PatchPath } from "./ast";
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
@@ -182,10 +180,7 @@ class Parser {
   }
 
   parseWholePatchPath(): PatchPath {
-    const first = this.peek();
-    if (first.kind !== "word") this.fail(`Expected an attribute name at ${at(first.pos)}, but found ${this.describe(first)}.`);
-    this.next();
-    const path = this.attrPath(first, TOP);
+    const path = this.leadingAttrPath();
     const open = this.peek();
     if (!(open.kind === "punct" && open.text === "[")) {
       this.expectEnd();
@@ -200,11 +195,15 @@ class Parser {
     return { path, valueFilter, ...(subAttr !== undefined ? { subAttr } : {}) };
   }
 
-  parseSingleAttrPath(): AttrPath {
+  private leadingAttrPath(): AttrPath {
     const first = this.peek();
     if (first.kind !== "word") this.fail(`Expected an attribute name at ${at(first.pos)}, but found ${this.describe(first)}.`);
     this.next();
-    const path = this.attrPath(first, TOP);
+    return this.attrPath(first, TOP);
+  }
+
+  parseSingleAttrPath(): AttrPath {
+    const path = this.leadingAttrPath();
     const after = this.peek();
     if (after.kind === "punct" && after.text === "[") {
       this.fail(`A value filter ("[" at ${at(after.pos)}) is not allowed here: expected a plain attribute path.`);
@@ -216,19 +215,19 @@ class Parser {
   // --- grammar: or binds loosest, then and, then not / parentheses / attribute expressions
 
   private parseOr(scope: Scope): FilterNode {
-    let left = this.parseAnd(scope);
-    while (this.peekKeyword("or")) {
-      this.next();
-      left = { kind: "or", left, right: this.parseAnd(scope) };
-    }
-    return left;
+    return this.parseJoined("or", () => this.parseAnd(scope));
   }
 
   private parseAnd(scope: Scope): FilterNode {
-    let left = this.parseUnary(scope);
-    while (this.peekKeyword("and")) {
+    return this.parseJoined("and", () => this.parseUnary(scope));
+  }
+
+  /** `operand *(keyword operand)`, left-associative. */
+  private parseJoined(keyword: "and" | "or", operand: () => FilterNode): FilterNode {
+    let left = operand();
+    while (this.peekKeyword(keyword)) {
       this.next();
-      left = { kind: "and", left, right: this.parseUnary(scope) };
+      left = { kind: keyword, left, right: operand() };
     }
     return left;
   }
@@ -518,136 +517,3 @@ function wrapIf(node: FilterNode, kinds: readonly FilterNode["kind"][]): string 
 }
 
 export { renderAttrPath as attrPathToString };
-
-// ---------------------------------------------------------------------------------------------
-// In-memory matching (PATCH value filters)
-
-export interface MatchOptions {
-  /** Whether string comparisons on `path` are case-sensitive (RFC 7643 §2.2 caseExact). Default: no. */
-  readonly caseExact?: (path: AttrPath) => boolean;
-}
-
-type JsonRecord = { readonly [key: string]: unknown };
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Attribute names are case-insensitive (RFC 7643 §2.1). */
-function getCaseInsensitive(record: JsonRecord, name: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(record, name)) return record[name];
-  const lower = name.toLowerCase();
-  const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : record[key];
-}
-
-/** Multi-valued attributes are searched element by element (RFC 7644 §3.4.2.2); null means absent. */
-function asList(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.filter((v) => v !== undefined && v !== null);
-  return [value];
-}
-
-function valuesAt(resource: unknown, path: AttrPath): unknown[] {
-  if (!isRecord(resource)) return [];
-  const extension = path.schema !== undefined ? getCaseInsensitive(resource, path.schema) : undefined;
-  const container = isRecord(extension) ? extension : resource;
-  const values = asList(getCaseInsensitive(container, path.attr));
-  const subAttr = path.subAttr;
-  if (subAttr === undefined) return values;
-  return values.flatMap((v) => (isRecord(v) ? asList(getCaseInsensitive(v, subAttr)) : []));
-}
-
-/** RFC 7644 §3.4.2.2 `pr`: a non-empty value, or a complex value with at least one non-empty node. */
-function isPresentValue(value: unknown): boolean {
-  if (value === undefined || value === null) return false;
-  if (typeof value === "string") return value !== "";
-  if (Array.isArray(value)) return value.some(isPresentValue);
-  if (isRecord(value)) return Object.values(value).some(isPresentValue);
-  return true;
-}
-
-function compareOne(actual: unknown, op: CompareOp, expected: FilterValue, caseExact: boolean): boolean {
-  if (expected === null) return false;
-  if (typeof expected === "boolean") {
-    // RFC 7644 §3.4.2.2: booleans support only eq and ne; ordering was rejected by the parser.
-    return op === "eq" && actual === expected;
-  }
-  if (typeof expected === "number") {
-    if (typeof actual !== "number") return false;
-    return compareOrdered(op, actual, expected);
-  }
-  if (typeof actual !== "string") return false;
-  const a = caseExact ? actual : actual.toLowerCase();
-  const e = caseExact ? expected : expected.toLowerCase();
-  switch (op) {
-    case "co":
-      return a.includes(e);
-    case "sw":
-      return a.startsWith(e);
-    case "ew":
-      return a.endsWith(e);
-    default:
-      // Strings and ISO 8601 dateTimes both order lexicographically.
-      return compareOrdered(op, a, e);
-  }
-}
-
-function compareOrdered<T extends string | number>(op: CompareOp, a: T, e: T): boolean {
-  switch (op) {
-    case "eq":
-      return a === e;
-    case "gt":
-      return a > e;
-    case "ge":
-      return a >= e;
-    case "lt":
-      return a < e;
-    case "le":
-      return a <= e;
-    default:
-      return false;
-  }
-}
-
-function matchesCompare(node: Extract<FilterNode, { kind: "compare" }>, resource: unknown, options: MatchOptions): boolean {
-  const values = valuesAt(resource, node.path);
-  if (node.op === "ne") {
-    // `ne` is the negation of `eq`, so an absent attribute is "not equal" to any value.
-    return !matchesCompare({ ...node, op: "eq" }, resource, options);
-  }
-  if (node.value === null) {
-    // `attr eq null` asks whether the attribute is unset; other operators never match null.
-    return node.op === "eq" && values.length === 0;
-  }
-  const caseExact = options.caseExact?.(node.path) ?? false;
-  const expected = node.value;
-  return values.some((v) => compareOne(v, node.op, expected, caseExact));
-}
-
-/**
- * Evaluates a filter against one plain-JSON object (a resource, or one element of a multi-valued
- * attribute for PATCH value filters). Attribute names are case-insensitive; strings compare
- * case-insensitively unless `options.caseExact` says otherwise.
- */
-export function matchesFilter(node: FilterNode, resource: unknown, options: MatchOptions = {}): boolean {
-  switch (node.kind) {
-    case "compare":
-      return matchesCompare(node, resource, options);
-    case "present":
-      return valuesAt(resource, node.path).some(isPresentValue);
-    case "and":
-      return matchesFilter(node.left, resource, options) && matchesFilter(node.right, resource, options);
-    case "or":
-      return matchesFilter(node.left, resource, options) || matchesFilter(node.right, resource, options);
-    case "not":
-      return !matchesFilter(node.expr, resource, options);
-    case "valuePath": {
-      const elements = valuesAt(resource, { ...node.path, subAttr: undefined });
-      const relative: MatchOptions = {
-        caseExact: (p) => options.caseExact?.({ ...node.path, subAttr: p.attr }) ?? false,
-      };
-      return elements.some((element) => matchesFilter(node.filter, element, relative));
-    }
-  }
-}

@@ -1,4 +1,4 @@
-import { type Fixture, type FixtureFile, loadFixtures, mismatches, replay, startForFixture } from "./support/replay";
+import { type Fixture, type FixtureFile, loadFixtures, mismatches, replay, startForFixture } from "../support/replay";
 
 /**
  * Replays real Okta and Entra traffic (fixtures/, format in fixtures/README.md) against a fresh

@@ -1,8 +1,11 @@
-/** Plain-JSON helpers for the PATCH engine: guards, case-insensitive keys, structural equality. */
+/**
+ * Plain JSON as the protocol layer handles it: the one object type and guard, attribute names
+ * matched case-insensitively (RFC 7643 §2.1), and structural equality.
+ */
 
 export type JsonObject = { [key: string]: unknown };
 
-export function isJsonObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -37,13 +40,22 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
   }
-  if (isJsonObject(a) && isJsonObject(b)) {
+  if (isObject(a) && isObject(b)) {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((k) => k in b && jsonEqual(a[k], b[k]));
   }
   return false;
 }
 
+/** A shallow copy of `object` without the listed keys. */
+export function withoutKeys(object: JsonObject, keys: ReadonlySet<string>): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (!keys.has(key)) out[key] = value;
+  }
+  return out;
+}
+
 export function isEmptyObject(value: unknown): boolean {
-  return isJsonObject(value) && Object.keys(value).length === 0;
+  return isObject(value) && Object.keys(value).length === 0;
 }

@@ -2,62 +2,24 @@
  * Group PATCH planning: membership operations become set operations the caller runs in SQL,
  * so a PATCH never loads a group's member list; everything else stays a PATCH op for applyPatch.
  */
-import { invalidFilter, invalidPath, invalidValue } from "./errors";
-import type { FilterNode, PatchPath } from "./filter-ast";
-import { filterToString, parsePatchPath } from "./filter";
-import { getKey, isJsonObject, type JsonObject } from "./patch-json";
-import type { PatchOperation } from "./patch-request";
-import { CORE_GROUP } from "./patch-schema";
-
-export type MemberRef = { value: string; type?: "User" | "Group"; display?: string };
+import { invalidFilter, invalidPath } from "../errors";
+import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "../filter";
+import { type JsonObject, isObject } from "../json";
+import { memberIds } from "../members";
+import type { PatchOperation } from "./request";
+import { CORE_GROUP } from "../schemas";
 
 export type GroupPatchStep =
-  | { kind: "addMembers"; members: MemberRef[] }
+  | { kind: "addMembers"; ids: string[] }
   | { kind: "removeMembers"; ids: string[] }
   | { kind: "removeAllMembers" }
-  | { kind: "replaceMembers"; members: MemberRef[] }
+  | { kind: "replaceMembers"; ids: string[] }
   /** Consecutive non-member operations, to apply with `applyPatch("Group", …)`. */
   | { kind: "attributes"; ops: PatchOperation[] };
 
 function targetsMembers(path: PatchPath): boolean {
   const { schema, attr } = path.path;
   return attr.toLowerCase() === "members" && (schema === undefined || schema.toLowerCase() === CORE_GROUP.toLowerCase());
-}
-
-/**
- * A member is `{"value": id, "display"?, "type"?, "$ref"?}`; Okta and Entra send `"$ref": null`
- * or omit `display`, and Microsoft's SCIM validator sends bare id strings.
- */
-function toMemberRef(raw: unknown, label: string): MemberRef {
-  if (typeof raw === "string" && raw !== "") return { value: raw };
-  if (!isJsonObject(raw)) throw invalidValue(`${label} must be a member object with a string "value", but got ${JSON.stringify(raw)}.`);
-  const value = getKey(raw, "value");
-  if (typeof value !== "string" || value === "") {
-    throw invalidValue(`${label}.value must be the member's id as a non-empty string, but got ${JSON.stringify(value) ?? "nothing"}.`);
-  }
-  const ref: MemberRef = { value };
-  const type = getKey(raw, "type");
-  if (typeof type === "string" && type !== "") {
-    const lower = type.toLowerCase();
-    if (lower !== "user" && lower !== "group") throw invalidValue(`${label}.type must be "User" or "Group", but got ${JSON.stringify(type)}.`);
-    ref.type = lower === "user" ? "User" : "Group";
-  }
-  const display = getKey(raw, "display");
-  if (typeof display === "string") ref.display = display;
-  return ref;
-}
-
-/** A lone member is accepted as a one-element list; duplicates collapse to the first mention. */
-function toMemberRefs(raw: unknown, label: string): MemberRef[] {
-  const items = Array.isArray(raw) ? raw : [raw];
-  const seen = new Set<string>();
-  const refs: MemberRef[] = [];
-  items.forEach((item, i) => {
-    const ref = toMemberRef(item, `${label}[${i}]`);
-    if (!seen.has(ref.value)) refs.push(ref);
-    seen.add(ref.value);
-  });
-  return refs;
 }
 
 /** `members[value eq "a" or value eq "b"]` — the only member filters that map onto a set of ids. */
@@ -92,16 +54,17 @@ function memberStep(op: PatchOperation, path: PatchPath, label: string): GroupPa
 function memberValueStep(op: PatchOperation["op"], value: unknown, label: string): GroupPatchStep | undefined {
   switch (op) {
     case "remove":
-      // Entra quirk checklist #4: `Remove members` WITH a value removes only the listed members.
-      // An RFC-literal reading removes everyone and has wiped real customers' groups.
+      // Entra's `Remove members` WITH a value removes only the listed members (quirk 4,
+      // fixtures/entra/remove-members.json). An RFC-literal reading removes everyone and has
+      // wiped real customers' groups.
       if (value === undefined || value === null) return { kind: "removeAllMembers" };
-      return { kind: "removeMembers", ids: toMemberRefs(value, label).map((m) => m.value) };
+      return { kind: "removeMembers", ids: memberIds(value, label) };
     case "add":
       // Adding nothing (an empty list, or null) is not a reason to touch the membership.
       if (value === undefined || value === null) return undefined;
-      return { kind: "addMembers", members: toMemberRefs(value, label) };
+      return { kind: "addMembers", ids: memberIds(value, label) };
     case "replace":
-      return { kind: "replaceMembers", members: value === null ? [] : toMemberRefs(value, label) };
+      return { kind: "replaceMembers", ids: memberIds(value, label) };
   }
 }
 
@@ -129,24 +92,22 @@ function isMembersKey(key: string): boolean {
 function pushStep(steps: GroupPatchStep[], step: GroupPatchStep | undefined): void {
   if (step === undefined) return;
   // Adding or removing nobody is a no-op; replacing with nobody is not (it empties the group).
-  if (step.kind === "addMembers" && step.members.length === 0) return;
+  if (step.kind === "addMembers" && step.ids.length === 0) return;
   if (step.kind === "removeMembers" && step.ids.length === 0) return;
   const last = steps[steps.length - 1];
   if (last?.kind === "attributes" && step.kind === "attributes") {
     last.ops.push(...step.ops);
-  } else if (last?.kind === "addMembers" && step.kind === "addMembers") {
-    const known = new Set(last.members.map((m) => m.value));
-    last.members.push(...step.members.filter((m) => !known.has(m.value)));
-  } else if (last?.kind === "removeMembers" && step.kind === "removeMembers") {
-    last.ids.push(...step.ids.filter((id) => !last.ids.includes(id)));
+  } else if ((last?.kind === "addMembers" && step.kind === "addMembers") || (last?.kind === "removeMembers" && step.kind === "removeMembers")) {
+    const known = new Set(last.ids);
+    last.ids.push(...step.ids.filter((id) => !known.has(id)));
   } else {
     steps.push(step);
   }
 }
 
 /**
- * Orders a Group PATCH into steps. Consecutive steps of the same kind are merged (Entra sends
- * one `Add members` op per member), but the order of different kinds is kept, because
+ * Orders a Group PATCH into steps. Consecutive steps of the same kind are merged (a client may
+ * send one `add members` op per member), but the order of different kinds is kept, because
  * "remove a, then add a" must end with a as a member.
  */
 export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[] {
@@ -157,13 +118,14 @@ export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[]
       pushStep(steps, targetsMembers(op.path) ? memberStep(op, op.path, label) : { kind: "attributes", ops: [op] });
       continue;
     }
-    if (op.op === "remove" || !isJsonObject(op.value)) {
+    if (op.op === "remove" || !isObject(op.value)) {
       // parsePatchRequest rejects these; keep them as attribute ops so applyPatch reports them.
       pushStep(steps, { kind: "attributes", ops: [op] });
       continue;
     }
-    // Okta repeats `replace {"id", "displayName"}` with every membership change; it lands here
-    // as a harmless attributes step (applyPatch ignores the read-only id).
+    // Okta repeats `replace {"id", "displayName"}` with every membership change
+    // (fixtures/okta/membership-oin-patch.json); it lands here as a harmless attributes step
+    // (applyPatch ignores the read-only id).
     const { members, rest } = splitPathless(op.value);
     if (Object.keys(rest).length > 0) pushStep(steps, { kind: "attributes", ops: [{ op: op.op, value: rest }] });
     if (members !== undefined) pushStep(steps, memberValueStep(op.op, members.value, members.label));

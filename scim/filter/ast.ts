@@ -1,7 +1,7 @@
 /**
- * The parsed form of an RFC 7644 §3.4.2.2 filter. Produced by `scim/filter.ts`,
- * translated to SQL by `db/filter-sql.ts` and evaluated in memory by `scim/filter.ts`
- * (PATCH value filters only; list filters always run in the database).
+ * The parsed form of an RFC 7644 §3.4.2.2 filter and of a §3.5.2 PATCH path. Produced by
+ * `parse.ts`, resolved to storage targets by `storage.ts` (which `db/filter-sql.ts` compiles to
+ * SQL) and evaluated in memory by `match.ts` (PATCH value filters only).
  */
 export type CompareOp = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le";
 export type FilterValue = string | number | boolean | null;

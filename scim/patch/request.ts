@@ -1,10 +1,8 @@
 /** The PatchOp envelope (RFC 7644 §3.5.2): validation and normalisation of its operations. */
-import { invalidSyntax, invalidValue, noTarget } from "./errors";
-import type { PatchPath } from "./filter-ast";
-import { parsePatchPath } from "./filter";
-import { getKey, isJsonObject } from "./patch-json";
-
-export const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+import { invalidSyntax, invalidValue, noTarget } from "../errors";
+import { type PatchPath, parsePatchPath } from "../filter";
+import { getKey, isObject } from "../json";
+import { PATCH_OP } from "../schemas";
 
 export type PatchOpName = "add" | "remove" | "replace";
 
@@ -26,15 +24,16 @@ function isOpName(name: string): name is PatchOpName {
 
 function checkSchemas(body: Record<string, unknown>): void {
   const schemas = getKey(body, "schemas");
-  const ok = Array.isArray(schemas) && schemas.some((s) => typeof s === "string" && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
-  if (!ok) throw invalidSyntax(`A PATCH body must list "${PATCH_OP_SCHEMA}" in "schemas".`);
+  const ok = Array.isArray(schemas) && schemas.some((s) => typeof s === "string" && s.toLowerCase() === PATCH_OP.toLowerCase());
+  if (!ok) throw invalidSyntax(`A PATCH body must list "${PATCH_OP}" in "schemas".`);
 }
 
 function parseOperation(raw: unknown, index: number): PatchOperation {
   const where = `Operations[${index}]`;
-  if (!isJsonObject(raw)) throw invalidSyntax(`${where} must be an object with "op", and "path" and/or "value".`);
+  if (!isObject(raw)) throw invalidSyntax(`${where} must be an object with "op", and "path" and/or "value".`);
 
-  // Entra capitalises ops ("Add", "Replace", "Remove"); RFC 7644 §3.5.2 spells them lower-case.
+  // Entra capitalises ops ("Add", "Replace", "Remove"; fixtures/entra/update-user-patch.json);
+  // RFC 7644 §3.5.2 spells them lower-case.
   const opRaw = getKey(raw, "op");
   const op = typeof opRaw === "string" ? opRaw.trim().toLowerCase() : "";
   if (!isOpName(op)) {
@@ -55,7 +54,7 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   if (path === undefined && op === "remove") {
     throw noTarget(`${where}: "remove" needs a "path" naming what to remove (RFC 7644 §3.5.2.2).`);
   }
-  if (path === undefined && !isJsonObject(value)) {
+  if (path === undefined && !isObject(value)) {
     throw invalidValue(`${where}: an "${op}" without "path" needs an object "value" whose keys are attribute paths.`);
   }
   if (path !== undefined && op !== "remove" && !hasValue) {
@@ -74,7 +73,7 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
  * value, invalidPath for a malformed path and noTarget for a path-less remove.
  */
 export function parsePatchRequest(body: unknown): PatchOperation[] {
-  if (!isJsonObject(body)) throw invalidSyntax("A PATCH body must be a JSON object.");
+  if (!isObject(body)) throw invalidSyntax("A PATCH body must be a JSON object.");
   checkSchemas(body);
   const operations = getKey(body, "Operations");
   if (!Array.isArray(operations) || operations.length === 0) {

@@ -1,7 +1,6 @@
-import { compileFilter } from "../../db/filter-sql";
-import { parseFilter } from "../../scim/filter";
-import { toStorageFilter } from "../../scim/filter-storage";
-import { type Harness, createUser, startHarness } from "../support/harness";
+import { compileFilter } from "../../../db/filter-sql";
+import { parseFilter, toStorageFilter } from "../../../scim/filter";
+import { type Harness, createUser, startHarness } from "../../support/harness";
 
 /**
  * The filters IdPs send on every sync (Entra: `userName eq`, `externalId eq`; Okta: `userName eq`)

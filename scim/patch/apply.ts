@@ -2,22 +2,13 @@
  * Applies PATCH operations (RFC 7644 §3.5.2) to a plain-JSON User, or to a Group without its
  * members (group membership is planned by `planGroupPatch` and applied in SQL by the caller).
  */
-import { invalidPath, invalidValue, mutability, noTarget } from "./errors";
-import type { AttrPath, FilterNode, FilterValue } from "./filter-ast";
-import { filterToString, matchesFilter, parsePatchPath, type MatchOptions } from "./filter";
-import { deleteKey, findKey, getKey, isJsonObject, jsonEqual, setKey, type JsonObject } from "./patch-json";
-import type { PatchOpName, PatchOperation } from "./patch-request";
-import {
-  ENTERPRISE_USER,
-  findSubAttr,
-  resolveTarget,
-  schemasFor,
-  type AttrDef,
-  type ResourceKind,
-  type ResourceSchemas,
-  type SchemaDef,
-} from "./patch-schema";
-import { coerceMulti, coerceSingle, normaliseManager } from "./patch-values";
+import { invalidPath, invalidValue, mutability, noTarget } from "../errors";
+import { type AttrPath, type FilterNode, type FilterValue, type MatchOptions, filterToString, matchesFilter, parsePatchPath } from "../filter";
+import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "../json";
+import { type AttrDef, ENTERPRISE_USER, type ResourceKind, type ResourceSchemas, type SchemaDef, findAttribute, schemasFor } from "../schemas";
+import { coerceMulti, coerceSingle, normaliseManager } from "../values";
+import type { PatchOpName, PatchOperation } from "./request";
+import { resolveTarget } from "./target";
 
 interface Context {
   readonly kind: ResourceKind;
@@ -51,7 +42,7 @@ export function applyPatch(kind: ResourceKind, resource: JsonObject, ops: readon
 function applyOperation(ctx: Context, resource: JsonObject, op: PatchOperation): void {
   if (op.path === undefined) {
     if (op.op === "remove") throw noTarget(`"remove" needs a "path" naming what to remove (RFC 7644 §3.5.2.2).`);
-    if (!isJsonObject(op.value)) throw invalidValue(`"${op.op}" without "path" needs an object value.`);
+    if (!isObject(op.value)) throw invalidValue(`"${op.op}" without "path" needs an object value.`);
     applyPathless(ctx, resource, op.op, op.value, undefined);
     return;
   }
@@ -64,9 +55,10 @@ function applyOperation(ctx: Context, resource: JsonObject, op: PatchOperation):
 
 /**
  * RFC 7644 §3.5.2.1/§3.5.2.3: without a path the value's keys are attributes of the resource.
- * Entra (aadOptscim062020) uses dotted and URN-qualified keys here, so each key is parsed as a
- * path; Okta puts the read-only `id` in the value on every group update, so read-only keys are
- * skipped rather than rejected.
+ * Entra (aadOptscim062020) uses dotted and URN-qualified keys here
+ * (fixtures/entra/multi-attribute-replace-flag.json), so each key is parsed as a path; Okta puts
+ * the read-only `id` in the value on every group update (fixtures/okta/rename-group-oin-patch.json),
+ * so read-only keys are skipped rather than rejected.
  */
 function applyPathless(ctx: Context, resource: JsonObject, op: "add" | "replace", value: JsonObject, scope: SchemaDef | undefined): void {
   for (const [key, keyValue] of Object.entries(value)) {
@@ -87,7 +79,7 @@ function applySchemaRoot(ctx: Context, resource: JsonObject, schema: SchemaDef, 
     syncSchemasList(resource, schema);
     return;
   }
-  if (!isJsonObject(write.value)) {
+  if (!isObject(write.value)) {
     throw invalidValue(`"${write.label}" must be an object of ${schema.id} attributes.`);
   }
   const op = write.op === "add" ? "add" : "replace";
@@ -105,7 +97,8 @@ function applyAttribute(ctx: Context, resource: JsonObject, target: AttributeTar
   }
   if (isReadOnly(target)) {
     // RFC 7644 §3.5.2: modifying a read-only attribute is a `mutability` error; inside a
-    // path-less value clients merely echo what they read (Okta's `id`), so it is ignored.
+    // path-less value clients merely echo what they read (Okta's `id`,
+    // fixtures/okta/rename-group-oin-patch.json), so it is ignored.
     if (write.explicit) throw mutability(`"${write.label}" is read-only and cannot be modified.`);
     return;
   }
@@ -134,7 +127,7 @@ function applyToContainer(container: JsonObject, target: AttributeTarget, write:
 function containerFor(resource: JsonObject, schema: SchemaDef, create: boolean): JsonObject | undefined {
   if (!schema.extension) return resource;
   const existing = getKey(resource, schema.id);
-  if (isJsonObject(existing)) {
+  if (isObject(existing)) {
     setKey(resource, schema.id, existing);
     return existing;
   }
@@ -150,7 +143,7 @@ function syncSchemasList(resource: JsonObject, extension: SchemaDef): void {
   const list = key !== undefined ? resource[key] : undefined;
   if (key === undefined || !Array.isArray(list)) return;
   const isExtension = (s: unknown): boolean => typeof s === "string" && s.toLowerCase() === extension.id.toLowerCase();
-  const present = isJsonObject(getKey(resource, extension.id));
+  const present = isObject(getKey(resource, extension.id));
   const listed = list.some(isExtension);
   if (present && !listed) resource[key] = [...list, extension.id];
   if (!present && listed) resource[key] = list.filter((s) => !isExtension(s));
@@ -160,7 +153,8 @@ function syncSchemasList(resource: JsonObject, extension: SchemaDef): void {
 // Single-valued attributes
 
 /**
- * RFC 7644 §3.5.2.1: `add` on a single-valued attribute replaces it (Entra's `Add nickName`);
+ * RFC 7644 §3.5.2.1: `add` on a single-valued attribute replaces it (Entra's `Add nickName`,
+ * fixtures/entra/single-value-add.json);
  * for a complex attribute add and replace both merge sub-attributes (§3.5.2.3: "sub-attributes
  * that are not specified in the value parameter are left unchanged").
  */
@@ -179,10 +173,10 @@ function applySingle(container: JsonObject, attr: AttrDef, write: Write): void {
 }
 
 function mergeComplex(existing: unknown, attr: AttrDef, value: unknown, label: string): JsonObject {
-  if (!isJsonObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${attr.name}.`);
-  const merged: JsonObject = isJsonObject(existing) ? { ...existing } : {};
+  if (!isObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${attr.name}.`);
+  const merged: JsonObject = isObject(existing) ? { ...existing } : {};
   for (const [key, subValue] of Object.entries(value)) {
-    const sub = findSubAttr(attr, key);
+    const sub = findAttribute(attr.subAttributes, key);
     if (sub === undefined) throw invalidPath(`${label}: ${attr.name} has no sub-attribute "${key}".`);
     if (sub.mutability === "readOnly") continue;
     if (subValue === null) deleteKey(merged, sub.name);
@@ -193,13 +187,16 @@ function mergeComplex(existing: unknown, attr: AttrDef, value: unknown, label: s
 
 function applyComplexSub(container: JsonObject, attr: AttrDef, sub: AttrDef, write: Write): void {
   const existing = getKey(container, attr.name);
-  const object: JsonObject = isJsonObject(existing) ? { ...existing } : {};
+  const object: JsonObject = isObject(existing) ? { ...existing } : {};
   if (write.op === "remove" || write.value === null) deleteKey(object, sub.name);
   else setKey(object, sub.name, coerceSingle(sub, write.value, write.label));
   setOrDelete(container, attr.name, object);
 }
 
-/** Quirk checklist #8: `manager` is stored as `{ value }` whatever shape Entra sent. */
+/**
+ * `manager` is stored as `{ value }` whatever shape Entra sent (quirk 8: a bare id in
+ * fixtures/entra/manager.json, an array in fixtures/entra/manager-legacy-array.json).
+ */
 function applyManager(container: JsonObject, attr: AttrDef, sub: AttrDef | undefined, write: Write): void {
   if (write.op === "remove") {
     if (sub === undefined || sub.name === "value") deleteKey(container, attr.name);
@@ -213,7 +210,7 @@ function applyManager(container: JsonObject, attr: AttrDef, sub: AttrDef | undef
   if (sub.name !== "value") return;
   const current = getKey(container, attr.name);
   const next = normaliseManager(write.value, write.label);
-  const sameManager = isJsonObject(current) && next !== null && getKey(current, "value") === next["value"];
+  const sameManager = isObject(current) && next !== null && getKey(current, "value") === next["value"];
   // A new id makes the old manager's displayName wrong, so only an unchanged id keeps it.
   setOrDelete(container, attr.name, sameManager ? { ...current, value: next["value"] } : next);
 }
@@ -228,8 +225,8 @@ function currentList(container: JsonObject, attr: AttrDef): unknown[] {
 }
 
 /**
- * RFC 7644 §3.5.2.1: add appends (an exact duplicate is not added twice, so IdP retries are
- * idempotent); §3.5.2.3: replace without a filter replaces the whole list.
+ * RFC 7644 §3.5.2.1: add appends (an exact duplicate is not added twice, so a repeated request
+ * changes nothing, IDP-CLIENTS.md quirk 15); §3.5.2.3: replace without a filter replaces the whole list.
  */
 function applyMulti(container: JsonObject, attr: AttrDef, write: Write): void {
   if (write.op === "remove") {
@@ -256,14 +253,15 @@ function applyMulti(container: JsonObject, attr: AttrDef, write: Write): void {
 
 /**
  * Remove with a value lists the values to drop. The RFC leaves this undefined, but Entra sends
- * exactly this for group members and means "only these"; the same reading is applied everywhere
- * because removing everything would be the destructive interpretation.
+ * exactly this for group members and means "only these" (fixtures/entra/remove-members.json);
+ * the same reading is applied everywhere because removing everything would be the destructive
+ * interpretation.
  */
 function withoutListed(list: readonly unknown[], attr: AttrDef, value: unknown): unknown[] {
   const listed = Array.isArray(value) ? value : [value];
-  const valueDef = attr.type === "complex" ? findSubAttr(attr, "value") : attr;
+  const valueDef = attr.type === "complex" ? findAttribute(attr.subAttributes, "value") : attr;
   const caseExact = valueDef?.caseExact ?? false;
-  const keyOf = (item: unknown): unknown => (isJsonObject(item) ? getKey(item, "value") : item);
+  const keyOf = (item: unknown): unknown => (isObject(item) ? getKey(item, "value") : item);
   const same = (a: unknown, b: unknown): boolean =>
     typeof a === "string" && typeof b === "string" && !caseExact ? a.toLowerCase() === b.toLowerCase() : jsonEqual(a, b);
   return list.filter((element) => !listed.some((item) => same(keyOf(element), keyOf(item)) || jsonEqual(element, item)));
@@ -271,7 +269,7 @@ function withoutListed(list: readonly unknown[], attr: AttrDef, value: unknown):
 
 /** `emails.value` with no filter addresses that sub-attribute of every element. */
 function applyEverySub(container: JsonObject, attr: AttrDef, sub: AttrDef, write: Write): void {
-  const list = currentList(container, attr).filter(isJsonObject).map((e) => ({ ...e }));
+  const list = currentList(container, attr).filter(isObject).map((e) => ({ ...e }));
   if (write.op === "remove" || write.value === null) {
     for (const element of list) deleteKey(element, sub.name);
     setOrDelete(container, attr.name, list.filter((e) => Object.keys(e).length > 0));
@@ -287,14 +285,16 @@ function applyEverySub(container: JsonObject, attr: AttrDef, sub: AttrDef, write
 /**
  * `emails[type eq "work"].value` and friends (RFC 7644 §3.5.2). Deviations, both for IdPs:
  * - add/replace with no matching element creates one from the filter's equalities (Entra's
- *   upsert: `Add phoneNumbers[type eq "mobile"].value` on a user without a mobile number);
- * - remove with no matching element succeeds unchanged, because Entra and Okta retry removals.
+ *   upsert: `Add phoneNumbers[type eq "mobile"].value` on a user without a mobile number,
+ *   fixtures/entra/upsert-phone-number.json);
+ * - remove with no matching element succeeds unchanged, as a repeated removal must (quirk 15;
+ *   fixtures/entra/remove-non-member.json shows Entra repeating one for members).
  * Without a sub-attribute, add/replace merge the value object into each matching element.
  */
 function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode, sub: AttrDef | undefined, write: Write): void {
-  const list = currentList(container, attr).map((e) => (isJsonObject(e) ? { ...e } : e));
+  const list = currentList(container, attr).map((e) => (isObject(e) ? { ...e } : e));
   const options = matchOptionsFor(attr);
-  const matches = list.filter((e): e is JsonObject => isJsonObject(e) && matchesFilter(filter, e, options));
+  const matches = list.filter((e): e is JsonObject => isObject(e) && matchesFilter(filter, e, options));
 
   if (write.op === "remove" || write.value === null) {
     if (sub === undefined) {
@@ -303,7 +303,7 @@ function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode,
       return;
     }
     for (const element of matches) deleteKey(element, sub.name);
-    setOrDelete(container, attr.name, list.filter((e) => !(isJsonObject(e) && Object.keys(e).length === 0)));
+    setOrDelete(container, attr.name, list.filter((e) => !(isObject(e) && Object.keys(e).length === 0)));
     return;
   }
 
@@ -321,7 +321,7 @@ function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode,
 }
 
 function matchOptionsFor(attr: AttrDef): MatchOptions {
-  return { caseExact: (path: AttrPath) => findSubAttr(attr, path.attr)?.caseExact ?? false };
+  return { caseExact: (path: AttrPath) => findAttribute(attr.subAttributes, path.attr)?.caseExact ?? false };
 }
 
 /** The `eq` terms of a filter made only of `eq` joined by `and`; undefined for anything else. */
@@ -337,7 +337,7 @@ function elementFromFilter(attr: AttrDef, filter: FilterNode, label: string): Js
   const terms = equalities(filter);
   const element: JsonObject = {};
   for (const { path, value } of terms ?? []) {
-    const sub = findSubAttr(attr, path.attr);
+    const sub = findAttribute(attr.subAttributes, path.attr);
     if (sub !== undefined) setKey(element, sub.name, coerceSingle(sub, value, `${label} (filter)`));
   }
   // RFC 7644 §3.5.2.3: replace with an unmatched filter is noTarget; we only create when the
@@ -355,11 +355,11 @@ function elementFromFilter(attr: AttrDef, filter: FilterNode, label: string): Js
  * the others lose the flag; the last written primary wins.
  */
 function enforceSinglePrimary(attr: AttrDef, list: readonly unknown[], written: readonly unknown[]): void {
-  if (findSubAttr(attr, "primary") === undefined) return;
-  const winner = [...written].reverse().find((e) => isJsonObject(e) && getKey(e, "primary") === true);
+  if (findAttribute(attr.subAttributes, "primary") === undefined) return;
+  const winner = [...written].reverse().find((e) => isObject(e) && getKey(e, "primary") === true);
   if (winner === undefined) return;
   for (const element of list) {
-    if (element !== winner && isJsonObject(element) && getKey(element, "primary") === true) setKey(element, "primary", false);
+    if (element !== winner && isObject(element) && getKey(element, "primary") === true) setKey(element, "primary", false);
   }
 }
 
@@ -371,7 +371,7 @@ function setOrDelete(container: JsonObject, name: string, value: unknown): void 
     value === null ||
     value === undefined ||
     (Array.isArray(value) && value.length === 0) ||
-    (isJsonObject(value) && Object.keys(value).length === 0);
+    (isObject(value) && Object.keys(value).length === 0);
   if (empty) deleteKey(container, name);
   else setKey(container, name, value);
 }

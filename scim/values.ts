@@ -1,0 +1,137 @@
+/**
+ * The one coercion of attribute values into what the schema says they are, for resources that
+ * arrive by POST or PUT (`ingress.ts`) and for PATCH values (`patch/apply.ts`), tolerating the
+ * shapes Okta and Entra really send:
+ * - `null` means "not set" (RFC 7643 §2.5), at any depth; Entra sends `"title": null`
+ *   (fixtures/entra/create-user.json);
+ * - booleans may be strings in any case, as Entra sends `"active": "False"` without the
+ *   aadOptscim062020 flag (fixtures/entra/disable-enable-user.json);
+ * - a lone value of a multi-valued attribute is a one-element list;
+ * - a number is accepted for a string attribute (its decimal text);
+ * - read-only sub-attributes that clients echo back are dropped (RFC 7643 §2.2);
+ * - `manager` is a bare id (fixtures/entra/manager.json), an object, or a one-element array
+ *   (fixtures/entra/manager-legacy-array.json), kept as `{ value }`; a user has one manager.
+ * Values that are none of these are `invalidValue`.
+ */
+import { invalidPath, invalidValue } from "./errors";
+import { type JsonObject, getKey, isObject, setKey } from "./json";
+import { type AttrDef, findAttribute } from "./schemas";
+
+/**
+ * What to do with a name the schema does not know. A PATCH names what it changes, so an unknown
+ * sub-attribute is the client's mistake (`invalidPath`, RFC 7644 §3.5.2). A POST or PUT carries a
+ * whole representation, from IdP mappings that may hold more than our schema: unknown names are
+ * dropped there, as they are at the top level (IDP-CLIENTS.md quirk 12).
+ */
+export type UnknownNames = "reject" | "drop";
+
+const describe = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+export function coerceBoolean(value: unknown, label: string): boolean {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") {
+    const lower = value.trim().toLowerCase();
+    if (lower === "true") return true;
+    if (lower === "false") return false;
+  }
+  throw invalidValue(`${label} must be a boolean (true or false), but got ${describe(value)}.`);
+}
+
+function coerceNumber(value: unknown, integer: boolean, label: string): number {
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw invalidValue(`${label} must be ${integer ? "an integer" : "a number"}, but got ${describe(value)}.`);
+  }
+  return n;
+}
+
+function coerceString(value: unknown, def: AttrDef, label: string): string {
+  if (typeof value === "string") return value;
+  if (def.type === "string" && typeof value === "number" && Number.isFinite(value)) return String(value);
+  throw invalidValue(`${label} must be a string, but got ${describe(value)}.`);
+}
+
+/**
+ * A whole attribute value: a list for a multi-valued attribute, `{ value }` for `manager`, else
+ * one value. Undefined when the value says "not set".
+ */
+export function coerceValue(def: AttrDef, value: unknown, label: string, unknown: UnknownNames): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (isManager(def)) return normaliseManager(value, label) ?? undefined;
+  if (def.multiValued) return coerceMulti(def, value, label, unknown);
+  return coerceSingle(def, value, label, unknown);
+}
+
+/** One non-null value of `def` (one element when `def` is multi-valued). */
+export function coerceSingle(def: AttrDef, value: unknown, label: string, unknown: UnknownNames = "reject"): unknown {
+  switch (def.type) {
+    case "boolean":
+      return coerceBoolean(value, label);
+    case "integer":
+      return coerceNumber(value, true, label);
+    case "decimal":
+      return coerceNumber(value, false, label);
+    case "complex":
+      if (!isObject(value)) throw invalidValue(`${label} must be an object with sub-attributes of ${def.name}, but got ${describe(value)}.`);
+      return coerceAttributes(def.subAttributes, value, label, def.name, unknown);
+    case "string":
+    case "reference":
+    case "dateTime":
+    case "binary":
+      return coerceString(value, def, label);
+  }
+}
+
+/** A multi-valued attribute's values, without the ones that say "not set" (null, `{}`). */
+export function coerceMulti(def: AttrDef, value: unknown, label: string, unknown: UnknownNames = "reject"): unknown[] {
+  const items = Array.isArray(value) ? value : [value];
+  return items
+    .filter((item) => item !== null)
+    .map((item, i) => coerceSingle(def, item, `${label}[${i}]`, unknown))
+    .filter((item) => !(isObject(item) && Object.keys(item).length === 0));
+}
+
+/**
+ * The members of an object value — a complex attribute's sub-attributes, or an extension's
+ * attributes — in canonical casing, each coerced by its definition.
+ */
+export function coerceAttributes(attributes: readonly AttrDef[], value: JsonObject, label: string, owner: string, unknown: UnknownNames): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, member] of Object.entries(value)) {
+    const def = findAttribute(attributes, key);
+    if (def === undefined) {
+      if (unknown === "reject") throw invalidPath(`${label}: ${owner} has no sub-attribute "${key}".`);
+      continue;
+    }
+    if (def.mutability === "readOnly") continue;
+    const coerced = coerceValue(def, member, `${label}.${def.name}`, unknown);
+    if (coerced !== undefined) setKey(out, def.name, coerced);
+  }
+  return out;
+}
+
+function isManager(def: AttrDef): boolean {
+  return def.name === "manager" && def.type === "complex" && !def.multiValued;
+}
+
+/**
+ * The enterprise `manager` (RFC 7643 §4.3) as `{ value }` (plus `displayName` when given); `$ref`
+ * is derived from the id on output, so it is not stored. Null when the value clears the manager.
+ * A list of several managers is refused rather than reduced to its first: picking one would store
+ * a manager the IdP did not choose.
+ */
+export function normaliseManager(value: unknown, label: string): JsonObject | null {
+  if (value === null || value === "") return null;
+  if (typeof value === "string") return { value };
+  if (Array.isArray(value)) {
+    if (value.length === 0) return null;
+    if (value.length > 1) throw invalidValue(`${label}: a user has one manager, but ${value.length} were sent.`);
+    return normaliseManager(value[0], label);
+  }
+  if (!isObject(value)) throw invalidValue(`${label} must be a manager id or an object with "value", but got ${describe(value)}.`);
+  const id = getKey(value, "value");
+  if (id === null || id === "") return null;
+  if (typeof id !== "string") throw invalidValue(`${label}.value must be the manager's id as a string, but got ${describe(id)}.`);
+  const displayName = getKey(value, "displayName");
+  return typeof displayName === "string" ? { value: id, displayName } : { value: id };
+}

@@ -1,3 +1,8 @@
+/**
+ * What a SCIM handler knows about the request it serves (organisation, request id, limits), and
+ * the one hook it calls into the role service: `PermissionSync`, implemented by roles/ and passed
+ * in by server/, so that scim/ never imports roles/.
+ */
 import type { Database, Executor } from "../db/connection";
 import { type AfterCommit, type OnCommit, withAfterCommit } from "../db/transaction";
 

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Executor } from "./connection";
-import { DbUnknownReferenceError } from "./errors";
 import { type GroupRef, touchGroups } from "./groups";
 import { writeJson } from "./json";
 import { type UserRecord, toUserRecord } from "./resources";
@@ -13,13 +12,6 @@ import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
 /** What a write sets: a user's attributes, without groups. */
 export type UserFields = Pick<UserRecord, "userName" | "externalId" | "displayName" | "active" | "managerId" | "data">;
-
-async function assertManagerExists(tx: Executor, orgId: string, managerId: string | null, selfId: string | null): Promise<void> {
-  if (managerId === null) return;
-  if (managerId === selfId) return;
-  const found = await tx("users").where({ org_id: orgId, id: managerId }).first("id");
-  if (!found) throw new DbUnknownReferenceError("manager", [managerId]);
-}
 
 function columns(fields: UserFields): Omit<DbUserRow, "seq" | "id" | "org_id" | "version" | "created_at" | "updated_at"> {
   return {
@@ -37,7 +29,6 @@ const uniquelyNamed = (fields: UserFields): string => `a User with userName "${f
 
 export async function insertUser(tx: Executor, orgId: string, fields: UserFields): Promise<UserRecord> {
   const id = randomUUID();
-  await assertManagerExists(tx, orgId, fields.managerId, id);
   const row = await insertVersioned(tx, { table: "users", orgId, id, columns: columns(fields), what: uniquelyNamed(fields) });
   return toUserRecord({ seq: 0, ...row });
 }
@@ -62,7 +53,6 @@ export async function findUserIdByUserName(tx: Executor, orgId: string, userName
  * under lock) makes the write conditional: a concurrent writer in between → DbVersionMismatchError.
  */
 export async function updateUser(tx: Executor, orgId: string, id: string, expectedVersion: number, fields: UserFields): Promise<UserRecord> {
-  await assertManagerExists(tx, orgId, fields.managerId, id);
   return updateVersioned(tx, { table: "users", orgId, id, expectedVersion, columns: columns(fields), what: uniquelyNamed(fields), reread: findUser });
 }
 

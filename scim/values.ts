@@ -118,11 +118,17 @@ function isManager(def: AttrDef): boolean {
  * The enterprise `manager` (RFC 7643 §4.3) as `{ value }` (plus `displayName` when given); `$ref`
  * is derived from the id on output, so it is not stored. Null when the value clears the manager.
  * A list of several managers is refused rather than reduced to its first: picking one would store
- * a manager the IdP did not choose.
+ * a manager the IdP did not choose. The value is kept as the IdP sent it, whether or not it names a
+ * user here: RFC 7643 §4.3 asks for no referential integrity, an IdP's attribute mapping may fill it
+ * with its own identifier, and Microsoft's SCIM test collection creates a user whose manager is
+ * `"SuzzyQ"`. Nothing is derived from a manager, so a dangling one harms nothing.
  */
+/** The longest manager reference stored (the `users.manager_id` column). */
+export const MAX_MANAGER_REFERENCE = 255;
+
 export function normaliseManager(value: unknown, label: string): JsonObject | null {
   if (value === null || value === "") return null;
-  if (typeof value === "string") return { value };
+  if (typeof value === "string") return { value: managerReference(value, label) };
   if (Array.isArray(value)) {
     if (value.length === 0) return null;
     if (value.length > 1) throw invalidValue(`${label}: a user has one manager, but ${value.length} were sent.`);
@@ -133,5 +139,11 @@ export function normaliseManager(value: unknown, label: string): JsonObject | nu
   if (id === null || id === "") return null;
   if (typeof id !== "string") throw invalidValue(`${label}.value must be the manager's id as a string, but got ${describe(id)}.`);
   const displayName = getKey(value, "displayName");
-  return typeof displayName === "string" ? { value: id, displayName } : { value: id };
+  const reference = managerReference(id, `${label}.value`);
+  return typeof displayName === "string" ? { value: reference, displayName } : { value: reference };
+}
+
+function managerReference(id: string, label: string): string {
+  if (id.length > MAX_MANAGER_REFERENCE) throw invalidValue(`${label} is ${id.length} characters long; a manager reference has at most ${MAX_MANAGER_REFERENCE}.`);
+  return id;
 }

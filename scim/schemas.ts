@@ -139,6 +139,8 @@ export function declareScimmyResources(): void {
   for (const definition of [SCIMMY.Schemas.User.definition, SCIMMY.Schemas.EnterpriseUser.definition, SCIMMY.Schemas.Group.definition]) {
     for (const attribute of definition.attributes) if (attribute instanceof SCIMMY.Types.Attribute) suggestCanonicalValues(attribute);
   }
+  // The server derives a member's display from the member on every read, whatever a client sent.
+  SCIMMY.Schemas.Group.definition.attribute("members.display").config.mutable = "readOnly";
   SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false));
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
 }

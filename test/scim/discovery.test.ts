@@ -56,4 +56,10 @@ describe("discovery: what /Schemas advertises", () => {
     expect(sub(user, "ims", "type").canonicalValues).toContain("xmpp");
     expect(sub(user, "photos", "type").canonicalValues).toEqual(["photo", "thumbnail"]);
   });
+
+  it("advertises members.display as readOnly, since the server derives it from the member on every read", async () => {
+    const group = await attributes("urn:ietf:params:scim:schemas:core:2.0:Group");
+    expect(sub(group, "members", "display").mutability).toBe("readOnly");
+    expect(sub(group, "members", "value").mutability).toBe("immutable");
+  });
 });

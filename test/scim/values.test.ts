@@ -67,7 +67,7 @@ describe("attribute values by POST, PUT and PATCH", () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: { givenName: "Bob" } });
     expect(created.body).not.toHaveProperty(["name", "nickname"]);
-    expectScimError(await patch(ada, "name", { givenName: "Ada", nickname: "Countess" }), 400, "invalidPath");
+    expectScimError(await patch(ada, "name", { givenName: "Ada", nickname: "Countess" }), 400, "invalidValue");
   });
 
   it("treats a null group member list as no members", async () => {

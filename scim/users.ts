@@ -3,6 +3,7 @@
  * transaction (which also recomputes permissions), and return the resource for the response
  * step (`reply.ts`) to shape.
  */
+import { appRoleValues } from "../db/app-roles";
 import type { Executor } from "../db/connection";
 import { listUsers as listUserRows } from "../db/list";
 import type { UserRecord } from "../db/resources";
@@ -31,7 +32,8 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<UserR
   const fields = toUserFields(readResource("User", body), true);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertUser(tx, ctx.orgId, fields).catch(translateDbWriteError);
-    after(await ctx.sync.memberCreated(tx, ctx.orgId, { id: record.id, userName: record.userName, active: record.active }, causeOf(ctx)));
+    const member = { id: record.id, userName: record.userName, active: record.active, appRoles: appRoleValues(record.data["roles"]) };
+    after(await ctx.sync.memberCreated(tx, ctx.orgId, member, causeOf(ctx)));
     // A new user is in no group yet.
     return userResource(ctx, record, []);
   });

@@ -94,7 +94,7 @@ export interface MemberPage {
  */
 export async function* allMembers(tx: Executor, orgId: string, options: { pageSize?: number; withPermissions?: boolean } = {}): AsyncGenerator<MemberPage> {
   const pageSize = options.pageSize ?? 5000;
-  const groups = new Map((await allGroups(tx, orgId)).map((g) => [g.id, g]));
+  const groups = new Map<string, GroupRef>((await allGroups(tx, orgId)).map((g) => [g.id, { id: g.id, externalId: g.externalId, displayName: g.displayName }]));
   let after = 0;
   for (;;) {
     const query = tx("users as u")

@@ -1,8 +1,8 @@
 /** Public API of the pure role-mapping core. Nothing here does I/O. */
-export { AREAS, LEVELS, ORG_ROLES, STANDARD_ORG_ROLES, MATCHER_KINDS, ISSUE_CODES } from "./types";
+export { AREAS, LEVELS, ORG_ROLES, STANDARD_ORG_ROLES, MATCHER_KINDS, ISSUE_CODES, IDENTITY_PROVIDERS } from "./types";
 export type {
   Area, Level, OrgRole, StandardOrgRole, AreaLevels, MatcherKind, GroupMatcher, RuleSource, RoleDefinition, MappingRule, Toggles,
-  Mapping, IssueCode, MappingIssue, ParseResult, GroupRef, MemberInput, PlatformOverrides, EffectivePermissions,
+  Mapping, IssueCode, MappingIssue, ParseResult, GroupRef, IdentityProvider, MemberInput, PlatformOverrides, EffectivePermissions,
 } from "./types";
 export { parseMapping } from "./parse";
 export { hashMapping, canonicalJSON } from "./hash";

@@ -9,7 +9,7 @@ import { ruleMatchesAppRoles, ruleSelectsGroup } from "./match";
 import { compareText, emptyMapping, sortedUnique } from "./normalise";
 import { closestMatch } from "./suggest";
 import { batchResolver, canEditRoles, permissionsEqual } from "./resolve";
-import type { EffectivePermissions, GroupRef, Mapping, MappingRule, MemberInput, PlatformOverrides } from "./types";
+import type { EffectivePermissions, GroupMatcher, GroupRef, Mapping, MappingRule, MemberInput, PlatformOverrides } from "./types";
 
 export interface MemberPlanChange {
   member: { id: string; userName: string; active: boolean };
@@ -102,9 +102,23 @@ function rulesMatchingNoGroup(mapping: Mapping, groups: readonly GroupRef[]): Pl
     return [{
       code: "rule_matches_no_group",
       ruleIndex: rule.index,
-      message: `Rule ${rule.index} (${source.matcher.kind} '${source.matcher.value}') matches no group in the directory, so it grants nothing.`,
+      message: `Rule ${rule.index} (${source.matcher.kind} '${source.matcher.value}') matches no group in the directory, so it grants nothing.${externalIdHint(source.matcher, groups)}`,
     }];
   });
+}
+
+/**
+ * An externalId rule that matches nothing, in a directory with groups Okta pushed: Okta's Push
+ * Groups send no externalId (fixtures/okta/push-group.json), so the rule most likely meant one of
+ * those groups by its name or id.
+ */
+function externalIdHint(matcher: GroupMatcher, groups: readonly GroupRef[]): string {
+  if (matcher.kind !== "externalId") return "";
+  const pushedByOkta = groups.filter((group) => group.provisionedBy === "okta" && (group.externalId ?? null) === null);
+  if (pushedByOkta.length === 0) return "";
+  const named = pushedByOkta.find((group) => group.id === matcher.value || group.displayName.toLowerCase() === matcher.value.toLowerCase());
+  const suggestion = named === undefined ? "" : ` For '${named.displayName}', use \`group: { id: "${named.id}" }\`.`;
+  return ` Okta's Push Groups send no externalId, so groups Okta pushed are matched by \`id\` or \`displayName\`.${suggestion}`;
 }
 
 /**
@@ -146,10 +160,25 @@ function displayNameRules(mapping: Mapping, groups: readonly GroupRef[]): PlanWa
   });
 }
 
+/**
+ * The matcher that survives a rename of this group, by the IdP that created it: Okta's Push Groups
+ * send no externalId, so the id this server gave the group (fixtures/okta/push-group.json); Entra
+ * sends the group's object id as externalId (fixtures/entra/create-group.json). Unknown: both.
+ */
 function stableMatcherHint(group: GroupRef): string {
-  return group.externalId !== undefined && group.externalId !== null && group.externalId !== ""
-    ? ` Use \`group: { externalId: "${group.externalId}" }\` instead.`
-    : ` Use \`group: { id: "${group.id}" }\` instead.`;
+  const byId = `\`group: { id: "${group.id}" }\``;
+  const externalId = group.externalId ?? "";
+  const byExternalId = `\`group: { externalId: "${externalId}" }\``;
+  switch (group.provisionedBy) {
+    case "okta":
+      return ` Okta pushed this group and sends no externalId for it: use ${byId} instead, the id this server gave it.`;
+    case "entra":
+      return externalId !== "" ? ` Entra created this group: use ${byExternalId} instead, its object id in Entra.` : ` Use ${byId} instead.`;
+    default:
+      return externalId !== ""
+        ? ` Use ${byExternalId} (the IdP's id for it, as Entra sends) or ${byId} (the id this server gave it, the stable choice for groups Okta pushes) instead.`
+        : ` Use ${byId} instead.`;
+  }
 }
 
 function rolesNeverReached(mapping: Mapping, evaluated: readonly Evaluated[], groups: readonly GroupRef[]): PlanWarning[] {

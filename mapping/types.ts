@@ -113,10 +113,16 @@ export type ParseResult =
   | { ok: true; mapping: Mapping; hash: string; warnings: MappingIssue[] }
   | { ok: false; errors: MappingIssue[] };
 
+/** The identity providers whose provisioning the server recognises. */
+export const IDENTITY_PROVIDERS = ["okta", "entra"] as const;
+export type IdentityProvider = (typeof IDENTITY_PROVIDERS)[number];
+
 export interface GroupRef {
   id: string;
   externalId?: string | null;
   displayName: string;
+  /** The IdP whose request created the group, when known: it decides which matcher survives renames. */
+  provisionedBy?: IdentityProvider | null;
 }
 
 export interface MemberInput {

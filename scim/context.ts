@@ -5,6 +5,7 @@
  */
 import type { Database, Executor } from "../db/connection";
 import { type AfterCommit, type OnCommit, withAfterCommit } from "../db/transaction";
+import type { ClientSignals } from "./provisioner";
 
 /** Why a member's permissions changed: recorded in the audit log and on the event stream. */
 export type ChangeCause =
@@ -56,6 +57,8 @@ export interface ScimContext {
   readonly path: string;
   /** Absolute base URL of the SCIM service, for `meta.location`. */
   readonly baseUrl: string;
+  /** What the request shows of the IdP that sent it (scim/provisioner.ts). */
+  readonly client: ClientSignals;
   readonly sync: PermissionSync;
   readonly limits: ScimLimits;
 }

@@ -26,6 +26,8 @@ export interface ScimRouterDeps {
   readonly logger: Logger;
   /** Resolves the organisation of an authenticated request (set by the server's auth middleware). */
   readonly orgIdOf: (req: Request) => string;
+  /** Whether the request was authenticated with a token Entra issued. */
+  readonly viaEntraToken: (req: Request) => boolean;
 }
 
 type Handler = (req: Request, ctx: ScimContext) => Promise<Reply>;
@@ -45,6 +47,11 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     method: req.method,
     path: req.originalUrl.split("?")[0] ?? req.originalUrl,
     baseUrl: `${req.protocol}://${req.get("host") ?? "localhost"}${req.baseUrl}`,
+    client: {
+      userAgent: req.get("user-agent") ?? null,
+      aadOptscim062020: Object.prototype.hasOwnProperty.call(req.query, "aadOptscim062020"),
+      entraToken: deps.viaEntraToken(req),
+    },
     sync: deps.sync,
     limits: deps.limits,
   });

@@ -7,7 +7,7 @@ import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError } from "./api-errors";
-import { TokenCache, authenticate, orgIdOf } from "./auth";
+import { TokenCache, authenticate, orgIdOf, viaEntraToken } from "./auth";
 import type { Config } from "./config";
 import { EntraVerifier } from "./entra";
 import type { EventHub } from "./events";
@@ -69,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),
+      viaEntraToken: (req) => viaEntraToken(req.res as express.Response),
     }),
   );
   // Body-parser failures (bad JSON, 413) happen before the SCIM router's own error handler.

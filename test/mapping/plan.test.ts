@@ -41,10 +41,10 @@ mappings:
     expect(ruleWarnings.map((warning) => warning.code === "rule_matches_no_group" && warning.ruleIndex)).toEqual([1, 2]);
   });
 
-  test("warns about every displayName rule and suggests the group's externalId instead", () => {
+  test("warns about every displayName rule and suggests the group's externalId or id, not knowing which IdP created it", () => {
     const plan = planMappingChange({ members: [], groups, before: null, after: example() });
     const warning = plan.warnings.find((w) => w.code === "display_name_rule" && w.ruleIndex === 1);
-    expect(warning?.message).toMatch(/renamed in the IdP.*Use `group: \{ externalId: "00g2security" \}` instead/);
+    expect(warning?.message).toMatch(/renamed in the IdP.*Use `group: \{ externalId: "00g2security" \}` .* or `group: \{ id: "g-sec" \}`/);
   });
 
   test("warns about a role whose rules match no group, and a role no rule grants", () => {

@@ -116,7 +116,7 @@ export async function seedDirectory(db: Database, plan: SeedPlan): Promise<Seede
   }
   const platform = platformFor(null, org.name);
   const permissions = userIds.map((id, i) => {
-    const member: MemberInput = { id, userName: userNames[i] ?? "", active: true, groups: groupsOfUser[i] ?? [] };
+    const member: MemberInput = { id, userName: userNames[i] ?? "", active: true, groups: groupsOfUser[i] ?? [], appRoles: [] };
     return { user_id: id, org_id: org.id, permissions: resolveMember(member, parsed.mapping, platform), updated_at: now };
   });
 

@@ -5,7 +5,7 @@
 import { chunks } from "./chunks";
 import type { Executor } from "./connection";
 import { nowIso, writeJson } from "./json";
-import { type GroupRecord, toGroupRecord } from "./resources";
+import { type GroupRecord, type IdentityProvider, readIdentityProvider, toGroupRecord } from "./resources";
 import type { DbGroupRow } from "./tables";
 import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
@@ -30,8 +30,9 @@ function columns(fields: GroupFields): Pick<DbGroupRow, "display_name" | "displa
 
 const uniquelyNamed = (fields: GroupFields): string => `a Group with displayName "${fields.displayName}"`;
 
-export async function insertGroup(tx: Executor, orgId: string, fields: GroupFields): Promise<GroupRecord> {
-  const row = await insertVersioned(tx, { table: "groups", orgId, columns: columns(fields), what: uniquelyNamed(fields) });
+/** `provisionedBy` is recorded once, at creation: later writes by another client do not change it. */
+export async function insertGroup(tx: Executor, orgId: string, fields: GroupFields, provisionedBy: IdentityProvider | null): Promise<GroupRecord> {
+  const row = await insertVersioned(tx, { table: "groups", orgId, columns: { ...columns(fields), provisioned_by: provisionedBy }, what: uniquelyNamed(fields) });
   return toGroupRecord({ seq: 0, ...row });
 }
 
@@ -78,10 +79,18 @@ function toGroupRef(row: GroupRefRow): GroupRef {
   return { id: row.id, externalId: row.external_id, displayName: row.display_name };
 }
 
+/** A group as a mapping plan sees the directory: with the IdP that created it. */
+export interface DirectoryGroup extends GroupRef {
+  readonly provisionedBy: IdentityProvider | null;
+}
+
 /** Every group of an organisation, in creation order (a directory has thousands, not millions). */
-export async function allGroups(tx: Executor, orgId: string): Promise<GroupRef[]> {
-  const rows: GroupRefRow[] = await tx("groups").where({ org_id: orgId }).orderBy("seq").select("id", "external_id", "display_name");
-  return rows.map(toGroupRef);
+export async function allGroups(tx: Executor, orgId: string): Promise<DirectoryGroup[]> {
+  const rows: (GroupRefRow & { provisioned_by: string | null })[] = await tx("groups")
+    .where({ org_id: orgId })
+    .orderBy("seq")
+    .select("id", "external_id", "display_name", "provisioned_by");
+  return rows.map((row) => ({ ...toGroupRef(row), provisionedBy: readIdentityProvider(row.provisioned_by) }));
 }
 
 export async function groupsById(tx: Executor, orgId: string, ids: readonly string[]): Promise<GroupRef[]> {

@@ -1,8 +1,10 @@
 /**
- * Members as role mapping reads them: a user's id, userName, active flag and direct groups,
- * loaded by id (a SCIM write's affected members) or a page at a time (a whole organisation).
+ * Members as role mapping reads them: a user's id, userName, active flag, direct groups and app
+ * roles, loaded by id (a SCIM write's affected members) or a page at a time (a whole organisation).
  */
+import { appRoleValues } from "./app-roles";
 import { chunks } from "./chunks";
+import type { Knex } from "knex";
 import type { Executor } from "./connection";
 import { isPostgres } from "./dialect";
 import { type GroupRef, allGroups, groupsById } from "./groups";
@@ -13,6 +15,8 @@ export interface MemberSnapshot {
   readonly userName: string;
   readonly active: boolean;
   readonly groups: GroupRef[];
+  /** The values of the user's SCIM `roles` (db/app-roles.ts). */
+  readonly appRoles: readonly string[];
 }
 
 interface UserRow {
@@ -20,11 +24,22 @@ interface UserRow {
   org_id: string;
   user_name: string;
   active: boolean | number;
+  /** The user's stored `roles`, read from the same row (see {@link rolesColumn}). */
+  roles: unknown;
+}
+
+/**
+ * The user's `roles`, taken out of the JSON data in the query that reads the user anyway: no
+ * query per member, and only the roles are handed back (jsonb `->` on PostgreSQL, `json_extract`
+ * on SQLite, which returns the array as JSON text).
+ */
+function rolesColumn(tx: Executor, alias: string): Knex.Raw {
+  return isPostgres(tx) ? tx.raw("??.data -> 'roles' AS roles", [alias]) : tx.raw("json_extract(??.data, '$.roles') AS roles", [alias]);
 }
 
 function snapshots(users: readonly UserRow[], memberships: Iterable<{ memberId: string; group: GroupRef }>): MemberSnapshot[] {
   const byId = new Map<string, MemberSnapshot>();
-  for (const u of users) byId.set(u.id, { id: u.id, userName: u.user_name, active: readBoolean(u.active), groups: [] });
+  for (const u of users) byId.set(u.id, { id: u.id, userName: u.user_name, active: readBoolean(u.active), groups: [], appRoles: appRoleValues(u.roles) });
   for (const m of memberships) byId.get(m.memberId)?.groups.push(m.group);
   return [...byId.values()];
 }
@@ -44,8 +59,8 @@ export async function loadMembers(tx: Executor, orgId: string, userIds: readonly
     // By id alone, so the planner takes the unique index (with `org_id = ?` as well, SQLite without
     // statistics walked the (org_id, manager_id) index over the whole organisation). Ids are UUIDs;
     // another organisation's are dropped below.
-    const query = tx("users").whereIn("id", chunk).select("id", "org_id", "user_name", "active");
-    if (lock) query.orderBy("id").forUpdate();
+    const query = tx("users as u").whereIn("u.id", chunk).select("u.id", "u.org_id", "u.user_name", "u.active", rolesColumn(tx, "u"));
+    if (lock) query.orderBy("u.id").forUpdate();
     const users: UserRow[] = (await query).filter((u: UserRow) => u.org_id === orgId);
     if (users.length === 0) continue;
     // CROSS JOIN: SQLite keeps this order (the members' rows first, by the member_id index) whatever
@@ -79,10 +94,15 @@ export interface MemberPage {
  */
 export async function* allMembers(tx: Executor, orgId: string, options: { pageSize?: number; withPermissions?: boolean } = {}): AsyncGenerator<MemberPage> {
   const pageSize = options.pageSize ?? 5000;
-  const groups = new Map((await allGroups(tx, orgId)).map((g) => [g.id, g]));
+  const groups = new Map<string, GroupRef>((await allGroups(tx, orgId)).map((g) => [g.id, { id: g.id, externalId: g.externalId, displayName: g.displayName }]));
   let after = 0;
   for (;;) {
-    const query = tx("users as u").where("u.org_id", orgId).andWhere("u.seq", ">", after).orderBy("u.seq").limit(pageSize).select("u.seq", "u.id", "u.org_id", "u.user_name", "u.active");
+    const query = tx("users as u")
+      .where("u.org_id", orgId)
+      .andWhere("u.seq", ">", after)
+      .orderBy("u.seq")
+      .limit(pageSize)
+      .select("u.seq", "u.id", "u.org_id", "u.user_name", "u.active", rolesColumn(tx, "u"));
     if (options.withPermissions === true) query.leftJoin("member_permissions as p", "p.user_id", "u.id").select("p.permissions");
     const users: (UserRow & { seq: number | string; permissions?: unknown })[] = await query;
     if (users.length === 0) return;

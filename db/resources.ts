@@ -20,12 +20,21 @@ export interface UserRecord {
   readonly lastModified: string;
 }
 
+/** The identity providers a creating request can be recognised as (scim/provisioner.ts). */
+export type IdentityProvider = "okta" | "entra";
+
+export function readIdentityProvider(value: unknown): IdentityProvider | null {
+  return value === "okta" || value === "entra" ? value : null;
+}
+
 /** A stored Group, without members (they live in group_members and are never loaded whole). */
 export interface GroupRecord {
   readonly id: string;
   readonly orgId: string;
   readonly displayName: string;
   readonly externalId: string | null;
+  /** The IdP whose request created the group, when it was recognised. */
+  readonly provisionedBy: IdentityProvider | null;
   readonly data: JsonObject;
   readonly version: number;
   readonly created: string;
@@ -54,6 +63,7 @@ export function toGroupRecord(row: DbGroupRow): GroupRecord {
     orgId: row.org_id,
     displayName: row.display_name,
     externalId: row.external_id,
+    provisionedBy: readIdentityProvider(row.provisioned_by),
     data: readJsonObject(row.data, "resource data"),
     version: Number(row.version),
     created: row.created_at,

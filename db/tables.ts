@@ -48,6 +48,8 @@ export interface DbGroupRow {
   version: number;
   created_at: string;
   updated_at: string;
+  /** 'okta' | 'entra' | null: the IdP whose request created the group (db/resources.ts decodes it). */
+  provisioned_by: string | null;
 }
 
 export interface DbGroupMemberRow {

@@ -55,7 +55,7 @@ export interface Explanation extends EffectivePermissions {
   inactiveReason: string | null;
   orgRoleReason: string;
   matches: RuleMatch[];
-  /** Custom roles the member's groups map to that do not apply because the org role is not custom. */
+  /** Custom roles the member's groups or app roles map to that do not apply because the org role is not custom. */
   customRolesNotApplied: { roles: string[]; reason: string } | null;
   chains: { admin: Record<Area, AreaChain>; capabilities: GrantChain[]; connectors: GrantChain[] };
 }
@@ -63,7 +63,7 @@ export interface Explanation extends EffectivePermissions {
 const NO_PLATFORM: PlatformOverrides = { features: {}, connectors: {} };
 
 export function explainMember(member: MemberInput, mapping: Mapping, platform: PlatformOverrides = NO_PLATFORM): Explanation {
-  const matches = matchRules(member.groups, mapping.rules);
+  const matches = matchRules(member, mapping.rules);
   const { orgRole, reason: orgRoleReason } = deriveOrgRole(member, mapping, matches);
   const roleGrants = collectRoleGrants(matches);
   const appliedGrants = orgRole === "custom" ? roleGrants : [];
@@ -83,7 +83,7 @@ export function explainMember(member: MemberInput, mapping: Mapping, platform: P
     roles: member.active ? appliedGrants.map((grant) => grant.role) : [],
     inactiveReason: member.active
       ? null
-      : `${member.userName} is deactivated (active: false), so they have no access at all; reactivating them restores what their groups grant (they would be ${orgRole}).`,
+      : `${member.userName} is deactivated (active: false), so they have no access at all; reactivating them restores what their groups and app roles grant (they would be ${orgRole}).`,
     orgRoleReason,
     matches,
     customRolesNotApplied: notAppliedRoles(orgRole, roleGrants),
@@ -96,7 +96,7 @@ interface Context {
   orgRole: OrgRole;
   /** Grants in force: empty unless the member is custom. */
   appliedGrants: RoleGrant[];
-  /** Every grant from the member's groups, applied or not (for explaining). */
+  /** Every grant from the member's groups and app roles, applied or not (for explaining). */
   allGrants: RoleGrant[];
   roleByName: Map<string, RoleDefinition>;
   mapping: Mapping;
@@ -114,20 +114,20 @@ function deriveOrgRole(member: MemberInput, mapping: Mapping, matches: readonly 
   for (const standard of ["owner", "admin"] as const) {
     const granting = matches.filter((match) => match.orgRole === standard);
     if (granting.length > 0) {
-      return { orgRole: standard, reason: `${capitalise(granting.map(describeMatch).join(" and "))} ${granting.length === 1 ? "maps" : "map"} the member to ${standard}, the highest standard role among their groups.` };
+      return { orgRole: standard, reason: `${capitalise(granting.map(describeMatch).join(" and "))} ${granting.length === 1 ? "maps" : "map"} the member to ${standard}, the highest standard role among their groups and app roles.` };
     }
   }
   const withRoles = matches.filter((match) => match.roles.length > 0);
   if (withRoles.length > 0) {
-    return { orgRole: "custom", reason: `No group maps the member to owner or admin, and ${withRoles.map(describeMatch).join(" and ")} grant${withRoles.length === 1 ? "s" : ""} custom roles, so the member is custom.` };
+    return { orgRole: "custom", reason: `No rule maps the member to owner or admin, and ${withRoles.map(describeMatch).join(" and ")} grant${withRoles.length === 1 ? "s" : ""} custom roles, so the member is custom.` };
   }
   const explicitUser = matches.filter((match) => match.orgRole === "user");
   const because = explicitUser.length > 0 ? ` (${explicitUser.map(describeMatch).join(" and ")} map${explicitUser.length === 1 ? "s" : ""} to user)` : "";
   return {
     orgRole: "user",
     reason: matches.length === 0
-      ? "No mapping rule matches any of the member's groups, so the member is user."
-      : `No group maps the member to owner, admin or a custom role${because}, so the member is user.`,
+      ? "No mapping rule matches any of the member's groups or app roles, so the member is user."
+      : `No rule maps the member to owner, admin or a custom role${because}, so the member is user.`,
   };
 }
 
@@ -151,7 +151,7 @@ function notAppliedRoles(orgRole: OrgRole, grants: readonly RoleGrant[]): Explan
   const access = orgRole === "owner" || orgRole === "primary_owner" ? "which already manages every area" : "whose levels come from `standardRoles`";
   return {
     roles,
-    reason: `The member's groups also map to custom role${roles.length === 1 ? "" : "s"} ${roles.map((role) => `'${role}'`).join(", ")}, but custom roles apply only to custom members; this member is ${orgRole}, ${access}, and gets capabilities and connectors the organisation has switched on.`,
+    reason: `The member's groups or app roles also map to custom role${roles.length === 1 ? "" : "s"} ${roles.map((role) => `'${role}'`).join(", ")}, but custom roles apply only to custom members; this member is ${orgRole}, ${access}, and gets capabilities and connectors the organisation has switched on.`,
   };
 }
 

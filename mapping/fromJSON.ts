@@ -7,7 +7,7 @@
 import { isLevel, isOrgRole, isRecord, isStandardOrgRole, isStringArray } from "./guards";
 import { allAreasAt } from "./levels";
 import { AREAS, MATCHER_KINDS } from "./types";
-import type { AreaLevels, EffectivePermissions, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, Toggles } from "./types";
+import type { AreaLevels, EffectivePermissions, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, RuleSource, Toggles } from "./types";
 
 export class StoredMappingError extends Error {
   readonly code = "stored_mapping_invalid";
@@ -128,10 +128,29 @@ function mappingRule(value: unknown, position: number, problems: string[]): Mapp
   if (orgRole !== null && !isStandardOrgRole(orgRole)) problems.push(`${where}.orgRole is not owner, admin, user or null`);
   return {
     index: position,
-    group: matcher(rule["group"], where, problems),
+    source: ruleSource(rule, where, problems),
     roles: isStringArray(rule["roles"]) ? [...rule["roles"]] : [],
     orgRole: isStandardOrgRole(orgRole) ? orgRole : null,
   };
+}
+
+/** `source` as stored now; a rule stored before app-role rules existed has `group` (a matcher) instead. */
+function ruleSource(rule: Record<string, unknown>, where: string, problems: string[]): RuleSource {
+  if (!("source" in rule) && "group" in rule) return { kind: "group", matcher: matcher(rule["group"], `${where}.group`, problems) };
+  const source = isRecord(rule["source"]) ? rule["source"] : {};
+  switch (source["kind"]) {
+    case "group":
+      return { kind: "group", matcher: matcher(source["matcher"], `${where}.source.matcher`, problems) };
+    case "appRole": {
+      const value = source["value"];
+      if (typeof value === "string" && value !== "") return { kind: "appRole", value };
+      problems.push(`${where}.source.value is not a non-empty string`);
+      return { kind: "appRole", value: "" };
+    }
+    default:
+      problems.push(`${where}.source is not { kind: group, matcher } or { kind: appRole, value }`);
+      return { kind: "appRole", value: "" };
+  }
 }
 
 function matcher(value: unknown, where: string, problems: string[]): GroupMatcher {
@@ -139,7 +158,7 @@ function matcher(value: unknown, where: string, problems: string[]): GroupMatche
   const kind = group["kind"];
   const matched = group["value"];
   if (!isMatcherKind(kind) || typeof matched !== "string" || matched === "") {
-    problems.push(`${where}.group is not { kind: id|externalId|displayName, value: text }`);
+    problems.push(`${where} is not { kind: id|externalId|displayName, value: text }`);
     return { kind: "id", value: "" };
   }
   return { kind, value: matched };

@@ -1,16 +1,25 @@
-/** Which rules match which of a member's groups. */
+/** Which rules match a member: by one of the member's groups, or by one of the member's app roles. */
 import { compareText } from "./normalise";
-import type { GroupMatcher, GroupRef, MappingRule, MatcherKind, StandardOrgRole } from "./types";
+import type { GroupMatcher, GroupRef, MappingRule, MatcherKind, MemberInput, StandardOrgRole } from "./types";
 
-export interface RuleMatch {
+interface MatchGrant {
   ruleIndex: number;
-  group: { id: string; externalId: string | null; displayName: string };
-  matchedBy: MatcherKind;
-  /** The value the rule names, as written in the file. */
-  matcherValue: string;
   roles: string[];
   orgRole: StandardOrgRole | null;
 }
+
+/** One rule matching a member, and through what: a group (and how the rule named it) or an app role. */
+export type RuleMatch = MatchGrant &
+  (
+    | {
+        kind: "group";
+        group: { id: string; externalId: string | null; displayName: string };
+        matchedBy: MatcherKind;
+        /** The value the rule names, as written in the file. */
+        matcherValue: string;
+      }
+    | { kind: "appRole"; appRole: string }
+  );
 
 /**
  * `id` and `externalId` are exact (IdP identifiers are case-sensitive); `displayName` is
@@ -27,34 +36,54 @@ export function ruleMatchesGroup(matcher: GroupMatcher, group: GroupRef): boolea
   }
 }
 
+/** Whether `rule` is a group rule that picks `group`. */
+export function ruleSelectsGroup(rule: MappingRule, group: GroupRef): boolean {
+  return rule.source.kind === "group" && ruleMatchesGroup(rule.source.matcher, group);
+}
+
+/** Whether `rule` is an app-role rule naming one of `appRoles`, exactly (Entra's values are case-sensitive). */
+export function ruleMatchesAppRoles(rule: MappingRule, appRoles: readonly string[]): boolean {
+  return rule.source.kind === "appRole" && appRoles.includes(rule.source.value);
+}
+
 function foldName(name: string): string {
   return name.normalize("NFC").toLowerCase();
 }
 
-/** Every (rule, group) pair that matches, sorted so the input order of groups and rules is irrelevant. */
-export function matchRules(groups: readonly GroupRef[], rules: readonly MappingRule[]): RuleMatch[] {
+/** Every (rule, group) and (rule, app role) pair that matches, sorted so input order is irrelevant. */
+export function matchRules(member: Pick<MemberInput, "groups" | "appRoles">, rules: readonly MappingRule[]): RuleMatch[] {
   const matches: RuleMatch[] = [];
-  const seen = new Set<string>();
   for (const rule of rules) {
-    for (const group of groups) {
-      // A SCIM payload can list the same group twice; count it once.
-      const key = `${rule.index}\u0000${group.id}`;
-      if (seen.has(key) || !ruleMatchesGroup(rule.group, group)) continue;
-      seen.add(key);
+    const grant: MatchGrant = { ruleIndex: rule.index, roles: [...rule.roles], orgRole: rule.orgRole };
+    if (rule.source.kind === "appRole") {
+      if (member.appRoles.includes(rule.source.value)) matches.push({ ...grant, kind: "appRole", appRole: rule.source.value });
+      continue;
+    }
+    const { matcher } = rule.source;
+    // A SCIM payload can list the same group twice; count it once.
+    const seen = new Set<string>();
+    for (const group of member.groups) {
+      if (seen.has(group.id) || !ruleMatchesGroup(matcher, group)) continue;
+      seen.add(group.id);
       matches.push({
-        ruleIndex: rule.index,
+        ...grant,
+        kind: "group",
         group: { id: group.id, externalId: group.externalId ?? null, displayName: group.displayName },
-        matchedBy: rule.group.kind,
-        matcherValue: rule.group.value,
-        roles: [...rule.roles],
-        orgRole: rule.orgRole,
+        matchedBy: matcher.kind,
+        matcherValue: matcher.value,
       });
     }
   }
-  return matches.sort((a, b) => a.ruleIndex - b.ruleIndex || compareText(a.group.id, b.group.id));
+  return matches.sort((a, b) => a.ruleIndex - b.ruleIndex || compareText(matchKey(a), matchKey(b)));
 }
 
-/** "rule 2 (group 'IT Admins', matched by displayName)" */
+function matchKey(match: RuleMatch): string {
+  return match.kind === "group" ? match.group.id : match.appRole;
+}
+
+/** "rule 2 (group 'IT Admins', matched by displayName 'IT Admins')", "rule 3 (app role 'BillingAdmins')" */
 export function describeMatch(match: RuleMatch): string {
-  return `rule ${match.ruleIndex} (group '${match.group.displayName}', matched by ${match.matchedBy} '${match.matcherValue}')`;
+  return match.kind === "group"
+    ? `rule ${match.ruleIndex} (group '${match.group.displayName}', matched by ${match.matchedBy} '${match.matcherValue}')`
+    : `rule ${match.ruleIndex} (app role '${match.appRole}')`;
 }

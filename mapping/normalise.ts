@@ -8,7 +8,7 @@ import { isRecord, isStringArray } from "./guards";
 import { DEFAULT_ADMIN_LEVELS, DEFAULT_USER_LEVELS, completeAreaLevels } from "./levels";
 import { isLevel, isStandardOrgRole } from "./guards";
 import { MATCHER_KINDS } from "./types";
-import type { AreaLevels, GroupMatcher, Level, Mapping, MappingRule, RoleDefinition, Toggles } from "./types";
+import type { AreaLevels, GroupMatcher, Level, Mapping, MappingRule, RoleDefinition, RuleSource, Toggles } from "./types";
 
 export function normaliseMapping(raw: Record<string, unknown>): Mapping {
   const org = isRecord(raw["org"]) ? raw["org"] : {};
@@ -74,10 +74,16 @@ function toRule(value: unknown, index: number): MappingRule {
   const rule = isRecord(value) ? value : {};
   return {
     index,
-    group: toMatcher(rule["group"]),
+    source: toSource(rule),
     roles: isStringArray(rule["roles"]) ? sortedUnique(rule["roles"]) : [],
     orgRole: isStandardOrgRole(rule["orgRole"]) ? rule["orgRole"] : null,
   };
+}
+
+function toSource(rule: Record<string, unknown>): RuleSource {
+  const appRole = rule["appRole"];
+  if (isRecord(appRole) && typeof appRole["value"] === "string") return { kind: "appRole", value: appRole["value"] };
+  return { kind: "group", matcher: toMatcher(rule["group"]) };
 }
 
 function toMatcher(value: unknown): GroupMatcher {

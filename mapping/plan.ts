@@ -5,10 +5,11 @@
  */
 import { diffPermissions } from "./diff";
 import type { PermissionChange } from "./diff";
-import { ruleMatchesGroup } from "./match";
+import { ruleMatchesAppRoles, ruleSelectsGroup } from "./match";
 import { compareText, emptyMapping, sortedUnique } from "./normalise";
+import { closestMatch } from "./suggest";
 import { batchResolver, canEditRoles, permissionsEqual } from "./resolve";
-import type { EffectivePermissions, GroupRef, Mapping, MappingRule, MemberInput, PlatformOverrides } from "./types";
+import type { EffectivePermissions, GroupMatcher, GroupRef, Mapping, MappingRule, MemberInput, PlatformOverrides } from "./types";
 
 export interface MemberPlanChange {
   member: { id: string; userName: string; active: boolean };
@@ -19,6 +20,7 @@ export interface MemberPlanChange {
 
 export type PlanWarning =
   | { code: "rule_matches_no_group"; ruleIndex: number; message: string }
+  | { code: "rule_matches_no_app_role"; ruleIndex: number; appRole: string; message: string }
   | { code: "role_never_reached"; role: string; message: string }
   | { code: "loses_identity_access_manage"; memberId: string; userName: string; message: string }
   | { code: "no_role_editor"; message: string }
@@ -70,6 +72,7 @@ export function planMappingChange(input: PlanInput): MappingPlan {
     unchangedCount: evaluated.length - changes.length,
     warnings: [
       ...rulesMatchingNoGroup(input.after, input.groups),
+      ...rulesMatchingNoAppRole(input.after, input.members),
       ...displayNameRules(input.after, input.groups),
       ...rolesNeverReached(input.after, evaluated, input.groups),
       ...lostIdentityManage(changes),
@@ -80,41 +83,102 @@ export function planMappingChange(input: PlanInput): MappingPlan {
 }
 
 function matchingGroups(rule: MappingRule, groups: readonly GroupRef[]): GroupRef[] {
-  return groups.filter((group) => ruleMatchesGroup(rule.group, group));
+  return groups.filter((group) => ruleSelectsGroup(rule, group));
+}
+
+/** Whether anything in the directory can match the rule: a group for a group rule, a member holding the app role for an app-role rule. */
+function ruleReachesDirectory(rule: MappingRule, groups: readonly GroupRef[], members: readonly MemberInput[]): boolean {
+  return rule.source.kind === "group" ? matchingGroups(rule, groups).length > 0 : members.some((member) => ruleMatchesAppRoles(rule, member.appRoles));
+}
+
+function ruleMatchesMember(rule: MappingRule, member: MemberInput): boolean {
+  return ruleMatchesAppRoles(rule, member.appRoles) || member.groups.some((group) => ruleSelectsGroup(rule, group));
 }
 
 function rulesMatchingNoGroup(mapping: Mapping, groups: readonly GroupRef[]): PlanWarning[] {
-  return mapping.rules
-    .filter((rule) => matchingGroups(rule, groups).length === 0)
-    .map((rule) => ({
+  return mapping.rules.flatMap((rule) => {
+    const { source } = rule;
+    if (source.kind !== "group" || matchingGroups(rule, groups).length > 0) return [];
+    return [{
       code: "rule_matches_no_group",
       ruleIndex: rule.index,
-      message: `Rule ${rule.index} (${rule.group.kind} '${rule.group.value}') matches no group in the directory, so it grants nothing.`,
-    }));
+      message: `Rule ${rule.index} (${source.matcher.kind} '${source.matcher.value}') matches no group in the directory, so it grants nothing.${externalIdHint(source.matcher, groups)}`,
+    }];
+  });
+}
+
+/**
+ * An externalId rule that matches nothing, in a directory with groups Okta pushed: Okta's Push
+ * Groups send no externalId (fixtures/okta/push-group.json), so the rule most likely meant one of
+ * those groups by its name or id.
+ */
+function externalIdHint(matcher: GroupMatcher, groups: readonly GroupRef[]): string {
+  if (matcher.kind !== "externalId") return "";
+  const pushedByOkta = groups.filter((group) => group.provisionedBy === "okta" && (group.externalId ?? null) === null);
+  if (pushedByOkta.length === 0) return "";
+  const named = pushedByOkta.find((group) => group.id === matcher.value || group.displayName.toLowerCase() === matcher.value.toLowerCase());
+  const suggestion = named === undefined ? "" : ` For '${named.displayName}', use \`group: { id: "${named.id}" }\`.`;
+  return ` Okta's Push Groups send no externalId, so groups Okta pushed are matched by \`id\` or \`displayName\`.${suggestion}`;
+}
+
+/**
+ * App-role values are compared exactly, as Entra sends them; a rule naming a value no member holds
+ * is most often a typo or a difference of case, so the plan names the closest value it saw.
+ */
+function rulesMatchingNoAppRole(mapping: Mapping, members: readonly MemberInput[]): PlanWarning[] {
+  const held = sortedUnique(members.flatMap((member) => member.appRoles));
+  return mapping.rules.flatMap((rule) => {
+    const { source } = rule;
+    if (source.kind !== "appRole" || held.includes(source.value)) return [];
+    const near = closestMatch(source.value, held);
+    const hint =
+      near === null ? "" : near.toLowerCase() === source.value.toLowerCase() ? ` Members hold '${near}': app-role values are case-sensitive.` : ` Did you mean '${near}'?`;
+    return [{
+      code: "rule_matches_no_app_role",
+      ruleIndex: rule.index,
+      appRole: source.value,
+      message: `Rule ${rule.index} (app role '${source.value}') matches no member: no user's SCIM roles carry that value, so it grants nothing.${hint}`,
+    }];
+  });
 }
 
 /** Matching by displayName breaks when the IdP renames the group: the plan warns of every such rule. */
 function displayNameRules(mapping: Mapping, groups: readonly GroupRef[]): PlanWarning[] {
-  return mapping.rules
-    .filter((rule) => rule.group.kind === "displayName")
-    .map((rule) => {
-      const matched = matchingGroups(rule, groups);
-      const stable = matched.length === 1 && matched[0] !== undefined ? stableMatcherHint(matched[0]) : "";
-      const several = matched.length > 1 ? ` It currently matches ${matched.length} groups (${matched.map((group) => `'${group.displayName}'`).join(", ")}).` : "";
-      return {
-        code: "display_name_rule",
-        ruleIndex: rule.index,
-        displayName: rule.group.value,
-        groupIds: matched.map((group) => group.id).sort(compareText),
-        message: `Rule ${rule.index} matches groups by displayName '${rule.group.value}'; it stops matching, and its members lose what it grants, if the group is renamed in the IdP.${several}${stable}`,
-      };
-    });
+  return mapping.rules.flatMap((rule) => {
+    const { source } = rule;
+    if (source.kind !== "group" || source.matcher.kind !== "displayName") return [];
+    const matched = matchingGroups(rule, groups);
+    const stable = matched.length === 1 && matched[0] !== undefined ? stableMatcherHint(matched[0]) : "";
+    const several = matched.length > 1 ? ` It currently matches ${matched.length} groups (${matched.map((group) => `'${group.displayName}'`).join(", ")}).` : "";
+    return [{
+      code: "display_name_rule",
+      ruleIndex: rule.index,
+      displayName: source.matcher.value,
+      groupIds: matched.map((group) => group.id).sort(compareText),
+      message: `Rule ${rule.index} matches groups by displayName '${source.matcher.value}'; it stops matching, and its members lose what it grants, if the group is renamed in the IdP.${several}${stable}`,
+    }];
+  });
 }
 
+/**
+ * The matcher that survives a rename of this group, by the IdP that created it: Okta's Push Groups
+ * send no externalId, so the id this server gave the group (fixtures/okta/push-group.json); Entra
+ * sends the group's object id as externalId (fixtures/entra/create-group.json). Unknown: both.
+ */
 function stableMatcherHint(group: GroupRef): string {
-  return group.externalId !== undefined && group.externalId !== null && group.externalId !== ""
-    ? ` Use \`group: { externalId: "${group.externalId}" }\` instead.`
-    : ` Use \`group: { id: "${group.id}" }\` instead.`;
+  const byId = `\`group: { id: "${group.id}" }\``;
+  const externalId = group.externalId ?? "";
+  const byExternalId = `\`group: { externalId: "${externalId}" }\``;
+  switch (group.provisionedBy) {
+    case "okta":
+      return ` Okta pushed this group and sends no externalId for it: use ${byId} instead, the id this server gave it.`;
+    case "entra":
+      return externalId !== "" ? ` Entra created this group: use ${byExternalId} instead, its object id in Entra.` : ` Use ${byId} instead.`;
+    default:
+      return externalId !== ""
+        ? ` Use ${byExternalId} (the IdP's id for it, as Entra sends) or ${byId} (the id this server gave it, the stable choice for groups Okta pushes) instead.`
+        : ` Use ${byId} instead.`;
+  }
 }
 
 function rolesNeverReached(mapping: Mapping, evaluated: readonly Evaluated[], groups: readonly GroupRef[]): PlanWarning[] {
@@ -128,9 +192,10 @@ function unreachedBecause(role: string, mapping: Mapping, evaluated: readonly Ev
   const granting = mapping.rules.filter((rule) => rule.roles.includes(role));
   if (granting.length === 0) return "no rule grants it";
   const ruleList = granting.map((rule) => rule.index).join(", ");
-  if (granting.every((rule) => matchingGroups(rule, groups).length === 0)) return `the rules granting it (${ruleList}) match no group`;
-  const holders = evaluated.filter(({ member }) => member.active && member.groups.some((g) => granting.some((rule) => ruleMatchesGroup(rule.group, g))));
-  if (holders.length === 0) return `no active member is in a group matched by the rules granting it (${ruleList})`;
+  const members = evaluated.map(({ member }) => member);
+  if (granting.every((rule) => !ruleReachesDirectory(rule, groups, members))) return `the rules granting it (${ruleList}) match no group or app role in the directory`;
+  const holders = evaluated.filter(({ member }) => member.active && granting.some((rule) => ruleMatchesMember(rule, member)));
+  if (holders.length === 0) return `no active member is matched by the rules granting it (${ruleList})`;
   const standardRoles = sortedUnique(holders.map(({ after }) => after.orgRole));
   return `every active member it is mapped to has a standard role (${standardRoles.join(", ")}), and custom roles apply only to custom members`;
 }

@@ -53,8 +53,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 
 /**
  * Resolves many members under one mapping (a mapping change, a large group's membership): members
- * whose groups are the same share one computation. The Primary Owner and inactive members are
- * resolved on their own, since for them more than the groups decides.
+ * whose groups and app roles are the same share one computation. The Primary Owner and inactive
+ * members are resolved on their own, since for them more than the groups decides.
  */
 export function batchResolver(mapping: Mapping, platform?: PlatformOverrides): (member: MemberInput) => EffectivePermissions {
   const memo = new Map<string, EffectivePermissions>();
@@ -63,10 +63,8 @@ export function batchResolver(mapping: Mapping, platform?: PlatformOverrides): (
     if (!member.active || (primaryOwner !== "" && member.userName.toLowerCase() === primaryOwner)) {
       return resolveMember(member, mapping, platform);
     }
-    const key = member.groups
-      .map((g) => `${g.id}\u0000${g.externalId ?? ""}\u0000${g.displayName}`)
-      .sort()
-      .join("\u0001");
+    const groups = member.groups.map((g) => `${g.id}\u0000${g.externalId ?? ""}\u0000${g.displayName}`).sort();
+    const key = `${groups.join("\u0001")}\u0002${[...member.appRoles].sort().join("\u0001")}`;
     let result = memo.get(key);
     if (result === undefined) {
       result = resolveMember(member, mapping, platform);

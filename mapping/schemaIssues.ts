@@ -27,9 +27,9 @@ export function schemaIssues(validate: ValidateFunction, source: SourceDocument)
   return dedupe(issues);
 }
 
-/** The `anyOf` error itself says what is wrong; its branches' "required" errors would only repeat it. */
+/** The `anyOf`/`oneOf` error itself says what is wrong; its branches' "required" errors would only repeat it. */
 function isAnyOfBranch(error: ErrorObject): boolean {
-  return /\/anyOf\/\d+\//.test(error.schemaPath);
+  return /\/(anyOf|oneOf)\/\d+\//.test(error.schemaPath);
 }
 
 function translate(error: ErrorObject, source: SourceDocument): MappingIssue | null {
@@ -58,6 +58,8 @@ function translate(error: ErrorObject, source: SourceDocument): MappingIssue | n
       return issueAt(source, path, "invalid_matcher", `${capitalise(where)} must name exactly one of \`id\`, \`externalId\` or \`displayName\`; found ${matcherKeys(error.data)}.`);
     case "anyOf":
       return issueAt(source, path, "rule_grants_nothing", `Rule ${where} grants nothing: give it \`roles\`, \`orgRole\`, or both.`);
+    case "oneOf":
+      return ruleSource(source, path, where, error.data);
     case "minLength":
       return issueAt(source, path, "invalid_value", `${capitalise(where)} must not be empty.`);
     case "maxLength":
@@ -65,6 +67,15 @@ function translate(error: ErrorObject, source: SourceDocument): MappingIssue | n
     default:
       return issueAt(source, path, "invalid_value", `${capitalise(where)} ${error.message ?? "is invalid"}.`);
   }
+}
+
+/** The rule schema's `oneOf`: a rule has exactly one source, `group` or `appRole`. */
+function ruleSource(source: SourceDocument, path: Path, where: string, data: unknown): MappingIssue {
+  const rule = isRecord(data) ? data : {};
+  if ("group" in rule && "appRole" in rule) {
+    return issueAt(source, [...path, "appRole"], "invalid_rule_source", `Rule ${where} names both \`group\` and \`appRole\`; a rule matches by one of them. Split it into two rules that grant the same.`, "key");
+  }
+  return issueAt(source, path, "missing", `Rule ${where} needs what it matches: \`group: { externalId: "…" }\` (or id / displayName) for a group, or \`appRole: { value: "…" }\` for an app role.`);
 }
 
 function unknownKey(source: SourceDocument, parent: Path, key: string, allowed: readonly string[]): MappingIssue {
@@ -123,8 +134,8 @@ function requiredHint(missing: string): string {
       return " Add `version: 1`.";
     case "primaryOwner":
       return " Name the Primary Owner's userName, e.g. `primaryOwner: ceo@example.com`.";
-    case "group":
-      return " Add e.g. `group: { externalId: \"00g1abc\" }`.";
+    case "value":
+      return " Add e.g. `appRole: { value: \"BillingAdmins\" }`.";
     default:
       return "";
   }

@@ -44,10 +44,17 @@ export interface RoleDefinition {
   connectors: string[];
 }
 
+/**
+ * What a rule matches: a group the member is in (`- group: {…}`), or an app role the IdP assigned
+ * to the member and provisioned in the user's SCIM `roles` (`- appRole: { value: "BillingAdmins" }`),
+ * compared exactly with `roles[].value`, as Entra sends its app roles' values.
+ */
+export type RuleSource = { kind: "group"; matcher: GroupMatcher } | { kind: "appRole"; value: string };
+
 export interface MappingRule {
   /** Zero-based position in the file's `mappings` list; explain and plan cite it. */
   index: number;
-  group: GroupMatcher;
+  source: RuleSource;
   roles: string[];
   orgRole: StandardOrgRole | null;
 }
@@ -80,6 +87,7 @@ export const ISSUE_CODES = [
   "invalid_name",
   "invalid_value",
   "invalid_matcher",
+  "invalid_rule_source",
   "duplicate_key",
   "duplicate_role",
   "undefined_role",
@@ -105,10 +113,16 @@ export type ParseResult =
   | { ok: true; mapping: Mapping; hash: string; warnings: MappingIssue[] }
   | { ok: false; errors: MappingIssue[] };
 
+/** The identity providers whose provisioning the server recognises. */
+export const IDENTITY_PROVIDERS = ["okta", "entra"] as const;
+export type IdentityProvider = (typeof IDENTITY_PROVIDERS)[number];
+
 export interface GroupRef {
   id: string;
   externalId?: string | null;
   displayName: string;
+  /** The IdP whose request created the group, when known: it decides which matcher survives renames. */
+  provisionedBy?: IdentityProvider | null;
 }
 
 export interface MemberInput {
@@ -116,6 +130,8 @@ export interface MemberInput {
   userName: string;
   active: boolean;
   groups: readonly GroupRef[];
+  /** The values of the user's SCIM `roles` (the app roles an IdP such as Entra assigned), as sent. */
+  appRoles: readonly string[];
 }
 
 /** Operator overrides already narrowed to one organisation; they beat everything. */

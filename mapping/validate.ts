@@ -67,13 +67,20 @@ function unusedRoles(source: SourceDocument, rules: readonly unknown[], defined:
     });
 }
 
+/**
+ * Which matcher survives a rename depends on the IdP that created the group, which a file alone
+ * does not tell; `mapping plan` reads the directory and names the one matcher that fits.
+ */
+const STABLE_MATCHER_ADVICE =
+  "Prefer a matcher that survives renames: for a group pushed by Okta, which sends no externalId, its `id` (the id this server gave it; `mapping plan` shows it); for a group from Entra, its `externalId` (the group's object id).";
+
 function displayNameMatchers(source: SourceDocument, rules: readonly unknown[]): MappingIssue[] {
   return rules.flatMap((rule, index) => {
     const group = isRecord(rule) ? rule["group"] : undefined;
     if (!isRecord(group) || typeof group["displayName"] !== "string") return [];
     return [
       issueAt(source, ["mappings", index, "group", "displayName"], "display_name_matcher",
-        `Rule mappings[${index}] matches the group by displayName '${group["displayName"]}'; it stops matching if the group is renamed in the IdP. Prefer \`externalId\` or \`id\`.`, "key"),
+        `Rule mappings[${index}] matches the group by displayName '${group["displayName"]}'; it stops matching if the group is renamed in the IdP. ${STABLE_MATCHER_ADVICE}`, "key"),
     ];
   });
 }

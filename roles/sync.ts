@@ -24,9 +24,9 @@ import {
   permissionsEqual,
   permissionsFromJSON,
   resolveMember,
-  ruleMatchesGroup,
+  ruleSelectsGroup,
 } from "../mapping";
-import type { ChangeCause, GroupIdentity, PermissionSync } from "../scim/context";
+import type { ChangeCause, GroupIdentity, NewMember, PermissionSync } from "../scim/context";
 import type { EventSink } from "./events";
 
 export type PlatformSource = (orgName: string) => PlatformOverrides;
@@ -95,7 +95,7 @@ export class MappingPermissionSync implements PermissionSync {
   }
 
   /** A user was just created: no groups and no stored permissions yet, so nothing to load. */
-  async memberCreated(tx: Executor, orgId: string, member: { id: string; userName: string; active: boolean }, cause: ChangeCause): Promise<AfterCommit> {
+  async memberCreated(tx: Executor, orgId: string, member: NewMember, cause: ChangeCause): Promise<AfterCommit> {
     await lockOrgPermissions(tx, orgId, "shared");
     const { mapping } = await this.mappingFor(tx, orgId);
     const after = resolveMember({ ...member, groups: [] }, mapping, await this.platformFor(tx, orgId));
@@ -137,7 +137,7 @@ export class MappingPermissionSync implements PermissionSync {
   async groupIdentityChanged(tx: Executor, orgId: string, before: GroupIdentity, after: GroupIdentity, cause: ChangeCause): Promise<AfterCommit> {
     await lockOrgPermissions(tx, orgId, "shared");
     const { mapping } = await this.mappingFor(tx, orgId);
-    const matching = (g: GroupIdentity) => mapping.rules.filter((r) => ruleMatchesGroup(r.group, g)).map((r) => r.index).join(",");
+    const matching = (g: GroupIdentity) => mapping.rules.filter((r) => ruleSelectsGroup(r, g)).map((r) => r.index).join(",");
     // A rename changes nothing for rules keyed on id/externalId; only recompute when the matched rules differ.
     if (matching(before) === matching(after)) return nothingAfterCommit;
     return this.membersChanged(tx, orgId, await membersOfGroup(tx, after.id), cause);

@@ -5,6 +5,7 @@
  */
 import type { Database, Executor } from "../db/connection";
 import { type AfterCommit, type OnCommit, withAfterCommit } from "../db/transaction";
+import type { ClientSignals } from "./provisioner";
 
 /** Why a member's permissions changed: recorded in the audit log and on the event stream. */
 export type ChangeCause =
@@ -18,15 +19,22 @@ export interface GroupIdentity {
   readonly externalId: string | null;
 }
 
+export interface NewMember {
+  readonly id: string;
+  readonly userName: string;
+  readonly active: boolean;
+  readonly appRoles: readonly string[];
+}
+
 /**
  * The role-mapping hook every directory write calls inside its transaction. The returned
  * callback runs after commit (to publish events): nothing is announced for a rolled-back write.
  */
 export interface PermissionSync {
-  /** The listed users' groups or active flag may have changed (ids of groups or unknown ids are ignored). */
+  /** The listed users' groups, app roles or active flag may have changed (ids of groups or unknown ids are ignored). */
   membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<AfterCommit>;
-  /** A user was just created (it has no groups yet). */
-  memberCreated(tx: Executor, orgId: string, member: { id: string; userName: string; active: boolean }, cause: ChangeCause): Promise<AfterCommit>;
+  /** A user was just created: it has no groups yet, and `appRoles` are the values of its `roles`. */
+  memberCreated(tx: Executor, orgId: string, member: NewMember, cause: ChangeCause): Promise<AfterCommit>;
   /** A user was deleted: its materialised permissions go, and the loss of access is audited. */
   userDeleted(tx: Executor, orgId: string, userId: string, cause: ChangeCause): Promise<AfterCommit>;
   /** A group's displayName/externalId changed: members are recomputed when that changes which rules match. */
@@ -49,6 +57,8 @@ export interface ScimContext {
   readonly path: string;
   /** Absolute base URL of the SCIM service, for `meta.location`. */
   readonly baseUrl: string;
+  /** What the request shows of the IdP that sent it (scim/provisioner.ts). */
+  readonly client: ClientSignals;
   readonly sync: PermissionSync;
   readonly limits: ScimLimits;
 }

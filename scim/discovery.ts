@@ -19,6 +19,12 @@ const DISCOVERY_PATH = /^\/(Schemas|ResourceTypes|ServiceProviderConfig)(\/|$)/;
 
 let scimmyRouter: Router | null = null;
 
+/**
+ * scimmy-routers is built once per process, and asks for the base of `meta.location` through the
+ * request: each request's origin is handed over here before it is routed.
+ */
+const origins = new WeakMap<Request, string>();
+
 export function configureDiscovery(options: DiscoveryOptions): void {
   declareScimmyResources();
   if (!scimmyRouter) {
@@ -26,6 +32,7 @@ export function configureDiscovery(options: DiscoveryOptions): void {
       type: "bearer",
       docUri: options.documentationUri ?? "https://datatracker.ietf.org/doc/html/rfc7644#section-2",
       handler: () => "authenticated",
+      baseUri: (req: Request) => origins.get(req) ?? "",
     }) as unknown as Router;
   }
   // scimmy-routers sets its own defaults when constructed; state what this server really does.
@@ -52,12 +59,13 @@ export function configureDiscovery(options: DiscoveryOptions): void {
   });
 }
 
-export function discoveryRouter(): RequestHandler {
+export function discoveryRouter(originOf: (req: Request) => string): RequestHandler {
   return (req: Request, res, next) => {
     if (!DISCOVERY_PATH.test(req.path) || req.method !== "GET" || !scimmyRouter) {
       next();
       return;
     }
+    origins.set(req, originOf(req));
     scimmyRouter(req, res, next);
   };
 }

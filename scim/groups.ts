@@ -14,10 +14,11 @@ import { checkIfMatch } from "./etag";
 import { notFound, translateDbWriteError } from "./errors";
 import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
 import { readResource } from "./ingress";
-import { isObject } from "./json";
+import { getKey, isObject } from "./json";
 import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { memberIds } from "./members";
 import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
+import { detectProvisioner } from "./provisioner";
 import type { GroupMember, GroupResource, ResourcePage } from "./reply";
 
 const MEMBER_PAGE = 5000;
@@ -57,11 +58,11 @@ async function* memberPages(ctx: ScimContext, groupId: string): AsyncGenerator<r
  * Splits a Group body into its attributes (coerced by the schema) and its member ids. Members are
  * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing.
  */
-function readGroupBody(body: unknown): { fields: db.GroupFields; memberIds: string[] } {
-  if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body)), memberIds: [] };
+function readGroupBody(body: unknown): { fields: db.GroupFields; memberIds: string[]; schemas: unknown } {
+  if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body)), memberIds: [], schemas: undefined };
   const membersKey = Object.keys(body).find((k) => k.toLowerCase() === "members");
   const { [membersKey ?? "members"]: raw, ...rest } = body;
-  return { fields: toGroupFields(readResource("Group", rest)), memberIds: memberIds(raw, "members") };
+  return { fields: toGroupFields(readResource("Group", rest)), memberIds: memberIds(raw, "members"), schemas: getKey(body, "schemas") };
 }
 
 async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupRecord> {
@@ -71,9 +72,10 @@ async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupR
 }
 
 export async function createGroup(ctx: ScimContext, body: unknown): Promise<GroupResource> {
-  const { fields, memberIds: ids } = readGroupBody(body);
+  const { fields, memberIds: ids, schemas } = readGroupBody(body);
+  const provisionedBy = detectProvisioner(ctx.client, schemas);
   return inTransaction(ctx, async (tx, after) => {
-    const record = await db.insertGroup(tx, ctx.orgId, fields).catch(translateDbWriteError);
+    const record = await db.insertGroup(tx, ctx.orgId, fields, provisionedBy).catch(translateDbWriteError);
     if (ids.length === 0) return groupResource(ctx, record);
     const change = await members.addMembers(tx, ctx.orgId, record.id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, change.added, causeOf(ctx)));

@@ -26,6 +26,10 @@ export interface ScimRouterDeps {
   readonly logger: Logger;
   /** Resolves the organisation of an authenticated request (set by the server's auth middleware). */
   readonly orgIdOf: (req: Request) => string;
+  /** Whether the request was authenticated with a token Entra issued. */
+  readonly viaEntraToken: (req: Request) => boolean;
+  /** The scheme, host and any path prefix every rendered URL starts with (PUBLIC_URL, or the request's own). */
+  readonly originOf: (req: Request) => string;
 }
 
 type Handler = (req: Request, ctx: ScimContext) => Promise<Reply>;
@@ -44,7 +48,12 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     requestId: requestIdOf(req),
     method: req.method,
     path: req.originalUrl.split("?")[0] ?? req.originalUrl,
-    baseUrl: `${req.protocol}://${req.get("host") ?? "localhost"}${req.baseUrl}`,
+    baseUrl: `${deps.originOf(req)}${req.baseUrl}`,
+    client: {
+      userAgent: req.get("user-agent") ?? null,
+      aadOptscim062020: Object.prototype.hasOwnProperty.call(req.query, "aadOptscim062020"),
+      entraToken: deps.viaEntraToken(req),
+    },
     sync: deps.sync,
     limits: deps.limits,
   });
@@ -102,7 +111,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     throw notImplemented("/Me is not supported: tokens authenticate an identity provider, not a user");
   }));
 
-  router.use(discoveryRouter());
+  router.use(discoveryRouter(deps.originOf));
 
   for (const path of ["/Users", "/Users/:id", "/Groups", "/Groups/:id", "/Bulk", "/ServiceProviderConfig", "/ResourceTypes", "/Schemas"]) {
     router.all(path, (req, _res, next) => next(methodNotAllowed(`${req.method} is not supported on ${req.path}`)));

@@ -136,8 +136,48 @@ let declared = false;
 export function declareScimmyResources(): void {
   if (declared) return;
   declared = true;
+  for (const definition of [SCIMMY.Schemas.User.definition, SCIMMY.Schemas.EnterpriseUser.definition, SCIMMY.Schemas.Group.definition]) {
+    for (const attribute of definition.attributes) if (attribute instanceof SCIMMY.Types.Attribute) suggestCanonicalValues(attribute);
+  }
+  // The server derives a member's display from the member on every read, whatever a client sent.
+  SCIMMY.Schemas.Group.definition.attribute("members.display").config.mutable = "readOnly";
   SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false));
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
+}
+
+type ScimmyAttribute = InstanceType<typeof SCIMMY.Types.Attribute>;
+
+/**
+ * RFC 7643 §7: canonicalValues are "suggested canonical values that MAY be used", and §4.1.2 gives
+ * `roles` (and `x509Certificates`) no vocabulary at all. scimmy enforces any list it is given, and
+ * reads its empty lists for `roles.type` and `x509Certificates.type` as "no value allowed", which
+ * refused Entra's app roles (`"type": "WindowsAzureActiveDirectoryRole"`, Microsoft's "Provisioning
+ * a role to a SCIM app"; fixtures/entra/create-user-app-role.json). So every list becomes a
+ * suggestion: advertised in /Schemas when it names values, never enforced on input.
+ */
+function suggestCanonicalValues(attribute: ScimmyAttribute): void {
+  const subAttributes = attribute.subAttributes ?? [];
+  subAttributes.forEach((sub, index) => {
+    suggestCanonicalValues(sub);
+    const values = sub.config.canonicalValues;
+    if (!Array.isArray(values)) return;
+    if (values.length === 0) sub.config.canonicalValues = false;
+    else subAttributes.splice(index, 1, new SuggestedValues(sub, values));
+  });
+}
+
+const suggestions = new WeakMap<object, readonly string[]>();
+
+/** An attribute that advertises canonical values in /Schemas and accepts any value (scimmy checks only `config`). */
+class SuggestedValues extends SCIMMY.Types.Attribute {
+  constructor(original: ScimmyAttribute, values: readonly string[]) {
+    super(original.type, original.name, { ...original.config, canonicalValues: false });
+    suggestions.set(this, [...values]);
+  }
+
+  override toJSON(): ReturnType<ScimmyAttribute["toJSON"]> {
+    return { ...super.toJSON(), canonicalValues: [...(suggestions.get(this) ?? [])] };
+  }
 }
 
 /** The attribute called `name` among a schema's attributes or an attribute's sub-attributes (RFC 7643 §2.1: case-insensitive). */

@@ -12,8 +12,15 @@ import { etagOf } from "./etag";
 
 const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "userName", "externalId", "displayName", "active", "groups", "password"]);
 
-/** Splits a coerced SCIM User into the columns we index and the JSON we keep as is. */
-export function toUserFields(resource: JsonObject): UserFields {
+/**
+ * Splits a coerced SCIM User into the columns we index and the JSON we keep as is.
+ * `activeWhenAbsent` is what `active` is when the resource has none (docs/conformance.md, "The
+ * active flag"): `true` for a new user; the stored value for a PUT, which does not assert what it
+ * leaves out (RFC 7644 §3.5.1); `false` after a PATCH removed it or set it to null, since an
+ * unassigned flag (RFC 7643 §2.5) grants no access (§4.1.1 leaves its meaning to the service
+ * provider). So only `active: true` ever activates a user.
+ */
+export function toUserFields(resource: JsonObject, activeWhenAbsent: boolean): UserFields {
   const userName = resource.userName;
   if (typeof userName !== "string" || userName.trim() === "") throw invalidValue("userName is required and must be a non-empty string");
   const data = withoutKeys(resource, COLUMN_ATTRIBUTES);
@@ -29,7 +36,7 @@ export function toUserFields(resource: JsonObject): UserFields {
     userName,
     externalId: typeof resource.externalId === "string" ? resource.externalId : null,
     displayName: typeof resource.displayName === "string" ? resource.displayName : null,
-    active: resource.active === undefined ? true : resource.active === true,
+    active: resource.active === undefined ? activeWhenAbsent : resource.active === true,
     managerId,
     data,
   };

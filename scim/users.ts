@@ -3,6 +3,7 @@
  * transaction (which also recomputes permissions), and return the resource for the response
  * step (`reply.ts`) to shape.
  */
+import { appRoleValues } from "../db/app-roles";
 import type { Executor } from "../db/connection";
 import { listUsers as listUserRows } from "../db/list";
 import type { UserRecord } from "../db/resources";
@@ -28,10 +29,11 @@ async function render(tx: Executor, ctx: ScimContext, record: UserRecord): Promi
 }
 
 export async function createUser(ctx: ScimContext, body: unknown): Promise<UserResource> {
-  const fields = toUserFields(readResource("User", body));
+  const fields = toUserFields(readResource("User", body), true);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertUser(tx, ctx.orgId, fields).catch(translateDbWriteError);
-    after(await ctx.sync.memberCreated(tx, ctx.orgId, { id: record.id, userName: record.userName, active: record.active }, causeOf(ctx)));
+    const member = { id: record.id, userName: record.userName, active: record.active, appRoles: appRoleValues(record.data["roles"]) };
+    after(await ctx.sync.memberCreated(tx, ctx.orgId, member, causeOf(ctx)));
     // A new user is in no group yet.
     return userResource(ctx, record, []);
   });
@@ -51,11 +53,13 @@ export async function getUser(ctx: ScimContext, id: string, projection: Projecti
 
 /** PUT: a full replace (RFC 7644 §3.5.1); read-only attributes in the body are ignored. */
 export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResource> {
-  const fields = toUserFields(readResource("User", body));
+  const resource = readResource("User", body);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`User ${id} not found`);
     checkIfMatch(ifMatch, current.version);
+    // A PUT that leaves `active` out (or sends null) does not assert it: the stored flag stays.
+    const fields = toUserFields(resource, current.active);
     const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);
@@ -73,7 +77,8 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifM
     if (!current) throw notFound(`User ${id} not found`);
     checkIfMatch(ifMatch, current.version);
     const patched = applyPatch("User", patchableUser(current), operations);
-    const fields = toUserFields(readResource("User", patched));
+    // `active` is absent only when an operation removed it or set it to null: unassigned, not active.
+    const fields = toUserFields(readResource("User", patched), false);
     const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);

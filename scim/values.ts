@@ -13,15 +13,16 @@
  *   (fixtures/entra/manager-legacy-array.json), kept as `{ value }`; a user has one manager.
  * Values that are none of these are `invalidValue`.
  */
-import { invalidPath, invalidValue } from "./errors";
+import { invalidValue } from "./errors";
 import { type JsonObject, getKey, isObject, setKey } from "./json";
 import { type AttrDef, findAttribute } from "./schemas";
 
 /**
  * What to do with a name the schema does not know. A PATCH names what it changes, so an unknown
- * sub-attribute is the client's mistake (`invalidPath`, RFC 7644 §3.5.2). A POST or PUT carries a
- * whole representation, from IdP mappings that may hold more than our schema: unknown names are
- * dropped there, as they are at the top level (IDP-CLIENTS.md quirk 12).
+ * sub-attribute in its value is the client's mistake: `invalidValue`, since the value, not the
+ * path, does not fit the schema (RFC 7644 §3.12). A POST or PUT carries a whole representation,
+ * from IdP mappings that may hold more than our schema: unknown names are dropped there, as they
+ * are at the top level (IDP-CLIENTS.md quirk 12).
  */
 export type UnknownNames = "reject" | "drop";
 
@@ -100,7 +101,7 @@ export function coerceAttributes(attributes: readonly AttrDef[], value: JsonObje
   for (const [key, member] of Object.entries(value)) {
     const def = findAttribute(attributes, key);
     if (def === undefined) {
-      if (unknown === "reject") throw invalidPath(`${label}: ${owner} has no sub-attribute "${key}".`);
+      if (unknown === "reject") throw invalidValue(`${label}: ${owner} has no sub-attribute "${key}".`);
       continue;
     }
     if (def.mutability === "readOnly") continue;

@@ -7,15 +7,16 @@ import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError } from "./api-errors";
-import { TokenCache, authenticate, orgIdOf } from "./auth";
+import { TokenCache, authenticate, orgIdOf, viaEntraToken } from "./auth";
 import type { Config } from "./config";
 import { EntraVerifier } from "./entra";
 import type { EventHub } from "./events";
 import type { AppLogger } from "./logger";
+import { originOf } from "./public-url";
 
 export interface AppDeps {
   readonly db: Database;
-  readonly config: Pick<Config, "limits">;
+  readonly config: Pick<Config, "limits"> & Partial<Pick<Config, "publicUrl" | "trustProxy">>;
   readonly logger: AppLogger;
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
@@ -34,6 +35,9 @@ export function createApp(deps: AppDeps): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "extended");
+  // Forwarded headers are believed only from the proxies named by TRUST_PROXY (server/public-url.ts).
+  const trustProxy = deps.config.trustProxy ?? null;
+  if (trustProxy !== null) app.set("trust proxy", typeof trustProxy === "object" ? [...trustProxy] : trustProxy);
 
   configureDiscovery({
     maxResults: deps.config.limits.maxCount,
@@ -69,6 +73,8 @@ export function createApp(deps: AppDeps): Express {
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),
+      viaEntraToken: (req) => viaEntraToken(req.res as express.Response),
+      originOf: originOf(deps.config.publicUrl ?? null),
     }),
   );
   // Body-parser failures (bad JSON, 413) happen before the SCIM router's own error handler.

@@ -22,6 +22,11 @@ export function orgIdOf(res: Response): string {
   return orgId;
 }
 
+/** Whether the authenticated request presented a token Entra issued (rather than a secret token). */
+export function viaEntraToken(res: Response): boolean {
+  return res.locals.entraToken === true;
+}
+
 /**
  * Optionally remembers which organisation a token hash authenticated (TOKEN_CACHE_SECONDS): the
  * token query is a third of the queries of a GET by id (bench/PROFILE.md). Off by default, since
@@ -66,28 +71,32 @@ export function authenticate(options: {
       return;
     }
     resolveOrg(options, token)
-      .then((orgId) => {
-        if (orgId === null) {
+      .then((found) => {
+        if (found === null) {
           res.setHeader("WWW-Authenticate", 'Bearer realm="scim", error="invalid_token"');
           options.onError(unauthorized("The bearer token is not valid"), req, res);
           return;
         }
-        res.locals.orgId = orgId;
+        res.locals.orgId = found.orgId;
+        res.locals.entraToken = found.entraToken;
         next();
       })
       .catch(next);
   };
 }
 
-async function resolveOrg(options: { db: Database; kind: TokenKind; entra?: EntraVerifier; cache?: TokenCache }, token: string): Promise<string | null> {
+async function resolveOrg(
+  options: { db: Database; kind: TokenKind; entra?: EntraVerifier; cache?: TokenCache },
+  token: string,
+): Promise<{ orgId: string; entraToken: boolean } | null> {
   if (options.entra && looksLikeJwt(token)) {
     const org = await options.entra.verify(options.db.knex, token);
-    return org?.id ?? null;
+    return org ? { orgId: org.id, entraToken: true } : null;
   }
   const key = hashToken(token);
   const cached = options.cache?.get(key);
-  if (cached) return cached;
+  if (cached) return { orgId: cached, entraToken: false };
   const info = await authenticateToken(options.db.knex, options.kind, token);
   if (info) options.cache?.set(key, info.orgId);
-  return info?.orgId ?? null;
+  return info ? { orgId: info.orgId, entraToken: false } : null;
 }

@@ -2,7 +2,11 @@
  * Configuration is read once, from the environment, by server/main.ts. Every problem is reported
  * together, naming the variable; the result is frozen.
  */
+import { isIP } from "node:net";
 import { DEFAULT_ACQUIRE_TIMEOUT_MS } from "../db/connection";
+
+/** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
+export type TrustProxy = boolean | number | readonly string[];
 
 export interface Config {
   readonly port: number;
@@ -25,6 +29,13 @@ export interface Config {
   };
   readonly logLevel: string;
   readonly tokenCacheSeconds: number;
+  // Reachability from the IdPs, which call only public HTTPS URLs:
+  /** The server's public URL (`https://scim.example.com`, without a trailing slash): every URL it renders starts with it. */
+  readonly publicUrl: string | null;
+  /** Honour X-Forwarded-Proto/Host/For from these proxies; null (the default) trusts no forwarded header. */
+  readonly trustProxy: TrustProxy | null;
+  /** Serve HTTPS with these PEM files, re-read when they change on disk. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +92,14 @@ export function parseConfig(env: Env): Config {
   const logLevel = text("LOG_LEVEL") ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
 
+  // Reachability from the IdPs: public URL, proxies, native TLS.
+  const publicUrl = parsePublicUrl(text("PUBLIC_URL"), problems);
+  const trustProxy = parseTrustProxy(text("TRUST_PROXY"), problems);
+  const certFile = text("TLS_CERT_FILE");
+  const keyFile = text("TLS_KEY_FILE");
+  if ((certFile === null) !== (keyFile === null)) problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together (PEM certificate chain and private key)");
+  const tls = certFile !== null && keyFile !== null ? { certFile, keyFile } : null;
+
   const defaultCount = integer("SCIM_DEFAULT_COUNT", 100, 1, 10000);
   const config: Config = {
     port: integer("PORT", 8080, 0, 65535),
@@ -102,8 +121,63 @@ export function parseConfig(env: Env): Config {
     },
     logLevel,
     tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),
+    publicUrl,
+    trustProxy,
+    tls,
   };
   if (config.limits.defaultCount > config.limits.maxCount) problems.push("SCIM_DEFAULT_COUNT must not exceed SCIM_MAX_COUNT");
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** An absolute http(s) URL, perhaps with a path prefix the proxy strips; no query, fragment or credentials. */
+function parsePublicUrl(raw: string | null, problems: string[]): string | null {
+  if (raw === null) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`PUBLIC_URL must be an absolute URL such as https://scim.example.com, got "${raw}"`);
+    return null;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") problems.push(`PUBLIC_URL must be an http(s) URL, got "${url.protocol}"`);
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+    problems.push("PUBLIC_URL must not carry credentials, a query or a fragment");
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+/** express's `trust proxy` names for address ranges (proxy-addr). */
+const TRUST_PROXY_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/**
+ * `true`/`false`, a hop count, or a comma-separated list of IP addresses, CIDRs and the names
+ * loopback, linklocal, uniquelocal: the forms express accepts, checked here so a typo is a start-up
+ * error rather than a proxy silently trusted or ignored.
+ */
+function parseTrustProxy(raw: string | null, problems: string[]): TrustProxy | null {
+  if (raw === null || raw.toLowerCase() === "false") return null;
+  if (raw.toLowerCase() === "true") return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops >= 1 && hops <= 32) return hops;
+    problems.push(`TRUST_PROXY as a hop count must be between 1 and 32, got ${raw}`);
+    return null;
+  }
+  const entries = raw.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const invalid = entries.filter((entry) => !TRUST_PROXY_NAMES.includes(entry) && !isAddressOrCidr(entry));
+  if (entries.length === 0 || invalid.length > 0) {
+    problems.push(`TRUST_PROXY must be true, a hop count, or a comma-separated list of IP addresses, CIDRs or ${TRUST_PROXY_NAMES.join("/")}; not ${invalid.map((e) => `"${e}"`).join(", ") || "an empty list"}`);
+    return null;
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d+$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }

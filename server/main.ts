@@ -1,5 +1,5 @@
 /** The server process: the only place that reads process.env. */
-import type { Server } from "node:http";
+import { type Server, createServer } from "node:http";
 import { openDatabase } from "../db/connection";
 import { reconcileAll } from "../roles";
 import { createApp } from "./app";
@@ -7,6 +7,7 @@ import { createSync, loadPlatformFile, prepareDatabase, provisionDefaultOrg } fr
 import { ConfigError, parseConfig } from "./config";
 import { createLogger } from "./logger";
 import { MappingFileWatcher } from "./mapping-watcher";
+import { TlsConfigError, createTlsServer } from "./tls";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -22,14 +23,19 @@ async function main(): Promise<void> {
   await watcher?.start();
 
   const app = createApp({ db, config, logger, sync, events, tokenCacheTtlMs: config.tokenCacheSeconds * 1000 });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.on("error", reject);
+  const tls = config.tls ? createTlsServer(app, config.tls, { logger }) : null;
+  const server: Server = tls?.server ?? createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
   });
   // Okta gives up after 60 s of silence; keep sockets alive a little longer than typical proxies.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  logger.info({ url: `http://${config.host}:${config.port}/scim/v2`, database: db.description }, "SCIM server listening");
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.port;
+  const listening = `${tls ? "https" : "http"}://${config.host}:${port}`;
+  logger.info({ url: `${config.publicUrl ?? listening}/scim/v2`, listening, tls: tls !== null, database: db.description }, "SCIM server listening");
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -39,6 +45,7 @@ async function main(): Promise<void> {
     server.close(() => {
       void (async () => {
         await watcher?.stop();
+        tls?.stopWatching();
         await db.close();
         process.exit(0);
       })();
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof TlsConfigError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

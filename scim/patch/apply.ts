@@ -2,13 +2,13 @@
  * Applies PATCH operations (RFC 7644 §3.5.2) to a plain-JSON User, or to a Group without its
  * members (group membership is planned by `planGroupPatch` and applied in SQL by the caller).
  */
-import { invalidPath, invalidValue, mutability, noTarget } from "../errors";
+import { ScimError, invalidPath, invalidValue, mutability, noTarget } from "../errors";
 import { type AttrPath, type FilterNode, type FilterValue, type MatchOptions, filterToString, matchesFilter, parsePatchPath } from "../filter";
 import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "../json";
 import { type AttrDef, ENTERPRISE_USER, type ResourceKind, type ResourceSchemas, type SchemaDef, findAttribute, schemasFor } from "../schemas";
 import { coerceMulti, coerceSingle, normaliseManager } from "../values";
 import type { PatchOpName, PatchOperation } from "./request";
-import { resolveTarget } from "./target";
+import { type Target, resolveTarget } from "./target";
 
 interface Context {
   readonly kind: ResourceKind;
@@ -63,10 +63,26 @@ function applyOperation(ctx: Context, resource: JsonObject, op: PatchOperation):
 function applyPathless(ctx: Context, resource: JsonObject, op: "add" | "replace", value: JsonObject, scope: SchemaDef | undefined): void {
   for (const [key, keyValue] of Object.entries(value)) {
     const label = scope !== undefined ? `${scope.id}:${key}` : key;
-    const target = resolveTarget(ctx.schemas, parsePatchPath(key), label, scope);
+    const target = valueKeyTarget(ctx, key, label, scope);
     const write: Write = { op, value: keyValue, explicit: false, label };
     if (target.kind === "schemaRoot") applySchemaRoot(ctx, resource, target.schema, write);
     else applyAttribute(ctx, resource, target, write);
+  }
+}
+
+/**
+ * A key of a PATCH value is read like a path, but a key that names nothing is a value that does not
+ * fit the schema (`invalidValue`, RFC 7644 §3.12), not a bad `path`: the request's path was fine.
+ * So `"schemas"` inside an extension object, copied there from a whole representation, is refused
+ * as a value (docs/conformance.md), while `schemas` at the top level is the read-only common
+ * attribute and is ignored like Okta's echoed `id`.
+ */
+function valueKeyTarget(ctx: Context, key: string, label: string, scope: SchemaDef | undefined): Target {
+  try {
+    return resolveTarget(ctx.schemas, parsePatchPath(key), label, scope);
+  } catch (err) {
+    if (err instanceof ScimError && err.scimType === "invalidPath") throw invalidValue(`${err.detail} It is a key of the PATCH value.`);
+    throw err;
   }
 }
 
@@ -177,7 +193,7 @@ function mergeComplex(existing: unknown, attr: AttrDef, value: unknown, label: s
   const merged: JsonObject = isObject(existing) ? { ...existing } : {};
   for (const [key, subValue] of Object.entries(value)) {
     const sub = findAttribute(attr.subAttributes, key);
-    if (sub === undefined) throw invalidPath(`${label}: ${attr.name} has no sub-attribute "${key}".`);
+    if (sub === undefined) throw invalidValue(`${label}: ${attr.name} has no sub-attribute "${key}".`);
     if (sub.mutability === "readOnly") continue;
     if (subValue === null) deleteKey(merged, sub.name);
     else setKey(merged, sub.name, coerceSingle(sub, subValue, `${label}.${sub.name}`));

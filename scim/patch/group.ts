@@ -2,7 +2,7 @@
  * Group PATCH planning: membership operations become set operations the caller runs in SQL,
  * so a PATCH never loads a group's member list; everything else stays a PATCH op for applyPatch.
  */
-import { invalidFilter, invalidPath } from "../errors";
+import { invalidFilter, invalidPath, mutability } from "../errors";
 import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "../filter";
 import { type JsonObject, isObject } from "../json";
 import { memberIds } from "../members";
@@ -42,7 +42,8 @@ function memberIdsFromFilter(node: FilterNode, label: string): string[] {
 
 function memberStep(op: PatchOperation, path: PatchPath, label: string): GroupPatchStep | undefined {
   if (path.path.subAttr !== undefined || path.subAttr !== undefined) {
-    throw invalidPath(`"${label}": member sub-attributes are immutable (RFC 7643 §4.2); add or remove whole members instead.`);
+    // RFC 7644 §3.5.2: an operation the attribute's mutability forbids is a `mutability` error.
+    throw mutability(`"${label}": a member's value, $ref and type are immutable and its display is read-only (the server derives it); add or remove whole members instead.`);
   }
   if (path.valueFilter !== undefined) {
     if (op.op !== "remove") throw invalidPath(`"${label}": a members[…] filter can only be used to remove members.`);

@@ -1,4 +1,4 @@
-import { allMembers } from "../../db/member-snapshots";
+import { allMembers, loadMembers } from "../../db/member-snapshots";
 import { permissionsFromJSON } from "../../mapping";
 import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
 import { MAPPING } from "../roles/support";
@@ -21,8 +21,8 @@ describe("reading every member of an organisation page by page", () => {
     const two = await pages.next();
     const end = await pages.next();
 
-    expect(one.done === false && one.value.members).toEqual([{ id: first, userName: "first@example.com", active: true, groups: [{ id: early, externalId: null, displayName: "Early" }] }]);
-    expect(two.done === false && two.value.members).toEqual([{ id: second, userName: "second@example.com", active: true, groups: [{ id: late, externalId: null, displayName: "Late" }] }]);
+    expect(one.done === false && one.value.members).toEqual([{ id: first, userName: "first@example.com", active: true, groups: [{ id: early, externalId: null, displayName: "Early" }], appRoles: [] }]);
+    expect(two.done === false && two.value.members).toEqual([{ id: second, userName: "second@example.com", active: true, groups: [{ id: late, externalId: null, displayName: "Late" }], appRoles: [] }]);
     expect(end.done).toBe(true);
   });
 
@@ -43,5 +43,23 @@ describe("reading every member of an organisation page by page", () => {
     const stored = withPermissions[0];
     expect(stored?.has(member)).toBe(false);
     expect(permissionsFromJSON(stored?.get(stranger)).admin.billing).toBe("none");
+  });
+
+  it("gives each member the values of its stored roles, reading Entra's JSON-text values as the value they carry", async () => {
+    h = await startHarness();
+    // Entra's PATCH without aadOptscim062020 (fixtures/entra/assign-app-role.json).
+    const encoded = JSON.stringify({ id: "06b07648-ecfe-589f-9d2f-6325724a46ee", value: "BillingAdmins", displayName: "Billing Admins" });
+    const roles = [{ value: "Admin", type: "WindowsAzureActiveDirectoryRole" }, { value: encoded }, { value: "{not json" }, { display: "no value" }, { value: "Admin" }];
+    const kj = await createUser(h, "kj@example.com", { roles });
+    const none = await createUser(h, "none@example.com");
+
+    const pages: Array<{ id: string; appRoles: readonly string[] }> = [];
+    for await (const page of allMembers(h.db.knex, h.orgId)) pages.push(...page.members);
+    const loaded = await loadMembers(h.db.knex, h.orgId, [kj, none]);
+
+    for (const members of [pages, loaded]) {
+      expect(members.find((m) => m.id === kj)?.appRoles).toEqual(["Admin", "BillingAdmins", "{not json"]);
+      expect(members.find((m) => m.id === none)?.appRoles).toEqual([]);
+    }
   });
 });

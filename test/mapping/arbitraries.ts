@@ -1,7 +1,9 @@
-/** fast-check generators over a small universe, so random groups, roles and rules actually meet. */
+/** fast-check generators over a small universe, so random groups, app roles, roles and rules actually meet. */
 import fc from "fast-check";
 import { AREAS } from "../../mapping";
-import type { AreaLevels, GroupMatcher, GroupRef, Level, Mapping, MappingRule, MemberInput, PlatformOverrides, RoleDefinition, StandardOrgRole } from "../../mapping";
+import type {
+  AreaLevels, GroupMatcher, GroupRef, Level, Mapping, MappingRule, MemberInput, PlatformOverrides, RoleDefinition, RuleSource, StandardOrgRole,
+} from "../../mapping";
 
 export const ROLE_NAMES = ["r0", "r1", "r2", "r3"] as const;
 export const FEATURES = ["f0", "f1", "f2", "f3"] as const;
@@ -12,6 +14,8 @@ export const GROUPS: readonly GroupRef[] = [0, 1, 2, 3, 4, 5].map((i) => ({
   externalId: i % 2 === 0 ? `ext${i}` : null,
   displayName: `Group ${i}`,
 }));
+/** Entra app-role values; two differ only in case, which must never match each other. */
+export const APP_ROLES = ["BillingAdmins", "billingadmins", "Auditors", "Admin"] as const;
 
 const level: fc.Arbitrary<Level> = fc.constantFrom("none", "view", "manage");
 export const areaLevels: fc.Arbitrary<AreaLevels> = fc.tuple(...AREAS.map(() => level)).map(
@@ -38,8 +42,14 @@ const matcher: fc.Arbitrary<GroupMatcher> = fc
     return { kind, value: shout ? group.displayName.toUpperCase() : group.displayName };
   });
 
+/** Sources that sometimes reach the member through a group, sometimes through an app role, sometimes nothing. */
+const source: fc.Arbitrary<RuleSource> = fc.oneof(
+  { weight: 2, arbitrary: matcher.map((m): RuleSource => ({ kind: "group", matcher: m })) },
+  { weight: 1, arbitrary: fc.constantFrom(...APP_ROLES, "NoSuchRole").map((value): RuleSource => ({ kind: "appRole", value })) },
+);
+
 const rule = (orgRoles: ReadonlyArray<StandardOrgRole | null>): fc.Arbitrary<Omit<MappingRule, "index">> =>
-  fc.record({ group: matcher, roles: fc.subarray([...ROLE_NAMES]).map(sorted), orgRole: fc.constantFrom(...orgRoles) });
+  fc.record({ source, roles: fc.subarray([...ROLE_NAMES]).map(sorted), orgRole: fc.constantFrom(...orgRoles) });
 
 export function mappingArb(orgRoles: ReadonlyArray<StandardOrgRole | null> = [null, null, "owner", "admin", "user"]): fc.Arbitrary<Mapping> {
   return fc
@@ -66,6 +76,7 @@ export const memberArb: fc.Arbitrary<MemberInput> = fc.record({
   userName: fc.constantFrom(PRIMARY_OWNER, "a@x", "b@x"),
   active: fc.boolean(),
   groups: fc.subarray([...GROUPS]),
+  appRoles: fc.subarray([...APP_ROLES]),
 });
 
 export const platformArb: fc.Arbitrary<PlatformOverrides> = fc.record({ features: toggles(FEATURES), connectors: toggles(CONNECTORS) });

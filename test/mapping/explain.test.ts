@@ -12,8 +12,8 @@ describe("explainMember", () => {
   it("lists each matched rule by index, with the group and how it matched", () => {
     const explanation = explainMember(member("fin@x", [SECURITY, FINANCE]), example());
     expect(explanation.matches).toEqual([
-      { ruleIndex: 0, group: { id: "g-fin", externalId: "00g1finance", displayName: "Finance" }, matchedBy: "externalId", matcherValue: "00g1finance", roles: ["finance"], orgRole: null },
-      { ruleIndex: 1, group: { id: "g-sec", externalId: "00g2security", displayName: "Security Team" }, matchedBy: "displayName", matcherValue: "Security Team", roles: ["security-auditor"], orgRole: null },
+      { ruleIndex: 0, kind: "group", group: { id: "g-fin", externalId: "00g1finance", displayName: "Finance" }, matchedBy: "externalId", matcherValue: "00g1finance", roles: ["finance"], orgRole: null },
+      { ruleIndex: 1, kind: "group", group: { id: "g-sec", externalId: "00g2security", displayName: "Security Team" }, matchedBy: "displayName", matcherValue: "Security Team", roles: ["security-auditor"], orgRole: null },
     ]);
     expect(explanation.orgRoleReason).toMatch(/custom/);
   });

@@ -41,7 +41,7 @@ describe("permissionsFromJSON", () => {
   it("reads back permissions stored as JSON, unchanged", () => {
     const parsed = parseMapping(readFixture("example.yaml"), "example.yaml");
     if (!parsed.ok) throw new Error("example must be valid");
-    const member = { id: "u1", userName: "ada@example.com", active: true, groups: [{ id: "g1", externalId: "00g1finance", displayName: "Finance" }] };
+    const member = { id: "u1", userName: "ada@example.com", active: true, groups: [{ id: "g1", externalId: "00g1finance", displayName: "Finance" }], appRoles: [] };
     const permissions = resolveMember(member, parsed.mapping);
     expect(permissions.roles).toEqual(["finance"]);
     expect(permissionsFromJSON(JSON.parse(JSON.stringify(permissions)))).toEqual(permissions);

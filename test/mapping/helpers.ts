@@ -40,8 +40,8 @@ export function group(id: string, displayName: string, externalId: string | null
   return { id, displayName, externalId };
 }
 
-export function member(userName: string, groups: readonly GroupRef[], active = true): MemberInput {
-  return { id: `id-${userName}`, userName, active, groups };
+export function member(userName: string, groups: readonly GroupRef[], active = true, appRoles: readonly string[] = []): MemberInput {
+  return { id: `id-${userName}`, userName, active, groups, appRoles };
 }
 
 export const example = (): Mapping => mappingFrom(readFixture("example.yaml"));

@@ -13,7 +13,7 @@ describe("parseMapping on valid files", () => {
       capabilities: ["web_search"],
       connectors: ["google_drive"],
     });
-    expect(result.mapping.rules.map((rule) => [rule.index, rule.group.kind, rule.orgRole])).toEqual([
+    expect(result.mapping.rules.map((rule) => [rule.index, rule.source.kind === "group" ? rule.source.matcher.kind : rule.source.kind, rule.orgRole])).toEqual([
       [0, "externalId", null],
       [1, "displayName", null],
       [2, "displayName", "admin"],

@@ -41,17 +41,17 @@ mappings:
     expect(ruleWarnings.map((warning) => warning.code === "rule_matches_no_group" && warning.ruleIndex)).toEqual([1, 2]);
   });
 
-  test("warns about every displayName rule and suggests the group's externalId instead", () => {
+  test("warns about every displayName rule and suggests the group's externalId or id, not knowing which IdP created it", () => {
     const plan = planMappingChange({ members: [], groups, before: null, after: example() });
     const warning = plan.warnings.find((w) => w.code === "display_name_rule" && w.ruleIndex === 1);
-    expect(warning?.message).toMatch(/renamed in the IdP.*Use `group: \{ externalId: "00g2security" \}` instead/);
+    expect(warning?.message).toMatch(/renamed in the IdP.*Use `group: \{ externalId: "00g2security" \}` .* or `group: \{ id: "g-sec" \}`/);
   });
 
   test("warns about a role whose rules match no group, and a role no rule grants", () => {
     const after = mappingFrom("version: 1\nprimaryOwner: ceo@x\nroles: { a: {}, b: {} }\nmappings:\n  - { group: { id: missing }, roles: [a] }\n");
     const messages = planMappingChange({ members: [], groups, before: null, after }).warnings.filter((w) => w.code === "role_never_reached").map((w) => w.message);
     expect(messages).toEqual([
-      "Role 'a' would apply to no member: the rules granting it (0) match no group.",
+      "Role 'a' would apply to no member: the rules granting it (0) match no group or app role in the directory.",
       "Role 'b' would apply to no member: no rule grants it.",
     ]);
   });
@@ -60,7 +60,7 @@ mappings:
     const plan = planMappingChange({ members: [ceo, member("it@x", [IT_ADMINS, SECURITY])], groups, before: null, after: example() });
     const reached = plan.warnings.filter((w) => w.code === "role_never_reached");
     expect(reached.map((w) => w.message)).toEqual([
-      "Role 'finance' would apply to no member: no active member is in a group matched by the rules granting it (0).",
+      "Role 'finance' would apply to no member: no active member is matched by the rules granting it (0).",
       "Role 'security-auditor' would apply to no member: every active member it is mapped to has a standard role (admin), and custom roles apply only to custom members.",
     ]);
   });

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import {
   AREAS, NO_ACCESS, batchResolver, diffPermissions, explainMember, hashMapping, levelRank, mappingFromJSON, permissionsEqual, resolveMember,
 } from "../../mapping";
-import { GROUPS, PRIMARY_OWNER, mappingArb, memberArb, permutation, platformArb } from "./arbitraries";
+import type { Mapping, MemberInput } from "../../mapping";
+import { APP_ROLES, GROUPS, PRIMARY_OWNER, mappingArb, memberArb, permutation, platformArb } from "./arbitraries";
 
 const RUNS = { numRuns: 300 };
 
@@ -11,9 +12,9 @@ describe("invariants of resolveMember (property-based)", () => {
     // Rules here grant no owner/admin, so the member stays custom after joining.
     fc.assert(
       fc.property(mappingArb([null, "user"]), fc.subarray([...GROUPS]), fc.constantFrom(...GROUPS), fc.option(platformArb, { nil: undefined }), (mapping, groups, extra, platform) => {
-        const before = resolveMember({ id: "m", userName: "a@x", active: true, groups }, mapping, platform);
+        const before = resolveMember({ id: "m", userName: "a@x", active: true, groups, appRoles: [] }, mapping, platform);
         fc.pre(before.orgRole === "custom");
-        const after = resolveMember({ id: "m", userName: "a@x", active: true, groups: [...groups, extra] }, mapping, platform);
+        const after = resolveMember({ id: "m", userName: "a@x", active: true, groups: [...groups, extra], appRoles: [] }, mapping, platform);
         expect(after.orgRole).toBe("custom");
         for (const area of AREAS) expect(levelRank(after.admin[area])).toBeGreaterThanOrEqual(levelRank(before.admin[area]));
         expect(after.capabilities).toEqual(expect.arrayContaining(before.capabilities));
@@ -24,11 +25,47 @@ describe("invariants of resolveMember (property-based)", () => {
     );
   });
 
-  it("leaves a member who is not the Primary Owner as user, with the user levels, once every group is removed", () => {
+  it("never lowers anything when a custom member is assigned another app role", () => {
+    fc.assert(
+      fc.property(mappingArb([null, "user"]), memberArb, fc.constantFrom(...APP_ROLES), fc.option(platformArb, { nil: undefined }), (mapping, member, extra, platform) => {
+        const active = { ...member, userName: "a@x", active: true };
+        const before = resolveMember(active, mapping, platform);
+        fc.pre(before.orgRole === "custom");
+        const after = resolveMember({ ...active, appRoles: [...active.appRoles, extra] }, mapping, platform);
+        expect(after.orgRole).toBe("custom");
+        for (const area of AREAS) expect(levelRank(after.admin[area])).toBeGreaterThanOrEqual(levelRank(before.admin[area]));
+        expect(after.capabilities).toEqual(expect.arrayContaining(before.capabilities));
+        expect(after.roles).toEqual(expect.arrayContaining(before.roles));
+      }),
+      RUNS,
+    );
+  });
+
+  it("grants through an app-role rule exactly what a group rule grants to the members of a group standing for that app role", () => {
+    // Rewrites every `appRole: {value: v}` rule as `group: {id: "app-role:v"}` and puts each member in
+    // the groups standing for their app roles: both must resolve alike, case-sensitively.
+    const asGroups = (mapping: Mapping): Mapping => ({
+      ...mapping,
+      rules: mapping.rules.map((r) => (r.source.kind === "appRole" ? { ...r, source: { kind: "group", matcher: { kind: "id", value: `app-role:${r.source.value}` } } } : r)),
+    });
+    const inGroups = (member: MemberInput): MemberInput => ({
+      ...member,
+      appRoles: [],
+      groups: [...member.groups, ...member.appRoles.map((v) => ({ id: `app-role:${v}`, externalId: null, displayName: `app role ${v}` }))],
+    });
+    fc.assert(
+      fc.property(mappingArb(), memberArb, fc.option(platformArb, { nil: undefined }), (mapping, member, platform) => {
+        expect(resolveMember(member, mapping, platform)).toEqual(resolveMember(inGroups(member), asGroups(mapping), platform));
+      }),
+      RUNS,
+    );
+  });
+
+  it("leaves a member who is not the Primary Owner as user, with the user levels, once every group and app role is removed", () => {
     fc.assert(
       fc.property(mappingArb(), memberArb, (mapping, member) => {
         fc.pre(member.userName !== PRIMARY_OWNER && member.active);
-        const p = resolveMember({ ...member, groups: [] }, mapping);
+        const p = resolveMember({ ...member, groups: [], appRoles: [] }, mapping);
         expect(p).toMatchObject({ orgRole: "user", roles: [], admin: mapping.standardRoles.user });
       }),
       RUNS,
@@ -38,7 +75,8 @@ describe("invariants of resolveMember (property-based)", () => {
   it("gives every active owner manage in every area, whatever else their groups map to", () => {
     fc.assert(
       fc.property(mappingArb(), memberArb, platformArb, (mapping, member, platform) => {
-        const withOwnerRule = { ...mapping, rules: [...mapping.rules, { index: mapping.rules.length, group: { kind: "id" as const, value: "g-owners" }, roles: [], orgRole: "owner" as const }] };
+        const ownerRule = { index: mapping.rules.length, source: { kind: "group" as const, matcher: { kind: "id" as const, value: "g-owners" } }, roles: [], orgRole: "owner" as const };
+        const withOwnerRule = { ...mapping, rules: [...mapping.rules, ownerRule] };
         const owner = { ...member, active: true, groups: [...member.groups, { id: "g-owners", displayName: "Owners" }] };
         const p = resolveMember(owner, withOwnerRule, platform);
         expect(["owner", "primary_owner"]).toContain(p.orgRole);
@@ -69,15 +107,15 @@ describe("invariants of resolveMember (property-based)", () => {
     );
   });
 
-  it("does not depend on the order of the member's groups, of the rules, or of the role definitions", () => {
+  it("does not depend on the order of the member's groups or app roles, of the rules, or of the role definitions", () => {
     fc.assert(
       fc.property(
         mappingArb().chain((mapping) => fc.tuple(fc.constant(mapping), permutation(mapping.rules), permutation(mapping.roles))),
-        memberArb.chain((member) => fc.tuple(fc.constant(member), permutation(member.groups))),
+        memberArb.chain((member) => fc.tuple(fc.constant(member), permutation(member.groups), permutation(member.appRoles))),
         fc.option(platformArb, { nil: undefined }),
-        ([mapping, rules, roles], [member, groups], platform) => {
+        ([mapping, rules, roles], [member, groups, appRoles], platform) => {
           const reordered = { ...mapping, roles, rules: rules.map((rule, index) => ({ ...rule, index })) };
-          expect(resolveMember({ ...member, groups }, reordered, platform)).toEqual(resolveMember(member, mapping, platform));
+          expect(resolveMember({ ...member, groups, appRoles }, reordered, platform)).toEqual(resolveMember(member, mapping, platform));
         },
       ),
       RUNS,
@@ -129,7 +167,7 @@ describe("agreement between the public functions (property-based)", () => {
     );
   });
 
-  it("resolves a batch of members exactly as one at a time, whatever members share groups", () => {
+  it("resolves a batch of members exactly as one at a time, whatever members share groups or app roles", () => {
     fc.assert(
       fc.property(mappingArb(), fc.array(memberArb, { maxLength: 12 }), fc.option(platformArb, { nil: undefined }), (mapping, members, platform) => {
         const resolve = batchResolver(mapping, platform);

@@ -64,8 +64,8 @@ describe("parseMapping structural errors", () => {
     expectIssue(structure, "rule_grants_nothing", 10, 5, /give it `roles`, `orgRole`, or both/);
   });
 
-  it("rejects a rule without a group", () => {
-    expectIssue(structure, "missing", 11, 5, /`mappings\[2\]` is missing `group`/);
+  it("rejects a rule without a group or an app role, saying how to write either", () => {
+    expectIssue(structure, "missing", 11, 5, /Rule `mappings\[2\]` needs what it matches: `group: .*`appRole: \{ value/);
   });
 
   it("rejects a rule whose roles list is empty and has no orgRole", () => {

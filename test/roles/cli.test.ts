@@ -126,7 +126,9 @@ describe("the CLI", () => {
     const ada = (await post("/Users", userBody("ada@acme.example"))).body as { id: string };
     const ivan = (await post("/Users", userBody("ivan@acme.example"))).body as { id: string };
     expect((await post("/Groups", { schemas: [CORE_GROUP], displayName: "Finance", externalId: "00g1finance", members: [{ value: ada.id }] })).status).toBe(201);
-    expect((await post("/Groups", { schemas: [CORE_GROUP], displayName: "IT Admins", members: [{ value: ivan.id }] })).status).toBe(201);
+    // Pushed by Okta (fixtures/okta/push-group.json): the plan must advise its id, since Okta sends no externalId.
+    const itAdmins = await post("/Groups", { schemas: [CORE_GROUP], displayName: "IT Admins", members: [{ value: ivan.id }] }).set("User-Agent", "Okta SCIM Client 1.0.0");
+    expect(itAdmins.status).toBe(201);
     const file = join(dir, "acme.yaml");
     await writeFile(file, MAPPING);
 
@@ -137,6 +139,8 @@ describe("the CLI", () => {
     expect(plan.stdout).toMatch(/^- ivan@acme\.example: /m);
     // "Security Team" and "Owners" match no stored group.
     expect(plan.lines.filter((l) => l.startsWith("warning: ")).join("\n")).toMatch(/Security Team[\s\S]*Owners|Owners[\s\S]*Security Team/);
+    const itAdminsAdvice = plan.lines.find((l) => l.startsWith("warning: Rule 2 matches groups by displayName 'IT Admins'"));
+    expect(itAdminsAdvice).toMatch(new RegExp(`Okta pushed this group .* use \`group: \\{ id: "${(itAdmins.body as { id: string }).id}" \\}\``));
     // A plan changes nothing.
     const api = (path: string) => request(app).get(`/api/v1${path}`).set("Authorization", `Bearer ${apiToken}`);
     expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "user", roles: [] });

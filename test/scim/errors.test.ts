@@ -55,6 +55,20 @@ describe("errors", () => {
     expectScimError(await patch(`/Users/${ada}`, { op: "replace", path: 'emails[value co "nowhere"].value', value: "x@y.z" }), 400, "noTarget");
   });
 
+  it("answers a PATCH whose value carries a name that is no attribute there with 400 invalidValue: the path was fine, the value was not", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    const patch = (operation: Record<string, unknown>) => h.scim("patch", `/Users/${ada}`).send(patchBody(operation));
+    const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    // A client that copies a whole representation into the extension object brings `schemas` along.
+    const withSchemas = { schemas: [enterprise], department: "R&D" };
+    expectScimError(await patch({ op: "replace", path: enterprise, value: withSchemas }), 400, "invalidValue", /schemas/);
+    expectScimError(await patch({ op: "replace", value: { [enterprise]: withSchemas } }), 400, "invalidValue", /schemas/);
+    expectScimError(await patch({ op: "replace", value: { shoeSize: 9 } }), 400, "invalidValue", /shoeSize/);
+    expectScimError(await patch({ op: "replace", path: "name", value: { givenName: "Ada", nickname: "Countess" } }), 400, "invalidValue", /nickname/);
+    expectScimError(await patch({ op: "add", path: "emails", value: [{ value: "x@example.com", colour: "red" }] }), 400, "invalidValue", /colour/);
+    expect((await h.scim("get", `/Users/${ada}`)).body).not.toHaveProperty([enterprise]);
+  });
+
   it("never answers 500 to malformed requests", async () => {
     const ada = await createUser(h, "ada@example.com");
     const group = await createGroup(h, "Sales");

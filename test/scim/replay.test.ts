@@ -4,7 +4,7 @@ import { type Fixture, type FixtureFile, loadFixtures, mismatches, replay, start
  * Replays real Okta and Entra traffic (fixtures/, format in fixtures/README.md) against a fresh
  * server per fixture. The server bends to the fixtures, never the other way round.
  */
-const MIN_FIXTURES = { okta: 24, entra: 46 } as const;
+const MIN_FIXTURES = { okta: 24, entra: 52 } as const;
 
 const suites: Array<{ idp: keyof typeof MIN_FIXTURES; name: string }> = [
   { idp: "okta", name: "Okta SCIM Client" },

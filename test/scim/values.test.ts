@@ -67,12 +67,59 @@ describe("attribute values by POST, PUT and PATCH", () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: { givenName: "Bob" } });
     expect(created.body).not.toHaveProperty(["name", "nickname"]);
-    expectScimError(await patch(ada, "name", { givenName: "Ada", nickname: "Countess" }), 400, "invalidPath");
+    expectScimError(await patch(ada, "name", { givenName: "Ada", nickname: "Countess" }), 400, "invalidValue");
   });
 
   it("treats a null group member list as no members", async () => {
     const res = await h.scim("post", "/Groups").send({ schemas: [CORE_GROUP], displayName: "Empty", members: null });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ members: [] });
+  });
+});
+
+/**
+ * RFC 7643 §7: canonical values are suggestions ("MAY be used"), and §4.1.2 gives `roles` no
+ * vocabulary at all, so a `type` outside the suggested list is stored as sent, never refused.
+ */
+describe("type sub-attributes outside the suggested values", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => h.close());
+
+  const entraRole = { primary: false, type: "WindowsAzureActiveDirectoryRole", display: "Admin", value: "Admin" };
+  const unusual = {
+    roles: [entraRole],
+    x509Certificates: [{ value: "TUlJRA==", type: "signing" }],
+    emails: [{ value: "bob@example.com", type: "internal", primary: true }],
+    phoneNumbers: [{ value: "+1 555 0100", type: "satellite" }],
+    addresses: [{ locality: "Lyon", type: "branch office" }],
+    ims: [{ value: "bob@matrix.example", type: "matrix" }],
+    photos: [{ value: "https://photos.example.com/bob.jpg", type: "avatar" }],
+  };
+
+  it("stores them as sent on POST, and again on PUT", async () => {
+    const created = await h.scim("post", "/Users").send(userBody("bob@example.com", unusual));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject(unusual);
+    const id = (created.body as { id: string }).id;
+    const replaced = await h.scim("put", `/Users/${id}`).send(userBody("bob@example.com", { ...unusual, roles: [{ ...entraRole, value: "User", display: "User" }] }));
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ roles: [{ type: "WindowsAzureActiveDirectoryRole", value: "User" }] });
+    expect((await h.scim("get", `/Users/${id}`)).body).toMatchObject({ emails: unusual.emails, x509Certificates: unusual.x509Certificates });
+  });
+
+  it("stores them from a PATCH add, a replace through a filtered path, and a path-less replace", async () => {
+    const bob = await createUser(h, "bob@example.com");
+    const add = await h.scim("patch", `/Users/${bob}`).send(patchBody({ op: "Add", path: "roles", value: [entraRole] }));
+    expect(add.status).toBe(200);
+    expect(add.body).toMatchObject({ roles: [entraRole] });
+    const filtered = await h.scim("patch", `/Users/${bob}`).send(patchBody({ op: "Add", path: 'phoneNumbers[type eq "satellite"].value', value: "+1 555 0199" }));
+    expect(filtered.status).toBe(200);
+    expect(filtered.body).toMatchObject({ phoneNumbers: [{ type: "satellite", value: "+1 555 0199" }] });
+    const pathless = await h.scim("patch", `/Users/${bob}`).send(patchBody({ op: "replace", value: { emails: unusual.emails } }));
+    expect(pathless.status).toBe(200);
+    expect(pathless.body).toMatchObject({ emails: unusual.emails });
   });
 });

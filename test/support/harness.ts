@@ -10,6 +10,7 @@ import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
+import type { TrustProxy } from "../../server/config";
 import type { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { applyMappingText } from "../../roles";
@@ -49,6 +50,9 @@ export interface HarnessOptions {
   readonly acquireTimeoutMs?: number;
   /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */
   readonly tokenCacheTtlMs?: number;
+  /** PUBLIC_URL and TRUST_PROXY, as server/config.ts parses them. */
+  readonly publicUrl?: string;
+  readonly trustProxy?: TrustProxy;
 }
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
@@ -80,7 +84,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const { token: apiToken } = await createToken(db.knex, { orgId: org.id, kind: "api" });
   const { sync, events } = createSync(options.platform ?? null);
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, sseHeartbeatMs: 1000, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}) });
+  const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
+  const app = createApp({ db, config: { limits, ...reach }, logger: silentLogger(), sync, events, sseHeartbeatMs: 1000, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}) });
   const agent = request(app);
   return {
     app,

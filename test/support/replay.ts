@@ -248,6 +248,13 @@ export interface ReplayContext {
   readonly vars: Vars;
 }
 
+/** A fixture of `fixtures/<idp>/<file>`, for tests that replay one interaction by name. */
+export function fixtureNamed(idp: string, file: string): FixtureFile {
+  const found = loadFixtures(idp).find((f) => f.file === file);
+  if (found === undefined) throw new Error(`no fixture fixtures/${idp}/${file}`);
+  return found;
+}
+
 export async function startForFixture(fixture: Fixture): Promise<ReplayContext> {
   const vars: Vars = new Map();
   let options: HarnessOptions = {};
@@ -324,10 +331,16 @@ async function runStep(ctx: ReplayContext, fixture: Fixture, step: FixtureStep, 
   }
 }
 
-/** Runs setup then steps, in order; throws with every mismatch of the first failing step. */
-export async function replay(ctx: ReplayContext, file: FixtureFile): Promise<void> {
+/**
+ * Runs setup then steps, in order; throws with every mismatch of the first failing step. `parts`
+ * replays only some, so a test can look at the server's state between the setup and the steps.
+ */
+export async function replay(ctx: ReplayContext, file: FixtureFile, parts: ReadonlyArray<"setup" | "steps"> = ["setup", "steps"]): Promise<void> {
   const { fixture } = file;
-  const all = [...(fixture.setup ?? []).map((s, i) => ({ s, where: `setup[${i}]` })), ...fixture.steps.map((s, i) => ({ s, where: `steps[${i}]` }))];
+  const all = [
+    ...(parts.includes("setup") ? (fixture.setup ?? []) : []).map((s, i) => ({ s, where: `setup[${i}]` })),
+    ...(parts.includes("steps") ? fixture.steps : []).map((s, i) => ({ s, where: `steps[${i}]` })),
+  ];
   for (const { s, where } of all) {
     const label = `fixtures/${file.idp}/${file.file} ${where}${s.name ? ` (${s.name})` : ""}`;
     const times = s.repeat ?? 1;

@@ -237,7 +237,7 @@ describe("applyPatch on users", () => {
     });
 
     it("rejects unknown sub-attributes inside new values", () => {
-      expectScimError(() => patchUser(ada(), { op: "add", path: "emails", value: [{ value: "x", colour: "red" }] }), 400, "invalidPath", /no sub-attribute "colour"/);
+      expectScimError(() => patchUser(ada(), { op: "add", path: "emails", value: [{ value: "x", colour: "red" }] }), 400, "invalidValue", /no sub-attribute "colour"/);
     });
   });
 
@@ -383,8 +383,8 @@ describe("applyPatch on users", () => {
       expectScimError(() => patchUser(ada(), { op: "replace", path: "urn:example:custom:1.0:User:shoeSize", value: "9" }), 400, "invalidPath", /schema/);
     });
 
-    it("rejects a core attribute inside the extension object", () => {
-      expectScimError(() => patchUser(ada(), { op: "replace", value: { [ENTERPRISE]: { userName: "x" } } }), 400, "invalidPath");
+    it("rejects a core attribute inside the extension object as a value that does not fit", () => {
+      expectScimError(() => patchUser(ada(), { op: "replace", value: { [ENTERPRISE]: { userName: "x" } } }), 400, "invalidValue");
     });
   });
 
@@ -400,15 +400,15 @@ describe("applyPatch on users", () => {
       expectScimError(() => patchUser(ada(), { op: "remove", path: "id" }), 400, "mutability");
     });
 
-    it("rejects an unknown attribute by path and inside a path-less value", () => {
+    it("rejects an unknown attribute by path (invalidPath) and inside a path-less value (invalidValue)", () => {
       expectScimError(() => patchUser(ada(), { op: "replace", path: "shoeSize", value: 9 }), 400, "invalidPath", /"shoeSize" is unknown/);
-      expectScimError(() => patchUser(ada(), { op: "replace", value: { shoeSize: 9 } }), 400, "invalidPath", /shoeSize/);
+      expectScimError(() => patchUser(ada(), { op: "replace", value: { shoeSize: 9 } }), 400, "invalidValue", /shoeSize/);
       expectScimError(() => patchUser(ada(), { op: "replace", path: "name.nickname", value: "x" }), 400, "invalidPath", /no sub-attribute/);
       expectScimError(() => patchUser(ada(), { op: "replace", path: "userName.x", value: "x" }), 400, "invalidPath", /not complex/);
     });
 
     it("rejects an invalid key in a path-less value", () => {
-      expectScimError(() => patchUser(ada(), { op: "replace", value: { "not a path": 1 } }), 400, "invalidPath");
+      expectScimError(() => patchUser(ada(), { op: "replace", value: { "not a path": 1 } }), 400, "invalidValue");
     });
   });
 });

@@ -69,9 +69,9 @@ describe("planGroupPatch", () => {
     },
   );
 
-  it("rejects member sub-attribute paths and filtered adds", () => {
-    expectScimError(() => plan({ op: "replace", path: 'members[value eq "a"].display', value: "x" }), 400, "invalidPath", /immutable/);
-    expectScimError(() => plan({ op: "replace", path: "members.value", value: "x" }), 400, "invalidPath");
+  it("refuses writes to member sub-attributes as their mutability forbids, and filtered adds as a bad path", () => {
+    expectScimError(() => plan({ op: "replace", path: 'members[value eq "a"].display', value: "x" }), 400, "mutability", /display is read-only/);
+    expectScimError(() => plan({ op: "replace", path: "members.value", value: "x" }), 400, "mutability", /immutable/);
     expectScimError(() => plan({ op: "add", path: 'members[value eq "a"]', value: { value: "a" } }), 400, "invalidPath", /only be used to remove/);
   });
 

@@ -1,0 +1,51 @@
+import { ConfigError, parseConfig } from "../../server/config";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+}
+
+/** The reachability settings are checked once, at start, every problem named together. */
+describe("configuration of how IdPs reach the server", () => {
+  it("reads PUBLIC_URL as an origin with an optional path prefix, without a trailing slash", () => {
+    expect(parseConfig({ PUBLIC_URL: "https://scim.example.com/" }).publicUrl).toBe("https://scim.example.com");
+    expect(parseConfig({ PUBLIC_URL: "https://example.com:8443/identity/" }).publicUrl).toBe("https://example.com:8443/identity");
+    expect(parseConfig({}).publicUrl).toBeNull();
+  });
+
+  it("refuses a PUBLIC_URL that is not an absolute http(s) URL, or carries a query or credentials", () => {
+    for (const [value, problem] of [
+      ["scim.example.com", /absolute URL/],
+      ["ftp://scim.example.com", /http\(s\)/],
+      ["https://user:pw@scim.example.com", /credentials/],
+      ["https://scim.example.com/?x=1", /query/],
+    ] as const) {
+      expect(problemsOf({ PUBLIC_URL: value }).join("\n")).toMatch(problem);
+    }
+  });
+
+  it("accepts express's trust-proxy forms, and trusts nothing by default", () => {
+    expect(parseConfig({}).trustProxy).toBeNull();
+    expect(parseConfig({ TRUST_PROXY: "false" }).trustProxy).toBeNull();
+    expect(parseConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(parseConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(parseConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8, 192.168.1.7, fd00::/8" }).trustProxy).toEqual(["loopback", "10.0.0.0/8", "192.168.1.7", "fd00::/8"]);
+  });
+
+  it("refuses a TRUST_PROXY express would misread, naming the bad entries", () => {
+    expect(problemsOf({ TRUST_PROXY: "10.0.0.0/33, 10.1.0.0/16" })).toEqual([expect.stringMatching(/"10\.0\.0\.0\/33"/)]);
+    expect(problemsOf({ TRUST_PROXY: "my-proxy" })).toEqual([expect.stringMatching(/"my-proxy"/)]);
+    expect(problemsOf({ TRUST_PROXY: "0" })).toEqual([expect.stringMatching(/hop count must be between 1 and 32/)]);
+  });
+
+  it("wants TLS_CERT_FILE and TLS_KEY_FILE together, reporting every problem at once", () => {
+    expect(parseConfig({ TLS_CERT_FILE: "/etc/tls/cert.pem", TLS_KEY_FILE: "/etc/tls/key.pem" }).tls).toEqual({ certFile: "/etc/tls/cert.pem", keyFile: "/etc/tls/key.pem" });
+    expect(parseConfig({}).tls).toBeNull();
+    expect(problemsOf({ TLS_KEY_FILE: "/etc/tls/key.pem", TRUST_PROXY: "nope" })).toHaveLength(2);
+  });
+});

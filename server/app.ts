@@ -20,7 +20,6 @@ export interface AppDeps {
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
   readonly entra?: EntraVerifier;
-  readonly sseHeartbeatMs?: number;
   /** How long a verified token is remembered; 0 (the default) checks the database on every request, so a revocation takes effect at once. */
   readonly tokenCacheTtlMs?: number;
 }
@@ -85,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, ...(deps.sseHeartbeatMs ? { heartbeatMs: deps.sseHeartbeatMs } : {}) }),
+    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));

@@ -23,7 +23,7 @@ function formatIssue(issue: MappingIssue): string {
 
 async function withDb<T>(work: (db: Database) => Promise<T>): Promise<T> {
   const config = parseConfig(process.env);
-  const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs });
+  const db = openDatabase(config.databaseUrl, { timeoutMs: config.operations.dbTimeoutMs, statementTimeoutMs: config.operations.dbStatementTimeoutMs });
   try {
     await prepareDatabase(db);
     return await work(db);

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { openDatabase } from "../db/connection";
 import { reconcileAll } from "../roles";
 import { createApp } from "./app";
+import { EventHub } from "./events";
 import { createSync, loadPlatformFile, prepareDatabase, provisionDefaultOrg } from "./bootstrap";
 import { ConfigError, parseConfig } from "./config";
 import { createLogger } from "./logger";
@@ -11,10 +12,11 @@ import { MappingFileWatcher } from "./mapping-watcher";
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs, log: logger });
+  const db = openDatabase(config.databaseUrl, { timeoutMs: config.operations.dbTimeoutMs, statementTimeoutMs: config.operations.dbStatementTimeoutMs, log: logger });
   await prepareDatabase(db);
   const platform = loadPlatformFile(config.platformFile);
-  const { sync, events } = createSync(platform);
+  const { sync, signal } = createSync(platform);
+  const events = new EventHub(db, signal, logger);
   const orgId = await provisionDefaultOrg(db, config, logger, (line) => process.stdout.write(`${line}\n`));
   for (const [org, changed] of await reconcileAll(db, sync)) logger.info({ org, changed }, "permissions reconciled at start");
 

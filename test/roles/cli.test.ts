@@ -9,6 +9,7 @@ import { ensureOrg } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
+import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { CORE_GROUP, userBody } from "../support/harness";
 import { MAPPING } from "./support";
@@ -46,12 +47,15 @@ describe("the CLI", () => {
   let url: string;
   let db: Database | null = null;
   let app: Express;
+  let events: EventHub | null = null;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "scim-cli-"));
     url = `sqlite:${join(dir, "scim.sqlite")}`;
   });
   afterEach(async () => {
+    events?.close();
+    events = null;
     await db?.close();
     db = null;
     await rm(dir, { recursive: true, force: true });
@@ -60,8 +64,9 @@ describe("the CLI", () => {
   /** The server's view of the same file (after a CLI command has migrated it). */
   function openServer(): Express {
     db = openDatabase(url);
-    const { sync, events } = createSync(null);
+    const { sync, signal } = createSync(null);
     const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    events = new EventHub(db, signal, silentLogger());
     app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
     return app;
   }

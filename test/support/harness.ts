@@ -10,7 +10,7 @@ import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
-import type { EventHub } from "../../server/events";
+import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { applyMappingText } from "../../roles";
 
@@ -30,6 +30,7 @@ export interface Harness {
   readonly token: string;
   readonly apiToken: string;
   readonly sync: MappingPermissionSync;
+  /** The Server-Sent Events feed of this app (subscribers, limits). */
   readonly events: EventHub;
   /** supertest with the SCIM bearer token, paths relative to /scim/v2. */
   scim(method: "get" | "post" | "put" | "patch" | "delete", path: string): request.Test;
@@ -45,14 +46,16 @@ export interface HarnessOptions {
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
   readonly limits?: Partial<{ defaultCount: number; maxCount: number; maxBulkOperations: number; maxBulkPayloadBytes: number; maxBodyBytes: number }>;
-  /** How long a request waits for a database connection (DATABASE_ACQUIRE_TIMEOUT_MS). */
-  readonly acquireTimeoutMs?: number;
+  /** How long a request waits for the database (DB_TIMEOUT_MS). */
+  readonly dbTimeoutMs?: number;
   /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */
   readonly tokenCacheTtlMs?: number;
+  /** Server-Sent Events limits (buffer, subscribers, heartbeat, retry hint). */
+  readonly streams?: Partial<EventStreamLimits>;
 }
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
-  const acquire = { log: silentLogger(), ...(options.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: options.acquireTimeoutMs }) };
+  const acquire = { log: silentLogger(), ...(options.dbTimeoutMs === undefined ? {} : { timeoutMs: options.dbTimeoutMs }) };
   if (!ON_POSTGRES) {
     const db = openDatabase("sqlite::memory:", acquire);
     return { db, drop: () => db.close() };
@@ -78,9 +81,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (options.entra) await setOrgEntra(db.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
   const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim" });
   const { token: apiToken } = await createToken(db.knex, { orgId: org.id, kind: "api" });
-  const { sync, events } = createSync(options.platform ?? null);
+  const { sync, signal } = createSync(options.platform ?? null);
+  const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, sseHeartbeatMs: 1000, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}) });
+  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}) });
   const agent = request(app);
   return {
     app,
@@ -102,7 +106,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName, actor: "test" });
       if (!result.ok) throw new Error(`mapping refused: ${result.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("; ")}`);
     },
-    close: drop,
+    close: async () => {
+      events.close();
+      await drop();
+    },
   };
 }
 

@@ -36,6 +36,7 @@ export interface OperationsConfig {
     /** EVENT_RETENTION_DAYS: how long outbox events stay resumable. */
     readonly retentionMs: number;
     readonly sseMaxBufferBytes: number;
+    readonly sseStallMs: number;
     readonly sseMaxSubscribersPerOrg: number;
     readonly sseHeartbeatMs: number;
     readonly sseRetryMs: number;
@@ -168,6 +169,7 @@ function parseOperations(read: Reader): OperationsConfig {
     events: {
       retentionMs: read.integer("EVENT_RETENTION_DAYS", 7, 1, 365) * DAY_MS,
       sseMaxBufferBytes: read.integer("SSE_MAX_BUFFER_BYTES", 1048576, 16384, 268435456),
+      sseStallMs: read.integer("SSE_STALL_MS", 30000, 100, 3600000),
       sseMaxSubscribersPerOrg: read.integer("SSE_MAX_SUBSCRIBERS_PER_ORG", 100, 1, 100000),
       sseHeartbeatMs: read.integer("SSE_HEARTBEAT_MS", 15000, 1000, 300000),
       sseRetryMs: read.integer("SSE_RETRY_MS", 2000, 100, 600000),

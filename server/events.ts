@@ -8,9 +8,10 @@
  * One reader per organisation follows the outbox and hands each new row to the subscribers that
  * are live; a subscriber that resumes from further back reads its own way up to that reader first.
  * Wake-ups (this process's commits, NOTIFY, SQLite's data_version, a slow safety poll) only make
- * the reader look. Memory is bounded: a subscriber whose unsent output passes `maxBufferBytes` is
- * disconnected (it resumes with Last-Event-ID), and an organisation has at most
- * `maxSubscribersPerOrg` streams on one replica.
+ * the reader look. Memory is bounded: a subscriber is sent nothing more while `maxBufferBytes`
+ * of its output wait unsent (it catches up from the outbox once its socket drains), one whose
+ * buffer stays full for `stallMs` is disconnected (it resumes with Last-Event-ID), and an
+ * organisation has at most `maxSubscribersPerOrg` streams on one replica.
  */
 import type { Request, Response } from "express";
 import type { Database } from "../db/connection";
@@ -19,8 +20,10 @@ import type { Logger } from "../scim/respond";
 import type { OutboxSignal } from "./signal";
 
 export interface EventStreamLimits {
-  /** Unsent bytes a subscriber may have waiting before it is disconnected (SSE_MAX_BUFFER_BYTES). */
+  /** Unsent bytes a subscriber may have waiting; past them it gets nothing more until it drains (SSE_MAX_BUFFER_BYTES). */
   readonly maxBufferBytes: number;
+  /** How long a full buffer may stay full before the subscriber is disconnected (SSE_STALL_MS). */
+  readonly stallMs: number;
   /** Streams per organisation on one replica (SSE_MAX_SUBSCRIBERS_PER_ORG). */
   readonly maxSubscribersPerOrg: number;
   /** Comment lines that keep proxies from closing an idle stream. */
@@ -29,7 +32,7 @@ export interface EventStreamLimits {
   readonly retryMs: number;
 }
 
-export const DEFAULT_STREAM_LIMITS: EventStreamLimits = { maxBufferBytes: 1_048_576, maxSubscribersPerOrg: 100, heartbeatMs: 15_000, retryMs: 2_000 };
+export const DEFAULT_STREAM_LIMITS: EventStreamLimits = { maxBufferBytes: 1_048_576, stallMs: 30_000, maxSubscribersPerOrg: 100, heartbeatMs: 15_000, retryMs: 2_000 };
 
 const PAGE = 500;
 /** Looks at every followed organisation this often even without a wake-up (a lost notification). */
@@ -38,6 +41,7 @@ const SAFETY_POLL_MS = 5_000;
 export type SubscribeResult = { readonly ok: true } | { readonly ok: false; readonly reason: "too_many_subscribers" | "closing" };
 
 class Subscriber {
+  /** Receives events as the feed reads them; otherwise it reads its own way up to the feed. */
   live = false;
   closed = false;
   private readonly heartbeat: NodeJS.Timeout;
@@ -52,17 +56,46 @@ class Subscriber {
     this.heartbeat.unref();
   }
 
-  deliver(event: OutboxEvent): void {
-    if (this.closed || event.id <= this.cursor) return;
-    this.cursor = event.id;
-    this.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`);
+  /** Writes the event unless already sent; false once the buffer is full (stop writing, wait for `drained`). */
+  deliver(event: OutboxEvent): boolean {
+    if (this.closed) return false;
+    if (event.id > this.cursor) {
+      this.cursor = event.id;
+      this.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`);
+    }
+    return !this.full();
+  }
+
+  full(): boolean {
+    return this.res.writableLength >= this.limits.maxBufferBytes;
   }
 
   write(frame: string): void {
-    if (this.closed) return;
-    this.res.write(frame);
-    // Node keeps what the socket did not take; past the bound the subscriber goes, not the memory.
-    if (this.res.writableLength > this.limits.maxBufferBytes) this.close("fell behind (send buffer full)");
+    if (!this.closed) this.res.write(frame);
+  }
+
+  /**
+   * Resolves once what is buffered has gone to the socket. A subscriber whose buffer stays full for
+   * `stallMs` has stopped reading: it is disconnected, and resumes later with Last-Event-ID.
+   */
+  drained(): Promise<boolean> {
+    if (!this.full()) return Promise.resolve(!this.closed);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.res.off("drain", onDrain);
+        this.res.off("close", onGone);
+        resolve(ok && !this.closed);
+      };
+      const onDrain = () => done(true);
+      const onGone = () => done(false);
+      const timer = setTimeout(() => {
+        this.close("fell behind: its buffer stayed full");
+        done(false);
+      }, this.limits.stallMs);
+      this.res.on("drain", onDrain);
+      this.res.on("close", onGone);
+    });
   }
 
   /** Ends the stream; `why` is logged (null: the client left). */
@@ -107,7 +140,14 @@ class OrgFeed {
           page = await readOutbox(this.db.knex, this.orgId, this.head, PAGE);
           for (const event of page) {
             this.head = event.id;
-            for (const s of this.subscribers) if (s.live) s.deliver(event);
+            for (const s of this.subscribers) {
+              // A subscriber that cannot take more leaves the live set and catches up from the
+              // outbox once its socket drained: what waits for it stays in the database.
+              if (s.live && !s.deliver(event)) {
+                s.live = false;
+                void this.resumeWhenDrained(s);
+              }
+            }
           }
         } while (page.length === PAGE);
       } while (this.again);
@@ -118,14 +158,26 @@ class OrgFeed {
     }
   }
 
+  private async resumeWhenDrained(subscriber: Subscriber): Promise<void> {
+    try {
+      if (await subscriber.drained()) await this.catchUp(subscriber);
+    } catch (err) {
+      this.log.warn({ err, orgId: this.orgId }, "event stream could not catch up; the client will reconnect");
+      subscriber.close("could not read the outbox");
+    }
+  }
+
   /** Brings a subscriber from its cursor up to this feed's head, then makes it live. */
   async catchUp(subscriber: Subscriber): Promise<void> {
     while (!subscriber.closed && subscriber.cursor < this.head) {
       const page = await readOutbox(this.db.knex, this.orgId, subscriber.cursor, PAGE);
       if (page.length === 0) break;
-      for (const event of page) subscriber.deliver(event);
+      for (const event of page) {
+        if (subscriber.deliver(event)) continue;
+        if (!(await subscriber.drained())) return;
+      }
     }
-    subscriber.live = true;
+    if (!subscriber.closed) subscriber.live = true;
   }
 }
 

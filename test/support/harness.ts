@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import knexFactory from "knex";
 import request from "supertest";
@@ -39,6 +41,8 @@ export interface Harness {
   /** Another organisation on the same database, with its own token. */
   addOrg(name: string): Promise<{ orgId: string; token: string; apiToken: string }>;
   applyMapping(text: string, sourceName?: string): Promise<void>;
+  /** Serves the app on an ephemeral port of 127.0.0.1 (closed with the harness); returns its base URL. */
+  serve(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -86,6 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}) });
   const agent = request(app);
+  const servers: Server[] = [];
   return {
     app,
     db,
@@ -106,8 +111,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName, actor: "test" });
       if (!result.ok) throw new Error(`mapping refused: ${result.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("; ")}`);
     },
+    serve: async () => {
+      const server = await new Promise<Server>((resolve) => {
+        const s = app.listen(0, "127.0.0.1", () => resolve(s));
+      });
+      servers.push(server);
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
     close: async () => {
       events.close();
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
       await drop();
     },
   };

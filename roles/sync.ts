@@ -56,6 +56,9 @@ function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectiveP
   return decoded;
 }
 
+/** Told how many members were recomputed and how many of them changed (for metrics). */
+export type RecomputeObserver = (recomputed: number, changed: number) => void;
+
 export class MappingPermissionSync implements PermissionSync {
   private readonly mappings = new Map<string, CachedMapping>();
   private readonly orgNames = new Map<string, string>();
@@ -63,6 +66,7 @@ export class MappingPermissionSync implements PermissionSync {
   constructor(
     private readonly events: EventSink,
     private readonly platform: PlatformSource,
+    private readonly observe: RecomputeObserver = () => undefined,
   ) {}
 
   /** The organisation's mapping in force; re-read when another process (the CLI) applied a new version. */
@@ -132,6 +136,7 @@ export class MappingPermissionSync implements PermissionSync {
     const before = stored === undefined ? NO_ACCESS : permissionsFromJSON(stored);
     const at = new Date().toISOString();
     const changes = permissionsEqual(before, NO_ACCESS) ? [] : [{ userId, userName: member.userName, before, after: NO_ACCESS }];
+    this.observe(1, changes.length);
     await this.record(tx, orgId, changes, cause, at);
     await deleteMemberPermissions(tx, orgId, userId);
     return this.announce(orgId, changes);
@@ -172,6 +177,7 @@ export class MappingPermissionSync implements PermissionSync {
       else if (previous === undefined) firstSeen.push({ userId: member.id, userName: member.userName, before, after });
     }
     const at = new Date().toISOString();
+    this.observe(results.length, changed.length);
     await this.record(tx, orgId, changed, cause, at);
     // A new member with no access has nothing to audit, but still gets a row so reads never compute.
     await storePermissions(tx, orgId, firstSeen, at);

@@ -8,7 +8,7 @@ import { migrateToLatest } from "../db/migrate";
 import { ensureOrg, setOrgEntra } from "../db/orgs";
 import { countActiveTokens, createToken, ensureToken } from "../db/tokens";
 import { type PlatformFile, parsePlatformFile, platformFor } from "../mapping";
-import { MappingPermissionSync } from "../roles";
+import { MappingPermissionSync, type RecomputeObserver } from "../roles";
 import type { Config } from "./config";
 import type { AppLogger } from "./logger";
 import { OutboxSignal } from "./signal";
@@ -27,9 +27,9 @@ export function loadPlatformFile(path: string | null): PlatformFile | null {
 }
 
 /** The role-mapping service, ringing `signal` after every commit that wrote events. */
-export function createSync(platform: PlatformFile | null): { sync: MappingPermissionSync; signal: OutboxSignal } {
+export function createSync(platform: PlatformFile | null, observe?: RecomputeObserver): { sync: MappingPermissionSync; signal: OutboxSignal } {
   const signal = new OutboxSignal();
-  return { signal, sync: new MappingPermissionSync(signal, (orgName) => platformFor(platform, orgName)) };
+  return { signal, sync: new MappingPermissionSync(signal, (orgName) => platformFor(platform, orgName), observe) };
 }
 
 /**

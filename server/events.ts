@@ -208,6 +208,11 @@ export class EventHub {
     return (this.feeds.get(orgId)?.subscribers.size ?? 0) + (this.pending.get(orgId) ?? 0);
   }
 
+  /** The last id each followed organisation's feed has read. */
+  feedHeads(): Map<string, number> {
+    return new Map([...this.feeds].map(([orgId, feed]) => [orgId, feed.head]));
+  }
+
   /** All streams on this replica. */
   totalSubscribers(): number {
     let n = 0;

@@ -12,6 +12,7 @@ import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
+import type { OutboxSignal } from "../../server/signal";
 import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { applyMappingText } from "../../roles";
@@ -34,6 +35,8 @@ export interface Harness {
   readonly sync: MappingPermissionSync;
   /** The Server-Sent Events feed of this app (subscribers, limits). */
   readonly events: EventHub;
+  /** Rung after every commit that wrote events (what the webhook dispatcher and the feed listen to). */
+  readonly signal: OutboxSignal;
   /** supertest with the SCIM bearer token, paths relative to /scim/v2. */
   scim(method: "get" | "post" | "put" | "patch" | "delete", path: string): request.Test;
   /** supertest with the API bearer token, paths relative to /api/v1. */
@@ -99,6 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     apiToken,
     sync,
     events,
+    signal,
     scim: (method, path) => agent[method](`/scim/v2${path}`).set("Authorization", `Bearer ${token}`),
     api: (method, path) => agent[method](`/api/v1${path}`).set("Authorization", `Bearer ${apiToken}`),
     addOrg: async (name) => {

@@ -10,7 +10,7 @@ import { ensureOrg, setOrgEntra } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
-import { createApp } from "../../server/app";
+import { type AppDeps, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import type { OutboxSignal } from "../../server/signal";
 import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
@@ -59,6 +59,8 @@ export interface HarnessOptions {
   readonly tokenCacheTtlMs?: number;
   /** Server-Sent Events limits (buffer, subscribers, heartbeat, retry hint). */
   readonly streams?: Partial<EventStreamLimits>;
+  /** Operations settings of the app: its logger, the metrics token, rate limits. */
+  readonly app?: Partial<Pick<AppDeps, "logger" | "metricsToken" | "rateLimits">>;
 }
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
@@ -91,7 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const { sync, signal } = createSync(options.platform ?? null);
   const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}) });
+  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}), ...options.app });
   const agent = request(app);
   const servers: Server[] = [];
   return {

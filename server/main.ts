@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   // Okta gives up after 60 s of silence; keep sockets alive a little longer than typical proxies.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  logger.info({ url: `http://${config.host}:${config.port}/scim/v2`, database: db.description }, "SCIM server listening");
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.port;
+  logger.info({ url: `http://${config.host}:${port}/scim/v2`, database: db.description }, "SCIM server listening");
 
   let stopping = false;
   const stop = (signalName: string) => {

@@ -96,19 +96,30 @@ function fileIdentity(path: string): string | null {
  * database exists (the request is a 503 until the file is back), and a commit checks it last.
  */
 class SqliteFileGuard {
+  /** The file the open connection uses. */
   private opened: string | null = null;
+  /** The file the connection settings were last confirmed for. */
+  private accepted: string | null = null;
 
   constructor(private readonly filename: string) {}
 
+  /** knex asks before opening a connection whether its settings still hold: not once the file changed. */
+  expired(): boolean {
+    return this.accepted !== null && fileIdentity(this.filename) !== this.accepted;
+  }
+
   /** Before a connection is opened: the file must still exist once it has existed. */
   beforeOpen(): void {
-    if (this.opened !== null && fileIdentity(this.filename) === null) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} is missing`) });
+    const identity = fileIdentity(this.filename);
+    if (this.accepted !== null && identity === null) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} is missing`) });
+    this.accepted = identity;
   }
 
   opening(conn: SqliteConnection): void {
     const identity = fileIdentity(this.filename);
     conn.fileIdentity = identity;
     this.opened = identity;
+    this.accepted = identity;
   }
 
   isCurrent(conn: SqliteConnection): boolean {
@@ -133,7 +144,7 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
       ? Object.assign(
           async () => {
             guard.beforeOpen();
-            return { filename };
+            return { filename, expirationChecker: () => guard.expired() };
           },
           { filename },
         )

@@ -74,11 +74,11 @@ function unavailableCode(code: string): boolean {
 /**
  * knex's pool and the drivers say it in words only: a destroyed pool ("Unable to acquire a
  * connection"), an exhausted or unreachable one ("Knex: Timeout acquiring a connection"), a
- * connection lost mid-session or silent past `query_timeout` (pg), a closed SQLite handle
- * (better-sqlite3).
+ * connection lost mid-session or silent past `query_timeout`, a connection attempt past
+ * `connectionTimeoutMillis` ("timeout expired") (pg), a closed SQLite handle (better-sqlite3).
  */
 const UNAVAILABLE_MESSAGE =
-  /Unable to acquire a connection|Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Connection is closed|The database connection is not open|Query read timeout|timeout exceeded when trying to connect/;
+  /Unable to acquire a connection|Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Connection is closed|The database connection is not open|Query read timeout|timeout exceeded when trying to connect|^timeout expired$/;
 
 function isUnavailable(err: unknown, depth = 0): boolean {
   if (depth > 3 || typeof err !== "object" || err === null) return false;

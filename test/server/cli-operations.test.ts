@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -51,7 +53,7 @@ describe("operations from the CLI, beside a running server", () => {
   let scimToken: string;
   let apiToken: string;
   let base: string;
-  let server: import("node:http").Server;
+  let server: Server;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "scim-ops-cli-"));
@@ -71,7 +73,7 @@ describe("operations from the CLI, beside a running server", () => {
     server = await new Promise((ok) => {
       const s = app.listen(0, "127.0.0.1", () => ok(s));
     });
-    base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     receiver = await startReceiver();
   });
   afterAll(async () => {

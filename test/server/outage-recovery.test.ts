@@ -1,7 +1,6 @@
 import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Sqlite from "better-sqlite3";
 import type { Express } from "express";
 import request from "supertest";
 import { type Database, openDatabase } from "../../db/connection";
@@ -149,9 +148,10 @@ describeOnSqlite("a SQLite file going away and coming back", () => {
     const file = join(dir, "scim.sqlite");
     s = await serve(`sqlite:${file}`, { timeoutMs: 500 });
     const acknowledged = ((await createUser(s, "ada@example.com")).body as { id: string }).id;
-    const other = new Sqlite(file);
-    other.pragma("busy_timeout = 0");
-    other.exec("BEGIN IMMEDIATE");
+    // Another process's connection takes the write lock and keeps it (a long write, a backup tool).
+    const other = openDatabase(`sqlite:${file}`, { log: silentLogger() });
+    const holding = await other.knex.transaction();
+    await holding.raw("CREATE TABLE lock_holder (x integer)");
     try {
       const started = Date.now();
       const res = await createUser(s, "grace@example.com");
@@ -159,8 +159,8 @@ describeOnSqlite("a SQLite file going away and coming back", () => {
       expect(res.headers["retry-after"]).toMatch(/^\d+$/);
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
-      other.exec("ROLLBACK");
-      other.close();
+      await holding.rollback();
+      await other.close();
     }
     await expectServing(s, [acknowledged]);
   });

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import request from "supertest";
 import type { Express } from "express";
 import { type Database, openDatabase } from "../../db/connection";
@@ -15,6 +14,7 @@ import { createSync } from "../../server/bootstrap";
 import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { WebhookDispatcher } from "../../server/webhooks";
+import { cli } from "../support/cli";
 import { CORE_GROUP, userBody } from "../support/harness";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { openStream, take } from "../support/sse";
@@ -25,21 +25,7 @@ import { MAPPING } from "../roles/support";
  * are managed and tested, `verify` finds and repairs drift, and a mapping applied by the CLI
  * reaches the server's SSE subscribers and webhook receivers like any other change.
  */
-const ROOT = resolve(__dirname, "../..");
-const TSX = join(ROOT, "node_modules/.bin/tsx");
 
-function cli(databaseUrl: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; lines: string[] }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: "tester", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" };
-  return new Promise((ok, fail) => {
-    const child = spawn(TSX, ["server/cli.ts", ...args], { cwd: ROOT, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => ok({ code, stdout, stderr, lines: stdout.split("\n").filter((l) => l !== "") }));
-  });
-}
 
 describe("operations from the CLI, beside a running server", () => {
   let dir: string;

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { openDatabase } from "../db/connection";
 import { createApp } from "../server/app";
 import { createSync } from "../server/bootstrap";
+import { EventHub } from "../server/events";
 import { silentLogger } from "../server/logger";
 import { attachStatsChannel } from "./lib/child";
 
@@ -15,13 +16,15 @@ async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL;
   if (!url) throw new Error("BENCH_DATABASE_URL is required");
   const db = openDatabase(url, process.env.BENCH_PG_SCHEMA ? { pgSchema: process.env.BENCH_PG_SCHEMA } : {});
-  const { sync, events } = createSync(null);
+  const { sync, signal } = createSync(null);
+  const events = new EventHub(db, signal, silentLogger());
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
   const server = app.listen(0, "127.0.0.1", () => {
     attachStatsChannel(async () => {
       server.close();
       server.closeAllConnections();
+      events.close();
       await db.close();
     });
     process.send?.({ type: "ready", port: (server.address() as AddressInfo).port });

@@ -14,12 +14,23 @@ export interface PermissionChange {
   readonly after: unknown;
 }
 
-/** Appends one row per change, in the caller's transaction (so a rolled-back write audits nothing). */
-export async function appendAudit(tx: Executor, orgId: string, changes: readonly PermissionChange[], cause: unknown, at = nowIso()): Promise<void> {
+/**
+ * Appends one row per change, in the caller's transaction (so a rolled-back write audits nothing).
+ * `requestId` is the HTTP request that caused it, when one did.
+ */
+export async function appendAudit(
+  tx: Executor,
+  orgId: string,
+  changes: readonly PermissionChange[],
+  cause: unknown,
+  options: { at?: string; requestId?: string | null } = {},
+): Promise<void> {
   const causeJson = writeJson(cause);
+  const at = options.at ?? nowIso();
+  const requestId = options.requestId ?? null;
   for (const chunk of chunks(changes)) {
     await tx("audit_log").insert(
-      chunk.map((c) => ({ org_id: orgId, user_id: c.userId, user_name: c.userName, before: writeJson(c.before), after: writeJson(c.after), cause: causeJson, at })),
+      chunk.map((c) => ({ org_id: orgId, user_id: c.userId, user_name: c.userName, before: writeJson(c.before), after: writeJson(c.after), cause: causeJson, at, request_id: requestId })),
     );
   }
 }
@@ -32,6 +43,7 @@ export interface AuditEntry {
   readonly after: unknown;
   readonly cause: unknown;
   readonly at: string;
+  readonly requestId: string | null;
 }
 
 /** Newest first; `before` pages back from a `seq`. */
@@ -48,5 +60,6 @@ export async function readAudit(tx: Executor, orgId: string, options: { userId?:
     after: readJson(r.after),
     cause: readJson(r.cause),
     at: r.at,
+    requestId: r.request_id,
   }));
 }

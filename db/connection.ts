@@ -2,9 +2,10 @@
  * Opening the database: `sqlite:<path>` (the embedded default) or `postgres://…`, behind one
  * `Database` handle. Only db/ creates knex; everything above it passes an `Executor` along.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
+import { DbUnavailableError } from "./errors";
 
 export type Dialect = "sqlite" | "pg";
 
@@ -13,6 +14,12 @@ export interface Database {
   readonly dialect: Dialect;
   /** A description safe to log (no password). */
   readonly description: string;
+  /**
+   * Throws DbUnavailableError when a write would not be durable where the database lives: the
+   * SQLite file was removed or replaced under the open connection (its writes would go to a file
+   * nobody will open again). Checked just before every commit.
+   */
+  readonly assertWritable?: () => void;
   close(): Promise<void>;
 }
 
@@ -22,11 +29,19 @@ export interface OpenOptions {
   /** A PostgreSQL schema to work in (tests isolate each run in its own). */
   readonly pgSchema?: string;
   /**
-   * How long a query or transaction waits for a connection before it fails as unavailable
+   * DB_TIMEOUT_MS: how long a query or transaction waits for a connection (and a connection
+   * attempt for the server, and a SQLite writer for the file's lock) before it fails as unavailable
    * (DbUnavailableError, a 503): a database that does not answer must not hold requests for
    * knex's default minute, past the time IdPs wait for an answer.
    */
-  readonly acquireTimeoutMs?: number;
+  readonly timeoutMs?: number;
+  /**
+   * DB_STATEMENT_TIMEOUT_MS (PostgreSQL): the longest one statement may run (`statement_timeout`),
+   * and, a little longer, how long the client waits for an answer on a connection that stalls
+   * (`query_timeout`). Long enough for the largest legitimate statement (a 100k-member group
+   * replaced in one `INSERT … SELECT`, a page of a mapping recompute).
+   */
+  readonly statementTimeoutMs?: number;
   /**
    * Where knex's own warnings go (a failed connection attempt, a deprecation). Without it knex
    * prints them to the console, which breaks JSON log lines.
@@ -34,16 +49,20 @@ export interface OpenOptions {
   readonly log?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
-export const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
+export const DEFAULT_DB_TIMEOUT_MS = 10_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+/** How much longer than the server's statement timeout the client waits on a silent connection. */
+const STALL_MARGIN_MS = 2_000;
 
 /**
  * Opens `sqlite:<path>` or `postgres://…`.
  * SQLite runs in WAL mode with a busy timeout so the CLI can write while the server runs.
  */
 export function openDatabase(url: string, options: OpenOptions = {}): Database {
-  const common: Knex.Config = { acquireConnectionTimeout: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS, ...knexLog(options.log) };
-  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), common);
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, common, options.pgSchema);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
+  const common: Knex.Config = { acquireConnectionTimeout: timeoutMs, ...knexLog(options.log) };
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), common, timeoutMs);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, common, { timeoutMs, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS, schema: options.pgSchema });
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(":")[0]}:…"`);
 }
 
@@ -59,26 +78,93 @@ function knexLog(log: OpenOptions["log"]): Pick<Knex.Config, "log"> {
   };
 }
 
-function openSqlite(path: string, common: Knex.Config): Database {
+/** The file's identity (device and inode), or null when there is no file at `path`. */
+function fileIdentity(path: string): string | null {
+  try {
+    const s = statSync(path);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * SQLite keeps writing to a file that was removed or replaced while it was open, and reopening a
+ * missing path creates an empty database: both would lose acknowledged writes. So the file's
+ * identity is remembered when the connection opens; a connection whose file is no longer at the
+ * path is retired before use (the pool opens a new one), a missing file is not recreated once the
+ * database exists (the request is a 503 until the file is back), and a commit checks it last.
+ */
+class SqliteFileGuard {
+  /** The file the open connection uses. */
+  private opened: string | null = null;
+  /** The file the connection settings were last confirmed for. */
+  private accepted: string | null = null;
+
+  constructor(private readonly filename: string) {}
+
+  /** knex asks before opening a connection whether its settings still hold: not once the file changed. */
+  expired(): boolean {
+    return this.accepted !== null && fileIdentity(this.filename) !== this.accepted;
+  }
+
+  /** Before a connection is opened: the file must still exist once it has existed. */
+  beforeOpen(): void {
+    const identity = fileIdentity(this.filename);
+    if (this.accepted !== null && identity === null) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} is missing`) });
+    this.accepted = identity;
+  }
+
+  opening(conn: SqliteConnection): void {
+    const identity = fileIdentity(this.filename);
+    conn.fileIdentity = identity;
+    this.opened = identity;
+    this.accepted = identity;
+  }
+
+  isCurrent(conn: SqliteConnection): boolean {
+    return conn.fileIdentity !== undefined && conn.fileIdentity === fileIdentity(this.filename);
+  }
+
+  assertWritable(): void {
+    if (this.opened !== fileIdentity(this.filename)) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} was removed or replaced`) });
+  }
+}
+
+function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Database {
   const memory = path === ":memory:" || path === "";
   const filename = memory ? ":memory:" : resolve(path);
   if (!memory) mkdirSync(dirname(filename), { recursive: true });
+  const guard = memory ? null : new SqliteFileGuard(filename);
   const knex = knexFactory({
     client: "better-sqlite3",
-    connection: { filename },
+    // A function, so that the guard runs before each connection is opened; it carries `filename`
+    // too, which knex's SQLite dialect looks for when it is created.
+    connection: guard
+      ? Object.assign(
+          async () => {
+            guard.beforeOpen();
+            return { filename, expirationChecker: () => guard.expired() };
+          },
+          { filename },
+        )
+      : { filename },
     useNullAsDefault: true,
     ...common,
     pool: {
       min: 1,
       max: 1,
+      ...(guard ? { validate: (conn: SqliteConnection) => guard.isCurrent(conn) } : {}),
       afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         try {
+          guard?.opening(conn);
           cachePreparedStatements(conn);
           if (!memory) conn.pragma("journal_mode = WAL");
           // NORMAL in WAL mode survives a process crash; only power loss can drop the last commits.
           conn.pragma("synchronous = NORMAL");
           conn.pragma("foreign_keys = ON");
-          conn.pragma("busy_timeout = 5000");
+          // A writer waits this long for another process's lock, then the request is a 503.
+          conn.pragma(`busy_timeout = ${Math.trunc(timeoutMs)}`);
           conn.pragma("cache_size = -65536");
           conn.pragma("temp_store = MEMORY");
           // Let SQLite gather planner statistics where tables changed a lot (recommended at open
@@ -91,12 +177,13 @@ function openSqlite(path: string, common: Knex.Config): Database {
       },
     },
   });
-  return { knex, dialect: "sqlite", description: `sqlite:${filename}`, close: () => knex.destroy() };
+  return { knex, dialect: "sqlite", description: `sqlite:${filename}`, ...(guard ? { assertWritable: () => guard.assertWritable() } : {}), close: () => knex.destroy() };
 }
 
 interface SqliteConnection {
   pragma(sql: string): unknown;
   prepare(sql: string): unknown;
+  fileIdentity?: string | null;
 }
 
 /** Distinct statements kept prepared per connection: far more than the server ever issues. */
@@ -128,13 +215,19 @@ function cachePreparedStatements(conn: SqliteConnection, limit = STATEMENT_CACHE
   };
 }
 
-function openPostgres(url: string, common: Knex.Config, schema?: string): Database {
+function openPostgres(url: string, common: Knex.Config, options: { timeoutMs: number; statementTimeoutMs: number; schema: string | undefined }): Database {
   const knex = knexFactory({
     client: "pg",
-    connection: url,
+    connection: {
+      connectionString: url,
+      connectionTimeoutMillis: options.timeoutMs,
+      statement_timeout: options.statementTimeoutMs,
+      query_timeout: options.statementTimeoutMs + STALL_MARGIN_MS,
+      keepAlive: true,
+    },
     ...common,
     pool: { min: 0, max: 10 },
-    ...(schema ? { searchPath: [schema] } : {}),
+    ...(options.schema ? { searchPath: [options.schema] } : {}),
   });
   const safe = new URL(url);
   safe.password = "";

@@ -60,23 +60,25 @@ function errorCode(err: unknown): string | undefined {
 const UNAVAILABLE_SQLITE = ["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL"];
 
 /**
- * Socket errors; PostgreSQL class 08 (connection exception), 53300 (too many connections) and
+ * Socket errors; PostgreSQL class 08 (connection exception), 53300 (too many connections),
+ * 57014 (a statement cancelled by statement_timeout: the database did not answer in time) and
  * 57P01–57P03 (the server is shutting down or starting).
  */
 function unavailableCode(code: string): boolean {
   if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code)) return true;
   if (code.startsWith("08") && code.length === 5) return true;
-  if (["53300", "57P01", "57P02", "57P03"].includes(code)) return true;
+  if (["53300", "57014", "57P01", "57P02", "57P03"].includes(code)) return true;
   return UNAVAILABLE_SQLITE.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
 }
 
 /**
  * knex's pool and the drivers say it in words only: a destroyed pool ("Unable to acquire a
  * connection"), an exhausted or unreachable one ("Knex: Timeout acquiring a connection"), a
- * connection lost mid-session (pg), a closed SQLite handle (better-sqlite3).
+ * connection lost mid-session or silent past `query_timeout`, a connection attempt past
+ * `connectionTimeoutMillis` ("timeout expired") (pg), a closed SQLite handle (better-sqlite3).
  */
 const UNAVAILABLE_MESSAGE =
-  /Unable to acquire a connection|Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Connection is closed|The database connection is not open/;
+  /Unable to acquire a connection|Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Connection is closed|The database connection is not open|Query read timeout|timeout exceeded when trying to connect|^timeout expired$/;
 
 function isUnavailable(err: unknown, depth = 0): boolean {
   if (depth > 3 || typeof err !== "object" || err === null) return false;

@@ -54,3 +54,13 @@ export async function insertMapping(tx: Executor, orgId: string, m: { hash: stri
   });
   return version;
 }
+
+/** The version in force of every organisation (0 where none was applied), by organisation name. */
+export async function mappingVersionsByOrg(tx: Executor): Promise<Map<string, number>> {
+  const rows: { name: string; version: number | string | null }[] = await tx("orgs as o")
+    .leftJoin("mappings as m", "m.org_id", "o.id")
+    .groupBy("o.name")
+    .select("o.name")
+    .max({ version: "m.version" });
+  return new Map(rows.map((r) => [r.name, Number(r.version ?? 0)]));
+}

@@ -6,7 +6,9 @@ import type { Knex } from "knex";
 import * as directory from "./migrations/20261126230000_directory";
 import * as permissions from "./migrations/20261126231000_permissions";
 import * as refusalResolution from "./migrations/20261127000000_refusal_resolution";
+import * as managerReference from "./migrations/20261129180000_manager_reference";
 import * as groupProvisionedBy from "./migrations/20261202000000_group_provisioned_by";
+import * as outbox from "./migrations/20261203000000_outbox";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,7 +19,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261126230000_directory", directory],
   ["20261126231000_permissions", permissions],
   ["20261127000000_refusal_resolution", refusalResolution],
+  ["20261129180000_manager_reference", managerReference],
   ["20261202000000_group_provisioned_by", groupProvisionedBy],
+  ["20261203000000_outbox", outbox],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
@@ -26,6 +30,35 @@ const source: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigration: async ([, migration]) => migration,
 };
 
+/**
+ * Migrates to the latest schema, once, even when several replicas start together. knex's own
+ * lock row refuses a second migrator ("Migration table is already locked") rather than waiting,
+ * and two first starts race to create knex's bookkeeping tables (on PostgreSQL the loser of that
+ * race can even leave two lock rows, after which every later migration is refused). So on
+ * PostgreSQL the migrators take turns on an advisory lock held by a transaction of their own
+ * (keyed by the schema, so tests in separate schemas do not wait for each other); whoever comes
+ * second finds nothing left to do. SQLite serialises writers itself; a start that loses the
+ * bookkeeping race retries.
+ */
 export async function migrateToLatest(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ migrationSource: source });
+  if (knex.client.config.client === "pg") {
+    const turn = await knex.transaction();
+    try {
+      await turn.raw("select pg_advisory_xact_lock(hashtext('knex_migrations:' || current_schema()))");
+      await knex.migrate.latest({ migrationSource: source });
+    } finally {
+      await turn.commit();
+    }
+    return;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await knex.migrate.latest({ migrationSource: source });
+      return;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (attempt >= 20 || !/already locked|already exists|SQLITE_BUSY|database is locked/i.test(message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }

@@ -97,4 +97,5 @@ export interface DbAuditRow {
   after: unknown;
   cause: unknown;
   at: string;
+  request_id: string | null;
 }

@@ -1,11 +1,13 @@
 /**
  * One transaction with after-commit callbacks, for every layer that writes: work registers what
- * must happen once its changes are durable (publishing permission events); the callbacks run in
- * order after the commit, and none runs when the transaction rolls back, so a failed write
- * announces nothing.
+ * must happen once its changes are durable (waking event readers); the callbacks run in order
+ * after the commit, and none runs when the transaction rolls back, so a failed write announces
+ * nothing. Events staged during the work (db/outbox.ts) are written just before COMMIT, in the
+ * same transaction.
  */
 import type { Knex } from "knex";
 import type { Database } from "./connection";
+import { beginOutbox, flushOutbox } from "./outbox";
 
 export type AfterCommit = () => void;
 
@@ -16,7 +18,13 @@ export type OnCommit = (callback: AfterCommit) => void;
 
 export async function withAfterCommit<T>(db: Database, work: (tx: Knex.Transaction, after: OnCommit) => Promise<T>): Promise<T> {
   const callbacks: AfterCommit[] = [];
-  const result = await db.knex.transaction((tx) => work(tx, (callback) => callbacks.push(callback)));
+  const result = await db.knex.transaction(async (tx) => {
+    beginOutbox(tx);
+    const value = await work(tx, (callback) => callbacks.push(callback));
+    await flushOutbox(tx);
+    db.assertWritable?.();
+    return value;
+  });
   for (const callback of callbacks) callback();
   return result;
 }

@@ -2,7 +2,9 @@
  * Keeps every member's materialised permissions true to the directory and the mapping in force.
  * SCIM handlers call it inside their transactions through scim/'s PermissionSync interface; mapping
  * changes and the start-up reconcile call `recomputeAll`. Resolution itself is the pure mapping/
- * module; this shell loads members, stores what changed, audits it and announces it after commit.
+ * module; this shell loads members, stores what changed, audits it, and writes one event per
+ * changed member to the outbox in the same transaction (db/outbox.ts); after commit it only wakes
+ * the event readers of this process (other processes learn of the rows by themselves).
  */
 import { appendAudit } from "../db/audit";
 import type { Executor } from "../db/connection";
@@ -11,6 +13,7 @@ import { currentMapping, currentMappingVersion } from "../db/mappings";
 import { type MemberSnapshot, allMembers, loadMembers } from "../db/member-snapshots";
 import { membersOfGroup } from "../db/groups";
 import { findOrgById } from "../db/orgs";
+import { stageOutboxEvents } from "../db/outbox";
 import { deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
 import { type AfterCommit, nothingAfterCommit } from "../db/transaction";
 import {
@@ -27,7 +30,7 @@ import {
   ruleSelectsGroup,
 } from "../mapping";
 import type { ChangeCause, GroupIdentity, NewMember, PermissionSync } from "../scim/context";
-import type { EventSink } from "./events";
+import { type EventSink, PERMISSIONS_CHANGED, type PermissionChangedData } from "./events";
 
 export type PlatformSource = (orgName: string) => PlatformOverrides;
 
@@ -53,6 +56,9 @@ function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectiveP
   return decoded;
 }
 
+/** Told how many members were recomputed and how many of them changed (for metrics). */
+export type RecomputeObserver = (recomputed: number, changed: number) => void;
+
 export class MappingPermissionSync implements PermissionSync {
   private readonly mappings = new Map<string, CachedMapping>();
   private readonly orgNames = new Map<string, string>();
@@ -60,6 +66,7 @@ export class MappingPermissionSync implements PermissionSync {
   constructor(
     private readonly events: EventSink,
     private readonly platform: PlatformSource,
+    private readonly observe: RecomputeObserver = () => undefined,
   ) {}
 
   /** The organisation's mapping in force; re-read when another process (the CLI) applied a new version. */
@@ -129,9 +136,10 @@ export class MappingPermissionSync implements PermissionSync {
     const before = stored === undefined ? NO_ACCESS : permissionsFromJSON(stored);
     const at = new Date().toISOString();
     const changes = permissionsEqual(before, NO_ACCESS) ? [] : [{ userId, userName: member.userName, before, after: NO_ACCESS }];
+    this.observe(1, changes.length);
     await this.record(tx, orgId, changes, cause, at);
     await deleteMemberPermissions(tx, orgId, userId);
-    return this.announce(orgId, changes, cause, at);
+    return this.announce(orgId, changes);
   }
 
   async groupIdentityChanged(tx: Executor, orgId: string, before: GroupIdentity, after: GroupIdentity, cause: ChangeCause): Promise<AfterCommit> {
@@ -169,24 +177,34 @@ export class MappingPermissionSync implements PermissionSync {
       else if (previous === undefined) firstSeen.push({ userId: member.id, userName: member.userName, before, after });
     }
     const at = new Date().toISOString();
+    this.observe(results.length, changed.length);
     await this.record(tx, orgId, changed, cause, at);
     // A new member with no access has nothing to audit, but still gets a row so reads never compute.
     await storePermissions(tx, orgId, firstSeen, at);
-    return Object.assign(this.announce(orgId, changed, cause, at), { changed: changed.length });
+    return Object.assign(this.announce(orgId, changed), { changed: changed.length });
   }
 
-  /** Stores the new permissions and audits each change, in the caller's transaction. */
+  /** Stores the new permissions, audits each change and stages its event, in the caller's transaction. */
   private async record(tx: Executor, orgId: string, changes: readonly Change[], cause: ChangeCause, at: string): Promise<void> {
     if (changes.length === 0) return;
     await storePermissions(tx, orgId, changes, at);
-    await appendAudit(tx, orgId, changes, cause, at);
+    await appendAudit(tx, orgId, changes, cause, { at, requestId: requestIdOf(cause) });
+    stageOutboxEvents(
+      tx,
+      changes.map((c) => {
+        const data: PermissionChangedData = { member: { id: c.userId, userName: c.userName }, before: c.before, after: c.after, cause, at };
+        return { orgId, type: PERMISSIONS_CHANGED, memberId: c.userId, payload: data };
+      }),
+    );
   }
 
-  private announce(orgId: string, changes: readonly Change[], cause: ChangeCause, at: string): AfterCommit {
+  /** After commit: the outbox has new rows for `orgId`. */
+  private announce(orgId: string, changes: readonly Change[]): AfterCommit {
     if (changes.length === 0) return nothingAfterCommit;
-    return () =>
-      this.events.publish(
-        changes.map((c) => ({ type: "permissions.changed", orgId, member: { id: c.userId, userName: c.userName }, before: c.before, after: c.after, cause, at })),
-      );
+    return () => this.events.changed(orgId);
   }
+}
+
+function requestIdOf(cause: ChangeCause): string | null {
+  return "requestId" in cause && typeof cause.requestId === "string" ? cause.requestId : null;
 }

@@ -17,6 +17,7 @@ const STATUS = {
   member_not_found: 404,
   not_found: 404,
   payload_too_large: 413,
+  too_many_requests: 429,
   internal: 500,
   unavailable: 503,
 } as const satisfies Record<string, number>;
@@ -65,7 +66,7 @@ export function sendApiError(res: Response, err: ApiError): void {
     res.destroy();
     return;
   }
-  if (err.status === 503) res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+  if (err.status === 503 && !res.hasHeader("Retry-After")) res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
   res.status(err.status).json({ error: { code: err.code, message: err.message } });
 }
 

@@ -30,7 +30,6 @@ export interface ApiDeps {
   readonly logger: Logger;
   /** Puts the authenticated organisation on the response; runs before any body is read. */
   readonly authenticate: RequestHandler;
-  readonly heartbeatMs?: number;
 }
 
 export function apiRouter(deps: ApiDeps): Router {
@@ -111,22 +110,16 @@ export function apiRouter(deps: ApiDeps): Router {
     res.json({ entries: entries.map((e) => ({ member: { id: e.userId, userName: e.userName }, before: e.before, after: e.after, cause: e.cause, at: e.at })) });
   }));
 
-  router.get("/events", (req, res) => {
-    const orgId = orgIdOf(res);
-    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
-    res.write(": connected\n\n");
-    let seq = 0;
-    const unsubscribe = deps.events.subscribe(orgId, (event) => {
-      seq += 1;
-      const { orgId: _org, type, ...data } = event;
-      res.write(`id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), deps.heartbeatMs ?? 15000);
-    req.on("close", () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    });
-  });
+  // Last-Event-ID from the header (what EventSource sends on reconnect) or, for a first connection
+  // that resumes, the `lastEventId` query parameter (EventSource cannot set headers).
+  router.get("/events", wrap(async (req, res) => {
+    const fromQuery = typeof req.query.lastEventId === "string" ? req.query.lastEventId : undefined;
+    const result = await deps.events.subscribe(orgIdOf(res), req, res, req.get("last-event-id") ?? fromQuery);
+    if (result.ok) return;
+    if (result.reason === "closing") throw new ApiError("unavailable", "The server is shutting down; reconnect");
+    res.setHeader("Retry-After", "30");
+    throw new ApiError("too_many_requests", `This organisation already has ${deps.events.limits.maxSubscribersPerOrg} event streams open on this server`);
+  }));
 
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such API endpoint")));
   router.use(apiErrorHandler(deps.logger));

@@ -1,8 +1,10 @@
 /** Composes the HTTP surface: /healthz, SCIM under /scim/v2, the product API under /api/v1. */
-import express, { type Express } from "express";
+import { timingSafeEqual } from "node:crypto";
+import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { type Database, pingDatabase } from "../db/connection";
 import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
+import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
 import { apiRouter } from "./api";
@@ -11,8 +13,11 @@ import { TokenCache, authenticate, orgIdOf, viaEntraToken } from "./auth";
 import type { Config } from "./config";
 import { EntraVerifier } from "./entra";
 import type { EventHub } from "./events";
+import { requestLog } from "./http-log";
 import type { AppLogger } from "./logger";
 import { originOf } from "./public-url";
+import { Metrics } from "./metrics";
+import { type RateLimits, rateLimit } from "./rate-limit";
 
 export interface AppDeps {
   readonly db: Database;
@@ -21,9 +26,51 @@ export interface AppDeps {
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
   readonly entra?: EntraVerifier;
-  readonly sseHeartbeatMs?: number;
   /** How long a verified token is remembered; 0 (the default) checks the database on every request, so a revocation takes effect at once. */
   readonly tokenCacheTtlMs?: number;
+  /** Prometheus metrics; a fresh registry when not given. */
+  readonly metrics?: Metrics;
+  /** When set, GET /metrics needs this bearer token. */
+  readonly metricsToken?: string | null;
+  /** Token buckets for SCIM and /api requests; none when not given. */
+  readonly rateLimits?: RateLimits;
+}
+
+/** The operations surface every request passes first: its request id, its metrics and its log line. */
+function observe(app: Express, deps: AppDeps, metrics: Metrics): void {
+  app.use((req, res, next) => {
+    res.setHeader("X-Request-Id", requestIdOf(req));
+    next();
+  });
+  app.use(metrics.middleware());
+  app.use(requestLog(deps.logger));
+  app.get("/metrics", metricsGuard(deps.metricsToken ?? null), (_req, res, next) => {
+    metrics.registry
+      .metrics()
+      .then((text) => res.type(metrics.registry.contentType).send(text))
+      .catch(next);
+  });
+}
+
+function metricsGuard(token: string | null): RequestHandler {
+  const expected = token === null ? null : Buffer.from(token);
+  return (req, res, next) => {
+    if (expected === null) return next();
+    const given = Buffer.from(/^Bearer\s+(\S+)\s*$/i.exec(req.get("authorization") ?? "")?.[1] ?? "");
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    res.setHeader("WWW-Authenticate", 'Bearer realm="metrics"');
+    sendApiError(res, new ApiError("unauthorized", "GET /metrics needs the METRICS_TOKEN bearer token"));
+  };
+}
+
+/** 429 with Retry-After, in the route's own error format. */
+function limiter(limits: RateLimits | undefined, metrics: Metrics, reject: (res: Response, message: string) => void): RequestHandler {
+  if (!limits) return (_req, _res, next) => next();
+  return rateLimit(limits, (_req: Request, res: Response, retryAfter: number, scope) => {
+    metrics.rateLimited.inc({ scope });
+    res.setHeader("Retry-After", String(retryAfter));
+    reject(res, `Too many requests for this ${scope === "token" ? "token" : "client address"}; retry after ${retryAfter} s`);
+  });
 }
 
 /**
@@ -38,6 +85,10 @@ export function createApp(deps: AppDeps): Express {
   // Forwarded headers are believed only from the proxies named by TRUST_PROXY (server/public-url.ts).
   const trustProxy = deps.config.trustProxy ?? null;
   if (trustProxy !== null) app.set("trust proxy", typeof trustProxy === "object" ? [...trustProxy] : trustProxy);
+  const metrics = deps.metrics ?? new Metrics();
+  metrics.observeDatabase(deps.db);
+  metrics.observeState(deps.db, deps.events);
+  observe(app, deps, metrics);
 
   configureDiscovery({
     maxResults: deps.config.limits.maxCount,
@@ -58,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
   // The bulk limit is advertised in /ServiceProviderConfig and enforced here (413 past it).
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const ttl = deps.tokenCacheTtlMs ?? 0;
+  scim.use(limiter(deps.rateLimits, metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new TokenCache(ttl), onError: scimError }));
   scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes));
   scim.use(scimJsonBody(deps.config.limits.maxBodyBytes));
@@ -89,9 +141,10 @@ export function createApp(deps: AppDeps): Express {
     cache: new TokenCache(ttl),
     onError: (err, _req, res) => sendApiError(res, new ApiError("unauthorized", err.detail)),
   });
+  app.use("/api/v1", limiter(deps.rateLimits, metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, ...(deps.sseHeartbeatMs ? { heartbeatMs: deps.sseHeartbeatMs } : {}) }),
+    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));

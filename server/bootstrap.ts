@@ -1,6 +1,6 @@
 /**
  * Start-up steps shared by the server and the CLI: migrate, load the platform overrides, wire the
- * role-mapping service to the event hub, provision the default organisation.
+ * role-mapping service to the outbox wake-up signal, provision the default organisation.
  */
 import { readFileSync } from "node:fs";
 import type { Database } from "../db/connection";
@@ -8,10 +8,10 @@ import { migrateToLatest } from "../db/migrate";
 import { ensureOrg, setOrgEntra } from "../db/orgs";
 import { countActiveTokens, createToken, ensureToken } from "../db/tokens";
 import { type PlatformFile, parsePlatformFile, platformFor } from "../mapping";
-import { MappingPermissionSync } from "../roles";
+import { MappingPermissionSync, type RecomputeObserver } from "../roles";
 import type { Config } from "./config";
-import { EventHub } from "./events";
 import type { AppLogger } from "./logger";
+import { OutboxSignal } from "./signal";
 
 export async function prepareDatabase(db: Database): Promise<void> {
   await migrateToLatest(db.knex);
@@ -26,9 +26,10 @@ export function loadPlatformFile(path: string | null): PlatformFile | null {
   return parsed.platform;
 }
 
-export function createSync(platform: PlatformFile | null): { sync: MappingPermissionSync; events: EventHub } {
-  const events = new EventHub();
-  return { events, sync: new MappingPermissionSync(events, (orgName) => platformFor(platform, orgName)) };
+/** The role-mapping service, ringing `signal` after every commit that wrote events. */
+export function createSync(platform: PlatformFile | null, observe?: RecomputeObserver): { sync: MappingPermissionSync; signal: OutboxSignal } {
+  const signal = new OutboxSignal();
+  return { signal, sync: new MappingPermissionSync(signal, (orgName) => platformFor(platform, orgName), observe) };
 }
 
 /**

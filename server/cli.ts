@@ -10,9 +10,11 @@ import { ensureOrg, findOrgByName, setOrgEntra } from "../db/orgs";
 import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
 import { findUserIdByUserName } from "../db/users";
 import { type MappingIssue, diffPermissions, parseMapping } from "../mapping";
-import { type MappingPermissionSync, applyMappingText, explainUser, planMappingText } from "../roles";
+import { type DeliveryStatus, deleteWebhook, findWebhook, insertWebhook, listDeliveries, listWebhooks } from "../db/webhooks";
+import { type MappingPermissionSync, applyMappingText, explainUser, planMappingText, verifyPermissions } from "../roles";
 import { createSync, loadPlatformFile, prepareDatabase } from "./bootstrap";
 import { parseConfig } from "./config";
+import { WEBHOOK_EVENT_TYPES, newWebhookSecret, sendWebhook, webhookUrlProblem } from "./webhooks";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -23,7 +25,7 @@ function formatIssue(issue: MappingIssue): string {
 
 async function withDb<T>(work: (db: Database) => Promise<T>): Promise<T> {
   const config = parseConfig(process.env);
-  const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs });
+  const db = openDatabase(config.databaseUrl, { timeoutMs: config.operations.dbTimeoutMs, statementTimeoutMs: config.operations.dbStatementTimeoutMs });
   try {
     await prepareDatabase(db);
     return await work(db);
@@ -89,6 +91,104 @@ function tokenCommands(program: Command, name: string, kind: TokenKind): void {
     );
 }
 
+/** `webhooks add | list | remove | test | deliveries`: event delivery to the organisation's own services. */
+function webhookCommands(program: Command): void {
+  const webhooks = program.command("webhooks").description("deliver permissions.changed events to HTTPS endpoints (Standard Webhooks)");
+  webhooks
+    .command("add")
+    .requiredOption("--org <name>", "organisation")
+    .requiredOption("--url <url>", "https URL (http only to a loopback address)")
+    .option("--events <types...>", `event types to send (default: all; known: ${WEBHOOK_EVENT_TYPES.join(", ")})`)
+    .action(async (opts: { org: string; url: string; events?: string[] }) =>
+      withDb(async (db) => {
+        const problem = webhookUrlProblem(opts.url);
+        if (problem) throw new CliError(problem);
+        const events = (opts.events ?? []).flatMap((e) => e.split(",")).map((e) => e.trim()).filter((e) => e !== "");
+        const unknown = events.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
+        if (unknown.length > 0) throw new CliError(`unknown event type(s) ${unknown.join(", ")}; known: ${WEBHOOK_EVENT_TYPES.join(", ")}`);
+        const orgId = await orgIdNamed(db, opts.org, false);
+        const secret = newWebhookSecret();
+        const hook = await insertWebhook(db.knex, { orgId, url: opts.url, secret, events });
+        err(`webhook ${hook.id} for organisation "${opts.org}" receives ${events.length === 0 ? "every event" : events.join(", ")} from now on`);
+        err("its signing secret (shown once; verify webhook-signature with any Standard Webhooks library):");
+        out(hook.id);
+        out(secret);
+      }),
+    );
+  webhooks
+    .command("list")
+    .requiredOption("--org <name>", "organisation")
+    .action(async (opts: { org: string }) =>
+      withDb(async (db) => {
+        for (const hook of await listWebhooks(db.knex, await orgIdNamed(db, opts.org, false))) {
+          out(`${hook.id}\t${hook.url}\t${hook.events.length === 0 ? "*" : hook.events.join(",")}\t${hook.createdAt}`);
+        }
+      }),
+    );
+  webhooks
+    .command("remove <id>")
+    .requiredOption("--org <name>", "organisation")
+    .action(async (id: string, opts: { org: string }) =>
+      withDb(async (db) => {
+        if (!(await deleteWebhook(db.knex, await orgIdNamed(db, opts.org, false), id))) throw new CliError(`No webhook ${id} in "${opts.org}"`);
+        out(`removed ${id}`);
+      }),
+    );
+  webhooks
+    .command("test <id>")
+    .requiredOption("--org <name>", "organisation")
+    .description("send a signed webhook.test message now and print the answer")
+    .action(async (id: string, opts: { org: string }) =>
+      withDb(async (db) => {
+        const hook = await findWebhook(db.knex, await orgIdNamed(db, opts.org, false), id);
+        if (!hook) throw new CliError(`No webhook ${id} in "${opts.org}"`);
+        const body = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhookId: hook.id, organisation: opts.org } });
+        const result = await sendWebhook({ url: hook.url, secret: hook.secret, messageId: `msg_test_${Date.now()}`, body, timeoutMs: parseConfig(process.env).operations.webhooks.timeoutMs });
+        if (!result.ok) throw new CliError(`${hook.url}: ${result.error ?? "failed"}`);
+        out(`${hook.url}: ${result.status ?? ""} ok`);
+      }),
+    );
+  webhooks
+    .command("deliveries")
+    .requiredOption("--org <name>", "organisation")
+    .option("--status <status>", "failed, pending, delivered or all", "failed")
+    .option("--limit <n>", "at most this many, newest first", "50")
+    .action(async (opts: { org: string; status: string; limit: string }) =>
+      withDb(async (db) => {
+        const statuses = ["failed", "pending", "delivered", "all"];
+        if (!statuses.includes(opts.status)) throw new CliError(`--status must be one of ${statuses.join(", ")}`);
+        const limit = Number(opts.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new CliError("--limit must be an integer between 1 and 10000");
+        const status = opts.status === "all" ? undefined : (opts.status as DeliveryStatus);
+        const rows = await listDeliveries(db.knex, await orgIdNamed(db, opts.org, false), { limit, ...(status ? { status } : {}) });
+        for (const d of rows) {
+          out(`${d.id}\t${d.status}\tevent ${d.eventId}\tattempts ${d.attempts}\t${d.url}\t${d.lastError ?? (d.lastStatus === null ? "" : `HTTP ${d.lastStatus}`)}`);
+        }
+        err(`${rows.length} ${opts.status === "all" ? "" : `${opts.status} `}deliveries`);
+      }),
+    );
+}
+
+/** `verify`: recompute every member and compare with what is stored; `--repair` rewrites what drifted. */
+function verifyCommand(program: Command): void {
+  program
+    .command("verify")
+    .description("recompute every member's permissions and compare with what is stored (exit 1 on drift)")
+    .requiredOption("--org <name>", "organisation")
+    .option("--repair", "write the recomputed permissions (audited and announced like any change)")
+    .action(async (opts: { org: string; repair?: boolean }) =>
+      withRoles(opts.org, false, async ({ db, sync, orgId }) => {
+        const result = await verifyPermissions(db, sync, { orgId, repair: opts.repair === true, actor: `cli:${process.env.USER ?? "unknown"}` });
+        for (const d of result.drift) {
+          const change = d.stored === null ? "nothing stored" : JSON.stringify(diffPermissions(d.stored, d.computed));
+          out(`drift ${d.member.userName} (${d.member.id}): ${change}`);
+        }
+        out(`${result.checked} member(s) checked, ${result.drift.length} drifted${result.repaired > 0 ? `, ${result.repaired} repaired` : ""}`);
+        if (result.drift.length > 0 && result.repaired === 0) throw new CliError(`${result.drift.length} member(s) drifted; run with --repair to rewrite them`);
+      }),
+    );
+}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, "utf8");
@@ -101,6 +201,8 @@ function buildProgram(): Command {
   const program = new Command("cli").description("SCIM role-mapping server administration").exitOverride();
   tokenCommands(program, "tokens", "scim");
   tokenCommands(program, "api-tokens", "api");
+  webhookCommands(program);
+  verifyCommand(program);
 
   program
     .command("entra")

@@ -3,7 +3,7 @@
  * together, naming the variable; the result is frozen.
  */
 import { isIP } from "node:net";
-import { DEFAULT_ACQUIRE_TIMEOUT_MS } from "../db/connection";
+import { DEFAULT_DB_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/connection";
 
 /** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
 export type TrustProxy = boolean | number | readonly string[];
@@ -12,8 +12,6 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
-  /** How long a request waits for a database connection before it is answered 503. */
-  readonly databaseAcquireTimeoutMs: number;
   readonly defaultOrg: string;
   readonly scimToken: string | null;
   readonly apiToken: string | null;
@@ -36,6 +34,38 @@ export interface Config {
   readonly trustProxy: TrustProxy | null;
   /** Serve HTTPS with these PEM files, re-read when they change on disk. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  readonly operations: OperationsConfig;
+}
+
+/** Running the service: database timeouts, events and webhooks, rate limits, shutdown, metrics. */
+export interface OperationsConfig {
+  /** DB_TIMEOUT_MS: how long a request waits for a database connection (or SQLite's lock) before it is answered 503. */
+  readonly dbTimeoutMs: number;
+  /** DB_STATEMENT_TIMEOUT_MS: the longest one PostgreSQL statement may run, and the wait on a connection that stalls. */
+  readonly dbStatementTimeoutMs: number;
+  readonly events: {
+    /** EVENT_RETENTION_DAYS: how long outbox events stay resumable. */
+    readonly retentionMs: number;
+    readonly sseMaxBufferBytes: number;
+    readonly sseStallMs: number;
+    readonly sseMaxSubscribersPerOrg: number;
+    readonly sseHeartbeatMs: number;
+    readonly sseRetryMs: number;
+  };
+  readonly webhooks: {
+    readonly timeoutMs: number;
+    readonly concurrency: number;
+    readonly retryForMs: number;
+    readonly firstRetryMs: number;
+  };
+  /** Token buckets: sustained requests per second and burst; 0 per second switches a limit off. */
+  readonly rateLimits: {
+    readonly perToken: { readonly perSecond: number; readonly burst: number };
+    readonly perAddress: { readonly perSecond: number; readonly burst: number };
+  };
+  readonly shutdownGraceMs: number;
+  /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
+  readonly metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -105,7 +135,6 @@ export function parseConfig(env: Env): Config {
     port: integer("PORT", 8080, 0, 65535),
     host: text("HOST") ?? "127.0.0.1",
     databaseUrl,
-    databaseAcquireTimeoutMs: integer("DATABASE_ACQUIRE_TIMEOUT_MS", DEFAULT_ACQUIRE_TIMEOUT_MS, 100, 600000),
     defaultOrg: text("DEFAULT_ORG") ?? "default",
     scimToken,
     apiToken,
@@ -124,6 +153,7 @@ export function parseConfig(env: Env): Config {
     publicUrl,
     trustProxy,
     tls,
+    operations: parseOperations({ text, integer, problems }),
   };
   if (config.limits.defaultCount > config.limits.maxCount) problems.push("SCIM_DEFAULT_COUNT must not exceed SCIM_MAX_COUNT");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -180,4 +210,55 @@ function isAddressOrCidr(entry: string): boolean {
   if (prefix === undefined) return true;
   if (!/^\d+$/.test(prefix)) return false;
   return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+interface Reader {
+  text(name: string): string | null;
+  integer(name: string, fallback: number, min: number, max: number): number;
+  readonly problems: string[];
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/**
+ * The operator's settings. Rate limit defaults leave room above what the IdPs push: Entra's
+ * gallery requires a SCIM service to take at least 25 requests per second per tenant
+ * (learn.microsoft.com, "app gallery user provisioning requirements"), and Okta notes that even
+ * large bulk loads rarely need more than 10 simultaneous transactions (developer.okta.com,
+ * "Additional rate limits"); 100 per second per token with a burst of 500 is four times Entra's
+ * floor and lets ten parallel connections run at full speed.
+ */
+function parseOperations(read: Reader): OperationsConfig {
+  // DATABASE_ACQUIRE_TIMEOUT_MS is the older name of DB_TIMEOUT_MS, still understood.
+  const legacyTimeout = read.integer("DATABASE_ACQUIRE_TIMEOUT_MS", DEFAULT_DB_TIMEOUT_MS, 100, 600000);
+  const dbTimeoutMs = read.integer("DB_TIMEOUT_MS", legacyTimeout, 100, 600000);
+  const dbStatementTimeoutMs = read.integer("DB_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS, 1000, 3600000);
+  if (dbStatementTimeoutMs < dbTimeoutMs) read.problems.push("DB_STATEMENT_TIMEOUT_MS must not be shorter than DB_TIMEOUT_MS");
+  const metricsToken = read.text("METRICS_TOKEN");
+  if (metricsToken !== null && metricsToken.length < 16) read.problems.push("METRICS_TOKEN must be at least 16 characters long");
+  return {
+    dbTimeoutMs,
+    dbStatementTimeoutMs,
+    events: {
+      retentionMs: read.integer("EVENT_RETENTION_DAYS", 7, 1, 365) * DAY_MS,
+      sseMaxBufferBytes: read.integer("SSE_MAX_BUFFER_BYTES", 1048576, 16384, 268435456),
+      sseStallMs: read.integer("SSE_STALL_MS", 30000, 100, 3600000),
+      sseMaxSubscribersPerOrg: read.integer("SSE_MAX_SUBSCRIBERS_PER_ORG", 100, 1, 100000),
+      sseHeartbeatMs: read.integer("SSE_HEARTBEAT_MS", 15000, 1000, 300000),
+      sseRetryMs: read.integer("SSE_RETRY_MS", 2000, 100, 600000),
+    },
+    webhooks: {
+      timeoutMs: read.integer("WEBHOOK_TIMEOUT_MS", 10000, 500, 120000),
+      concurrency: read.integer("WEBHOOK_CONCURRENCY", 8, 1, 256),
+      retryForMs: read.integer("WEBHOOK_RETRY_HOURS", 24, 1, 720) * HOUR_MS,
+      firstRetryMs: read.integer("WEBHOOK_FIRST_RETRY_MS", 5000, 100, 3600000),
+    },
+    rateLimits: {
+      perToken: { perSecond: read.integer("RATE_LIMIT_TOKEN_PER_SECOND", 100, 0, 1000000), burst: read.integer("RATE_LIMIT_TOKEN_BURST", 500, 1, 10000000) },
+      perAddress: { perSecond: read.integer("RATE_LIMIT_ADDRESS_PER_SECOND", 200, 0, 1000000), burst: read.integer("RATE_LIMIT_ADDRESS_BURST", 1000, 1, 10000000) },
+    },
+    shutdownGraceMs: read.integer("SHUTDOWN_GRACE_MS", 10000, 0, 600000),
+    metricsToken,
+  };
 }

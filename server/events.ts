@@ -1,35 +1,297 @@
 /**
- * In-process fan-out of `permissions.changed` events to Server-Sent Events subscribers.
- * Events are published only after their transaction committed (see db/transaction.ts).
+ * Server-Sent Events from the outbox (`GET /api/v1/events`). Every event is a committed outbox row
+ * and its SSE `id:` is the row's per-organisation id, so a consumer that reconnects with
+ * `Last-Event-ID` resumes exactly after the last event it saw, on any replica: no loss, no
+ * duplicate. An id this server can no longer serve (pruned past the retention, or unknown) gets an
+ * explicit `reset` event: re-read the members you care about, then carry on from its id.
+ *
+ * One reader per organisation follows the outbox and hands each new row to the subscribers that
+ * are live; a subscriber that resumes from further back reads its own way up to that reader first.
+ * Wake-ups (this process's commits, NOTIFY, SQLite's data_version, a slow safety poll) only make
+ * the reader look. Memory is bounded: a subscriber is sent nothing more while `maxBufferBytes`
+ * of its output wait unsent (it catches up from the outbox once its socket drains), one whose
+ * buffer stays full for `stallMs` is disconnected (it resumes with Last-Event-ID), and an
+ * organisation has at most `maxSubscribersPerOrg` streams on one replica.
  */
-import type { EventSink, PermissionChangedEvent } from "../roles";
+import type { Request, Response } from "express";
+import type { Database } from "../db/connection";
+import { type OutboxEvent, outboxPosition, readOutbox } from "../db/outbox";
+import type { Logger } from "../scim/respond";
+import type { OutboxSignal } from "./signal";
 
-type Listener = (event: PermissionChangedEvent) => void;
+export interface EventStreamLimits {
+  /** Unsent bytes a subscriber may have waiting; past them it gets nothing more until it drains (SSE_MAX_BUFFER_BYTES). */
+  readonly maxBufferBytes: number;
+  /** How long a full buffer may stay full before the subscriber is disconnected (SSE_STALL_MS). */
+  readonly stallMs: number;
+  /** Streams per organisation on one replica (SSE_MAX_SUBSCRIBERS_PER_ORG). */
+  readonly maxSubscribersPerOrg: number;
+  /** Comment lines that keep proxies from closing an idle stream. */
+  readonly heartbeatMs: number;
+  /** The reconnection delay suggested to clients (`retry:`), at connect and at shutdown. */
+  readonly retryMs: number;
+}
 
-export class EventHub implements EventSink {
-  private readonly listeners = new Map<string, Set<Listener>>();
+export const DEFAULT_STREAM_LIMITS: EventStreamLimits = { maxBufferBytes: 1_048_576, stallMs: 30_000, maxSubscribersPerOrg: 100, heartbeatMs: 15_000, retryMs: 2_000 };
 
-  publish(events: readonly PermissionChangedEvent[]): void {
-    for (const event of events) {
-      const set = this.listeners.get(event.orgId);
-      if (!set) continue;
-      for (const listener of set) listener(event);
+const PAGE = 500;
+/** Looks at every followed organisation this often even without a wake-up (a lost notification). */
+const SAFETY_POLL_MS = 5_000;
+
+export type SubscribeResult = { readonly ok: true } | { readonly ok: false; readonly reason: "too_many_subscribers" | "closing" };
+
+class Subscriber {
+  /** Receives events as the feed reads them; otherwise it reads its own way up to the feed. */
+  live = false;
+  closed = false;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    readonly res: Response,
+    public cursor: number,
+    private readonly limits: EventStreamLimits,
+    private readonly onClose: (subscriber: Subscriber, why: string | null) => void,
+  ) {
+    this.heartbeat = setInterval(() => this.write(": keep-alive\n\n"), limits.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Writes the event unless already sent; false once the buffer is full (stop writing, wait for `drained`). */
+  deliver(event: OutboxEvent): boolean {
+    if (this.closed) return false;
+    if (event.id > this.cursor) {
+      this.cursor = event.id;
+      this.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`);
+    }
+    return !this.full();
+  }
+
+  full(): boolean {
+    return this.res.writableLength >= this.limits.maxBufferBytes;
+  }
+
+  write(frame: string): void {
+    if (!this.closed) this.res.write(frame);
+  }
+
+  /**
+   * Resolves once what is buffered has gone to the socket. A subscriber whose buffer stays full for
+   * `stallMs` has stopped reading: it is disconnected, and resumes later with Last-Event-ID.
+   */
+  drained(): Promise<boolean> {
+    if (!this.full()) return Promise.resolve(!this.closed);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.res.off("drain", onDrain);
+        this.res.off("close", onGone);
+        resolve(ok && !this.closed);
+      };
+      const onDrain = () => done(true);
+      const onGone = () => done(false);
+      const timer = setTimeout(() => {
+        this.close("fell behind: its buffer stayed full");
+        done(false);
+      }, this.limits.stallMs);
+      this.res.on("drain", onDrain);
+      this.res.on("close", onGone);
+    });
+  }
+
+  /** Ends the stream; `why` is logged (null: the client left). */
+  close(why: string | null, finalFrame?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    if (finalFrame !== undefined) this.res.end(finalFrame);
+    else if (why !== null) this.res.destroy();
+    this.onClose(this, why);
+  }
+}
+
+class OrgFeed {
+  readonly subscribers = new Set<Subscriber>();
+  /** The last id this feed has read and handed to its live subscribers. */
+  head: number;
+  private reading = false;
+  private again = false;
+
+  constructor(
+    private readonly db: Database,
+    readonly orgId: string,
+    startAt: number,
+    private readonly log: Logger,
+  ) {
+    this.head = startAt;
+  }
+
+  /** Reads what is new and hands it to the live subscribers; overlapping calls coalesce. */
+  async refresh(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    try {
+      do {
+        this.again = false;
+        let page: OutboxEvent[];
+        do {
+          page = await readOutbox(this.db.knex, this.orgId, this.head, PAGE);
+          for (const event of page) {
+            this.head = event.id;
+            for (const s of this.subscribers) {
+              // A subscriber that cannot take more leaves the live set and catches up from the
+              // outbox once its socket drained: what waits for it stays in the database.
+              if (s.live && !s.deliver(event)) {
+                s.live = false;
+                void this.resumeWhenDrained(s);
+              }
+            }
+          }
+        } while (page.length === PAGE);
+      } while (this.again);
+    } catch (err) {
+      this.log.warn({ err, orgId: this.orgId }, "event stream could not read the outbox; retrying at the next wake-up");
+    } finally {
+      this.reading = false;
     }
   }
 
-  subscribe(orgId: string, listener: Listener): () => void {
-    let set = this.listeners.get(orgId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(orgId, set);
+  private async resumeWhenDrained(subscriber: Subscriber): Promise<void> {
+    try {
+      if (await subscriber.drained()) await this.catchUp(subscriber);
+    } catch (err) {
+      this.log.warn({ err, orgId: this.orgId }, "event stream could not catch up; the client will reconnect");
+      subscriber.close("could not read the outbox");
     }
-    set.add(listener);
-    return () => {
-      set?.delete(listener);
-    };
+  }
+
+  /** Brings a subscriber from its cursor up to this feed's head, then makes it live. */
+  async catchUp(subscriber: Subscriber): Promise<void> {
+    while (!subscriber.closed && subscriber.cursor < this.head) {
+      const page = await readOutbox(this.db.knex, this.orgId, subscriber.cursor, PAGE);
+      if (page.length === 0) break;
+      for (const event of page) {
+        if (subscriber.deliver(event)) continue;
+        if (!(await subscriber.drained())) return;
+      }
+    }
+    if (!subscriber.closed) subscriber.live = true;
+  }
+}
+
+/** Parses a Last-Event-ID: a non-negative integer, or null for anything else. */
+function eventId(raw: string): number | null {
+  return /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : null;
+}
+
+export class EventHub {
+  private readonly feeds = new Map<string, OrgFeed>();
+  private readonly pending = new Map<string, number>();
+  private closing = false;
+  private readonly stopListening: () => void;
+  private readonly poll: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Database,
+    signal: OutboxSignal,
+    private readonly log: Logger,
+    readonly limits: EventStreamLimits = DEFAULT_STREAM_LIMITS,
+  ) {
+    this.stopListening = signal.listen((orgId) => this.wake(orgId));
+    this.poll = setInterval(() => this.wake(null), SAFETY_POLL_MS);
+    this.poll.unref();
   }
 
   subscriberCount(orgId: string): number {
-    return this.listeners.get(orgId)?.size ?? 0;
+    return (this.feeds.get(orgId)?.subscribers.size ?? 0) + (this.pending.get(orgId) ?? 0);
+  }
+
+  /** The last id each followed organisation's feed has read. */
+  feedHeads(): Map<string, number> {
+    return new Map([...this.feeds].map(([orgId, feed]) => [orgId, feed.head]));
+  }
+
+  /** All streams on this replica. */
+  totalSubscribers(): number {
+    let n = 0;
+    for (const feed of this.feeds.values()) n += feed.subscribers.size;
+    return n;
+  }
+
+  private wake(orgId: string | null): void {
+    if (orgId !== null) {
+      void this.feeds.get(orgId)?.refresh();
+      return;
+    }
+    for (const feed of this.feeds.values()) void feed.refresh();
+  }
+
+  /**
+   * Opens a stream for `orgId` on `res`, resuming after `lastEventId` when given. Reads the
+   * organisation's position before anything is sent, so a database that does not answer is an
+   * error response (503), not a stream that never speaks.
+   */
+  async subscribe(orgId: string, req: Request, res: Response, lastEventId: string | undefined): Promise<SubscribeResult> {
+    if (this.closing) return { ok: false, reason: "closing" };
+    if (this.subscriberCount(orgId) >= this.limits.maxSubscribersPerOrg) return { ok: false, reason: "too_many_subscribers" };
+    this.pending.set(orgId, (this.pending.get(orgId) ?? 0) + 1);
+    let position;
+    try {
+      position = await outboxPosition(this.db.knex, orgId);
+    } finally {
+      const left = (this.pending.get(orgId) ?? 1) - 1;
+      if (left === 0) this.pending.delete(orgId);
+      else this.pending.set(orgId, left);
+    }
+    if (this.closing) return { ok: false, reason: "closing" };
+
+    res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-store", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+    res.write(`retry: ${this.limits.retryMs}\n: connected\n\n`);
+
+    let feed = this.feeds.get(orgId);
+    if (!feed) {
+      feed = new OrgFeed(this.db, orgId, position.lastId, this.log);
+      this.feeds.set(orgId, feed);
+    }
+    const requested = lastEventId === undefined ? null : eventId(lastEventId);
+    const resumable = requested !== null && requested >= position.prunedThrough && requested <= position.lastId;
+    const subscriber = new Subscriber(res, resumable ? requested : position.lastId, this.limits, (s, why) => this.leave(orgId, s, why));
+    feed.subscribers.add(subscriber);
+    req.on("close", () => subscriber.close(null));
+
+    if (lastEventId !== undefined && !resumable) {
+      const reason = requested === null ? "unrecognised id" : requested < position.prunedThrough ? "older than the retention" : "unknown id";
+      const data = { reason, lastEventId, resumeFrom: position.lastId };
+      subscriber.write(`id: ${position.lastId}\nevent: reset\ndata: ${JSON.stringify(data)}\n\n`);
+    }
+    try {
+      await feed.catchUp(subscriber);
+    } catch (err) {
+      this.log.warn({ err, orgId }, "event stream could not resume; the client will reconnect");
+      subscriber.close("could not read the outbox");
+      return { ok: true };
+    }
+    void feed.refresh();
+    return { ok: true };
+  }
+
+  private leave(orgId: string, subscriber: Subscriber, why: string | null): void {
+    const feed = this.feeds.get(orgId);
+    if (!feed) return;
+    feed.subscribers.delete(subscriber);
+    if (feed.subscribers.size === 0) this.feeds.delete(orgId);
+    if (why !== null && !this.closing) this.log.warn({ orgId, reason: why, lastEventId: subscriber.cursor }, "event stream closed by the server");
+  }
+
+  /** Ends every stream with a reconnection hint (shutdown); no new stream is accepted. */
+  close(): void {
+    this.closing = true;
+    this.stopListening();
+    clearInterval(this.poll);
+    for (const feed of [...this.feeds.values()]) {
+      for (const s of [...feed.subscribers]) s.close("server shutting down", `retry: ${this.limits.retryMs}\n: server shutting down, reconnect with Last-Event-ID\n\n`);
+    }
   }
 }

@@ -1,28 +1,62 @@
 /** The server process: the only place that reads process.env. */
 import { type Server, createServer } from "node:http";
 import { openDatabase } from "../db/connection";
+import { isDbError } from "../db/errors";
+import { type OutboxWatch, watchOutbox } from "../db/outbox-watch";
 import { reconcileAll } from "../roles";
 import { createApp } from "./app";
 import { createSync, loadPlatformFile, prepareDatabase, provisionDefaultOrg } from "./bootstrap";
-import { ConfigError, parseConfig } from "./config";
-import { createLogger } from "./logger";
+import { type Config, ConfigError, parseConfig } from "./config";
+import { EventHub } from "./events";
+import { type AppLogger, createLogger } from "./logger";
 import { MappingFileWatcher } from "./mapping-watcher";
 import { TlsConfigError, createTlsServer } from "./tls";
+import { Metrics } from "./metrics";
+import { Retention } from "./retention";
+import { WebhookDispatcher } from "./webhooks";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
+  const ops = config.operations;
   const logger = createLogger(config.logLevel);
-  const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs, log: logger });
+  const db = openDatabase(config.databaseUrl, { timeoutMs: ops.dbTimeoutMs, statementTimeoutMs: ops.dbStatementTimeoutMs, log: logger });
   await prepareDatabase(db);
   const platform = loadPlatformFile(config.platformFile);
-  const { sync, events } = createSync(platform);
-  const orgId = await provisionDefaultOrg(db, config, logger, (line) => process.stdout.write(`${line}\n`));
+  const metrics = new Metrics({ processMetrics: true });
+  const { sync, signal } = createSync(platform, (recomputed, changed) => {
+    metrics.recomputations.inc(recomputed);
+    metrics.permissionChanges.inc(changed);
+  });
+  const orgId = await provisionOnce(() => provisionDefaultOrg(db, config, logger, (line) => process.stdout.write(`${line}\n`)));
   for (const [org, changed] of await reconcileAll(db, sync)) logger.info({ org, changed }, "permissions reconciled at start");
 
   const watcher = config.mappingFile ? new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger }) : null;
   await watcher?.start();
 
-  const app = createApp({ db, config, logger, sync, events, tokenCacheTtlMs: config.tokenCacheSeconds * 1000 });
+  const events = new EventHub(db, signal, logger, {
+    maxBufferBytes: ops.events.sseMaxBufferBytes,
+    stallMs: ops.events.sseStallMs,
+    maxSubscribersPerOrg: ops.events.sseMaxSubscribersPerOrg,
+    heartbeatMs: ops.events.sseHeartbeatMs,
+    retryMs: ops.events.sseRetryMs,
+  });
+  const outboxWatch: OutboxWatch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: (err, message) => logger.warn({ err }, message) });
+  const dispatcher = new WebhookDispatcher(db, signal, logger, { ...ops.webhooks, onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }) });
+  dispatcher.start();
+  const retention = new Retention(db, logger, ops.events.retentionMs);
+  retention.start();
+
+  const app = createApp({
+    db,
+    config,
+    logger,
+    sync,
+    events,
+    metrics,
+    metricsToken: ops.metricsToken,
+    rateLimits: ops.rateLimits,
+    tokenCacheTtlMs: config.tokenCacheSeconds * 1000,
+  });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger }) : null;
   const server: Server = tls?.server ?? createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -38,23 +72,72 @@ async function main(): Promise<void> {
   logger.info({ url: `${config.publicUrl ?? listening}/scim/v2`, listening, tls: tls !== null, database: db.description }, "SCIM server listening");
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signalName: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    server.close(() => {
-      void (async () => {
-        await watcher?.stop();
-        tls?.stopWatching();
-        await db.close();
-        process.exit(0);
-      })();
-    });
-    server.closeAllConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+    void shutdown({ server, events, dispatcher, retention, outboxWatch, watcher, tls, db, logger, config }, signalName).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/**
+ * Graceful shutdown: stop accepting connections, end event streams with a reconnection hint, let
+ * requests in flight finish (up to SHUTDOWN_GRACE_MS in all), finish or hand back webhook leases,
+ * then close the database.
+ */
+async function shutdown(
+  parts: {
+    server: Server;
+    events: EventHub;
+    dispatcher: WebhookDispatcher;
+    retention: Retention;
+    outboxWatch: OutboxWatch;
+    watcher: MappingFileWatcher | null;
+    tls: { stopWatching(): void } | null;
+    db: { close(): Promise<void> };
+    logger: AppLogger;
+    config: Config;
+  },
+  signalName: string,
+): Promise<void> {
+  const { server, logger } = parts;
+  const graceMs = parts.config.operations.shutdownGraceMs;
+  const deadline = Date.now() + graceMs;
+  logger.info({ signal: signalName, graceMs }, "shutting down: finishing requests in flight");
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  parts.events.close();
+  parts.retention.stop();
+  // Keep-alive connections go as soon as they are idle; busy ones once their response is sent.
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const graceOver = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref());
+  if ((await Promise.race([closed, graceOver])) === "timeout") {
+    logger.warn("shutdown grace is over: closing the connections still open");
+    server.closeAllConnections();
+  }
+  clearInterval(idle);
+  await parts.dispatcher.stop(Math.max(0, deadline - Date.now()));
+  await parts.watcher?.stop();
+  parts.tls?.stopWatching();
+  await parts.outboxWatch.close();
+  await parts.db.close();
+  logger.info("stopped");
+}
+
+/** Replicas starting together race to provision the default organisation: the loser retries once. */
+async function provisionOnce<T>(provision: () => Promise<T>): Promise<T> {
+  try {
+    return await provision();
+  } catch (err) {
+    if (!isDbError(err) || err.code !== "conflict") throw err;
+    return provision();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PermissionChangedEvent } from "../../roles";
+import { outboxPosition, readOutbox } from "../../db/outbox";
+import type { PermissionChangedData } from "../../roles";
 import { type Harness, createUser, patchBody, startHarness, userBody } from "../support/harness";
 import { FIXTURES_DIR, type ReplayContext, fixtureNamed, replay } from "../support/replay";
 import { NONE, auditOf, permissionsOf } from "./support";
@@ -88,9 +89,9 @@ describe("app roles propagate through SCIM writes", () => {
   it("audits the change with the SCIM request as its cause, announces it after commit, and records nothing when Entra repeats it", async () => {
     const file = fixtureNamed("entra", "assign-app-role.json");
     await replay(ctx, file, ["setup"]);
-    const published: PermissionChangedEvent[] = [];
-    h.events.subscribe(h.orgId, (event) => published.push(event));
+    const { lastId } = await outboxPosition(h.db.knex, h.orgId);
     await replay(ctx, file, ["steps"]);
+    const published = (await readOutbox(h.db.knex, h.orgId, lastId, 100)).map((e) => e.payload as PermissionChangedData);
     // The fixture sends the assignment twice, as Entra repeats it: one change, one audit row.
     const patches = (await auditOf(h, userId())).filter((entry) => entry.cause.method === "PATCH");
     expect(patches).toHaveLength(1);

@@ -1,79 +1,13 @@
-import http from "node:http";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
+import { type Stream, openStream } from "../support/sse";
 import { FINANCE_ADMIN, MAPPING, NONE, type PermissionsBody, permissionsOf } from "./support";
 
 /**
  * `GET /api/v1/events`: a Server-Sent Events stream of `permissions.changed`
  * events, published only after the transaction that changed the permissions committed.
  */
-interface SseEvent {
-  id: string | null;
-  event: string;
-  data: unknown;
-}
-
-interface Stream {
-  readonly status: number;
-  readonly contentType: string | undefined;
-  /** Resolves with the next event, or rejects after `timeoutMs`. */
-  next(timeoutMs?: number): Promise<SseEvent>;
-  close(): void;
-}
-
-/** Opens the stream over a real socket and parses `id:`/`event:`/`data:` blocks (WHATWG SSE §9.2.6). */
-function openStream(port: number, token: string): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/api/v1/events", headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" } }, (res) => {
-      const queue: SseEvent[] = [];
-      const waiting: ((e: SseEvent) => void)[] = [];
-      let buffer = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let id: string | null = null;
-          let event = "message";
-          const data: string[] = [];
-          for (const line of block.split("\n")) {
-            if (line.startsWith(":")) continue;
-            const [field, ...rest] = line.split(":");
-            const value = rest.join(":").replace(/^ /, "");
-            if (field === "id") id = value;
-            else if (field === "event") event = value;
-            else if (field === "data") data.push(value);
-          }
-          if (data.length === 0) continue;
-          const parsed: SseEvent = { id, event, data: JSON.parse(data.join("\n")) as unknown };
-          const waiter = waiting.shift();
-          if (waiter) waiter(parsed);
-          else queue.push(parsed);
-        }
-      });
-      resolve({
-        status: res.statusCode ?? 0,
-        contentType: res.headers["content-type"],
-        next: (timeoutMs = 2000) => {
-          const queued = queue.shift();
-          if (queued) return Promise.resolve(queued);
-          return new Promise((ok, fail) => {
-            const timer = setTimeout(() => fail(new Error(`no event within ${timeoutMs} ms`)), timeoutMs);
-            waiting.push((e) => {
-              clearTimeout(timer);
-              ok(e);
-            });
-          });
-        },
-        close: () => req.destroy(),
-      });
-    });
-    req.on("error", reject);
-  });
-}
-
 describe("the permissions.changed event stream", () => {
   let h: Harness;
   let server: http.Server;
@@ -98,7 +32,7 @@ describe("the permissions.changed event stream", () => {
 
   /** Subscribes, and waits until the server registered the subscriber (the `: connected` comment precedes it). */
   async function subscribe(token = h.apiToken, orgId = h.orgId): Promise<Stream> {
-    stream = await openStream(port, token);
+    stream = await openStream(`http://127.0.0.1:${port}`, token);
     const deadline = Date.now() + 2000;
     while (h.events.subscriberCount(orgId) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     return stream;

@@ -64,7 +64,7 @@ describe("a database that does not answer", () => {
   });
 
   it("answers 503 within the acquire timeout while every connection is taken, and serves again once one is free", async () => {
-    const { ada, group } = await directory({ acquireTimeoutMs: 250 });
+    const { ada, group } = await directory({ dbTimeoutMs: 250 });
     const poolSize = h.db.knex.client.config.pool?.max ?? 1;
     const held = await Promise.all(Array.from({ length: poolSize }, () => h.db.knex.transaction()));
     try {

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import knexFactory from "knex";
 import request from "supertest";
@@ -8,10 +10,11 @@ import { ensureOrg, setOrgEntra } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
-import { createApp } from "../../server/app";
+import { type AppDeps, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import type { TrustProxy } from "../../server/config";
-import type { EventHub } from "../../server/events";
+import type { OutboxSignal } from "../../server/signal";
+import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { applyMappingText } from "../../roles";
 
@@ -31,7 +34,10 @@ export interface Harness {
   readonly token: string;
   readonly apiToken: string;
   readonly sync: MappingPermissionSync;
+  /** The Server-Sent Events feed of this app (subscribers, limits). */
   readonly events: EventHub;
+  /** Rung after every commit that wrote events (what the webhook dispatcher and the feed listen to). */
+  readonly signal: OutboxSignal;
   /** supertest with the SCIM bearer token, paths relative to /scim/v2. */
   scim(method: "get" | "post" | "put" | "patch" | "delete", path: string): request.Test;
   /** supertest with the API bearer token, paths relative to /api/v1. */
@@ -39,6 +45,8 @@ export interface Harness {
   /** Another organisation on the same database, with its own token. */
   addOrg(name: string): Promise<{ orgId: string; token: string; apiToken: string }>;
   applyMapping(text: string, sourceName?: string): Promise<void>;
+  /** Serves the app on an ephemeral port of 127.0.0.1 (closed with the harness); returns its base URL. */
+  serve(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -46,17 +54,21 @@ export interface HarnessOptions {
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
   readonly limits?: Partial<{ defaultCount: number; maxCount: number; maxBulkOperations: number; maxBulkPayloadBytes: number; maxBodyBytes: number }>;
-  /** How long a request waits for a database connection (DATABASE_ACQUIRE_TIMEOUT_MS). */
-  readonly acquireTimeoutMs?: number;
+  /** How long a request waits for the database (DB_TIMEOUT_MS). */
+  readonly dbTimeoutMs?: number;
   /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */
   readonly tokenCacheTtlMs?: number;
   /** PUBLIC_URL and TRUST_PROXY, as server/config.ts parses them. */
   readonly publicUrl?: string;
   readonly trustProxy?: TrustProxy;
+  /** Server-Sent Events limits (buffer, subscribers, heartbeat, retry hint). */
+  readonly streams?: Partial<EventStreamLimits>;
+  /** Operations settings of the app: its logger, the metrics token, rate limits. */
+  readonly app?: Partial<Pick<AppDeps, "logger" | "metricsToken" | "rateLimits">>;
 }
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
-  const acquire = { log: silentLogger(), ...(options.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: options.acquireTimeoutMs }) };
+  const acquire = { log: silentLogger(), ...(options.dbTimeoutMs === undefined ? {} : { timeoutMs: options.dbTimeoutMs }) };
   if (!ON_POSTGRES) {
     const db = openDatabase("sqlite::memory:", acquire);
     return { db, drop: () => db.close() };
@@ -82,11 +94,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (options.entra) await setOrgEntra(db.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
   const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim" });
   const { token: apiToken } = await createToken(db.knex, { orgId: org.id, kind: "api" });
-  const { sync, events } = createSync(options.platform ?? null);
+  const { sync, signal } = createSync(options.platform ?? null);
+  const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
   const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
-  const app = createApp({ db, config: { limits, ...reach }, logger: silentLogger(), sync, events, sseHeartbeatMs: 1000, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}) });
+  const app = createApp({ db, config: { limits, ...reach }, logger: silentLogger(), sync, events, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}), ...options.app });
   const agent = request(app);
+  const servers: Server[] = [];
   return {
     app,
     db,
@@ -95,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     apiToken,
     sync,
     events,
+    signal,
     scim: (method, path) => agent[method](`/scim/v2${path}`).set("Authorization", `Bearer ${token}`),
     api: (method, path) => agent[method](`/api/v1${path}`).set("Authorization", `Bearer ${apiToken}`),
     addOrg: async (name) => {
@@ -107,7 +122,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName, actor: "test" });
       if (!result.ok) throw new Error(`mapping refused: ${result.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("; ")}`);
     },
-    close: drop,
+    serve: async () => {
+      const server = await new Promise<Server>((resolve) => {
+        const s = app.listen(0, "127.0.0.1", () => resolve(s));
+      });
+      servers.push(server);
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    close: async () => {
+      events.close();
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+      await drop();
+    },
   };
 }
 

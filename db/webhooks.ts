@@ -1,0 +1,284 @@
+/**
+ * Webhook subscriptions and their deliveries. Each webhook follows its organisation's outbox with
+ * a cursor: new events become delivery rows (one per webhook and event, whose id is the
+ * `webhook-id` a receiver deduplicates on). Replicas share the sending through leases: a claim
+ * marks rows as taken until `lease_until_ms`, under `FOR UPDATE SKIP LOCKED` on PostgreSQL so two
+ * claimers never take the same row (SQLite has one writer at a time); a replica that dies mid-send
+ * loses nothing, its lease runs out and another replica sends again (at least once). A member's
+ * deliveries go in event order: one is claimable only when no earlier one of the same member and
+ * webhook is still pending.
+ */
+import { randomUUID } from "node:crypto";
+import type { Executor } from "./connection";
+import { isPostgres } from "./dialect";
+import { nowIso, readJson, writeJson } from "./json";
+
+export type DeliveryStatus = "pending" | "delivered" | "failed";
+
+export interface WebhookInfo {
+  readonly id: string;
+  readonly orgId: string;
+  readonly url: string;
+  /** Event types sent; empty means every type. */
+  readonly events: readonly string[];
+  readonly createdAt: string;
+}
+
+interface DbWebhookRow {
+  id: string;
+  org_id: string;
+  url: string;
+  secret: string;
+  events: unknown;
+  cursor: number | string;
+  created_at: string;
+}
+
+interface DbDeliveryRow {
+  id: string;
+  webhook_id: string;
+  org_id: string;
+  event_id: number | string;
+  member_id: string | null;
+  status: DeliveryStatus;
+  attempts: number;
+  created_ms: number | string;
+  next_attempt_ms: number | string;
+  lease_until_ms: number | string | null;
+  leased_by: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  finished_ms: number | string | null;
+}
+
+function eventTypes(value: unknown): string[] {
+  const parsed = readJson(value);
+  return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === "string") : [];
+}
+
+function toWebhook(row: DbWebhookRow): WebhookInfo {
+  return { id: row.id, orgId: row.org_id, url: row.url, events: eventTypes(row.events), createdAt: row.created_at };
+}
+
+/** Registers a webhook that receives the organisation's events from now on. */
+export async function insertWebhook(tx: Executor, options: { orgId: string; url: string; secret: string; events: readonly string[] }): Promise<WebhookInfo> {
+  const counter: { last_id: number | string } | undefined = await tx("event_counters").where({ org_id: options.orgId }).first("last_id");
+  const row: DbWebhookRow = {
+    id: randomUUID(),
+    org_id: options.orgId,
+    url: options.url,
+    secret: options.secret,
+    events: writeJson(options.events),
+    cursor: Number(counter?.last_id ?? 0),
+    created_at: nowIso(),
+  };
+  await tx("webhooks").insert(row);
+  return toWebhook(row);
+}
+
+export async function listWebhooks(tx: Executor, orgId: string): Promise<WebhookInfo[]> {
+  const rows: DbWebhookRow[] = await tx("webhooks").where({ org_id: orgId }).orderBy("created_at");
+  return rows.map(toWebhook);
+}
+
+/** The webhook with its signing secret, for sending. */
+export async function findWebhook(tx: Executor, orgId: string, id: string): Promise<(WebhookInfo & { secret: string }) | null> {
+  const row: DbWebhookRow | undefined = await tx("webhooks").where({ org_id: orgId, id }).first();
+  return row ? { ...toWebhook(row), secret: row.secret } : null;
+}
+
+/** Removes a webhook and its deliveries; false when the organisation has no such webhook. */
+export async function deleteWebhook(tx: Executor, orgId: string, id: string): Promise<boolean> {
+  await tx("webhook_deliveries").where({ webhook_id: id, org_id: orgId }).delete();
+  return (await tx("webhooks").where({ org_id: orgId, id }).delete()) > 0;
+}
+
+/**
+ * Turns outbox events past each webhook's cursor into pending deliveries, up to `limit` events
+ * per webhook, and advances the cursors. On PostgreSQL a webhook another replica is enqueueing
+ * is skipped (its row is locked); the unique (webhook, event) pair makes a repeat harmless.
+ * Returns how many deliveries were created.
+ */
+export async function enqueueDeliveries(tx: Executor, nowMs: number, limit = 500): Promise<number> {
+  const query = tx("webhooks").select("id", "org_id", "events", "cursor").orderBy("id");
+  if (isPostgres(tx)) query.forUpdate().skipLocked();
+  const hooks: Pick<DbWebhookRow, "id" | "org_id" | "events" | "cursor">[] = await query;
+  let created = 0;
+  for (const hook of hooks) {
+    const cursor = Number(hook.cursor);
+    const events: { id: number | string; type: string; member_id: string | null }[] = await tx("event_outbox")
+      .where({ org_id: hook.org_id })
+      .andWhere("id", ">", cursor)
+      .orderBy("id")
+      .limit(limit)
+      .select("id", "type", "member_id");
+    if (events.length === 0) continue;
+    const wanted = eventTypes(hook.events);
+    const rows = events
+      .filter((e) => wanted.length === 0 || wanted.includes(e.type))
+      .map((e) => ({
+        id: `msg_${randomUUID()}`,
+        webhook_id: hook.id,
+        org_id: hook.org_id,
+        event_id: Number(e.id),
+        member_id: e.member_id,
+        status: "pending",
+        attempts: 0,
+        created_ms: nowMs,
+        next_attempt_ms: nowMs,
+      }));
+    if (rows.length > 0) await tx("webhook_deliveries").insert(rows).onConflict(["webhook_id", "event_id"]).ignore();
+    created += rows.length;
+    await tx("webhooks").where({ id: hook.id }).update({ cursor: Number(events[events.length - 1]?.id ?? cursor) });
+  }
+  return created;
+}
+
+/** A claimed delivery with what is needed to send it. */
+export interface LeasedDelivery {
+  readonly id: string;
+  readonly webhookId: string;
+  readonly orgId: string;
+  readonly url: string;
+  readonly secret: string;
+  readonly eventId: number;
+  /** null when the event is no longer in the outbox. */
+  readonly event: { readonly type: string; readonly payload: unknown; readonly createdMs: number } | null;
+  readonly attempts: number;
+  readonly createdMs: number;
+  /** Proves the lease is still this claimer's when the outcome is recorded. */
+  readonly leaseUntilMs: number;
+}
+
+/**
+ * Claims up to `limit` due deliveries for `owner` until `nowMs + leaseMs`: pending, due, not
+ * leased (or the lease ran out), and not behind an earlier pending delivery of the same member.
+ */
+export async function claimDeliveries(tx: Executor, options: { nowMs: number; leaseMs: number; limit: number; owner: string }): Promise<LeasedDelivery[]> {
+  const { nowMs } = options;
+  const query = tx("webhook_deliveries as d")
+    .where("d.status", "pending")
+    .andWhere("d.next_attempt_ms", "<=", nowMs)
+    .andWhere((q) => q.whereNull("d.lease_until_ms").orWhere("d.lease_until_ms", "<", nowMs))
+    .whereNotExists((q) =>
+      q
+        .select(tx.raw("1"))
+        .from("webhook_deliveries as p")
+        .whereRaw("p.webhook_id = d.webhook_id")
+        .whereRaw("p.member_id = d.member_id")
+        .andWhere("p.status", "pending")
+        .whereRaw("p.event_id < d.event_id"),
+    )
+    .orderBy("d.event_id")
+    .limit(options.limit)
+    .select("d.id");
+  if (isPostgres(tx)) query.forUpdate().skipLocked();
+  const ids = ((await query) as { id: string }[]).map((r) => r.id);
+  if (ids.length === 0) return [];
+  const leaseUntilMs = nowMs + options.leaseMs;
+  await tx("webhook_deliveries").whereIn("id", ids).update({ lease_until_ms: leaseUntilMs, leased_by: options.owner, attempts: tx.raw("attempts + 1") });
+  const rows: (DbDeliveryRow & { url: string; secret: string; type: string | null; payload: unknown; event_created_ms: number | string | null })[] = await tx(
+    "webhook_deliveries as d",
+  )
+    .join("webhooks as w", "w.id", "d.webhook_id")
+    .leftJoin("event_outbox as e", (j) => j.on("e.org_id", "d.org_id").andOn("e.id", "d.event_id"))
+    .whereIn("d.id", ids)
+    .orderBy("d.event_id")
+    .select("d.*", "w.url", "w.secret", "e.type", "e.payload", "e.created_ms as event_created_ms");
+  return rows.map((r) => ({
+    id: r.id,
+    webhookId: r.webhook_id,
+    orgId: r.org_id,
+    url: r.url,
+    secret: r.secret,
+    eventId: Number(r.event_id),
+    event: r.type === null ? null : { type: r.type, payload: readJson(r.payload), createdMs: Number(r.event_created_ms) },
+    attempts: r.attempts,
+    createdMs: Number(r.created_ms),
+    leaseUntilMs,
+  }));
+}
+
+export type DeliveryOutcome =
+  | { readonly kind: "delivered"; readonly status: number }
+  | { readonly kind: "retry"; readonly status: number | null; readonly error: string; readonly nextAttemptMs: number }
+  | { readonly kind: "failed"; readonly status: number | null; readonly error: string };
+
+/** Records what happened to a claimed delivery; false when the lease was no longer ours (another replica took it over). */
+export async function finishDelivery(tx: Executor, delivery: Pick<LeasedDelivery, "id" | "leaseUntilMs">, owner: string, outcome: DeliveryOutcome, nowMs: number): Promise<boolean> {
+  const columns =
+    outcome.kind === "delivered"
+      ? { status: "delivered", last_status: outcome.status, last_error: null, finished_ms: nowMs }
+      : outcome.kind === "retry"
+        ? { last_status: outcome.status, last_error: outcome.error.slice(0, 2000), next_attempt_ms: outcome.nextAttemptMs }
+        : { status: "failed", last_status: outcome.status, last_error: outcome.error.slice(0, 2000), finished_ms: nowMs };
+  const changed = await tx("webhook_deliveries")
+    .where({ id: delivery.id, leased_by: owner, lease_until_ms: delivery.leaseUntilMs })
+    .update({ ...columns, lease_until_ms: null, leased_by: null });
+  return changed > 0;
+}
+
+/** Gives back this owner's leases (a shutdown that could not finish sending): they are due again at once. */
+export async function releaseLeases(tx: Executor, owner: string, ids?: readonly string[]): Promise<number> {
+  const query = tx("webhook_deliveries").where({ leased_by: owner, status: "pending" });
+  if (ids) query.whereIn("id", ids);
+  return query.update({ lease_until_ms: null, leased_by: null });
+}
+
+export interface DeliveryInfo {
+  readonly id: string;
+  readonly webhookId: string;
+  readonly url: string;
+  readonly eventId: number;
+  readonly memberId: string | null;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+}
+
+export async function listDeliveries(tx: Executor, orgId: string, options: { status?: DeliveryStatus; limit: number }): Promise<DeliveryInfo[]> {
+  const query = tx("webhook_deliveries as d").join("webhooks as w", "w.id", "d.webhook_id").where("d.org_id", orgId).orderBy("d.event_id", "desc").limit(options.limit);
+  if (options.status) query.where("d.status", options.status);
+  const rows: (DbDeliveryRow & { url: string })[] = await query.select("d.*", "w.url");
+  return rows.map((r) => ({
+    id: r.id,
+    webhookId: r.webhook_id,
+    url: r.url,
+    eventId: Number(r.event_id),
+    memberId: r.member_id,
+    status: r.status,
+    attempts: r.attempts,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    createdAt: new Date(Number(r.created_ms)).toISOString(),
+    finishedAt: r.finished_ms === null ? null : new Date(Number(r.finished_ms)).toISOString(),
+  }));
+}
+
+export interface WebhookQueue {
+  /** Deliveries waiting to be sent (or retried). */
+  readonly pending: number;
+  /** How long the oldest of them has waited, in ms (0 when none). */
+  readonly oldestPendingMs: number;
+  /** Outbox events not yet turned into deliveries, summed over webhooks. */
+  readonly unqueuedEvents: number;
+}
+
+export async function webhookQueue(tx: Executor, nowMs: number): Promise<WebhookQueue> {
+  const pending: { n: number | string; oldest: number | string | null } | undefined = await tx("webhook_deliveries")
+    .where({ status: "pending" })
+    .first(tx.raw("count(*) as n"), tx.raw("min(created_ms) as oldest"));
+  const lag: { n: number | string | null } | undefined = await tx("webhooks as w")
+    .join("event_counters as c", "c.org_id", "w.org_id")
+    .first(tx.raw("sum(c.last_id - w.cursor) as n"));
+  const oldest = pending?.oldest === null || pending?.oldest === undefined ? null : Number(pending.oldest);
+  return { pending: Number(pending?.n ?? 0), oldestPendingMs: oldest === null ? 0 : Math.max(0, nowMs - oldest), unqueuedEvents: Number(lag?.n ?? 0) };
+}
+
+/** Deletes finished deliveries older than `beforeMs`. */
+export async function pruneDeliveries(tx: Executor, beforeMs: number): Promise<number> {
+  return tx("webhook_deliveries").whereIn("status", ["delivered", "failed"]).andWhere("finished_ms", "<", beforeMs).delete();
+}

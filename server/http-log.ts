@@ -1,0 +1,33 @@
+/**
+ * One JSON log line per request (pino-http): method, path, route template, status, duration,
+ * organisation and request id. Only those are logged: never headers (the Authorization header
+ * carries the bearer token), never the query string (SCIM filters carry names and addresses).
+ */
+import type { Request, RequestHandler, Response } from "express";
+import pinoHttp from "pino-http";
+import type { AppLogger } from "./logger";
+import { routeOf } from "./metrics";
+import { requestIdOf } from "../scim/router";
+
+function requestFields(req: Request, res: Response): Record<string, unknown> {
+  const orgId: unknown = res.locals.orgId;
+  return { requestId: requestIdOf(req), route: routeOf(req), org: typeof orgId === "string" ? orgId : null };
+}
+
+export function requestLog(logger: AppLogger): RequestHandler {
+  return pinoHttp<Request, Response>({
+    logger,
+    genReqId: (req) => requestIdOf(req),
+    customAttributeKeys: { responseTime: "durationMs" },
+    serializers: {
+      req: (req: { method?: string; url?: string }) => ({ method: req.method, path: (req.url ?? "").split("?")[0] }),
+      res: (res: { statusCode?: number }) => ({ status: res.statusCode }),
+      err: (err: { type?: string; message?: string }) => ({ type: err.type, message: err.message }),
+    },
+    customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? "error" : "info"),
+    customSuccessObject: (req, res, value: Record<string, unknown>) => ({ ...value, ...requestFields(req, res) }),
+    customErrorObject: (req, res, _err, value: Record<string, unknown>) => ({ ...value, ...requestFields(req, res) }),
+    customSuccessMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
+  });
+}

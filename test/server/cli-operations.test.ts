@@ -1,0 +1,154 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import request from "supertest";
+import type { Express } from "express";
+import { type Database, openDatabase } from "../../db/connection";
+import { type OutboxWatch, watchOutbox } from "../../db/outbox-watch";
+import { ensureOrg } from "../../db/orgs";
+import { createToken } from "../../db/tokens";
+import { createApp } from "../../server/app";
+import { createSync } from "../../server/bootstrap";
+import { EventHub } from "../../server/events";
+import { silentLogger } from "../../server/logger";
+import { WebhookDispatcher } from "../../server/webhooks";
+import { cli } from "../support/cli";
+import { CORE_GROUP, userBody } from "../support/harness";
+import { type Receiver, startReceiver } from "../support/receiver";
+import { openStream, take } from "../support/sse";
+import { MAPPING } from "../roles/support";
+
+/**
+ * The operator's CLI in its own process against the SQLite file a running server uses: webhooks
+ * are managed and tested, `verify` finds and repairs drift, and a mapping applied by the CLI
+ * reaches the server's SSE subscribers and webhook receivers like any other change.
+ */
+
+
+describe("operations from the CLI, beside a running server", () => {
+  let dir: string;
+  let url: string;
+  let db: Database;
+  let app: Express;
+  let events: EventHub;
+  let watch: OutboxWatch;
+  let dispatcher: WebhookDispatcher;
+  let receiver: Receiver;
+  let scimToken: string;
+  let apiToken: string;
+  let base: string;
+  let server: Server;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "scim-ops-cli-"));
+    url = `sqlite:${join(dir, "scim.sqlite")}`;
+    expect((await cli(url, "tokens", "create", "--org", "acme")).code).toBe(0);
+    db = openDatabase(url, { log: silentLogger() });
+    const { sync, signal } = createSync(null);
+    events = new EventHub(db, signal, silentLogger());
+    watch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: () => undefined });
+    dispatcher = new WebhookDispatcher(db, signal, silentLogger(), { timeoutMs: 2000, concurrency: 4, retryForMs: 60_000, firstRetryMs: 100, pollMs: 5_000 });
+    dispatcher.start();
+    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
+    const acme = await ensureOrg(db.knex, "acme");
+    scimToken = (await createToken(db.knex, { orgId: acme.id, kind: "scim" })).token;
+    apiToken = (await createToken(db.knex, { orgId: acme.id, kind: "api" })).token;
+    server = await new Promise((ok) => {
+      const s = app.listen(0, "127.0.0.1", () => ok(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    events.close();
+    await dispatcher.stop(0);
+    await watch.close();
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+    await receiver.close();
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const scim = (method: "post" | "patch", path: string) => request(app)[method](`/scim/v2${path}`).set("Authorization", `Bearer ${scimToken}`);
+
+  it("adds a webhook (printing its secret once), lists it, tests it, and refuses a non-https URL", async () => {
+    const refused = await cli(url, "webhooks", "add", "--org", "acme", "--url", "http://hooks.example.com/x");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/must be https/);
+
+    const added = await cli(url, "webhooks", "add", "--org", "acme", "--url", receiver.url, "--events", "permissions.changed");
+    expect(added.code).toBe(0);
+    const [id, secret] = added.lines;
+    expect(secret).toMatch(/^whsec_/);
+    receiver.setSecret(secret ?? "");
+
+    const listed = await cli(url, "webhooks", "list", "--org", "acme");
+    expect(listed.lines).toEqual([expect.stringMatching(new RegExp(`^${id}\\t${receiver.url}\\tpermissions\\.changed\\t`))]);
+    expect(listed.stdout).not.toContain(secret);
+
+    const tested = await cli(url, "webhooks", "test", id ?? "", "--org", "acme");
+    expect(tested.code).toBe(0);
+    expect(tested.lines.at(-1)).toBe(`${receiver.url}: 200 ok`);
+    expect(receiver.received.at(-1)).toMatchObject({ type: "webhook.test", verified: true });
+  });
+
+  it("delivers a mapping applied by the CLI to an SSE subscriber of the server and to the webhook receiver", async () => {
+    const ada = (await scim("post", "/Users").send(userBody("ada@acme.example"))).body as { id: string };
+    const bob = (await scim("post", "/Users").send(userBody("bob@acme.example"))).body as { id: string };
+    expect((await scim("post", "/Groups").send({ schemas: [CORE_GROUP], displayName: "Finance", externalId: "00g1finance", members: [{ value: ada.id }, { value: bob.id }] })).status).toBe(201);
+    const stream = await openStream(base, apiToken);
+    const before = receiver.received.length;
+    const file = join(dir, "acme.yaml");
+    await writeFile(file, MAPPING);
+
+    const applied = await cli(url, "mapping", "apply", file, "--org", "acme");
+    expect(applied.lines.at(-1)).toBe("applied version 1: 2 member(s) changed");
+    // The CLI committed before it exited; the server polls SQLite's data_version every 250 ms, so
+    // the events follow within 500 ms (1 s allowed for a busy machine).
+    const seen = await take(stream, 2, 1_000);
+    expect(seen.map((e) => (e.data as { member: { userName: string }; cause: { kind: string } }).member.userName).sort()).toEqual(["ada@acme.example", "bob@acme.example"]);
+    expect(seen.every((e) => (e.data as { cause: { kind: string; version: number } }).cause.kind === "mapping")).toBe(true);
+    const hooks = await receiver.waitFor(before + 2, 5_000);
+    expect(hooks.slice(before).map((m) => (m.data.cause as { kind: string }).kind)).toEqual(["mapping", "mapping"]);
+    stream.close();
+  });
+
+  it("verify reports no drift on a consistent directory, finds a member whose stored permissions drifted, and repairs it audited", async () => {
+    const clean = await cli(url, "verify", "--org", "acme");
+    expect(clean.code).toBe(0);
+    expect(clean.lines.at(-1)).toMatch(/^\d+ member\(s\) checked, 0 drifted$/);
+
+    const { updateStoredPermissionsForTest } = await import("../support/drift");
+    const ada = await updateStoredPermissionsForTest(db, "acme", "ada@acme.example");
+    const drifted = await cli(url, "verify", "--org", "acme");
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toMatch(new RegExp(`^drift ada@acme\\.example \\(${ada}\\): `, "m"));
+    expect(drifted.lines.at(-1)).toMatch(/1 drifted$/);
+
+    const stream = await openStream(base, apiToken);
+    const repaired = await cli(url, "verify", "--org", "acme", "--repair");
+    expect(repaired.code).toBe(0);
+    expect(repaired.lines.at(-1)).toMatch(/1 drifted, 1 repaired$/);
+    const [event] = await take(stream, 1, 5_000);
+    expect(event?.data).toMatchObject({ member: { id: ada }, cause: { kind: "cli", command: "verify --repair" }, after: { roles: ["finance"] } });
+    expect((await cli(url, "verify", "--org", "acme")).code).toBe(0);
+    stream.close();
+  });
+
+  it("lists failed deliveries with their last error", async () => {
+    receiver.respond = () => 500;
+    const { failDeliveriesForTest } = await import("../support/drift");
+    await failDeliveriesForTest(db);
+    const failed = await cli(url, "webhooks", "deliveries", "--org", "acme");
+    expect(failed.code).toBe(0);
+    expect(failed.lines.length).toBeGreaterThan(0);
+    expect(failed.lines[0]).toMatch(/^msg_\S+\tfailed\tevent \d+\tattempts \d+\thttp:\/\/127\.0\.0\.1:\d+\/hooks\tgone for the test$/);
+    const removed = await cli(url, "webhooks", "remove", (await cli(url, "webhooks", "list", "--org", "acme")).lines[0]?.split("\t")[0] ?? "", "--org", "acme");
+    expect(removed.code).toBe(0);
+    expect((await cli(url, "webhooks", "list", "--org", "acme")).lines).toEqual([]);
+  });
+});

@@ -1,0 +1,167 @@
+import { mkdtemp, rename, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Express } from "express";
+import request from "supertest";
+import { type Database, openDatabase } from "../../db/connection";
+import { migrateToLatest } from "../../db/migrate";
+import { ensureOrg } from "../../db/orgs";
+import { createToken } from "../../db/tokens";
+import { createApp } from "../../server/app";
+import { createSync } from "../../server/bootstrap";
+import { EventHub } from "../../server/events";
+import { silentLogger } from "../../server/logger";
+import { ON_POSTGRES, expectScimError, userBody } from "../support/harness";
+import { type PgCluster, startPgCluster } from "../support/pg-cluster";
+
+/**
+ * A database that goes away and comes back: while it is gone every SCIM and /api route answers
+ * 503 with Retry-After within DB_TIMEOUT_MS (or the statement timeout, for a connection that
+ * stalls) and /healthz is 503; when it returns the same process serves again, and every write it
+ * acknowledged is still there. PostgreSQL: a cluster the test owns, stopped and frozen for real.
+ * SQLite: the file removed (and put back), or locked by another process.
+ */
+interface Served {
+  readonly app: Express;
+  readonly db: Database;
+  readonly token: string;
+  readonly apiToken: string;
+  close(): Promise<void>;
+}
+
+async function serve(url: string, timeouts: { timeoutMs: number; statementTimeoutMs?: number }): Promise<Served> {
+  const db = openDatabase(url, { ...timeouts, log: silentLogger() });
+  await migrateToLatest(db.knex);
+  const org = await ensureOrg(db.knex, "default");
+  const token = (await createToken(db.knex, { orgId: org.id, kind: "scim" })).token;
+  const apiToken = (await createToken(db.knex, { orgId: org.id, kind: "api" })).token;
+  const { sync, signal } = createSync(null);
+  const events = new EventHub(db, signal, silentLogger());
+  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
+  return {
+    app,
+    db,
+    token,
+    apiToken,
+    close: async () => {
+      events.close();
+      await db.close();
+    },
+  };
+}
+
+async function createUser(s: Served, userName: string): Promise<request.Response> {
+  return request(s.app).post("/scim/v2/Users").set("Authorization", `Bearer ${s.token}`).send(userBody(userName));
+}
+
+/** Every kind of route, each answered 503 with Retry-After within `withinMs`. */
+async function expectUnavailable(s: Served, userId: string, withinMs: number): Promise<void> {
+  const scim = (method: "get" | "post", path: string) => request(s.app)[method](`/scim/v2${path}`).set("Authorization", `Bearer ${s.token}`);
+  const api = (method: "get" | "post", path: string) => request(s.app)[method](`/api/v1${path}`).set("Authorization", `Bearer ${s.apiToken}`);
+  const checks: [string, () => request.Test][] = [
+    ["SCIM read", () => scim("get", `/Users/${userId}`)],
+    ["SCIM list", () => scim("get", "/Users")],
+    ["SCIM write", () => scim("post", "/Users").send(userBody(`during-${Date.now()}@example.com`))],
+    ["api read", () => api("get", `/members/${userId}/permissions`)],
+    ["api events", () => api("get", "/events")],
+  ];
+  await Promise.all(
+    checks.map(async ([name, send]) => {
+      const started = Date.now();
+      const res = await send();
+      const elapsed = Date.now() - started;
+      expect({ name, status: res.status, retryAfter: res.headers["retry-after"] }).toEqual({ name, status: 503, retryAfter: expect.stringMatching(/^\d+$/) as unknown });
+      if (name.startsWith("SCIM")) expectScimError(res, 503);
+      expect(elapsed).toBeLessThan(withinMs);
+    }),
+  );
+  expect((await request(s.app).get("/healthz")).status).toBe(503);
+}
+
+async function expectServing(s: Served, ids: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await request(s.app).get("/healthz")).status !== 200) {
+    if (Date.now() > deadline) throw new Error("the server did not recover");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const id of ids) expect((await request(s.app).get(`/scim/v2/Users/${id}`).set("Authorization", `Bearer ${s.token}`)).status).toBe(200);
+  expect((await createUser(s, `after-${Date.now()}@example.com`)).status).toBe(201);
+}
+
+const describeOnPostgres = ON_POSTGRES ? describe : describe.skip;
+const describeOnSqlite = ON_POSTGRES ? describe.skip : describe;
+
+describeOnPostgres("PostgreSQL going away and coming back", () => {
+  let cluster: PgCluster;
+  let s: Served;
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+  }, 60_000);
+  afterAll(() => cluster.destroy());
+  afterEach(async () => s.close().catch(() => undefined));
+
+  it("answers 503 on every route while the database is stopped, and serves every acknowledged write once it is back", async () => {
+    s = await serve(cluster.url, { timeoutMs: 1_000 });
+    const acknowledged = ((await createUser(s, "ada@example.com")).body as { id: string }).id;
+    cluster.stop();
+    await expectUnavailable(s, acknowledged, 5_000);
+    cluster.start();
+    await expectServing(s, [acknowledged]);
+  }, 60_000);
+
+  it("answers 503 within the statement timeout when the database stops answering on open connections", async () => {
+    s = await serve(cluster.url, { timeoutMs: 1_000, statementTimeoutMs: 1_500 });
+    const acknowledged = ((await createUser(s, "bob@example.com")).body as { id: string }).id;
+    cluster.freeze();
+    try {
+      await expectUnavailable(s, acknowledged, 6_000);
+    } finally {
+      cluster.thaw();
+    }
+    await expectServing(s, [acknowledged]);
+  }, 60_000);
+});
+
+describeOnSqlite("a SQLite file going away and coming back", () => {
+  let dir: string;
+  let s: Served;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "scim-outage-"));
+  });
+  afterEach(async () => {
+    await s.close().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("answers 503 while the database file is moved away, creates no empty database in its place, and serves again once it is back", async () => {
+    const file = join(dir, "scim.sqlite");
+    s = await serve(`sqlite:${file}`, { timeoutMs: 500 });
+    const acknowledged = ((await createUser(s, "ada@example.com")).body as { id: string }).id;
+    for (const suffix of ["", "-wal", "-shm"]) await rename(`${file}${suffix}`, `${file}${suffix}.away`).catch(() => undefined);
+    await expectUnavailable(s, acknowledged, 3_000);
+    for (const suffix of ["", "-wal", "-shm"]) await rename(`${file}${suffix}.away`, `${file}${suffix}`).catch(() => undefined);
+    await expectServing(s, [acknowledged]);
+  });
+
+  it("answers writes 503 within the timeout while another process holds the file's lock, then carries on", async () => {
+    const file = join(dir, "scim.sqlite");
+    s = await serve(`sqlite:${file}`, { timeoutMs: 500 });
+    const acknowledged = ((await createUser(s, "ada@example.com")).body as { id: string }).id;
+    // Another process's connection takes the write lock and keeps it (a long write, a backup tool).
+    const other = openDatabase(`sqlite:${file}`, { log: silentLogger() });
+    const holding = await other.knex.transaction();
+    await holding.raw("CREATE TABLE lock_holder (x integer)");
+    try {
+      const started = Date.now();
+      const res = await createUser(s, "grace@example.com");
+      expectScimError(res, 503);
+      expect(res.headers["retry-after"]).toMatch(/^\d+$/);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await holding.rollback();
+      await other.close();
+    }
+    await expectServing(s, [acknowledged]);
+  });
+});

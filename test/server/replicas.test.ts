@@ -1,0 +1,149 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import knexFactory, { type Knex } from "knex";
+import { openDatabase } from "../../db/connection";
+import { ensureOrg } from "../../db/orgs";
+import { insertWebhook } from "../../db/webhooks";
+import { newWebhookSecret } from "../../server/webhooks";
+import { CORE_GROUP, ON_POSTGRES, PATCH_OP, TEST_DATABASE_URL, userBody } from "../support/harness";
+import { type Receiver, startReceiver } from "../support/receiver";
+import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { type Stream, openStream, take } from "../support/sse";
+import { MAPPING } from "../roles/support";
+
+/**
+ * Two server processes on one fresh PostgreSQL database behave as one service: they start
+ * together (migrations run once), the mapping file applies once, 40 membership PATCHes split
+ * across both lose nothing, an SSE subscriber on each sees every change made through the other,
+ * and a webhook receiver gets each event exactly once per delivery id.
+ */
+const describeOnPostgres = ON_POSTGRES ? describe : describe.skip;
+
+const SCIM_TOKEN = "replica-test-scim-token-0123456789";
+const API_TOKEN = "replica-test-api-token-0123456789";
+
+describeOnPostgres("two replicas on one PostgreSQL database", () => {
+  let admin: Knex;
+  let database: string;
+  let url: string;
+  let dir: string;
+  let replicas: ServerProcess[] = [];
+  let receiver: Receiver;
+  const streams: Stream[] = [];
+
+  beforeAll(async () => {
+    admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
+    database = `scim_replicas_${randomBytes(5).toString("hex")}`;
+    await admin.raw(`CREATE DATABASE ${database}`);
+    const u = new URL(TEST_DATABASE_URL);
+    u.pathname = `/${database}`;
+    url = u.toString();
+    dir = await mkdtemp(join(tmpdir(), "scim-replicas-"));
+    await writeFile(join(dir, "roles.yaml"), MAPPING);
+    receiver = await startReceiver();
+    const env = { DATABASE_URL: url, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: join(dir, "roles.yaml") };
+    // Started together: both migrate, provision the default organisation and apply the file at once.
+    replicas = await Promise.all([startServerProcess(env, { timeoutMs: 60_000 }), startServerProcess(env, { timeoutMs: 60_000 })]);
+  }, 90_000);
+
+  afterAll(async () => {
+    streams.forEach((s) => s.close());
+    await Promise.all(replicas.map((r) => r.stop()));
+    await receiver.close();
+    await rm(dir, { recursive: true, force: true });
+    await admin.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.destroy();
+  });
+
+  const call = (replica: ServerProcess, method: string, path: string, body?: unknown, token = SCIM_TOKEN) =>
+    fetch(`${replica.base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it("ran each migration once and applied the mapping file once", async () => {
+    const db = openDatabase(url);
+    try {
+      const migrations: { name: string; n: string }[] = await db.knex("knex_migrations").select("name").count({ n: "*" }).groupBy("name");
+      expect(migrations.length).toBeGreaterThan(0);
+      expect(migrations.every((m) => Number(m.n) === 1)).toBe(true);
+      expect(Number((await db.knex("knex_migrations_lock").count({ n: "*" }).first())?.n)).toBe(1);
+      expect(Number((await db.knex("mappings").count({ n: "*" }).first())?.n)).toBe(1);
+    } finally {
+      await db.close();
+    }
+    for (const replica of replicas) {
+      const mapping = (await (await call(replica, "GET", "/api/v1/mapping", undefined, API_TOKEN)).json()) as { version: number };
+      expect(mapping.version).toBe(1);
+    }
+  });
+
+  it("loses none of 40 parallel membership PATCHes split across both; each side's subscriber and the webhook see every change once", async () => {
+    const [a, b] = replicas as [ServerProcess, ServerProcess];
+    const users: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await call(i % 2 === 0 ? a : b, "POST", "/scim/v2/Users", userBody(`member${i}@example.com`));
+      expect(res.status).toBe(201);
+      users.push(((await res.json()) as { id: string }).id);
+    }
+    const created = await call(a, "POST", "/scim/v2/Groups", { schemas: [CORE_GROUP], displayName: "Finance", externalId: "00g1finance" });
+    const group = ((await created.json()) as { id: string }).id;
+    // A write through one is seen by the other's next read.
+    expect((await call(b, "GET", `/scim/v2/Groups/${group}`)).status).toBe(200);
+
+    const db = openDatabase(url);
+    try {
+      const org = await ensureOrg(db.knex, "default");
+      const secret = newWebhookSecret();
+      receiver.setSecret(secret);
+      await insertWebhook(db.knex, { orgId: org.id, url: receiver.url, secret, events: [] });
+    } finally {
+      await db.close();
+    }
+    const onA = await openStream(a.base, API_TOKEN);
+    const onB = await openStream(b.base, API_TOKEN);
+    streams.push(onA, onB);
+
+    const results = await Promise.all(
+      users.map((id, i) => call(i % 2 === 0 ? b : a, "PATCH", `/scim/v2/Groups/${group}`, { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: id }] }] })),
+    );
+    expect(results.map((r) => r.status)).toEqual(users.map(() => 204));
+
+    const members = (await (await call(a, "GET", `/scim/v2/Groups/${group}`)).json()) as { members?: { value: string }[] };
+    expect(new Set((members.members ?? []).map((m) => m.value))).toEqual(new Set(users));
+
+    for (const stream of [onA, onB]) {
+      const events = await take(stream, 40, 20_000);
+      expect(new Set(events.map((e) => (e.data as { member: { id: string } }).member.id))).toEqual(new Set(users));
+      const ids = events.map((e) => Number(e.id));
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      expect(ids[ids.length - 1]! - ids[0]!).toBe(39);
+      await expect(stream.next(300)).rejects.toThrow(/no event/);
+    }
+
+    const hooks = await receiver.waitFor(40, 20_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(receiver.received.length).toBe(40);
+    expect(new Set(hooks.map((m) => m.id)).size).toBe(40);
+    expect(new Set(hooks.map((m) => m.data.eventId)).size).toBe(40);
+    expect(new Set(hooks.map((m) => (m.data.member as { id: string }).id))).toEqual(new Set(users));
+  });
+
+  it("uses a mapping applied through one replica's file on the other's next request", async () => {
+    const [a, b] = replicas as [ServerProcess, ServerProcess];
+    await writeFile(join(dir, "roles.yaml"), MAPPING.replace("billing: manage, analytics: view", "billing: view, analytics: view"));
+    const deadline = Date.now() + 10_000;
+    let versions: number[] = [];
+    while (Date.now() < deadline) {
+      versions = await Promise.all([a, b].map(async (r) => ((await (await call(r, "GET", "/api/v1/mapping", undefined, API_TOKEN)).json()) as { version: number }).version));
+      if (versions.every((v) => v === 2)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(versions).toEqual([2, 2]);
+    const answer = (await (await call(b, "POST", "/api/v1/authorize", { member: "member0@example.com", area: "billing", level: "manage" }, API_TOKEN)).json()) as { allowed: boolean; granted: string };
+    expect(answer).toMatchObject({ allowed: false, granted: "view" });
+  });
+});

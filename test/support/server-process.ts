@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+/**
+ * The real server process, started the way `npm start` starts it (`node --import tsx
+ * server/main.ts`), on an ephemeral port of 127.0.0.1; its JSON log lines are collected.
+ */
+const ROOT = resolve(__dirname, "../..");
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** http://127.0.0.1:<port> */
+  readonly base: string;
+  readonly logs: Record<string, unknown>[];
+  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export async function startServerProcess(env: Record<string, string>, options: { command?: "node" | "npm"; timeoutMs?: number } = {}): Promise<ServerProcess> {
+  const command = options.command ?? "node";
+  const args = command === "npm" ? ["start", "--silent"] : ["--import", "tsx", "server/main.ts"];
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = "";
+  let buffer = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (chunk: string) => {
+    buffer += chunk;
+    let end: number;
+    while ((end = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ text: line });
+      }
+    }
+  });
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | string>((ok) => child.on("exit", (code, signal) => ok(code ?? signal ?? -1)));
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const listening = logs.find((l) => l.msg === "SCIM server listening");
+    if (listening && typeof listening.url === "string") {
+      const base = new URL(listening.url).origin;
+      return {
+        child,
+        base,
+        logs,
+        exited,
+        stop: async (signal = "SIGTERM") => {
+          child.kill(signal);
+          return exited;
+        },
+      };
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not start (exit ${String(child.exitCode)}):\n${stderr}\n${JSON.stringify(logs.slice(-5))}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

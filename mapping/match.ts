@@ -1,10 +1,11 @@
 /** Which rules match which of a member's groups. */
 import { compareText } from "./normalise";
-import type { GroupMatcher, GroupRef, MappingRule, MatcherKind, StandardOrgRole } from "./types";
+import type { GroupMatcher, GroupRef, GroupSource, MappingRule, MatcherKind, StandardOrgRole } from "./types";
 
 export interface RuleMatch {
   ruleIndex: number;
-  group: { id: string; externalId: string | null; displayName: string };
+  ruleId: string;
+  group: { id: string; externalId: string | null; displayName: string; source: GroupSource };
   matchedBy: MatcherKind;
   /** The value the rule names, as written in the file. */
   matcherValue: string;
@@ -13,17 +14,22 @@ export interface RuleMatch {
 }
 
 /**
- * `id` and `externalId` are exact (IdP identifiers are case-sensitive); `displayName` is
- * case-insensitive, as the mapping contract specifies, because admins type it by hand.
+ * `id` and `externalId` are exact (IdP identifiers are case-sensitive); `displayName` and `manual`
+ * are case-insensitive, as the mapping contract specifies, because admins type them by hand.
+ * `externalId` and `displayName` see only the IdP's groups and `manual` only manual ones, so a
+ * rule never matches a group of the other kind by a name that happens to be the same.
  */
 export function ruleMatchesGroup(matcher: GroupMatcher, group: GroupRef): boolean {
+  const manual = group.source === "manual";
   switch (matcher.kind) {
     case "id":
       return group.id === matcher.value;
     case "externalId":
-      return group.externalId !== undefined && group.externalId !== null && group.externalId === matcher.value;
+      return !manual && group.externalId !== undefined && group.externalId !== null && group.externalId === matcher.value;
     case "displayName":
-      return foldName(group.displayName) === foldName(matcher.value);
+      return !manual && foldName(group.displayName) === foldName(matcher.value);
+    case "manual":
+      return manual && foldName(group.displayName) === foldName(matcher.value);
   }
 }
 
@@ -43,7 +49,8 @@ export function matchRules(groups: readonly GroupRef[], rules: readonly MappingR
       seen.add(key);
       matches.push({
         ruleIndex: rule.index,
-        group: { id: group.id, externalId: group.externalId ?? null, displayName: group.displayName },
+        ruleId: rule.id,
+        group: { id: group.id, externalId: group.externalId ?? null, displayName: group.displayName, source: group.source ?? "scim" },
         matchedBy: rule.group.kind,
         matcherValue: rule.group.value,
         roles: [...rule.roles],
@@ -56,5 +63,6 @@ export function matchRules(groups: readonly GroupRef[], rules: readonly MappingR
 
 /** "rule 2 (group 'IT Admins', matched by displayName)" */
 export function describeMatch(match: RuleMatch): string {
-  return `rule ${match.ruleIndex} (group '${match.group.displayName}', matched by ${match.matchedBy} '${match.matcherValue}')`;
+  const kind = match.group.source === "manual" ? "manual group" : "group";
+  return `rule ${match.ruleIndex} (${kind} '${match.group.displayName}', matched by ${match.matchedBy} '${match.matcherValue}')`;
 }

@@ -38,7 +38,7 @@ const matcher: fc.Arbitrary<GroupMatcher> = fc
     return { kind, value: shout ? group.displayName.toUpperCase() : group.displayName };
   });
 
-const rule = (orgRoles: ReadonlyArray<StandardOrgRole | null>): fc.Arbitrary<Omit<MappingRule, "index">> =>
+const rule = (orgRoles: ReadonlyArray<StandardOrgRole | null>): fc.Arbitrary<Omit<MappingRule, "index" | "id">> =>
   fc.record({ group: matcher, roles: fc.subarray([...ROLE_NAMES]).map(sorted), orgRole: fc.constantFrom(...orgRoles) });
 
 export function mappingArb(orgRoles: ReadonlyArray<StandardOrgRole | null> = [null, null, "owner", "admin", "user"]): fc.Arbitrary<Mapping> {
@@ -57,7 +57,7 @@ export function mappingArb(orgRoles: ReadonlyArray<StandardOrgRole | null> = [nu
       org: { features, connectors },
       standardRoles: { admin, user },
       roles: [...roles],
-      rules: rules.map((r, index) => ({ ...r, index })),
+      rules: rules.map((r, index) => ({ ...r, id: `rule-${index}`, index })),
     }));
 }
 

@@ -5,7 +5,7 @@
 import { chunks } from "./chunks";
 import type { Executor } from "./connection";
 import { nowIso, writeJson } from "./json";
-import { type GroupRecord, toGroupRecord } from "./resources";
+import { type GroupRecord, type GroupSource, readGroupSource, toGroupRecord } from "./resources";
 import type { DbGroupRow } from "./tables";
 import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
@@ -17,7 +17,14 @@ export interface GroupRef {
   readonly id: string;
   readonly displayName: string;
   readonly externalId: string | null;
+  readonly source: GroupSource;
 }
+
+/**
+ * The groups SCIM may see. Manual groups (created in the admin API) are never read, listed,
+ * filtered on, changed or referenced through /scim/v2: an IdP must not see, rename or delete them.
+ */
+export const SCIM_VISIBLE = { source: "scim" } as const;
 
 function columns(fields: GroupFields): Pick<DbGroupRow, "display_name" | "display_name_ci" | "external_id" | "data"> {
   return {
@@ -30,12 +37,20 @@ function columns(fields: GroupFields): Pick<DbGroupRow, "display_name" | "displa
 
 const uniquelyNamed = (fields: GroupFields): string => `a Group with displayName "${fields.displayName}"`;
 
-export async function insertGroup(tx: Executor, orgId: string, fields: GroupFields): Promise<GroupRecord> {
-  const row = await insertVersioned(tx, { table: "groups", orgId, columns: columns(fields), what: uniquelyNamed(fields) });
+export async function insertGroup(tx: Executor, orgId: string, fields: GroupFields, source: GroupSource = "scim"): Promise<GroupRecord> {
+  const what = source === "manual" ? `a manual group named "${fields.displayName}"` : uniquelyNamed(fields);
+  const row = await insertVersioned(tx, { table: "groups", orgId, columns: { ...columns(fields), source }, what });
   return toGroupRecord({ seq: 0, ...row });
 }
 
+/** A group the IdP pushed (SCIM's view: a manual group is not found). */
 export async function findGroup(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRecord | null> {
+  const row = await findVersioned<DbGroupRow>(tx, "groups", orgId, id, options.forUpdate, SCIM_VISIBLE);
+  return row ? toGroupRecord(row) : null;
+}
+
+/** A group of either source (the admin API's view). */
+export async function findAnyGroup(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRecord | null> {
   const row = await findVersioned<DbGroupRow>(tx, "groups", orgId, id, options.forUpdate);
   return row ? toGroupRecord(row) : null;
 }
@@ -72,25 +87,26 @@ interface GroupRefRow {
   id: string;
   external_id: string | null;
   display_name: string;
+  source: string;
 }
 
-function toGroupRef(row: GroupRefRow): GroupRef {
-  return { id: row.id, externalId: row.external_id, displayName: row.display_name };
+export function toGroupRef(row: GroupRefRow): GroupRef {
+  return { id: row.id, externalId: row.external_id, displayName: row.display_name, source: readGroupSource(row.source) };
 }
 
-/** Every group of an organisation, in creation order (a directory has thousands, not millions). */
+/** Every group of an organisation, manual ones included, in creation order (a directory has thousands, not millions). */
 export async function allGroups(tx: Executor, orgId: string): Promise<GroupRef[]> {
-  const rows: GroupRefRow[] = await tx("groups").where({ org_id: orgId }).orderBy("seq").select("id", "external_id", "display_name");
+  const rows: GroupRefRow[] = await tx("groups").where({ org_id: orgId }).orderBy("seq").select("id", "external_id", "display_name", "source");
   return rows.map(toGroupRef);
 }
 
 export async function groupsById(tx: Executor, orgId: string, ids: readonly string[]): Promise<GroupRef[]> {
   // By id alone, the organisation checked on the rows (see db/member-snapshots.ts loadMembers).
-  const rows: (GroupRefRow & { org_id: string })[] = await tx("groups").whereIn("id", ids).select("id", "org_id", "external_id", "display_name");
+  const rows: (GroupRefRow & { org_id: string })[] = await tx("groups").whereIn("id", ids).select("id", "org_id", "external_id", "display_name", "source");
   return rows.filter((r) => r.org_id === orgId).map(toGroupRef);
 }
 
-/** The groups each user is a direct member of: one query per chunk of users. */
+/** The IdP's groups each user is a direct member of (a User's `groups` on SCIM): one query per chunk of users. */
 export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readonly string[]): Promise<Map<string, GroupRef[]>> {
   const result = new Map<string, GroupRef[]>();
   for (const id of userIds) result.set(id, []);
@@ -100,9 +116,10 @@ export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readon
       .crossJoin(tx.raw("?? AS g", ["groups"]))
       .where("g.id", tx.ref("gm.group_id"))
       .where("gm.org_id", orgId)
+      .where("g.source", SCIM_VISIBLE.source)
       .whereIn("gm.member_id", chunk)
       .orderBy("g.seq")
-      .select("gm.member_id", "g.id", "g.display_name", "g.external_id");
+      .select("gm.member_id", "g.id", "g.display_name", "g.external_id", "g.source");
     for (const row of rows) result.get(row.member_id)?.push(toGroupRef(row));
   }
   return result;

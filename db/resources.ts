@@ -26,6 +26,8 @@ export interface GroupRecord {
   readonly orgId: string;
   readonly displayName: string;
   readonly externalId: string | null;
+  /** Pushed by the IdP (`scim`) or created in the admin API (`manual`). */
+  readonly source: GroupSource;
   readonly data: JsonObject;
   readonly version: number;
   readonly created: string;
@@ -54,9 +56,16 @@ export function toGroupRecord(row: DbGroupRow): GroupRecord {
     orgId: row.org_id,
     displayName: row.display_name,
     externalId: row.external_id,
+    source: readGroupSource(row.source),
     data: readJsonObject(row.data, "resource data"),
     version: Number(row.version),
     created: row.created_at,
     lastModified: row.updated_at,
   };
+}
+
+export type GroupSource = "scim" | "manual";
+
+export function readGroupSource(value: unknown): GroupSource {
+  return value === "manual" ? "manual" : "scim";
 }

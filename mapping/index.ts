@@ -21,11 +21,14 @@ export type { AdminAction, AllowedActions, Decision, PolicyRule } from "./policy
 export { mappingChanges, refuseMappingChange } from "./changes";
 export type { ChangeKind, ChangeRefusal, DescribedChange, MappingChangePart } from "./changes";
 export { mappingToDocument, mappingToYaml, roleDocument, ruleDocument } from "./document";
+export { applyEdit } from "./edits";
+export type { EditResult, MappingEdit } from "./edits";
 export type { MappingDocument } from "./document";
 export { describeRuleTarget, ruleTarget } from "./rules";
 export { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, isKnownName, knownNames } from "./vocabulary";
 export type { GrantKind } from "./vocabulary";
-export { parsePlatformFile, platformFor } from "./platform";
+export { parsePlatformFile, platformFor, platformFromJSON, hashPlatform, StoredPlatformError } from "./platform";
 export type { PlatformFile, PlatformParseResult } from "./platform";
 export { levelRank } from "./levels";
+export { closestMatch } from "./suggest";
 export { isArea, isLevel, isOrgRole, isRecord } from "./guards";

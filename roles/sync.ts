@@ -5,6 +5,7 @@
  * module; this shell loads members, stores what changed, audits it and announces it after commit.
  */
 import { appendAudit } from "../db/audit";
+import { currentPlatform, currentPlatformVersion } from "../db/platform";
 import type { Executor } from "../db/connection";
 import { lockOrgPermissions } from "../db/locks";
 import { currentMapping, currentMappingVersion } from "../db/mappings";
@@ -16,20 +17,22 @@ import { type AfterCommit, nothingAfterCommit } from "../db/transaction";
 import {
   type EffectivePermissions,
   type Mapping,
+  type PlatformFile,
   type PlatformOverrides,
   NO_ACCESS,
   batchResolver,
+  canEditRoles,
   emptyMapping,
   mappingFromJSON,
   permissionsEqual,
   permissionsFromJSON,
+  platformFor,
+  platformFromJSON,
   resolveMember,
   ruleMatchesGroup,
 } from "../mapping";
-import type { ChangeCause, GroupIdentity, PermissionSync } from "../scim/context";
+import { type ChangeCause, type GroupIdentity, type PermissionSync, actorOf } from "../scim/context";
 import type { EventSink } from "./events";
-
-export type PlatformSource = (orgName: string) => PlatformOverrides;
 
 interface CachedMapping {
   readonly version: number;
@@ -44,8 +47,30 @@ interface Change {
   readonly after: EffectivePermissions;
 }
 
-/** After-commit work that also says how many members changed. */
-export type Recomputed = AfterCommit & { readonly changed: number };
+/** A member whose right to edit roles changed (the lock-out check names them). */
+export interface RoleEditorChange {
+  readonly member: { readonly id: string; readonly userName: string };
+  readonly before: EffectivePermissions;
+  readonly after: EffectivePermissions;
+}
+
+/** After-commit work that also says how many members changed, and whose right to edit roles did. */
+export type Recomputed = AfterCommit & { readonly changed: number; readonly roleEditorChanges: readonly RoleEditorChange[] };
+
+const NO_OVERRIDES: PlatformFile = { all: { features: {}, connectors: {} }, orgs: {} };
+
+const NOTHING: Recomputed = Object.assign(() => undefined, { changed: 0, roleEditorChanges: [] });
+
+/** A change with what the admin API filters members by, computed here from the permissions themselves. */
+function indexed(change: Change): Change & { index: { orgRole: string; roleEditor: boolean; roles: readonly string[] } } {
+  return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles } };
+}
+
+function roleEditorChanges(changes: readonly Change[]): RoleEditorChange[] {
+  return changes
+    .filter((c) => canEditRoles(c.before) !== canEditRoles(c.after))
+    .map((c) => ({ member: { id: c.userId, userName: c.userName }, before: c.before, after: c.after }));
+}
 
 function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectivePermissions> {
   const decoded = new Map<string, EffectivePermissions>();
@@ -56,11 +81,9 @@ function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectiveP
 export class MappingPermissionSync implements PermissionSync {
   private readonly mappings = new Map<string, CachedMapping>();
   private readonly orgNames = new Map<string, string>();
+  private platform: { readonly version: number; readonly file: PlatformFile } | null = null;
 
-  constructor(
-    private readonly events: EventSink,
-    private readonly platform: PlatformSource,
-  ) {}
+  constructor(private readonly events: EventSink) {}
 
   /** The organisation's mapping in force; re-read when another process (the CLI) applied a new version. */
   async mappingFor(tx: Executor, orgId: string): Promise<{ mapping: Mapping; version: number | null }> {
@@ -75,21 +98,36 @@ export class MappingPermissionSync implements PermissionSync {
     return { mapping, version: stored.version };
   }
 
+  /**
+   * The platform overrides in force for the organisation, read from the database (every process
+   * computes with the same ones) and re-read when another process stored a new version.
+   */
   async platformFor(tx: Executor, orgId: string): Promise<PlatformOverrides> {
     let name = this.orgNames.get(orgId);
     if (name === undefined) {
       name = (await findOrgById(tx, orgId))?.name ?? "";
       this.orgNames.set(orgId, name);
     }
-    return this.platform(name);
+    return platformFor(await this.platformFile(tx), name);
   }
 
-  async membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<AfterCommit> {
-    if (userIds.length === 0) return nothingAfterCommit;
+  private async platformFile(tx: Executor): Promise<PlatformFile> {
+    const current = await currentPlatformVersion(tx);
+    if (current === null) return NO_OVERRIDES;
+    if (this.platform?.version === current) return this.platform.file;
+    const stored = await currentPlatform(tx);
+    if (stored === null) return NO_OVERRIDES;
+    const file = platformFromJSON(stored.platform);
+    this.platform = { version: stored.version, file };
+    return file;
+  }
+
+  async membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<Recomputed> {
+    if (userIds.length === 0) return NOTHING;
     await lockOrgPermissions(tx, orgId, "shared");
     const { mapping } = await this.mappingFor(tx, orgId);
     const members = await loadMembers(tx, orgId, [...new Set(userIds)], { forUpdate: true });
-    if (members.length === 0) return nothingAfterCommit;
+    if (members.length === 0) return NOTHING;
     const stored = decodeAll(await readPermissions(tx, orgId, members.map((m) => m.id)));
     return this.recompute(tx, orgId, members, batchResolver(mapping, await this.platformFor(tx, orgId)), cause, stored);
   }
@@ -111,14 +149,14 @@ export class MappingPermissionSync implements PermissionSync {
   async recomputeAll(tx: Executor, orgId: string, cause: ChangeCause, mapping?: Mapping): Promise<Recomputed> {
     await lockOrgPermissions(tx, orgId, "exclusive");
     const resolve = batchResolver(mapping ?? (await this.mappingFor(tx, orgId)).mapping, await this.platformFor(tx, orgId));
-    const pages: AfterCommit[] = [];
-    let changed = 0;
+    const pages: Recomputed[] = [];
     for await (const page of allMembers(tx, orgId, { withPermissions: true })) {
-      const done = await this.recompute(tx, orgId, page.members, resolve, cause, decodeAll(page.stored));
-      changed += done.changed;
-      pages.push(done);
+      pages.push(await this.recompute(tx, orgId, page.members, resolve, cause, decodeAll(page.stored)));
     }
-    return Object.assign(() => pages.forEach((announce) => announce()), { changed });
+    return Object.assign(() => pages.forEach((announce) => announce()), {
+      changed: pages.reduce((sum, page) => sum + page.changed, 0),
+      roleEditorChanges: pages.flatMap((page) => page.roleEditorChanges),
+    });
   }
 
   async userDeleted(tx: Executor, orgId: string, userId: string, cause: ChangeCause): Promise<AfterCommit> {
@@ -171,15 +209,15 @@ export class MappingPermissionSync implements PermissionSync {
     const at = new Date().toISOString();
     await this.record(tx, orgId, changed, cause, at);
     // A new member with no access has nothing to audit, but still gets a row so reads never compute.
-    await storePermissions(tx, orgId, firstSeen, at);
-    return Object.assign(this.announce(orgId, changed, cause, at), { changed: changed.length });
+    await storePermissions(tx, orgId, firstSeen.map(indexed), at);
+    return Object.assign(this.announce(orgId, changed, cause, at), { changed: changed.length, roleEditorChanges: roleEditorChanges(changed) });
   }
 
   /** Stores the new permissions and audits each change, in the caller's transaction. */
   private async record(tx: Executor, orgId: string, changes: readonly Change[], cause: ChangeCause, at: string): Promise<void> {
     if (changes.length === 0) return;
-    await storePermissions(tx, orgId, changes, at);
-    await appendAudit(tx, orgId, changes, cause, at);
+    await storePermissions(tx, orgId, changes.map(indexed), at);
+    await appendAudit(tx, orgId, changes, cause, actorOf(cause), at);
   }
 
   private announce(orgId: string, changes: readonly Change[], cause: ChangeCause, at: string): AfterCommit {

@@ -1,10 +1,12 @@
-/** Composes the HTTP surface: /healthz, SCIM under /scim/v2, the product API under /api/v1. */
+/** Composes the HTTP surface: /healthz, SCIM under /scim/v2, the admin API under /api/v1/admin, the product API under /api/v1. */
 import express, { type Express } from "express";
 import { type Database, pingDatabase } from "../db/connection";
 import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
+import { adminRouter } from "./admin/router";
+import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError } from "./api-errors";
 import { TokenCache, authenticate, orgIdOf } from "./auth";
@@ -12,6 +14,9 @@ import type { Config } from "./config";
 import { EntraVerifier } from "./entra";
 import type { EventHub } from "./events";
 import type { AppLogger } from "./logger";
+import { OidcIssuers } from "./oidc/issuers";
+import { MemberTokens } from "./oidc/member-tokens";
+import { openApiDocument } from "./openapi";
 
 export interface AppDeps {
   readonly db: Database;
@@ -23,6 +28,10 @@ export interface AppDeps {
   readonly sseHeartbeatMs?: number;
   /** How long a verified token is remembered; 0 (the default) checks the database on every request, so a revocation takes effect at once. */
   readonly tokenCacheTtlMs?: number;
+  /** Members' OIDC issuers (discovery cached for the process); the console's code flow reuses the same instance. */
+  readonly oidcIssuers?: OidcIssuers;
+  /** The console's session cookie reader, for admin requests without a bearer token. */
+  readonly sessions?: SessionReader;
 }
 
 /**
@@ -76,6 +85,21 @@ export function createApp(deps: AppDeps): Express {
     sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
   });
   app.use("/scim/v2", scim);
+
+  // Role administration by members (OIDC). Mounted before /api/v1, whose product-service tokens it never accepts.
+  app.use(
+    "/api/v1/admin",
+    adminRouter({
+      db: deps.db,
+      sync: deps.sync,
+      logger: deps.logger,
+      tokens: new MemberTokens(deps.oidcIssuers ?? new OidcIssuers()),
+      ...(deps.sessions ? { sessions: deps.sessions } : {}),
+    }),
+  );
+  app.get("/api/v1/openapi.json", (_req, res) => {
+    res.json(openApiDocument());
+  });
 
   const authenticateApi = authenticate({
     db: deps.db,

@@ -3,25 +3,31 @@ import type { Server } from "node:http";
 import { openDatabase } from "../db/connection";
 import { reconcileAll } from "../roles";
 import { createApp } from "./app";
-import { createSync, loadPlatformFile, prepareDatabase, provisionDefaultOrg } from "./bootstrap";
+import { createSync, prepareDatabase, provisionDefaultOrg, storePlatformFile } from "./bootstrap";
 import { ConfigError, parseConfig } from "./config";
 import { createLogger } from "./logger";
 import { MappingFileWatcher } from "./mapping-watcher";
+import { OidcIssuers } from "./oidc/issuers";
+import { PlatformFileWatcher } from "./platform-watcher";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = createLogger(config.logLevel);
   const db = openDatabase(config.databaseUrl, { acquireTimeoutMs: config.databaseAcquireTimeoutMs, log: logger });
   await prepareDatabase(db);
-  const platform = loadPlatformFile(config.platformFile);
-  const { sync, events } = createSync(platform);
+  const { sync, events } = createSync();
   const orgId = await provisionDefaultOrg(db, config, logger, (line) => process.stdout.write(`${line}\n`));
+  if (config.platformFile !== null) await storePlatformFile(db, sync, config.platformFile, logger);
   for (const [org, changed] of await reconcileAll(db, sync)) logger.info({ org, changed }, "permissions reconciled at start");
 
-  const watcher = config.mappingFile ? new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger }) : null;
-  await watcher?.start();
+  const watchers = [
+    ...(config.platformFile ? [new PlatformFileWatcher({ db, sync, file: config.platformFile, logger })] : []),
+    ...(config.mappingFile ? [new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger })] : []),
+  ];
+  for (const watcher of watchers) await watcher.start();
 
-  const app = createApp({ db, config, logger, sync, events, tokenCacheTtlMs: config.tokenCacheSeconds * 1000 });
+  // Discovery of members' OIDC issuers happens at first use: the server starts while one is unreachable.
+  const app = createApp({ db, config, logger, sync, events, tokenCacheTtlMs: config.tokenCacheSeconds * 1000, oidcIssuers: new OidcIssuers() });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.on("error", reject);
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     server.close(() => {
       void (async () => {
-        await watcher?.stop();
+        for (const watcher of watchers) await watcher.stop();
         await db.close();
         process.exit(0);
       })();

@@ -60,13 +60,14 @@ describe("the CLI", () => {
   /** The server's view of the same file (after a CLI command has migrated it). */
   function openServer(): Express {
     db = openDatabase(url);
-    const { sync, events } = createSync(null);
+    const { sync, events } = createSync();
     const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
     app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
     return app;
   }
 
   it("creates a SCIM token for one organisation, lists it, and revokes it", async () => {
+    expect((await cli(url, "orgs", "create", "acme")).code).toBe(0);
     const created = await cli(url, "tokens", "create", "--org", "acme", "--label", "okta");
     expect(created.code).toBe(0);
     const token = created.lines.at(-1) ?? "";
@@ -116,7 +117,8 @@ describe("the CLI", () => {
   });
 
   it("plans a mapping against the stored directory, applies it, and explains a member", async () => {
-    const created = await cli(url, "api-tokens", "create", "--org", "acme");
+    const created = await cli(url, "api-tokens", "create", "--org", "acme", "--create-org");
+    expect(created.stderr).toMatch(/created organisation "acme"/);
     expect(created.code).toBe(0);
     const apiToken = created.lines.at(-1) ?? "";
     openServer();
@@ -141,8 +143,9 @@ describe("the CLI", () => {
     const api = (path: string) => request(app).get(`/api/v1${path}`).set("Authorization", `Bearer ${apiToken}`);
     expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "user", roles: [] });
 
-    const applied = await cli(url, "mapping", "apply", file, "--org", "acme");
+    const applied = await cli(url, "mapping", "apply", file, "--org", "acme", "--yes");
     expect(applied.code).toBe(0);
+    expect(applied.lines[0]).toBe("2 member(s) would change");
     expect(applied.lines.at(-1)).toBe("applied version 1: 2 member(s) changed");
     expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "custom", roles: ["finance"], admin: { billing: "manage" } });
     expect((await api("/mapping")).body).toMatchObject({ version: 1, appliedBy: "cli:tester", source: file, mapping: { version: 1, appliedBy: "cli:tester", source: file }, lastRefused: null });

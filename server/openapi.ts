@@ -122,7 +122,7 @@ const operations: Record<string, Record<string, Operation>> = {
     get: { summary: "The mapping in force and the last refused edit", tags: ["permissions"], auth: "api", responses: { 200: open({ version: nullable(int), hash: nullable(str), mapping: nullable({ type: "object" }), lastRefused: nullable({ type: "object" }) }, ["version", "hash", "mapping", "lastRefused"]) }, errors: [] },
   },
   "/audit": {
-    get: { summary: "Permission changes, newest first", tags: ["permissions"], auth: "api", parameters: [q("member", "Member id or userName"), q("limit", "1–1000", int)], responses: { 200: closed({ entries: list(open({ member: ref("MemberRef"), cause: { type: "object" }, actor: nullable(str), at: str }, ["member", "before", "after", "cause", "actor", "at"])) }) }, errors: [] },
+    get: { summary: "Permission changes, newest first", tags: ["permissions"], auth: "api", parameters: [q("member", "Member id or userName"), q("limit", "1–1000", int)], responses: { 200: closed({ entries: list(closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), cause: { type: "object" }, actor: nullable(str), at: str })) }) }, errors: [] },
   },
   "/events": {
     get: { summary: "Server-Sent Events: permissions.changed after commit", tags: ["permissions"], auth: "api", responses: { 200: { type: "string", description: "text/event-stream" } }, errors: [] },

@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Express } from "express";
 import request from "supertest";
 import { type Database, openDatabase } from "../../db/connection";
@@ -10,6 +9,7 @@ import { createToken } from "../../db/tokens";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import { silentLogger } from "../../server/logger";
+import { type CliRun, runCli } from "../support/cli";
 import { CORE_GROUP, userBody } from "../support/harness";
 import { MAPPING } from "./support";
 
@@ -18,28 +18,7 @@ import { MAPPING } from "./support";
  * too, as the server and the CLI share DATABASE_URL in production. SQLite only: the CLI has no
  * way to confine itself to a throw-away PostgreSQL schema.
  */
-const ROOT = resolve(__dirname, "../..");
-const TSX = join(ROOT, "node_modules/.bin/tsx");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  lines: string[];
-}
-
-function cli(databaseUrl: string, ...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: "tester", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" };
-  return new Promise((ok, fail) => {
-    const child = spawn(TSX, ["server/cli.ts", ...args], { cwd: ROOT, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => ok({ code, stdout, stderr, lines: stdout.split("\n").filter((l) => l !== "") }));
-  });
-}
+const cli = (databaseUrl: string, ...args: string[]): Promise<CliRun> => runCli(databaseUrl, args);
 
 describe("the CLI", () => {
   let dir: string;

@@ -1,0 +1,26 @@
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+
+/** The real CLI (`npm run cli`), spawned with tsx against a database URL, as an operator runs it. */
+const ROOT = resolve(__dirname, "../..");
+const TSX = join(ROOT, "node_modules/.bin/tsx");
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  lines: string[];
+}
+
+export function runCli(databaseUrl: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
+  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: "tester", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...env };
+  return new Promise((ok, fail) => {
+    const child = spawn(TSX, ["server/cli.ts", ...args], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => ok({ code, stdout, stderr, lines: stdout.split("\n").filter((l) => l !== "") }));
+  });
+}

@@ -30,10 +30,14 @@ export async function currentMapping(tx: Executor, orgId: string): Promise<Store
 }
 
 function toStoredMapping(row: DbMappingRow): StoredMapping {
+  return { ...appliedVersion(row), mapping: readJson(row.mapping) };
+}
+
+/** What every applied version records (mappings, platform overrides): its number, hash, text and who applied it when. */
+export function appliedVersion(row: Pick<DbMappingRow, "version" | "hash" | "source_name" | "source_text" | "applied_by" | "applied_at">) {
   return {
     version: Number(row.version),
     hash: row.hash,
-    mapping: readJson(row.mapping),
     sourceName: row.source_name,
     sourceText: row.source_text,
     appliedBy: row.applied_by,

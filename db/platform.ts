@@ -5,6 +5,7 @@
  */
 import type { Executor } from "./connection";
 import { nowIso, readJson, writeJson } from "./json";
+import { appliedVersion } from "./mappings";
 import type { DbPlatformVersionRow } from "./tables";
 
 export interface StoredPlatform {
@@ -28,15 +29,7 @@ export async function currentPlatformVersion(tx: Executor): Promise<number | nul
 }
 
 function toStored(row: DbPlatformVersionRow): StoredPlatform {
-  return {
-    version: Number(row.version),
-    hash: row.hash,
-    platform: readJson(row.platform),
-    sourceName: row.source_name,
-    sourceText: row.source_text,
-    appliedBy: row.applied_by,
-    appliedAt: row.applied_at,
-  };
+  return { ...appliedVersion(row), platform: readJson(row.platform) };
 }
 
 export async function currentPlatform(tx: Executor): Promise<StoredPlatform | null> {

@@ -1,7 +1,6 @@
 import { CORE_GROUP, PATCH_OP, expectScimError, patchBody } from "../../support/harness";
-import { type TestIssuer, startIssuer } from "../../support/oidc";
 import { allowed, permissionsOf } from "../../roles/support";
-import { type AdminWorld, expectError, startAdminWorld } from "./support";
+import { expectError, adminWorldPerTest } from "./support";
 
 interface GroupsBody {
   groups: Array<{ id: string; displayName: string; source: string; memberCount: number; grants: { ruleIds: string[]; roles: string[]; orgRole: string | null } }>;
@@ -10,20 +9,13 @@ interface GroupsBody {
 
 /** Groups created in the admin API: they give roles through rules, and the IdP never sees them. */
 describe("manual groups", () => {
-  let op: TestIssuer;
-  let w: AdminWorld;
+  const w = adminWorldPerTest();
   let contractors: string;
-  beforeAll(async () => {
-    op = await startIssuer();
-  });
-  afterAll(async () => op.close());
   beforeEach(async () => {
-    w = await startAdminWorld(op);
     const editor = w.as("roleEditor");
     contractors = ((await editor.post("/groups", { displayName: "Contractors" })).body as { id: string }).id;
     await editor.post("/rules", { id: "contractors", group: { manual: "Contractors" }, roles: ["finance"] }, await editor.etag());
   });
-  afterEach(async () => w.h.close());
 
   it("gives a member added to it the role its rule names, visible to authorize in the next request, and takes it away on removal", async () => {
     const editor = w.as("roleEditor");

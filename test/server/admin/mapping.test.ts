@@ -1,9 +1,8 @@
 import { setOrgMappingFile } from "../../../db/orgs";
 import { parseMapping } from "../../../mapping";
 import type { PermissionChangedEvent } from "../../../roles";
-import { type TestIssuer, startIssuer } from "../../support/oidc";
 import { allowed } from "../../roles/support";
-import { type AdminWorld, errorOf, expectError, startAdminWorld } from "./support";
+import { errorOf, expectError, adminWorldPerTest } from "./support";
 
 interface MappingBody {
   version: number;
@@ -15,16 +14,7 @@ interface MappingBody {
 
 /** The mapping through the admin API: If-Match, validation, versions, rollback, plans, lock-out, file management. */
 describe("editing the mapping through the admin API", () => {
-  let op: TestIssuer;
-  let w: AdminWorld;
-  beforeAll(async () => {
-    op = await startIssuer();
-  });
-  afterAll(async () => op.close());
-  beforeEach(async () => {
-    w = await startAdminWorld(op);
-  });
-  afterEach(async () => w.h.close());
+  const w = adminWorldPerTest();
 
   const mapping = async (): Promise<MappingBody> => (await w.as("owner").get("/mapping")).body as MappingBody;
 
@@ -170,19 +160,12 @@ describe("editing the mapping through the admin API", () => {
 });
 
 describe("demoting yourself as the last one able to edit roles", () => {
-  let op: TestIssuer;
-  let w: AdminWorld;
-  beforeAll(async () => {
-    op = await startIssuer();
+  // No Primary Owner in the directory and no owners: the role editor is the only one left.
+  const w = adminWorldPerTest({
+    mapping: "version: 1\nprimaryOwner: nobody@example.com\nroles:\n  iam-admin: { admin: { identity_access: manage } }\nmappings:\n  - { id: iam-admins, group: { externalId: g-iam-admin }, roles: [iam-admin] }\n",
   });
-  afterAll(async () => op.close());
-  afterEach(async () => w.h.close());
 
   it("is refused with 409 would_lock_out naming yourself", async () => {
-    // No Primary Owner in the directory and no owners: the role editor is the only one left.
-    w = await startAdminWorld(op, {
-      mapping: "version: 1\nprimaryOwner: nobody@example.com\nroles:\n  iam-admin: { admin: { identity_access: manage } }\nmappings:\n  - { id: iam-admins, group: { externalId: g-iam-admin }, roles: [iam-admin] }\n",
-    });
     const editor = w.as("roleEditor");
     const res = await editor.put("/roles/iam-admin", { admin: { identity_access: "view" } }, await editor.etag());
     expectError(res, 409, "would_lock_out");

@@ -1,6 +1,5 @@
-import { type TestIssuer, startIssuer } from "../../support/oidc";
 import { createGroup, createUser } from "../../support/harness";
-import { type AdminWorld, expectError, startAdminWorld } from "./support";
+import { expectError, adminWorldPerTest } from "./support";
 
 interface Page {
   members: Array<{ id: string; userName: string; displayName: string | null; orgRole: string; roles: string[] }>;
@@ -9,16 +8,7 @@ interface Page {
 
 /** The members list a console pages through: server-side search and filters, keyset cursors. */
 describe("listing members", () => {
-  let op: TestIssuer;
-  let w: AdminWorld;
-  beforeAll(async () => {
-    op = await startIssuer();
-  });
-  afterAll(async () => op.close());
-  beforeEach(async () => {
-    w = await startAdminWorld(op);
-  });
-  afterEach(async () => w.h.close());
+  const w = adminWorldPerTest();
 
   const page = async (query: string): Promise<Page> => {
     const res = await w.as("peopleManager").get(`/members${query}`);

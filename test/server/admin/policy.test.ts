@@ -1,21 +1,11 @@
-import { type TestIssuer, startIssuer } from "../../support/oidc";
-import { type AdminWorld, type MemberKey, errorOf, expectError, startAdminWorld } from "./support";
+import { type MemberKey, errorOf, expectError, adminWorldPerTest } from "./support";
 
 /**
  * Each row of the product's table of who may administer roles, allowed and refused, through the
  * admin API with tokens from a real sign-in. Refusals are 403 with the rule's code.
  */
 describe("who may administer roles", () => {
-  let op: TestIssuer;
-  let w: AdminWorld;
-  beforeAll(async () => {
-    op = await startIssuer();
-  });
-  afterAll(async () => op.close());
-  beforeEach(async () => {
-    w = await startAdminWorld(op);
-  });
-  afterEach(async () => w.h.close());
+  const w = adminWorldPerTest();
 
   const READERS: MemberKey[] = ["primaryOwner", "owner", "roleEditor", "roleReader"];
 

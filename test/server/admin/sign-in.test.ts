@@ -2,20 +2,11 @@ import request from "supertest";
 import { type Harness, patchBody, startHarness } from "../../support/harness";
 import { expectDocumented } from "../../support/openapi";
 import { type TestIssuer, startIssuer } from "../../support/oidc";
-import { type AdminWorld, MEMBERS, errorOf, expectError, startAdminWorld } from "./support";
+import { MEMBERS, adminWorldPerTest, errorOf, expectError } from "./support";
 
 /** Members sign in with their organisation's OIDC issuer: a real oidc-provider, one per file. */
 describe("members signing in to the admin API", () => {
-  let op: TestIssuer;
-  let world: AdminWorld;
-  beforeAll(async () => {
-    op = await startIssuer();
-  });
-  afterAll(async () => op.close());
-  beforeEach(async () => {
-    world = await startAdminWorld(op);
-  });
-  afterEach(async () => world.h.close());
+  const world = adminWorldPerTest();
 
   const me = (token: string) => world.h.admin("get", "/me", token);
 
@@ -31,20 +22,20 @@ describe("members signing in to the admin API", () => {
   });
 
   it("finds the member by the claim case-insensitively", async () => {
-    op.setAccount("IAM@Example.COM", { email: "IAM@Example.COM" });
-    const res = await me(await op.signIn("IAM@Example.COM"));
+    world.op.setAccount("IAM@Example.COM", { email: "IAM@Example.COM" });
+    const res = await me(await world.op.signIn("IAM@Example.COM"));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ member: { userName: MEMBERS.roleEditor } });
   });
 
   it("refuses a valid token of someone who is not a user of the organisation: 403 not_a_member", async () => {
-    const res = await me(await op.signIn("stranger@example.com"));
+    const res = await me(await world.op.signIn("stranger@example.com"));
     expectError(res, 403, "not_a_member");
     expectDocumented(res);
   });
 
   it("refuses a deactivated member: 403 not_a_member", async () => {
-    const token = await op.signIn(MEMBERS.owner);
+    const token = await world.op.signIn(MEMBERS.owner);
     expect((await me(token)).status).toBe(200);
     await world.h.scim("patch", `/Users/${world.ids.owner}`).send(patchBody({ op: "replace", path: "active", value: false })).expect(200);
     expectError(await me(token), 403, "not_a_member");
@@ -53,12 +44,12 @@ describe("members signing in to the admin API", () => {
   it("refuses forged, expired, wrong-audience, wrong-issuer and unsigned tokens: 401", async () => {
     const claims = { sub: "owner", email: MEMBERS.owner };
     const now = Math.floor(Date.now() / 1000);
-    const unsigned = `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${Buffer.from(JSON.stringify({ ...claims, iss: op.issuer, aud: op.clientId, exp: now + 600 })).toString("base64url")}.`;
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${Buffer.from(JSON.stringify({ ...claims, iss: world.op.issuer, aud: world.op.clientId, exp: now + 600 })).toString("base64url")}.`;
     const tokens = {
-      forged: await op.forge(claims),
-      expired: await op.mint(claims, { expiresAt: now - 300 }),
-      wrongAudience: await op.mint(claims, { audience: "some-other-client" }),
-      wrongIssuer: await op.mint(claims, { issuer: "https://issuer.example.com" }),
+      forged: await world.op.forge(claims),
+      expired: await world.op.mint(claims, { expiresAt: now - 300 }),
+      wrongAudience: await world.op.mint(claims, { audience: "some-other-client" }),
+      wrongIssuer: await world.op.mint(claims, { issuer: "https://issuer.example.com" }),
       unsigned,
       garbage: "not.a.jwt",
     };
@@ -70,7 +61,7 @@ describe("members signing in to the admin API", () => {
   });
 
   it("tolerates a minute of clock skew on expiry", async () => {
-    const res = await me(await op.mint({ sub: "owner", email: MEMBERS.owner }, { expiresAt: Math.floor(Date.now() / 1000) - 20 }));
+    const res = await me(await world.op.mint({ sub: "owner", email: MEMBERS.owner }, { expiresAt: Math.floor(Date.now() / 1000) - 20 }));
     expect(res.status).toBe(200);
   });
 
@@ -81,7 +72,7 @@ describe("members signing in to the admin API", () => {
   });
 
   it("never lets a member's token into the product-service API", async () => {
-    const res = await world.h.app && (await request(world.h.app).get(`/api/v1/members/${world.ids.owner}/permissions`).set("Authorization", `Bearer ${await op.signIn(MEMBERS.owner)}`));
+    const res = await world.h.app && (await request(world.h.app).get(`/api/v1/members/${world.ids.owner}/permissions`).set("Authorization", `Bearer ${await world.op.signIn(MEMBERS.owner)}`));
     expect(res.status).toBe(401);
   });
 

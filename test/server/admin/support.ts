@@ -1,7 +1,7 @@
 import type { Response } from "supertest";
 import { type Harness, createGroup, createUser, startHarness } from "../../support/harness";
 import { expectDocumented } from "../../support/openapi";
-import type { TestIssuer } from "../../support/oidc";
+import { type TestIssuer, startIssuer } from "../../support/oidc";
 
 /**
  * An organisation whose members sign in through a real OpenID Provider, with one member per row of
@@ -98,4 +98,42 @@ export function expectError(res: Response, status: number, code: string): void {
   if (res.status !== status || errorOf(res)?.code !== code) {
     throw new Error(`expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
   }
+}
+
+/**
+ * One real OpenID Provider for the describe block, a fresh organisation per test: registers the
+ * hooks and returns the world of the running test (its members, groups and admin clients).
+ */
+export function adminWorldPerTest(options: { mapping?: string } = {}): AdminWorld & { readonly op: TestIssuer } {
+  let op: TestIssuer | null = null;
+  let current: AdminWorld | null = null;
+  beforeAll(async () => {
+    op = await startIssuer();
+  });
+  afterAll(async () => op?.close());
+  beforeEach(async () => {
+    if (op === null) throw new Error("the OpenID Provider did not start");
+    current = await startAdminWorld(op, options);
+  });
+  afterEach(async () => current?.h.close());
+  const world = (): AdminWorld => {
+    if (current === null) throw new Error("no world outside a test");
+    return current;
+  };
+  return {
+    get op() {
+      if (op === null) throw new Error("the OpenID Provider did not start");
+      return op;
+    },
+    get h() {
+      return world().h;
+    },
+    get ids() {
+      return world().ids;
+    },
+    get groups() {
+      return world().groups;
+    },
+    as: (member) => world().as(member),
+  };
 }

@@ -28,6 +28,8 @@ export interface PermissionIndex {
   readonly orgRole: string;
   readonly roleEditor: boolean;
   readonly roles: readonly string[];
+  /** Whether the custom roles differ from what is stored (only then are the member's role rows rewritten). */
+  readonly rolesChanged: boolean;
 }
 
 /** Stores (inserts or replaces) members' permissions and their index, in the caller's transaction. */
@@ -42,8 +44,10 @@ export async function storePermissions(
       .insert(chunk.map((r) => ({ user_id: r.userId, org_id: orgId, permissions: writeJson(r.after), org_role: r.index.orgRole, role_editor: r.index.roleEditor, updated_at: at })))
       .onConflict("user_id")
       .merge(["permissions", "org_role", "role_editor", "updated_at"]);
-    await tx("member_roles").whereIn("user_id", chunk.map((r) => r.userId)).delete();
-    const held = chunk.flatMap((r) => [...new Set(r.index.roles)].map((role) => ({ user_id: r.userId, role, org_id: orgId })));
+    const rewritten = chunk.filter((r) => r.index.rolesChanged);
+    if (rewritten.length === 0) continue;
+    await tx("member_roles").whereIn("user_id", rewritten.map((r) => r.userId)).delete();
+    const held = rewritten.flatMap((r) => [...new Set(r.index.roles)].map((role) => ({ user_id: r.userId, role, org_id: orgId })));
     for (const part of chunks(held)) await tx("member_roles").insert(part);
   }
 }

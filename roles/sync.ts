@@ -12,7 +12,7 @@ import { currentMapping, currentMappingVersion } from "../db/mappings";
 import { type MemberSnapshot, allMembers, loadMembers } from "../db/member-snapshots";
 import { membersOfGroup } from "../db/groups";
 import { findOrgById } from "../db/orgs";
-import { deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
+import { type PermissionIndex, deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
 import { type AfterCommit, nothingAfterCommit } from "../db/transaction";
 import {
   type EffectivePermissions,
@@ -62,8 +62,9 @@ const NO_OVERRIDES: PlatformFile = { all: { features: {}, connectors: {} }, orgs
 const NOTHING: Recomputed = Object.assign(() => undefined, { changed: 0, roleEditorChanges: [] });
 
 /** A change with what the admin API filters members by, computed here from the permissions themselves. */
-function indexed(change: Change): Change & { index: { orgRole: string; roleEditor: boolean; roles: readonly string[] } } {
-  return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles } };
+function indexed(change: Change): Change & { index: PermissionIndex } {
+  const rolesChanged = change.before.roles.length !== change.after.roles.length || change.before.roles.some((role) => !change.after.roles.includes(role));
+  return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles, rolesChanged } };
 }
 
 function roleEditorChanges(changes: readonly Change[]): RoleEditorChange[] {

@@ -7,7 +7,7 @@ export type {
 export { parseMapping } from "./parse";
 export { hashMapping, canonicalJSON } from "./hash";
 export { emptyMapping } from "./normalise";
-export { ruleMatchesGroup, matchRules } from "./match";
+export { ruleMatchesGroup, ruleMatches, matchRules } from "./match";
 export { mappingFromJSON, permissionsFromJSON, StoredMappingError, StoredPermissionsError } from "./fromJSON";
 export { resolveMember, batchResolver, permissionsEqual, canEditRoles, NO_ACCESS } from "./resolve";
 export { explainMember } from "./explain";

@@ -33,6 +33,11 @@ export function ruleMatchesGroup(matcher: GroupMatcher, group: GroupRef): boolea
   }
 }
 
+/** Whether the rule matches this group. */
+export function ruleMatches(rule: Pick<MappingRule, "group">, group: GroupRef): boolean {
+  return ruleMatchesGroup(rule.group, group);
+}
+
 function foldName(name: string): string {
   return name.normalize("NFC").toLowerCase();
 }

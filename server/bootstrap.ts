@@ -11,6 +11,7 @@ import { type MappingPermissionSync as Sync, MappingPermissionSync, applyPlatfor
 import type { Config, OidcConfig } from "./config";
 import { EventHub } from "./events";
 import type { AppLogger } from "./logger";
+import { issuerClientTakenBy } from "./oidc/member-tokens";
 
 export async function prepareDatabase(db: Database): Promise<void> {
   await migrateToLatest(db.knex);
@@ -61,6 +62,8 @@ export async function provisionDefaultOrg(db: Database, config: Config, logger: 
 /** OIDC_* for the default organisation: set when configured (other organisations use `cli oidc`). */
 async function configureMemberSignIn(db: Database, orgId: string, oidc: OidcConfig | null, logger: AppLogger): Promise<void> {
   if (oidc === null) return;
+  const taken = await issuerClientTakenBy(db.knex, orgId, oidc.issuer, oidc.clientId);
+  if (taken !== null) throw new Error(`OIDC_ISSUER and OIDC_CLIENT_ID are already trusted by organisation "${taken}"; register a client per organisation`);
   const jwks: unknown = oidc.jwksFile === null ? null : JSON.parse(readFileSync(oidc.jwksFile, "utf8"));
   await setOrgOidc(db.knex, orgId, { issuer: oidc.issuer, clientId: oidc.clientId, clientSecret: oidc.clientSecret, jwks, usernameClaim: oidc.usernameClaim });
   logger.info({ issuer: oidc.issuer, usernameClaim: oidc.usernameClaim }, "members of the default organisation sign in with OIDC");

@@ -20,6 +20,7 @@ import { type MappingIssue, type MappingPlan, diffPermissions, mappingFromJSON, 
 import { type MappingPermissionSync, applyMappingText, explainUser, planMappingText } from "../roles";
 import { createSync, prepareDatabase } from "./bootstrap";
 import { issuerProblem, parseConfig } from "./config";
+import { issuerClientTakenBy } from "./oidc/member-tokens";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -192,6 +193,8 @@ function oidcCommand(program: Command): void {
         if (opts.issuer === undefined || opts.clientId === undefined) throw new CliError("give --issuer and --client-id, or --remove", EXIT.usage);
         const problem = issuerProblem(opts.issuer);
         if (problem !== null) throw new CliError(`--issuer ${problem}`);
+        const taken = await issuerClientTakenBy(db.knex, org.id, opts.issuer, opts.clientId);
+        if (taken !== null) throw new CliError(`organisation "${taken}" already trusts ${opts.issuer} with client ${opts.clientId}; register a client per organisation`);
         const jwks: unknown = opts.jwksFile === undefined ? null : JSON.parse(readText(opts.jwksFile));
         await setOrgOidc(db.knex, org.id, { issuer: opts.issuer, clientId: opts.clientId, clientSecret: opts.clientSecret ?? null, jwks, usernameClaim: opts.usernameClaim });
         out(`members of "${org.name}" sign in with ${opts.issuer} (client ${opts.clientId}, userName from '${opts.usernameClaim}')`);

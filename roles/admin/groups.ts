@@ -14,7 +14,7 @@ import { findMembersByIds } from "../../db/members";
 import { addMembers, removeMembers } from "../../db/memberships";
 import type { GroupRecord } from "../../db/resources";
 import { type OnCommit, withAfterCommit } from "../../db/transaction";
-import { type GroupRef, type Mapping, type StandardOrgRole, ruleMatchesGroup } from "../../mapping";
+import { type GroupRef, type Mapping, type StandardOrgRole, ruleMatches } from "../../mapping";
 import { refuseLockout } from "../apply";
 import type { Recomputed } from "../sync";
 import { type Actor, actorName, loadActor, requireAction } from "./actor";
@@ -33,7 +33,7 @@ export type GroupSummary = Omit<DirectoryGroup, "cursor"> & { readonly grants: G
 
 /** The rules matching a group, the custom roles they give and the highest standard role. */
 export function grantsOf(mapping: Mapping, group: GroupRef): GroupGrants {
-  const rules = mapping.rules.filter((rule) => ruleMatchesGroup(rule.group, group));
+  const rules = mapping.rules.filter((rule) => ruleMatches(rule, group));
   const order: StandardOrgRole[] = ["owner", "admin", "user"];
   const orgRole = order.find((role) => rules.some((rule) => rule.orgRole === role)) ?? null;
   return { ruleIds: rules.map((rule) => rule.id), roles: [...new Set(rules.flatMap((rule) => rule.roles))].sort(), orgRole };

@@ -69,3 +69,12 @@ export class MemberTokens {
 function invalid(detail: string): MemberToken {
   return { ok: false, reason: "invalid", detail };
 }
+
+/**
+ * The organisation that already trusts this issuer with this client, if another does: a member's
+ * token names its issuer and client only, so one pair must name one organisation.
+ */
+export async function issuerClientTakenBy(tx: Executor, orgId: string, issuer: string, clientId: string): Promise<string | null> {
+  const other = (await findOrgsByIssuer(tx, issuer)).find((org) => org.id !== orgId && org.oidc?.clientId === clientId);
+  return other?.name ?? null;
+}

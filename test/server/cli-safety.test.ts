@@ -155,6 +155,9 @@ describe("the CLI, made safe", () => {
     expect(set.code).toBe(0);
     db = openDatabase(url);
     expect((await findOrgByName(db.knex, "acme"))?.oidc).toEqual({ issuer: "https://acme.okta.com/oauth2/default", clientId: "0oa1", clientSecret: "s3cret", jwks: null, usernameClaim: "preferred_username" });
+    expect((await cli("orgs", "create", "globex")).code).toBe(0);
+    const shared = await cli("oidc", "--org", "globex", "--issuer", "https://acme.okta.com/oauth2/default", "--client-id", "0oa1");
+    expect([shared.code, shared.stderr]).toEqual([1, expect.stringMatching(/"acme" already trusts .* with client 0oa1/)]);
     const insecure = await cli("oidc", "--org", "acme", "--issuer", "http://id.example.com", "--client-id", "c");
     expect([insecure.code, insecure.stderr]).toEqual([1, expect.stringMatching(/loopback/)]);
     expect((await cli("oidc", "--org", "acme", "--remove")).code).toBe(0);

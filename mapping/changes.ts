@@ -64,6 +64,7 @@ const RANK: Readonly<Record<AdminAction, number>> = {
   list_members: 0,
   edit_custom_roles: 1,
   edit_manual_groups: 1,
+  manage_scim_tokens: 1,
   edit_standard_roles: 2,
   toggle_org: 2,
   transfer_primary_owner: 3,

@@ -10,6 +10,7 @@
  * | org feature and connector toggles         | owners, the Primary Owner                                |
  * | change primaryOwner (a transfer)          | the Primary Owner                                        |
  * | list members with their roles             | any of the above, or user_management view or manage     |
+ * | create and revoke SCIM tokens (the IdP's connection; Identity & Access covers SCIM) | as for custom roles |
  * | platform overrides                        | no member: they are the operator's                       |
  */
 import { levelRank } from "./levels";
@@ -24,6 +25,7 @@ export const ADMIN_ACTIONS = [
   "toggle_org",
   "transfer_primary_owner",
   "list_members",
+  "manage_scim_tokens",
   "change_platform_overrides",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
@@ -48,6 +50,7 @@ export const RULE_FOR: Readonly<Record<AdminAction, PolicyRule>> = {
   toggle_org: "owner_required",
   transfer_primary_owner: "primary_owner_required",
   list_members: "user_management_view_required",
+  manage_scim_tokens: "identity_access_manage_required",
   change_platform_overrides: "operator_only",
 };
 
@@ -71,6 +74,7 @@ export function allowedActions(p: EffectivePermissions): AllowedActions {
     toggle_org: owner,
     transfer_primary_owner: p.orgRole === "primary_owner",
     list_members: readRoles || levelRank(p.admin.user_management) >= levelRank("view"),
+    manage_scim_tokens: editRoles,
     change_platform_overrides: false,
   };
 }

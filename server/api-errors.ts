@@ -32,6 +32,7 @@ const STATUS = {
   rule_not_found: 404,
   group_not_found: 404,
   version_not_found: 404,
+  token_not_found: 404,
   managed_by_file: 409,
   managed_by_idp: 409,
   would_lock_out: 409,

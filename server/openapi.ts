@@ -61,6 +61,7 @@ const schemas: Record<string, Schema> = {
   MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str) }),
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
   AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
+  ScimToken: closed({ id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str) }),
   AdminAction: closed({ seq: int, actor: str, action: str, target: nullable(str), detail: anyJson, at: str }),
 };
 
@@ -216,6 +217,13 @@ const operations: Record<string, Record<string, Operation>> = {
   "/admin/groups/{id}/members/{userId}": {
     put: { summary: "Add a member to a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: ["identity_access_manage_required", "group_not_found", "member_not_found", "managed_by_idp", "would_lock_out"] },
     delete: { summary: "Remove a member from a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: ["identity_access_manage_required", "group_not_found", "managed_by_idp", "would_lock_out"] },
+  },
+  "/admin/scim-tokens": {
+    get: { summary: "The SCIM connection's tokens (never the tokens themselves)", tags: ["admin: scim"], auth: "member", responses: { 200: closed({ tokens: list(ref("ScimToken")) }) }, errors: ["identity_access_view_required"] },
+    post: { summary: "Create a SCIM token; the token is in this answer only", tags: ["admin: scim"], auth: "member", requestBody: json(closed({ label: str }, ["label"])), responses: { 201: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str) }) }, errors: ["identity_access_manage_required", "invalid_request", "invalid_json"] },
+  },
+  "/admin/scim-tokens/{id}": {
+    delete: { summary: "Revoke a SCIM token", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, errors: ["identity_access_manage_required", "token_not_found"] },
   },
   "/admin/members": {
     get: { summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName or displayName prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },

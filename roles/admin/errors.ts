@@ -21,7 +21,8 @@ export type AdminErrorCode =
   | "rule_not_found"
   | "group_not_found"
   | "member_not_found"
-  | "version_not_found";
+  | "version_not_found"
+  | "token_not_found";
 
 export class AdminError extends Error {
   override readonly name = "AdminError";

@@ -8,3 +8,4 @@ export {
 export { type GroupGrants, type GroupSummary, addGroupMember, createManualGroup, deleteManualGroup, grantsOf, listGroups, removeGroupMember } from "./groups";
 export { type MemberDetail, type MemberQuery, type MemberRow, listMemberPage, memberDetail } from "./members";
 export { type AuditPage, type Me, type RoleSummary, listRoles, readAdminLog, readAuditPage, whoAmI } from "./reads";
+export { createScimToken, listScimTokens, revokeScimToken } from "./tokens";

@@ -6,6 +6,7 @@
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
 import type { Database } from "../../db/connection";
+import type { TokenInfo } from "../../db/tokens";
 import { type MappingEdit, isRecord, roleDocument, ruleDocument } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import * as admin from "../../roles/admin";
@@ -156,6 +157,21 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json(await admin.removeGroupMember(use, actorOf(res), req.params.id ?? "", req.params.userId ?? ""));
   }));
 
+  // The SCIM connection's tokens (the plain token is in the answer once, never again).
+  router.get("/scim-tokens", route(async (_req, res) => {
+    res.json({ tokens: (await admin.listScimTokens(use, actorOf(res))).map(tokenBody) });
+  }));
+  router.post("/scim-tokens", route(async (req, res) => {
+    const label = body(req)["label"];
+    if (label !== undefined && typeof label !== "string") throw new ApiError("invalid_request", "label must be text");
+    const created = await admin.createScimToken(use, actorOf(res), label ?? null);
+    res.status(201).json({ token: created.token, ...tokenBody(created.info) });
+  }));
+  router.delete("/scim-tokens/:id", route(async (req, res) => {
+    await admin.revokeScimToken(use, actorOf(res), req.params.id ?? "");
+    res.status(204).end();
+  }));
+
   // Members and the logs.
   router.get("/members", route(async (req, res) => {
     res.json(await admin.listMemberPage(use, actorOf(res), memberQuery(req)));
@@ -220,6 +236,10 @@ function proposedEdit(input: Record<string, unknown>): MappingEdit {
     default:
       throw new ApiError("invalid_request", "change.kind must be put_role, delete_role, add_rule, delete_rule, set_org, set_standard_role or set_primary_owner");
   }
+}
+
+function tokenBody(token: TokenInfo): Record<string, unknown> {
+  return { id: token.id, label: token.label, createdAt: token.createdAt, revokedAt: token.revokedAt };
 }
 
 function roleOf(outcome: admin.EditOutcome, name: string): Record<string, unknown> | null {

@@ -20,11 +20,11 @@ describe("who may administer roles", () => {
   });
 
   it("lets an owner do everything but the transfer", () => {
-    expect(allowedFor(as("owner"))).toEqual(["read_roles", "edit_custom_roles", "edit_manual_groups", "edit_standard_roles", "toggle_org", "list_members"]);
+    expect(allowedFor(as("owner"))).toEqual(["read_roles", "edit_custom_roles", "edit_manual_groups", "edit_standard_roles", "toggle_org", "list_members", "manage_scim_tokens"]);
   });
 
-  it("lets a custom member with identity_access manage edit custom roles and manual groups, and nothing owners keep", () => {
-    expect(allowedFor(as("custom", { identity_access: "manage" }))).toEqual(["read_roles", "edit_custom_roles", "edit_manual_groups", "list_members"]);
+  it("lets a custom member with identity_access manage edit custom roles, manual groups and SCIM tokens, and nothing owners keep", () => {
+    expect(allowedFor(as("custom", { identity_access: "manage" }))).toEqual(["read_roles", "edit_custom_roles", "edit_manual_groups", "list_members", "manage_scim_tokens"]);
   });
 
   it("lets identity_access view read and list, nothing more", () => {
@@ -76,7 +76,7 @@ describe("who may administer roles", () => {
     fc.assert(
       fc.property(fc.constantFrom<OrgRole>("user", "custom", "admin", "owner", "primary_owner"), areaLevels, (role, admin) => {
         const allowed = allowedActions({ ...as(role), admin });
-        const edits: AdminAction[] = ["edit_custom_roles", "edit_manual_groups", "edit_standard_roles", "toggle_org", "transfer_primary_owner"];
+        const edits: AdminAction[] = ["edit_custom_roles", "edit_manual_groups", "edit_standard_roles", "toggle_org", "transfer_primary_owner", "manage_scim_tokens"];
         for (const action of edits) if (allowed[action]) expect(allowed.read_roles && allowed.list_members).toBe(true);
       }),
     );

@@ -1,3 +1,4 @@
+import request from "supertest";
 import { type MemberKey, errorOf, expectError, adminWorldPerTest } from "./support";
 
 /**
@@ -103,5 +104,24 @@ describe("who may administer roles", () => {
     const res = await po.put("/mapping", { ...current.document, platform: { features: { web_search: "on" } } }, await po.etag());
     expectError(res, 422, "invalid_mapping");
     expect(JSON.stringify(errorOf(res)["issues"])).toMatch(/Unknown key 'platform'/);
+  });
+
+  it("lets role editors list, create and revoke the SCIM connection's tokens, readers only list them", async () => {
+    const reader = w.as("roleReader");
+    expectError(await reader.post("/scim-tokens", { label: "okta" }), 403, "identity_access_manage_required");
+    const created = await w.as("roleEditor").post("/scim-tokens", { label: "okta" });
+    expect(created.status).toBe(201);
+    const { token, id } = created.body as { token: string; id: string };
+    expect((await request(w.h.app).get("/scim/v2/Users").set("Authorization", `Bearer ${token}`)).status).toBe(200);
+    const listed = (await reader.get("/scim-tokens")).body as { tokens: Array<{ id: string; label: string | null; revokedAt: string | null }> };
+    expect(listed.tokens.find((t) => t.id === id)).toMatchObject({ label: "okta", revokedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(token);
+    expectError(await reader.delete(`/scim-tokens/${id}`), 403, "identity_access_manage_required");
+    expect((await w.as("owner").delete(`/scim-tokens/${id}`)).status).toBe(204);
+    expectError(await w.as("owner").delete("/scim-tokens/no-such-token"), 404, "token_not_found");
+    expect(((await reader.get("/actions")).body as { entries: Array<{ action: string; actor: string }> }).entries.slice(0, 2)).toEqual([
+      expect.objectContaining({ action: "scim_token.revoke", actor: "member:owner@example.com" }),
+      expect.objectContaining({ action: "scim_token.create", actor: "member:iam@example.com" }),
+    ]);
   });
 });

@@ -9,7 +9,9 @@ import { allMembers } from "../db/member-snapshots";
 import { type Mapping, type MappingIssue, type MappingPlan, type MemberInput, parseMapping, planMappingChange } from "../mapping";
 import type { MappingPermissionSync } from "./sync";
 
-export type PlanResult = { readonly ok: true; readonly plan: MappingPlan } | { readonly ok: false; readonly errors: readonly MappingIssue[] };
+export type PlanResult =
+  | { readonly ok: true; readonly plan: MappingPlan; /** The file's own warnings (validation), beside the plan's. */ readonly warnings: readonly MappingIssue[] }
+  | { readonly ok: false; readonly errors: readonly MappingIssue[] };
 
 export async function planMappingText(
   db: Database,
@@ -18,7 +20,7 @@ export async function planMappingText(
 ): Promise<PlanResult> {
   const parsed = parseMapping(options.text, options.sourceName);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
-  return { ok: true, plan: await planMapping(db, sync, options.orgId, parsed.mapping) };
+  return { ok: true, plan: await planMapping(db, sync, options.orgId, parsed.mapping), warnings: parsed.warnings };
 }
 
 /** The plan of replacing the mapping in force by `after`, over the whole directory as it is now. */

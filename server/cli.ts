@@ -202,9 +202,11 @@ function oidcCommand(program: Command): void {
     );
 }
 
-function printPlan(plan: MappingPlan): void {
+/** The plan's summary, each member's change, then every warning: the file's own and the plan's. */
+function printPlan(plan: MappingPlan, fileWarnings: readonly MappingIssue[]): void {
   out(`${plan.changes.length} member(s) would change`);
   for (const change of plan.changes) out(`- ${change.member.userName}: ${JSON.stringify(diffPermissions(change.before, change.after))}`);
+  for (const warning of fileWarnings) out(`warning: ${formatIssue(warning)}`);
   for (const warning of plan.warnings) out(`warning: ${warning.message}`);
   if (plan.lockout !== null) out(`refused: ${plan.lockout.message}`);
 }
@@ -239,7 +241,7 @@ function mappingCommands(program: Command): void {
       withRoles(opts.org, async ({ db, sync, org }) => {
         const result = await planMappingText(db, sync, { orgId: org.id, text: readText(file), sourceName: file });
         if (!result.ok) refuse(result.errors, `${file}: ${result.errors.length} error(s); nothing planned`);
-        printPlan(result.plan);
+        printPlan(result.plan, result.warnings);
       }),
     );
   mapping
@@ -258,7 +260,7 @@ function mappingCommands(program: Command): void {
         const text = readText(file);
         const planned = await planMappingText(db, sync, { orgId: org.id, text, sourceName: file });
         if (!planned.ok) refuse(planned.errors, `${file}: refused, ${planned.errors.length} error(s); the mapping in force is unchanged`);
-        printPlan(planned.plan);
+        printPlan(planned.plan, planned.warnings);
         if (planned.plan.lockout !== null && opts.allowLockout !== true) throw new CliError("refused: it would lock the organisation out (--allow-lockout to apply anyway)", EXIT.refused);
         if (opts.yes !== true && !(await confirm(`Apply ${file} to "${org.name}"?`))) throw new CliError("not applied", EXIT.refused);
         const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName: file, actor: `cli:${osUser()}`, refuseLockout: opts.allowLockout !== true });

@@ -23,6 +23,7 @@ const OWNERS = `version: 1
 primaryOwner: ceo@acme.example
 mappings:
   - { group: { externalId: g-owners }, orgRole: owner }
+  - { group: { displayName: "Auditors" }, orgRole: user }
 `;
 const NO_OWNERS = "version: 1\nprimaryOwner: ceo@acme.example\nmappings:\n  - { group: { externalId: g-other }, orgRole: admin }\n";
 
@@ -105,6 +106,7 @@ describe("the CLI, made safe", () => {
     expect(run.lines[0]).toBe("1 member(s) would change");
     expect(run.stdout).toMatch(/^- ada@acme\.example: .*"org role: user → owner"/m);
     expect(run.stdout).toMatch(/^warning: No active member has the userName 'ceo@acme\.example'/m);
+    expect(run.stdout).toMatch(/^warning: .*m\.yaml:5:\d+: display_name_matcher: /m);
     expect(run.stderr).toMatch(/no terminal to confirm on.*--yes/);
     expect(await currentMapping(db.knex, orgId)).toBeNull();
     expect((await cli("mapping", "apply", await file("m.yaml", OWNERS), "--org", "acme", "--yes")).code).toBe(0);

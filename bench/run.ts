@@ -17,7 +17,7 @@ import { migrateToLatest } from "../db/migrate";
 import { ensureOrg } from "../db/orgs";
 import { createToken } from "../db/tokens";
 import { createSync } from "../server/bootstrap";
-import { applyMappingText, planMappingText } from "../roles";
+import { applyMappingText, planMappingText, refusalLines } from "../roles";
 import { expectStatus, send } from "./lib/http";
 import { type LoadResult, type LoadSpec, load } from "./lib/load";
 import { type Proc, startProc } from "./lib/procs";
@@ -604,7 +604,7 @@ async function groupReadMemory(ours: Proc, seeded: Seeded, scim: Record<string, 
 
 async function mappingChange(benchDb: BenchDb, seeded: Seeded): Promise<Row[]> {
   const db = benchDb.open();
-  const { sync } = createSync(null);
+  const { sync } = createSync();
   const plans: number[] = [];
   const applies: number[] = [];
   let changedPlan = 0;
@@ -653,9 +653,9 @@ async function syncScenario(kind: "sqlite" | "pg", report: DbReport): Promise<vo
     await migrateToLatest(db.knex);
     const org = await ensureOrg(db.knex, "default");
     const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim", label: "bench" });
-    const { sync } = createSync(null);
+    const { sync } = createSync();
     const applied = await applyMappingText(db, sync, { orgId: org.id, text: SYNC_MAPPING, sourceName: "sync-mapping.yaml", actor: "bench" });
-    if (!applied.ok) throw new Error(`sync mapping refused: ${applied.errors.map((e) => e.message).join("; ")}`);
+    if (!applied.ok) throw new Error(`sync mapping refused: ${refusalLines(applied).join("; ")}`);
     await db.close();
     const ours = await startOurs(benchDb.url, `${kind}-sync`);
     try {

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL;
   if (!url) throw new Error("BENCH_DATABASE_URL is required");
   const db = openDatabase(url, process.env.BENCH_PG_SCHEMA ? { pgSchema: process.env.BENCH_PG_SCHEMA } : {});
-  const { sync, signal } = createSync(null);
+  const { sync, signal } = createSync();
   const events = new EventHub(db, signal, silentLogger());
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });

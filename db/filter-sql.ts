@@ -213,7 +213,10 @@ class Compiler {
 
   private related(relation: "groupsOfUser" | "membersOfGroup", op: CompareOp | "pr", value: Scalar): string {
     const [mine, theirs] = relation === "groupsOfUser" ? ["member_id", "group_id"] : ["group_id", "member_id"];
-    const base = `SELECT 1 FROM group_members gm WHERE gm.${mine} = ${this.table}.id`;
+    // A user's groups as SCIM sees them: never a manual group (db/groups.ts SCIM_VISIBLE).
+    const base = relation === "groupsOfUser"
+      ? `SELECT 1 FROM group_members gm JOIN groups vg ON vg.id = gm.group_id AND vg.source = 'scim' WHERE gm.${mine} = ${this.table}.id`
+      : `SELECT 1 FROM group_members gm WHERE gm.${mine} = ${this.table}.id`;
     if (op === "pr") return `(EXISTS (${base}))`;
     if (op === "eq") return `(EXISTS (${base} AND gm.${theirs} = ${this.bind(String(value))}))`;
     if (op === "ne") return `(NOT EXISTS (${base} AND gm.${theirs} = ${this.bind(String(value))}))`;

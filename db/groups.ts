@@ -5,7 +5,7 @@
 import { chunks } from "./chunks";
 import type { Executor } from "./connection";
 import { nowIso, writeJson } from "./json";
-import { type GroupRecord, type IdentityProvider, readIdentityProvider, toGroupRecord } from "./resources";
+import { type GroupRecord, type GroupSource, type IdentityProvider, readGroupSource, readIdentityProvider, toGroupRecord } from "./resources";
 import type { DbGroupRow } from "./tables";
 import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
@@ -17,7 +17,14 @@ export interface GroupRef {
   readonly id: string;
   readonly displayName: string;
   readonly externalId: string | null;
+  readonly source: GroupSource;
 }
+
+/**
+ * The groups SCIM may see. Manual groups (created in the admin API) are never read, listed,
+ * filtered on, changed or referenced through /scim/v2: an IdP must not see, rename or delete them.
+ */
+export const SCIM_VISIBLE = { source: "scim" } as const;
 
 function columns(fields: GroupFields): Pick<DbGroupRow, "display_name" | "display_name_ci" | "external_id" | "data"> {
   return {
@@ -30,13 +37,26 @@ function columns(fields: GroupFields): Pick<DbGroupRow, "display_name" | "displa
 
 const uniquelyNamed = (fields: GroupFields): string => `a Group with displayName "${fields.displayName}"`;
 
-/** `provisionedBy` is recorded once, at creation: later writes by another client do not change it. */
-export async function insertGroup(tx: Executor, orgId: string, fields: GroupFields, provisionedBy: IdentityProvider | null): Promise<GroupRecord> {
-  const row = await insertVersioned(tx, { table: "groups", orgId, columns: { ...columns(fields), provisioned_by: provisionedBy }, what: uniquelyNamed(fields) });
+/** Who made a group: the IdP over SCIM (which one, when its request was recognised), or a member in the admin API. */
+export type GroupOrigin = { readonly source: "scim"; readonly provisionedBy: IdentityProvider | null } | { readonly source: "manual" };
+
+/** The origin is recorded once, at creation: later writes by another client do not change it. */
+export async function insertGroup(tx: Executor, orgId: string, fields: GroupFields, origin: GroupOrigin): Promise<GroupRecord> {
+  const manual = origin.source === "manual";
+  const what = manual ? `a manual group named "${fields.displayName}"` : uniquelyNamed(fields);
+  const provenance: Pick<DbGroupRow, "source" | "provisioned_by"> = { source: origin.source, provisioned_by: manual ? null : origin.provisionedBy };
+  const row = await insertVersioned(tx, { table: "groups", orgId, columns: { ...columns(fields), ...provenance }, what });
   return toGroupRecord({ seq: 0, ...row });
 }
 
+/** A group the IdP pushed (SCIM's view: a manual group is not found). */
 export async function findGroup(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRecord | null> {
+  const row = await findVersioned<DbGroupRow>(tx, "groups", orgId, id, options.forUpdate, SCIM_VISIBLE);
+  return row ? toGroupRecord(row) : null;
+}
+
+/** A group of either source (the admin API's view). */
+export async function findAnyGroup(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRecord | null> {
   const row = await findVersioned<DbGroupRow>(tx, "groups", orgId, id, options.forUpdate);
   return row ? toGroupRecord(row) : null;
 }
@@ -73,33 +93,34 @@ interface GroupRefRow {
   id: string;
   external_id: string | null;
   display_name: string;
+  source: string;
 }
 
-function toGroupRef(row: GroupRefRow): GroupRef {
-  return { id: row.id, externalId: row.external_id, displayName: row.display_name };
+export function toGroupRef(row: GroupRefRow): GroupRef {
+  return { id: row.id, externalId: row.external_id, displayName: row.display_name, source: readGroupSource(row.source) };
 }
 
-/** A group as a mapping plan sees the directory: with the IdP that created it. */
-export interface DirectoryGroup extends GroupRef {
+/** A group as a mapping plan sees the directory: with its source and the IdP that created it. */
+export interface GroupWithOrigin extends GroupRef {
   readonly provisionedBy: IdentityProvider | null;
 }
 
-/** Every group of an organisation, in creation order (a directory has thousands, not millions). */
-export async function allGroups(tx: Executor, orgId: string): Promise<DirectoryGroup[]> {
+/** Every group of an organisation, manual ones included, in creation order (a directory has thousands, not millions). */
+export async function allGroups(tx: Executor, orgId: string): Promise<GroupWithOrigin[]> {
   const rows: (GroupRefRow & { provisioned_by: string | null })[] = await tx("groups")
     .where({ org_id: orgId })
     .orderBy("seq")
-    .select("id", "external_id", "display_name", "provisioned_by");
+    .select("id", "external_id", "display_name", "source", "provisioned_by");
   return rows.map((row) => ({ ...toGroupRef(row), provisionedBy: readIdentityProvider(row.provisioned_by) }));
 }
 
 export async function groupsById(tx: Executor, orgId: string, ids: readonly string[]): Promise<GroupRef[]> {
   // By id alone, the organisation checked on the rows (see db/member-snapshots.ts loadMembers).
-  const rows: (GroupRefRow & { org_id: string })[] = await tx("groups").whereIn("id", ids).select("id", "org_id", "external_id", "display_name");
+  const rows: (GroupRefRow & { org_id: string })[] = await tx("groups").whereIn("id", ids).select("id", "org_id", "external_id", "display_name", "source");
   return rows.filter((r) => r.org_id === orgId).map(toGroupRef);
 }
 
-/** The groups each user is a direct member of: one query per chunk of users. */
+/** The IdP's groups each user is a direct member of (a User's `groups` on SCIM): one query per chunk of users. */
 export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readonly string[]): Promise<Map<string, GroupRef[]>> {
   const result = new Map<string, GroupRef[]>();
   for (const id of userIds) result.set(id, []);
@@ -109,9 +130,10 @@ export async function groupsOfUsers(tx: Executor, orgId: string, userIds: readon
       .crossJoin(tx.raw("?? AS g", ["groups"]))
       .where("g.id", tx.ref("gm.group_id"))
       .where("gm.org_id", orgId)
+      .where("g.source", SCIM_VISIBLE.source)
       .whereIn("gm.member_id", chunk)
       .orderBy("g.seq")
-      .select("gm.member_id", "g.id", "g.display_name", "g.external_id");
+      .select("gm.member_id", "g.id", "g.display_name", "g.external_id", "g.source");
     for (const row of rows) result.get(row.member_id)?.push(toGroupRef(row));
   }
   return result;

@@ -4,6 +4,7 @@
  */
 import type { Executor } from "./connection";
 import type { CompiledSql } from "./filter-sql";
+import { SCIM_VISIBLE } from "./groups";
 import type { DbGroupRow, DbUserRow } from "./tables";
 import { type GroupRecord, type UserRecord, toGroupRecord, toUserRecord } from "./resources";
 
@@ -25,6 +26,8 @@ export interface ListResult<T> {
 async function list<Row>(tx: Executor, table: "users" | "groups", q: ListQuery): Promise<ListResult<Row>> {
   const base = () => {
     const query = tx(table).where(`${table}.org_id`, q.orgId);
+    // SCIM lists only the IdP's groups (db/groups.ts SCIM_VISIBLE).
+    if (table === "groups") query.where("groups.source", SCIM_VISIBLE.source);
     if (q.where) query.whereRaw(q.where.sql, q.where.bindings as never);
     return query;
   };

@@ -26,11 +26,18 @@ export async function currentMappingVersion(tx: Executor, orgId: string): Promis
 
 export async function currentMapping(tx: Executor, orgId: string): Promise<StoredMapping | null> {
   const row: DbMappingRow | undefined = await tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").first();
-  if (!row) return null;
+  return row ? toStoredMapping(row) : null;
+}
+
+function toStoredMapping(row: DbMappingRow): StoredMapping {
+  return { ...appliedVersion(row), mapping: readJson(row.mapping) };
+}
+
+/** What every applied version records (mappings, platform overrides): its number, hash, text and who applied it when. */
+export function appliedVersion(row: Pick<DbMappingRow, "version" | "hash" | "source_name" | "source_text" | "applied_by" | "applied_at">) {
   return {
     version: Number(row.version),
     hash: row.hash,
-    mapping: readJson(row.mapping),
     sourceName: row.source_name,
     sourceText: row.source_text,
     appliedBy: row.applied_by,
@@ -63,4 +70,19 @@ export async function mappingVersionsByOrg(tx: Executor): Promise<Map<string, nu
     .select("o.name")
     .max({ version: "m.version" });
   return new Map(rows.map((r) => [r.name, Number(r.version ?? 0)]));
+}
+
+export type MappingVersionSummary = Omit<StoredMapping, "mapping" | "sourceText">;
+
+/** Versions newest first, without their content, a keyset page at a time (`before` a version). */
+export async function mappingVersions(tx: Executor, orgId: string, options: { before?: number; limit: number }): Promise<MappingVersionSummary[]> {
+  const query = tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").limit(options.limit).select("version", "hash", "source_name", "applied_by", "applied_at");
+  if (options.before !== undefined) query.where("version", "<", options.before);
+  const rows: Array<Pick<DbMappingRow, "version" | "hash" | "source_name" | "applied_by" | "applied_at">> = await query;
+  return rows.map((row) => ({ version: Number(row.version), hash: row.hash, sourceName: row.source_name, appliedBy: row.applied_by, appliedAt: row.applied_at }));
+}
+
+export async function mappingVersion(tx: Executor, orgId: string, version: number): Promise<StoredMapping | null> {
+  const row: DbMappingRow | undefined = await tx("mappings").where({ org_id: orgId, version }).first();
+  return row ? toStoredMapping(row) : null;
 }

@@ -7,7 +7,7 @@ import { chunks } from "./chunks";
 import type { Knex } from "knex";
 import type { Executor } from "./connection";
 import { isPostgres } from "./dialect";
-import { type GroupRef, allGroups, groupsById } from "./groups";
+import { type GroupRef, allGroups, groupsById, toGroupRef } from "./groups";
 import { readBoolean, readJson } from "./json";
 
 export interface MemberSnapshot {
@@ -66,12 +66,12 @@ export async function loadMembers(tx: Executor, orgId: string, userIds: readonly
     // CROSS JOIN: SQLite keeps this order (the members' rows first, by the member_id index) whatever
     // its statistics say; with "many groups, no memberships" it once scanned every group instead.
     // PostgreSQL plans it as the inner join it is.
-    const rows: { member_id: string; id: string; external_id: string | null; display_name: string }[] = await tx("group_members as gm")
+    const rows: { member_id: string; id: string; external_id: string | null; display_name: string; source: string }[] = await tx("group_members as gm")
       .crossJoin(tx.raw("?? AS g", ["groups"]))
       .where("g.id", tx.ref("gm.group_id"))
       .whereIn("gm.member_id", users.map((u) => u.id))
-      .select("gm.member_id", "g.id", "g.external_id", "g.display_name");
-    out.push(...snapshots(users, rows.map((r) => ({ memberId: r.member_id, group: { id: r.id, externalId: r.external_id, displayName: r.display_name } }))));
+      .select("gm.member_id", "g.id", "g.external_id", "g.display_name", "g.source");
+    out.push(...snapshots(users, rows.map((r) => ({ memberId: r.member_id, group: toGroupRef(r) }))));
   }
   return out;
 }
@@ -94,7 +94,7 @@ export interface MemberPage {
  */
 export async function* allMembers(tx: Executor, orgId: string, options: { pageSize?: number; withPermissions?: boolean } = {}): AsyncGenerator<MemberPage> {
   const pageSize = options.pageSize ?? 5000;
-  const groups = new Map<string, GroupRef>((await allGroups(tx, orgId)).map((g) => [g.id, { id: g.id, externalId: g.externalId, displayName: g.displayName }]));
+  const groups = new Map<string, GroupRef>((await allGroups(tx, orgId)).map((g) => [g.id, { id: g.id, externalId: g.externalId, displayName: g.displayName, source: g.source }]));
   let after = 0;
   for (;;) {
     const query = tx("users as u")

@@ -43,7 +43,10 @@ function unique(ids: readonly string[]): string[] {
   return [...new Set(ids)];
 }
 
-/** Throws DbUnknownReferenceError naming ids that are neither a user nor a group of the org (or the group itself). */
+/**
+ * Throws DbUnknownReferenceError naming ids that are neither a user nor an IdP group of the org (or
+ * the group itself): a manual group cannot be made a member of anything, so to SCIM it does not exist.
+ */
 async function assertMembersExist(tx: Executor, orgId: string, groupId: string, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   const users = inList(tx, "u.id", ids);
@@ -56,7 +59,7 @@ async function assertMembersExist(tx: Executor, orgId: string, groupId: string, 
       tx,
       `SELECT u.id AS id, u.org_id AS org_id FROM users u WHERE ${users.sql}
         UNION ALL
-       SELECT g.id AS id, g.org_id AS org_id FROM groups g WHERE ${groups.sql} AND g.id <> ?`,
+       SELECT g.id AS id, g.org_id AS org_id FROM groups g WHERE ${groups.sql} AND g.id <> ? AND g.source = 'scim'`,
       [users.binding, groups.binding, groupId],
     )
   ).filter((r) => r.org_id === orgId);

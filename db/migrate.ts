@@ -9,6 +9,12 @@ import * as refusalResolution from "./migrations/20261127000000_refusal_resoluti
 import * as managerReference from "./migrations/20261129180000_manager_reference";
 import * as groupProvisionedBy from "./migrations/20261202000000_group_provisioned_by";
 import * as outbox from "./migrations/20261203000000_outbox";
+import * as manualGroups from "./migrations/20261204000000_manual_groups";
+import * as memberIndex from "./migrations/20261204001000_member_index";
+import * as platformVersions from "./migrations/20261204002000_platform_versions";
+import * as adminAudit from "./migrations/20261204003000_admin_audit";
+import * as oidc from "./migrations/20261204004000_oidc";
+import * as mappingFile from "./migrations/20261204005000_mapping_file";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +28,12 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261129180000_manager_reference", managerReference],
   ["20261202000000_group_provisioned_by", groupProvisionedBy],
   ["20261203000000_outbox", outbox],
+  ["20261204000000_manual_groups", manualGroups],
+  ["20261204001000_member_index", memberIndex],
+  ["20261204002000_platform_versions", platformVersions],
+  ["20261204003000_admin_audit", adminAudit],
+  ["20261204004000_oidc", oidc],
+  ["20261204005000_mapping_file", mappingFile],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -13,6 +13,18 @@ export interface Org {
   name: string;
   /** `jwks` as stored (server/entra.ts checks its shape before use). */
   entra: { tenantId: string; jwksUrl: string | null; jwks: unknown } | null;
+  /** The OIDC issuer its members sign in with; `jwks` as stored (server/oidc checks it), null = the issuer's own. */
+  oidc: OrgOidc | null;
+  /** The mapping file that manages the organisation (MAPPING_FILE), or null when the database does. */
+  mappingFile: string | null;
+}
+
+export interface OrgOidc {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string | null;
+  readonly jwks: unknown;
+  readonly usernameClaim: string;
 }
 
 function toOrg(row: DbOrgRow): Org {
@@ -22,6 +34,16 @@ function toOrg(row: DbOrgRow): Org {
     entra: row.entra_tenant_id
       ? { tenantId: row.entra_tenant_id, jwksUrl: row.entra_jwks_url, jwks: row.entra_jwks_json ? readJson(row.entra_jwks_json) : null }
       : null,
+    oidc: row.oidc_issuer && row.oidc_client_id
+      ? {
+          issuer: row.oidc_issuer,
+          clientId: row.oidc_client_id,
+          clientSecret: row.oidc_client_secret,
+          jwks: row.oidc_jwks_json ? readJson(row.oidc_jwks_json) : null,
+          usernameClaim: row.oidc_username_claim ?? "email",
+        }
+      : null,
+    mappingFile: row.mapping_file,
   };
 }
 
@@ -57,6 +79,41 @@ export async function ensureOrg(tx: Executor, name: string): Promise<Org> {
   const created = await findOrgByName(tx, name);
   if (!created) throw new Error(`organisation ${name} could not be created`);
   return created;
+}
+
+/** Creates the organisation `name`; DbConflictError when it exists. */
+export async function createOrg(tx: Executor, name: string): Promise<Org> {
+  const id = randomUUID();
+  try {
+    await tx("orgs").insert({ id, name, created_at: nowIso() });
+  } catch (err) {
+    translateDbError(err, `an organisation named "${name}"`);
+  }
+  return { id, name, entra: null, oidc: null, mappingFile: null };
+}
+
+/** Sets (or with null, removes) the OIDC issuer an organisation's members sign in with. */
+export async function setOrgOidc(tx: Executor, orgId: string, oidc: { issuer: string; clientId: string; clientSecret: string | null; jwks: unknown; usernameClaim: string } | null): Promise<void> {
+  await tx("orgs")
+    .where({ id: orgId })
+    .update({
+      oidc_issuer: oidc?.issuer ?? null,
+      oidc_client_id: oidc?.clientId ?? null,
+      oidc_client_secret: oidc?.clientSecret ?? null,
+      oidc_jwks_json: oidc?.jwks === null || oidc?.jwks === undefined ? null : JSON.stringify(oidc.jwks),
+      oidc_username_claim: oidc?.usernameClaim ?? null,
+    });
+}
+
+/** Records which file manages the organisation's mapping (null: the database does). */
+export async function setOrgMappingFile(tx: Executor, orgId: string, file: string | null): Promise<void> {
+  await tx("orgs").where({ id: orgId }).update({ mapping_file: file });
+}
+
+/** Organisations that trust this issuer (a token's `iss` picks the candidates; its audience decides). */
+export async function findOrgsByIssuer(tx: Executor, issuer: string): Promise<Org[]> {
+  const rows = await tx<DbOrgRow>("orgs").where({ oidc_issuer: issuer });
+  return rows.map(toOrg);
 }
 
 export async function setOrgEntra(

@@ -12,24 +12,61 @@ import type { DbMemberPermissionsRow } from "./tables";
 export async function readPermissions(tx: Executor, orgId: string, userIds: readonly string[]): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
   for (const chunk of chunks(userIds)) {
-    const rows: DbMemberPermissionsRow[] = await tx("member_permissions").where({ org_id: orgId }).whereIn("user_id", chunk);
-    for (const row of rows) out.set(row.user_id, readJson(row.permissions));
+    // By user id alone, the organisation checked on the rows: with `org_id = ?` in the WHERE, SQLite
+    // without statistics may walk an (org_id, …) index over the whole organisation instead.
+    const rows: DbMemberPermissionsRow[] = await tx("member_permissions").whereIn("user_id", chunk).select("user_id", "org_id", "permissions");
+    for (const row of rows) if (row.org_id === orgId) out.set(row.user_id, readJson(row.permissions));
   }
   return out;
 }
 
-/** Stores (inserts or replaces) members' permissions, in the caller's transaction. */
-export async function storePermissions(tx: Executor, orgId: string, rows: readonly { userId: string; after: unknown }[], at = nowIso()): Promise<void> {
+/**
+ * What the admin API filters and counts members by, given by the caller beside the opaque value:
+ * the org role, whether the member may edit roles, and the custom roles held.
+ */
+export interface PermissionIndex {
+  readonly orgRole: string;
+  readonly roleEditor: boolean;
+  readonly roles: readonly string[];
+  /** Whether the custom roles differ from what is stored (only then are the member's role rows rewritten). */
+  readonly rolesChanged: boolean;
+}
+
+/** Stores (inserts or replaces) members' permissions and their index, in the caller's transaction. */
+export async function storePermissions(
+  tx: Executor,
+  orgId: string,
+  rows: readonly { userId: string; after: unknown; index: PermissionIndex }[],
+  at = nowIso(),
+): Promise<void> {
   for (const chunk of chunks(rows)) {
     await tx("member_permissions")
-      .insert(chunk.map((r) => ({ user_id: r.userId, org_id: orgId, permissions: writeJson(r.after), updated_at: at })))
+      .insert(chunk.map((r) => ({ user_id: r.userId, org_id: orgId, permissions: writeJson(r.after), org_role: r.index.orgRole, role_editor: r.index.roleEditor, updated_at: at })))
       .onConflict("user_id")
-      .merge(["permissions", "updated_at"]);
+      .merge(["permissions", "org_role", "role_editor", "updated_at"]);
+    const rewritten = chunk.filter((r) => r.index.rolesChanged);
+    if (rewritten.length === 0) continue;
+    await tx("member_roles").whereIn("user_id", rewritten.map((r) => r.userId)).delete();
+    const held = rewritten.flatMap((r) => [...new Set(r.index.roles)].map((role) => ({ user_id: r.userId, role, org_id: orgId })));
+    for (const part of chunks(held)) await tx("member_roles").insert(part);
   }
 }
 
 export async function deleteMemberPermissions(tx: Executor, orgId: string, userId: string): Promise<void> {
   await tx("member_permissions").where({ org_id: orgId, user_id: userId }).delete();
+  await tx("member_roles").where({ org_id: orgId, user_id: userId }).delete();
+}
+
+/** Whether any member of the organisation may still edit roles (the lock-out check, in the writing transaction). */
+export async function anyRoleEditor(tx: Executor, orgId: string): Promise<boolean> {
+  const row = await tx("member_permissions").where({ org_id: orgId, role_editor: true }).first("user_id");
+  return row !== undefined;
+}
+
+/** How many members hold each custom role (roles no one holds are absent). */
+export async function roleHolderCounts(tx: Executor, orgId: string): Promise<Map<string, number>> {
+  const rows: { role: string; n: number | string }[] = await tx("member_roles").where({ org_id: orgId }).groupBy("role").select("role").count({ n: "*" });
+  return new Map(rows.map((r) => [r.role, Number(r.n)]));
 }
 
 export interface MemberPermissions {

@@ -35,6 +35,8 @@ export interface GroupRecord {
   readonly externalId: string | null;
   /** The IdP whose request created the group, when it was recognised. */
   readonly provisionedBy: IdentityProvider | null;
+  /** Pushed by the IdP (`scim`) or created in the admin API (`manual`). */
+  readonly source: GroupSource;
   readonly data: JsonObject;
   readonly version: number;
   readonly created: string;
@@ -64,9 +66,16 @@ export function toGroupRecord(row: DbGroupRow): GroupRecord {
     displayName: row.display_name,
     externalId: row.external_id,
     provisionedBy: readIdentityProvider(row.provisioned_by),
+    source: readGroupSource(row.source),
     data: readJsonObject(row.data, "resource data"),
     version: Number(row.version),
     created: row.created_at,
     lastModified: row.updated_at,
   };
+}
+
+export type GroupSource = "scim" | "manual";
+
+export function readGroupSource(value: unknown): GroupSource {
+  return value === "manual" ? "manual" : "scim";
 }

@@ -9,6 +9,12 @@ export interface DbOrgRow {
   entra_tenant_id: string | null;
   entra_jwks_url: string | null;
   entra_jwks_json: string | null;
+  oidc_issuer: string | null;
+  oidc_client_id: string | null;
+  oidc_client_secret: string | null;
+  oidc_jwks_json: string | null;
+  oidc_username_claim: string | null;
+  mapping_file: string | null;
 }
 
 export interface DbTokenRow {
@@ -29,6 +35,7 @@ export interface DbUserRow {
   user_name_ci: string;
   external_id: string | null;
   display_name: string | null;
+  display_name_ci: string | null;
   active: boolean | number;
   manager_id: string | null;
   data: unknown;
@@ -44,6 +51,8 @@ export interface DbGroupRow {
   display_name: string;
   display_name_ci: string;
   external_id: string | null;
+  /** `scim` (pushed by the IdP) or `manual` (created in the admin API). */
+  source: string;
   data: unknown;
   version: number;
   created_at: string;
@@ -86,6 +95,36 @@ export interface DbMemberPermissionsRow {
   org_id: string;
   permissions: unknown;
   updated_at: string;
+  org_role: string | null;
+  role_editor: boolean | number;
+}
+
+/** One row per custom role a member holds (counts per role, the members list's `role=`). */
+export interface DbMemberRoleRow {
+  user_id: string;
+  role: string;
+  org_id: string;
+}
+
+export interface DbPlatformVersionRow {
+  seq: number | string;
+  version: number;
+  hash: string;
+  source_text: string;
+  source_name: string;
+  platform: unknown;
+  applied_by: string;
+  applied_at: string;
+}
+
+export interface DbAdminActionRow {
+  seq: number | string;
+  org_id: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: unknown;
+  at: string;
 }
 
 export interface DbAuditRow {
@@ -96,6 +135,7 @@ export interface DbAuditRow {
   before: unknown;
   after: unknown;
   cause: unknown;
+  actor: string | null;
   at: string;
   request_id: string | null;
 }

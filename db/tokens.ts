@@ -88,3 +88,11 @@ export async function revokeToken(tx: Executor, id: string): Promise<boolean> {
   if (n > 0) return true;
   return (await tx("tokens").where({ id }).first()) !== undefined;
 }
+
+/** Revokes one of the organisation's tokens of this kind; false when it has no such token. */
+export async function revokeOrgToken(tx: Executor, orgId: string, kind: TokenKind, id: string): Promise<boolean> {
+  const found = await tx<DbTokenRow>("tokens").where({ id, org_id: orgId, kind }).first("id");
+  if (found === undefined) return false;
+  await tx("tokens").where({ id }).whereNull("revoked_at").update({ revoked_at: nowIso() });
+  return true;
+}

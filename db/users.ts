@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Executor } from "./connection";
-import { type GroupRef, touchGroups } from "./groups";
+import { type GroupRef, SCIM_VISIBLE, touchGroups } from "./groups";
 import { writeJson } from "./json";
 import { type UserRecord, toUserRecord } from "./resources";
 import type { DbUserRow } from "./tables";
@@ -19,6 +19,7 @@ function columns(fields: UserFields): Omit<DbUserRow, "seq" | "id" | "org_id" | 
     user_name_ci: fields.userName.toLowerCase(),
     external_id: fields.externalId,
     display_name: fields.displayName,
+    display_name_ci: fields.displayName === null ? null : fields.displayName.toLowerCase(),
     active: fields.active,
     manager_id: fields.managerId,
     data: writeJson(fields.data),
@@ -71,7 +72,7 @@ export async function deleteUser(tx: Executor, orgId: string, id: string): Promi
 export async function findUserWithGroups(tx: Executor, orgId: string, id: string): Promise<{ user: UserRecord; groups: GroupRef[] } | null> {
   const rows: (DbUserRow & { g_id: string | null; g_display_name: string | null; g_external_id: string | null })[] = await tx("users as u")
     .leftJoin("group_members as gm", "gm.member_id", "u.id")
-    .leftJoin("groups as g", "g.id", "gm.group_id")
+    .leftJoin("groups as g", (join) => join.on("g.id", "gm.group_id").andOnVal("g.source", SCIM_VISIBLE.source))
     .where("u.org_id", orgId)
     .where("u.id", id)
     .orderBy("g.seq")
@@ -80,7 +81,7 @@ export async function findUserWithGroups(tx: Executor, orgId: string, id: string
   if (!first) return null;
   const groups: GroupRef[] = [];
   for (const row of rows) {
-    if (row.g_id !== null && row.g_display_name !== null) groups.push({ id: row.g_id, externalId: row.g_external_id, displayName: row.g_display_name });
+    if (row.g_id !== null && row.g_display_name !== null) groups.push({ id: row.g_id, externalId: row.g_external_id, displayName: row.g_display_name, source: "scim" });
   }
   return { user: toUserRecord(first), groups };
 }

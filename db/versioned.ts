@@ -51,8 +51,15 @@ export interface VersionedUpdate<T> {
  * One row of the organisation by id. `forUpdate` locks it until the transaction ends, so that
  * parallel writers of one resource take turns (PostgreSQL; SQLite runs one writer at a time).
  */
-export async function findVersioned<Row extends VersionedRow>(tx: Executor, table: "users" | "groups", orgId: string, id: string, forUpdate = false): Promise<Row | undefined> {
-  const query = tx(table).where({ org_id: orgId, id }).first();
+export async function findVersioned<Row extends VersionedRow>(
+  tx: Executor,
+  table: "users" | "groups",
+  orgId: string,
+  id: string,
+  forUpdate = false,
+  also: Readonly<Record<string, string>> = {},
+): Promise<Row | undefined> {
+  const query = tx(table).where({ ...also, org_id: orgId, id }).first();
   if (forUpdate && isPostgres(tx)) query.forUpdate();
   const row: Row | undefined = await query;
   return row;

@@ -38,6 +38,8 @@ export interface LayerEffect {
   setting: "on" | "off";
   /** Whether this layer changed the outcome of the layers below it. */
   changed: boolean;
+  /** An org `off` that has no effect because the platform keeps the name on (always false for the platform layer). */
+  overridden: boolean;
 }
 
 export interface GrantChain {
@@ -208,23 +210,27 @@ interface GrantSources {
 }
 
 /**
- * Layers, lowest first: the member's base grant, then the org toggle (`off` removes it for
- * everyone; a name the org does not mention is left alone, so a custom role may grant it), then
- * the platform override, which beats both: forced on reaches every active member.
+ * Layers, lowest first: the member's base grant (custom members: their roles; standard roles: the
+ * org having it on), then the org toggle (`off` removes it for everyone; a name the org does not
+ * mention is left alone, so a custom role may grant it), then the platform override. The platform
+ * sits above the org: `off` removes it from everyone; `on` means the organisation cannot switch it
+ * off, so standard-role members get it as if the org had it on, while custom members still get it
+ * only through their roles.
  */
 function grantChain(kind: GrantKind, name: string, context: Context, sources: GrantSources): GrantChain {
   const base = baseGrant(name, context, sources);
   const orgSetting = ownValue(sources.orgToggles, name);
   const platformSetting = ownValue(sources.platformToggles, name);
+  const withoutPlatform = base.granted && orgSetting !== false;
   const layers: LayerEffect[] = [];
-  let granted = base.granted;
   if (orgSetting === false) {
-    layers.push({ layer: "org", setting: "off", changed: granted });
-    granted = false;
+    const overridden = platformSetting === true;
+    layers.push({ layer: "org", setting: "off", changed: !overridden && base.granted, overridden });
   }
+  let granted = withoutPlatform;
   if (platformSetting !== undefined) {
-    layers.push({ layer: "platform", setting: platformSetting ? "on" : "off", changed: granted !== platformSetting });
-    granted = platformSetting;
+    granted = platformSetting && (context.orgRole === "custom" ? base.granted : true);
+    layers.push({ layer: "platform", setting: platformSetting ? "on" : "off", changed: granted !== withoutPlatform, overridden: false });
   }
   if (!context.active) {
     return { name, granted: false, base, layers, reason: `Deactivated members have no ${kind === "capability" ? "capabilities" : "connectors"}.` };
@@ -246,23 +252,35 @@ function baseGrant(name: string, context: Context, sources: GrantSources): Grant
 
 function grantReason(kind: GrantKind, name: string, granted: boolean, base: GrantChain["base"], layers: readonly LayerEffect[], context: Context): string {
   const noun = `The ${kind} '${name}'`;
+  const toggles = `\`org.${kind === "capability" ? "features" : "connectors"}\``;
   const platform = layers.find((layer) => layer.layer === "platform");
-  if (platform !== undefined) {
-    return `${noun} is forced ${platform.setting} by the platform (the operator's contract), which beats the mapping file${platform.changed ? "" : "; it would have been " + (granted ? "granted" : "denied") + " anyway"}.`;
-  }
   const org = layers.find((layer) => layer.layer === "org");
+  if (platform?.setting === "off") {
+    return `${noun} is forced off by the platform (the operator's contract), which beats the organisation's toggles and roles${platform.changed ? "" : "; it would have been denied anyway"}.`;
+  }
+  if (platform?.setting === "on") {
+    const orgIgnored = org?.overridden === true ? ` ${toggles} switches it off, but the organisation cannot while the platform keeps it on.` : "";
+    if (context.orgRole !== "custom") {
+      return `${noun} is kept on by the platform (the operator's contract), and ${context.orgRole} is a standard role, which gets what is on.${orgIgnored}`;
+    }
+    return granted
+      ? `${noun} is granted by ${rolesText(base)}; the platform keeps it on, so the organisation cannot switch it off.${orgIgnored}`
+      : `${noun} is kept on by the platform, but custom members get it only through their roles, and none of the member's roles lists it.`;
+  }
   if (org !== undefined) {
-    return `${noun} is switched off for everyone by \`org.${kind === "capability" ? "features" : "connectors"}\`${org.changed ? ", although the member would otherwise have it" : ""}.`;
+    return `${noun} is switched off for everyone by ${toggles}${org.changed ? ", although the member would otherwise have it" : ""}.`;
   }
-  if (base.via === "custom_roles") {
-    return `${noun} is granted by role${base.roles.length === 1 ? "" : "s"} ${base.roles.map((grant) => `'${grant.role}' (via rule ${grant.rules.join(", ")})`).join(" and ")}.`;
-  }
+  if (base.via === "custom_roles") return `${noun} is granted by ${rolesText(base)}.`;
   if (base.via === "org_enabled") {
     return `${noun} is switched on for the organisation, and ${context.orgRole} is a standard role, which gets everything the organisation has on.`;
   }
   if (context.orgRole === "custom") return `${noun} is not listed by any of the member's roles.`;
   const unapplied = context.allGrants.length > 0 ? ` Custom roles that list it do not apply to ${context.orgRole} members.` : "";
   return `${noun} is not switched on for the organisation, and standard roles get only what the organisation has on.${unapplied}`;
+}
+
+function rolesText(base: GrantChain["base"]): string {
+  return `role${base.roles.length === 1 ? "" : "s"} ${base.roles.map((grant) => `'${grant.role}' (via rule ${grant.rules.join(", ")})`).join(" and ")}`;
 }
 
 function grantedNames(chains: readonly GrantChain[]): string[] {

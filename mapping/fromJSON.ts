@@ -6,6 +6,7 @@
  */
 import { isLevel, isOrgRole, isRecord, isStandardOrgRole, isStringArray } from "./guards";
 import { allAreasAt } from "./levels";
+import { assignRuleIds, ruleTargetKey } from "./rules";
 import { AREAS, MATCHER_KINDS } from "./types";
 import type { AreaLevels, EffectivePermissions, GroupMatcher, Mapping, MappingRule, MatcherKind, RoleDefinition, RuleSource, Toggles } from "./types";
 
@@ -32,8 +33,9 @@ export function mappingFromJSON(value: unknown): Mapping {
     org: { features: toggles(org["features"], "org.features", problems), connectors: toggles(org["connectors"], "org.connectors", problems) },
     standardRoles: { admin: levels(standard["admin"], "standardRoles.admin", problems), user: levels(standard["user"], "standardRoles.user", problems) },
     roles: Array.isArray(root["roles"]) ? root["roles"].map((role, i) => roleDefinition(role, `roles[${i}]`, problems)) : need(false, [], "roles is not a list"),
-    rules: Array.isArray(root["rules"]) ? root["rules"].map((rule, i) => mappingRule(rule, i, problems)) : need(false, [], "rules is not a list"),
+    rules: Array.isArray(root["rules"]) ? withStoredIds(root["rules"].map((rule, i) => mappingRule(rule, i, problems))) : need(false, [], "rules is not a list"),
   };
+  if (new Set(mapping.rules.map((rule) => rule.id)).size !== mapping.rules.length) problems.push("a rule id is used twice");
   const defined = new Set(mapping.roles.map((role) => role.name));
   if (defined.size !== mapping.roles.length) problems.push("a role name is defined twice");
   for (const rule of mapping.rules) {
@@ -119,14 +121,25 @@ function roleDefinition(value: unknown, where: string, problems: string[]): Role
   };
 }
 
-function mappingRule(value: unknown, position: number, problems: string[]): MappingRule {
+type StoredRule = Omit<MappingRule, "id"> & { storedId: string | null };
+
+/** Mappings stored before rules had ids get the ids their file would get today. */
+function withStoredIds(rules: readonly StoredRule[]): MappingRule[] {
+  const ids = assignRuleIds(rules.map((rule) => ({ id: rule.storedId, targetKey: ruleTargetKey(rule) })));
+  return rules.map(({ storedId: _stored, ...rule }, i) => ({ id: ids[i] ?? "", ...rule }));
+}
+
+function mappingRule(value: unknown, position: number, problems: string[]): StoredRule {
   const where = `rules[${position}]`;
   const rule = isRecord(value) ? value : {};
   if (rule["index"] !== position) problems.push(`${where}.index is not ${position}`);
+  const id = rule["id"];
+  if (id !== undefined && (typeof id !== "string" || id === "")) problems.push(`${where}.id is not a non-empty string`);
   if (!isStringArray(rule["roles"])) problems.push(`${where}.roles is not a list of strings`);
   const orgRole = rule["orgRole"];
   if (orgRole !== null && !isStandardOrgRole(orgRole)) problems.push(`${where}.orgRole is not owner, admin, user or null`);
   return {
+    storedId: typeof id === "string" && id !== "" ? id : null,
     index: position,
     source: ruleSource(rule, where, problems),
     roles: isStringArray(rule["roles"]) ? [...rule["roles"]] : [],
@@ -158,7 +171,7 @@ function matcher(value: unknown, where: string, problems: string[]): GroupMatche
   const kind = group["kind"];
   const matched = group["value"];
   if (!isMatcherKind(kind) || typeof matched !== "string" || matched === "") {
-    problems.push(`${where} is not { kind: id|externalId|displayName, value: text }`);
+    problems.push(`${where} is not { kind: ${MATCHER_KINDS.join("|")}, value: text }`);
     return { kind: "id", value: "" };
   }
   return { kind, value: matched };

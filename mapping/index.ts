@@ -1,8 +1,8 @@
 /** Public API of the pure role-mapping core. Nothing here does I/O. */
-export { AREAS, LEVELS, ORG_ROLES, STANDARD_ORG_ROLES, MATCHER_KINDS, ISSUE_CODES, IDENTITY_PROVIDERS } from "./types";
+export { AREAS, LEVELS, ORG_ROLES, STANDARD_ORG_ROLES, MATCHER_KINDS, ISSUE_CODES, IDENTITY_PROVIDERS, GROUP_SOURCES } from "./types";
 export type {
   Area, Level, OrgRole, StandardOrgRole, AreaLevels, MatcherKind, GroupMatcher, RuleSource, RoleDefinition, MappingRule, Toggles,
-  Mapping, IssueCode, MappingIssue, ParseResult, GroupRef, IdentityProvider, MemberInput, PlatformOverrides, EffectivePermissions,
+  Mapping, IssueCode, MappingIssue, ParseResult, GroupRef, IdentityProvider, GroupSource, MemberInput, PlatformOverrides, EffectivePermissions,
 } from "./types";
 export { parseMapping } from "./parse";
 export { hashMapping, canonicalJSON } from "./hash";
@@ -14,9 +14,21 @@ export { explainMember } from "./explain";
 export type { Explanation, AreaChain, AreaSource, GrantChain, LayerEffect, RoleGrant, RuleMatch } from "./explain";
 export { diffPermissions } from "./diff";
 export type { PermissionChange, ListChange } from "./diff";
-export { planMappingChange } from "./plan";
-export type { MappingPlan, MemberPlanChange, PlanWarning, PlanInput } from "./plan";
-export { parsePlatformFile, platformFor } from "./platform";
+export { planMappingChange, lockoutOf, matchingGroups } from "./plan";
+export type { MappingPlan, MemberPlanChange, PlanWarning, PlanInput, Lockout } from "./plan";
+export { ADMIN_ACTIONS, POLICY_RULES, RULE_FOR, allowedActions, decide } from "./policy";
+export type { AdminAction, AllowedActions, Decision, PolicyRule } from "./policy";
+export { mappingChanges, refuseMappingChange } from "./changes";
+export type { ChangeKind, ChangeRefusal, DescribedChange, MappingChangePart } from "./changes";
+export { mappingToDocument, mappingToYaml, roleDocument, ruleDocument } from "./document";
+export { applyEdit } from "./edits";
+export type { EditResult, MappingEdit } from "./edits";
+export type { MappingDocument } from "./document";
+export { describeRuleTarget } from "./rules";
+export { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, isKnownName, knownNames } from "./vocabulary";
+export type { GrantKind } from "./vocabulary";
+export { parsePlatformFile, platformFor, platformFromJSON, hashPlatform, StoredPlatformError } from "./platform";
 export type { PlatformFile, PlatformParseResult } from "./platform";
 export { levelRank } from "./levels";
-export { isArea, isLevel } from "./guards";
+export { closestMatch } from "./suggest";
+export { isArea, isLevel, isOrgRole, isRecord } from "./guards";

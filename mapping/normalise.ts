@@ -7,6 +7,7 @@
 import { isRecord, isStringArray } from "./guards";
 import { DEFAULT_ADMIN_LEVELS, DEFAULT_USER_LEVELS, completeAreaLevels } from "./levels";
 import { isLevel, isStandardOrgRole } from "./guards";
+import { assignRuleIds, ruleTargetKey } from "./rules";
 import { MATCHER_KINDS } from "./types";
 import type { AreaLevels, GroupMatcher, Level, Mapping, MappingRule, RoleDefinition, RuleSource, Toggles } from "./types";
 
@@ -26,8 +27,15 @@ export function normaliseMapping(raw: Record<string, unknown>): Mapping {
     roles: Object.entries(roles)
       .map(([name, role]) => toRole(name, role))
       .sort((a, b) => compareText(a.name, b.name)),
-    rules: rules.map(toRule),
+    rules: withIds(rules.map(toRule)),
   };
+}
+
+type RuleWithoutId = Omit<MappingRule, "id"> & { explicitId: string | null };
+
+function withIds(rules: readonly RuleWithoutId[]): MappingRule[] {
+  const ids = assignRuleIds(rules.map((rule) => ({ id: rule.explicitId, targetKey: ruleTargetKey(rule) })));
+  return rules.map(({ explicitId: _explicit, ...rule }, i) => ({ id: ids[i] ?? "", ...rule }));
 }
 
 export function sortedUnique(values: readonly string[]): string[] {
@@ -70,9 +78,10 @@ function toRole(name: string, value: unknown): RoleDefinition {
   };
 }
 
-function toRule(value: unknown, index: number): MappingRule {
+function toRule(value: unknown, index: number): RuleWithoutId {
   const rule = isRecord(value) ? value : {};
   return {
+    explicitId: typeof rule["id"] === "string" ? rule["id"] : null,
     index,
     source: toSource(rule),
     roles: isStringArray(rule["roles"]) ? sortedUnique(rule["roles"]) : [],

@@ -19,19 +19,48 @@ export interface MemberPlanChange {
 }
 
 export type PlanWarning =
-  | { code: "rule_matches_no_group"; ruleIndex: number; message: string }
-  | { code: "rule_matches_no_app_role"; ruleIndex: number; appRole: string; message: string }
+  | { code: "rule_matches_no_group"; ruleIndex: number; ruleId: string; message: string }
+  | { code: "rule_matches_no_app_role"; ruleIndex: number; ruleId: string; appRole: string; message: string }
   | { code: "role_never_reached"; role: string; message: string }
   | { code: "loses_identity_access_manage"; memberId: string; userName: string; message: string }
   | { code: "no_role_editor"; message: string }
   | { code: "primary_owner_not_in_directory"; userName: string; message: string }
-  | { code: "display_name_rule"; ruleIndex: number; displayName: string; groupIds: string[]; message: string };
+  | { code: "display_name_rule"; ruleIndex: number; ruleId: string; displayName: string; groupIds: string[]; message: string };
 
 export interface MappingPlan {
   /** Members whose permissions differ, sorted by userName. */
   changes: MemberPlanChange[];
   unchangedCount: number;
   warnings: PlanWarning[];
+  /** Set when the change would leave no active member able to edit roles (the admin API refuses it). */
+  lockout: Lockout | null;
+}
+
+/** Who would lose the right to edit roles, when no one would keep it. */
+export interface Lockout {
+  losing: Array<{ id: string; userName: string }>;
+  message: string;
+}
+
+/**
+ * A lock-out: after the change no active member may edit roles (the Primary Owner, an owner, or a
+ * custom member with identity_access manage), although someone could before. `losing` are those
+ * who could; `remainingEditors` counts who still can after the change (0 = locked out).
+ */
+export function lockoutOf(
+  changes: ReadonlyArray<{ member: { id: string; userName: string }; before: EffectivePermissions; after: EffectivePermissions }>,
+  remainingEditors: number,
+): Lockout | null {
+  if (remainingEditors > 0) return null;
+  const losing = changes
+    .filter(({ before, after }) => canEditRoles(before) && !canEditRoles(after))
+    .map(({ member }) => ({ id: member.id, userName: member.userName }))
+    .sort((a, b) => compareText(a.userName, b.userName));
+  if (losing.length === 0) return null;
+  return {
+    losing,
+    message: `This change would leave no active member able to edit roles: ${losing.map((m) => m.userName).join(", ")} would lose the right (an active Primary Owner or Owner, or a custom role with identity_access manage, must remain).`,
+  };
 }
 
 export interface PlanInput {
@@ -70,6 +99,7 @@ export function planMappingChange(input: PlanInput): MappingPlan {
   return {
     changes,
     unchangedCount: evaluated.length - changes.length,
+    lockout: lockoutOf(changes, evaluated.filter(({ after }) => canEditRoles(after)).length),
     warnings: [
       ...rulesMatchingNoGroup(input.after, input.groups),
       ...rulesMatchingNoAppRole(input.after, input.members),
@@ -82,7 +112,8 @@ export function planMappingChange(input: PlanInput): MappingPlan {
   };
 }
 
-function matchingGroups(rule: MappingRule, groups: readonly GroupRef[]): GroupRef[] {
+/** The groups a rule matches in the directory (the console's "groups giving this role"); none for an app-role rule. */
+export function matchingGroups(rule: MappingRule, groups: readonly GroupRef[]): GroupRef[] {
   return groups.filter((group) => ruleSelectsGroup(rule, group));
 }
 
@@ -102,6 +133,7 @@ function rulesMatchingNoGroup(mapping: Mapping, groups: readonly GroupRef[]): Pl
     return [{
       code: "rule_matches_no_group",
       ruleIndex: rule.index,
+      ruleId: rule.id,
       message: `Rule ${rule.index} (${source.matcher.kind} '${source.matcher.value}') matches no group in the directory, so it grants nothing.${externalIdHint(source.matcher, groups)}`,
     }];
   });
@@ -136,6 +168,7 @@ function rulesMatchingNoAppRole(mapping: Mapping, members: readonly MemberInput[
     return [{
       code: "rule_matches_no_app_role",
       ruleIndex: rule.index,
+      ruleId: rule.id,
       appRole: source.value,
       message: `Rule ${rule.index} (app role '${source.value}') matches no member: no user's SCIM roles carry that value, so it grants nothing.${hint}`,
     }];
@@ -153,6 +186,7 @@ function displayNameRules(mapping: Mapping, groups: readonly GroupRef[]): PlanWa
     return [{
       code: "display_name_rule",
       ruleIndex: rule.index,
+      ruleId: rule.id,
       displayName: source.matcher.value,
       groupIds: matched.map((group) => group.id).sort(compareText),
       message: `Rule ${rule.index} matches groups by displayName '${source.matcher.value}'; it stops matching, and its members lose what it grants, if the group is renamed in the IdP.${several}${stable}`,

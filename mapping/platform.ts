@@ -7,7 +7,9 @@
  *   all:  { features: { file_uploads: off } }
  *   orgs: { acme: { connectors: { jira: on } } }
  */
+import { createHash } from "node:crypto";
 import { isRecord } from "./guards";
+import { canonicalJSON } from "./hash";
 import { sortIssues } from "./parse";
 import { compileSchema, schemaIssues } from "./schemaIssues";
 import { loadSource } from "./source";
@@ -19,7 +21,7 @@ export interface PlatformFile {
   orgs: Record<string, PlatformOverrides>;
 }
 
-export type PlatformParseResult = { ok: true; platform: PlatformFile } | { ok: false; errors: MappingIssue[] };
+export type PlatformParseResult = { ok: true; platform: PlatformFile; hash: string } | { ok: false; errors: MappingIssue[] };
 
 const toggles = {
   type: "object",
@@ -49,13 +51,40 @@ export function parsePlatformFile(text: string, file: string): PlatformParseResu
   const root = loaded.source.value;
   if (errors.length > 0 || !isRecord(root)) return { ok: false, errors };
   const orgs = isRecord(root["orgs"]) ? root["orgs"] : {};
-  return {
-    ok: true,
-    platform: {
-      all: toOverrides(root["all"]),
-      orgs: Object.fromEntries(Object.entries(orgs).map(([name, value]) => [name, toOverrides(value)])),
-    },
+  const platform: PlatformFile = {
+    all: toOverrides(root["all"]),
+    orgs: Object.fromEntries(Object.entries(orgs).map(([name, value]) => [name, toOverrides(value)])),
   };
+  return { ok: true, platform, hash: hashPlatform(platform) };
+}
+
+/** sha256 of the canonical JSON: comments and layout do not change it. */
+export function hashPlatform(platform: PlatformFile): string {
+  return createHash("sha256").update(canonicalJSON(platform)).digest("hex");
+}
+
+export class StoredPlatformError extends Error {
+  readonly code = "stored_platform_invalid";
+  constructor() {
+    super("Stored platform overrides are not { all, orgs } of feature/connector booleans");
+    this.name = "StoredPlatformError";
+  }
+}
+
+/** The overrides as stored in the database (STYLE.md habit 16: decode what you read back). */
+export function platformFromJSON(value: unknown): PlatformFile {
+  const root = isRecord(value) ? value : null;
+  const orgs = root !== null && isRecord(root["orgs"]) ? root["orgs"] : null;
+  if (root === null || orgs === null || !isOverrides(root["all"]) || !Object.values(orgs).every(isOverrides)) throw new StoredPlatformError();
+  return {
+    all: toOverrides(root["all"]),
+    orgs: Object.fromEntries(Object.entries(orgs).map(([name, entry]) => [name, toOverrides(entry)])),
+  };
+}
+
+function isOverrides(value: unknown): boolean {
+  const booleans = (v: unknown) => isRecord(v) && Object.values(v).every((b) => typeof b === "boolean");
+  return isRecord(value) && booleans(value["features"]) && booleans(value["connectors"]);
 }
 
 /** The overrides in force for one organisation: its own entry beats the `all` entry, name by name. */

@@ -55,7 +55,7 @@ function translate(error: ErrorObject, source: SourceDocument): MappingIssue | n
       return badName(source, path, error);
     case "minProperties":
     case "maxProperties":
-      return issueAt(source, path, "invalid_matcher", `${capitalise(where)} must name exactly one of \`id\`, \`externalId\` or \`displayName\`; found ${matcherKeys(error.data)}.`);
+      return issueAt(source, path, "invalid_matcher", `${capitalise(where)} must name exactly one of \`id\`, \`externalId\`, \`displayName\` or \`manual\`; found ${matcherKeys(error.data)}.`);
     case "anyOf":
       return issueAt(source, path, "rule_grants_nothing", `Rule ${where} grants nothing: give it \`roles\`, \`orgRole\`, or both.`);
     case "oneOf":

@@ -27,8 +27,13 @@ export type StandardOrgRole = (typeof STANDARD_ORG_ROLES)[number];
 
 export type AreaLevels = Record<Area, Level>;
 
-/** How a rule picks its group. `id` and `externalId` survive IdP renames; `displayName` does not. */
-export const MATCHER_KINDS = ["id", "externalId", "displayName"] as const;
+/**
+ * How a rule picks its group. `id` and `externalId` survive IdP renames; `displayName` does not.
+ * `externalId` and `displayName` match only groups the IdP pushed over SCIM; `manual` matches only
+ * groups created in the admin API, by their (case-insensitive, unique) name; `id` matches either.
+ * So a manual group and an IdP group of the same name never answer the same rule.
+ */
+export const MATCHER_KINDS = ["id", "externalId", "displayName", "manual"] as const;
 export type MatcherKind = (typeof MATCHER_KINDS)[number];
 export interface GroupMatcher {
   kind: MatcherKind;
@@ -52,6 +57,11 @@ export interface RoleDefinition {
 export type RuleSource = { kind: "group"; matcher: GroupMatcher } | { kind: "appRole"; value: string };
 
 export interface MappingRule {
+  /**
+   * Stable identity of the rule, kept across edits: given in the file (`id:`), or else derived from
+   * what the rule matches, so the same file always yields the same ids (see rules.ts).
+   */
+  id: string;
   /** Zero-based position in the file's `mappings` list; explain and plan cite it. */
   index: number;
   source: RuleSource;
@@ -92,6 +102,9 @@ export const ISSUE_CODES = [
   "duplicate_role",
   "undefined_role",
   "rule_grants_nothing",
+  "duplicate_rule_id",
+  "unknown_capability",
+  "unknown_connector",
   // Warnings only:
   "unused_role",
   "display_name_matcher",
@@ -117,12 +130,18 @@ export type ParseResult =
 export const IDENTITY_PROVIDERS = ["okta", "entra"] as const;
 export type IdentityProvider = (typeof IDENTITY_PROVIDERS)[number];
 
+/** Where a group comes from: pushed by the IdP over SCIM, or created in the admin API. */
+export const GROUP_SOURCES = ["scim", "manual"] as const;
+export type GroupSource = (typeof GROUP_SOURCES)[number];
+
 export interface GroupRef {
   id: string;
   externalId?: string | null;
   displayName: string;
   /** The IdP whose request created the group, when known: it decides which matcher survives renames. */
   provisionedBy?: IdentityProvider | null;
+  /** Absent means `scim`. */
+  source?: GroupSource;
 }
 
 export interface MemberInput {

@@ -8,6 +8,7 @@ import { closestMatch, didYouMean } from "./suggest";
 import { describePath, issueAt } from "./source";
 import type { SourceDocument } from "./source";
 import type { MappingIssue } from "./types";
+import { knownNames } from "./vocabulary";
 
 export interface SemanticResult {
   errors: MappingIssue[];
@@ -20,7 +21,12 @@ export function checkSemantics(source: SourceDocument): SemanticResult {
   const rules = Array.isArray(root["mappings"]) ? root["mappings"] : [];
   const roleNames = Object.keys(roles);
   return {
-    errors: [...undefinedRoles(source, rules, roleNames), ...emptyRules(source, rules)],
+    errors: [
+      ...undefinedRoles(source, rules, roleNames),
+      ...emptyRules(source, rules),
+      ...duplicateRuleIds(source, rules),
+      ...unknownGrants(source, roles, root["org"]),
+    ],
     warnings: [
       ...unusedRoles(source, rules, roleNames),
       ...displayNameMatchers(source, rules),
@@ -53,6 +59,43 @@ function emptyRules(source: SourceDocument, rules: readonly unknown[]): MappingI
       ? [issueAt(source, ["mappings", index, "roles"], "rule_grants_nothing", `Rule mappings[${index}] grants nothing: its \`roles\` list is empty and it has no \`orgRole\`.`)]
       : [],
   );
+}
+
+function duplicateRuleIds(source: SourceDocument, rules: readonly unknown[]): MappingIssue[] {
+  const firstAt = new Map<string, number>();
+  return rules.flatMap((rule, index) => {
+    const id = isRecord(rule) ? rule["id"] : undefined;
+    if (typeof id !== "string") return [];
+    const first = firstAt.get(id);
+    if (first === undefined) {
+      firstAt.set(id, index);
+      return [];
+    }
+    return [issueAt(source, ["mappings", index, "id"], "duplicate_rule_id", `Rule mappings[${index}] has the id '${id}', which mappings[${first}] already has; rule ids must be unique.`)];
+  });
+}
+
+/**
+ * Capabilities and connectors are a known vocabulary (vocabulary.ts): the built-in names and those
+ * the organisation's toggles mention. Anything else in a role is almost certainly a typo.
+ */
+function unknownGrants(source: SourceDocument, roles: Record<string, unknown>, org: unknown): MappingIssue[] {
+  const issues: MappingIssue[] = [];
+  for (const [list, toggleKey, kind] of [["capabilities", "features", "capability"], ["connectors", "connectors", "connector"]] as const) {
+    const declared = isRecord(org) && isRecord(org[toggleKey]) ? org[toggleKey] : {};
+    const known = knownNames(kind, declared);
+    for (const [roleName, role] of Object.entries(roles)) {
+      const names = isRecord(role) ? role[list] : undefined;
+      if (!isStringArray(names)) continue;
+      names.forEach((name, position) => {
+        if (known.includes(name)) return;
+        const hint = didYouMean(name, known);
+        issues.push(issueAt(source, ["roles", roleName, list, position], kind === "capability" ? "unknown_capability" : "unknown_connector",
+          `Role '${roleName}' grants the ${kind} '${name}', which is neither built in nor mentioned in \`org.${toggleKey}\`.${hint === "" ? ` Declare it there (e.g. \`org.${toggleKey}: { ${name}: on }\`) if it is new.` : hint}`));
+      });
+    }
+  }
+  return issues;
 }
 
 function unusedRoles(source: SourceDocument, rules: readonly unknown[], defined: readonly string[]): MappingIssue[] {

@@ -1,8 +1,10 @@
-/** The role-mapping service: keep permissions in step with the directory; apply, plan, explain, reconcile. */
-export { MappingPermissionSync, type PlatformSource, type RecomputeObserver, type Recomputed } from "./sync";
+/** The role-mapping service: keep permissions in step with the directory; apply, plan, explain, reconcile, verify, administer. */
+export { MappingPermissionSync, type RecomputeObserver, type Recomputed, type RoleEditorChange } from "./sync";
 export { type EventSink, PERMISSIONS_CHANGED, type PermissionChangedData } from "./events";
-export { applyMappingText, type ApplyResult } from "./apply";
-export { planMappingText, type PlanResult } from "./plan";
+export { applyMappingText, refusalLines, type ApplyOptions, type ApplyResult } from "./apply";
+export { applyPlatformText, type PlatformApplyResult } from "./platform";
+export { planMapping, planMappingText, type PlanResult } from "./plan";
 export { explainUser } from "./explain";
 export { reconcileAll } from "./reconcile";
 export { verifyPermissions, type Drift, type VerifyResult } from "./verify";
+export { isKnownGrant } from "./vocabulary";

@@ -4,7 +4,9 @@
  * changes and the start-up reconcile call `recomputeAll`. Resolution itself is the pure mapping/
  * module; this shell loads members, stores what changed, audits it, and writes one event per
  * changed member to the outbox in the same transaction (db/outbox.ts); after commit it only wakes
- * the event readers of this process (other processes learn of the rows by themselves).
+ * the event readers of this process (other processes learn of the rows by themselves). Every
+ * transaction that calls it must be opened with `withAfterCommit` (db/transaction.ts), which
+ * writes the staged events before COMMIT.
  */
 import { appendAudit } from "../db/audit";
 import type { Executor } from "../db/connection";
@@ -14,25 +16,28 @@ import { type MemberSnapshot, allMembers, loadMembers } from "../db/member-snaps
 import { membersOfGroup } from "../db/groups";
 import { findOrgById } from "../db/orgs";
 import { stageOutboxEvents } from "../db/outbox";
-import { deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
+import { currentPlatform, currentPlatformVersion } from "../db/platform";
+import { type PermissionIndex, deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
 import { type AfterCommit, nothingAfterCommit } from "../db/transaction";
 import {
   type EffectivePermissions,
   type Mapping,
+  type PlatformFile,
   type PlatformOverrides,
   NO_ACCESS,
   batchResolver,
+  canEditRoles,
   emptyMapping,
   mappingFromJSON,
   permissionsEqual,
   permissionsFromJSON,
+  platformFor,
+  platformFromJSON,
   resolveMember,
   ruleSelectsGroup,
 } from "../mapping";
-import type { ChangeCause, GroupIdentity, NewMember, PermissionSync } from "../scim/context";
+import { type ChangeCause, type GroupIdentity, type NewMember, type PermissionSync, actorOf } from "../scim/context";
 import { type EventSink, PERMISSIONS_CHANGED, type PermissionChangedData } from "./events";
-
-export type PlatformSource = (orgName: string) => PlatformOverrides;
 
 interface CachedMapping {
   readonly version: number;
@@ -47,8 +52,31 @@ interface Change {
   readonly after: EffectivePermissions;
 }
 
-/** After-commit work that also says how many members changed. */
-export type Recomputed = AfterCommit & { readonly changed: number };
+/** A member whose right to edit roles changed (the lock-out check names them). */
+export interface RoleEditorChange {
+  readonly member: { readonly id: string; readonly userName: string };
+  readonly before: EffectivePermissions;
+  readonly after: EffectivePermissions;
+}
+
+/** After-commit work that also says how many members changed, and whose right to edit roles did. */
+export type Recomputed = AfterCommit & { readonly changed: number; readonly roleEditorChanges: readonly RoleEditorChange[] };
+
+const NO_OVERRIDES: PlatformFile = { all: { features: {}, connectors: {} }, orgs: {} };
+
+const NOTHING: Recomputed = Object.assign(() => undefined, { changed: 0, roleEditorChanges: [] });
+
+/** A change with what the admin API filters members by, computed here from the permissions themselves. */
+function indexed(change: Change): Change & { index: PermissionIndex } {
+  const rolesChanged = change.before.roles.length !== change.after.roles.length || change.before.roles.some((role) => !change.after.roles.includes(role));
+  return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles, rolesChanged } };
+}
+
+function roleEditorChanges(changes: readonly Change[]): RoleEditorChange[] {
+  return changes
+    .filter((c) => canEditRoles(c.before) !== canEditRoles(c.after))
+    .map((c) => ({ member: { id: c.userId, userName: c.userName }, before: c.before, after: c.after }));
+}
 
 function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectivePermissions> {
   const decoded = new Map<string, EffectivePermissions>();
@@ -62,10 +90,10 @@ export type RecomputeObserver = (recomputed: number, changed: number) => void;
 export class MappingPermissionSync implements PermissionSync {
   private readonly mappings = new Map<string, CachedMapping>();
   private readonly orgNames = new Map<string, string>();
+  private platform: { readonly version: number; readonly file: PlatformFile } | null = null;
 
   constructor(
     private readonly events: EventSink,
-    private readonly platform: PlatformSource,
     private readonly observe: RecomputeObserver = () => undefined,
   ) {}
 
@@ -82,21 +110,36 @@ export class MappingPermissionSync implements PermissionSync {
     return { mapping, version: stored.version };
   }
 
+  /**
+   * The platform overrides in force for the organisation, read from the database (every process
+   * computes with the same ones) and re-read when another process stored a new version.
+   */
   async platformFor(tx: Executor, orgId: string): Promise<PlatformOverrides> {
     let name = this.orgNames.get(orgId);
     if (name === undefined) {
       name = (await findOrgById(tx, orgId))?.name ?? "";
       this.orgNames.set(orgId, name);
     }
-    return this.platform(name);
+    return platformFor(await this.platformFile(tx), name);
   }
 
-  async membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<AfterCommit> {
-    if (userIds.length === 0) return nothingAfterCommit;
+  private async platformFile(tx: Executor): Promise<PlatformFile> {
+    const current = await currentPlatformVersion(tx);
+    if (current === null) return NO_OVERRIDES;
+    if (this.platform?.version === current) return this.platform.file;
+    const stored = await currentPlatform(tx);
+    if (stored === null) return NO_OVERRIDES;
+    const file = platformFromJSON(stored.platform);
+    this.platform = { version: stored.version, file };
+    return file;
+  }
+
+  async membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<Recomputed> {
+    if (userIds.length === 0) return NOTHING;
     await lockOrgPermissions(tx, orgId, "shared");
     const { mapping } = await this.mappingFor(tx, orgId);
     const members = await loadMembers(tx, orgId, [...new Set(userIds)], { forUpdate: true });
-    if (members.length === 0) return nothingAfterCommit;
+    if (members.length === 0) return NOTHING;
     const stored = decodeAll(await readPermissions(tx, orgId, members.map((m) => m.id)));
     return this.recompute(tx, orgId, members, batchResolver(mapping, await this.platformFor(tx, orgId)), cause, stored);
   }
@@ -118,14 +161,14 @@ export class MappingPermissionSync implements PermissionSync {
   async recomputeAll(tx: Executor, orgId: string, cause: ChangeCause, mapping?: Mapping): Promise<Recomputed> {
     await lockOrgPermissions(tx, orgId, "exclusive");
     const resolve = batchResolver(mapping ?? (await this.mappingFor(tx, orgId)).mapping, await this.platformFor(tx, orgId));
-    const pages: AfterCommit[] = [];
-    let changed = 0;
+    const pages: Recomputed[] = [];
     for await (const page of allMembers(tx, orgId, { withPermissions: true })) {
-      const done = await this.recompute(tx, orgId, page.members, resolve, cause, decodeAll(page.stored));
-      changed += done.changed;
-      pages.push(done);
+      pages.push(await this.recompute(tx, orgId, page.members, resolve, cause, decodeAll(page.stored)));
     }
-    return Object.assign(() => pages.forEach((announce) => announce()), { changed });
+    return Object.assign(() => pages.forEach((announce) => announce()), {
+      changed: pages.reduce((sum, page) => sum + page.changed, 0),
+      roleEditorChanges: pages.flatMap((page) => page.roleEditorChanges),
+    });
   }
 
   async userDeleted(tx: Executor, orgId: string, userId: string, cause: ChangeCause): Promise<AfterCommit> {
@@ -180,15 +223,15 @@ export class MappingPermissionSync implements PermissionSync {
     this.observe(results.length, changed.length);
     await this.record(tx, orgId, changed, cause, at);
     // A new member with no access has nothing to audit, but still gets a row so reads never compute.
-    await storePermissions(tx, orgId, firstSeen, at);
-    return Object.assign(this.announce(orgId, changed), { changed: changed.length });
+    await storePermissions(tx, orgId, firstSeen.map(indexed), at);
+    return Object.assign(this.announce(orgId, changed), { changed: changed.length, roleEditorChanges: roleEditorChanges(changed) });
   }
 
   /** Stores the new permissions, audits each change and stages its event, in the caller's transaction. */
   private async record(tx: Executor, orgId: string, changes: readonly Change[], cause: ChangeCause, at: string): Promise<void> {
     if (changes.length === 0) return;
-    await storePermissions(tx, orgId, changes, at);
-    await appendAudit(tx, orgId, changes, cause, { at, requestId: requestIdOf(cause) });
+    await storePermissions(tx, orgId, changes.map(indexed), at);
+    await appendAudit(tx, orgId, changes, cause, actorOf(cause), { at, requestId: requestIdOf(cause) });
     stageOutboxEvents(
       tx,
       changes.map((c) => {

@@ -75,7 +75,7 @@ export async function createGroup(ctx: ScimContext, body: unknown): Promise<Grou
   const { fields, memberIds: ids, schemas } = readGroupBody(body);
   const provisionedBy = detectProvisioner(ctx.client, schemas);
   return inTransaction(ctx, async (tx, after) => {
-    const record = await db.insertGroup(tx, ctx.orgId, fields, provisionedBy).catch(translateDbWriteError);
+    const record = await db.insertGroup(tx, ctx.orgId, fields, { source: "scim", provisionedBy }).catch(translateDbWriteError);
     if (ids.length === 0) return groupResource(ctx, record);
     const change = await members.addMembers(tx, ctx.orgId, record.id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, change.added, causeOf(ctx)));

@@ -6,20 +6,45 @@
  */
 import type { NextFunction, Request, Response } from "express";
 import { DbUnavailableError, classifyDbError } from "../db/errors";
+import { AdminError } from "../roles/admin";
 import type { Logger } from "../scim/respond";
+import { IssuerUnavailableError } from "./oidc/issuers";
 
 const STATUS = {
   invalid_request: 400,
   invalid_json: 400,
   unknown_area: 400,
   unknown_level: 400,
+  unknown_capability: 400,
+  unknown_connector: 400,
   unauthorized: 401,
+  // Role administration (roles/admin): 403 names the policy rule that refused.
+  not_a_member: 403,
+  identity_access_view_required: 403,
+  identity_access_manage_required: 403,
+  owner_required: 403,
+  primary_owner_required: 403,
+  user_management_view_required: 403,
+  operator_only: 403,
   member_not_found: 404,
   not_found: 404,
+  role_not_found: 404,
+  rule_not_found: 404,
+  group_not_found: 404,
+  version_not_found: 404,
+  token_not_found: 404,
+  managed_by_file: 409,
+  managed_by_idp: 409,
+  would_lock_out: 409,
+  group_exists: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
+  invalid_mapping: 422,
+  precondition_required: 428,
   too_many_requests: 429,
   internal: 500,
   unavailable: 503,
+  issuer_unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type ApiErrorCode = keyof typeof STATUS;
@@ -33,12 +58,19 @@ export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Readonly<Record<string, unknown>> },
   ) {
     super(message, options);
     this.status = STATUS[code];
+    this.details = options?.details ?? {};
   }
+
+  /** Beside code and message in the body: what a client needs to act (located issues, who would be locked out). */
+  readonly details: Readonly<Record<string, unknown>>;
 }
+
+/** Every code with its status (the OpenAPI document lists them). */
+export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = STATUS;
 
 /** body-parser's failures, by the `type` it gives them. */
 function bodyParserError(err: unknown): ApiError | null {
@@ -51,6 +83,11 @@ function bodyParserError(err: unknown): ApiError | null {
 /** Whatever was thrown, as the ApiError to answer with. */
 export function toApiError(err: unknown, log: Logger): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof AdminError) return new ApiError(err.code, err.message, { details: err.details });
+  if (err instanceof IssuerUnavailableError) {
+    log.warn({ err }, "OIDC issuer unavailable");
+    return new ApiError("issuer_unavailable", "The organisation's sign-in provider cannot be reached; retry later", { cause: err });
+  }
   const parsed = bodyParserError(err);
   if (parsed) return parsed;
   if (classifyDbError(err) instanceof DbUnavailableError) {
@@ -67,7 +104,7 @@ export function sendApiError(res: Response, err: ApiError): void {
     return;
   }
   if (err.status === 503 && !res.hasHeader("Retry-After")) res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
-  res.status(err.status).json({ error: { code: err.code, message: err.message } });
+  res.status(err.status).json({ error: { ...err.details, code: err.code, message: err.message } });
 }
 
 /** The express error handler of the /api router: everything thrown below it, authentication included. */

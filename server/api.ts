@@ -10,8 +10,11 @@ import { lastMappingRefusal } from "../db/mapping-refusals";
 import { currentMapping } from "../db/mappings";
 import { findMemberPermissions } from "../db/permissions";
 import { findUser, findUserIdByUserName } from "../db/users";
-import { AREAS, type EffectivePermissions, LEVELS, NO_ACCESS, isArea, isLevel, levelRank, mappingFromJSON, permissionsFromJSON } from "../mapping";
-import { type MappingPermissionSync, explainUser } from "../roles";
+import {
+  AREAS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, type EffectivePermissions, LEVELS, NO_ACCESS, closestMatch, isArea, isLevel, levelRank, mappingFromJSON,
+  permissionsFromJSON,
+} from "../mapping";
+import { type MappingPermissionSync, explainUser, isKnownGrant } from "../roles";
 import type { Logger } from "../scim/respond";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
@@ -83,8 +86,20 @@ export function apiRouter(deps: ApiDeps): Router {
     const input: Record<string, unknown> = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
     if (typeof input.member !== "string" || input.member === "") throw new ApiError("invalid_request", "member must be a member id or userName");
     const { member, permissions } = await memberWithPermissions(orgId, { idOrUserName: input.member });
+    await checkVocabulary(orgId, input);
     res.json(decide(member, permissions, input));
   }));
+
+  /** A capability or connector no role, toggle or override could ever grant is a mistake, not a "no". */
+  async function checkVocabulary(orgId: string, input: Record<string, unknown>): Promise<void> {
+    if (typeof input.area === "string") return;
+    if (typeof input.capability === "string" && !(await isKnownGrant(deps.db.knex, deps.sync, orgId, "capability", input.capability))) {
+      throw new ApiError("unknown_capability", `Unknown capability "${input.capability}": it is neither built in nor known to this organisation${didYouMean(input.capability, BUILTIN_CAPABILITIES)}`);
+    }
+    if (typeof input.connector === "string" && !(await isKnownGrant(deps.db.knex, deps.sync, orgId, "connector", input.connector))) {
+      throw new ApiError("unknown_connector", `Unknown connector "${input.connector}": it is neither built in nor known to this organisation${didYouMean(input.connector, BUILTIN_CONNECTORS)}`);
+    }
+  }
 
   router.get("/mapping", wrap(async (_req, res) => {
     const orgId = orgIdOf(res);
@@ -107,7 +122,7 @@ export function apiRouter(deps: ApiDeps): Router {
       userId = (await findUser(deps.db.knex, orgId, member))?.id ?? (await findUserIdByUserName(deps.db.knex, orgId, member)) ?? member;
     }
     const entries = await readAudit(deps.db.knex, orgId, { limit, ...(userId ? { userId } : {}) });
-    res.json({ entries: entries.map((e) => ({ member: { id: e.userId, userName: e.userName }, before: e.before, after: e.after, cause: e.cause, at: e.at })) });
+    res.json({ entries: entries.map((e) => ({ member: { id: e.userId, userName: e.userName }, before: e.before, after: e.after, cause: e.cause, actor: e.actor, at: e.at })) });
   }));
 
   // Last-Event-ID from the header (what EventSource sends on reconnect) or, for a first connection
@@ -124,6 +139,11 @@ export function apiRouter(deps: ApiDeps): Router {
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such API endpoint")));
   router.use(apiErrorHandler(deps.logger));
   return router;
+}
+
+function didYouMean(input: string, candidates: readonly string[]): string {
+  const suggestion = closestMatch(input, candidates);
+  return suggestion === null ? "" : `; did you mean "${suggestion}"?`;
 }
 
 function decide(member: MemberRef, p: EffectivePermissions, input: Record<string, unknown>): Record<string, unknown> {

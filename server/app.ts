@@ -1,4 +1,7 @@
-/** Composes the HTTP surface: /healthz, SCIM under /scim/v2, the product API under /api/v1. */
+/**
+ * Composes the HTTP surface: /healthz and /metrics, SCIM under /scim/v2, the admin API under
+ * /api/v1/admin, the product API under /api/v1.
+ */
 import { timingSafeEqual } from "node:crypto";
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { type Database, pingDatabase } from "../db/connection";
@@ -7,6 +10,8 @@ import { configureDiscovery } from "../scim/discovery";
 import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
+import { adminRouter } from "./admin/router";
+import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError } from "./api-errors";
 import { TokenCache, authenticate, orgIdOf, viaEntraToken } from "./auth";
@@ -15,8 +20,11 @@ import { EntraVerifier } from "./entra";
 import type { EventHub } from "./events";
 import { requestLog } from "./http-log";
 import type { AppLogger } from "./logger";
-import { originOf } from "./public-url";
 import { Metrics } from "./metrics";
+import { OidcIssuers } from "./oidc/issuers";
+import { MemberTokens } from "./oidc/member-tokens";
+import { openApiDocument } from "./openapi";
+import { originOf } from "./public-url";
 import { type RateLimits, rateLimit } from "./rate-limit";
 
 export interface AppDeps {
@@ -28,6 +36,10 @@ export interface AppDeps {
   readonly entra?: EntraVerifier;
   /** How long a verified token is remembered; 0 (the default) checks the database on every request, so a revocation takes effect at once. */
   readonly tokenCacheTtlMs?: number;
+  /** Members' OIDC issuers (discovery cached for the process); the console's code flow reuses the same instance. */
+  readonly oidcIssuers?: OidcIssuers;
+  /** The console's session cookie reader, for admin requests without a bearer token. */
+  readonly sessions?: SessionReader;
   /** Prometheus metrics; a fresh registry when not given. */
   readonly metrics?: Metrics;
   /** When set, GET /metrics needs this bearer token. */
@@ -135,13 +147,29 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use("/scim/v2", scim);
 
+  // One limiter for everything under /api/v1: the admin API, the OpenAPI document and the product API.
+  app.use("/api/v1", limiter(deps.rateLimits, metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
+  // Role administration by members (OIDC). Mounted before /api/v1, whose product-service tokens it never accepts.
+  app.use(
+    "/api/v1/admin",
+    adminRouter({
+      db: deps.db,
+      sync: deps.sync,
+      logger: deps.logger,
+      tokens: new MemberTokens(deps.oidcIssuers ?? new OidcIssuers()),
+      ...(deps.sessions ? { sessions: deps.sessions } : {}),
+    }),
+  );
+  app.get("/api/v1/openapi.json", (_req, res) => {
+    res.json(openApiDocument());
+  });
+
   const authenticateApi = authenticate({
     db: deps.db,
     kind: "api",
     cache: new TokenCache(ttl),
     onError: (err, _req, res) => sendApiError(res, new ApiError("unauthorized", err.detail)),
   });
-  app.use("/api/v1", limiter(deps.rateLimits, metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
   app.use(
     "/api/v1",
     apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi }),

@@ -1,35 +1,41 @@
 /**
- * Start-up steps shared by the server and the CLI: migrate, load the platform overrides, wire the
- * role-mapping service to the outbox wake-up signal, provision the default organisation.
+ * Start-up steps shared by the server and the CLI: migrate, wire the role-mapping service to the
+ * outbox wake-up signal, store the platform overrides, provision the default organisation.
  */
 import { readFileSync } from "node:fs";
 import type { Database } from "../db/connection";
 import { migrateToLatest } from "../db/migrate";
-import { ensureOrg, setOrgEntra } from "../db/orgs";
+import { ensureOrg, setOrgEntra, setOrgMappingFile, setOrgOidc } from "../db/orgs";
 import { countActiveTokens, createToken, ensureToken } from "../db/tokens";
-import { type PlatformFile, parsePlatformFile, platformFor } from "../mapping";
-import { MappingPermissionSync, type RecomputeObserver } from "../roles";
-import type { Config } from "./config";
+import { MappingPermissionSync, type RecomputeObserver, applyPlatformText } from "../roles";
+import type { Config, OidcConfig } from "./config";
 import type { AppLogger } from "./logger";
+import { issuerClientTakenBy } from "./oidc/member-tokens";
 import { OutboxSignal } from "./signal";
 
 export async function prepareDatabase(db: Database): Promise<void> {
   await migrateToLatest(db.knex);
 }
 
-export function loadPlatformFile(path: string | null): PlatformFile | null {
-  if (path === null) return null;
-  const parsed = parsePlatformFile(readFileSync(path, "utf8"), path);
-  if (!parsed.ok) {
-    throw new Error(`PLATFORM_FILE is invalid:\n${parsed.errors.map((e) => `  ${e.file}:${e.line}:${e.column} ${e.message}`).join("\n")}`);
-  }
-  return parsed.platform;
+/**
+ * The role-mapping service, ringing `signal` after every commit that wrote events. Platform overrides
+ * come from the database (see `storePlatformFile`), so every process computes with the same ones.
+ */
+export function createSync(observe?: RecomputeObserver): { sync: MappingPermissionSync; signal: OutboxSignal } {
+  const signal = new OutboxSignal();
+  return { signal, sync: new MappingPermissionSync(signal, observe) };
 }
 
-/** The role-mapping service, ringing `signal` after every commit that wrote events. */
-export function createSync(platform: PlatformFile | null, observe?: RecomputeObserver): { sync: MappingPermissionSync; signal: OutboxSignal } {
-  const signal = new OutboxSignal();
-  return { signal, sync: new MappingPermissionSync(signal, (orgName) => platformFor(platform, orgName), observe) };
+/**
+ * PLATFORM_FILE at start: stored as the overrides in force (a new version only if it changed, every
+ * member recomputed). An invalid file stops the start, naming every problem.
+ */
+export async function storePlatformFile(db: Database, sync: MappingPermissionSync, file: string, logger: AppLogger): Promise<void> {
+  const result = await applyPlatformText(db, sync, { text: readFileSync(file, "utf8"), sourceName: file, actor: `file:${file}` });
+  if (!result.ok) {
+    throw new Error(`PLATFORM_FILE is invalid:\n${result.errors.map((e) => `  ${e.file}:${e.line}:${e.column} ${e.message}`).join("\n")}`);
+  }
+  if (!result.unchanged) logger.info({ file, version: result.version, changed: result.changed }, "platform overrides stored");
 }
 
 /**
@@ -50,5 +56,18 @@ export async function provisionDefaultOrg(db: Database, config: Config, logger: 
     await setOrgEntra(db.knex, org.id, { tenantId: config.entra.tenantId, jwksUrl: config.entra.jwksUrl, jwks });
     logger.info({ tenant: config.entra.tenantId }, "Entra-issued tokens accepted for the default organisation");
   }
+  await configureMemberSignIn(db, org.id, config.oidc, logger);
+  // One source of truth at a time: the admin API and the CLI refuse mapping writes while a file manages it.
+  await setOrgMappingFile(db.knex, org.id, config.mappingFile);
   return org.id;
+}
+
+/** OIDC_* for the default organisation: set when configured (other organisations use `cli oidc`). */
+async function configureMemberSignIn(db: Database, orgId: string, oidc: OidcConfig | null, logger: AppLogger): Promise<void> {
+  if (oidc === null) return;
+  const taken = await issuerClientTakenBy(db.knex, orgId, oidc.issuer, oidc.clientId);
+  if (taken !== null) throw new Error(`OIDC_ISSUER and OIDC_CLIENT_ID are already trusted by organisation "${taken}"; register a client per organisation`);
+  const jwks: unknown = oidc.jwksFile === null ? null : JSON.parse(readFileSync(oidc.jwksFile, "utf8"));
+  await setOrgOidc(db.knex, orgId, { issuer: oidc.issuer, clientId: oidc.clientId, clientSecret: oidc.clientSecret, jwks, usernameClaim: oidc.usernameClaim });
+  logger.info({ issuer: oidc.issuer, usernameClaim: oidc.usernameClaim }, "members of the default organisation sign in with OIDC");
 }

@@ -2,22 +2,43 @@
  * `npm run cli -- <command>`: operator commands against the same DATABASE_URL as the server
  * (safe while it runs: SQLite is in WAL mode with a busy timeout). Machine-readable values
  * (a new token) are printed as the last line of stdout.
+ *
+ * Exit codes: 0 done; 1 invalid input (a file that does not validate, an unknown organisation,
+ * member or webhook) or, for `verify`, drift found and not repaired; 2 usage (unknown command or
+ * option, an option value outside its choices); 3 refused by a rule (a file manages the mapping,
+ * the change would lock everyone out, no confirmation).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import { Command, CommanderError } from "commander";
 import { type Database, openDatabase } from "../db/connection";
-import { ensureOrg, findOrgByName, setOrgEntra } from "../db/orgs";
+import { DbConflictError } from "../db/errors";
+import { currentMapping } from "../db/mappings";
+import { type Org, createOrg, findOrgByName, listOrgs, setOrgEntra, setOrgOidc } from "../db/orgs";
 import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
 import { findUserIdByUserName } from "../db/users";
-import { type MappingIssue, diffPermissions, parseMapping } from "../mapping";
 import { type DeliveryStatus, deleteWebhook, findWebhook, insertWebhook, listDeliveries, listWebhooks } from "../db/webhooks";
+import { type MappingIssue, type MappingPlan, diffPermissions, mappingFromJSON, mappingToDocument, mappingToYaml, parseMapping } from "../mapping";
 import { type MappingPermissionSync, applyMappingText, explainUser, planMappingText, verifyPermissions } from "../roles";
-import { createSync, loadPlatformFile, prepareDatabase } from "./bootstrap";
-import { parseConfig } from "./config";
+import { createSync, prepareDatabase } from "./bootstrap";
+import { issuerProblem, parseConfig } from "./config";
+import { issuerClientTakenBy } from "./oidc/member-tokens";
 import { WEBHOOK_EVENT_TYPES, newWebhookSecret, sendWebhook, webhookUrlProblem } from "./webhooks";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The documented exit codes. */
+const EXIT = { done: 0, invalid: 1, usage: 2, refused: 3 } as const;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.invalid,
+  ) {
+    super(message);
+  }
+}
 
 function formatIssue(issue: MappingIssue): string {
   return `${issue.file}:${issue.line}:${issue.column}: ${issue.code}: ${issue.message}`;
@@ -34,21 +55,20 @@ async function withDb<T>(work: (db: Database) => Promise<T>): Promise<T> {
   }
 }
 
-async function orgIdNamed(db: Database, name: string, create: boolean): Promise<string> {
-  const org = create ? await ensureOrg(db.knex, name) : await findOrgByName(db.knex, name);
-  if (!org) throw new CliError(`No organisation named "${name}"`);
-  return org.id;
+/** `--org` names an existing organisation; a typo is an error, never a new organisation. */
+async function orgNamed(db: Database, name: string): Promise<Org> {
+  const org = await findOrgByName(db.knex, name);
+  if (!org) {
+    const known = (await listOrgs(db.knex)).map((o) => o.name);
+    throw new CliError(`No organisation named "${name}"${known.length > 0 ? ` (there are: ${known.join(", ")})` : ""}; create one with \`orgs create ${name}\``);
+  }
+  return org;
 }
 
-/** The role-mapping service for one organisation, with the same platform overrides as the server. */
-async function withRoles<T>(orgName: string, create: boolean, work: (roles: { db: Database; sync: MappingPermissionSync; orgId: string }) => Promise<T>): Promise<T> {
-  return withDb(async (db) => {
-    const { sync } = createSync(loadPlatformFile(parseConfig(process.env).platformFile));
-    return work({ db, sync, orgId: await orgIdNamed(db, orgName, create) });
-  });
+/** The role-mapping service for one organisation; platform overrides come from the database, as for the server. */
+async function withRoles<T>(orgName: string, work: (roles: { db: Database; sync: MappingPermissionSync; org: Org }) => Promise<T>): Promise<T> {
+  return withDb(async (db) => work({ db, sync: createSync().sync, org: await orgNamed(db, orgName) }));
 }
-
-class CliError extends Error {}
 
 /** Prints each located issue, then fails with `summary`. */
 function refuse(issues: readonly MappingIssue[], summary: string): never {
@@ -56,15 +76,58 @@ function refuse(issues: readonly MappingIssue[], summary: string): never {
   throw new CliError(summary);
 }
 
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function osUser(): string {
+  return process.env.USER ?? process.env.USERNAME ?? "unknown";
+}
+
+function orgCommands(program: Command): void {
+  const orgs = program.command("orgs").description("organisations");
+  orgs
+    .command("create <name>")
+    .description("create an organisation (no other command creates one)")
+    .action(async (name: string) =>
+      withDb(async (db) => {
+        try {
+          const org = await createOrg(db.knex, name);
+          out(`created organisation "${org.name}" (${org.id})`);
+        } catch (e) {
+          if (e instanceof DbConflictError) throw new CliError(`An organisation named "${name}" already exists`);
+          throw e;
+        }
+      }),
+    );
+  orgs
+    .command("list")
+    .action(async () =>
+      withDb(async (db) => {
+        for (const org of await listOrgs(db.knex)) out(`${org.name}\t${org.id}\t${org.mappingFile === null ? "mapping in the database" : `mapping managed by ${org.mappingFile}`}`);
+      }),
+    );
+}
+
 function tokenCommands(program: Command, name: string, kind: TokenKind): void {
   const tokens = program.command(name).description(`manage ${kind === "scim" ? "SCIM bearer" : "permissions API"} tokens`);
   tokens
     .command("create")
-    .requiredOption("--org <name>", "organisation (created if needed)")
+    .requiredOption("--org <name>", "an existing organisation")
+    .option("--create-org", "create the organisation first if it does not exist (said on stderr)")
     .option("--label <label>", "a note to recognise the token by")
-    .action(async (opts: { org: string; label?: string }) =>
+    .action(async (opts: { org: string; label?: string; createOrg?: boolean }) =>
       withDb(async (db) => {
-        const orgId = await orgIdNamed(db, opts.org, true);
+        let org = await findOrgByName(db.knex, opts.org);
+        if (!org && opts.createOrg === true) {
+          org = await createOrg(db.knex, opts.org);
+          err(`created organisation "${org.name}"`);
+        }
+        const orgId = (org ?? (await orgNamed(db, opts.org))).id;
         const { token, info } = await createToken(db.knex, { orgId, kind, ...(opts.label ? { label: opts.label } : {}) });
         err(`created ${kind} token ${info.id} for organisation "${opts.org}" (shown once; stored only as a SHA-256 hash)`);
         out(token);
@@ -75,7 +138,7 @@ function tokenCommands(program: Command, name: string, kind: TokenKind): void {
     .option("--org <name>", "only this organisation")
     .action(async (opts: { org?: string }) =>
       withDb(async (db) => {
-        const orgId = opts.org ? await orgIdNamed(db, opts.org, false) : undefined;
+        const orgId = opts.org ? (await orgNamed(db, opts.org)).id : undefined;
         for (const t of (await listTokens(db.knex, orgId)).filter((t) => t.kind === kind)) {
           out(`${t.id}\t${t.orgId}\t${t.revokedAt ? `revoked ${t.revokedAt}` : "active"}\t${t.createdAt}\t${t.label ?? ""}`);
         }
@@ -87,6 +150,151 @@ function tokenCommands(program: Command, name: string, kind: TokenKind): void {
       withDb(async (db) => {
         if (!(await revokeToken(db.knex, id))) throw new CliError(`No token with id ${id}`);
         out(`revoked ${id}`);
+      }),
+    );
+}
+
+function entraCommand(program: Command): void {
+  program
+    .command("entra")
+    .description("accept Entra ID-issued JWTs for an organisation")
+    .requiredOption("--org <name>", "organisation")
+    .requiredOption("--tenant <id>", "Entra tenant id (GUID)")
+    .option("--jwks-url <url>", "JWKS URL (the tenant's jwks_uri)")
+    .option("--jwks-file <file>", "a JWKS file")
+    .action(async (opts: { org: string; tenant: string; jwksUrl?: string; jwksFile?: string }) =>
+      withDb(async (db) => {
+        if (!opts.jwksUrl && !opts.jwksFile) throw new CliError("give --jwks-url or --jwks-file", EXIT.usage);
+        const org = await orgNamed(db, opts.org);
+        const jwks: unknown = opts.jwksFile ? JSON.parse(readText(opts.jwksFile)) : null;
+        await setOrgEntra(db.knex, org.id, { tenantId: opts.tenant, jwksUrl: opts.jwksUrl ?? null, jwks });
+        out(`organisation "${opts.org}" accepts Entra tokens of tenant ${opts.tenant}`);
+      }),
+    );
+}
+
+/** Members' sign-in for organisations other than `default` (which takes OIDC_* from the environment). */
+function oidcCommand(program: Command): void {
+  program
+    .command("oidc")
+    .description("set (or --remove) the OIDC issuer an organisation's members sign in with")
+    .requiredOption("--org <name>", "organisation")
+    .option("--issuer <url>", "the issuer URL (https; http only on loopback)")
+    .option("--client-id <id>", "the client registered at the issuer (the audience of members' tokens)")
+    .option("--client-secret <secret>", "its secret (for the console's sign-in)")
+    .option("--jwks-file <file>", "verify with this key set instead of the issuer's discovered one")
+    .option("--username-claim <claim>", "the claim holding the member's userName (Entra: preferred_username)", "email")
+    .option("--remove", "stop accepting members' sign-in for the organisation")
+    .action(async (opts: { org: string; issuer?: string; clientId?: string; clientSecret?: string; jwksFile?: string; usernameClaim: string; remove?: boolean }) =>
+      withDb(async (db) => {
+        const org = await orgNamed(db, opts.org);
+        if (opts.remove === true) {
+          await setOrgOidc(db.knex, org.id, null);
+          out(`organisation "${org.name}" no longer accepts members' OIDC sign-in`);
+          return;
+        }
+        if (opts.issuer === undefined || opts.clientId === undefined) throw new CliError("give --issuer and --client-id, or --remove", EXIT.usage);
+        const problem = issuerProblem(opts.issuer);
+        if (problem !== null) throw new CliError(`--issuer ${problem}`);
+        const taken = await issuerClientTakenBy(db.knex, org.id, opts.issuer, opts.clientId);
+        if (taken !== null) throw new CliError(`organisation "${taken}" already trusts ${opts.issuer} with client ${opts.clientId}; register a client per organisation`);
+        const jwks: unknown = opts.jwksFile === undefined ? null : JSON.parse(readText(opts.jwksFile));
+        await setOrgOidc(db.knex, org.id, { issuer: opts.issuer, clientId: opts.clientId, clientSecret: opts.clientSecret ?? null, jwks, usernameClaim: opts.usernameClaim });
+        out(`members of "${org.name}" sign in with ${opts.issuer} (client ${opts.clientId}, userName from '${opts.usernameClaim}')`);
+      }),
+    );
+}
+
+/** The plan's summary, each member's change, then every warning: the file's own and the plan's. */
+function printPlan(plan: MappingPlan, fileWarnings: readonly MappingIssue[]): void {
+  out(`${plan.changes.length} member(s) would change`);
+  for (const change of plan.changes) out(`- ${change.member.userName}: ${JSON.stringify(diffPermissions(change.before, change.after))}`);
+  for (const warning of fileWarnings) out(`warning: ${formatIssue(warning)}`);
+  for (const warning of plan.warnings) out(`warning: ${warning.message}`);
+  if (plan.lockout !== null) out(`refused: ${plan.lockout.message}`);
+}
+
+/** Asks on the terminal; without one, confirming is impossible and the apply is refused. */
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new CliError("no terminal to confirm on: review the plan above and run again with --yes", EXIT.refused);
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function mappingCommands(program: Command): void {
+  const mapping = program.command("mapping").description("role mapping files");
+  mapping
+    .command("validate <file>")
+    .action(async (file: string) => {
+      const parsed = parseMapping(readText(file), file);
+      if (!parsed.ok) refuse(parsed.errors, `${file}: ${parsed.errors.length} error(s)`);
+      parsed.warnings.forEach((w) => out(`warning: ${formatIssue(w)}`));
+      out(`${file}: valid (hash ${parsed.hash})`);
+    });
+  mapping
+    .command("plan <file>")
+    .option("--org <name>", "organisation", "default")
+    .action(async (file: string, opts: { org: string }) =>
+      withRoles(opts.org, async ({ db, sync, org }) => {
+        const result = await planMappingText(db, sync, { orgId: org.id, text: readText(file), sourceName: file });
+        if (!result.ok) refuse(result.errors, `${file}: ${result.errors.length} error(s); nothing planned`);
+        printPlan(result.plan, result.warnings);
+      }),
+    );
+  mapping
+    .command("apply <file>")
+    .description("show the plan and every warning, confirm, then apply")
+    .option("--org <name>", "organisation", "default")
+    .option("--yes", "apply without asking (for scripts: review `mapping plan` first)")
+    .option("--force", "apply although a mapping file manages the organisation (the file wins again on its next change)")
+    .option("--allow-lockout", "apply even if no active member could edit roles afterwards")
+    .action(async (file: string, opts: { org: string; yes?: boolean; force?: boolean; allowLockout?: boolean }) =>
+      withRoles(opts.org, async ({ db, sync, org }) => {
+        if (org.mappingFile !== null) {
+          if (opts.force !== true) throw new CliError(`the mapping of "${org.name}" is managed by ${org.mappingFile}: edit that file, or pass --force (the file wins again on its next change)`, EXIT.refused);
+          err(`warning: ${org.mappingFile} manages this mapping; it will win again on its next change`);
+        }
+        const text = readText(file);
+        const planned = await planMappingText(db, sync, { orgId: org.id, text, sourceName: file });
+        if (!planned.ok) refuse(planned.errors, `${file}: refused, ${planned.errors.length} error(s); the mapping in force is unchanged`);
+        printPlan(planned.plan, planned.warnings);
+        if (planned.plan.lockout !== null && opts.allowLockout !== true) throw new CliError("refused: it would lock the organisation out (--allow-lockout to apply anyway)", EXIT.refused);
+        if (opts.yes !== true && !(await confirm(`Apply ${file} to "${org.name}"?`))) throw new CliError("not applied", EXIT.refused);
+        const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName: file, actor: `cli:${osUser()}`, refuseLockout: opts.allowLockout !== true });
+        if (!result.ok) {
+          if (result.reason === "invalid") refuse(result.errors, `${file}: refused, ${result.errors.length} error(s); the mapping in force is unchanged`);
+          throw new CliError(`refused: ${result.lockout.message}`, EXIT.refused);
+        }
+        out(result.unchanged ? `unchanged: version ${result.version} is already this mapping` : `applied version ${result.version}: ${result.changed} member(s) changed`);
+      }),
+    );
+  mapping
+    .command("export")
+    .description("write the mapping in force as a mapping file (it validates and hashes the same)")
+    .option("--org <name>", "organisation", "default")
+    .option("--output <file>", "write here instead of stdout")
+    .option("--format <format>", "yaml or json", "yaml")
+    .action(async (opts: { org: string; output?: string; format: string }) =>
+      withDb(async (db) => {
+        if (opts.format !== "yaml" && opts.format !== "json") throw new CliError("--format must be yaml or json", EXIT.usage);
+        const org = await orgNamed(db, opts.org);
+        const current = await currentMapping(db.knex, org.id);
+        if (current === null) throw new CliError(`"${org.name}" has no mapping yet`);
+        const stored = mappingFromJSON(current.mapping);
+        const text = opts.format === "json"
+          ? `${JSON.stringify(mappingToDocument(stored), null, 2)}\n`
+          : `# Mapping of "${org.name}", version ${current.version} (hash ${current.hash}), applied by ${current.appliedBy} at ${current.appliedAt}.\n${mappingToYaml(stored)}`;
+        if (opts.output === undefined) process.stdout.write(text);
+        else {
+          writeFileSync(opts.output, text);
+          err(`wrote version ${current.version} of "${org.name}" to ${opts.output} (hash ${current.hash})`);
+        }
       }),
     );
 }
@@ -105,8 +313,8 @@ function webhookCommands(program: Command): void {
         if (problem) throw new CliError(problem);
         const events = (opts.events ?? []).flatMap((e) => e.split(",")).map((e) => e.trim()).filter((e) => e !== "");
         const unknown = events.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
-        if (unknown.length > 0) throw new CliError(`unknown event type(s) ${unknown.join(", ")}; known: ${WEBHOOK_EVENT_TYPES.join(", ")}`);
-        const orgId = await orgIdNamed(db, opts.org, false);
+        if (unknown.length > 0) throw new CliError(`unknown event type(s) ${unknown.join(", ")}; known: ${WEBHOOK_EVENT_TYPES.join(", ")}`, EXIT.usage);
+        const orgId = (await orgNamed(db, opts.org)).id;
         const secret = newWebhookSecret();
         const hook = await insertWebhook(db.knex, { orgId, url: opts.url, secret, events });
         err(`webhook ${hook.id} for organisation "${opts.org}" receives ${events.length === 0 ? "every event" : events.join(", ")} from now on`);
@@ -120,7 +328,7 @@ function webhookCommands(program: Command): void {
     .requiredOption("--org <name>", "organisation")
     .action(async (opts: { org: string }) =>
       withDb(async (db) => {
-        for (const hook of await listWebhooks(db.knex, await orgIdNamed(db, opts.org, false))) {
+        for (const hook of await listWebhooks(db.knex, (await orgNamed(db, opts.org)).id)) {
           out(`${hook.id}\t${hook.url}\t${hook.events.length === 0 ? "*" : hook.events.join(",")}\t${hook.createdAt}`);
         }
       }),
@@ -130,7 +338,7 @@ function webhookCommands(program: Command): void {
     .requiredOption("--org <name>", "organisation")
     .action(async (id: string, opts: { org: string }) =>
       withDb(async (db) => {
-        if (!(await deleteWebhook(db.knex, await orgIdNamed(db, opts.org, false), id))) throw new CliError(`No webhook ${id} in "${opts.org}"`);
+        if (!(await deleteWebhook(db.knex, (await orgNamed(db, opts.org)).id, id))) throw new CliError(`No webhook ${id} in "${opts.org}"`);
         out(`removed ${id}`);
       }),
     );
@@ -140,7 +348,7 @@ function webhookCommands(program: Command): void {
     .description("send a signed webhook.test message now and print the answer")
     .action(async (id: string, opts: { org: string }) =>
       withDb(async (db) => {
-        const hook = await findWebhook(db.knex, await orgIdNamed(db, opts.org, false), id);
+        const hook = await findWebhook(db.knex, (await orgNamed(db, opts.org)).id, id);
         if (!hook) throw new CliError(`No webhook ${id} in "${opts.org}"`);
         const body = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhookId: hook.id, organisation: opts.org } });
         const result = await sendWebhook({ url: hook.url, secret: hook.secret, messageId: `msg_test_${Date.now()}`, body, timeoutMs: parseConfig(process.env).operations.webhooks.timeoutMs });
@@ -156,11 +364,11 @@ function webhookCommands(program: Command): void {
     .action(async (opts: { org: string; status: string; limit: string }) =>
       withDb(async (db) => {
         const statuses = ["failed", "pending", "delivered", "all"];
-        if (!statuses.includes(opts.status)) throw new CliError(`--status must be one of ${statuses.join(", ")}`);
+        if (!statuses.includes(opts.status)) throw new CliError(`--status must be one of ${statuses.join(", ")}`, EXIT.usage);
         const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new CliError("--limit must be an integer between 1 and 10000");
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new CliError("--limit must be an integer between 1 and 10000", EXIT.usage);
         const status = opts.status === "all" ? undefined : (opts.status as DeliveryStatus);
-        const rows = await listDeliveries(db.knex, await orgIdNamed(db, opts.org, false), { limit, ...(status ? { status } : {}) });
+        const rows = await listDeliveries(db.knex, (await orgNamed(db, opts.org)).id, { limit, ...(status ? { status } : {}) });
         for (const d of rows) {
           out(`${d.id}\t${d.status}\tevent ${d.eventId}\tattempts ${d.attempts}\t${d.url}\t${d.lastError ?? (d.lastStatus === null ? "" : `HTTP ${d.lastStatus}`)}`);
         }
@@ -177,8 +385,8 @@ function verifyCommand(program: Command): void {
     .requiredOption("--org <name>", "organisation")
     .option("--repair", "write the recomputed permissions (audited and announced like any change)")
     .action(async (opts: { org: string; repair?: boolean }) =>
-      withRoles(opts.org, false, async ({ db, sync, orgId }) => {
-        const result = await verifyPermissions(db, sync, { orgId, repair: opts.repair === true, actor: `cli:${process.env.USER ?? "unknown"}` });
+      withRoles(opts.org, async ({ db, sync, org }) => {
+        const result = await verifyPermissions(db, sync, { orgId: org.id, repair: opts.repair === true, actor: `cli:${osUser()}` });
         for (const d of result.drift) {
           const change = d.stored === null ? "nothing stored" : JSON.stringify(diffPermissions(d.stored, d.computed));
           out(`drift ${d.member.userName} (${d.member.id}): ${change}`);
@@ -189,91 +397,41 @@ function verifyCommand(program: Command): void {
     );
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    throw new CliError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-function buildProgram(): Command {
-  const program = new Command("cli").description("SCIM role-mapping server administration").exitOverride();
-  tokenCommands(program, "tokens", "scim");
-  tokenCommands(program, "api-tokens", "api");
-  webhookCommands(program);
-  verifyCommand(program);
-
-  program
-    .command("entra")
-    .description("accept Entra ID-issued JWTs for an organisation")
-    .requiredOption("--org <name>", "organisation")
-    .requiredOption("--tenant <id>", "Entra tenant id (GUID)")
-    .option("--jwks-url <url>", "JWKS URL (the tenant's jwks_uri)")
-    .option("--jwks-file <file>", "a JWKS file")
-    .action(async (opts: { org: string; tenant: string; jwksUrl?: string; jwksFile?: string }) =>
-      withDb(async (db) => {
-        if (!opts.jwksUrl && !opts.jwksFile) throw new CliError("give --jwks-url or --jwks-file");
-        const orgId = await orgIdNamed(db, opts.org, true);
-        const jwks: unknown = opts.jwksFile ? JSON.parse(readText(opts.jwksFile)) : null;
-        await setOrgEntra(db.knex, orgId, { tenantId: opts.tenant, jwksUrl: opts.jwksUrl ?? null, jwks });
-        out(`organisation "${opts.org}" accepts Entra tokens of tenant ${opts.tenant}`);
-      }),
-    );
-
-  const mapping = program.command("mapping").description("role mapping files");
-  mapping
-    .command("validate <file>")
-    .action(async (file: string) => {
-      const parsed = parseMapping(readText(file), file);
-      if (!parsed.ok) refuse(parsed.errors, `${file}: ${parsed.errors.length} error(s)`);
-      parsed.warnings.forEach((w) => out(`warning: ${formatIssue(w)}`));
-      out(`${file}: valid (hash ${parsed.hash})`);
-    });
-  mapping
-    .command("plan <file>")
-    .option("--org <name>", "organisation", "default")
-    .action(async (file: string, opts: { org: string }) =>
-      withRoles(opts.org, false, async ({ db, sync, orgId }) => {
-        const result = await planMappingText(db, sync, { orgId, text: readText(file), sourceName: file });
-        if (!result.ok) refuse(result.errors, `${file}: ${result.errors.length} error(s); nothing planned`);
-        const { plan } = result;
-        out(`${plan.changes.length} member(s) would change`);
-        for (const change of plan.changes) {
-          out(`- ${change.member.userName}: ${JSON.stringify(diffPermissions(change.before, change.after))}`);
-        }
-        for (const warning of plan.warnings) out(`warning: ${warning.message}`);
-      }),
-    );
-  mapping
-    .command("apply <file>")
-    .option("--org <name>", "organisation", "default")
-    .action(async (file: string, opts: { org: string }) =>
-      withRoles(opts.org, true, async ({ db, sync, orgId }) => {
-        const result = await applyMappingText(db, sync, { orgId, text: readText(file), sourceName: file, actor: `cli:${process.env.USER ?? "unknown"}` });
-        if (!result.ok) refuse(result.errors, `${file}: refused, ${result.errors.length} error(s); the mapping in force is unchanged`);
-        out(result.unchanged ? `unchanged: version ${result.version} is already this mapping` : `applied version ${result.version}: ${result.changed} member(s) changed`);
-      }),
-    );
-
+function explainCommand(program: Command): void {
   program
     .command("explain <userName>")
     .option("--org <name>", "organisation", "default")
     .action(async (userName: string, opts: { org: string }) =>
-      withRoles(opts.org, false, async ({ db, sync, orgId }) => {
-        const id = await findUserIdByUserName(db.knex, orgId, userName);
+      withRoles(opts.org, async ({ db, sync, org }) => {
+        const id = await findUserIdByUserName(db.knex, org.id, userName);
         if (!id) throw new CliError(`No member ${userName} in "${opts.org}"`);
-        const explanation = await explainUser(db, sync, orgId, id);
+        const explanation = await explainUser(db, sync, org.id, id);
         out(JSON.stringify(explanation, null, 2));
       }),
     );
+}
+
+function buildProgram(): Command {
+  const program = new Command("cli").description("SCIM role-mapping server administration").exitOverride();
+  orgCommands(program);
+  tokenCommands(program, "tokens", "scim");
+  tokenCommands(program, "api-tokens", "api");
+  entraCommand(program);
+  oidcCommand(program);
+  mappingCommands(program);
+  explainCommand(program);
+  webhookCommands(program);
+  verifyCommand(program);
   return program;
 }
 
 buildProgram()
   .parseAsync(process.argv)
   .catch((e: unknown) => {
-    if (e instanceof CommanderError) process.exit(e.exitCode);
+    if (e instanceof CommanderError) {
+      // Help and version are not failures; any other commander error is a usage error.
+      process.exit(e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? EXIT.done : EXIT.usage);
+    }
     err(e instanceof CliError ? `error: ${e.message}` : `error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    process.exit(1);
+    process.exit(e instanceof CliError ? e.exitCode : EXIT.invalid);
   });

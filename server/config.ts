@@ -18,6 +18,8 @@ export interface Config {
   readonly mappingFile: string | null;
   readonly platformFile: string | null;
   readonly entra: { readonly tenantId: string; readonly jwksUrl: string | null; readonly jwksFile: string | null } | null;
+  /** The OIDC issuer the default organisation's members sign in with (the admin API and console). */
+  readonly oidc: OidcConfig | null;
   readonly limits: {
     readonly defaultCount: number;
     readonly maxCount: number;
@@ -66,6 +68,14 @@ export interface OperationsConfig {
   readonly shutdownGraceMs: number;
   /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
   readonly metricsToken: string | null;
+}
+
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string | null;
+  readonly jwksFile: string | null;
+  readonly usernameClaim: string;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +129,8 @@ export function parseConfig(env: Env): Config {
     problems.push("ENTRA_JWKS_URL / ENTRA_JWKS_FILE need ENTRA_TENANT_ID");
   }
 
+  const oidc = parseOidc(text, problems);
+
   const logLevel = text("LOG_LEVEL") ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
 
@@ -141,6 +153,7 @@ export function parseConfig(env: Env): Config {
     mappingFile: text("MAPPING_FILE"),
     platformFile: text("PLATFORM_FILE"),
     entra,
+    oidc,
     limits: {
       defaultCount,
       maxCount: integer("SCIM_MAX_COUNT", 1000, 1, 100000),
@@ -261,4 +274,44 @@ function parseOperations(read: Reader): OperationsConfig {
     shutdownGraceMs: read.integer("SHUTDOWN_GRACE_MS", 10000, 0, 600000),
     metricsToken,
   };
+}
+
+// Members' sign-in (OIDC) for the default organisation; other organisations use `cli oidc`.
+function parseOidc(text: (name: string) => string | null, problems: string[]): OidcConfig | null {
+  const issuer = text("OIDC_ISSUER");
+  const clientId = text("OIDC_CLIENT_ID");
+  const clientSecret = text("OIDC_CLIENT_SECRET");
+  const jwksFile = text("OIDC_JWKS_FILE");
+  const usernameClaim = text("OIDC_USERNAME_CLAIM") ?? "email";
+  if (issuer === null) {
+    if (clientId !== null || clientSecret !== null || jwksFile !== null) problems.push("OIDC_CLIENT_ID / OIDC_CLIENT_SECRET / OIDC_JWKS_FILE need OIDC_ISSUER");
+    return null;
+  }
+  const problem = issuerProblem(issuer);
+  if (problem !== null) problems.push(`OIDC_ISSUER ${problem}`);
+  if (clientId === null) problems.push("OIDC_ISSUER needs OIDC_CLIENT_ID (the audience of members' tokens)");
+  if (!/^[A-Za-z_][\w.:-]*$/.test(usernameClaim)) problems.push(`OIDC_USERNAME_CLAIM must be a claim name, got "${usernameClaim}"`);
+  return { issuer, clientId: clientId ?? "", clientSecret, jwksFile, usernameClaim };
+}
+
+/**
+ * An issuer is an https URL; plain http only on a loopback address (a test or a local issuer),
+ * since tokens and discovery over http can be forged on the way. Null when acceptable.
+ */
+export function issuerProblem(issuer: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return `must be a URL, got "${issuer}"`;
+  }
+  if (url.search !== "" || url.hash !== "") return "must not have a query or fragment";
+  if (url.protocol === "https:") return null;
+  if (url.protocol === "http:" && isLoopback(url.hostname)) return null;
+  return url.protocol === "http:" ? "may use http:// only on a loopback address (127.0.0.1, ::1, localhost); use https://" : "must be an https:// URL";
+}
+
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

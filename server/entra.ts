@@ -3,9 +3,10 @@
  * same for every tenant, so the token is pinned to ONE organisation by its issuer and `tid`:
  * otherwise one tenant's token would open another organisation.
  */
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Executor } from "../db/connection";
 import { type Org, findOrgByTenant } from "../db/orgs";
+import { isJsonWebKeySet } from "./jwks";
 
 export const ENTRA_AUDIENCES = ["8adf8e6e-67b2-4cf2-a259-e3dc5476c621", "00000002-0000-0000-c000-000000000000"];
 const CLOCK_TOLERANCE_SECONDS = 120;
@@ -18,13 +19,6 @@ export function looksLikeJwt(token: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A stored key set is used only if it has the shape of one (RFC 7517 §5: an object with a `keys` list of objects). */
-function isJsonWebKeySet(value: unknown): value is JSONWebKeySet {
-  if (typeof value !== "object" || value === null || !("keys" in value)) return false;
-  const keys: unknown = value.keys;
-  return Array.isArray(keys) && keys.every((key: unknown) => typeof key === "object" && key !== null);
 }
 
 export class EntraVerifier {

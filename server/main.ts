@@ -5,14 +5,17 @@ import { isDbError } from "../db/errors";
 import { type OutboxWatch, watchOutbox } from "../db/outbox-watch";
 import { reconcileAll } from "../roles";
 import { createApp } from "./app";
-import { createSync, loadPlatformFile, prepareDatabase, provisionDefaultOrg } from "./bootstrap";
+import { createSync, prepareDatabase, provisionDefaultOrg, storePlatformFile } from "./bootstrap";
 import { type Config, ConfigError, parseConfig } from "./config";
 import { EventHub } from "./events";
+import type { FileWatcher } from "./file-watcher";
 import { type AppLogger, createLogger } from "./logger";
 import { MappingFileWatcher } from "./mapping-watcher";
-import { TlsConfigError, createTlsServer } from "./tls";
 import { Metrics } from "./metrics";
+import { OidcIssuers } from "./oidc/issuers";
+import { PlatformFileWatcher } from "./platform-watcher";
 import { Retention } from "./retention";
+import { TlsConfigError, createTlsServer } from "./tls";
 import { WebhookDispatcher } from "./webhooks";
 
 async function main(): Promise<void> {
@@ -21,17 +24,20 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = openDatabase(config.databaseUrl, { timeoutMs: ops.dbTimeoutMs, statementTimeoutMs: ops.dbStatementTimeoutMs, log: logger });
   await prepareDatabase(db);
-  const platform = loadPlatformFile(config.platformFile);
   const metrics = new Metrics({ processMetrics: true });
-  const { sync, signal } = createSync(platform, (recomputed, changed) => {
+  const { sync, signal } = createSync((recomputed, changed) => {
     metrics.recomputations.inc(recomputed);
     metrics.permissionChanges.inc(changed);
   });
   const orgId = await provisionOnce(() => provisionDefaultOrg(db, config, logger, (line) => process.stdout.write(`${line}\n`)));
+  if (config.platformFile !== null) await storePlatformFile(db, sync, config.platformFile, logger);
   for (const [org, changed] of await reconcileAll(db, sync)) logger.info({ org, changed }, "permissions reconciled at start");
 
-  const watcher = config.mappingFile ? new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger }) : null;
-  await watcher?.start();
+  const watchers: FileWatcher[] = [
+    ...(config.platformFile ? [new PlatformFileWatcher({ db, sync, file: config.platformFile, logger })] : []),
+    ...(config.mappingFile ? [new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger })] : []),
+  ];
+  for (const watcher of watchers) await watcher.start();
 
   const events = new EventHub(db, signal, logger, {
     maxBufferBytes: ops.events.sseMaxBufferBytes,
@@ -56,6 +62,8 @@ async function main(): Promise<void> {
     metricsToken: ops.metricsToken,
     rateLimits: ops.rateLimits,
     tokenCacheTtlMs: config.tokenCacheSeconds * 1000,
+    // Discovery of members' OIDC issuers happens at first use: the server starts while one is unreachable.
+    oidcIssuers: new OidcIssuers(),
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger }) : null;
   const server: Server = tls?.server ?? createServer(app);
@@ -75,7 +83,7 @@ async function main(): Promise<void> {
   const stop = (signalName: string) => {
     if (stopping) return;
     stopping = true;
-    void shutdown({ server, events, dispatcher, retention, outboxWatch, watcher, tls, db, logger, config }, signalName).then(
+    void shutdown({ server, events, dispatcher, retention, outboxWatch, watchers, tls, db, logger, config }, signalName).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
@@ -99,7 +107,7 @@ async function shutdown(
     dispatcher: WebhookDispatcher;
     retention: Retention;
     outboxWatch: OutboxWatch;
-    watcher: MappingFileWatcher | null;
+    watchers: readonly FileWatcher[];
     tls: { stopWatching(): void } | null;
     db: { close(): Promise<void> };
     logger: AppLogger;
@@ -123,7 +131,7 @@ async function shutdown(
   }
   clearInterval(idle);
   await parts.dispatcher.stop(Math.max(0, deadline - Date.now()));
-  await parts.watcher?.stop();
+  for (const watcher of parts.watchers) await watcher.stop();
   parts.tls?.stopWatching();
   await parts.outboxWatch.close();
   await parts.db.close();

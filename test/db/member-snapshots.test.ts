@@ -21,8 +21,8 @@ describe("reading every member of an organisation page by page", () => {
     const two = await pages.next();
     const end = await pages.next();
 
-    expect(one.done === false && one.value.members).toEqual([{ id: first, userName: "first@example.com", active: true, groups: [{ id: early, externalId: null, displayName: "Early" }], appRoles: [] }]);
-    expect(two.done === false && two.value.members).toEqual([{ id: second, userName: "second@example.com", active: true, groups: [{ id: late, externalId: null, displayName: "Late" }], appRoles: [] }]);
+    expect(one.done === false && one.value.members).toEqual([{ id: first, userName: "first@example.com", active: true, groups: [{ id: early, externalId: null, displayName: "Early", source: "scim" }], appRoles: [] }]);
+    expect(two.done === false && two.value.members).toEqual([{ id: second, userName: "second@example.com", active: true, groups: [{ id: late, externalId: null, displayName: "Late", source: "scim" }], appRoles: [] }]);
     expect(end.done).toBe(true);
   });
 

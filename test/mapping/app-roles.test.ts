@@ -30,7 +30,7 @@ describe("app-role rules", () => {
 
   it("name the app role in the explanation's trail", () => {
     const explanation = explainMember(member("kj@contoso.com", [], true, ["BillingAdmins"]), ENTRA());
-    expect(explanation.matches).toEqual([{ ruleIndex: 0, kind: "appRole", appRole: "BillingAdmins", roles: ["billing-admin"], orgRole: null }]);
+    expect(explanation.matches).toEqual([{ ruleIndex: 0, ruleId: ENTRA().rules[0]?.id, kind: "appRole", appRole: "BillingAdmins", roles: ["billing-admin"], orgRole: null }]);
     expect(explanation.orgRoleReason).toMatch(/rule 0 \(app role 'BillingAdmins'\) grants custom roles/);
     expect(explanation.chains.admin.billing.reason).toMatch(/role 'billing-admin' \(manage, via rule 0\)/);
   });
@@ -57,7 +57,10 @@ describe("app-role rules", () => {
     const mapping = ENTRA();
     expect(mappingFromJSON(JSON.parse(JSON.stringify(mapping)))).toEqual(mapping);
     const legacy = { ...mapping, rules: [{ index: 0, group: { kind: "externalId", value: "x" }, roles: ["auditor"], orgRole: null }] };
-    expect(mappingFromJSON(legacy).rules).toEqual([{ index: 0, source: { kind: "group", matcher: { kind: "externalId", value: "x" } }, roles: ["auditor"], orgRole: null }]);
+    // It gets the id a file naming the same group would get today.
+    const id = mappingFrom("version: 1\nprimaryOwner: ceo@x\nroles: { auditor: {} }\nmappings:\n  - { group: { externalId: x }, roles: [auditor] }\n").rules[0]?.id;
+    expect(id).toMatch(/^r_[0-9a-f]{10}$/);
+    expect(mappingFromJSON(legacy).rules).toEqual([{ id, index: 0, source: { kind: "group", matcher: { kind: "externalId", value: "x" } }, roles: ["auditor"], orgRole: null }]);
     expect(() => mappingFromJSON({ ...mapping, rules: [{ index: 0, source: { kind: "appRole" }, roles: [], orgRole: null }] })).toThrow(/source.value/);
   });
 });

@@ -1,4 +1,4 @@
-/** fast-check generators over a small universe, so random groups, app roles, roles and rules actually meet. */
+/** fast-check generators over a small universe, so random groups (IdP and manual), app roles, roles and rules actually meet. */
 import fc from "fast-check";
 import { AREAS } from "../../mapping";
 import type {
@@ -9,11 +9,17 @@ export const ROLE_NAMES = ["r0", "r1", "r2", "r3"] as const;
 export const FEATURES = ["f0", "f1", "f2", "f3"] as const;
 export const CONNECTORS = ["k0", "k1", "k2"] as const;
 export const PRIMARY_OWNER = "ceo@x";
-export const GROUPS: readonly GroupRef[] = [0, 1, 2, 3, 4, 5].map((i) => ({
+const IDP_GROUPS: readonly GroupRef[] = [0, 1, 2, 3, 4, 5].map((i) => ({
   id: `g${i}`,
   externalId: i % 2 === 0 ? `ext${i}` : null,
   displayName: `Group ${i}`,
 }));
+/** Groups created in the admin API; one has an IdP group's name, which must never make either answer the other's rules. */
+const MANUAL_GROUPS: readonly GroupRef[] = [
+  { id: "m0", externalId: null, displayName: "Group 1", source: "manual" },
+  { id: "m1", externalId: null, displayName: "Contractors", source: "manual" },
+];
+export const GROUPS: readonly GroupRef[] = [...IDP_GROUPS, ...MANUAL_GROUPS];
 /** Entra app-role values; two differ only in case, which must never match each other. */
 export const APP_ROLES = ["BillingAdmins", "billingadmins", "Auditors", "Admin"] as const;
 
@@ -33,9 +39,13 @@ const role = (name: string): fc.Arbitrary<RoleDefinition> =>
     connectors: fc.subarray([...CONNECTORS]).map(sorted),
   });
 
-/** Matchers that sometimes hit a group (in any of the three ways) and sometimes miss. */
+/**
+ * Matchers that sometimes hit a group (in any of the four ways) and sometimes miss: a name matcher
+ * picks any group's name, so `displayName` rules meet manual groups' names and `manual` rules meet
+ * IdP groups' names, and must not match them.
+ */
 const matcher: fc.Arbitrary<GroupMatcher> = fc
-  .tuple(fc.constantFrom(...GROUPS), fc.constantFrom("id", "externalId", "displayName"), fc.boolean())
+  .tuple(fc.constantFrom(...GROUPS), fc.constantFrom("id", "externalId", "displayName", "manual"), fc.boolean())
   .map(([group, kind, shout]): GroupMatcher => {
     if (kind === "id") return { kind, value: group.id };
     if (kind === "externalId") return { kind, value: group.externalId ?? "ext-none" };
@@ -48,7 +58,7 @@ const source: fc.Arbitrary<RuleSource> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...APP_ROLES, "NoSuchRole").map((value): RuleSource => ({ kind: "appRole", value })) },
 );
 
-const rule = (orgRoles: ReadonlyArray<StandardOrgRole | null>): fc.Arbitrary<Omit<MappingRule, "index">> =>
+const rule = (orgRoles: ReadonlyArray<StandardOrgRole | null>): fc.Arbitrary<Omit<MappingRule, "index" | "id">> =>
   fc.record({ source, roles: fc.subarray([...ROLE_NAMES]).map(sorted), orgRole: fc.constantFrom(...orgRoles) });
 
 export function mappingArb(orgRoles: ReadonlyArray<StandardOrgRole | null> = [null, null, "owner", "admin", "user"]): fc.Arbitrary<Mapping> {
@@ -67,7 +77,7 @@ export function mappingArb(orgRoles: ReadonlyArray<StandardOrgRole | null> = [nu
       org: { features, connectors },
       standardRoles: { admin, user },
       roles: [...roles],
-      rules: rules.map((r, index) => ({ ...r, index })),
+      rules: rules.map((r, index) => ({ ...r, id: `rule-${index}`, index })),
     }));
 }
 

@@ -12,8 +12,8 @@ describe("explainMember", () => {
   it("lists each matched rule by index, with the group and how it matched", () => {
     const explanation = explainMember(member("fin@x", [SECURITY, FINANCE]), example());
     expect(explanation.matches).toEqual([
-      { ruleIndex: 0, kind: "group", group: { id: "g-fin", externalId: "00g1finance", displayName: "Finance" }, matchedBy: "externalId", matcherValue: "00g1finance", roles: ["finance"], orgRole: null },
-      { ruleIndex: 1, kind: "group", group: { id: "g-sec", externalId: "00g2security", displayName: "Security Team" }, matchedBy: "displayName", matcherValue: "Security Team", roles: ["security-auditor"], orgRole: null },
+      { ruleIndex: 0, ruleId: example().rules[0]?.id, kind: "group", group: { id: "g-fin", externalId: "00g1finance", displayName: "Finance", source: "scim" }, matchedBy: "externalId", matcherValue: "00g1finance", roles: ["finance"], orgRole: null },
+      { ruleIndex: 1, ruleId: example().rules[1]?.id, kind: "group", group: { id: "g-sec", externalId: "00g2security", displayName: "Security Team", source: "scim" }, matchedBy: "displayName", matcherValue: "Security Team", roles: ["security-auditor"], orgRole: null },
     ]);
     expect(explanation.orgRoleReason).toMatch(/custom/);
   });
@@ -46,14 +46,31 @@ describe("explainMember", () => {
     expect(uploads?.reason).toMatch(/switched off for everyone by `org.features`, although the member would otherwise have it/);
   });
 
-  it("records a platform override on top of the org toggle", () => {
+  it("records that the org cannot switch off what the platform keeps on, for a standard-role member", () => {
     const mapping = mappingFrom("version: 1\nprimaryOwner: ceo@x\norg: { connectors: { slack: off } }\n");
     const slack = explainMember(member("a@x", []), mapping, { features: {}, connectors: { slack: true } }).chains.connectors.find((c) => c.name === "slack");
     expect(slack).toMatchObject({
       granted: true,
-      layers: [{ layer: "org", setting: "off", changed: false }, { layer: "platform", setting: "on", changed: true }],
+      layers: [{ layer: "org", setting: "off", changed: false, overridden: true }, { layer: "platform", setting: "on", changed: true, overridden: false }],
     });
-    expect(slack?.reason).toMatch(/forced on by the platform/);
+    expect(slack?.reason).toMatch(/kept on by the platform .* standard role.* the organisation cannot while the platform keeps it on/);
+  });
+
+  it("explains that a custom member gets what the platform keeps on only through their roles", () => {
+    const mapping = mappingFrom("version: 1\nprimaryOwner: ceo@x\norg: { connectors: { slack: off } }\nroles: { r: { connectors: [jira] } }\nmappings:\n  - { group: { id: g }, roles: [r] }\n");
+    const platform = { features: {}, connectors: { slack: true, jira: true } };
+    const chains = explainMember(member("a@x", [group("g", "G")]), mapping, platform).chains.connectors;
+    expect(chains.find((c) => c.name === "slack")).toMatchObject({ granted: false, layers: [{ layer: "org", overridden: true }, { layer: "platform", setting: "on", changed: false }] });
+    expect(chains.find((c) => c.name === "slack")?.reason).toMatch(/custom members get it only through their roles/);
+    expect(chains.find((c) => c.name === "jira")).toMatchObject({ granted: true });
+    expect(chains.find((c) => c.name === "jira")?.reason).toMatch(/granted by role 'r'.*the organisation cannot switch it off/);
+  });
+
+  it("records a platform off as removing what the roles granted", () => {
+    const mapping = mappingFrom("version: 1\nprimaryOwner: ceo@x\nroles: { r: { connectors: [jira] } }\nmappings:\n  - { group: { id: g }, roles: [r] }\n");
+    const jira = explainMember(member("a@x", [group("g", "G")]), mapping, { features: {}, connectors: { jira: false } }).chains.connectors.find((c) => c.name === "jira");
+    expect(jira).toMatchObject({ granted: false, layers: [{ layer: "platform", setting: "off", changed: true }] });
+    expect(jira?.reason).toMatch(/forced off by the platform/);
   });
 
   it("explains a standard member's capability as the org having it on", () => {

@@ -27,7 +27,7 @@ describe("mappingFromJSON", () => {
         "version is not 1",
         "rules[0].index is not 0",
         "rules[0].orgRole is not owner, admin, user or null",
-      "rules[0].group is not { kind: id|externalId|displayName, value: text }",
+      "rules[0].group is not { kind: id|externalId|displayName|manual, value: text }",
     ]);
   });
 

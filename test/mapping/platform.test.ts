@@ -6,6 +6,7 @@ describe("parsePlatformFile", () => {
     const result = parsePlatformFile(readFixture("platform.example.yaml"), "platform.yaml");
     expect(result).toEqual({
       ok: true,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
       platform: {
         all: { features: { file_uploads: false }, connectors: {} },
         orgs: { acme: { features: { file_uploads: true }, connectors: { slack: true } } },

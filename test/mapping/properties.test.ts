@@ -75,7 +75,7 @@ describe("invariants of resolveMember (property-based)", () => {
   it("gives every active owner manage in every area, whatever else their groups map to", () => {
     fc.assert(
       fc.property(mappingArb(), memberArb, platformArb, (mapping, member, platform) => {
-        const ownerRule = { index: mapping.rules.length, source: { kind: "group" as const, matcher: { kind: "id" as const, value: "g-owners" } }, roles: [], orgRole: "owner" as const };
+        const ownerRule = { id: "owners", index: mapping.rules.length, source: { kind: "group" as const, matcher: { kind: "id" as const, value: "g-owners" } }, roles: [], orgRole: "owner" as const };
         const withOwnerRule = { ...mapping, rules: [...mapping.rules, ownerRule] };
         const owner = { ...member, active: true, groups: [...member.groups, { id: "g-owners", displayName: "Owners" }] };
         const p = resolveMember(owner, withOwnerRule, platform);
@@ -87,12 +87,31 @@ describe("invariants of resolveMember (property-based)", () => {
     );
   });
 
-  it("always lets a platform override win for an active member", () => {
+  it("removes what the platform forces off from everyone, and never lets the org switch off what it forces on", () => {
     fc.assert(
       fc.property(mappingArb(), memberArb, platformArb, (mapping, member, platform) => {
         const p = resolveMember({ ...member, active: true }, mapping, platform);
-        for (const [name, on] of Object.entries(platform.features)) expect(p.capabilities.includes(name)).toBe(on);
-        for (const [name, on] of Object.entries(platform.connectors)) expect(p.connectors.includes(name)).toBe(on);
+        const withoutOrgOff = resolveMember({ ...member, active: true }, { ...mapping, org: { features: {}, connectors: {} } }, platform);
+        for (const [kind, overrides] of [["capabilities", platform.features], ["connectors", platform.connectors]] as const) {
+          for (const [name, on] of Object.entries(overrides)) {
+            if (!on) expect(p[kind]).not.toContain(name);
+            // Forced on: the org's own toggle makes no difference to whether the member has it.
+            else expect(p[kind].includes(name)).toBe(withoutOrgOff[kind].includes(name) || p.orgRole !== "custom");
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("gives standard-role members what the platform forces on, and custom members only what their roles list", () => {
+    fc.assert(
+      fc.property(mappingArb(), memberArb, platformArb, (mapping, member, platform) => {
+        const p = resolveMember({ ...member, active: true }, mapping, platform);
+        const listed = new Set(mapping.roles.filter((role) => p.roles.includes(role.name)).flatMap((role) => role.capabilities));
+        for (const [name, on] of Object.entries(platform.features)) {
+          if (on) expect(p.capabilities.includes(name)).toBe(p.orgRole === "custom" ? listed.has(name) : true);
+        }
       }),
       RUNS,
     );
@@ -118,6 +137,19 @@ describe("invariants of resolveMember (property-based)", () => {
           expect(resolveMember({ ...member, groups, appRoles }, reordered, platform)).toEqual(resolveMember(member, mapping, platform));
         },
       ),
+      RUNS,
+    );
+  });
+
+  it("matches manual groups only by `id` or `manual`, and the IdP's groups never by `manual`, whatever the names", () => {
+    fc.assert(
+      fc.property(mappingArb(), memberArb, (mapping, member) => {
+        for (const match of explainMember(member, mapping).matches) {
+          if (match.kind !== "group") continue;
+          if (match.group.source === "manual") expect(["id", "manual"]).toContain(match.matchedBy);
+          else expect(match.matchedBy).not.toBe("manual");
+        }
+      }),
       RUNS,
     );
   });

@@ -126,10 +126,10 @@ describe("capabilities and connectors", () => {
   const mapping = mappingFrom(`version: 1
 primaryOwner: ceo@x
 org:
-  features: { web_search: on, uploads: off }
+  features: { web_search: on, uploads: off, beta_tool: off }
   connectors: { jira: on }
 roles:
-  r: { capabilities: [uploads, beta_tool], connectors: [slack] }
+  r: { capabilities: [uploads, beta_tool, memory], connectors: [slack] }
 mappings:
   - { group: { id: custom }, roles: [r] }
   - { group: { id: admins }, orgRole: admin }
@@ -139,7 +139,7 @@ mappings:
   const plainUser = member("u@x", []);
 
   it("gives a custom member the union of its roles' lists, not what the org has on", () => {
-    expect(resolveMember(custom, mapping).capabilities).toEqual(["beta_tool"]);
+    expect(resolveMember(custom, mapping).capabilities).toEqual(["memory"]);
     expect(resolveMember(custom, mapping).connectors).toEqual(["slack"]);
   });
 
@@ -148,7 +148,7 @@ mappings:
   });
 
   it("grants a custom member what its role lists and the org does not mention", () => {
-    expect(resolveMember(custom, mapping).capabilities).toContain("beta_tool");
+    expect(resolveMember(custom, mapping).capabilities).toContain("memory");
   });
 
   it("gives standard roles, user included, everything the org has switched on", () => {
@@ -157,13 +157,21 @@ mappings:
     }
   });
 
-  it("lets a platform override force a feature on for every active member, beating the org's off", () => {
+  it("keeps a feature the platform forces on out of the org's reach: standard roles get it although the org switched it off", () => {
     const platform = { features: { uploads: true }, connectors: {} };
-    for (const m of [custom, admin, plainUser]) expect(resolveMember(m, mapping, platform).capabilities).toContain("uploads");
+    for (const m of [admin, plainUser, member("ceo@x", [])]) expect(resolveMember(m, mapping, platform).capabilities).toContain("uploads");
+  });
+
+  it("gives a custom member a feature the platform forces on only through their roles", () => {
+    const platform = { features: { uploads: true, web_search: true }, connectors: { jira: true } };
+    const p = resolveMember(custom, mapping, platform);
+    expect(p.capabilities).toContain("uploads");
+    expect(p.capabilities).not.toContain("web_search");
+    expect(p.connectors).not.toContain("jira");
   });
 
   it("lets a platform override force a feature off for everyone, beating roles and the org's on", () => {
-    const platform = { features: { web_search: false, beta_tool: false }, connectors: { slack: false, jira: false } };
+    const platform = { features: { web_search: false, memory: false }, connectors: { slack: false, jira: false } };
     for (const m of [custom, admin, plainUser]) {
       expect(resolveMember(m, mapping, platform)).toMatchObject({ capabilities: [], connectors: [] });
     }

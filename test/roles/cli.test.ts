@@ -20,7 +20,6 @@ import { MAPPING } from "./support";
  * way to confine itself to a throw-away PostgreSQL schema.
  */
 
-
 describe("the CLI", () => {
   let dir: string;
   let url: string;
@@ -43,7 +42,7 @@ describe("the CLI", () => {
   /** The server's view of the same file (after a CLI command has migrated it). */
   function openServer(): Express {
     db = openDatabase(url);
-    const { sync, signal } = createSync(null);
+    const { sync, signal } = createSync();
     const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
     events = new EventHub(db, signal, silentLogger());
     app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
@@ -51,6 +50,7 @@ describe("the CLI", () => {
   }
 
   it("creates a SCIM token for one organisation, lists it, and revokes it", async () => {
+    expect((await cli(url, "orgs", "create", "acme")).code).toBe(0);
     const created = await cli(url, "tokens", "create", "--org", "acme", "--label", "okta");
     expect(created.code).toBe(0);
     const token = created.lines.at(-1) ?? "";
@@ -100,7 +100,8 @@ describe("the CLI", () => {
   });
 
   it("plans a mapping against the stored directory, applies it, and explains a member", async () => {
-    const created = await cli(url, "api-tokens", "create", "--org", "acme");
+    const created = await cli(url, "api-tokens", "create", "--org", "acme", "--create-org");
+    expect(created.stderr).toMatch(/created organisation "acme"/);
     expect(created.code).toBe(0);
     const apiToken = created.lines.at(-1) ?? "";
     openServer();
@@ -129,8 +130,9 @@ describe("the CLI", () => {
     const api = (path: string) => request(app).get(`/api/v1${path}`).set("Authorization", `Bearer ${apiToken}`);
     expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "user", roles: [] });
 
-    const applied = await cli(url, "mapping", "apply", file, "--org", "acme");
+    const applied = await cli(url, "mapping", "apply", file, "--org", "acme", "--yes");
     expect(applied.code).toBe(0);
+    expect(applied.lines[0]).toBe("2 member(s) would change");
     expect(applied.lines.at(-1)).toBe("applied version 1: 2 member(s) changed");
     expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "custom", roles: ["finance"], admin: { billing: "manage" } });
     expect((await api("/mapping")).body).toMatchObject({ version: 1, appliedBy: "cli:tester", source: file, mapping: { version: 1, appliedBy: "cli:tester", source: file }, lastRefused: null });

@@ -11,7 +11,7 @@ import { MAPPING, permissionsOf } from "./support";
  * and the refusal is logged and visible through GET /api/v1/mapping.
  */
 interface MappingBody {
-  mapping: { version: number; hash: string; appliedAt: string; source: string } | null;
+  mapping: { version: number; hash: string; appliedAt: string; appliedBy: string; source: string } | null;
   lastRefused: { sourceName: string; errors: { file: string; line: number; column: number; message: string }[]; refusedAt: string } | null;
 }
 
@@ -89,7 +89,7 @@ describe("MAPPING_FILE hot reload", () => {
     const ada = await financeMember();
     expect((await permissionsOf(h, ada)).admin.billing).toBe("manage");
     const first = await mapping();
-    expect(first.mapping).toMatchObject({ version: 1, source: file });
+    expect(first.mapping).toMatchObject({ version: 1, source: file, appliedBy: `file:${file}` });
 
     await edit(BILLING_VIEW);
     const { elapsedMs } = await waitFor(() => permissionsOf(h, ada), (p) => p.admin.billing === "view");

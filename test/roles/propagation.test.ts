@@ -231,7 +231,7 @@ describe("role mapping propagation through SCIM", () => {
       expect((await permissionsOf(h, bob)).admin).toEqual({ ...NONE, billing: "view" });
       expect(await permissionsOf(h, cy)).toMatchObject({ orgRole: "owner", admin: MANAGE_ALL });
       const causes = await Promise.all([ada, bob, cy].map(async (id) => (await auditOf(h, id))[0]?.cause));
-      for (const cause of causes) expect(cause).toEqual({ kind: "mapping", version: version + 1, source: "test-mapping.yaml" });
+      for (const cause of causes) expect(cause).toEqual({ kind: "mapping", version: version + 1, source: "test-mapping.yaml", actor: "test" });
     });
 
     it("changes no one when the recomputation fails part-way: the mapping and every member's permissions roll back together", async () => {

@@ -44,9 +44,9 @@ describe("operations from the CLI, beside a running server", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "scim-ops-cli-"));
     url = `sqlite:${join(dir, "scim.sqlite")}`;
-    expect((await cli(url, "tokens", "create", "--org", "acme")).code).toBe(0);
+    expect((await cli(url, "tokens", "create", "--org", "acme", "--create-org")).code).toBe(0);
     db = openDatabase(url, { log: silentLogger() });
-    const { sync, signal } = createSync(null);
+    const { sync, signal } = createSync();
     events = new EventHub(db, signal, silentLogger());
     watch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: () => undefined });
     dispatcher = new WebhookDispatcher(db, signal, silentLogger(), { timeoutMs: 2000, concurrency: 4, retryForMs: 60_000, firstRetryMs: 100, pollMs: 5_000 });
@@ -105,7 +105,7 @@ describe("operations from the CLI, beside a running server", () => {
     const file = join(dir, "acme.yaml");
     await writeFile(file, MAPPING);
 
-    const applied = await cli(url, "mapping", "apply", file, "--org", "acme");
+    const applied = await cli(url, "mapping", "apply", file, "--org", "acme", "--yes");
     expect(applied.lines.at(-1)).toBe("applied version 1: 2 member(s) changed");
     // The CLI committed before it exited; the server polls SQLite's data_version every 250 ms, so
     // the events follow within 500 ms (1 s allowed for a busy machine).

@@ -35,7 +35,7 @@ async function serve(url: string, timeouts: { timeoutMs: number; statementTimeou
   const org = await ensureOrg(db.knex, "default");
   const token = (await createToken(db.knex, { orgId: org.id, kind: "scim" })).token;
   const apiToken = (await createToken(db.knex, { orgId: org.id, kind: "api" })).token;
-  const { sync, signal } = createSync(null);
+  const { sync, signal } = createSync();
   const events = new EventHub(db, signal, silentLogger());
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 
-/** The real CLI (`npm run cli --`), spawned against `databaseUrl` as an operator runs it. */
+/** The real CLI (`npm run cli --`), spawned with tsx against a database URL, as an operator runs it. */
 const ROOT = resolve(__dirname, "../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");
 
@@ -12,10 +12,10 @@ export interface CliRun {
   lines: string[];
 }
 
-export function cli(databaseUrl: string, ...args: string[]): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: "tester", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" };
+export function runCli(databaseUrl: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
+  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: "tester", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...env };
   return new Promise((ok, fail) => {
-    const child = spawn(TSX, ["server/cli.ts", ...args], { cwd: ROOT, env });
+    const child = spawn(TSX, ["server/cli.ts", ...args], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -23,4 +23,9 @@ export function cli(databaseUrl: string, ...args: string[]): Promise<CliRun> {
     child.on("error", fail);
     child.on("close", (code) => ok({ code, stdout, stderr, lines: stdout.split("\n").filter((l) => l !== "") }));
   });
+}
+
+/** `runCli` with the arguments spread, for commands that need no extra environment. */
+export function cli(databaseUrl: string, ...args: string[]): Promise<CliRun> {
+  return runCli(databaseUrl, args);
 }

@@ -6,7 +6,7 @@ import knexFactory from "knex";
 import request from "supertest";
 import { type Database, openDatabase } from "../../db/connection";
 import { migrateToLatest } from "../../db/migrate";
-import { ensureOrg, setOrgEntra } from "../../db/orgs";
+import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
@@ -16,7 +16,7 @@ import type { TrustProxy } from "../../server/config";
 import type { OutboxSignal } from "../../server/signal";
 import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
 import { silentLogger } from "../../server/logger";
-import { applyMappingText } from "../../roles";
+import { applyMappingText, applyPlatformText, refusalLines } from "../../roles";
 
 export { expectScimError } from "./scim-error";
 
@@ -42,6 +42,8 @@ export interface Harness {
   scim(method: "get" | "post" | "put" | "patch" | "delete", path: string): request.Test;
   /** supertest with the API bearer token, paths relative to /api/v1. */
   api(method: "get" | "post", path: string): request.Test;
+  /** supertest with a member's bearer token, paths relative to /api/v1/admin. */
+  admin(method: "get" | "post" | "put" | "delete", path: string, token: string): request.Test;
   /** Another organisation on the same database, with its own token. */
   addOrg(name: string): Promise<{ orgId: string; token: string; apiToken: string }>;
   applyMapping(text: string, sourceName?: string): Promise<void>;
@@ -65,6 +67,8 @@ export interface HarnessOptions {
   readonly streams?: Partial<EventStreamLimits>;
   /** Operations settings of the app: its logger, the metrics token, rate limits. */
   readonly app?: Partial<Pick<AppDeps, "logger" | "metricsToken" | "rateLimits">>;
+  /** The OIDC issuer the organisation's members sign in with (the admin API). */
+  readonly oidc?: { issuer: string; clientId: string; clientSecret?: string; usernameClaim?: string; jwks?: unknown };
 }
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
@@ -92,9 +96,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await migrateToLatest(db.knex);
   const org = await ensureOrg(db.knex, "default");
   if (options.entra) await setOrgEntra(db.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
+  if (options.oidc) {
+    const o = options.oidc;
+    await setOrgOidc(db.knex, org.id, { issuer: o.issuer, clientId: o.clientId, clientSecret: o.clientSecret ?? null, jwks: o.jwks ?? null, usernameClaim: o.usernameClaim ?? "email" });
+  }
   const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim" });
   const { token: apiToken } = await createToken(db.knex, { orgId: org.id, kind: "api" });
-  const { sync, signal } = createSync(options.platform ?? null);
+  const { sync, signal } = createSync();
+  if (options.platform) {
+    const stored = await applyPlatformText(db, sync, { text: JSON.stringify({ version: 1, ...options.platform }), sourceName: "test-platform.json", actor: "test" });
+    if (!stored.ok) throw new Error(`platform refused: ${stored.errors.map((e) => e.message).join("; ")}`);
+  }
   const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
   const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
@@ -112,6 +124,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     signal,
     scim: (method, path) => agent[method](`/scim/v2${path}`).set("Authorization", `Bearer ${token}`),
     api: (method, path) => agent[method](`/api/v1${path}`).set("Authorization", `Bearer ${apiToken}`),
+    admin: (method, path, memberToken) => agent[method](`/api/v1/admin${path}`).set("Authorization", `Bearer ${memberToken}`),
     addOrg: async (name) => {
       const other = await ensureOrg(db.knex, name);
       const scimToken = await createToken(db.knex, { orgId: other.id, kind: "scim" });
@@ -120,7 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     applyMapping: async (text, sourceName = "test-mapping.yaml") => {
       const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName, actor: "test" });
-      if (!result.ok) throw new Error(`mapping refused: ${result.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("; ")}`);
+      if (!result.ok) throw new Error(`mapping refused: ${refusalLines(result).join("; ")}`);
     },
     serve: async () => {
       const server = await new Promise<Server>((resolve) => {

@@ -1,0 +1,88 @@
+/**
+ * Who may administer roles: the product's rules as ONE pure function of the permissions this
+ * server computes for the acting member. Every refusal names the rule it comes from, so the admin
+ * API answers 403 with that rule as its code and a console can say why a control is disabled.
+ *
+ * | action                                    | allowed to                                               |
+ * | read roles, rules, groups, versions, plan, explain | owners, the Primary Owner, identity_access view or manage |
+ * | edit custom roles and rules giving them; manual groups | owners, the Primary Owner, custom members with identity_access manage |
+ * | rules giving owner/admin; standard roles' levels | owners, the Primary Owner                           |
+ * | org feature and connector toggles         | owners, the Primary Owner                                |
+ * | change primaryOwner (a transfer)          | the Primary Owner                                        |
+ * | list members with their roles             | any of the above, or user_management view or manage     |
+ * | create and revoke SCIM tokens (the IdP's connection; Identity & Access covers SCIM) | as for custom roles |
+ * | platform overrides                        | no member: they are the operator's                       |
+ */
+import { levelRank } from "./levels";
+import { canEditRoles } from "./resolve";
+import type { EffectivePermissions } from "./types";
+
+export const ADMIN_ACTIONS = [
+  "read_roles",
+  "edit_custom_roles",
+  "edit_manual_groups",
+  "edit_standard_roles",
+  "toggle_org",
+  "transfer_primary_owner",
+  "list_members",
+  "manage_scim_tokens",
+  "change_platform_overrides",
+] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+/** The rules of the table, by the code a refusal carries. */
+export const POLICY_RULES = {
+  identity_access_view_required: "Only Owners, the Primary Owner, and members with Identity & Access at view or manage may do this.",
+  identity_access_manage_required: "Only Owners, the Primary Owner, and members whose custom role has Identity & Access at manage may do this.",
+  owner_required: "Only Owners and the Primary Owner may do this.",
+  primary_owner_required: "Only the Primary Owner may transfer primary ownership.",
+  user_management_view_required: "Only role administrators and members with User Management at view or manage may list members.",
+  operator_only: "Platform overrides are the operator's contract; no member can change them.",
+} as const;
+export type PolicyRule = keyof typeof POLICY_RULES;
+
+/** The rule that decides each action: the code of its refusal. */
+export const RULE_FOR: Readonly<Record<AdminAction, PolicyRule>> = {
+  read_roles: "identity_access_view_required",
+  edit_custom_roles: "identity_access_manage_required",
+  edit_manual_groups: "identity_access_manage_required",
+  edit_standard_roles: "owner_required",
+  toggle_org: "owner_required",
+  transfer_primary_owner: "primary_owner_required",
+  list_members: "user_management_view_required",
+  manage_scim_tokens: "identity_access_manage_required",
+  change_platform_overrides: "operator_only",
+};
+
+export type AllowedActions = Readonly<Record<AdminAction, boolean>>;
+
+/**
+ * What a member with these effective permissions may do. Inactive members resolve to no access, so
+ * they may do nothing. Identity & Access at manage lets only *custom* members edit roles (as
+ * `canEditRoles` says): a standard role's levels come from `standardRoles`, and editing roles is an
+ * owner power that only a custom role can delegate; a standard role's view still lets one read.
+ */
+export function allowedActions(p: EffectivePermissions): AllowedActions {
+  const owner = p.orgRole === "owner" || p.orgRole === "primary_owner";
+  const readRoles = owner || levelRank(p.admin.identity_access) >= levelRank("view");
+  const editRoles = canEditRoles(p);
+  return {
+    read_roles: readRoles,
+    edit_custom_roles: editRoles,
+    edit_manual_groups: editRoles,
+    edit_standard_roles: owner,
+    toggle_org: owner,
+    transfer_primary_owner: p.orgRole === "primary_owner",
+    list_members: readRoles || levelRank(p.admin.user_management) >= levelRank("view"),
+    manage_scim_tokens: editRoles,
+    change_platform_overrides: false,
+  };
+}
+
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly rule: PolicyRule; readonly message: string };
+
+export function decide(p: EffectivePermissions, action: AdminAction): Decision {
+  if (allowedActions(p)[action]) return { allowed: true };
+  const rule = RULE_FOR[action];
+  return { allowed: false, rule, message: POLICY_RULES[rule] };
+}

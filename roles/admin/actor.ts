@@ -1,0 +1,39 @@
+/**
+ * The member acting through the admin API: a signed-in person is the organisation's SCIM user whose
+ * userName equals their identity claim (case-insensitively), active, with the permissions this
+ * server computed for them. Their permissions are read again inside each write's transaction, so a
+ * member demoted a moment ago cannot still write.
+ */
+import type { Executor } from "../../db/connection";
+import { findMemberPermissions } from "../../db/permissions";
+import { type AdminAction, type AllowedActions, type EffectivePermissions, NO_ACCESS, allowedActions, decide, permissionsFromJSON } from "../../mapping";
+import { refuse } from "./errors";
+
+export interface Actor {
+  readonly orgId: string;
+  readonly id: string;
+  readonly userName: string;
+  readonly permissions: EffectivePermissions;
+  readonly may: AllowedActions;
+}
+
+/** `member:<userName>`: how the admin log, versions and the audit log name this actor. */
+export function actorName(actor: Pick<Actor, "userName">): string {
+  return `member:${actor.userName}`;
+}
+
+/** The member signed in as `userName`, or 403 not_a_member when unknown or deactivated. */
+export async function loadActor(tx: Executor, orgId: string, userName: string): Promise<Actor> {
+  const found = await findMemberPermissions(tx, orgId, { userName });
+  if (found === null || !found.active) {
+    refuse("not_a_member", `${userName} is not an active member of this organisation`);
+  }
+  const permissions = found.permissions === null ? NO_ACCESS : permissionsFromJSON(found.permissions);
+  return { orgId, id: found.id, userName: found.userName, permissions, may: allowedActions(permissions) };
+}
+
+/** 403 with the policy rule's code unless the actor may do `action`. */
+export function requireAction(actor: Actor, action: AdminAction): void {
+  const decision = decide(actor.permissions, action);
+  if (!decision.allowed) refuse(decision.rule, decision.message);
+}

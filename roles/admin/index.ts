@@ -1,0 +1,11 @@
+/** Role administration by the members themselves: the use cases behind /api/v1/admin. */
+export { type Actor, actorName, loadActor } from "./actor";
+export { AdminError, type AdminErrorCode } from "./errors";
+export {
+  type AdminDeps, type EditOutcome, type IfMatch, type MappingView, type PlanOutcome, ADMIN_SOURCE,
+  diffVersions, editMapping, listVersions, planEdit, readMapping, readVersion, rollbackMapping,
+} from "./mapping";
+export { type GroupGrants, type GroupSummary, addGroupMember, createManualGroup, deleteManualGroup, grantsOf, listGroups, removeGroupMember } from "./groups";
+export { type MemberDetail, type MemberQuery, type MemberRow, listMemberPage, memberDetail } from "./members";
+export { type AuditPage, type Me, type RoleSummary, listRoles, readAdminLog, readAuditPage, whoAmI } from "./reads";
+export { createScimToken, listScimTokens, revokeScimToken } from "./tokens";

@@ -1,0 +1,202 @@
+/**
+ * The mapping as the admin API reads and edits it. Every edit — a whole document, one role, one
+ * rule, the toggles, a rollback — is one path: in the organisation's exclusive permission lock, the
+ * actor's permissions re-read, If-Match checked against the version in force, the edited document
+ * validated like a file, each changed part checked against the policy, then stored as the next
+ * version and every member recomputed in the same transaction; a change that would leave no one able
+ * to edit roles rolls back. Nothing is written unless all of it passes.
+ */
+import type { Database } from "../../db/connection";
+import { appendAdminAction } from "../../db/admin-actions";
+import { lockOrgPermissions } from "../../db/locks";
+import { type MappingVersionSummary, currentMapping, mappingVersion, mappingVersions } from "../../db/mappings";
+import { findOrgById } from "../../db/orgs";
+import { withAfterCommit } from "../../db/transaction";
+import {
+  type ChangeRefusal,
+  type DescribedChange,
+  type Mapping,
+  type MappingDocument,
+  type MappingEdit,
+  type MappingIssue,
+  type MappingPlan,
+  applyEdit,
+  emptyMapping,
+  mappingChanges,
+  mappingFromJSON,
+  mappingToDocument,
+  mappingToYaml,
+  parseMapping,
+  refuseMappingChange,
+} from "../../mapping";
+import { refuseLockout, storeAndRecompute } from "../apply";
+import { planMapping } from "../plan";
+import type { MappingPermissionSync } from "../sync";
+import { type Actor, actorName, loadActor, requireAction } from "./actor";
+import { guardLockout, refuse } from "./errors";
+
+export interface AdminDeps {
+  readonly db: Database;
+  readonly sync: MappingPermissionSync;
+}
+
+/** The If-Match of a write: `*`, the versions it names, or null when the request had none. */
+export type IfMatch = { readonly any: true } | { readonly versions: readonly number[] } | null;
+
+/** The name admin-API versions are stored under. */
+export const ADMIN_SOURCE = "admin API";
+
+export interface MappingView {
+  /** 0 while no mapping was ever applied. */
+  readonly version: number;
+  readonly hash: string | null;
+  readonly appliedAt: string | null;
+  readonly appliedBy: string | null;
+  readonly source: string | null;
+  /** The file that manages the organisation's mapping: writes are refused while it is set. */
+  readonly managedByFile: string | null;
+  readonly document: MappingDocument | null;
+}
+
+export async function readMapping(deps: AdminDeps, actor: Actor): Promise<MappingView> {
+  requireAction(actor, "read_roles");
+  const current = await currentMapping(deps.db.knex, actor.orgId);
+  const managedByFile = (await findOrgById(deps.db.knex, actor.orgId))?.mappingFile ?? null;
+  if (current === null) return { version: 0, hash: null, appliedAt: null, appliedBy: null, source: null, managedByFile, document: null };
+  return {
+    version: current.version,
+    hash: current.hash,
+    appliedAt: current.appliedAt,
+    appliedBy: current.appliedBy,
+    source: current.sourceName,
+    managedByFile,
+    document: mappingToDocument(mappingFromJSON(current.mapping)),
+  };
+}
+
+export interface EditOutcome {
+  readonly version: number;
+  readonly hash: string;
+  readonly unchanged: boolean;
+  /** Members whose permissions changed. */
+  readonly changedMembers: number;
+  readonly changes: readonly DescribedChange[];
+  readonly warnings: readonly MappingIssue[];
+  readonly mapping: Mapping;
+}
+
+export interface EditOptions {
+  readonly ifMatch: IfMatch;
+  /** The admin log's name for the write: `mapping.replace`, `role.put`, … */
+  readonly action: string;
+  readonly target: string | null;
+}
+
+export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: MappingEdit, options: EditOptions): Promise<EditOutcome> {
+  const org = await findOrgById(deps.db.knex, signedIn.orgId);
+  if (org?.mappingFile) {
+    refuse("managed_by_file", `The mapping of this organisation is managed by the file ${org.mappingFile}; change the file instead (reads and plans still work here).`, { file: org.mappingFile });
+  }
+  const ifMatch = options.ifMatch;
+  if (ifMatch === null) refuse("precondition_required", "Send If-Match with the ETag of the mapping you edited (GET /api/v1/admin/mapping), so a concurrent edit is never overwritten.");
+  return guardLockout(() =>
+    withAfterCommit(deps.db, async (tx, after) => {
+      await lockOrgPermissions(tx, signedIn.orgId, "exclusive");
+      const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
+      if (!actor.may.edit_custom_roles && !actor.may.edit_standard_roles && !actor.may.toggle_org && !actor.may.transfer_primary_owner) {
+        requireAction(actor, "edit_custom_roles");
+      }
+      const { mapping: current, version } = await deps.sync.mappingFor(tx, actor.orgId);
+      const inForce = version ?? 0;
+      if (!("any" in ifMatch) && !ifMatch.versions.includes(inForce)) {
+        refuse("precondition_failed", `The mapping changed since you read it: version ${inForce} is in force. Read it again, reapply your change and retry.`, { version: inForce });
+      }
+      const edited = applyEdit(version === null ? null : current, edit);
+      if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
+      const parsed = parseMapping(JSON.stringify(edited.document, null, 2), ADMIN_SOURCE);
+      if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s); nothing was applied.`, { issues: parsed.errors });
+      const changes = mappingChanges(version === null ? emptyMapping() : current, parsed.mapping);
+      const refusal = refuseMappingChange(actor.permissions, changes);
+      if (refusal !== null) refuse(refusal.rule, refusal.message, { refused: refusal.refused.map((change) => change.description) });
+      if (changes.length === 0 && version !== null) {
+        return { version, hash: parsed.hash, unchanged: true, changedMembers: 0, changes, warnings: parsed.warnings, mapping: current };
+      }
+      const name = actorName(actor);
+      let actionSeq = 0;
+      const stored = await storeAndRecompute(tx, deps.sync, {
+        orgId: actor.orgId,
+        mapping: parsed.mapping,
+        hash: parsed.hash,
+        sourceName: ADMIN_SOURCE,
+        sourceText: mappingToYaml(parsed.mapping),
+        actor: name,
+        cause: (newVersion) => ({ kind: "admin", actor: name, action: options.action, target: options.target, actionSeq, version: newVersion }),
+        beforeRecompute: async (newVersion) => {
+          actionSeq = await appendAdminAction(tx, actor.orgId, {
+            actor: name,
+            action: options.action,
+            target: options.target,
+            detail: { version: newVersion, changes: changes.map((change) => change.description) },
+          });
+        },
+      });
+      await refuseLockout(tx, actor.orgId, stored.recomputed);
+      after(stored.recomputed);
+      return { version: stored.version, hash: parsed.hash, unchanged: false, changedMembers: stored.recomputed.changed, changes, warnings: parsed.warnings, mapping: parsed.mapping };
+    }),
+  );
+}
+
+export interface PlanOutcome {
+  readonly plan: MappingPlan;
+  readonly changes: readonly DescribedChange[];
+  /** What this actor would be refused, if they applied it (null: they may). */
+  readonly refusal: ChangeRefusal | null;
+  readonly warnings: readonly MappingIssue[];
+}
+
+/** Who would gain and lose what; nothing is written (file-managed organisations may plan too). */
+export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit): Promise<PlanOutcome> {
+  requireAction(actor, "read_roles");
+  const { mapping: current, version } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
+  const edited = applyEdit(version === null ? null : current, edit);
+  if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
+  const parsed = parseMapping(JSON.stringify(edited.document, null, 2), ADMIN_SOURCE);
+  if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s).`, { issues: parsed.errors });
+  const changes = mappingChanges(version === null ? emptyMapping() : current, parsed.mapping);
+  return {
+    plan: await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping),
+    changes,
+    refusal: refuseMappingChange(actor.permissions, changes),
+    warnings: parsed.warnings,
+  };
+}
+
+/** A rollback is a new version with an old version's content, checked like any other edit. */
+export async function rollbackMapping(deps: AdminDeps, actor: Actor, to: number, ifMatch: IfMatch): Promise<EditOutcome> {
+  requireAction(actor, "read_roles");
+  const old = await mappingVersion(deps.db.knex, actor.orgId, to);
+  if (old === null) refuse("version_not_found", `No mapping version ${to}`);
+  const document = mappingToDocument(mappingFromJSON(old.mapping));
+  return editMapping(deps, actor, { kind: "replace", document }, { ifMatch, action: "mapping.rollback", target: `version ${to}` });
+}
+
+export async function listVersions(deps: AdminDeps, actor: Actor, page: { before?: number; limit: number }): Promise<MappingVersionSummary[]> {
+  requireAction(actor, "read_roles");
+  return mappingVersions(deps.db.knex, actor.orgId, page);
+}
+
+export async function readVersion(deps: AdminDeps, actor: Actor, version: number): Promise<MappingVersionSummary & { document: MappingDocument; mapping: Mapping }> {
+  requireAction(actor, "read_roles");
+  const stored = await mappingVersion(deps.db.knex, actor.orgId, version);
+  if (stored === null) refuse("version_not_found", `No mapping version ${version}`);
+  const mapping = mappingFromJSON(stored.mapping);
+  const { sourceText: _text, mapping: _stored, ...summary } = stored;
+  return { ...summary, document: mappingToDocument(mapping), mapping };
+}
+
+/** What changed from one version to another, part by part (the console's versions diff). */
+export async function diffVersions(deps: AdminDeps, actor: Actor, from: number, to: number): Promise<DescribedChange[]> {
+  const [a, b] = [await readVersion(deps, actor, from), await readVersion(deps, actor, to)];
+  return mappingChanges(a.mapping, b.mapping);
+}

@@ -1,0 +1,66 @@
+/**
+ * Who is calling the admin API: a member, by their OIDC token (`Authorization: Bearer`) or, once the
+ * console exists, by its session cookie through a {@link SessionReader}. Product-service API tokens
+ * and SCIM tokens are not members' tokens and never get in (401). The member must be an active SCIM
+ * user of the organisation whose userName equals the token's username claim (403 not_a_member).
+ */
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { Database } from "../../db/connection";
+import { type Actor, loadActor } from "../../roles/admin";
+import { ApiError } from "../api-errors";
+import { bearerToken } from "../auth";
+import type { MemberTokens } from "../oidc/member-tokens";
+
+/** A signed-in member as a session holds them: their organisation and userName claim. */
+export interface SessionIdentity {
+  readonly orgId: string;
+  readonly userName: string;
+}
+
+/**
+ * The console's hook: reads the session (a signed cookie) of a request that carries no bearer
+ * token; null when there is none or it expired. State-changing requests it admits must already
+ * have passed its CSRF check.
+ */
+export interface SessionReader {
+  read(req: Request, res: Response): Promise<SessionIdentity | null>;
+}
+
+export function authenticateMember(deps: { db: Database; tokens: MemberTokens; sessions?: SessionReader }): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    identify(deps, req, res)
+      .then(async (identity) => {
+        res.locals.actor = await loadActor(deps.db.knex, identity.orgId, identity.userName);
+        next();
+      })
+      .catch(next);
+  };
+}
+
+async function identify(deps: { db: Database; tokens: MemberTokens; sessions?: SessionReader }, req: Request, res: Response): Promise<SessionIdentity> {
+  const token = bearerToken(req);
+  if (token === null) {
+    const session = (await deps.sessions?.read(req, res)) ?? null;
+    if (session !== null) return session;
+    res.setHeader("WWW-Authenticate", 'Bearer realm="admin"');
+    throw new ApiError("unauthorized", "Sign in: send a member's OIDC token as a bearer token");
+  }
+  const verified = await deps.tokens.verify(deps.db.knex, token);
+  if (verified.ok) return verified;
+  if (verified.reason === "no_username_claim") {
+    throw new ApiError("not_a_member", `The token has no '${verified.claim}' claim to find the member by`);
+  }
+  res.setHeader("WWW-Authenticate", 'Bearer realm="admin", error="invalid_token"');
+  throw new ApiError("unauthorized", `The bearer token is not a valid member token: ${verified.detail}`);
+}
+
+/** The member authenticated for this request (set by authenticateMember). */
+export function actorOf(res: Response): Actor {
+  const actor: unknown = res.locals.actor;
+  if (!isActor(actor)) throw new ApiError("unauthorized", "Sign in first");
+  return actor;
+}
+
+function isActor(value: unknown): value is Actor {
+  return typeof value === "object" && value !== null && "orgId" in value && "userName" in value && "permissions" in value && "may" in value;
+}

@@ -1,0 +1,248 @@
+/**
+ * /api/v1/admin: role administration by the members themselves, for the console and scripts. Each
+ * route reads its input, calls one use case of roles/admin (which checks the policy, the If-Match,
+ * the file that may manage the mapping and the lock-out), and answers JSON; errors are rendered by
+ * server/api-errors.ts as `{ error: { code, message, … } }`.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import type { Database } from "../../db/connection";
+import type { TokenInfo } from "../../db/tokens";
+import { type MappingEdit, isRecord, roleDocument, ruleDocument } from "../../mapping";
+import type { MappingPermissionSync } from "../../roles";
+import * as admin from "../../roles/admin";
+import type { Logger } from "../../scim/respond";
+import { ApiError, apiErrorHandler } from "../api-errors";
+import type { MemberTokens } from "../oidc/member-tokens";
+import { type SessionReader, actorOf, authenticateMember } from "./auth";
+import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
+
+export interface AdminRouterDeps {
+  readonly db: Database;
+  readonly sync: MappingPermissionSync;
+  readonly logger: Logger;
+  readonly tokens: MemberTokens;
+  /** The console's session cookie reader (absent: bearer tokens only). */
+  readonly sessions?: SessionReader;
+}
+
+/** Mapping documents are small; a megabyte holds thousands of roles and rules. */
+const BODY_LIMIT = "1mb";
+
+export function adminRouter(deps: AdminRouterDeps): Router {
+  const router = Router();
+  const use: admin.AdminDeps = { db: deps.db, sync: deps.sync };
+  router.use(authenticateMember(deps));
+  router.use(express.json({ type: () => true, limit: BODY_LIMIT }));
+  const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
+    handler(req, res).catch(next);
+  };
+
+  /** Applies a mapping edit and answers with the new version (its ETag too). */
+  const edit = async (req: Request, res: Response, change: MappingEdit, action: string, target: string | null, status = 200, extra: (o: admin.EditOutcome) => Record<string, unknown> = () => ({})) => {
+    const outcome = await admin.editMapping(use, actorOf(res), change, { ifMatch: readIfMatch(req), action, target });
+    res.setHeader("ETag", mappingEtag(outcome.version));
+    res.status(outcome.unchanged ? 200 : status).json({
+      version: outcome.version,
+      hash: outcome.hash,
+      unchanged: outcome.unchanged,
+      changedMembers: outcome.changedMembers,
+      changes: outcome.changes.map((c) => ({ ...c.change, action: c.action, description: c.description })),
+      warnings: outcome.warnings,
+      ...extra(outcome),
+    });
+  };
+
+  router.get("/me", route(async (_req, res) => {
+    res.json(await admin.whoAmI(use, actorOf(res)));
+  }));
+
+  // The mapping: the document a mapping file holds, versioned; every write needs If-Match.
+  router.get("/mapping", route(async (_req, res) => {
+    const view = await admin.readMapping(use, actorOf(res));
+    res.setHeader("ETag", mappingEtag(view.version));
+    res.json(view);
+  }));
+  router.put("/mapping", route(async (req, res) => edit(req, res, { kind: "replace", document: body(req) }, "mapping.replace", null)));
+  router.post("/mapping/plan", route(async (req, res) => {
+    const outcome = await admin.planEdit(use, actorOf(res), proposedEdit(body(req)));
+    res.json({
+      ...outcome.plan,
+      parts: outcome.changes.map((c) => ({ ...c.change, action: c.action, description: c.description })),
+      refusal: outcome.refusal === null ? null : { code: outcome.refusal.rule, message: outcome.refusal.message },
+      validationWarnings: outcome.warnings,
+    });
+  }));
+  router.get("/mapping/versions", route(async (req, res) => {
+    const before = query(req, "cursor");
+    const limit = pageLimit(req);
+    const versions = await admin.listVersions(use, actorOf(res), { limit, ...(before === undefined ? {} : { before: positiveInteger(before, "cursor") }) });
+    const last = versions[versions.length - 1];
+    res.json({ versions, nextCursor: versions.length === limit && last !== undefined ? String(last.version) : null });
+  }));
+  router.get("/mapping/versions/:version", route(async (req, res) => {
+    const { mapping: _mapping, ...version } = await admin.readVersion(use, actorOf(res), positiveInteger(req.params.version, "version"));
+    res.json(version);
+  }));
+  router.get("/mapping/versions/:version/diff", route(async (req, res) => {
+    const to = positiveInteger(req.params.version, "version");
+    const fromText = query(req, "from");
+    const from = fromText === undefined ? to - 1 : positiveInteger(fromText, "from");
+    const changes = await admin.diffVersions(use, actorOf(res), from, to);
+    res.json({ from, to, changes: changes.map((c) => ({ ...c.change, action: c.action, description: c.description })) });
+  }));
+  router.post("/mapping/rollback", route(async (req, res) => {
+    const to = positiveInteger(body(req)["version"], "version");
+    const outcome = await admin.rollbackMapping(use, actorOf(res), to, readIfMatch(req));
+    res.setHeader("ETag", mappingEtag(outcome.version));
+    res.json({ version: outcome.version, hash: outcome.hash, unchanged: outcome.unchanged, changedMembers: outcome.changedMembers, rolledBackTo: to });
+  }));
+
+  // Fine-grained edits, each a new version with the same guard and If-Match.
+  router.get("/roles", route(async (_req, res) => {
+    res.json({ roles: await admin.listRoles(use, actorOf(res)) });
+  }));
+  router.put("/roles/:name", route(async (req, res) => {
+    const name = req.params.name ?? "";
+    await edit(req, res, { kind: "put_role", name, role: body(req) }, "role.put", name, 200, (o) => ({ role: roleOf(o, name) }));
+  }));
+  router.delete("/roles/:name", route(async (req, res) => {
+    const name = req.params.name ?? "";
+    await edit(req, res, { kind: "delete_role", name }, "role.delete", name);
+  }));
+  router.post("/rules", route(async (req, res) => {
+    const rule = body(req);
+    await edit(req, res, { kind: "add_rule", rule }, "rule.add", typeof rule["id"] === "string" ? rule["id"] : null, 201, (o) => {
+      const added = o.mapping.rules[o.mapping.rules.length - 1];
+      return { rule: added === undefined ? null : ruleDocument(added) };
+    });
+  }));
+  router.delete("/rules/:ruleId", route(async (req, res) => {
+    const ruleId = req.params.ruleId ?? "";
+    await edit(req, res, { kind: "delete_rule", ruleId }, "rule.delete", ruleId);
+  }));
+  router.put("/org", route(async (req, res) => edit(req, res, { kind: "set_org", org: body(req) }, "org.set", null)));
+  router.put("/standard-roles/:role", route(async (req, res) => {
+    const role = req.params.role;
+    if (role !== "admin" && role !== "user") throw new ApiError("not_found", "Standard roles with levels are admin and user (owners manage everything)");
+    await edit(req, res, { kind: "set_standard_role", role, levels: body(req) }, "standard_role.set", role);
+  }));
+  router.put("/primary-owner", route(async (req, res) => {
+    const userName = textField(body(req), "userName");
+    await edit(req, res, { kind: "set_primary_owner", userName }, "primary_owner.set", userName);
+  }));
+
+  // Groups: the IdP's (read-only here) and manual ones.
+  router.get("/groups", route(async (req, res) => {
+    const source = query(req, "source");
+    if (source !== undefined && source !== "scim" && source !== "manual") throw new ApiError("invalid_request", "source must be scim or manual");
+    const q = query(req, "q");
+    const cursor = query(req, "cursor");
+    res.json(await admin.listGroups(use, actorOf(res), { limit: pageLimit(req), ...(source === undefined ? {} : { source }), ...(q === undefined ? {} : { q }), ...(cursor === undefined ? {} : { cursor }) }));
+  }));
+  router.post("/groups", route(async (req, res) => {
+    const group = await admin.createManualGroup(use, actorOf(res), textField(body(req), "displayName"));
+    res.status(201).json({ id: group.id, displayName: group.displayName, source: group.source, memberCount: 0, created: group.created });
+  }));
+  router.delete("/groups/:id", route(async (req, res) => {
+    await admin.deleteManualGroup(use, actorOf(res), req.params.id ?? "");
+    res.status(204).end();
+  }));
+  router.get("/groups/:id/members", route(async (req, res) => {
+    res.json(await admin.listMemberPage(use, actorOf(res), { ...memberQuery(req), groupId: req.params.id ?? "" }));
+  }));
+  router.put("/groups/:id/members/:userId", route(async (req, res) => {
+    res.json(await admin.addGroupMember(use, actorOf(res), req.params.id ?? "", req.params.userId ?? ""));
+  }));
+  router.delete("/groups/:id/members/:userId", route(async (req, res) => {
+    res.json(await admin.removeGroupMember(use, actorOf(res), req.params.id ?? "", req.params.userId ?? ""));
+  }));
+
+  // The SCIM connection's tokens (the plain token is in the answer once, never again).
+  router.get("/scim-tokens", route(async (_req, res) => {
+    res.json({ tokens: (await admin.listScimTokens(use, actorOf(res))).map(tokenBody) });
+  }));
+  router.post("/scim-tokens", route(async (req, res) => {
+    const label = body(req)["label"];
+    if (label !== undefined && typeof label !== "string") throw new ApiError("invalid_request", "label must be text");
+    const created = await admin.createScimToken(use, actorOf(res), label ?? null);
+    res.status(201).json({ token: created.token, ...tokenBody(created.info) });
+  }));
+  router.delete("/scim-tokens/:id", route(async (req, res) => {
+    await admin.revokeScimToken(use, actorOf(res), req.params.id ?? "");
+    res.status(204).end();
+  }));
+
+  // Members and the logs.
+  router.get("/members", route(async (req, res) => {
+    res.json(await admin.listMemberPage(use, actorOf(res), memberQuery(req)));
+  }));
+  router.get("/members/:id", route(async (req, res) => {
+    res.json(await admin.memberDetail(use, actorOf(res), req.params.id ?? ""));
+  }));
+  router.get("/audit", route(async (req, res) => {
+    const [member, actor, cursor] = [query(req, "member"), query(req, "actor"), query(req, "cursor")];
+    res.json(await admin.readAuditPage(use, actorOf(res), {
+      limit: pageLimit(req),
+      ...(member === undefined ? {} : { member }),
+      ...(actor === undefined ? {} : { actor }),
+      ...(cursor === undefined ? {} : { cursor }),
+    }));
+  }));
+  router.get("/actions", route(async (req, res) => {
+    const [actor, cursor] = [query(req, "actor"), query(req, "cursor")];
+    res.json(await admin.readAdminLog(use, actorOf(res), { limit: pageLimit(req), ...(actor === undefined ? {} : { actor }), ...(cursor === undefined ? {} : { cursor }) }));
+  }));
+
+  router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
+  router.use(apiErrorHandler(deps.logger));
+  return router;
+}
+
+function memberQuery(req: Request): admin.MemberQuery {
+  const [q, role, cursor, orgRole] = [query(req, "q"), query(req, "role"), query(req, "cursor"), queryOrgRole(req)];
+  return {
+    limit: pageLimit(req),
+    ...(q === undefined ? {} : { q }),
+    ...(role === undefined ? {} : { role }),
+    ...(orgRole === undefined ? {} : { orgRole }),
+    ...(cursor === undefined ? {} : { cursor }),
+  };
+}
+
+/** A plan's proposal: `{ document }` (a whole mapping) or `{ change }` (one fine-grained edit). */
+function proposedEdit(input: Record<string, unknown>): MappingEdit {
+  if (isRecord(input["document"])) return { kind: "replace", document: input["document"] };
+  const change = input["change"];
+  if (!isRecord(change)) throw new ApiError("invalid_request", "Propose { document } or { change: { kind, … } }");
+  const text = (name: string): string => textField(change, name);
+  switch (change["kind"]) {
+    case "put_role":
+      return { kind: "put_role", name: text("name"), role: change["role"] };
+    case "delete_role":
+      return { kind: "delete_role", name: text("name") };
+    case "add_rule":
+      return { kind: "add_rule", rule: change["rule"] };
+    case "delete_rule":
+      return { kind: "delete_rule", ruleId: text("ruleId") };
+    case "set_org":
+      return { kind: "set_org", org: change["org"] };
+    case "set_standard_role": {
+      const role = change["role"];
+      if (role !== "admin" && role !== "user") throw new ApiError("invalid_request", "change.role must be admin or user");
+      return { kind: "set_standard_role", role, levels: change["levels"] };
+    }
+    case "set_primary_owner":
+      return { kind: "set_primary_owner", userName: text("userName") };
+    default:
+      throw new ApiError("invalid_request", "change.kind must be put_role, delete_role, add_rule, delete_rule, set_org, set_standard_role or set_primary_owner");
+  }
+}
+
+function tokenBody(token: TokenInfo): Record<string, unknown> {
+  return { id: token.id, label: token.label, createdAt: token.createdAt, revokedAt: token.revokedAt };
+}
+
+function roleOf(outcome: admin.EditOutcome, name: string): Record<string, unknown> | null {
+  const role = outcome.mapping.roles.find((r) => r.name === name);
+  return role === undefined ? null : { name: role.name, ...roleDocument(role) };
+}

@@ -1,0 +1,306 @@
+/**
+ * The OpenAPI 3.1 description of every /api/v1 route, product-facing and admin, served at
+ * /api/v1/openapi.json. It cannot drift quietly: the tests check that every route the routers
+ * register is described here and nothing else is (test/server/openapi.test.ts), and validate the
+ * real responses of the API tests against these schemas (test/support/openapi.ts). Error codes and
+ * their statuses come from server/api-errors.ts, areas, levels and roles from mapping/.
+ */
+import { ADMIN_ACTIONS, AREAS, LEVELS, MATCHER_KINDS, ORG_ROLES, STANDARD_ORG_ROLES } from "../mapping";
+import { API_ERROR_STATUS, type ApiErrorCode } from "./api-errors";
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const str: Schema = { type: "string" };
+const int: Schema = { type: "integer" };
+const bool: Schema = { type: "boolean" };
+const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: "null" }] });
+const list = (items: Schema): Schema => ({ type: "array", items });
+const anyJson: Schema = {};
+/** An object whose listed properties are all required and nothing else is allowed. */
+const closed = (properties: Record<string, Schema>, optional: readonly string[] = []): Schema => ({
+  type: "object",
+  additionalProperties: false,
+  required: Object.keys(properties).filter((key) => !optional.includes(key)),
+  properties,
+});
+const open = (properties: Record<string, Schema>, required: readonly string[]): Schema => ({ type: "object", required: [...required], properties });
+
+const schemas: Record<string, Schema> = {
+  Level: { type: "string", enum: [...LEVELS] },
+  OrgRole: { type: "string", enum: [...ORG_ROLES] },
+  AreaLevels: closed(Object.fromEntries(AREAS.map((area) => [area, ref("Level")]))),
+  EffectivePermissions: closed({ orgRole: ref("OrgRole"), admin: ref("AreaLevels"), capabilities: list(str), connectors: list(str), roles: list(str) }),
+  MemberRef: closed({ id: str, userName: str, active: bool }),
+  MemberPermissions: closed({ member: ref("MemberRef"), orgRole: ref("OrgRole"), admin: ref("AreaLevels"), capabilities: list(str), connectors: list(str), roles: list(str) }),
+  Explanation: open({ member: ref("MemberRef"), orgRole: ref("OrgRole"), admin: ref("AreaLevels"), orgRoleReason: str, matches: list(anyJson), chains: { type: "object" } }, ["member", "orgRole", "admin", "orgRoleReason", "matches", "chains"]),
+  Error: closed({
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: { type: "string", enum: Object.keys(API_ERROR_STATUS) },
+        message: str,
+        issues: list(ref("MappingIssue")),
+        losing: list(closed({ id: str, userName: str })),
+        refused: list(str),
+        version: int,
+        file: str,
+      },
+    },
+  }),
+  MappingIssue: closed({ file: str, line: int, column: int, code: str, message: str }),
+  MappingDocument: { type: "object", description: "What a mapping file holds (mapping/mapping.schema.json)", required: ["version", "primaryOwner"] },
+  Rule: {
+    type: "object",
+    description: "A rule as a mapping file writes it (mapping/mapping.schema.json): one source, a group or an app role, and what it grants",
+    additionalProperties: false,
+    oneOf: [{ required: ["group"] }, { required: ["appRole"] }],
+    anyOf: [{ required: ["roles"] }, { required: ["orgRole"] }],
+    properties: {
+      id: str,
+      group: { type: "object", additionalProperties: false, minProperties: 1, maxProperties: 1, properties: Object.fromEntries(MATCHER_KINDS.map((kind) => [kind, str])) },
+      appRole: closed({ value: str }),
+      roles: list(str),
+      orgRole: { type: "string", enum: [...STANDARD_ORG_ROLES] },
+    },
+  },
+  MappingChangePart: open({ part: { type: "string", enum: ["primary_owner", "org_toggle", "standard_role", "role", "rule"] }, action: { type: "string", enum: [...ADMIN_ACTIONS] }, description: str }, ["part", "action", "description"]),
+  WriteResult: closed(
+    { version: int, hash: str, unchanged: bool, changedMembers: int, changes: list(ref("MappingChangePart")), warnings: list(ref("MappingIssue")), role: nullable({ type: "object" }), rule: nullable(ref("Rule")) },
+    ["role", "rule"],
+  ),
+  VersionSummary: closed({ version: int, hash: str, sourceName: str, appliedBy: str, appliedAt: str }),
+  Group: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }),
+  MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str) }),
+  MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
+  AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
+  ScimToken: closed({ id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str) }),
+  AdminAction: closed({ seq: int, actor: str, action: str, target: nullable(str), detail: anyJson, at: str }),
+};
+
+interface Operation {
+  summary: string;
+  tags: string[];
+  auth: "api" | "member" | "none";
+  parameters?: Schema[];
+  requestBody?: Schema;
+  /** Success responses by status; an absent schema is a response without a body. */
+  responses: Record<number, Schema | null>;
+  errors: readonly ApiErrorCode[];
+  headers?: Record<number, string[]>;
+}
+
+const path = (name: string, description: string): Schema => ({ name, in: "path", required: true, description, schema: str });
+const q = (name: string, description: string, schema: Schema = str): Schema => ({ name, in: "query", required: false, description, schema });
+const paging = [q("cursor", "From the previous page's nextCursor"), q("limit", "1–200, default 50", int)];
+const ifMatch: Schema = { name: "If-Match", in: "header", required: true, description: "The ETag of the mapping version the edit starts from (GET /admin/mapping)", schema: str };
+const json = (schema: Schema): Schema => ({ required: true, content: { "application/json": { schema } } });
+
+const API_AUTH: readonly ApiErrorCode[] = ["unauthorized", "unavailable"];
+const MEMBER_AUTH: readonly ApiErrorCode[] = ["unauthorized", "not_a_member", "issuer_unavailable", "unavailable"];
+const MAPPING_WRITE: readonly ApiErrorCode[] = [
+  "identity_access_manage_required", "owner_required", "primary_owner_required", "managed_by_file", "would_lock_out",
+  "precondition_failed", "precondition_required", "invalid_mapping", "invalid_request", "invalid_json",
+];
+
+function write(summary: string, extra: Partial<Operation> = {}): Operation {
+  return { summary, tags: ["admin: mapping"], auth: "member", parameters: [ifMatch], responses: { 200: ref("WriteResult") }, errors: MAPPING_WRITE, headers: { 200: ["ETag"] }, ...extra };
+}
+
+const operations: Record<string, Record<string, Operation>> = {
+  "/openapi.json": { get: { summary: "This document", tags: ["meta"], auth: "none", responses: { 200: { type: "object", required: ["openapi", "paths"] } }, errors: [] } },
+  "/members/permissions": {
+    get: { summary: "A member's effective permissions, by userName", tags: ["permissions"], auth: "api", parameters: [{ ...q("userName", "The member's userName (any case)"), required: true }], responses: { 200: ref("MemberPermissions") }, errors: ["invalid_request", "member_not_found"] },
+  },
+  "/members/{id}/permissions": {
+    get: { summary: "A member's effective permissions", tags: ["permissions"], auth: "api", parameters: [path("id", "Member id")], responses: { 200: ref("MemberPermissions") }, errors: ["member_not_found"] },
+  },
+  "/members/{id}/permissions/explain": {
+    get: { summary: "Why a member has what they have", tags: ["permissions"], auth: "api", parameters: [path("id", "Member id")], responses: { 200: ref("Explanation") }, errors: ["member_not_found"] },
+  },
+  "/authorize": {
+    post: {
+      summary: "May this member do this?",
+      tags: ["permissions"],
+      auth: "api",
+      requestBody: json({
+        type: "object",
+        required: ["member"],
+        properties: { member: { type: "string", description: "Member id or userName" }, area: { type: "string", enum: [...AREAS] }, level: ref("Level"), capability: str, connector: str },
+      }),
+      responses: { 200: open({ allowed: bool, member: ref("MemberRef"), orgRole: ref("OrgRole") }, ["allowed", "member", "orgRole"]) },
+      errors: ["invalid_request", "invalid_json", "member_not_found", "unknown_area", "unknown_level", "unknown_capability", "unknown_connector"],
+    },
+  },
+  "/mapping": {
+    get: { summary: "The mapping in force and the last refused edit", tags: ["permissions"], auth: "api", responses: { 200: open({ version: nullable(int), hash: nullable(str), mapping: nullable({ type: "object" }), lastRefused: nullable({ type: "object" }) }, ["version", "hash", "mapping", "lastRefused"]) }, errors: [] },
+  },
+  "/audit": {
+    get: { summary: "Permission changes, newest first", tags: ["permissions"], auth: "api", parameters: [q("member", "Member id or userName"), q("limit", "1–1000", int)], responses: { 200: closed({ entries: list(closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), cause: { type: "object" }, actor: nullable(str), at: str })) }) }, errors: [] },
+  },
+  "/events": {
+    get: { summary: "Server-Sent Events: permissions.changed after commit", tags: ["permissions"], auth: "api", responses: { 200: { type: "string", description: "text/event-stream" } }, errors: [] },
+  },
+  "/admin/me": {
+    get: {
+      summary: "The signed-in member, their permissions, and what they may do",
+      tags: ["admin"],
+      auth: "member",
+      responses: {
+        200: closed({
+          member: closed({ id: str, userName: str }),
+          org: closed({ id: str, name: str, managedByFile: nullable(str) }),
+          permissions: ref("EffectivePermissions"),
+          may: closed(Object.fromEntries(ADMIN_ACTIONS.map((action) => [action, bool]))),
+        }),
+      },
+      errors: [],
+    },
+  },
+  "/admin/mapping": {
+    get: {
+      summary: "The mapping in force, as the document a mapping file holds",
+      tags: ["admin: mapping"],
+      auth: "member",
+      responses: { 200: closed({ version: int, hash: nullable(str), appliedAt: nullable(str), appliedBy: nullable(str), source: nullable(str), managedByFile: nullable(str), document: nullable(ref("MappingDocument")) }) },
+      errors: ["identity_access_view_required"],
+      headers: { 200: ["ETag"] },
+    },
+    put: write("Replace the mapping (each changed part is checked against the policy)", { requestBody: json(ref("MappingDocument")) }),
+  },
+  "/admin/mapping/plan": {
+    post: {
+      summary: "Who would gain and lose what; nothing is written",
+      tags: ["admin: mapping"],
+      auth: "member",
+      requestBody: json({ type: "object", description: "{ document } or { change: { kind, … } }" }),
+      responses: {
+        200: open(
+          { changes: list({ type: "object" }), unchangedCount: int, warnings: list({ type: "object" }), lockout: nullable(closed({ losing: list(closed({ id: str, userName: str })), message: str })), parts: list(ref("MappingChangePart")), refusal: nullable(closed({ code: str, message: str })), validationWarnings: list(ref("MappingIssue")) },
+          ["changes", "unchangedCount", "warnings", "lockout", "parts", "refusal", "validationWarnings"],
+        ),
+      },
+      errors: ["identity_access_view_required", "invalid_mapping", "invalid_request", "role_not_found", "rule_not_found"],
+    },
+  },
+  "/admin/mapping/versions": {
+    get: { summary: "Mapping versions, newest first, with who applied each", tags: ["admin: mapping"], auth: "member", parameters: paging, responses: { 200: closed({ versions: list(ref("VersionSummary")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+  },
+  "/admin/mapping/versions/{version}": {
+    get: { summary: "One version, as a mapping document", tags: ["admin: mapping"], auth: "member", parameters: [path("version", "Version number")], responses: { 200: closed({ version: int, hash: str, sourceName: str, appliedBy: str, appliedAt: str, document: ref("MappingDocument") }) }, errors: ["identity_access_view_required", "version_not_found", "invalid_request"] },
+  },
+  "/admin/mapping/versions/{version}/diff": {
+    get: { summary: "What changed from another version (default: the one before) to this one", tags: ["admin: mapping"], auth: "member", parameters: [path("version", "Version number"), q("from", "The version to compare with", int)], responses: { 200: closed({ from: int, to: int, changes: list(ref("MappingChangePart")) }) }, errors: ["identity_access_view_required", "version_not_found", "invalid_request"] },
+  },
+  "/admin/mapping/rollback": {
+    post: write("Make an earlier version's content the next version", { requestBody: json(closed({ version: int })), responses: { 200: closed({ version: int, hash: str, unchanged: bool, changedMembers: int, rolledBackTo: int }) }, errors: [...MAPPING_WRITE, "version_not_found"] }),
+  },
+  "/admin/roles": {
+    get: { summary: "Custom roles, with how many members hold each and the groups and app roles that give it", tags: ["admin: roles"], auth: "member", responses: { 200: closed({ roles: list(closed({ name: str, definition: { type: "object" }, memberCount: int, rules: list(closed({ id: str, target: str })), groups: list(closed({ id: str, displayName: str, source: str })), appRoles: list(str) })) }) }, errors: ["identity_access_view_required"] },
+  },
+  "/admin/roles/{name}": {
+    put: write("Create or replace a custom role", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], requestBody: json({ type: "object", description: "description, admin, capabilities, connectors" }) }),
+    delete: write("Delete a custom role (and take it out of the rules giving it)", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], errors: [...MAPPING_WRITE, "role_not_found"] }),
+  },
+  "/admin/rules": {
+    post: write("Add a rule (its id is kept across edits)", { tags: ["admin: roles"], requestBody: json(ref("Rule")), responses: { 200: ref("WriteResult"), 201: ref("WriteResult") }, headers: { 200: ["ETag"], 201: ["ETag"] } }),
+  },
+  "/admin/rules/{ruleId}": {
+    delete: write("Delete a rule", { tags: ["admin: roles"], parameters: [path("ruleId", "Rule id"), ifMatch], errors: [...MAPPING_WRITE, "rule_not_found"] }),
+  },
+  "/admin/org": {
+    put: write("Set the organisation's feature and connector toggles (Owners)", { tags: ["admin: roles"], requestBody: json({ type: "object", description: "{ features: { name: on|off }, connectors: { … } }" }) }),
+  },
+  "/admin/standard-roles/{role}": {
+    put: write("Set the area levels of the admin or user standard role (Owners)", { tags: ["admin: roles"], parameters: [path("role", "admin or user"), ifMatch], requestBody: json({ type: "object" }), errors: [...MAPPING_WRITE, "not_found"] }),
+  },
+  "/admin/primary-owner": {
+    put: write("Transfer primary ownership (the Primary Owner only)", { tags: ["admin: roles"], requestBody: json(closed({ userName: str })) }),
+  },
+  "/admin/groups": {
+    get: { summary: "Groups, the IdP's and manual ones, with what each gives", tags: ["admin: groups"], auth: "member", parameters: [q("source", "scim or manual"), q("q", "Name prefix"), ...paging], responses: { 200: closed({ groups: list(ref("Group")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+    post: { summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str }) }, errors: ["identity_access_manage_required", "group_exists", "invalid_request", "invalid_json"] },
+  },
+  "/admin/groups/{id}": {
+    delete: { summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, errors: ["identity_access_manage_required", "group_not_found", "managed_by_idp", "would_lock_out"] },
+  },
+  "/admin/groups/{id}/members": {
+    get: { summary: "A group's members", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), q("q", "userName or displayName prefix"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
+  },
+  "/admin/groups/{id}/members/{userId}": {
+    put: { summary: "Add a member to a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: ["identity_access_manage_required", "group_not_found", "member_not_found", "managed_by_idp", "would_lock_out"] },
+    delete: { summary: "Remove a member from a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: ["identity_access_manage_required", "group_not_found", "managed_by_idp", "would_lock_out"] },
+  },
+  "/admin/scim-tokens": {
+    get: { summary: "The SCIM connection's tokens (never the tokens themselves)", tags: ["admin: scim"], auth: "member", responses: { 200: closed({ tokens: list(ref("ScimToken")) }) }, errors: ["identity_access_view_required"] },
+    post: { summary: "Create a SCIM token; the token is in this answer only", tags: ["admin: scim"], auth: "member", requestBody: json(closed({ label: str }, ["label"])), responses: { 201: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str) }) }, errors: ["identity_access_manage_required", "invalid_request", "invalid_json"] },
+  },
+  "/admin/scim-tokens/{id}": {
+    delete: { summary: "Revoke a SCIM token", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, errors: ["identity_access_manage_required", "token_not_found"] },
+  },
+  "/admin/members": {
+    get: { summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName or displayName prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
+  },
+  "/admin/members/{id}": {
+    get: { summary: "One member: permissions, groups, and the explanation (for role readers)", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: closed({ member: ref("MemberRef"), permissions: ref("EffectivePermissions"), groups: list(closed({ id: str, displayName: str, source: str })), explanation: nullable(ref("Explanation")) }) }, errors: ["user_management_view_required", "member_not_found"] },
+  },
+  "/admin/audit": {
+    get: { summary: "Permission changes with actor and cause, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("member", "Member id or userName"), q("actor", "member:<userName>, cli:<user>, file:<path>, scim; or a kind like cli:"), ...paging], responses: { 200: closed({ entries: list(ref("AuditEntry")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+  },
+  "/admin/actions": {
+    get: { summary: "Every admin write, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("actor", "As for /admin/audit"), ...paging], responses: { 200: closed({ entries: list(ref("AdminAction")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+  },
+};
+
+/** Every described operation as `METHOD /path` (the route test compares this with the routers). */
+export function documentedRoutes(): string[] {
+  return Object.entries(operations).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`));
+}
+
+function toOpenApi(op: Operation): Schema {
+  const auth = op.auth === "none" ? [] : op.auth === "api" ? [...API_AUTH] : [...MEMBER_AUTH];
+  const errorCodes = [...new Set([...auth, "internal", ...op.errors])] as ApiErrorCode[];
+  const byStatus = new Map<number, string[]>();
+  for (const code of errorCodes) byStatus.set(API_ERROR_STATUS[code], [...(byStatus.get(API_ERROR_STATUS[code]) ?? []), code]);
+  const responses: Record<string, Schema> = {};
+  for (const [status, schema] of Object.entries(op.responses)) {
+    const headers = op.headers?.[Number(status)] ?? [];
+    responses[status] = {
+      description: "Success",
+      ...(schema === null ? {} : { content: { [op.summary.startsWith("Server-Sent") ? "text/event-stream" : "application/json"]: { schema } } }),
+      ...(headers.length > 0 ? { headers: Object.fromEntries(headers.map((h) => [h, { schema: str }])) } : {}),
+    };
+  }
+  for (const [status, codes] of byStatus) {
+    responses[String(status)] = { description: `Error: ${codes.join(", ")}`, content: { "application/json": { schema: ref("Error") } } };
+  }
+  return {
+    summary: op.summary,
+    tags: op.tags,
+    security: op.auth === "none" ? [] : [{ [op.auth === "api" ? "apiToken" : "memberToken"]: [] }],
+    ...(op.parameters ? { parameters: op.parameters } : {}),
+    ...(op.requestBody ? { requestBody: op.requestBody } : {}),
+    responses,
+  };
+}
+
+export function openApiDocument(): Schema {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "SCIM role-mapping server: permissions and role administration API",
+      version: "1",
+      description: "Product services ask with an API token (`api-tokens create`); members administer roles with their OIDC token. Errors are `{ error: { code, message } }`.",
+    },
+    servers: [{ url: "/api/v1" }],
+    components: {
+      schemas,
+      securitySchemes: {
+        apiToken: { type: "http", scheme: "bearer", description: "A product-service API token; never accepted on /admin" },
+        memberToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A member's OIDC token from the organisation's issuer (aud = its client id)" },
+      },
+    },
+    paths: Object.fromEntries(Object.entries(operations).map(([p, methods]) => [p, Object.fromEntries(Object.entries(methods).map(([m, op]) => [m, toOpenApi(op)]))])),
+  };
+}

@@ -1,0 +1,84 @@
+import fc from "fast-check";
+import { ADMIN_ACTIONS, AREAS, NO_ACCESS, allowedActions, decide } from "../../mapping";
+import type { AdminAction, AreaLevels, EffectivePermissions, Level, OrgRole } from "../../mapping";
+import { areaLevels } from "./arbitraries";
+
+const none = Object.fromEntries(AREAS.map((area) => [area, "none"])) as AreaLevels;
+const all = Object.fromEntries(AREAS.map((area) => [area, "manage"])) as AreaLevels;
+const as = (orgRole: OrgRole, admin: Partial<AreaLevels> = {}): EffectivePermissions => ({
+  orgRole,
+  admin: { ...(orgRole === "owner" || orgRole === "primary_owner" ? all : none), ...admin },
+  capabilities: [],
+  connectors: [],
+  roles: orgRole === "custom" ? ["some-role"] : [],
+});
+const allowedFor = (p: EffectivePermissions): AdminAction[] => ADMIN_ACTIONS.filter((action) => allowedActions(p)[action]);
+
+describe("who may administer roles", () => {
+  it("lets the Primary Owner do everything a member can, the transfer included", () => {
+    expect(allowedFor(as("primary_owner"))).toEqual(ADMIN_ACTIONS.filter((a) => a !== "change_platform_overrides"));
+  });
+
+  it("lets an owner do everything but the transfer", () => {
+    expect(allowedFor(as("owner"))).toEqual(["read_roles", "edit_custom_roles", "edit_manual_groups", "edit_standard_roles", "toggle_org", "list_members", "manage_scim_tokens"]);
+  });
+
+  it("lets a custom member with identity_access manage edit custom roles, manual groups and SCIM tokens, and nothing owners keep", () => {
+    expect(allowedFor(as("custom", { identity_access: "manage" }))).toEqual(["read_roles", "edit_custom_roles", "edit_manual_groups", "list_members", "manage_scim_tokens"]);
+  });
+
+  it("lets identity_access view read and list, nothing more", () => {
+    expect(allowedFor(as("custom", { identity_access: "view" }))).toEqual(["read_roles", "list_members"]);
+    expect(allowedFor(as("admin", { identity_access: "view" }))).toEqual(["read_roles", "list_members"]);
+  });
+
+  it("does not let an admin whose standard levels give identity_access manage edit roles", () => {
+    expect(allowedFor(as("admin", { identity_access: "manage" }))).toEqual(["read_roles", "list_members"]);
+  });
+
+  it("lets user_management view list members and nothing else", () => {
+    expect(allowedFor(as("admin", { user_management: "manage" }))).toEqual(["list_members"]);
+    expect(allowedFor(as("custom", { user_management: "view" }))).toEqual(["list_members"]);
+  });
+
+  it("lets a plain member or a deactivated one do nothing", () => {
+    expect(allowedFor(as("user"))).toEqual([]);
+    expect(allowedFor(NO_ACCESS)).toEqual([]);
+  });
+
+  it("never lets anyone change platform overrides", () => {
+    expect(decide(as("primary_owner"), "change_platform_overrides")).toEqual({ allowed: false, rule: "operator_only", message: expect.stringMatching(/operator/) });
+  });
+
+  it("names the rule behind each refusal", () => {
+    const viewer = as("custom", { identity_access: "view" });
+    expect(decide(viewer, "edit_custom_roles")).toMatchObject({ allowed: false, rule: "identity_access_manage_required" });
+    expect(decide(viewer, "toggle_org")).toMatchObject({ allowed: false, rule: "owner_required" });
+    expect(decide(as("owner"), "transfer_primary_owner")).toMatchObject({ allowed: false, rule: "primary_owner_required" });
+    expect(decide(as("user"), "read_roles")).toMatchObject({ allowed: false, rule: "identity_access_view_required" });
+    expect(decide(as("user"), "list_members")).toMatchObject({ allowed: false, rule: "user_management_view_required" });
+  });
+
+  it("is monotone: raising any level never takes an action away (property-based)", () => {
+    const orgRole = fc.constantFrom<OrgRole>("user", "custom", "admin", "owner", "primary_owner");
+    const rank: Record<Level, number> = { none: 0, view: 1, manage: 2 };
+    fc.assert(
+      fc.property(orgRole, areaLevels, areaLevels, (role, a, b) => {
+        const higher = Object.fromEntries(AREAS.map((area) => [area, rank[a[area]] >= rank[b[area]] ? a[area] : b[area]])) as AreaLevels;
+        const lower = allowedActions({ ...as(role), admin: a });
+        const raised = allowedActions({ ...as(role), admin: higher });
+        for (const action of ADMIN_ACTIONS) if (lower[action]) expect(raised[action]).toBe(true);
+      }),
+    );
+  });
+
+  it("grants every editing action only to those who may read (property-based)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom<OrgRole>("user", "custom", "admin", "owner", "primary_owner"), areaLevels, (role, admin) => {
+        const allowed = allowedActions({ ...as(role), admin });
+        const edits: AdminAction[] = ["edit_custom_roles", "edit_manual_groups", "edit_standard_roles", "toggle_org", "transfer_primary_owner", "manage_scim_tokens"];
+        for (const action of edits) if (allowed[action]) expect(allowed.read_roles && allowed.list_members).toBe(true);
+      }),
+    );
+  });
+});

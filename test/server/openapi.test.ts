@@ -1,0 +1,87 @@
+import Ajv2020 from "ajv/dist/2020";
+import type { Router } from "express";
+import request, { type Response } from "supertest";
+import { adminRouter } from "../../server/admin/router";
+import { apiRouter } from "../../server/api";
+import { silentLogger } from "../../server/logger";
+import { OidcIssuers } from "../../server/oidc/issuers";
+import { MemberTokens } from "../../server/oidc/member-tokens";
+import { documentedRoutes, openApiDocument } from "../../server/openapi";
+import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import { expectDocumented } from "../support/openapi";
+import { MAPPING } from "../roles/support";
+
+/** `METHOD /path` of every route a router registers, with `{param}` for `:param`. */
+function registeredRoutes(router: Router, prefix: string): string[] {
+  return router.stack.flatMap((layer: unknown) => {
+    const route = typeof layer === "object" && layer !== null && "route" in layer ? (layer.route as { path?: unknown; methods?: Record<string, boolean> } | undefined) : undefined;
+    if (route === undefined || typeof route.path !== "string") return [];
+    const path = `${prefix}${route.path.replace(/:(\w+)/g, "{$1}")}`;
+    return Object.keys(route.methods ?? {}).map((method) => `${method.toUpperCase()} ${path}`);
+  });
+}
+
+describe("the OpenAPI document", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => h.close());
+
+  it("is served without a token, as OpenAPI 3.1 whose every schema compiles", async () => {
+    const res = await request(h.app).get("/api/v1/openapi.json");
+    expect(res.status).toBe(200);
+    expectDocumented(res);
+    const document = res.body as { openapi: string; components: { schemas: Record<string, object> } };
+    expect(document.openapi).toBe("3.1.0");
+    expect(document).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    const ajv = new Ajv2020({ strict: false });
+    ajv.addSchema({ $id: "doc", components: document.components });
+    for (const name of Object.keys(document.components.schemas)) expect(() => ajv.getSchema(`doc#/components/schemas/${name}`)).not.toThrow();
+  });
+
+  it("describes exactly the routes the product and admin routers register", () => {
+    const deps = { db: h.db, sync: h.sync, logger: silentLogger() };
+    const registered = [
+      ...registeredRoutes(apiRouter({ ...deps, events: h.events, authenticate: (_req, _res, next) => next() }), ""),
+      ...registeredRoutes(adminRouter({ ...deps, tokens: new MemberTokens(new OidcIssuers()) }), "/admin"),
+      "GET /openapi.json",
+    ];
+    expect(registered.sort()).toEqual(documentedRoutes().sort());
+  });
+
+  it("rejects a response that drifted from it: an undocumented field, or an undeclared status", () => {
+    const fake = (status: number, body: unknown, path = "/api/v1/admin/me") => ({ status, body, req: { method: "GET", path } }) as unknown as Response;
+    const me = { member: { id: "u", userName: "a" }, org: { id: "o", name: "default", managedByFile: null }, permissions: { orgRole: "user", admin: { identity_access: "none", billing: "none", analytics: "none", privacy: "none", user_management: "none", libraries: "none" }, capabilities: [], connectors: [], roles: [] }, may: { read_roles: false, edit_custom_roles: false, edit_manual_groups: false, edit_standard_roles: false, toggle_org: false, transfer_primary_owner: false, list_members: false, manage_scim_tokens: false, change_platform_overrides: false } };
+    expect(() => expectDocumented(fake(200, me))).not.toThrow();
+    expect(() => expectDocumented(fake(200, { ...me, surprise: true }))).toThrow(/does not match/);
+    expect(() => expectDocumented(fake(418, {}))).toThrow(/does not declare/);
+    expect(() => expectDocumented(fake(200, {}, "/api/v1/nowhere"))).toThrow(/not in the OpenAPI document/);
+  });
+
+  it("matches what the product-service API really answers, errors included", async () => {
+    await h.applyMapping(MAPPING);
+    const ada = await createUser(h, "ada@example.com");
+    await createGroup(h, "Finance", [ada], { externalId: "00g1finance" });
+    const calls = [
+      h.api("get", `/members/${ada}/permissions`),
+      h.api("get", "/members/permissions?userName=ADA@example.com"),
+      h.api("get", `/members/${ada}/permissions/explain`),
+      h.api("post", "/authorize").send({ member: ada, area: "billing", level: "manage" }),
+      h.api("post", "/authorize").send({ member: ada, capability: "web_search" }),
+      h.api("post", "/authorize").send({ member: ada, area: "billling" }),
+      h.api("post", "/authorize").send({ member: ada, capability: "web_serch" }),
+      h.api("get", "/mapping"),
+      h.api("get", `/audit?member=${ada}`),
+      h.api("get", "/members/nobody/permissions"),
+      request(h.app).get("/api/v1/mapping"),
+    ];
+    const statuses: number[] = [];
+    for (const call of calls) {
+      const res = await call;
+      expectDocumented(res);
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 400, 400, 200, 200, 404, 401]);
+  });
+});

@@ -25,6 +25,8 @@ export type ChangeCause =
       readonly actionSeq: number;
       /** The mapping version it created, when it changed the mapping. */
       readonly version?: number;
+      /** The admin API request (X-Request-Id), as a SCIM cause carries its own. */
+      readonly requestId?: string;
     }
   | { readonly kind: "platform"; readonly version: number; readonly source: string; readonly actor: string };
 

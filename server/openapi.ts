@@ -74,7 +74,7 @@ const schemas: Record<string, Schema> = {
   Group: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }),
   MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str) }),
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
-  AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
+  AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
   ScimToken: closed({ id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str) }),
   AdminAction: closed({ seq: int, actor: str, action: str, target: nullable(str), detail: anyJson, at: str }),
 };

@@ -15,11 +15,18 @@ export interface Actor {
   readonly userName: string;
   readonly permissions: EffectivePermissions;
   readonly may: AllowedActions;
+  /** The HTTP request acting (X-Request-Id): the audit rows and event causes of its writes carry it. */
+  readonly requestId?: string;
 }
 
 /** `member:<userName>`: how the admin log, versions and the audit log name this actor. */
 export function actorName(actor: Pick<Actor, "userName">): string {
   return `member:${actor.userName}`;
+}
+
+/** The causes of a write by `actor`'s request carry its request id, when it came over HTTP. */
+export function requestOf(actor: Pick<Actor, "requestId">): { requestId?: string } {
+  return actor.requestId === undefined ? {} : { requestId: actor.requestId };
 }
 
 /** The member signed in as `userName`, or 403 not_a_member when unknown or deactivated. */

@@ -17,7 +17,7 @@ import { type OnCommit, withAfterCommit } from "../../db/transaction";
 import { type GroupRef, type Mapping, type StandardOrgRole, ruleSelectsGroup } from "../../mapping";
 import { refuseLockout } from "../apply";
 import type { Recomputed } from "../sync";
-import { type Actor, actorName, loadActor, requireAction } from "./actor";
+import { type Actor, actorName, loadActor, requestOf, requireAction } from "./actor";
 import { guardLockout, refuse } from "./errors";
 import type { AdminDeps } from "./mapping";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -130,7 +130,7 @@ export async function removeGroupMember(deps: AdminDeps, signedIn: Actor, groupI
  */
 async function writer(tx: Executor, signedIn: Actor): Promise<Actor> {
   await lockOrgPermissions(tx, signedIn.orgId, "exclusive");
-  const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
+  const actor = { ...(await loadActor(tx, signedIn.orgId, signedIn.userName)), ...requestOf(signedIn) };
   requireAction(actor, "edit_manual_groups");
   return actor;
 }
@@ -154,7 +154,8 @@ async function recomputeMembers(
 ): Promise<void> {
   const name = actorName(actor);
   const actionSeq = await appendAdminAction(tx, actor.orgId, { actor: name, ...action });
-  const recomputed: Recomputed = await deps.sync.membersChanged(tx, actor.orgId, userIds, { kind: "admin", actor: name, action: action.action, target: action.target, actionSeq });
+  const cause = { kind: "admin", actor: name, action: action.action, target: action.target, actionSeq, ...requestOf(actor) } as const;
+  const recomputed: Recomputed = await deps.sync.membersChanged(tx, actor.orgId, userIds, cause);
   await refuseLockout(tx, actor.orgId, recomputed);
   after(recomputed);
 }

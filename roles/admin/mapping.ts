@@ -32,7 +32,7 @@ import {
 import { refuseLockout, storeAndRecompute } from "../apply";
 import { planMapping } from "../plan";
 import type { MappingPermissionSync } from "../sync";
-import { type Actor, actorName, loadActor, requireAction } from "./actor";
+import { type Actor, actorName, loadActor, requestOf, requireAction } from "./actor";
 import { guardLockout, refuse } from "./errors";
 
 export interface AdminDeps {
@@ -130,7 +130,7 @@ export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: Mappin
         sourceName: ADMIN_SOURCE,
         sourceText: mappingToYaml(parsed.mapping),
         actor: name,
-        cause: (newVersion) => ({ kind: "admin", actor: name, action: options.action, target: options.target, actionSeq, version: newVersion }),
+        cause: (newVersion) => ({ kind: "admin", actor: name, action: options.action, target: options.target, actionSeq, version: newVersion, ...requestOf(signedIn) }),
         beforeRecompute: async (newVersion) => {
           actionSeq = await appendAdminAction(tx, actor.orgId, {
             actor: name,

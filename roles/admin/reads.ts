@@ -73,7 +73,7 @@ export async function readAuditPage(
   deps: AdminDeps,
   actor: Actor,
   query: { member?: string; actor?: string; cursor?: string; limit: number },
-): Promise<AuditPage<{ seq: number; member: { id: string; userName: string }; actor: string | null; cause: unknown; before: unknown; after: unknown; at: string }>> {
+): Promise<AuditPage<{ seq: number; member: { id: string; userName: string }; actor: string | null; requestId: string | null; cause: unknown; before: unknown; after: unknown; at: string }>> {
   requireAction(actor, "read_roles");
   let userId: string | undefined;
   if (query.member !== undefined) {
@@ -88,7 +88,7 @@ export async function readAuditPage(
   });
   const last = rows[rows.length - 1];
   return {
-    entries: rows.map((r) => ({ seq: r.seq, member: { id: r.userId, userName: r.userName }, actor: r.actor, cause: r.cause, before: r.before, after: r.after, at: r.at })),
+    entries: rows.map((r) => ({ seq: r.seq, member: { id: r.userId, userName: r.userName }, actor: r.actor, requestId: r.requestId, cause: r.cause, before: r.before, after: r.after, at: r.at })),
     nextCursor: rows.length === query.limit && last !== undefined ? encodeCursor(last.seq) : null,
   };
 }

@@ -7,6 +7,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Database } from "../../db/connection";
 import { type Actor, loadActor } from "../../roles/admin";
+import { requestIdOf } from "../../scim/router";
 import { ApiError } from "../api-errors";
 import { bearerToken } from "../auth";
 import type { MemberTokens } from "../oidc/member-tokens";
@@ -30,7 +31,7 @@ export function authenticateMember(deps: { db: Database; tokens: MemberTokens; s
   return (req: Request, res: Response, next: NextFunction) => {
     identify(deps, req, res)
       .then(async (identity) => {
-        res.locals.actor = await loadActor(deps.db.knex, identity.orgId, identity.userName);
+        res.locals.actor = { ...(await loadActor(deps.db.knex, identity.orgId, identity.userName)), requestId: requestIdOf(req) };
         next();
       })
       .catch(next);

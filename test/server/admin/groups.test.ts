@@ -1,5 +1,7 @@
 import { CORE_GROUP, PATCH_OP, expectScimError, patchBody } from "../../support/harness";
+import { verifyPermissions } from "../../../roles";
 import { allowed, permissionsOf } from "../../roles/support";
+import { openStream } from "../../support/sse";
 import { expectError, adminWorldPerTest } from "./support";
 
 interface GroupsBody {
@@ -30,6 +32,23 @@ describe("manual groups", () => {
     expect((await permissionsOf(w.h, w.ids.plain)).roles).toEqual([]);
     const audit = await w.as("owner").get(`/audit?member=${w.ids.plain}`);
     expect((audit.body as { entries: Array<{ cause: { action: string } }> }).entries.map((e) => e.cause.action)).toEqual(["group.member.remove", "group.member.add"]);
+  });
+
+  it("announces a membership change on the event stream like any other, with the request id on the audit row and the cause; verify agrees", async () => {
+    const events = await openStream(await w.h.serve(), w.h.apiToken);
+    for (const deadline = Date.now() + 2000; w.h.events.subscriberCount(w.h.orgId) === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+    const token = await w.op.signIn("iam@example.com");
+    const added = await w.h.admin("put", `/groups/${contractors}/members/${w.ids.plain}`, token).set("X-Request-Id", "req-manual-1").send({});
+    expect(added.body).toEqual({ changed: true });
+    const event = await events.next();
+    events.close();
+    const cause = { kind: "admin", actor: "member:iam@example.com", action: "group.member.add", target: contractors, requestId: "req-manual-1" };
+    expect(event).toMatchObject({ event: "permissions.changed", data: { member: { id: w.ids.plain, userName: "plain@example.com" }, after: { roles: ["finance"] }, cause } });
+    const audit = await w.as("owner").get(`/audit?member=${w.ids.plain}`);
+    expect((audit.body as { entries: unknown[] }).entries[0]).toMatchObject({ actor: "member:iam@example.com", requestId: "req-manual-1", cause });
+    const verified = await verifyPermissions(w.h.db, w.h.sync, { orgId: w.h.orgId, repair: false, actor: "test" });
+    expect(verified).toMatchObject({ drift: [], repaired: 0 });
+    expect(verified.checked).toBe(Object.keys(w.ids).length);
   });
 
   it("lists the IdP's groups and manual ones with their source, members and what they give, a page at a time", async () => {

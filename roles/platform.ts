@@ -5,6 +5,7 @@
  * from the moment it commits. Members cannot reach this: it is called by the server for its file.
  */
 import type { Database } from "../db/connection";
+import { lockPlatform } from "../db/locks";
 import { listOrgs } from "../db/orgs";
 import { currentPlatform, insertPlatform } from "../db/platform";
 import { withAfterCommit } from "../db/transaction";
@@ -24,6 +25,7 @@ export async function applyPlatformText(
   const parsed = parsePlatformFile(options.text, options.sourceName);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   return withAfterCommit(db, async (tx, after) => {
+    await lockPlatform(tx);
     const current = await currentPlatform(tx);
     if (current?.hash === parsed.hash) return { ok: true as const, version: current.version, changed: 0, unchanged: true };
     const version = await insertPlatform(tx, { hash: parsed.hash, platform: parsed.platform, sourceName: options.sourceName, sourceText: options.text, appliedBy: options.actor });

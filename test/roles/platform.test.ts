@@ -102,4 +102,12 @@ describe("platform overrides in the database", () => {
       await watcher.stop();
     }
   });
+
+  it("stores a file that two replicas apply at once as one version, the second finding it already in force", async () => {
+    const text = "version: 1\nall: { features: { file_uploads: on } }\n";
+    const replicas = [createSync().sync, createSync().sync];
+    const results = await Promise.all(replicas.map((sync) => applyPlatformText(h.db, sync, { text, sourceName: "/etc/platform.yaml", actor: "file:/etc/platform.yaml" })));
+    expect(results.map((r) => r.ok && r.unchanged).sort()).toEqual([false, true]);
+    expect((await platformVersions(h.db.knex)).map((v) => v.version)).toEqual([1]);
+  });
 });

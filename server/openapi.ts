@@ -140,7 +140,17 @@ const operations: Record<string, Record<string, Operation>> = {
     get: { summary: "Permission changes, newest first", tags: ["permissions"], auth: "api", parameters: [q("member", "Member id or userName"), q("limit", "1–1000", int)], responses: { 200: closed({ entries: list(closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), cause: { type: "object" }, actor: nullable(str), at: str })) }) }, errors: [] },
   },
   "/events": {
-    get: { summary: "Server-Sent Events: permissions.changed after commit", tags: ["permissions"], auth: "api", responses: { 200: { type: "string", description: "text/event-stream" } }, errors: [] },
+    get: {
+      summary: "Server-Sent Events from the outbox: permissions.changed, each with a per-organisation id; resumable after Last-Event-ID on any replica",
+      tags: ["permissions"],
+      auth: "api",
+      parameters: [
+        { name: "Last-Event-ID", in: "header", required: false, description: "Resume exactly after this event (a `reset` event when it is past the retention)", schema: str },
+        q("lastEventId", "As Last-Event-ID, for a first connection that resumes (EventSource cannot set headers)"),
+      ],
+      responses: { 200: { type: "string", description: "text/event-stream" } },
+      errors: ["too_many_requests"],
+    },
   },
   "/admin/me": {
     get: {
@@ -260,7 +270,8 @@ export function documentedRoutes(): string[] {
 
 function toOpenApi(op: Operation): Schema {
   const auth = op.auth === "none" ? [] : op.auth === "api" ? [...API_AUTH] : [...MEMBER_AUTH];
-  const errorCodes = [...new Set([...auth, "internal", ...op.errors])] as ApiErrorCode[];
+  // Every route sits behind the rate limiter (server/rate-limit.ts): 429 with Retry-After.
+  const errorCodes = [...new Set([...auth, "internal", "too_many_requests", ...op.errors])] as ApiErrorCode[];
   const byStatus = new Map<number, string[]>();
   for (const code of errorCodes) byStatus.set(API_ERROR_STATUS[code], [...(byStatus.get(API_ERROR_STATUS[code]) ?? []), code]);
   const responses: Record<string, Schema> = {};

@@ -40,6 +40,23 @@ describe("the OpenAPI document", () => {
     for (const name of Object.keys(document.components.schemas)) expect(() => ajv.getSchema(`doc#/components/schemas/${name}`)).not.toThrow();
   });
 
+  it("declares the 429 the rate limiter answers on every route, the admin API's included", async () => {
+    const limited = await startHarness({ app: { rateLimits: { perToken: { perSecond: 0.001, burst: 1 }, perAddress: { perSecond: 0.001, burst: 3 } } } });
+    try {
+      const agent = request(limited.app);
+      expect((await agent.get("/api/v1/admin/me").set("Authorization", "Bearer not-a-member-token")).status).toBe(401);
+      const admin = await agent.get("/api/v1/admin/me").set("Authorization", "Bearer not-a-member-token");
+      expect(admin.status).toBe(429);
+      expectDocumented(admin);
+      expect((await agent.get("/api/v1/openapi.json")).status).toBe(200);
+      const document = await agent.get("/api/v1/openapi.json");
+      expect(document.status).toBe(429);
+      expectDocumented(document);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("describes exactly the routes the product and admin routers register", () => {
     const deps = { db: h.db, sync: h.sync, logger: silentLogger() };
     const registered = [

@@ -4,6 +4,7 @@
  */
 import { isIP } from "node:net";
 import { DEFAULT_DB_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/connection";
+import { isLoopback } from "./loopback";
 
 /** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
 export type TrustProxy = boolean | number | readonly string[];
@@ -309,9 +310,4 @@ export function issuerProblem(issuer: string): string | null {
   if (url.protocol === "https:") return null;
   if (url.protocol === "http:" && isLoopback(url.hostname)) return null;
   return url.protocol === "http:" ? "may use http:// only on a loopback address (127.0.0.1, ::1, localhost); use https://" : "must be an https:// URL";
-}
-
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -9,13 +9,13 @@
  * receiver holds one of `concurrency` slots, never a database connection or the event loop.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { isIP } from "node:net";
 import { Webhook } from "standardwebhooks";
 import type { Database } from "../db/connection";
 import { withAfterCommit } from "../db/transaction";
 import { type DeliveryOutcome, type LeasedDelivery, claimDeliveries, enqueueDeliveries, finishDelivery, releaseLeases } from "../db/webhooks";
 import { PERMISSIONS_CHANGED } from "../roles";
 import type { Logger } from "../scim/respond";
+import { isLoopback } from "./loopback";
 import type { OutboxSignal } from "./signal";
 
 /** The event types a webhook can subscribe to. */
@@ -24,13 +24,6 @@ export const WEBHOOK_EVENT_TYPES = [PERMISSIONS_CHANGED] as const;
 /** A new signing secret, in the `whsec_` form the Standard Webhooks libraries accept. */
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
-}
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1";
 }
 
 /** Why a URL cannot receive webhooks, or null when it can: https, or http to a loopback address only. */

@@ -1,7 +1,7 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
-import { type Stream, openStream } from "../support/sse";
+import { type Stream, openStream, untilSubscribed } from "../support/sse";
 import { FINANCE_ADMIN, MAPPING, NONE, type PermissionsBody, permissionsOf } from "./support";
 
 /**
@@ -33,8 +33,7 @@ describe("the permissions.changed event stream", () => {
   /** Subscribes, and waits until the server registered the subscriber (the `: connected` comment precedes it). */
   async function subscribe(token = h.apiToken, orgId = h.orgId): Promise<Stream> {
     stream = await openStream(`http://127.0.0.1:${port}`, token);
-    const deadline = Date.now() + 2000;
-    while (h.events.subscriberCount(orgId) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await untilSubscribed(() => h.events.subscriberCount(orgId));
     return stream;
   }
 

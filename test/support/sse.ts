@@ -125,3 +125,12 @@ export async function take(stream: Stream, count: number, timeoutMs = 10_000): P
   while (out.length < count) out.push(await stream.next(Math.max(1, deadline - Date.now())));
   return out;
 }
+
+/**
+ * Waits until the server counts the new subscriber (the stream's `: connected` comment arrives
+ * before that), so an event written next is one it will be sent; gives up after `timeoutMs`.
+ */
+export async function untilSubscribed(subscribers: () => number, atLeast = 1, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (subscribers() < atLeast && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}

@@ -1,7 +1,7 @@
 import { CORE_GROUP, PATCH_OP, expectScimError, patchBody } from "../../support/harness";
 import { verifyPermissions } from "../../../roles";
 import { allowed, permissionsOf } from "../../roles/support";
-import { openStream } from "../../support/sse";
+import { openStream, untilSubscribed } from "../../support/sse";
 import { expectError, adminWorldPerTest } from "./support";
 
 interface GroupsBody {
@@ -36,7 +36,7 @@ describe("manual groups", () => {
 
   it("announces a membership change on the event stream like any other, with the request id on the audit row and the cause; verify agrees", async () => {
     const events = await openStream(await w.h.serve(), w.h.apiToken);
-    for (const deadline = Date.now() + 2000; w.h.events.subscriberCount(w.h.orgId) === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+    await untilSubscribed(() => w.h.events.subscriberCount(w.h.orgId));
     const token = await w.op.signIn("iam@example.com");
     const added = await w.h.admin("put", `/groups/${contractors}/members/${w.ids.plain}`, token).set("X-Request-Id", "req-manual-1").send({});
     expect(added.body).toEqual({ changed: true });

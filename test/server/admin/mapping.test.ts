@@ -1,6 +1,6 @@
 import { setOrgMappingFile } from "../../../db/orgs";
 import { parseMapping } from "../../../mapping";
-import { openStream } from "../../support/sse";
+import { openStream, untilSubscribed } from "../../support/sse";
 import { allowed } from "../../roles/support";
 import { errorOf, expectError, adminWorldPerTest } from "./support";
 
@@ -44,7 +44,7 @@ describe("editing the mapping through the admin API", () => {
 
   it("makes a role edit visible to authorize in the very next request, audited with the member as actor and announced on the event stream", async () => {
     const events = await openStream(await w.h.serve(), w.h.apiToken);
-    for (const deadline = Date.now() + 2000; w.h.events.subscriberCount(w.h.orgId) === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+    await untilSubscribed(() => w.h.events.subscriberCount(w.h.orgId));
     expect(await allowed(w.h, { member: "fin@example.com", area: "billing", level: "manage" })).toBe(true);
     const editor = w.as("roleEditor");
     const res = await editor.put("/roles/finance", { description: "Spend", admin: { billing: "view" }, capabilities: ["web_search"] }, await editor.etag());

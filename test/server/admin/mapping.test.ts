@@ -1,7 +1,8 @@
 import { setOrgMappingFile } from "../../../db/orgs";
 import { parseMapping } from "../../../mapping";
 import { openStream, untilSubscribed } from "../../support/sse";
-import { allowed } from "../../roles/support";
+import { allowed, permissionsOf } from "../../roles/support";
+import { createUser } from "../../support/harness";
 import { errorOf, expectError, adminWorldPerTest } from "./support";
 
 interface MappingBody {
@@ -87,6 +88,24 @@ describe("editing the mapping through the admin API", () => {
     expect((await mapping()).document.mappings.map((rule) => rule.id)).toEqual(["owners", "iam-admins", "iam-viewers", "people"]);
     expectError(await owner.delete("/roles/finance", await owner.etag()), 404, "role_not_found");
     expectError(await owner.delete("/rules/finance", await owner.etag()), 404, "rule_not_found");
+  });
+
+  it("adds and deletes an app-role rule like a group rule, judged by what it grants, and names the app role where it lists a role's sources", async () => {
+    const billing = await createUser(w.h, "billing@example.com", { roles: [{ value: "BillingAdmins", type: "WindowsAzureActiveDirectoryRole" }] });
+    const editor = w.as("roleEditor");
+    expectError(await editor.post("/rules", { appRole: { value: "BillingAdmins" }, orgRole: "admin" }, await editor.etag()), 403, "owner_required");
+    const added = await editor.post("/rules", { appRole: { value: "BillingAdmins" }, roles: ["finance"] }, await editor.etag());
+    expect(added.status).toBe(201);
+    const rule = (added.body as { rule: { id: string } }).rule;
+    expect(rule).toEqual({ id: expect.stringMatching(/^r_[0-9a-f]{10}$/) as unknown, appRole: { value: "BillingAdmins" }, roles: ["finance"] });
+    expect(added.body).toMatchObject({ changedMembers: 1, changes: [{ part: "rule", id: rule.id, change: "added", action: "edit_custom_roles", description: `rule ${rule.id} (app role 'BillingAdmins') (added)` }] });
+    expect(await allowed(w.h, { member: "billing@example.com", area: "billing", level: "manage" })).toBe(true);
+    const roles = (await w.as("roleReader").get("/roles")).body as { roles: Array<{ name: string; appRoles: string[]; rules: Array<{ id: string; target: string }> }> };
+    expect(roles.roles.find((role) => role.name === "finance")).toMatchObject({ appRoles: ["BillingAdmins"], rules: [{ id: "finance" }, { id: rule.id, target: "app role 'BillingAdmins'" }] });
+    expect((await mapping()).document.mappings.at(-1)).toEqual(rule);
+    const removed = await editor.delete(`/rules/${rule.id}`, await editor.etag());
+    expect(removed.body).toMatchObject({ changedMembers: 1, changes: [{ part: "rule", id: rule.id, change: "removed" }] });
+    expect((await permissionsOf(w.h, billing)).roles).toEqual([]);
   });
 
   it("lists versions with who applied each, shows one, diffs two, and rolls back as a new version", async () => {

@@ -79,6 +79,10 @@ describe("the CLI, made safe", () => {
       cli("explain", "ada@acme.example", "--org", "acme"),
       cli("entra", "--org", "acme", "--tenant", "00000000-0000-0000-0000-000000000000", "--jwks-url", "https://login.example.com/keys"),
       cli("oidc", "--org", "acme", "--issuer", "https://id.example.com", "--client-id", "c"),
+      cli("webhooks", "add", "--org", "acme", "--url", "https://hooks.example.com/scim"),
+      cli("webhooks", "list", "--org", "acme"),
+      cli("webhooks", "deliveries", "--org", "acme"),
+      cli("verify", "--org", "acme"),
     ]);
     for (const run of runs) {
       expect(run.code).toBe(1);
@@ -88,10 +92,18 @@ describe("the CLI, made safe", () => {
   });
 
   it("exits 2 on a usage error and 0 for help", async () => {
-    const [unknown, missing, help] = await Promise.all([cli("nonsense"), cli("tokens", "create"), cli("--help")]);
+    const [unknown, missing, help, status, events] = await Promise.all([
+      cli("nonsense"),
+      cli("tokens", "create"),
+      cli("--help"),
+      cli("webhooks", "deliveries", "--org", "default", "--status", "lost"),
+      cli("webhooks", "add", "--org", "default", "--url", "https://hooks.example.com/scim", "--events", "user.created"),
+    ]);
     expect(unknown.code).toBe(2);
     expect(missing.code).toBe(2);
     expect(help.code).toBe(0);
+    expect([status.code, status.stderr]).toEqual([2, expect.stringMatching(/--status must be one of failed, pending, delivered, all/)]);
+    expect([events.code, events.stderr]).toEqual([2, expect.stringMatching(/unknown event type\(s\) user\.created/)]);
   });
 
   it("creates an organisation only when asked, once", async () => {

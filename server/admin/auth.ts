@@ -31,6 +31,8 @@ export function authenticateMember(deps: { db: Database; tokens: MemberTokens; s
   return (req: Request, res: Response, next: NextFunction) => {
     identify(deps, req, res)
       .then(async (identity) => {
+        // The organisation goes where the request log looks for it (server/http-log.ts), as for SCIM and /api.
+        res.locals.orgId = identity.orgId;
         res.locals.actor = { ...(await loadActor(deps.db.knex, identity.orgId, identity.userName)), requestId: requestIdOf(req) };
         next();
       })

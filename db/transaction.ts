@@ -7,6 +7,7 @@
  */
 import type { Knex } from "knex";
 import type { Database } from "./connection";
+import { transactionEnded, watchWrites } from "./change-feed";
 import { beginOutbox, flushOutbox } from "./outbox";
 
 export type AfterCommit = () => void;
@@ -18,13 +19,21 @@ export type OnCommit = (callback: AfterCommit) => void;
 
 export async function withAfterCommit<T>(db: Database, work: (tx: Knex.Transaction, after: OnCommit) => Promise<T>): Promise<T> {
   const callbacks: AfterCommit[] = [];
-  const result = await db.knex.transaction(async (tx) => {
-    beginOutbox(tx);
-    const value = await work(tx, (callback) => callbacks.push(callback));
-    await flushOutbox(tx);
-    db.assertWritable?.();
-    return value;
-  });
+  let result: T;
+  let written: ReadonlySet<string> = new Set();
+  try {
+    result = await db.knex.transaction(async (tx) => {
+      written = watchWrites(tx);
+      beginOutbox(tx);
+      const value = await work(tx, (callback) => callbacks.push(callback));
+      await flushOutbox(tx);
+      db.assertWritable?.();
+      return value;
+    });
+  } finally {
+    // In-process caches (db/change-feed.ts) learn of the commit before anyone can act on it.
+    transactionEnded(db.knex, written);
+  }
   for (const callback of callbacks) callback();
   return result;
 }

@@ -29,7 +29,6 @@ export interface Config {
     readonly maxBodyBytes: number;
   };
   readonly logLevel: string;
-  readonly tokenCacheSeconds: number;
   // Reachability from the IdPs, which call only public HTTPS URLs:
   /** The server's public URL (`https://scim.example.com`, without a trailing slash): every URL it renders starts with it. */
   readonly publicUrl: string | null;
@@ -163,7 +162,6 @@ export function parseConfig(env: Env): Config {
       maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", 33554432, 1024, 1073741824),
     },
     logLevel,
-    tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),
     publicUrl,
     trustProxy,
     tls,

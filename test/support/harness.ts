@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import knexFactory from "knex";
 import request from "supertest";
+import { watchChanges } from "../../db/change-feed";
 import { type Database, openDatabase } from "../../db/connection";
 import { migrateToLatest } from "../../db/migrate";
 import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
@@ -58,8 +59,8 @@ export interface HarnessOptions {
   readonly limits?: Partial<{ defaultCount: number; maxCount: number; maxBulkOperations: number; maxBulkPayloadBytes: number; maxBodyBytes: number }>;
   /** How long a request waits for the database (DB_TIMEOUT_MS). */
   readonly dbTimeoutMs?: number;
-  /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */
-  readonly tokenCacheTtlMs?: number;
+  /** Without the change feed: every request asks the database (no token or permission kept in memory). */
+  readonly noReadCache?: boolean;
   /** PUBLIC_URL and TRUST_PROXY, as server/config.ts parses them. */
   readonly publicUrl?: string;
   readonly trustProxy?: TrustProxy;
@@ -110,7 +111,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
   const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
-  const app = createApp({ db, config: { limits, ...reach }, logger: silentLogger(), sync, events, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}), ...options.app });
+  const changes = options.noReadCache ? null : watchChanges(db);
+  const app = createApp({ db, config: { limits, ...reach }, logger: silentLogger(), sync, events, ...(changes ? { changes } : {}), ...options.app });
   const agent = request(app);
   const servers: Server[] = [];
   return {
@@ -144,6 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     close: async () => {
       events.close();
+      await changes?.close();
       for (const server of servers) {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));

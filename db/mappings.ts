@@ -24,6 +24,22 @@ export async function currentMappingVersion(tx: Executor, orgId: string): Promis
   return row ? { version: Number(row.version), hash: row.hash } : null;
 }
 
+/**
+ * What every directory write checks before recomputing: the organisation's mapping version and
+ * hash in force and the platform overrides' version, in one statement rather than two.
+ */
+export async function versionsInForce(tx: Executor, orgId: string): Promise<{ mapping: { version: number; hash: string } | null; platform: number | null }> {
+  const latest = (column: "version" | "hash") => tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").limit(1).select(column);
+  const rows: { version: number | string | null; hash: string | null; platform: number | string | null }[] = await tx.select({
+    version: latest("version"),
+    hash: latest("hash"),
+    platform: tx("platform_versions").max("version"),
+  });
+  const row = rows[0];
+  const mapping = row && row.version !== null && row.hash !== null ? { version: Number(row.version), hash: row.hash } : null;
+  return { mapping, platform: row?.platform === null || row?.platform === undefined ? null : Number(row.platform) };
+}
+
 export async function currentMapping(tx: Executor, orgId: string): Promise<StoredMapping | null> {
   const row: DbMappingRow | undefined = await tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").first();
   return row ? toStoredMapping(row) : null;

@@ -24,6 +24,7 @@ import { type Proc, startProc } from "./lib/procs";
 import { openEvents } from "./lib/sse";
 import { median, percentile } from "./lib/stats";
 import { type Seeded, seedDirectory, userNameOf } from "./seed";
+import { replicaScenarios } from "./scenarios/staleness";
 import { fullSync, syncGroupKey } from "./sync";
 
 // ---------------------------------------------------------------- options and sizes
@@ -645,6 +646,16 @@ async function mappingChange(benchDb: BenchDb, seeded: Seeded): Promise<Row[]> {
   return [row("mapping-plan", "plan", plans, changedPlan), row("mapping-apply", "apply", applies, changedApply)];
 }
 
+// ---------------------------------------------------------------- two replicas
+async function replicaRows(kind: "sqlite" | "pg", report: DbReport): Promise<void> {
+  const benchDb = await createBenchDb(kind, "replicas");
+  try {
+    report.rows.push(...(await replicaScenarios(kind, { url: benchDb.url, open: () => benchDb.open(), startOurs, log, fmt, samples: QUICK ? 20 : 100 })));
+  } finally {
+    await benchDb.drop();
+  }
+}
+
 // ---------------------------------------------------------------- full sync
 async function syncScenario(kind: "sqlite" | "pg", report: DbReport): Promise<void> {
   const benchDb = await createBenchDb(kind, "sync");
@@ -745,7 +756,7 @@ function markdown(reports: DbReport[], started: Date, seconds: number): string {
     }
     lines.push("");
   }
-  lines.push("Reproduce: `npm run bench` (both databases, ≈ 15 min; PostgreSQL at `postgres://postgres@127.0.0.1:5432/test` or `BENCH_PG_URL`, where a throw-away database is created and dropped), `npm run bench -- --quick` (< 2 min; writes `RESULTS-quick.md`), `--db sqlite|pg`, `--only get-user,filter,page,authorize,patch,events,memory,post-user,mapping,sync` (a full-size run with either writes `RESULTS-partial.md`), `--cpu-prof` (writes the server's profiles to `bench/profiles/`; summarise with `npx tsx bench/profile-summary.ts <file.cpuprofile>`). Causes of missed targets: [PROFILE.md](PROFILE.md).");
+  lines.push("Reproduce: `npm run bench` (both databases, ≈ 15 min; PostgreSQL at `postgres://postgres@127.0.0.1:5432/test` or `BENCH_PG_URL`, where a throw-away database is created and dropped), `npm run bench -- --quick` (< 2 min; writes `RESULTS-quick.md`), `--db sqlite|pg`, `--only get-user,filter,page,authorize,patch,events,memory,post-user,mapping,staleness,sync` (a full-size run with either writes `RESULTS-partial.md`), `--cpu-prof` (writes the server's profiles to `bench/profiles/`; summarise with `npx tsx bench/profile-summary.ts <file.cpuprofile>`). Causes of missed targets: [PROFILE.md](PROFILE.md).");
   lines.push("");
   return lines.join("\n");
 }
@@ -773,6 +784,7 @@ async function main(): Promise<void> {
       const report: DbReport = { db: kind, version, rows: [], generatorCpu: [], serverCpu: [], seconds: 0 };
       log(`── ${version}`);
       await readScenarios(kind, { ceiling, naive }, report);
+      if (wants("staleness")) await guarded(report.rows, "authorize-staleness", "replicas: authorize staleness and token revocation", () => replicaRows(kind, report));
       if (wants("sync")) await guarded(report.rows, "full-sync", "full sync over SCIM", () => syncScenario(kind, report));
       reports.push({ ...report, seconds: (performance.now() - d0) / 1000 });
     }

@@ -4,6 +4,13 @@
  * after the commit, and none runs when the transaction rolls back, so a failed write announces
  * nothing. Events staged during the work (db/outbox.ts) are written just before COMMIT, in the
  * same transaction.
+ *
+ * Group commit on SQLite: the file has one writer, so concurrent writes queue for it anyway. The
+ * writes that arrived while one transaction ran are run together in the next one, each in its own
+ * SAVEPOINT: a write that fails is rolled back to its savepoint and fails alone, the others commit
+ * together, and none is answered before that COMMIT returned (durability as before: WAL with
+ * synchronous=NORMAL). A write that finds no one waiting runs alone, exactly as without it.
+ * PostgreSQL runs writers in parallel on its pool: each write is its own transaction there.
  */
 import type { Knex } from "knex";
 import type { Database } from "./connection";
@@ -17,7 +24,18 @@ export const nothingAfterCommit: AfterCommit = () => undefined;
 /** Registers a callback to run after the commit. */
 export type OnCommit = (callback: AfterCommit) => void;
 
-export async function withAfterCommit<T>(db: Database, work: (tx: Knex.Transaction, after: OnCommit) => Promise<T>): Promise<T> {
+type Work<T> = (tx: Knex.Transaction, after: OnCommit) => Promise<T>;
+
+/** The most writes one group commit takes: bounds how long the last of them waits for the first. */
+export const GROUP_COMMIT_MAX = 32;
+
+export async function withAfterCommit<T>(db: Database, work: Work<T>): Promise<T> {
+  if (db.dialect === "sqlite") return committerOf(db).run(work);
+  return alone(db, work);
+}
+
+/** One write in its own transaction. */
+async function alone<T>(db: Database, work: Work<T>): Promise<T> {
   const callbacks: AfterCommit[] = [];
   let result: T;
   let written: ReadonlySet<string> = new Set();
@@ -36,4 +54,96 @@ export async function withAfterCommit<T>(db: Database, work: (tx: Knex.Transacti
   }
   for (const callback of callbacks) callback();
   return result;
+}
+
+interface Waiting {
+  run(tx: Knex.Transaction): Promise<void>;
+  /** After the group's COMMIT: announce and answer (or fail with the write's own error). */
+  settle(): void;
+  /** The group did not commit: fail with `err` unless the write had already failed by itself. */
+  fail(err: unknown): void;
+}
+
+const committers = new WeakMap<Database, GroupCommitter>();
+
+function committerOf(db: Database): GroupCommitter {
+  let committer = committers.get(db);
+  if (!committer) {
+    committer = new GroupCommitter(db);
+    committers.set(db, committer);
+  }
+  return committer;
+}
+
+class GroupCommitter {
+  private readonly queue: { item: Waiting; solo: () => Promise<void> }[] = [];
+  private draining = false;
+
+  constructor(private readonly db: Database) {}
+
+  run<T>(work: Work<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let outcome: { ok: true; value: T; callbacks: AfterCommit[] } | { ok: false; error: unknown } | null = null;
+      const item: Waiting = {
+        run: async (tx) => {
+          const callbacks: AfterCommit[] = [];
+          // Savepoints by hand rather than knex's nested transactions: the writes run one after
+          // another on the one connection, and a nested transaction costs a knex instance each.
+          await tx.raw("SAVEPOINT grouped_write");
+          try {
+            beginOutbox(tx);
+            const value = await work(tx, (callback) => callbacks.push(callback));
+            await flushOutbox(tx);
+            await tx.raw("RELEASE grouped_write");
+            outcome = { ok: true, value, callbacks };
+          } catch (error) {
+            outcome = { ok: false, error };
+            await tx.raw("ROLLBACK TO grouped_write");
+            await tx.raw("RELEASE grouped_write");
+          }
+        },
+        settle: () => {
+          if (outcome === null) return reject(new Error("a grouped write was not run"));
+          if (!outcome.ok) return reject(outcome.error);
+          for (const callback of outcome.callbacks) callback();
+          resolve(outcome.value);
+        },
+        fail: (err) => reject(outcome !== null && !outcome.ok ? outcome.error : err),
+      };
+      const solo = () => alone(this.db, work).then(resolve, reject);
+      this.queue.push({ item, solo });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, GROUP_COMMIT_MAX);
+        const [only] = group;
+        if (group.length === 1 && only) await only.solo();
+        else await this.commitTogether(group.map((g) => g.item));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async commitTogether(group: readonly Waiting[]): Promise<void> {
+    let written: ReadonlySet<string> = new Set();
+    try {
+      await this.db.knex.transaction(async (tx) => {
+        written = watchWrites(tx);
+        for (const item of group) await item.run(tx);
+        this.db.assertWritable?.();
+      });
+    } catch (err) {
+      transactionEnded(this.db.knex, written);
+      for (const item of group) item.fail(err);
+      return;
+    }
+    transactionEnded(this.db.knex, written);
+    for (const item of group) item.settle();
+  }
 }

@@ -69,7 +69,7 @@ const NOTHING: Recomputed = Object.assign(() => undefined, { changed: 0, roleEdi
 /** A change with what the admin API filters members by, computed here from the permissions themselves. */
 function indexed(change: Change): Change & { index: PermissionIndex } {
   const rolesChanged = change.before.roles.length !== change.after.roles.length || change.before.roles.some((role) => !change.after.roles.includes(role));
-  return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles, rolesChanged } };
+  return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles, rolesChanged, previousRoles: change.before.roles } };
 }
 
 function roleEditorChanges(changes: readonly Change[]): RoleEditorChange[] {

@@ -23,6 +23,7 @@ import { type LoadResult, type LoadSpec, load } from "./lib/load";
 import { type Proc, startProc } from "./lib/procs";
 import { openEvents } from "./lib/sse";
 import { median, percentile } from "./lib/stats";
+import { oktaImport } from "./scenarios/import";
 import { type Seeded, seedDirectory, userNameOf } from "./seed";
 import { fullSync, syncGroupKey } from "./sync";
 
@@ -419,6 +420,7 @@ async function readScenarios(kind: "sqlite" | "pg", baselines: Baselines, report
           data: { ...last, p50RatioToFirstPage: ratio },
         });
       });
+      if (wants("import")) await guarded(rows, "import", "Okta-style import", async () => void rows.push(await oktaImport(ours, baselines.ceiling, scim, { pageSize: 200, expected: SIZES.users + SIZES.spares, targetSeconds: QUICK ? null : 20 })));
       if (wants("authorize")) await guarded(rows, "authorize", "POST /api/v1/authorize", async () => {
         const c = await compare(
           "authorize",

@@ -47,6 +47,7 @@ export async function oktaImport(ours: Proc, ceiling: Proc, headers: Record<stri
   const pageBytes: number[] = [];
   const seen = new Set<string>();
   let total = -1;
+  const s0 = await ours.stats();
   const t0 = performance.now();
   for (let startIndex = 1; ; startIndex += options.pageSize) {
     const reply = expectStatus(await send(ours.base, "GET", `/scim/v2/Users?startIndex=${startIndex}&count=${options.pageSize}`, { headers }), 200, `import page at ${startIndex}`);
@@ -62,6 +63,8 @@ export async function oktaImport(ours: Proc, ceiling: Proc, headers: Record<stri
     if (page.ids.length < options.pageSize) break;
   }
   const seconds = (performance.now() - t0) / 1000;
+  // The server's own CPU time: on a shared machine the wall time also holds other processes' turns.
+  const serverCpuSeconds = ((await ours.stats()).cpuMicros - s0.cpuMicros) / 1e6;
   if (seen.size !== options.expected || total !== options.expected) throw new Error(`import: received ${seen.size} users, totalResults ${total}, expected ${options.expected}`);
 
   // The ceiling answers the same sequence of response sizes, one after the other.
@@ -73,19 +76,19 @@ export async function oktaImport(ours: Proc, ceiling: Proc, headers: Record<stri
   const p99 = percentile(pageMs, 99);
   const first = pageMs[0] ?? Number.NaN;
   const last = pageMs[pageMs.length - 1] ?? Number.NaN;
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] import: ${fmt(seconds)} s for ${pageMs.length} pages (page p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms); ceiling ${fmt(ceilingSeconds)} s\n`);
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] import: ${fmt(seconds)} s for ${pageMs.length} pages (page p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms), server CPU ${fmt(serverCpuSeconds)} s; ceiling ${fmt(ceilingSeconds)} s\n`);
   const limit = options.targetSeconds;
   const met = limit === null ? null : seconds <= limit;
   return {
     key: "import",
     scenario: `Okta-style import: all ${options.expected.toLocaleString("en")} users, GET /Users?startIndex=…&count=${options.pageSize} one page after the other`,
-    ours: `${fmt(seconds)} s for ${pageMs.length} pages (page p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms; first ${fmt(first)} ms, last ${fmt(last)} ms)`,
+    ours: `${fmt(seconds)} s for ${pageMs.length} pages, server CPU ${fmt(serverCpuSeconds)} s (page p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms; first ${fmt(first)} ms, last ${fmt(last)} ms)`,
     ceiling: `${fmt(ceilingSeconds)} s for the same ${pageMs.length} response sizes`,
     naive: "—",
     ratio: ceilingSeconds / seconds,
     target: limit === null ? "(full size only)" : `≤ ${limit} s`,
     met,
     note: limit === null || seconds <= limit ? "" : `missed: ${fmt(seconds)} vs ≤ ${limit} s (${fmt(seconds / limit)}× the limit)`,
-    data: { seconds, ceilingSeconds, pages: pageMs.length, users: seen.size, pageSize: options.pageSize, p50, p99, first, last, bytes: pageBytes.reduce((s, b) => s + b, 0) },
+    data: { seconds, serverCpuSeconds, ceilingSeconds, pages: pageMs.length, users: seen.size, pageSize: options.pageSize, p50, p99, first, last, bytes: pageBytes.reduce((s, b) => s + b, 0) },
   };
 }

@@ -43,7 +43,7 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
   if (typeof err !== "object" || err === null) return { type: typeof err, message: shorten(String(err)) };
   const typeField = field(err, "type");
   const nameField = field(err, "name");
-  const type = typeof typeField === "string" ? typeField : typeof nameField === "string" ? nameField : err.constructor.name;
+  const type = typeof typeField === "string" ? typeField : typeof nameField === "string" ? nameField : "Error";
   const rawMessage = field(err, "message");
   const message = shorten(typeof rawMessage === "string" ? rawMessage : "");
   const out: SerializedError = { type, message };

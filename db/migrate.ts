@@ -15,6 +15,7 @@ import * as platformVersions from "./migrations/20261204002000_platform_versions
 import * as adminAudit from "./migrations/20261204003000_admin_audit";
 import * as oidc from "./migrations/20261204004000_oidc";
 import * as mappingFile from "./migrations/20261204005000_mapping_file";
+import * as resourceCounters from "./migrations/20261130140000_resource_counters";
 import * as changeNotifications from "./migrations/20261130150000_change_notifications";
 
 interface Migration {
@@ -35,6 +36,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261204003000_admin_audit", adminAudit],
   ["20261204004000_oidc", oidc],
   ["20261204005000_mapping_file", mappingFile],
+  ["20261130140000_resource_counters", resourceCounters],
   ["20261130150000_change_notifications", changeNotifications],
 ];
 

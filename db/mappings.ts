@@ -4,6 +4,7 @@
  * mappingFromJSON); the file text it came from is kept beside it.
  */
 import type { Executor } from "./connection";
+import { prepared } from "./prepared";
 import { nowIso, readJson, writeJson } from "./json";
 import type { DbMappingRow } from "./tables";
 
@@ -30,11 +31,10 @@ export async function currentMappingVersion(tx: Executor, orgId: string): Promis
  */
 export async function versionsInForce(tx: Executor, orgId: string): Promise<{ mapping: { version: number; hash: string } | null; platform: number | null }> {
   const latest = (column: "version" | "hash") => tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").limit(1).select(column);
-  const rows: { version: number | string | null; hash: string | null; platform: number | string | null }[] = await tx.select({
-    version: latest("version"),
-    hash: latest("hash"),
-    platform: tx("platform_versions").max("version"),
-  });
+  const rows: { version: number | string | null; hash: string | null; platform: number | string | null }[] = await prepared(
+    tx,
+    tx.select({ version: latest("version"), hash: latest("hash"), platform: tx("platform_versions").max("version") }),
+  );
   const row = rows[0];
   const mapping = row && row.version !== null && row.hash !== null ? { version: Number(row.version), hash: row.hash } : null;
   return { mapping, platform: row?.platform === null || row?.platform === undefined ? null : Number(row.platform) };

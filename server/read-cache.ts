@@ -18,7 +18,7 @@
 import type { ChangeFeed } from "../db/change-feed";
 
 export const CACHE_MAX_AGE_MS = 1000;
-export const CACHE_MAX_ENTRIES = 50_000;
+export const CACHE_MAX_ENTRIES = 10_000;
 
 /** What a verified token depends on (an organisation's deletion takes its tokens with it). */
 export const TOKEN_TABLES = ["tokens", "orgs"] as const;

@@ -77,14 +77,17 @@ export interface ChangeFeedOptions {
 const READ_ONLY = /^\s*(select\b|pragma\s+data_version\b|listen\b)/i;
 
 class Feed implements ChangeFeed {
-  live: boolean;
+  private heard: boolean;
   /** Changes of a table not known, counted in every table's generation. */
   private everything = 0;
   private readonly counts = new Map<string, number>();
   private readonly stops: (() => Promise<void> | void)[] = [];
 
-  constructor(live: boolean) {
-    this.live = live;
+  constructor(
+    heard: boolean,
+    private readonly open: () => boolean,
+  ) {
+    this.heard = heard;
   }
 
   generation(tables: readonly string[]): number {
@@ -100,8 +103,13 @@ class Feed implements ChangeFeed {
 
   setLive(live: boolean): void {
     // Whatever happened while nothing was heard is unknown: start over either way.
-    this.live = live;
+    this.heard = live;
     this.changed(ALL);
+  }
+
+  /** Other processes are heard, and the handle is open: a closed one answers nothing, nor may a cache in front of it. */
+  get live(): boolean {
+    return this.heard && this.open();
   }
 
   onClose(stop: () => Promise<void> | void): void {
@@ -109,7 +117,7 @@ class Feed implements ChangeFeed {
   }
 
   async close(): Promise<void> {
-    this.live = false;
+    this.heard = false;
     this.changed(ALL);
     for (const stop of this.stops.splice(0)) await stop();
   }
@@ -118,7 +126,9 @@ class Feed implements ChangeFeed {
 export function watchChanges(db: Database, options: ChangeFeedOptions = {}): ChangeFeed {
   const remote = db.dialect === "pg" ? "listen" : db.description === "sqlite::memory:" ? "none" : "poll";
   // An in-memory SQLite database has no other process: it is live from the start.
-  const feed = new Feed(remote === "none");
+  // knex drops its pool when the handle is destroyed.
+  const client: { pool?: unknown } = db.knex.client;
+  const feed = new Feed(remote === "none", () => client.pool !== undefined && client.pool !== null);
   const onStatement = (query: { sql?: unknown }) => {
     const table = typeof query.sql === "string" ? writtenTable(query.sql) : ALL;
     if (table !== null) feed.changed(table);

@@ -61,8 +61,10 @@ export const CHANGES_CHANNEL = "scim_changed";
 export interface ChangeFeed {
   /** Grows at every change to one of `tables` (or of a table not known). */
   generation(tables: readonly string[]): number;
-  /** Whether changes by other processes are heard right now; when not, serve nothing from memory. */
+  /** Whether changes by other processes are heard right now and the handle is open; when not, serve nothing from memory. */
   readonly live: boolean;
+  /** Whether changes by other processes are heard right now (the handle may have been closed). */
+  readonly listening: boolean;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,10 @@ class Feed implements ChangeFeed {
   /** Other processes are heard, and the handle is open: a closed one answers nothing, nor may a cache in front of it. */
   get live(): boolean {
     return this.heard && this.open();
+  }
+
+  get listening(): boolean {
+    return this.heard;
   }
 
   onClose(stop: () => Promise<void> | void): void {

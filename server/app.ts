@@ -142,7 +142,7 @@ export function createApp(deps: AppDeps): Express {
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const changes = deps.changes ?? null;
   scim.use(limiter(deps.rateLimits, metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
-  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES), onError: scimError }));
+  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
   scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes));
   scim.use(scimJsonBody(deps.config.limits.maxBodyBytes));
   scim.use(
@@ -187,7 +187,7 @@ export function createApp(deps: AppDeps): Express {
   const authenticateApi = authenticate({
     db: deps.db,
     kind: "api",
-    cache: new ReadCache(changes, TOKEN_TABLES),
+    cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }),
     onError: (err, _req, res) => sendApiError(res, new ApiError("unauthorized", err.detail)),
   });
   app.use(

@@ -38,13 +38,23 @@ export class ReadCache<V> {
     private readonly feed: ChangeFeed | null,
     /** The tables whose changes may alter what is kept. */
     private readonly tables: readonly string[],
-    private readonly options: { maxAgeMs?: number; maxEntries?: number; now?: () => number } = {},
+    private readonly options: {
+      maxAgeMs?: number;
+      maxEntries?: number;
+      now?: () => number;
+      /**
+       * Still answer once the database handle is closed (nothing can change what is held then):
+       * for verified tokens, so that the request fails in its handler as one whose token was
+       * checked a moment before would. Answers that are the response itself do not.
+       */
+      whileClosed?: boolean;
+    } = {},
   ) {}
 
   /** The value for `key`, from memory when it is still known to be current, else from `load`. */
   async get(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const feed = this.feed;
-    if (feed === null || !feed.live) return load();
+    if (feed === null || !(this.options.whileClosed ? feed.listening : feed.live)) return load();
     const now = this.now();
     const entry = this.entries.get(key);
     if (entry !== undefined) {
@@ -53,7 +63,7 @@ export class ReadCache<V> {
     }
     const generation = feed.generation(this.tables);
     const value = await load();
-    if (value !== null && feed.live && feed.generation(this.tables) === generation) this.remember(key, { value, generation, at: now });
+    if (value !== null && feed.listening && feed.generation(this.tables) === generation) this.remember(key, { value, generation, at: now });
     return value;
   }
 

@@ -73,6 +73,7 @@ export async function deleteUser(tx: Executor, orgId: string, id: string): Promi
 export async function findUserWithGroups(tx: Executor, orgId: string, id: string): Promise<{ user: UserRecord; groups: GroupRef[] } | null> {
   const rows: (DbUserRow & { g_id: string | null; g_display_name: string | null; g_external_id: string | null })[] = await prepared(
     tx,
+    "user with groups",
     tx("users as u")
       .leftJoin("group_members as gm", "gm.member_id", "u.id")
       .leftJoin("groups as g", (join) => join.on("g.id", "gm.group_id").andOnVal("g.source", SCIM_VISIBLE.source))

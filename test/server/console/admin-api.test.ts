@@ -1,4 +1,4 @@
-import { CORE_GROUP } from "../../support/harness";
+import { CORE_GROUP, createUser, patchBody } from "../../support/harness";
 import { MEMBERS, expectError } from "../admin/support";
 import { consoleWorldPerTest, signedInBrowser } from "./support";
 
@@ -40,5 +40,30 @@ describe("the admin API's reads for the console", () => {
       expectError(await world.as(member).get(`/groups/${world.groups.finance}`), 403, "identity_access_view_required");
     }
     expectError(await world.as("owner").get("/groups/no-such-group"), 404, "group_not_found");
+  });
+});
+
+/** GET /api/v1/admin/members?q=: the console's search runs on the server, over userName, displayName and email. */
+describe("the members search for the console", () => {
+  const world = consoleWorldPerTest();
+
+  it("finds a member by email when their userName is not their address (an Entra UPN), with the filters and paging", async () => {
+    const ada = await createUser(world.h, "ada.l@contoso.onmicrosoft.com", { displayName: "Ada Lovelace", emails: [{ value: "Ada@Contoso.com", type: "work", primary: true }] });
+    await world.h.scim("patch", `/Groups/${world.groups.finance}`).send(patchBody({ op: "add", path: "members", value: [{ value: ada }] })).expect(204);
+    const search = async (query: string) => {
+      const res = await world.as("peopleManager").get(`/members?${query}`);
+      expect(res.status).toBe(200);
+      return res.body as { members: Array<{ id: string }>; nextCursor: string | null };
+    };
+    expect((await search("q=ADA@contoso")).members.map((m) => m.id)).toEqual([ada]);
+    expect((await search("q=ada%20love")).members.map((m) => m.id)).toEqual([ada]);
+    expect((await search("q=ada.l@")).members.map((m) => m.id)).toEqual([ada]);
+    expect((await search("q=ada@contoso&role=finance")).members.map((m) => m.id)).toEqual([ada]);
+    expect((await search("q=ada@contoso&orgRole=owner")).members).toEqual([]);
+    const first = await search("role=finance&limit=1");
+    expect(first.members).toHaveLength(1);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await search(`role=finance&limit=1&cursor=${encodeURIComponent(first.nextCursor ?? "")}`);
+    expect([...first.members, ...second.members].map((m) => m.id).sort()).toEqual([ada, world.ids.finance].sort());
   });
 });

@@ -257,19 +257,17 @@ describe("a console that cannot sign in yet", () => {
     }
   });
 
-  it("says to build the console when console/dist is missing", async () => {
-    const op = await startIssuer();
-    const world = await startAdminWorld(op, { harness: { publicUrl: TEST_CONSOLE_URL, console: { distDir: "/nonexistent/console/dist" } } });
+  it("says to build the console when console/dist is missing, before anyone signs in", async () => {
+    const h = await startHarness({ console: { distDir: "/nonexistent/console/dist" } });
     try {
-      const browser = new Browser(world.h.app);
-      const { callback } = await signIn(browser, op, MEMBERS.owner);
-      expect(callback.status).toBe(302);
-      const page = await browser.get("/console/");
-      expect(page.status).toBe(503);
-      expect(page.text).toMatch(/npm run build:console/);
+      for (const path of ["/console", "/console/roles"]) {
+        const page = await request(h.app).get(path);
+        expect([path, page.status]).toEqual([path, 503]);
+        expect(page.text).toMatch(/run npm run build:console/);
+        expect(page.headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+      }
     } finally {
-      await world.h.close();
-      await op.close();
+      await h.close();
     }
   });
 });

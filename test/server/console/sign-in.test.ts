@@ -48,6 +48,21 @@ describe("signing in to the console", () => {
     }
   });
 
+  it("gives a new session at every sign-in and ends the one the browser had", async () => {
+    // A browser that already holds a session (perhaps one planted in it) signs in as someone else.
+    const { browser } = await signedInBrowser(world, MEMBERS.owner);
+    const before = browser.cookieHeader();
+    const fresh = new Browser(world.h.app);
+    const start = await fresh.get("/console");
+    browser.jar.set(SIGN_IN_COOKIE, fresh.jar.get(SIGN_IN_COOKIE) ?? "");
+    const back = await world.op.authorize(String(start.headers["location"]), MEMBERS.roleEditor);
+    const callback = await browser.get(`${back.pathname}${back.search}`);
+    expect(callback.status).toBe(302);
+    expect(browser.cookieHeader()).not.toBe(before);
+    expect((await browser.get("/console/session")).body).toMatchObject({ member: { userName: MEMBERS.roleEditor } });
+    expect((await request(world.h.app).get("/console/session").set("Cookie", before)).status).toBe(401);
+  });
+
   it("answers /console/session with the organisation, the member, the CSRF token, the SCIM base URL and the session's end", async () => {
     const { browser } = await signedInBrowser(world, MEMBERS.roleEditor);
     const res = await browser.get("/console/session");

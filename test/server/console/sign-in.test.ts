@@ -3,7 +3,8 @@ import request from "supertest";
 import { CONTENT_SECURITY_POLICY } from "../../../server/console/router";
 import { SESSION_COOKIE } from "../../../server/console/sessions";
 import { SIGN_IN_COOKIE } from "../../../server/console/sign-in";
-import { patchBody, startHarness } from "../../support/harness";
+import { setOrgOidc } from "../../../db/orgs";
+import { patchBody, startHarness, userBody } from "../../support/harness";
 import { TEST_CONSOLE_URL, TEST_REDIRECT_URI, startIssuer } from "../../support/oidc";
 import { MEMBERS, startAdminWorld } from "../admin/support";
 import { Browser, INDEX_HTML, builtConsole, consoleWorldPerTest, setCookie, signIn, signedInBrowser } from "./support";
@@ -283,6 +284,37 @@ describe("a console that cannot sign in yet", () => {
       }
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe("signing in to another organisation", () => {
+  it("uses the issuer of the organisation named by ?org=, and switches organisation the same way", async () => {
+    const op = await startIssuer();
+    const acmeOp = await startIssuer({ clientId: "acme-console" });
+    const dist = builtConsole();
+    const world = await startAdminWorld(op, { harness: { publicUrl: TEST_CONSOLE_URL, console: { distDir: dist.dir } } });
+    try {
+      const acme = await world.h.addOrg("acme");
+      await setOrgOidc(world.h.db.knex, acme.orgId, { issuer: acmeOp.issuer, clientId: acmeOp.clientId, clientSecret: acmeOp.clientSecret, jwks: null, usernameClaim: "email" });
+      const created = await request(world.h.app).post("/scim/v2/Users").set("Authorization", `Bearer ${acme.token}`).send(userBody("wile@acme.example"));
+      expect(created.status).toBe(201);
+
+      const browser = new Browser(world.h.app);
+      expect((await signIn(browser, op, MEMBERS.owner)).callback.status).toBe(302);
+      expect((await browser.get("/console/session")).body).toMatchObject({ org: { name: "default" } });
+
+      const { start, callback } = await signIn(browser, acmeOp, "wile@acme.example", "/console/?org=acme");
+      expect(String(start.headers["location"]).startsWith(`${acmeOp.issuer}/auth?`)).toBe(true);
+      expect(new URL(String(start.headers["location"])).searchParams.get("client_id")).toBe("acme-console");
+      expect(callback.status).toBe(302);
+      expect((await browser.get("/console/session")).body).toMatchObject({ org: { id: acme.orgId, name: "acme" }, member: { userName: "wile@acme.example" } });
+      expect((await browser.get("/console/?org=acme")).status).toBe(200);
+    } finally {
+      await world.h.close();
+      await op.close();
+      await acmeOp.close();
+      dist.remove();
     }
   });
 });

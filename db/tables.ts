@@ -36,6 +36,8 @@ export interface DbUserRow {
   external_id: string | null;
   display_name: string | null;
   display_name_ci: string | null;
+  /** The primary (else first) email, lower-cased, for the members search; null without one. */
+  email_ci: string | null;
   active: boolean | number;
   manager_id: string | null;
   data: unknown;
@@ -138,4 +140,20 @@ export interface DbAuditRow {
   actor: string | null;
   at: string;
   request_id: string | null;
+}
+
+export interface DbConsoleSessionRow {
+  id_hash: string;
+  org_id: string;
+  user_name: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface DbConsoleSecretRow {
+  name: string;
+  value: string;
+  created_at: string;
 }

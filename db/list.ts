@@ -63,7 +63,10 @@ async function list<Row>(tx: Executor, table: "users" | "groups", q: ListQuery):
     ] as never);
   }
   query.orderBy(`${table}.seq`, q.sort?.descending ? "desc" : "asc");
-  const items = (await prepared(tx, query)) as Row[];
+  // The text is decided by the table, the filter's and the sort's SQL (their values are bindings).
+  // knex leaves out `offset 0`, so whether there is an offset decides the text too.
+  const shape = `list ${table} ${q.offset > 0} ${q.where?.sql ?? ""} ${q.sort ? `${q.sort.expression.sql} ${q.sort.descending}` : ""}`;
+  const items = (await prepared(tx, shape, query)) as Row[];
   // A short page ends the list; an empty page past the start says nothing about where it ended.
   if (items.length < q.limit && (items.length > 0 || q.offset === 0)) return { total: q.offset + items.length, items };
   return { total: await count(tx, table, q), items };
@@ -112,7 +115,7 @@ async function countedPage(tx: Executor, q: ListQuery, after: number | null): Pr
     .limit(q.limit);
   if (after === null) query.offset(q.offset);
   else query.where("users.seq", ">", after);
-  const rows: CountedRow[] = await prepared(tx, query);
+  const rows: CountedRow[] = await prepared(tx, after !== null ? "users page after seq" : q.offset > 0 ? "users page at offset" : "users first page", query);
   return rows;
 }
 

@@ -33,6 +33,7 @@ export async function versionsInForce(tx: Executor, orgId: string): Promise<{ ma
   const latest = (column: "version" | "hash") => tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").limit(1).select(column);
   const rows: { version: number | string | null; hash: string | null; platform: number | string | null }[] = await prepared(
     tx,
+    "versionsInForce",
     tx.select({ version: latest("version"), hash: latest("hash"), platform: tx("platform_versions").max("version") }),
   );
   const row = rows[0];

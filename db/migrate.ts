@@ -15,6 +15,8 @@ import * as platformVersions from "./migrations/20261204002000_platform_versions
 import * as adminAudit from "./migrations/20261204003000_admin_audit";
 import * as oidc from "./migrations/20261204004000_oidc";
 import * as mappingFile from "./migrations/20261204005000_mapping_file";
+import * as consoleSessions from "./migrations/20261130130000_console_sessions";
+import * as memberEmail from "./migrations/20261130130100_member_email";
 import * as resourceCounters from "./migrations/20261130140000_resource_counters";
 import * as changeNotifications from "./migrations/20261130150000_change_notifications";
 
@@ -36,6 +38,8 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261204003000_admin_audit", adminAudit],
   ["20261204004000_oidc", oidc],
   ["20261204005000_mapping_file", mappingFile],
+  ["20261130130000_console_sessions", consoleSessions],
+  ["20261130130100_member_email", memberEmail],
   ["20261130140000_resource_counters", resourceCounters],
   ["20261130150000_change_notifications", changeNotifications],
 ];

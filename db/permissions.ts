@@ -111,7 +111,7 @@ export async function findMemberPermissions(
   if ("id" in by) query.where("u.id", by.id);
   else if ("userName" in by) query.where("u.user_name_ci", by.userName.toLowerCase());
   else query.where((q) => q.where("u.id", by.idOrUserName).orWhere("u.user_name_ci", by.idOrUserName.toLowerCase()));
-  const rows: { id: string; user_name: string; active: boolean | number; permissions: unknown }[] = await prepared(tx, query);
+  const rows: { id: string; user_name: string; active: boolean | number; permissions: unknown }[] = await prepared(tx, `findMemberPermissions:${"id" in by ? "id" : "userName" in by ? "userName" : "either"}`, query);
   // An id match wins over a userName that happens to equal it.
   const row = "idOrUserName" in by ? (rows.find((r) => r.id === by.idOrUserName) ?? rows[0]) : rows[0];
   if (!row) return null;

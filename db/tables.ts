@@ -36,6 +36,8 @@ export interface DbUserRow {
   external_id: string | null;
   display_name: string | null;
   display_name_ci: string | null;
+  /** The primary (else first) email, lower-cased, for the members search; null without one. */
+  email_ci: string | null;
   active: boolean | number;
   manager_id: string | null;
   data: unknown;
@@ -144,8 +146,24 @@ export interface DbAuditRow {
 type AllColumns<Row, List extends readonly (keyof Row)[]> = Exclude<keyof Row, List[number]> extends never ? List : never;
 const columnsOf = <Row>() => <const List extends readonly (keyof Row)[]>(list: AllColumns<Row, List>): List => list;
 
-export const USER_COLUMNS = columnsOf<DbUserRow>()(["seq", "id", "org_id", "user_name", "user_name_ci", "external_id", "display_name", "display_name_ci", "active", "manager_id", "data", "version", "created_at", "updated_at"]);
+export const USER_COLUMNS = columnsOf<DbUserRow>()(["seq", "id", "org_id", "user_name", "user_name_ci", "external_id", "display_name", "display_name_ci", "email_ci", "active", "manager_id", "data", "version", "created_at", "updated_at"]);
 export const GROUP_COLUMNS = columnsOf<DbGroupRow>()(["seq", "id", "org_id", "display_name", "display_name_ci", "external_id", "source", "data", "version", "created_at", "updated_at", "provisioned_by"]);
 
 /** `table.column` for each column, for a select that joins. */
 export const qualified = (table: string, columns: readonly string[]): string[] => columns.map((c) => `${table}.${c}`);
+
+export interface DbConsoleSessionRow {
+  id_hash: string;
+  org_id: string;
+  user_name: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface DbConsoleSecretRow {
+  name: string;
+  value: string;
+  created_at: string;
+}

@@ -7,7 +7,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { DbUnavailableError, classifyDbError } from "../db/errors";
 import { AdminError } from "../roles/admin";
-import type { Logger } from "../scim/respond";
+import { type Logger, clientAbortReason } from "../scim/respond";
 import { IssuerUnavailableError } from "./oidc/issuers";
 
 const STATUS = {
@@ -42,6 +42,8 @@ const STATUS = {
   invalid_mapping: 422,
   precondition_required: 428,
   too_many_requests: 429,
+  // Never received: the client closed the connection (logged at info, counted apart from 5xx).
+  client_closed_request: 499,
   internal: 500,
   unavailable: 503,
   issuer_unavailable: 503,
@@ -104,6 +106,11 @@ export function toApiError(err: unknown, log: Logger): ApiError {
   if (err instanceof IssuerUnavailableError) {
     log.warn({ err }, "OIDC issuer unavailable");
     return new ApiError("issuer_unavailable", "The organisation's sign-in provider cannot be reached; retry later", { cause: err });
+  }
+  const aborted = clientAbortReason(err);
+  if (aborted !== null) {
+    log.info({ clientAborted: true, reason: aborted }, "the client closed the connection");
+    return new ApiError("client_closed_request", "The client closed the connection before the request completed");
   }
   const parsed = bodyParserError(err) ?? requestError(err);
   if (parsed) return parsed;

@@ -10,7 +10,7 @@ import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
-import { type AppDeps, type ConsoleOptions, createApp } from "../../server/app";
+import { type AppDeps, type AppLimits, type ConsoleOptions, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import type { TrustProxy } from "../../server/config";
 import type { OutboxSignal } from "../../server/signal";
@@ -55,7 +55,7 @@ export interface Harness {
 export interface HarnessOptions {
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
-  readonly limits?: Partial<{ defaultCount: number; maxCount: number; maxBulkOperations: number; maxBulkPayloadBytes: number; maxBodyBytes: number }>;
+  readonly limits?: Partial<AppLimits>;
   /** How long a request waits for the database (DB_TIMEOUT_MS). */
   readonly dbTimeoutMs?: number;
   /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */

@@ -34,13 +34,44 @@ export async function withAfterCommit<T>(db: Database, work: Work<T>): Promise<T
   return alone(db, work);
 }
 
+/**
+ * A transaction of `body`, begun again while SQLite's BEGIN IMMEDIATE finds the file's write lock
+ * held by another process (the CLI applying a mapping, a backup), up to `writeLockWaitMs`. The wait
+ * happens here, between attempts, rather than in the driver, which would block the event loop for
+ * every other request (db/connection.ts). Only a transaction that could not begin is tried again:
+ * knex runs `body` after BEGIN, so none of its statements ran.
+ */
+async function transaction<T>(db: Database, body: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + (db.writeLockWaitMs ?? 0);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await db.knex.transaction(body);
+    } catch (err) {
+      if (!isBusyAtBegin(err) || Date.now() >= deadline) throw err;
+      await sleep(Math.min(LOCK_RETRY_MAX_MS, LOCK_RETRY_FIRST_MS * 2 ** attempt, Math.max(1, deadline - Date.now())));
+    }
+  }
+}
+
+function isBusyAtBegin(err: unknown): boolean {
+  if (!(err instanceof Error) || !("code" in err)) return false;
+  const code = err.code;
+  // knex prefixes a driver error's message with the statement that failed.
+  return typeof code === "string" && (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_")) && /^BEGIN\b/.test(err.message);
+}
+
+const LOCK_RETRY_FIRST_MS = 10;
+const LOCK_RETRY_MAX_MS = 100;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** One write in its own transaction. */
 async function alone<T>(db: Database, work: Work<T>): Promise<T> {
   const callbacks: AfterCommit[] = [];
   let result: T;
   let written: ReadonlySet<string> = new Set();
   try {
-    result = await db.knex.transaction(async (tx) => {
+    result = await transaction(db, async (tx) => {
       written = watchWrites(tx);
       beginOutbox(tx);
       const value = await work(tx, (callback) => callbacks.push(callback));
@@ -133,7 +164,7 @@ class GroupCommitter {
   private async commitTogether(group: readonly Waiting[]): Promise<void> {
     let written: ReadonlySet<string> = new Set();
     try {
-      await this.db.knex.transaction(async (tx) => {
+      await transaction(this.db, async (tx) => {
         written = watchWrites(tx);
         for (const item of group) await item.run(tx);
         this.db.assertWritable?.();

@@ -5,6 +5,7 @@
  */
 import type { Database, Executor } from "../db/connection";
 import { type AfterCommit, type OnCommit, withAfterCommit } from "../db/transaction";
+import type { FilterLimits } from "./filter";
 import type { ClientSignals } from "./provisioner";
 
 /**
@@ -77,6 +78,8 @@ export interface ScimLimits {
   readonly maxCount: number;
   readonly maxBulkOperations: number;
   readonly maxPayloadBytes: number;
+  /** Attribute expressions and nesting in one filter (list and search filters, PATCH path filters). */
+  readonly filter: FilterLimits;
 }
 
 /** Everything a SCIM handler needs about the request it serves. */

@@ -9,13 +9,14 @@ import type { ChangeFeed } from "../db/change-feed";
 import { type Database, pingDatabase } from "../db/connection";
 import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
 import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
 import { adminRouter } from "./admin/router";
 import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
-import { ApiError, sendApiError } from "./api-errors";
+import { ApiError, sendApiError, toApiError } from "./api-errors";
 import { authenticate, orgIdOf, viaEntraToken } from "./auth";
 import type { Config, ConsoleConfig } from "./config";
 import { consoleRouter } from "./console/router";
@@ -33,9 +34,12 @@ import { originOf } from "./public-url";
 import { ReadCache, TOKEN_TABLES } from "./read-cache";
 import { type RateLimits, rateLimit } from "./rate-limit";
 
+/** The request limits of server/config.ts; those on the shape of input default to DEFAULT_INPUT_LIMITS. */
+export type AppLimits = Omit<Config["limits"], keyof InputLimits> & Partial<InputLimits>;
+
 export interface AppDeps {
   readonly db: Database;
-  readonly config: Pick<Config, "limits"> & Partial<Pick<Config, "publicUrl" | "trustProxy">>;
+  readonly config: { readonly limits: AppLimits } & Partial<Pick<Config, "publicUrl" | "trustProxy">>;
   readonly logger: AppLogger;
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
@@ -141,6 +145,11 @@ export function createApp(deps: AppDeps): Express {
   metrics.observeState(deps.db, deps.events);
   observe(app, deps, metrics);
   app.use(["/scim", "/api"], privateResponses());
+  const input: InputLimits = {
+    maxJsonDepth: deps.config.limits.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth,
+    maxFilterTerms: deps.config.limits.maxFilterTerms ?? DEFAULT_INPUT_LIMITS.maxFilterTerms,
+    maxFilterDepth: deps.config.limits.maxFilterDepth ?? DEFAULT_INPUT_LIMITS.maxFilterDepth,
+  };
 
   configureDiscovery({
     maxResults: deps.config.limits.maxCount,
@@ -163,8 +172,8 @@ export function createApp(deps: AppDeps): Express {
   const changes = deps.changes ?? null;
   scim.use(limiter(deps.rateLimits, metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
-  scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes));
-  scim.use(scimJsonBody(deps.config.limits.maxBodyBytes));
+  scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes, input.maxJsonDepth));
+  scim.use(scimJsonBody(deps.config.limits.maxBodyBytes, input.maxJsonDepth));
   scim.use(
     scimRouter({
       db: deps.db,
@@ -174,6 +183,7 @@ export function createApp(deps: AppDeps): Express {
         maxCount: deps.config.limits.maxCount,
         maxBulkOperations: deps.config.limits.maxBulkOperations,
         maxPayloadBytes: deps.config.limits.maxBulkPayloadBytes,
+        filter: { maxTerms: input.maxFilterTerms, maxDepth: input.maxFilterDepth },
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),
@@ -219,6 +229,7 @@ export function createApp(deps: AppDeps): Express {
       sync: deps.sync,
       logger: deps.logger,
       events: deps.events,
+      maxJsonDepth: input.maxJsonDepth,
       tokens: memberTokens,
       ...(sessions ? { sessions } : {}),
     }),
@@ -235,9 +246,16 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, changes }),
+    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, changes, maxJsonDepth: input.maxJsonDepth }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));
+  // Whatever a router did not render itself (an app-level middleware, /metrics, /healthz) is
+  // rendered here, never by express's default handler, whose HTML page shows the stack outside
+  // production: SCIM's format under /scim/v2, the API's everywhere else.
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (req.originalUrl.startsWith("/scim/v2")) sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
+    else sendApiError(res, toApiError(err, deps.logger));
+  });
   return app;
 }

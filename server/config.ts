@@ -4,6 +4,7 @@
  */
 import { isIP } from "node:net";
 import { DEFAULT_DB_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/connection";
+import { DEFAULT_INPUT_LIMITS, MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from "../scim/limits";
 import { isLoopback } from "./loopback";
 
 /** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
@@ -29,6 +30,11 @@ export interface Config {
     readonly maxBulkOperations: number;
     readonly maxBulkPayloadBytes: number;
     readonly maxBodyBytes: number;
+    /** SCIM_MAX_JSON_DEPTH: how deeply arrays and objects may nest in a SCIM or /api request body. */
+    readonly maxJsonDepth: number;
+    /** SCIM_MAX_FILTER_TERMS / SCIM_MAX_FILTER_DEPTH: attribute expressions in one filter, and how deeply it nests. */
+    readonly maxFilterTerms: number;
+    readonly maxFilterDepth: number;
   };
   readonly logLevel: string;
   // Reachability from the IdPs, which call only public HTTPS URLs:
@@ -185,6 +191,9 @@ export function parseConfig(env: Env): Config {
       maxBulkOperations: integer("SCIM_MAX_BULK_OPERATIONS", 1000, 1, 100000),
       maxBulkPayloadBytes: integer("SCIM_MAX_BULK_PAYLOAD_BYTES", 1048576, 1024, 1073741824),
       maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", 33554432, 1024, 1073741824),
+      maxJsonDepth: integer("SCIM_MAX_JSON_DEPTH", DEFAULT_INPUT_LIMITS.maxJsonDepth, 8, 512),
+      maxFilterTerms: integer("SCIM_MAX_FILTER_TERMS", DEFAULT_INPUT_LIMITS.maxFilterTerms, 1, MAX_FILTER_TERMS),
+      maxFilterDepth: integer("SCIM_MAX_FILTER_DEPTH", DEFAULT_INPUT_LIMITS.maxFilterDepth, 1, MAX_FILTER_DEPTH),
     },
     logLevel,
     publicUrl,

@@ -11,7 +11,7 @@ import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
-import { type AppDeps, type ConsoleOptions, createApp } from "../../server/app";
+import { type AppDeps, type AppLimits, type ConsoleOptions, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import type { TrustProxy } from "../../server/config";
 import type { OutboxSignal } from "../../server/signal";
@@ -56,7 +56,7 @@ export interface Harness {
 export interface HarnessOptions {
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
-  readonly limits?: Partial<{ defaultCount: number; maxCount: number; maxBulkOperations: number; maxBulkPayloadBytes: number; maxBodyBytes: number }>;
+  readonly limits?: Partial<AppLimits>;
   /** How long a request waits for the database (DB_TIMEOUT_MS). */
   readonly dbTimeoutMs?: number;
   /** Without the change feed: every request asks the database (no token or permission kept in memory). */

@@ -77,6 +77,10 @@ export interface ScimLimits {
   readonly maxCount: number;
   readonly maxBulkOperations: number;
   readonly maxPayloadBytes: number;
+  /** Operations in one PATCH request, alone or inside /Bulk (SCIM_MAX_PATCH_OPERATIONS). */
+  readonly maxPatchOperations: number;
+  /** Paths in one `attributes` or `excludedAttributes` list (SCIM_MAX_ATTRIBUTE_PATHS). */
+  readonly maxAttributePaths: number;
 }
 
 /** Everything a SCIM handler needs about the request it serves. */

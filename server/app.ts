@@ -105,6 +105,8 @@ export function createApp(deps: AppDeps): Express {
   configureDiscovery({
     maxResults: deps.config.limits.maxCount,
     bulk: { maxOperations: deps.config.limits.maxBulkOperations, maxPayloadSize: deps.config.limits.maxBulkPayloadBytes },
+    patch: { maxOperations: deps.config.limits.maxPatchOperations },
+    attributes: { maxPaths: deps.config.limits.maxAttributePaths },
   });
 
   app.get("/healthz", (_req, res) => {
@@ -134,6 +136,8 @@ export function createApp(deps: AppDeps): Express {
         maxCount: deps.config.limits.maxCount,
         maxBulkOperations: deps.config.limits.maxBulkOperations,
         maxPayloadBytes: deps.config.limits.maxBulkPayloadBytes,
+        maxPatchOperations: deps.config.limits.maxPatchOperations,
+        maxAttributePaths: deps.config.limits.maxAttributePaths,
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),

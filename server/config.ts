@@ -27,6 +27,8 @@ export interface Config {
     readonly maxBulkOperations: number;
     readonly maxBulkPayloadBytes: number;
     readonly maxBodyBytes: number;
+    readonly maxPatchOperations: number;
+    readonly maxAttributePaths: number;
   };
   readonly logLevel: string;
   readonly tokenCacheSeconds: number;
@@ -87,6 +89,15 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Operations per PATCH: the recorded IdP traffic sends at most 4 (fixtures/entra/upsert-address.json),
+ * and a membership change names its members in one operation's value array; 1000 leaves room for a
+ * client that sends one operation per member, and keeps planning one request in milliseconds.
+ */
+export const DEFAULT_MAX_PATCH_OPERATIONS = 1000;
+/** Paths per `attributes`/`excludedAttributes` list: a schema of ours has fewer than 40 attributes. */
+export const DEFAULT_MAX_ATTRIBUTE_PATHS = 100;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -161,6 +172,8 @@ export function parseConfig(env: Env): Config {
       maxBulkOperations: integer("SCIM_MAX_BULK_OPERATIONS", 1000, 1, 100000),
       maxBulkPayloadBytes: integer("SCIM_MAX_BULK_PAYLOAD_BYTES", 1048576, 1024, 1073741824),
       maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", 33554432, 1024, 1073741824),
+      maxPatchOperations: integer("SCIM_MAX_PATCH_OPERATIONS", DEFAULT_MAX_PATCH_OPERATIONS, 1, 100000),
+      maxAttributePaths: integer("SCIM_MAX_ATTRIBUTE_PATHS", DEFAULT_MAX_ATTRIBUTE_PATHS, 1, 10000),
     },
     logLevel,
     tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),

@@ -143,11 +143,15 @@ export function createApp(deps: AppDeps): Express {
     maxJsonDepth: deps.config.limits.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth,
     maxFilterTerms: deps.config.limits.maxFilterTerms ?? DEFAULT_INPUT_LIMITS.maxFilterTerms,
     maxFilterDepth: deps.config.limits.maxFilterDepth ?? DEFAULT_INPUT_LIMITS.maxFilterDepth,
+    maxPatchOperations: deps.config.limits.maxPatchOperations ?? DEFAULT_INPUT_LIMITS.maxPatchOperations,
+    maxAttributePaths: deps.config.limits.maxAttributePaths ?? DEFAULT_INPUT_LIMITS.maxAttributePaths,
   };
 
   configureDiscovery({
     maxResults: deps.config.limits.maxCount,
     bulk: { maxOperations: deps.config.limits.maxBulkOperations, maxPayloadSize: deps.config.limits.maxBulkPayloadBytes },
+    patch: { maxOperations: input.maxPatchOperations },
+    attributes: { maxPaths: input.maxAttributePaths },
   });
 
   app.get("/healthz", (_req, res) => {
@@ -178,6 +182,8 @@ export function createApp(deps: AppDeps): Express {
         maxBulkOperations: deps.config.limits.maxBulkOperations,
         maxPayloadBytes: deps.config.limits.maxBulkPayloadBytes,
         filter: { maxTerms: input.maxFilterTerms, maxDepth: input.maxFilterDepth },
+        maxPatchOperations: input.maxPatchOperations,
+        maxAttributePaths: input.maxAttributePaths,
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),

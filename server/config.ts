@@ -5,6 +5,7 @@
 import { isIP } from "node:net";
 import { DEFAULT_DB_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/connection";
 import { DEFAULT_INPUT_LIMITS, MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from "../scim/limits";
+import { DEFAULT_SOURCE_LIMITS } from "../mapping";
 import { isLoopback } from "./loopback";
 
 /** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
@@ -19,6 +20,8 @@ export interface Config {
   readonly apiToken: string | null;
   readonly mappingFile: string | null;
   readonly platformFile: string | null;
+  /** MAPPING_MAX_BYTES, MAPPING_MAX_ALIASES: what a mapping file (or PLATFORM_FILE) may ask of the parser. */
+  readonly mappingLimits: { readonly maxBytes: number; readonly maxAliases: number };
   readonly entra: { readonly tenantId: string; readonly jwksUrl: string | null; readonly jwksFile: string | null } | null;
   /** The OIDC issuer the default organisation's members sign in with (the admin API and console). */
   readonly oidc: OidcConfig | null;
@@ -35,6 +38,8 @@ export interface Config {
     /** SCIM_MAX_FILTER_TERMS / SCIM_MAX_FILTER_DEPTH: attribute expressions in one filter, and how deeply it nests. */
     readonly maxFilterTerms: number;
     readonly maxFilterDepth: number;
+    readonly maxPatchOperations: number;
+    readonly maxAttributePaths: number;
   };
   readonly logLevel: string;
   readonly tokenCacheSeconds: number;
@@ -183,6 +188,10 @@ export function parseConfig(env: Env): Config {
     apiToken,
     mappingFile: text("MAPPING_FILE"),
     platformFile: text("PLATFORM_FILE"),
+    mappingLimits: {
+      maxBytes: integer("MAPPING_MAX_BYTES", DEFAULT_SOURCE_LIMITS.maxBytes, 1024, 67_108_864),
+      maxAliases: integer("MAPPING_MAX_ALIASES", DEFAULT_SOURCE_LIMITS.maxAliases, 0, 100_000),
+    },
     entra,
     oidc,
     console: parseConsole({ text, integer, problems }),
@@ -195,6 +204,8 @@ export function parseConfig(env: Env): Config {
       maxJsonDepth: integer("SCIM_MAX_JSON_DEPTH", DEFAULT_INPUT_LIMITS.maxJsonDepth, 8, 512),
       maxFilterTerms: integer("SCIM_MAX_FILTER_TERMS", DEFAULT_INPUT_LIMITS.maxFilterTerms, 1, MAX_FILTER_TERMS),
       maxFilterDepth: integer("SCIM_MAX_FILTER_DEPTH", DEFAULT_INPUT_LIMITS.maxFilterDepth, 1, MAX_FILTER_DEPTH),
+      maxPatchOperations: integer("SCIM_MAX_PATCH_OPERATIONS", DEFAULT_INPUT_LIMITS.maxPatchOperations, 1, 100000),
+      maxAttributePaths: integer("SCIM_MAX_ATTRIBUTE_PATHS", DEFAULT_INPUT_LIMITS.maxAttributePaths, 1, 10000),
     },
     logLevel,
     tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),

@@ -43,7 +43,7 @@ describe("the CLI", () => {
   function openServer(): Express {
     db = openDatabase(url);
     const { sync, signal } = createSync();
-    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, maxPatchOperations: 1000, maxAttributePaths: 100 };
     events = new EventHub(db, signal, silentLogger());
     app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
     return app;

@@ -51,7 +51,7 @@ describe("operations from the CLI, beside a running server", () => {
     watch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: () => undefined });
     dispatcher = new WebhookDispatcher(db, signal, silentLogger(), { timeoutMs: 2000, concurrency: 4, retryForMs: 60_000, firstRetryMs: 100, pollMs: 5_000 });
     dispatcher.start();
-    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, maxPatchOperations: 1000, maxAttributePaths: 100 };
     app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
     const acme = await ensureOrg(db.knex, "acme");
     scimToken = (await createToken(db.knex, { orgId: acme.id, kind: "scim" })).token;

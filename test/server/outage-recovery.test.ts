@@ -37,7 +37,7 @@ async function serve(url: string, timeouts: { timeoutMs: number; statementTimeou
   const apiToken = (await createToken(db.knex, { orgId: org.id, kind: "api" })).token;
   const { sync, signal } = createSync();
   const events = new EventHub(db, signal, silentLogger());
-  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, maxPatchOperations: 1000, maxAttributePaths: 100 };
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
   return {
     app,

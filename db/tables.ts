@@ -142,6 +142,16 @@ export interface DbAuditRow {
   request_id: string | null;
 }
 
+/** Every column of a row type, named: statements that PostgreSQL keeps prepared list them rather than `*` (db/prepared.ts). */
+type AllColumns<Row, List extends readonly (keyof Row)[]> = Exclude<keyof Row, List[number]> extends never ? List : never;
+const columnsOf = <Row>() => <const List extends readonly (keyof Row)[]>(list: AllColumns<Row, List>): List => list;
+
+export const USER_COLUMNS = columnsOf<DbUserRow>()(["seq", "id", "org_id", "user_name", "user_name_ci", "external_id", "display_name", "display_name_ci", "email_ci", "active", "manager_id", "data", "version", "created_at", "updated_at"]);
+export const GROUP_COLUMNS = columnsOf<DbGroupRow>()(["seq", "id", "org_id", "display_name", "display_name_ci", "external_id", "source", "data", "version", "created_at", "updated_at", "provisioned_by"]);
+
+/** `table.column` for each column, for a select that joins. */
+export const qualified = (table: string, columns: readonly string[]): string[] => columns.map((c) => `${table}.${c}`);
+
 export interface DbConsoleSessionRow {
   id_hash: string;
   org_id: string;

@@ -77,6 +77,8 @@ export interface ScimLimits {
   readonly maxCount: number;
   readonly maxBulkOperations: number;
   readonly maxPayloadBytes: number;
+  /** The longest string attribute value, in UTF-8 bytes (SCIM_MAX_STRING_BYTES). */
+  readonly maxStringBytes: number;
 }
 
 /** Everything a SCIM handler needs about the request it serves. */

@@ -21,13 +21,7 @@ export interface Config {
   readonly entra: { readonly tenantId: string; readonly jwksUrl: string | null; readonly jwksFile: string | null } | null;
   /** The OIDC issuer the default organisation's members sign in with (the admin API and console). */
   readonly oidc: OidcConfig | null;
-  readonly limits: {
-    readonly defaultCount: number;
-    readonly maxCount: number;
-    readonly maxBulkOperations: number;
-    readonly maxBulkPayloadBytes: number;
-    readonly maxBodyBytes: number;
-  };
+  readonly limits: Limits;
   readonly logLevel: string;
   readonly tokenCacheSeconds: number;
   // Reachability from the IdPs, which call only public HTTPS URLs:
@@ -39,6 +33,35 @@ export interface Config {
   readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
   readonly operations: OperationsConfig;
 }
+
+/** What one SCIM request may ask for or carry; each is a row of README's "Limits" table. */
+export interface Limits {
+  readonly defaultCount: number;
+  readonly maxCount: number;
+  readonly maxBulkOperations: number;
+  readonly maxBulkPayloadBytes: number;
+  /** SCIM_MAX_BODY_BYTES: a /Groups body, which may carry a whole member list (an App Integration Wizard PUT). */
+  readonly maxBodyBytes: number;
+  /** SCIM_MAX_USER_BODY_BYTES: a /Users body, and every other SCIM body but /Groups and /Bulk. */
+  readonly maxUserBodyBytes: number;
+  /** SCIM_MAX_STRING_BYTES: the longest string attribute value, in UTF-8 bytes, at any depth. */
+  readonly maxStringBytes: number;
+}
+
+/**
+ * A User is a few kilobytes even with every enterprise attribute filled in, so 1 MiB leaves room for
+ * long multi-valued lists; 64 KiB per string holds any real name, address or description while
+ * keeping one attribute from filling the row. Groups keep 32 MiB for full member lists.
+ */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  defaultCount: 100,
+  maxCount: 1000,
+  maxBulkOperations: 1000,
+  maxBulkPayloadBytes: 1048576,
+  maxBodyBytes: 33554432,
+  maxUserBodyBytes: 1048576,
+  maxStringBytes: 65536,
+});
 
 /** Running the service: database timeouts, events and webhooks, rate limits, shutdown, metrics. */
 export interface OperationsConfig {
@@ -143,7 +166,7 @@ export function parseConfig(env: Env): Config {
   if ((certFile === null) !== (keyFile === null)) problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together (PEM certificate chain and private key)");
   const tls = certFile !== null && keyFile !== null ? { certFile, keyFile } : null;
 
-  const defaultCount = integer("SCIM_DEFAULT_COUNT", 100, 1, 10000);
+  const defaultCount = integer("SCIM_DEFAULT_COUNT", DEFAULT_LIMITS.defaultCount, 1, 10000);
   const config: Config = {
     port: integer("PORT", 8080, 0, 65535),
     host: text("HOST") ?? "127.0.0.1",
@@ -157,10 +180,12 @@ export function parseConfig(env: Env): Config {
     oidc,
     limits: {
       defaultCount,
-      maxCount: integer("SCIM_MAX_COUNT", 1000, 1, 100000),
-      maxBulkOperations: integer("SCIM_MAX_BULK_OPERATIONS", 1000, 1, 100000),
-      maxBulkPayloadBytes: integer("SCIM_MAX_BULK_PAYLOAD_BYTES", 1048576, 1024, 1073741824),
-      maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", 33554432, 1024, 1073741824),
+      maxCount: integer("SCIM_MAX_COUNT", DEFAULT_LIMITS.maxCount, 1, 100000),
+      maxBulkOperations: integer("SCIM_MAX_BULK_OPERATIONS", DEFAULT_LIMITS.maxBulkOperations, 1, 100000),
+      maxBulkPayloadBytes: integer("SCIM_MAX_BULK_PAYLOAD_BYTES", DEFAULT_LIMITS.maxBulkPayloadBytes, 1024, 1073741824),
+      maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes, 1024, 1073741824),
+      maxUserBodyBytes: integer("SCIM_MAX_USER_BODY_BYTES", DEFAULT_LIMITS.maxUserBodyBytes, 1024, 1073741824),
+      maxStringBytes: integer("SCIM_MAX_STRING_BYTES", DEFAULT_LIMITS.maxStringBytes, 256, 1073741824),
     },
     logLevel,
     tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),

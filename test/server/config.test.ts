@@ -77,3 +77,21 @@ describe("OIDC configuration for the default organisation", () => {
     for (const bad of ["http://10.0.0.1", "http://127.example.com", "ftp://id.example.com", "not a url", "https://id.example.com/?x=1"]) expect(issuerProblem(bad)).not.toBeNull();
   });
 });
+
+/** Request size limits: a body limit per SCIM route and one per string attribute, each configurable. */
+describe("configuration of SCIM request limits", () => {
+  it("defaults to 1 MiB for a User body, 32 MiB for a Group body, 1 MiB for /Bulk and 64 KiB per string", () => {
+    expect(parseConfig({}).limits).toMatchObject({ maxUserBodyBytes: 1048576, maxBodyBytes: 33554432, maxBulkPayloadBytes: 1048576, maxStringBytes: 65536 });
+  });
+
+  it("reads SCIM_MAX_USER_BODY_BYTES and SCIM_MAX_STRING_BYTES", () => {
+    expect(parseConfig({ SCIM_MAX_USER_BODY_BYTES: "2097152", SCIM_MAX_STRING_BYTES: "4096" }).limits).toMatchObject({ maxUserBodyBytes: 2097152, maxStringBytes: 4096 });
+  });
+
+  it("refuses limits that are not integers in range, naming each variable", () => {
+    expect(problemsOf({ SCIM_MAX_USER_BODY_BYTES: "1mb", SCIM_MAX_STRING_BYTES: "10" })).toEqual([
+      'SCIM_MAX_USER_BODY_BYTES must be an integer between 1024 and 1073741824, got "1mb"',
+      'SCIM_MAX_STRING_BYTES must be an integer between 256 and 1073741824, got "10"',
+    ]);
+  });
+});

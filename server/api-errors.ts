@@ -72,11 +72,17 @@ export class ApiError extends Error {
 /** Every code with its status (the OpenAPI document lists them). */
 export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = STATUS;
 
-/** body-parser's failures, by the `type` it gives them. */
-function bodyParserError(err: unknown): ApiError | null {
+/**
+ * What express and body-parser refuse before a handler runs: a path segment that is not
+ * percent-encoded UTF-8 (express's URIError, status 400), and bodies by the `type` body-parser
+ * gives them.
+ */
+function requestError(err: unknown): ApiError | null {
+  if (err instanceof URIError && "status" in err && err.status === 400) return new ApiError("invalid_request", "The request path is not valid percent-encoded UTF-8");
   if (typeof err !== "object" || err === null || !("type" in err)) return null;
   if (err.type === "entity.parse.failed") return new ApiError("invalid_json", "The request body is not valid JSON");
   if (err.type === "entity.too.large") return new ApiError("payload_too_large", "The request body is larger than this API accepts");
+  if (err.type === "charset.unsupported" || err.type === "encoding.unsupported") return new ApiError("invalid_json", "The request body's encoding is not supported; send UTF-8 JSON");
   return null;
 }
 
@@ -88,7 +94,7 @@ export function toApiError(err: unknown, log: Logger): ApiError {
     log.warn({ err }, "OIDC issuer unavailable");
     return new ApiError("issuer_unavailable", "The organisation's sign-in provider cannot be reached; retry later", { cause: err });
   }
-  const parsed = bodyParserError(err);
+  const parsed = requestError(err);
   if (parsed) return parsed;
   if (classifyDbError(err) instanceof DbUnavailableError) {
     log.error({ err }, "database unavailable");

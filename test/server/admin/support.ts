@@ -1,5 +1,5 @@
 import type { Response } from "supertest";
-import { type Harness, createGroup, createUser, startHarness } from "../../support/harness";
+import { type Harness, type HarnessOptions, createGroup, createUser, startHarness } from "../../support/harness";
 import { expectDocumented } from "../../support/openapi";
 import { type TestIssuer, startIssuer } from "../../support/oidc";
 
@@ -55,8 +55,8 @@ export interface AdminClient {
   etag(): Promise<string>;
 }
 
-export async function startAdminWorld(op: TestIssuer, options: { mapping?: string } = {}): Promise<AdminWorld> {
-  const h = await startHarness({ oidc: { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret } });
+export async function startAdminWorld(op: TestIssuer, options: { mapping?: string; harness?: HarnessOptions } = {}): Promise<AdminWorld> {
+  const h = await startHarness({ ...options.harness, oidc: { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret } });
   const ids = Object.fromEntries(await Promise.all(Object.entries(MEMBERS).map(async ([key, userName]) => [key, await createUser(h, userName)]))) as Record<MemberKey, string>;
   const groups = {
     owners: await createGroup(h, "Owners", [ids.owner], { externalId: "g-owners" }),

@@ -139,3 +139,21 @@ export interface DbAuditRow {
   at: string;
   request_id: string | null;
 }
+
+/**
+ * The longest text the directory's varchar columns hold (db/migrations), in characters as
+ * PostgreSQL counts them (code points); SQLite does not enforce them, PostgreSQL refuses a longer
+ * value. What a client sends for these columns is checked against them before any SQL runs.
+ */
+export const COLUMN_LENGTH = Object.freeze({
+  /** users.user_name and its lower-cased user_name_ci. */
+  userName: 400,
+  /** users.external_id, groups.external_id. */
+  externalId: 400,
+  /** users.display_name, groups.display_name and their lower-cased copies. */
+  displayName: 400,
+  /** users.manager_id (20261129180000_manager_reference). */
+  managerId: 255,
+  /** Every id this server generates (a UUID), and group_members.member_id. */
+  id: 36,
+});

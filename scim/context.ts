@@ -5,6 +5,7 @@
  */
 import type { Database, Executor } from "../db/connection";
 import { type AfterCommit, type OnCommit, withAfterCommit } from "../db/transaction";
+import type { FilterLimits } from "./filter";
 import type { ClientSignals } from "./provisioner";
 
 /**
@@ -79,6 +80,8 @@ export interface ScimLimits {
   readonly maxPayloadBytes: number;
   /** The longest string attribute value, in UTF-8 bytes (SCIM_MAX_STRING_BYTES). */
   readonly maxStringBytes: number;
+  /** Attribute expressions and nesting in one filter (list and search filters, PATCH path filters). */
+  readonly filter: FilterLimits;
 }
 
 /** Everything a SCIM handler needs about the request it serves. */

@@ -11,7 +11,7 @@ import * as members from "../db/memberships";
 import type { GroupRecord } from "../db/resources";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
-import { notFound, translateDbWriteError } from "./errors";
+import { invalidValue, notFound, translateDbWriteError } from "./errors";
 import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
 import { type ResourceLimits, readResource } from "./ingress";
 import { getKey, isObject } from "./json";
@@ -65,6 +65,14 @@ function readGroupBody(body: unknown, limits: ResourceLimits): { fields: db.Grou
   return { fields: toGroupFields(readResource("Group", rest, limits)), memberIds: memberIds(raw, "members"), schemas: getKey(body, "schemas") };
 }
 
+/**
+ * RFC 7643 §4.2 lets a group hold groups, but not itself: that member would make the group's
+ * membership its own definition. Said as what it is rather than as an unknown id.
+ */
+function refuseSelfMembership(groupId: string, ids: readonly string[]): void {
+  if (ids.includes(groupId)) throw invalidValue(`A group cannot be its own member: members names the group itself (${groupId}).`);
+}
+
 async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupRecord> {
   const record = await db.findGroup(tx, ctx.orgId, id);
   if (!record) throw notFound(`Group ${id} not found`);
@@ -107,6 +115,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);
     checkIfMatch(ifMatch, current.version);
+    refuseSelfMembership(id, ids);
     await writeIdentity(tx, ctx, current, fields, after);
     const change = await members.replaceMembers(tx, ctx.orgId, id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [...change.added, ...change.removed], causeOf(ctx)));
@@ -124,6 +133,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
       return;
     }
     case "addMembers":
+      refuseSelfMembership(id, step.ids);
       change = await members.addMembers(tx, ctx.orgId, id, step.ids);
       break;
     case "removeMembers":
@@ -133,6 +143,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
       change = await members.removeAllMembers(tx, ctx.orgId, id);
       break;
     case "replaceMembers":
+      refuseSelfMembership(id, step.ids);
       change = await members.replaceMembers(tx, ctx.orgId, id, step.ids);
       break;
     default:
@@ -147,7 +158,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
  * (scimmy applied it to the projection, and wiped members).
  */
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
-  const steps = planGroupPatch(parsePatchRequest(body));
+  const steps = planGroupPatch(parsePatchRequest(body, ctx.limits.filter));
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);

@@ -14,6 +14,7 @@
  * Values that are none of these are `invalidValue`, and so is a string longer than the server
  * stores in one attribute (SCIM_MAX_STRING_BYTES), at any depth.
  */
+import { COLUMN_LENGTH } from "../db/tables";
 import { invalidValue } from "./errors";
 import { type JsonObject, getKey, isObject, setKey } from "./json";
 import { type AttrDef, findAttribute } from "./schemas";
@@ -154,7 +155,7 @@ function isManager(def: AttrDef): boolean {
  * `"SuzzyQ"`. Nothing is derived from a manager, so a dangling one harms nothing.
  */
 /** The longest manager reference stored (the `users.manager_id` column). */
-export const MAX_MANAGER_REFERENCE = 255;
+export const MAX_MANAGER_REFERENCE = COLUMN_LENGTH.managerId;
 
 export function normaliseManager(value: unknown, label: string, maxStringBytes = PATCH_VALUE.maxStringBytes): JsonObject | null {
   if (value === null || value === "") return null;
@@ -176,4 +177,30 @@ export function normaliseManager(value: unknown, label: string, maxStringBytes =
 function managerReference(id: string, label: string): string {
   if (id.length > MAX_MANAGER_REFERENCE) throw invalidValue(`${label} is ${id.length} characters long; a manager reference has at most ${MAX_MANAGER_REFERENCE}.`);
   return id;
+}
+
+/**
+ * A value bound for an indexed column no longer than `max` characters, counted as PostgreSQL counts
+ * them (code points) and after lower-casing too, since the case-insensitive copy is stored beside it
+ * (a few letters, such as "İ", grow when lower-cased). Past it: invalidValue naming the attribute,
+ * the same on SQLite, which would store it, as on PostgreSQL, which would refuse it.
+ */
+export function checkColumnLength(value: string, attribute: string, max: number): string {
+  const length = Math.max(codePoints(value), codePoints(value.toLowerCase()));
+  if (length > max) throw invalidValue(`${attribute} is ${length} characters long; this server stores at most ${max}.`);
+  return value;
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i += 1;
+    }
+    count += 1;
+  }
+  return count;
 }

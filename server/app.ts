@@ -7,6 +7,7 @@ import express, { type Express, type Request, type RequestHandler, type Response
 import { type Database, pingDatabase } from "../db/connection";
 import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
 import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
@@ -27,9 +28,12 @@ import { openApiDocument } from "./openapi";
 import { originOf } from "./public-url";
 import { type RateLimits, rateLimit } from "./rate-limit";
 
+/** The request limits of server/config.ts; those on the shape of input default to DEFAULT_INPUT_LIMITS. */
+export type AppLimits = Omit<Config["limits"], keyof InputLimits> & Partial<InputLimits>;
+
 export interface AppDeps {
   readonly db: Database;
-  readonly config: Pick<Config, "limits"> & Partial<Pick<Config, "publicUrl" | "trustProxy">>;
+  readonly config: { readonly limits: AppLimits } & Partial<Pick<Config, "publicUrl" | "trustProxy">>;
   readonly logger: AppLogger;
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
@@ -101,6 +105,11 @@ export function createApp(deps: AppDeps): Express {
   metrics.observeDatabase(deps.db);
   metrics.observeState(deps.db, deps.events);
   observe(app, deps, metrics);
+  const input: InputLimits = {
+    maxJsonDepth: deps.config.limits.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth,
+    maxFilterTerms: deps.config.limits.maxFilterTerms ?? DEFAULT_INPUT_LIMITS.maxFilterTerms,
+    maxFilterDepth: deps.config.limits.maxFilterDepth ?? DEFAULT_INPUT_LIMITS.maxFilterDepth,
+  };
 
   const limits = deps.config.limits;
   configureDiscovery({
@@ -126,9 +135,9 @@ export function createApp(deps: AppDeps): Express {
   // A body limit per route, 413 past it. The bulk limit is the one advertised in
   // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
   // fixtures/okta/aiw-membership-put.json); a User, a search or anything else is small.
-  scim.use("/Bulk", scimJsonBody(limits.maxBulkPayloadBytes));
-  scim.use("/Groups", scimJsonBody(limits.maxBodyBytes));
-  scim.use(scimJsonBody(limits.maxUserBodyBytes));
+  scim.use("/Bulk", scimJsonBody(limits.maxBulkPayloadBytes, input.maxJsonDepth));
+  scim.use("/Groups", scimJsonBody(limits.maxBodyBytes, input.maxJsonDepth));
+  scim.use(scimJsonBody(limits.maxUserBodyBytes, input.maxJsonDepth));
   scim.use(
     scimRouter({
       db: deps.db,
@@ -139,6 +148,7 @@ export function createApp(deps: AppDeps): Express {
         maxBulkOperations: limits.maxBulkOperations,
         maxPayloadBytes: limits.maxBulkPayloadBytes,
         maxStringBytes: limits.maxStringBytes,
+        filter: { maxTerms: input.maxFilterTerms, maxDepth: input.maxFilterDepth },
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),
@@ -161,6 +171,7 @@ export function createApp(deps: AppDeps): Express {
       db: deps.db,
       sync: deps.sync,
       logger: deps.logger,
+      maxJsonDepth: input.maxJsonDepth,
       tokens: new MemberTokens(deps.oidcIssuers ?? new OidcIssuers()),
       ...(deps.sessions ? { sessions: deps.sessions } : {}),
     }),
@@ -177,7 +188,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi }),
+    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, maxJsonDepth: input.maxJsonDepth }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));

@@ -4,6 +4,7 @@
  */
 import { isIP } from "node:net";
 import { DEFAULT_DB_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/connection";
+import { DEFAULT_INPUT_LIMITS, MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from "../scim/limits";
 import { isLoopback } from "./loopback";
 
 /** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
@@ -46,6 +47,11 @@ export interface Limits {
   readonly maxUserBodyBytes: number;
   /** SCIM_MAX_STRING_BYTES: the longest string attribute value, in UTF-8 bytes, at any depth. */
   readonly maxStringBytes: number;
+  /** SCIM_MAX_JSON_DEPTH: how deeply arrays and objects may nest in a SCIM or /api request body. */
+  readonly maxJsonDepth: number;
+  /** SCIM_MAX_FILTER_TERMS / SCIM_MAX_FILTER_DEPTH: attribute expressions in one filter, and how deeply it nests. */
+  readonly maxFilterTerms: number;
+  readonly maxFilterDepth: number;
 }
 
 /**
@@ -61,6 +67,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxBodyBytes: 33554432,
   maxUserBodyBytes: 1048576,
   maxStringBytes: 65536,
+  ...DEFAULT_INPUT_LIMITS,
 });
 
 /** Running the service: database timeouts, events and webhooks, rate limits, shutdown, metrics. */
@@ -186,6 +193,9 @@ export function parseConfig(env: Env): Config {
       maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes, 1024, 1073741824),
       maxUserBodyBytes: integer("SCIM_MAX_USER_BODY_BYTES", DEFAULT_LIMITS.maxUserBodyBytes, 1024, 1073741824),
       maxStringBytes: integer("SCIM_MAX_STRING_BYTES", DEFAULT_LIMITS.maxStringBytes, 256, 1073741824),
+      maxJsonDepth: integer("SCIM_MAX_JSON_DEPTH", DEFAULT_LIMITS.maxJsonDepth, 8, 512),
+      maxFilterTerms: integer("SCIM_MAX_FILTER_TERMS", DEFAULT_LIMITS.maxFilterTerms, 1, MAX_FILTER_TERMS),
+      maxFilterDepth: integer("SCIM_MAX_FILTER_DEPTH", DEFAULT_LIMITS.maxFilterDepth, 1, MAX_FILTER_DEPTH),
     },
     logLevel,
     tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),

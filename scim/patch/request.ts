@@ -1,6 +1,6 @@
 /** The PatchOp envelope (RFC 7644 §3.5.2): validation and normalisation of its operations. */
 import { invalidSyntax, invalidValue, noTarget } from "../errors";
-import { type PatchPath, parsePatchPath } from "../filter";
+import { DEFAULT_FILTER_LIMITS, type FilterLimits, type PatchPath, parsePatchPath } from "../filter";
 import { getKey, isObject } from "../json";
 import { PATCH_OP } from "../schemas";
 
@@ -28,7 +28,7 @@ function checkSchemas(body: Record<string, unknown>): void {
   if (!ok) throw invalidSyntax(`A PATCH body must list "${PATCH_OP}" in "schemas".`);
 }
 
-function parseOperation(raw: unknown, index: number): PatchOperation {
+function parseOperation(raw: unknown, index: number, filterLimits: FilterLimits): PatchOperation {
   const where = `Operations[${index}]`;
   if (!isObject(raw)) throw invalidSyntax(`${where} must be an object with "op", and "path" and/or "value".`);
 
@@ -46,7 +46,7 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   }
   // An empty path is treated like a missing one: both mean "the resource itself".
   const pathText = typeof pathRaw === "string" && pathRaw.trim() !== "" ? pathRaw : undefined;
-  const path = pathText !== undefined ? parsePatchPath(pathText) : undefined;
+  const path = pathText !== undefined ? parsePatchPath(pathText, filterLimits) : undefined;
 
   const hasValue = Object.keys(raw).some((k) => k.toLowerCase() === "value");
   const value = getKey(raw, "value");
@@ -72,12 +72,12 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
  * Throws invalidSyntax for a malformed envelope, invalidValue for an unknown op or a missing
  * value, invalidPath for a malformed path and noTarget for a path-less remove.
  */
-export function parsePatchRequest(body: unknown): PatchOperation[] {
+export function parsePatchRequest(body: unknown, filterLimits: FilterLimits = DEFAULT_FILTER_LIMITS): PatchOperation[] {
   if (!isObject(body)) throw invalidSyntax("A PATCH body must be a JSON object.");
   checkSchemas(body);
   const operations = getKey(body, "Operations");
   if (!Array.isArray(operations) || operations.length === 0) {
     throw invalidSyntax(`A PATCH body needs a non-empty "Operations" array.`);
   }
-  return operations.map(parseOperation);
+  return operations.map((raw, index) => parseOperation(raw, index, filterLimits));
 }

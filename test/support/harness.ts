@@ -10,9 +10,9 @@ import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
-import { type AppDeps, createApp } from "../../server/app";
+import { type AppDeps, type AppLimits, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
-import { DEFAULT_LIMITS, type Limits, type TrustProxy } from "../../server/config";
+import { DEFAULT_LIMITS, type TrustProxy } from "../../server/config";
 import type { OutboxSignal } from "../../server/signal";
 import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
 import { silentLogger } from "../../server/logger";
@@ -55,7 +55,7 @@ export interface Harness {
 export interface HarnessOptions {
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
-  readonly limits?: Partial<Limits>;
+  readonly limits?: Partial<AppLimits>;
   /** How long a request waits for the database (DB_TIMEOUT_MS). */
   readonly dbTimeoutMs?: number;
   /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */

@@ -71,7 +71,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
  * lost), never to the projection a query parameter asked for.
  */
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResource> {
-  const operations = parsePatchRequest(body, ctx.limits.filter);
+  const operations = parsePatchRequest(body, ctx.limits.maxPatchOperations, ctx.limits.filter);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`User ${id} not found`);

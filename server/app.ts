@@ -115,6 +115,8 @@ export function createApp(deps: AppDeps): Express {
   configureDiscovery({
     maxResults: limits.maxCount,
     bulk: { maxOperations: limits.maxBulkOperations, maxPayloadSize: limits.maxBulkPayloadBytes },
+    patch: { maxOperations: limits.maxPatchOperations },
+    attributes: { maxPaths: limits.maxAttributePaths },
   });
 
   app.get("/healthz", (_req, res) => {
@@ -149,6 +151,8 @@ export function createApp(deps: AppDeps): Express {
         maxPayloadBytes: limits.maxBulkPayloadBytes,
         maxStringBytes: limits.maxStringBytes,
         filter: { maxTerms: input.maxFilterTerms, maxDepth: input.maxFilterDepth },
+        maxPatchOperations: limits.maxPatchOperations,
+        maxAttributePaths: limits.maxAttributePaths,
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),

@@ -52,23 +52,11 @@ export interface Limits {
   /** SCIM_MAX_FILTER_TERMS / SCIM_MAX_FILTER_DEPTH: attribute expressions in one filter, and how deeply it nests. */
   readonly maxFilterTerms: number;
   readonly maxFilterDepth: number;
+  /** SCIM_MAX_PATCH_OPERATIONS: operations in one PATCH, alone or inside /Bulk. */
+  readonly maxPatchOperations: number;
+  /** SCIM_MAX_ATTRIBUTE_PATHS: paths in one `attributes` or `excludedAttributes` list. */
+  readonly maxAttributePaths: number;
 }
-
-/**
- * A User is a few kilobytes even with every enterprise attribute filled in, so 1 MiB leaves room for
- * long multi-valued lists; 64 KiB per string holds any real name, address or description while
- * keeping one attribute from filling the row. Groups keep 32 MiB for full member lists.
- */
-export const DEFAULT_LIMITS: Limits = Object.freeze({
-  defaultCount: 100,
-  maxCount: 1000,
-  maxBulkOperations: 1000,
-  maxBulkPayloadBytes: 1048576,
-  maxBodyBytes: 33554432,
-  maxUserBodyBytes: 1048576,
-  maxStringBytes: 65536,
-  ...DEFAULT_INPUT_LIMITS,
-});
 
 /** Running the service: database timeouts, events and webhooks, rate limits, shutdown, metrics. */
 export interface OperationsConfig {
@@ -117,6 +105,33 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Operations per PATCH: the recorded IdP traffic sends at most 4 (fixtures/entra/upsert-address.json),
+ * and a membership change names its members in one operation's value array; 1000 leaves room for a
+ * client that sends one operation per member, and keeps planning one request in milliseconds.
+ */
+export const DEFAULT_MAX_PATCH_OPERATIONS = 1000;
+/** Paths per `attributes`/`excludedAttributes` list: a schema of ours has fewer than 40 attributes. */
+export const DEFAULT_MAX_ATTRIBUTE_PATHS = 100;
+
+/**
+ * A User is a few kilobytes even with every enterprise attribute filled in, so 1 MiB leaves room for
+ * long multi-valued lists; 64 KiB per string holds any real name, address or description while
+ * keeping one attribute from filling the row. Groups keep 32 MiB for full member lists.
+ */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  defaultCount: 100,
+  maxCount: 1000,
+  maxBulkOperations: 1000,
+  maxBulkPayloadBytes: 1048576,
+  maxBodyBytes: 33554432,
+  maxUserBodyBytes: 1048576,
+  maxStringBytes: 65536,
+  maxPatchOperations: DEFAULT_MAX_PATCH_OPERATIONS,
+  maxAttributePaths: DEFAULT_MAX_ATTRIBUTE_PATHS,
+  ...DEFAULT_INPUT_LIMITS,
+});
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -196,6 +211,8 @@ export function parseConfig(env: Env): Config {
       maxJsonDepth: integer("SCIM_MAX_JSON_DEPTH", DEFAULT_LIMITS.maxJsonDepth, 8, 512),
       maxFilterTerms: integer("SCIM_MAX_FILTER_TERMS", DEFAULT_LIMITS.maxFilterTerms, 1, MAX_FILTER_TERMS),
       maxFilterDepth: integer("SCIM_MAX_FILTER_DEPTH", DEFAULT_LIMITS.maxFilterDepth, 1, MAX_FILTER_DEPTH),
+      maxPatchOperations: integer("SCIM_MAX_PATCH_OPERATIONS", DEFAULT_LIMITS.maxPatchOperations, 1, 100000),
+      maxAttributePaths: integer("SCIM_MAX_ATTRIBUTE_PATHS", DEFAULT_LIMITS.maxAttributePaths, 1, 10000),
     },
     logLevel,
     tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),

@@ -7,8 +7,10 @@ export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 export const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
+/** SCIM_MAX_PATCH_OPERATIONS' default. */
+export const MAX_OPS = 1000;
 export const envelope = (...operations: unknown[]): JsonObject => ({ schemas: [PATCH_OP], Operations: operations });
-export const ops = (...operations: unknown[]): PatchOperation[] => parsePatchRequest(envelope(...operations));
+export const ops = (...operations: unknown[]): PatchOperation[] => parsePatchRequest(envelope(...operations), MAX_OPS);
 export const patchUser = (user: JsonObject, ...operations: unknown[]): JsonObject => applyPatch("User", user, ops(...operations));
 export const patchGroup = (group: JsonObject, ...operations: unknown[]): JsonObject => applyPatch("Group", group, ops(...operations));
 

@@ -12,7 +12,7 @@
  * - `manager` is a bare id (fixtures/entra/manager.json), an object, or a one-element array
  *   (fixtures/entra/manager-legacy-array.json), kept as `{ value }`; a user has one manager.
  * Values that are none of these are `invalidValue`, and so is a string longer than the server
- * stores in one attribute (SCIM_MAX_STRING_BYTES), at any depth.
+ * stores in one attribute (SCIM_MAX_STRING_BYTES) or one that is not Unicode, at any depth.
  */
 import { COLUMN_LENGTH } from "../db/tables";
 import { invalidValue } from "./errors";
@@ -74,7 +74,14 @@ function coerceString(value: unknown, def: AttrDef, label: string, maxBytes: num
   throw invalidValue(`${label} must be a string, but got ${describe(value)}.`);
 }
 
+/**
+ * An unpaired UTF-16 surrogate: JSON can carry one as an escape (`"\ud800"`), but it is no
+ * character, UTF-8 cannot encode it, and PostgreSQL's jsonb refuses it.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function bounded(value: string, label: string, maxBytes: number): string {
+  if (LONE_SURROGATE.test(value)) throw invalidValue(`${label} is not valid Unicode: it holds an unpaired surrogate, which UTF-8 cannot encode.`);
   // A UTF-16 code unit is at most 3 UTF-8 bytes: almost every value needs no count.
   if (value.length * 3 <= maxBytes) return value;
   const bytes = Buffer.byteLength(value, "utf8");

@@ -160,6 +160,17 @@ describe("the per-attribute string limit", () => {
     expect(await userCount(h)).toBe(1);
   });
 
+  it("refuses a string with an unpaired surrogate, which UTF-8 cannot encode, by POST and PATCH on both databases", async () => {
+    h = await startHarness();
+    expectScimError(await h.scim("post", "/Users").send(userBody("ada@example.com", { nickName: "Ada\ud800" })), 400, "invalidValue", /^nickName is not valid Unicode/);
+    expect(await userCount(h)).toBe(0);
+    const ada = await createUser(h, "ada@example.com", { name: { givenName: "Ada", familyName: "Lovelace" } });
+    expectScimError(await h.scim("patch", `/Users/${ada}`).send(patchBody({ op: "replace", path: "name.givenName", value: "\udc00Ada" })), 400, "invalidValue", /not valid Unicode/);
+    expect((await h.scim("get", `/Users/${ada}`)).body).toMatchObject({ name: { givenName: "Ada" } });
+    // A pair is one character, and kept.
+    expect((await h.scim("patch", `/Users/${ada}`).send(patchBody({ op: "replace", path: "nickName", value: "Ada \ud83d\ude00" }))).body).toMatchObject({ nickName: "Ada 😀" });
+  });
+
   it("echoes only the start of a rejected value, never the whole of it", async () => {
     h = await startHarness();
     const res = await h.scim("post", "/Users").send(userBody("ada@example.com", { active: { note: "v".repeat(500_000) } }));

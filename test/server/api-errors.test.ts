@@ -35,6 +35,16 @@ describe("errors of the product API", () => {
     expectApiError(await request(h.app).get("/nowhere"), 404, "not_found");
   });
 
+  it("answers a path that is not percent-encoded UTF-8 with 400 invalid_request", async () => {
+    for (const path of ["/members/%%/permissions", "/members/%E0%A4%A/permissions/explain", "/members/%ED%A0%80/permissions"]) {
+      expectApiError(await h.api("get", path), 400, "invalid_request");
+    }
+  });
+
+  it("answers a body in a charset other than UTF-8 with 400 invalid_json", async () => {
+    expectApiError(await h.api("post", "/authorize").set("Content-Type", "application/json; charset=latin1").send('{"member":"x"}'), 400, "invalid_json");
+  });
+
   it("answers an unknown member with 404 member_not_found", async () => {
     expectApiError(await h.api("get", "/members/nobody/permissions"), 404, "member_not_found");
   });

@@ -14,7 +14,7 @@ import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
 import { adminRouter } from "./admin/router";
 import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
-import { ApiError, sendApiError } from "./api-errors";
+import { ApiError, sendApiError, toApiError } from "./api-errors";
 import { TokenCache, authenticate, orgIdOf, viaEntraToken } from "./auth";
 import type { Config } from "./config";
 import { EntraVerifier } from "./entra";
@@ -196,5 +196,12 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));
+  // Whatever a router did not render itself (an app-level middleware, /metrics, /healthz) is
+  // rendered here, never by express's default handler, whose HTML page shows the stack outside
+  // production: SCIM's format under /scim/v2, the API's everywhere else.
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (req.originalUrl.startsWith("/scim/v2")) sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
+    else sendApiError(res, toApiError(err, deps.logger));
+  });
   return app;
 }

@@ -95,3 +95,16 @@ describe("configuration of SCIM request limits", () => {
     ]);
   });
 });
+
+describe("input limits", () => {
+  it("default to a nesting depth of 64 and filters of 200 terms nested 100 deep", () => {
+    expect(parseConfig({}).limits).toMatchObject({ maxJsonDepth: 64, maxFilterTerms: 200, maxFilterDepth: 100 });
+  });
+
+  it("read SCIM_MAX_JSON_DEPTH, SCIM_MAX_FILTER_TERMS and SCIM_MAX_FILTER_DEPTH, refusing values past what is proven to work", () => {
+    expect(parseConfig({ SCIM_MAX_JSON_DEPTH: "32", SCIM_MAX_FILTER_TERMS: "500", SCIM_MAX_FILTER_DEPTH: "10" }).limits).toMatchObject({ maxJsonDepth: 32, maxFilterTerms: 500, maxFilterDepth: 10 });
+    const refused = (): unknown => parseConfig({ SCIM_MAX_JSON_DEPTH: "100000", SCIM_MAX_FILTER_TERMS: "1000", SCIM_MAX_FILTER_DEPTH: "0" });
+    expect(refused).toThrow(ConfigError);
+    expect(refused).toThrow(/SCIM_MAX_JSON_DEPTH[\s\S]*SCIM_MAX_FILTER_TERMS[\s\S]*SCIM_MAX_FILTER_DEPTH/);
+  });
+});

@@ -5,6 +5,7 @@
 import { isIP } from "node:net";
 import { DEFAULT_DB_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/connection";
 import { DEFAULT_INPUT_LIMITS, MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from "../scim/limits";
+import { DEFAULT_SOURCE_LIMITS } from "../mapping";
 import { isLoopback } from "./loopback";
 
 /** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
@@ -19,6 +20,8 @@ export interface Config {
   readonly apiToken: string | null;
   readonly mappingFile: string | null;
   readonly platformFile: string | null;
+  /** MAPPING_MAX_BYTES, MAPPING_MAX_ALIASES: what a mapping file (or PLATFORM_FILE) may ask of the parser. */
+  readonly mappingLimits: { readonly maxBytes: number; readonly maxAliases: number };
   readonly entra: { readonly tenantId: string; readonly jwksUrl: string | null; readonly jwksFile: string | null } | null;
   /** The OIDC issuer the default organisation's members sign in with (the admin API and console). */
   readonly oidc: OidcConfig | null;
@@ -198,6 +201,10 @@ export function parseConfig(env: Env): Config {
     apiToken,
     mappingFile: text("MAPPING_FILE"),
     platformFile: text("PLATFORM_FILE"),
+    mappingLimits: {
+      maxBytes: integer("MAPPING_MAX_BYTES", DEFAULT_SOURCE_LIMITS.maxBytes, 1024, 67_108_864),
+      maxAliases: integer("MAPPING_MAX_ALIASES", DEFAULT_SOURCE_LIMITS.maxAliases, 0, 100_000),
+    },
     entra,
     oidc,
     limits: {

@@ -13,7 +13,7 @@ import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
 import { invalidValue, notFound, translateDbWriteError } from "./errors";
 import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
-import { readResource } from "./ingress";
+import { type ResourceLimits, readResource } from "./ingress";
 import { getKey, isObject } from "./json";
 import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { memberIds } from "./members";
@@ -58,11 +58,11 @@ async function* memberPages(ctx: ScimContext, groupId: string): AsyncGenerator<r
  * Splits a Group body into its attributes (coerced by the schema) and its member ids. Members are
  * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing.
  */
-function readGroupBody(body: unknown): { fields: db.GroupFields; memberIds: string[]; schemas: unknown } {
-  if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body)), memberIds: [], schemas: undefined };
+function readGroupBody(body: unknown, limits: ResourceLimits): { fields: db.GroupFields; memberIds: string[]; schemas: unknown } {
+  if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body, limits)), memberIds: [], schemas: undefined };
   const membersKey = Object.keys(body).find((k) => k.toLowerCase() === "members");
   const { [membersKey ?? "members"]: raw, ...rest } = body;
-  return { fields: toGroupFields(readResource("Group", rest)), memberIds: memberIds(raw, "members"), schemas: getKey(body, "schemas") };
+  return { fields: toGroupFields(readResource("Group", rest, limits)), memberIds: memberIds(raw, "members"), schemas: getKey(body, "schemas") };
 }
 
 /**
@@ -80,7 +80,7 @@ async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupR
 }
 
 export async function createGroup(ctx: ScimContext, body: unknown): Promise<GroupResource> {
-  const { fields, memberIds: ids, schemas } = readGroupBody(body);
+  const { fields, memberIds: ids, schemas } = readGroupBody(body, ctx.limits);
   const provisionedBy = detectProvisioner(ctx.client, schemas);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertGroup(tx, ctx.orgId, fields, { source: "scim", provisionedBy }).catch(translateDbWriteError);
@@ -110,7 +110,7 @@ async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecor
  * Wizard apps push memberships this way (fixtures/okta/aiw-membership-put.json).
  */
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
-  const { fields, memberIds: ids } = readGroupBody(body);
+  const { fields, memberIds: ids } = readGroupBody(body, ctx.limits);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);
@@ -129,7 +129,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
     case "attributes": {
       const current = await fresh(tx, ctx, id);
       const patched = applyPatch("Group", patchableGroup(current), step.ops);
-      await writeIdentity(tx, ctx, current, toGroupFields(readResource("Group", patched)), after);
+      await writeIdentity(tx, ctx, current, toGroupFields(readResource("Group", patched, ctx.limits)), after);
       return;
     }
     case "addMembers":
@@ -158,7 +158,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
  * (scimmy applied it to the projection, and wiped members).
  */
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
-  const steps = planGroupPatch(parsePatchRequest(body, ctx.limits.filter));
+  const steps = planGroupPatch(parsePatchRequest(body, ctx.limits.maxPatchOperations, ctx.limits.filter));
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);

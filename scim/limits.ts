@@ -11,6 +11,10 @@ export interface InputLimits {
   readonly maxFilterTerms: number;
   /** Parentheses and `not (…)` nested in one filter. */
   readonly maxFilterDepth: number;
+  /** Operations in one PATCH request, alone or inside /Bulk. */
+  readonly maxPatchOperations: number;
+  /** Paths in one `attributes` or `excludedAttributes` list. */
+  readonly maxAttributePaths: number;
 }
 
 /**
@@ -21,7 +25,13 @@ export interface InputLimits {
  * SQLite refuses an expression tree deeper than 1000 (SQLITE_MAX_EXPR_DEPTH), which a left-deep
  * chain of about 1000 `or` terms reaches.
  */
-export const DEFAULT_INPUT_LIMITS: InputLimits = Object.freeze({ maxJsonDepth: 64, maxFilterTerms: 200, maxFilterDepth: 100 });
+/**
+ * Operations per PATCH: the recorded IdP traffic sends at most 4 (fixtures/entra/upsert-address.json),
+ * and a membership change names its members in one operation's value array; 1000 leaves room for a
+ * client that sends one operation per member, and keeps planning one request in milliseconds.
+ * Paths per `attributes`/`excludedAttributes` list: a schema of ours has fewer than 40 attributes.
+ */
+export const DEFAULT_INPUT_LIMITS: InputLimits = Object.freeze({ maxJsonDepth: 64, maxFilterTerms: 200, maxFilterDepth: 100, maxPatchOperations: 1000, maxAttributePaths: 100 });
 
 /** The largest SCIM_MAX_FILTER_TERMS: half of SQLite's expression depth, proven by test/scim/filter-limits.test.ts. */
 export const MAX_FILTER_TERMS = 500;

@@ -74,6 +74,6 @@ export function prepareList(kind: ResourceKind, dialect: Dialect, request: ListR
   return {
     query: { where, sort, offset: startIndex - 1, limit: count },
     startIndex,
-    projection: parseProjection(kind, joinList(request.attributes), joinList(request.excludedAttributes)),
+    projection: parseProjection(kind, joinList(request.attributes), joinList(request.excludedAttributes), limits.maxAttributePaths),
   };
 }

@@ -27,7 +27,10 @@ function bodyParserError(err: unknown): ScimError | null {
   if (typeof err !== "object" || err === null || !("type" in err)) return null;
   const type = (err as { type: unknown }).type;
   if (type === "entity.parse.failed") return invalidSyntax("The request body is not valid JSON");
-  if (type === "entity.too.large") return payloadTooLarge("The request body is larger than this server accepts");
+  if (type === "entity.too.large") {
+    const limit = "limit" in err && typeof err.limit === "number" ? ` of ${err.limit} bytes` : "";
+    return payloadTooLarge(`The request body is larger than this endpoint's limit${limit}`);
+  }
   if (type === "encoding.unsupported" || type === "charset.unsupported") return invalidSyntax("The request body's encoding is not supported; send UTF-8 JSON");
   return null;
 }

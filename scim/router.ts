@@ -91,7 +91,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   const searchBody = (req: Request): ListRequest => (isObject(req.body) ? (req.body as ListRequest) : {});
   const ifMatch = (req: Request): string | undefined => req.get("if-match");
   const idOf = (req: Request): string => req.params.id ?? "";
-  const projectionOf = (req: Request, kind: ResourceKind): Projection => parseProjection(kind, req.query.attributes, req.query.excludedAttributes);
+  const projectionOf = (req: Request, kind: ResourceKind): Projection => parseProjection(kind, req.query.attributes, req.query.excludedAttributes, deps.limits.maxAttributePaths);
 
   // Users (RFC 7644 §3.3–3.6)
   router.get("/Users", route(async (req, ctx) => listReply(await users.listUsers(ctx, query(req)))));

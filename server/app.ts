@@ -149,11 +149,16 @@ export function createApp(deps: AppDeps): Express {
     maxJsonDepth: deps.config.limits.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth,
     maxFilterTerms: deps.config.limits.maxFilterTerms ?? DEFAULT_INPUT_LIMITS.maxFilterTerms,
     maxFilterDepth: deps.config.limits.maxFilterDepth ?? DEFAULT_INPUT_LIMITS.maxFilterDepth,
+    maxPatchOperations: deps.config.limits.maxPatchOperations ?? DEFAULT_INPUT_LIMITS.maxPatchOperations,
+    maxAttributePaths: deps.config.limits.maxAttributePaths ?? DEFAULT_INPUT_LIMITS.maxAttributePaths,
   };
 
+  const limits = deps.config.limits;
   configureDiscovery({
-    maxResults: deps.config.limits.maxCount,
-    bulk: { maxOperations: deps.config.limits.maxBulkOperations, maxPayloadSize: deps.config.limits.maxBulkPayloadBytes },
+    maxResults: limits.maxCount,
+    bulk: { maxOperations: limits.maxBulkOperations, maxPayloadSize: limits.maxBulkPayloadBytes },
+    patch: { maxOperations: input.maxPatchOperations },
+    attributes: { maxPaths: input.maxAttributePaths },
   });
 
   app.get("/healthz", (_req, res) => {
@@ -167,23 +172,29 @@ export function createApp(deps: AppDeps): Express {
 
   const scimError = (err: Parameters<typeof sendError>[1], _req: express.Request, res: express.Response) => sendError(res, err);
   const scim = express.Router();
-  // The bulk limit is advertised in /ServiceProviderConfig and enforced here (413 past it).
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const changes = deps.changes ?? null;
   scim.use(limiter(deps.rateLimits, metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
-  scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes, input.maxJsonDepth));
-  scim.use(scimJsonBody(deps.config.limits.maxBodyBytes, input.maxJsonDepth));
+  // A body limit per route, 413 past it. The bulk limit is the one advertised in
+  // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
+  // fixtures/okta/aiw-membership-put.json); a User, a search or anything else is small.
+  scim.use("/Bulk", scimJsonBody(limits.maxBulkPayloadBytes, input.maxJsonDepth));
+  scim.use("/Groups", scimJsonBody(limits.maxBodyBytes, input.maxJsonDepth));
+  scim.use(scimJsonBody(limits.maxUserBodyBytes, input.maxJsonDepth));
   scim.use(
     scimRouter({
       db: deps.db,
       sync: deps.sync,
       limits: {
-        defaultCount: deps.config.limits.defaultCount,
-        maxCount: deps.config.limits.maxCount,
-        maxBulkOperations: deps.config.limits.maxBulkOperations,
-        maxPayloadBytes: deps.config.limits.maxBulkPayloadBytes,
+        defaultCount: limits.defaultCount,
+        maxCount: limits.maxCount,
+        maxBulkOperations: limits.maxBulkOperations,
+        maxPayloadBytes: limits.maxBulkPayloadBytes,
+        maxStringBytes: limits.maxStringBytes,
         filter: { maxTerms: input.maxFilterTerms, maxDepth: input.maxFilterDepth },
+        maxPatchOperations: input.maxPatchOperations,
+        maxAttributePaths: input.maxAttributePaths,
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),

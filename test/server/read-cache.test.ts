@@ -13,6 +13,7 @@ import { createToken, revokeToken } from "../../db/tokens";
 import { applyMappingText, refusalLines } from "../../roles";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
+import { DEFAULT_LIMITS } from "../../server/config";
 import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { ReadCache } from "../../server/read-cache";
@@ -153,7 +154,7 @@ describe("answers kept in memory, when another process writes", () => {
     feed = watchChanges(server);
     const { sync, signal } = createSync();
     events = new EventHub(server, signal, silentLogger());
-    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    const limits = DEFAULT_LIMITS;
     app = createApp({ db: server, config: { limits }, logger: silentLogger(), sync, events, changes: feed });
     const deadline = Date.now() + 10_000;
     while (!feed.live && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -219,7 +220,7 @@ describe("answers kept in memory, when another process writes", () => {
     const { token } = await createToken(writer.knex, { orgId, kind: "scim" });
     const { sync, signal } = createSync();
     const writerEvents = new EventHub(writer, signal, silentLogger());
-    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    const limits = DEFAULT_LIMITS;
     const writerApp = createApp({ db: writer, config: { limits }, logger: silentLogger(), sync, events: writerEvents });
     const res = await request(writerApp).post("/scim/v2/Users").set("Authorization", `Bearer ${token}`).send(userBody(userName));
     writerEvents.close();

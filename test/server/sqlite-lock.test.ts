@@ -10,6 +10,7 @@ import { ensureOrg } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
+import { DEFAULT_LIMITS } from "../../server/config";
 import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { CORE_GROUP, ON_POSTGRES, expectScimError, patchBody, userBody } from "../support/harness";
@@ -28,7 +29,7 @@ async function serve(file: string, timeoutMs: number): Promise<Served> {
   const token = (await createToken(db.knex, { orgId: org.id, kind: "scim" })).token;
   const { sync, signal } = createSync();
   const events = new EventHub(db, signal, silentLogger());
-  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+  const limits = DEFAULT_LIMITS;
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
   return {
     app,

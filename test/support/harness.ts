@@ -13,7 +13,7 @@ import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import { type AppDeps, type AppLimits, type ConsoleOptions, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
-import type { TrustProxy } from "../../server/config";
+import { DEFAULT_LIMITS, type TrustProxy } from "../../server/config";
 import type { OutboxSignal } from "../../server/signal";
 import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
 import { silentLogger } from "../../server/logger";
@@ -114,7 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     if (!stored.ok) throw new Error(`platform refused: ${stored.errors.map((e) => e.message).join("; ")}`);
   }
   const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
-  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
   const changes = options.noReadCache ? null : watchChanges(db);
   const consoleOptions: ConsoleOptions | null = options.console === undefined

@@ -15,6 +15,7 @@ import * as platformVersions from "./migrations/20261204002000_platform_versions
 import * as adminAudit from "./migrations/20261204003000_admin_audit";
 import * as oidc from "./migrations/20261204004000_oidc";
 import * as mappingFile from "./migrations/20261204005000_mapping_file";
+import * as consoleSessions from "./migrations/20261130130000_console_sessions";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261204003000_admin_audit", adminAudit],
   ["20261204004000_oidc", oidc],
   ["20261204005000_mapping_file", mappingFile],
+  ["20261130130000_console_sessions", consoleSessions],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

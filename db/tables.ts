@@ -139,3 +139,19 @@ export interface DbAuditRow {
   at: string;
   request_id: string | null;
 }
+
+export interface DbConsoleSessionRow {
+  id_hash: string;
+  org_id: string;
+  user_name: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface DbConsoleSecretRow {
+  name: string;
+  value: string;
+  created_at: string;
+}

@@ -18,7 +18,7 @@ import { type MappingPermissionSync, explainUser, isKnownGrant } from "../roles"
 import type { Logger } from "../scim/respond";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
-import type { EventHub } from "./events";
+import { type EventHub, streamEvents } from "./events";
 
 interface MemberRef {
   id: string;
@@ -125,16 +125,7 @@ export function apiRouter(deps: ApiDeps): Router {
     res.json({ entries: entries.map((e) => ({ member: { id: e.userId, userName: e.userName }, before: e.before, after: e.after, cause: e.cause, actor: e.actor, at: e.at })) });
   }));
 
-  // Last-Event-ID from the header (what EventSource sends on reconnect) or, for a first connection
-  // that resumes, the `lastEventId` query parameter (EventSource cannot set headers).
-  router.get("/events", wrap(async (req, res) => {
-    const fromQuery = typeof req.query.lastEventId === "string" ? req.query.lastEventId : undefined;
-    const result = await deps.events.subscribe(orgIdOf(res), req, res, req.get("last-event-id") ?? fromQuery);
-    if (result.ok) return;
-    if (result.reason === "closing") throw new ApiError("unavailable", "The server is shutting down; reconnect");
-    res.setHeader("Retry-After", "30");
-    throw new ApiError("too_many_requests", `This organisation already has ${deps.events.limits.maxSubscribersPerOrg} event streams open on this server`);
-  }));
+  router.get("/events", wrap(async (req, res) => streamEvents(deps.events, orgIdOf(res), req, res)));
 
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such API endpoint")));
   router.use(apiErrorHandler(deps.logger));

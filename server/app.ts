@@ -1,8 +1,9 @@
 /**
- * Composes the HTTP surface: /healthz and /metrics, SCIM under /scim/v2, the admin API under
- * /api/v1/admin, the product API under /api/v1.
+ * Composes the HTTP surface: /healthz and /metrics, SCIM under /scim/v2, the admin console under
+ * /console, the admin API under /api/v1/admin, the product API under /api/v1.
  */
 import { timingSafeEqual } from "node:crypto";
+import { join } from "node:path";
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { type Database, pingDatabase } from "../db/connection";
 import type { MappingPermissionSync } from "../roles";
@@ -15,7 +16,10 @@ import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError } from "./api-errors";
 import { TokenCache, authenticate, orgIdOf, viaEntraToken } from "./auth";
-import type { Config } from "./config";
+import type { Config, ConsoleConfig } from "./config";
+import { consoleRouter } from "./console/router";
+import { ConsoleSessions } from "./console/sessions";
+import { sendPage } from "./console/pages";
 import { EntraVerifier } from "./entra";
 import type { EventHub } from "./events";
 import { requestLog } from "./http-log";
@@ -40,6 +44,8 @@ export interface AppDeps {
   readonly oidcIssuers?: OidcIssuers;
   /** The console's session cookie reader, for admin requests without a bearer token. */
   readonly sessions?: SessionReader;
+  /** The admin console (/console) and its sessions, which the admin API then accepts too; absent: no console. */
+  readonly console?: ConsoleOptions;
   /** Prometheus metrics; a fresh registry when not given. */
   readonly metrics?: Metrics;
   /** When set, GET /metrics needs this bearer token. */
@@ -47,6 +53,20 @@ export interface AppDeps {
   /** Token buckets for SCIM and /api requests; none when not given. */
   readonly rateLimits?: RateLimits;
 }
+
+export interface ConsoleOptions extends ConsoleConfig {
+  /** The console's public URL: PUBLIC_URL, or http://HOST:PORT (the redirect URI is this + /console/callback). */
+  readonly publicUrl: string;
+  /** The organisation a sign-in without `?org=` is for (DEFAULT_ORG). */
+  readonly defaultOrg: string;
+  /** The built application; console/dist at the top of the repository when not given. */
+  readonly distDir?: string;
+  /** The sessions' clock (ms since the epoch); the real one when not given. */
+  readonly now?: () => number;
+}
+
+/** Where `npm run build:console` puts the application. */
+export const CONSOLE_DIST = join(__dirname, "..", "console", "dist");
 
 /** The operations surface every request passes first: its request id, its metrics and its log line. */
 function observe(app: Express, deps: AppDeps, metrics: Metrics): void {
@@ -147,6 +167,28 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use("/scim/v2", scim);
 
+  const issuers = deps.oidcIssuers ?? new OidcIssuers();
+  const memberTokens = new MemberTokens(issuers);
+  let sessions = deps.sessions;
+  if (deps.console) {
+    const options = deps.console;
+    const consoleSessions = new ConsoleSessions(deps.db, { ...options, now: options.now ?? Date.now });
+    sessions ??= consoleSessions;
+    app.use("/console", limiter(deps.rateLimits, metrics, (res, message) => sendPage(res, 429, { title: "Too many requests", message })));
+    app.use(
+      "/console",
+      consoleRouter({
+        db: deps.db,
+        sessions: consoleSessions,
+        issuers,
+        tokens: memberTokens,
+        logger: deps.logger,
+        defaultOrg: options.defaultOrg,
+        distDir: options.distDir ?? CONSOLE_DIST,
+      }),
+    );
+  }
+
   // One limiter for everything under /api/v1: the admin API, the OpenAPI document and the product API.
   app.use("/api/v1", limiter(deps.rateLimits, metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
   // Role administration by members (OIDC). Mounted before /api/v1, whose product-service tokens it never accepts.
@@ -156,8 +198,9 @@ export function createApp(deps: AppDeps): Express {
       db: deps.db,
       sync: deps.sync,
       logger: deps.logger,
-      tokens: new MemberTokens(deps.oidcIssuers ?? new OidcIssuers()),
-      ...(deps.sessions ? { sessions: deps.sessions } : {}),
+      events: deps.events,
+      tokens: memberTokens,
+      ...(sessions ? { sessions } : {}),
     }),
   );
   app.get("/api/v1/openapi.json", (_req, res) => {

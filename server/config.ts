@@ -21,6 +21,8 @@ export interface Config {
   readonly entra: { readonly tenantId: string; readonly jwksUrl: string | null; readonly jwksFile: string | null } | null;
   /** The OIDC issuer the default organisation's members sign in with (the admin API and console). */
   readonly oidc: OidcConfig | null;
+  /** The admin console's sessions (the sign-in itself uses `oidc`). */
+  readonly console: ConsoleConfig;
   readonly limits: {
     readonly defaultCount: number;
     readonly maxCount: number;
@@ -77,6 +79,15 @@ export interface OidcConfig {
   readonly clientSecret: string | null;
   readonly jwksFile: string | null;
   readonly usernameClaim: string;
+}
+
+export interface ConsoleConfig {
+  /** CONSOLE_IDLE_MINUTES: a session unused this long is over. */
+  readonly idleMinutes: number;
+  /** CONSOLE_SESSION_HOURS: a session ends this long after sign-in, used or not. */
+  readonly sessionHours: number;
+  /** SESSION_SECRET: signs the console's cookies; null: a random key kept in the database, shared by every replica. */
+  readonly sessionSecret: string | null;
 }
 
 export class ConfigError extends Error {
@@ -155,6 +166,7 @@ export function parseConfig(env: Env): Config {
     platformFile: text("PLATFORM_FILE"),
     entra,
     oidc,
+    console: parseConsole({ text, integer, problems }),
     limits: {
       defaultCount,
       maxCount: integer("SCIM_MAX_COUNT", 1000, 1, 100000),
@@ -274,6 +286,16 @@ function parseOperations(read: Reader): OperationsConfig {
     },
     shutdownGraceMs: read.integer("SHUTDOWN_GRACE_MS", 10000, 0, 600000),
     metricsToken,
+  };
+}
+
+function parseConsole(read: Reader): ConsoleConfig {
+  const sessionSecret = read.text("SESSION_SECRET");
+  if (sessionSecret !== null && sessionSecret.length < 32) read.problems.push("SESSION_SECRET must be at least 32 characters long");
+  return {
+    idleMinutes: read.integer("CONSOLE_IDLE_MINUTES", 30, 1, 1440),
+    sessionHours: read.integer("CONSOLE_SESSION_HOURS", 12, 1, 720),
+    sessionSecret,
   };
 }
 

@@ -17,6 +17,7 @@ import type { Request, Response } from "express";
 import type { Database } from "../db/connection";
 import { type OutboxEvent, outboxPosition, readOutbox } from "../db/outbox";
 import type { Logger } from "../scim/respond";
+import { ApiError } from "./api-errors";
 import type { OutboxSignal } from "./signal";
 
 export interface EventStreamLimits {
@@ -294,4 +295,18 @@ export class EventHub {
       for (const s of [...feed.subscribers]) s.close("server shutting down", `retry: ${this.limits.retryMs}\n: server shutting down, reconnect with Last-Event-ID\n\n`);
     }
   }
+}
+
+/**
+ * Answers a request for `orgId`'s event stream (GET /api/v1/events and the console's
+ * /api/v1/admin/events): Last-Event-ID from the header (what EventSource sends on reconnect) or, for
+ * a first connection that resumes, the `lastEventId` query parameter (EventSource cannot set headers).
+ */
+export async function streamEvents(events: EventHub, orgId: string, req: Request, res: Response): Promise<void> {
+  const fromQuery = typeof req.query.lastEventId === "string" ? req.query.lastEventId : undefined;
+  const result = await events.subscribe(orgId, req, res, req.get("last-event-id") ?? fromQuery);
+  if (result.ok) return;
+  if (result.reason === "closing") throw new ApiError("unavailable", "The server is shutting down; reconnect");
+  res.setHeader("Retry-After", "30");
+  throw new ApiError("too_many_requests", `This organisation already has ${events.limits.maxSubscribersPerOrg} event streams open on this server`);
 }

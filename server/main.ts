@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     tokenCacheTtlMs: config.tokenCacheSeconds * 1000,
     // Discovery of members' OIDC issuers happens at first use: the server starts while one is unreachable.
     oidcIssuers: new OidcIssuers(),
+    console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger }) : null;
   const server: Server = tls?.server ?? createServer(app);
@@ -136,6 +137,13 @@ async function shutdown(
   await parts.outboxWatch.close();
   await parts.db.close();
   logger.info("stopped");
+}
+
+/** PUBLIC_URL, or where this server listens: the console's redirect URI and cookies follow it. */
+function consolePublicUrl(config: Config): string {
+  if (config.publicUrl !== null) return config.publicUrl;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return `${config.tls ? "https" : "http"}://${host}:${config.port}`;
 }
 
 /** Replicas starting together race to provision the default organisation: the loser retries once. */

@@ -98,7 +98,8 @@ const ifMatch: Schema = { name: "If-Match", in: "header", required: true, descri
 const json = (schema: Schema): Schema => ({ required: true, content: { "application/json": { schema } } });
 
 const API_AUTH: readonly ApiErrorCode[] = ["unauthorized", "unavailable"];
-const MEMBER_AUTH: readonly ApiErrorCode[] = ["unauthorized", "not_a_member", "issuer_unavailable", "unavailable"];
+// With the console's session cookie, a request from another origin or a write without X-CSRF-Token is 403 csrf.
+const MEMBER_AUTH: readonly ApiErrorCode[] = ["unauthorized", "not_a_member", "csrf", "issuer_unavailable", "unavailable"];
 const MAPPING_WRITE: readonly ApiErrorCode[] = [
   "identity_access_manage_required", "owner_required", "primary_owner_required", "managed_by_file", "would_lock_out",
   "precondition_failed", "precondition_required", "invalid_mapping", "invalid_request", "invalid_json",
@@ -168,6 +169,19 @@ const operations: Record<string, Record<string, Operation>> = {
       errors: [],
     },
   },
+  "/admin/events": {
+    get: {
+      summary: "Server-Sent Events for the console: the organisation's permissions.changed events, as GET /events streams them (role readers)",
+      tags: ["admin"],
+      auth: "member",
+      parameters: [
+        { name: "Last-Event-ID", in: "header", required: false, description: "Resume exactly after this event (a `reset` event when it is past the retention)", schema: str },
+        q("lastEventId", "As Last-Event-ID, for a first connection that resumes (EventSource cannot set headers)"),
+      ],
+      responses: { 200: { type: "string", description: "text/event-stream" } },
+      errors: ["identity_access_view_required", "too_many_requests"],
+    },
+  },
   "/admin/mapping": {
     get: {
       summary: "The mapping in force, as the document a mapping file holds",
@@ -233,6 +247,7 @@ const operations: Record<string, Record<string, Operation>> = {
     post: { summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str }) }, errors: ["identity_access_manage_required", "group_exists", "invalid_request", "invalid_json"] },
   },
   "/admin/groups/{id}": {
+    get: { summary: "One group, the IdP's or manual, with the IdP that pushed it and what it gives", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 200: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, provisionedBy: nullable({ type: "string", enum: ["okta", "entra"] }), memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }) }, errors: ["identity_access_view_required", "group_not_found"] },
     delete: { summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, errors: ["identity_access_manage_required", "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/groups/{id}/members": {
@@ -289,7 +304,7 @@ function toOpenApi(op: Operation): Schema {
   return {
     summary: op.summary,
     tags: op.tags,
-    security: op.auth === "none" ? [] : [{ [op.auth === "api" ? "apiToken" : "memberToken"]: [] }],
+    security: op.auth === "none" ? [] : op.auth === "api" ? [{ apiToken: [] }] : [{ memberToken: [] }, { consoleSession: [] }],
     ...(op.parameters ? { parameters: op.parameters } : {}),
     ...(op.requestBody ? { requestBody: op.requestBody } : {}),
     responses,
@@ -310,6 +325,7 @@ export function openApiDocument(): Schema {
       securitySchemes: {
         apiToken: { type: "http", scheme: "bearer", description: "A product-service API token; never accepted on /admin" },
         memberToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A member's OIDC token from the organisation's issuer (aud = its client id)" },
+        consoleSession: { type: "apiKey", in: "cookie", name: "console_session", description: "The console's session (sign in at /console); POST, PUT, PATCH and DELETE also need X-CSRF-Token from GET /console/session" },
       },
     },
     paths: Object.fromEntries(Object.entries(operations).map(([p, methods]) => [p, Object.fromEntries(Object.entries(methods).map(([m, op]) => [m, toOpenApi(op)]))])),

@@ -8,11 +8,11 @@ import type { Executor } from "../../db/connection";
 import { appendAdminAction } from "../../db/admin-actions";
 import { type DirectoryGroup, listDirectoryGroups } from "../../db/directory-groups";
 import { DbConflictError } from "../../db/errors";
-import { deleteGroup, findAnyGroup, insertGroup } from "../../db/groups";
+import { countGroupMembers, deleteGroup, findAnyGroup, insertGroup } from "../../db/groups";
 import { lockOrgPermissions } from "../../db/locks";
 import { findMembersByIds } from "../../db/members";
 import { addMembers, removeMembers } from "../../db/memberships";
-import type { GroupRecord } from "../../db/resources";
+import type { GroupRecord, IdentityProvider } from "../../db/resources";
 import { type OnCommit, withAfterCommit } from "../../db/transaction";
 import { type GroupRef, type Mapping, type StandardOrgRole, ruleSelectsGroup } from "../../mapping";
 import { refuseLockout } from "../apply";
@@ -58,6 +58,28 @@ export async function listGroups(
   return {
     groups: rows.map(({ cursor: _cursor, ...group }) => ({ ...group, grants: grantsOf(mapping, group) })),
     nextCursor: rows.length === query.limit && last !== undefined ? encodeCursor(last.cursor) : null,
+  };
+}
+
+/** One group, either source, with the IdP that pushed it (when recognised) and what it gives. */
+export interface GroupDetail extends GroupSummary {
+  readonly provisionedBy: IdentityProvider | null;
+}
+
+export async function readGroup(deps: AdminDeps, actor: Actor, groupId: string): Promise<GroupDetail> {
+  requireAction(actor, "read_roles");
+  const group = await findAnyGroup(deps.db.knex, actor.orgId, groupId);
+  if (group === null) refuse("group_not_found", `No group with id ${groupId}`);
+  const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
+  return {
+    id: group.id,
+    displayName: group.displayName,
+    externalId: group.externalId,
+    source: group.source,
+    provisionedBy: group.source === "manual" ? null : group.provisionedBy,
+    memberCount: await countGroupMembers(deps.db.knex, group.id),
+    created: group.created,
+    grants: grantsOf(mapping, group),
   };
 }
 

@@ -5,7 +5,9 @@ export {
   type AdminDeps, type EditOutcome, type IfMatch, type MappingView, type PlanOutcome, ADMIN_SOURCE,
   diffVersions, editMapping, listVersions, planEdit, readMapping, readVersion, rollbackMapping,
 } from "./mapping";
-export { type GroupGrants, type GroupSummary, addGroupMember, createManualGroup, deleteManualGroup, grantsOf, listGroups, removeGroupMember } from "./groups";
+export {
+  type GroupDetail, type GroupGrants, type GroupSummary, addGroupMember, createManualGroup, deleteManualGroup, grantsOf, listGroups, readGroup, removeGroupMember,
+} from "./groups";
 export { type MemberDetail, type MemberQuery, type MemberRow, listMemberPage, memberDetail } from "./members";
-export { type AuditPage, type Me, type RoleSummary, listRoles, readAdminLog, readAuditPage, whoAmI } from "./reads";
+export { type AuditPage, type Me, type RoleSummary, authorizeEventStream, listRoles, readAdminLog, readAuditPage, whoAmI } from "./reads";
 export { createScimToken, listScimTokens, revokeScimToken } from "./tokens";

@@ -31,6 +31,11 @@ export async function whoAmI(deps: AdminDeps, actor: Actor): Promise<Me> {
   };
 }
 
+/** Following the organisation's permission changes live is a read of roles (403 otherwise). */
+export function authorizeEventStream(actor: Actor): void {
+  requireAction(actor, "read_roles");
+}
+
 export interface RoleSummary {
   readonly name: string;
   readonly definition: Record<string, unknown>;

@@ -12,6 +12,7 @@ import type { MappingPermissionSync } from "../../roles";
 import * as admin from "../../roles/admin";
 import type { Logger } from "../../scim/respond";
 import { ApiError, apiErrorHandler } from "../api-errors";
+import { type EventHub, streamEvents } from "../events";
 import type { MemberTokens } from "../oidc/member-tokens";
 import { type SessionReader, actorOf, authenticateMember } from "./auth";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
@@ -20,6 +21,8 @@ export interface AdminRouterDeps {
   readonly db: Database;
   readonly sync: MappingPermissionSync;
   readonly logger: Logger;
+  /** The outbox's Server-Sent Events, for the console's live pages. */
+  readonly events: EventHub;
   readonly tokens: MemberTokens;
   /** The console's session cookie reader (absent: bearer tokens only). */
   readonly sessions?: SessionReader;
@@ -54,6 +57,13 @@ export function adminRouter(deps: AdminRouterDeps): Router {
 
   router.get("/me", route(async (_req, res) => {
     res.json(await admin.whoAmI(use, actorOf(res)));
+  }));
+
+  // The organisation's permissions.changed events, as GET /api/v1/events streams them, for role readers.
+  router.get("/events", route(async (req, res) => {
+    const actor = actorOf(res);
+    admin.authorizeEventStream(actor);
+    await streamEvents(deps.events, actor.orgId, req, res);
   }));
 
   // The mapping: the document a mapping file holds, versioned; every write needs If-Match.
@@ -142,6 +152,9 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.post("/groups", route(async (req, res) => {
     const group = await admin.createManualGroup(use, actorOf(res), textField(body(req), "displayName"));
     res.status(201).json({ id: group.id, displayName: group.displayName, source: group.source, memberCount: 0, created: group.created });
+  }));
+  router.get("/groups/:id", route(async (req, res) => {
+    res.json(await admin.readGroup(use, actorOf(res), req.params.id ?? ""));
   }));
   router.delete("/groups/:id", route(async (req, res) => {
     await admin.deleteManualGroup(use, actorOf(res), req.params.id ?? "");

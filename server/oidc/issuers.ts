@@ -75,7 +75,11 @@ async function discover(settings: IssuerSettings): Promise<client.Configuration>
   if (problem !== null) throw new IssuerUnavailableError(`OIDC issuer ${problem}`);
   const insecure = new URL(settings.issuer).protocol === "http:";
   try {
-    return await client.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret ?? undefined, undefined, {
+    // A client registered without saying otherwise authenticates with HTTP Basic (OpenID Connect
+    // Dynamic Client Registration §2, `token_endpoint_auth_method`; RFC 6749 §2.3.1), which Okta's
+    // web apps use by default and Entra accepts; openid-client would otherwise post the secret.
+    const auth = settings.clientSecret === null ? undefined : client.ClientSecretBasic(settings.clientSecret);
+    return await client.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret ?? undefined, auth, {
       timeout: DISCOVERY_TIMEOUT_SECONDS,
       ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
     });

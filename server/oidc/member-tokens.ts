@@ -42,7 +42,8 @@ export class MemberTokens {
     return last;
   }
 
-  private async verifyFor(org: Org, token: string): Promise<MemberToken> {
+  /** What the token proves for this organisation (the console's sign-in knows which one it started). */
+  async verifyFor(org: Org, token: string): Promise<MemberToken> {
     const oidc = org.oidc;
     if (oidc === null) return invalid("no issuer");
     const keys = await this.issuers.keySet(oidc);

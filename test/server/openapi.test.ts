@@ -61,7 +61,7 @@ describe("the OpenAPI document", () => {
     const deps = { db: h.db, sync: h.sync, logger: silentLogger() };
     const registered = [
       ...registeredRoutes(apiRouter({ ...deps, events: h.events, authenticate: (_req, _res, next) => next() }), ""),
-      ...registeredRoutes(adminRouter({ ...deps, tokens: new MemberTokens(new OidcIssuers()) }), "/admin"),
+      ...registeredRoutes(adminRouter({ ...deps, events: h.events, tokens: new MemberTokens(new OidcIssuers()) }), "/admin"),
       "GET /openapi.json",
     ];
     expect(registered.sort()).toEqual(documentedRoutes().sort());

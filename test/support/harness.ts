@@ -10,7 +10,7 @@ import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
-import { type AppDeps, createApp } from "../../server/app";
+import { type AppDeps, type ConsoleOptions, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import type { TrustProxy } from "../../server/config";
 import type { OutboxSignal } from "../../server/signal";
@@ -67,6 +67,11 @@ export interface HarnessOptions {
   readonly streams?: Partial<EventStreamLimits>;
   /** Operations settings of the app: its logger, the metrics token, rate limits. */
   readonly app?: Partial<Pick<AppDeps, "logger" | "metricsToken" | "rateLimits">>;
+  /**
+   * Serve the admin console (/console) with its sessions, which the admin API then accepts; its public
+   * URL is `publicUrl` here, else PUBLIC_URL's, else http://127.0.0.1.
+   */
+  readonly console?: Partial<ConsoleOptions>;
   /** The OIDC issuer the organisation's members sign in with (the admin API). */
   readonly oidc?: { issuer: string; clientId: string; clientSecret?: string; usernameClaim?: string; jwks?: unknown };
 }
@@ -110,7 +115,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
   const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
   const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
-  const app = createApp({ db, config: { limits, ...reach }, logger: silentLogger(), sync, events, ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}), ...options.app });
+  const consoleOptions: ConsoleOptions | null = options.console === undefined
+    ? null
+    : { publicUrl: options.publicUrl ?? "http://127.0.0.1", defaultOrg: "default", idleMinutes: 30, sessionHours: 12, sessionSecret: null, ...options.console };
+  const app = createApp({
+    db,
+    config: { limits, ...reach },
+    logger: silentLogger(),
+    sync,
+    events,
+    ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}),
+    ...(consoleOptions === null ? {} : { console: consoleOptions }),
+    ...options.app,
+  });
   const agent = request(app);
   const servers: Server[] = [];
   return {

@@ -15,6 +15,8 @@ export interface TestIssuer {
   readonly redirectUri: string;
   /** A member's ID token, from a real sign-in (cached per login for the file). */
   signIn(login: string): Promise<string>;
+  /** A browser at the issuer: from an authorization URL (a relying party's redirect), signs in as `login` and returns where the issuer sends it back. */
+  authorize(authorizationUrl: string, login: string): Promise<URL>;
   /** Claims an account's tokens carry beyond the defaults (email = login when it looks like one). */
   setAccount(login: string, claims: Record<string, unknown>): void;
   mint(claims: Record<string, unknown>, options?: { audience?: string; issuer?: string; expiresAt?: number; alg?: string }): Promise<string>;
@@ -29,6 +31,10 @@ interface Provider {
   close(): Promise<void>;
 }
 
+/** The redirect URI registered by default: a console whose public URL is TEST_CONSOLE_URL. */
+export const TEST_CONSOLE_URL = "http://127.0.0.1:1";
+export const TEST_REDIRECT_URI = `${TEST_CONSOLE_URL}/console/callback`;
+
 // Node's real require, not jest's (jest's module registry, `node:module` included, cannot load an
 // ES module without experimental flags); process.getBuiltinModule reaches past it.
 const nodeRequire = process.getBuiltinModule("node:module").createRequire(__filename);
@@ -37,12 +43,13 @@ function isProviderModule(value: unknown): value is { startProvider(options: obj
   return typeof value === "object" && value !== null && "startProvider" in value && typeof value.startProvider === "function";
 }
 
-export async function startIssuer(options: { alg?: "RS256" | "ES256"; clientId?: string } = {}): Promise<TestIssuer> {
+/** `redirectUri`: the client's one registered redirect URI (a console's `<public URL>/console/callback`). */
+export async function startIssuer(options: { alg?: "RS256" | "ES256"; clientId?: string; redirectUri?: string } = {}): Promise<TestIssuer> {
   const loaded: unknown = nodeRequire(join(__dirname, "oidc-provider.mjs"));
   if (!isProviderModule(loaded)) throw new Error("oidc-provider.mjs exports no startProvider");
   const clientId = options.clientId ?? "scim-admin-console";
   const clientSecret = "test-client-secret-0123456789";
-  const redirectUri = "http://127.0.0.1:1/console/callback";
+  const redirectUri = options.redirectUri ?? TEST_REDIRECT_URI;
   const provider = await loaded.startProvider({
     alg: options.alg ?? "RS256",
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ["authorization_code"], response_types: ["code"], id_token_signed_response_alg: options.alg ?? "RS256" }],
@@ -71,6 +78,7 @@ export async function startIssuer(options: { alg?: "RS256" | "ES256"; clientId?:
       }
       return token;
     },
+    authorize: (authorizationUrl, login) => authorizeAt(provider.issuer, authorizationUrl, redirectUri, login),
     setAccount: (login, claims) => {
       tokens.delete(login);
       provider.setAccount(login, claims);
@@ -87,16 +95,6 @@ export async function startIssuer(options: { alg?: "RS256" | "ES256"; clientId?:
 
 /** The authorization-code + PKCE flow a browser would run, with fetch and a cookie jar. */
 async function codeFlow(issuer: string, client: { clientId: string; clientSecret: string; redirectUri: string }, login: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
-    const res = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
-    for (const cookie of res.headers.getSetCookie()) {
-      const pair = cookie.split(";")[0] ?? "";
-      const at = pair.indexOf("=");
-      jar.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    return res;
-  };
   const verifier = randomBytes(32).toString("base64url");
   const auth = new URL(`${issuer}/auth`);
   auth.search = new URLSearchParams({
@@ -109,21 +107,39 @@ async function codeFlow(issuer: string, client: { clientId: string; clientSecret
     state: "state",
     nonce: "nonce",
   }).toString();
-  let res = await go(auth.href);
+  const back = await authorizeAt(issuer, auth.href, client.redirectUri, login);
+  const code = back.searchParams.get("code");
+  if (code === null) throw new Error(`no code in ${back.href}`);
+  const token = await fetch(`${issuer}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}` },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: client.redirectUri, code_verifier: verifier }),
+  });
+  const body = (await token.json()) as { id_token?: string };
+  if (!token.ok || body.id_token === undefined) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
+  return body.id_token;
+}
+
+/**
+ * What a browser does at the issuer from an authorization URL: follows its redirects, signs in as
+ * `login` on its login form and consents, until the issuer sends it back to `redirectUri`; returns
+ * that URL (with `code` and `state`, or `error`).
+ */
+async function authorizeAt(issuer: string, authorizationUrl: string, redirectUri: string, login: string): Promise<URL> {
+  const jar = new Map<string, string>();
+  const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const res = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    for (const cookie of res.headers.getSetCookie()) {
+      const pair = cookie.split(";")[0] ?? "";
+      const at = pair.indexOf("=");
+      jar.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+    return res;
+  };
+  let res = await go(authorizationUrl);
   for (let step = 0; step < 10; step++) {
     const location = res.headers.get("location");
-    if (location?.startsWith(client.redirectUri)) {
-      const code = new URL(location).searchParams.get("code");
-      if (code === null) throw new Error(`no code in ${location}`);
-      const token = await fetch(`${issuer}/token`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}` },
-        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: client.redirectUri, code_verifier: verifier }),
-      });
-      const body = (await token.json()) as { id_token?: string };
-      if (!token.ok || body.id_token === undefined) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
-      return body.id_token;
-    }
+    if (location?.startsWith(redirectUri)) return new URL(location);
     if (location) {
       res = await go(new URL(location, issuer).href);
       continue;

@@ -30,9 +30,10 @@ export interface Stream {
   close(): void;
 }
 
-export function openStream(base: string, token: string, options: { lastEventId?: string; query?: string } = {}): Promise<Stream> {
-  const url = new URL(`/api/v1/events${options.query ?? ""}`, base);
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "text/event-stream" };
+/** `token`: a bearer token, or null to authenticate otherwise (`headers`: the console's cookie); `path`: another stream than /api/v1/events. */
+export function openStream(base: string, token: string | null, options: { lastEventId?: string; query?: string; path?: string; headers?: Record<string, string> } = {}): Promise<Stream> {
+  const url = new URL(`${options.path ?? "/api/v1/events"}${options.query ?? ""}`, base);
+  const headers: Record<string, string> = { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), Accept: "text/event-stream", ...options.headers };
   if (options.lastEventId !== undefined) headers["Last-Event-ID"] = options.lastEventId;
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers }, (res) => {

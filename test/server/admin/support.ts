@@ -1,5 +1,5 @@
 import type { Response } from "supertest";
-import { type Harness, createGroup, createUser, startHarness } from "../../support/harness";
+import { type Harness, type HarnessOptions, createGroup, createUser, startHarness } from "../../support/harness";
 import { expectDocumented } from "../../support/openapi";
 import { type TestIssuer, startIssuer } from "../../support/oidc";
 
@@ -55,8 +55,14 @@ export interface AdminClient {
   etag(): Promise<string>;
 }
 
-export async function startAdminWorld(op: TestIssuer, options: { mapping?: string } = {}): Promise<AdminWorld> {
-  const h = await startHarness({ oidc: { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret } });
+export interface AdminWorldOptions {
+  readonly mapping?: string;
+  /** More of the harness: the console, its public URL. */
+  readonly harness?: Omit<HarnessOptions, "oidc">;
+}
+
+export async function startAdminWorld(op: TestIssuer, options: AdminWorldOptions = {}): Promise<AdminWorld> {
+  const h = await startHarness({ ...options.harness, oidc: { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret } });
   const ids = Object.fromEntries(await Promise.all(Object.entries(MEMBERS).map(async ([key, userName]) => [key, await createUser(h, userName)]))) as Record<MemberKey, string>;
   const groups = {
     owners: await createGroup(h, "Owners", [ids.owner], { externalId: "g-owners" }),
@@ -104,7 +110,7 @@ export function expectError(res: Response, status: number, code: string): void {
  * One real OpenID Provider for the describe block, a fresh organisation per test: registers the
  * hooks and returns the world of the running test (its members, groups and admin clients).
  */
-export function adminWorldPerTest(options: { mapping?: string } = {}): AdminWorld & { readonly op: TestIssuer } {
+export function adminWorldPerTest(options: AdminWorldOptions = {}): AdminWorld & { readonly op: TestIssuer } {
   let op: TestIssuer | null = null;
   let current: AdminWorld | null = null;
   beforeAll(async () => {

@@ -15,6 +15,7 @@ import { MemberPage, MembersPage } from "./pages/members";
 import { OrganisationPage } from "./pages/organisation";
 import { RoleEditorPage } from "./pages/role-editor";
 import { RolesPage } from "./pages/roles";
+import { allowLiveUpdates } from "./live";
 import { type Route, BASE, href, navigate, parseRoute, useLocation } from "./router";
 
 export interface Viewer {
@@ -34,6 +35,7 @@ export function App(): JSX.Element {
       const { body: session } = await call<Session>("GET", `${BASE}/session`);
       useCsrfToken(session.csrfToken);
       const { body: me } = await call<Me>("GET", `${ADMIN_API}/me`);
+      allowLiveUpdates(me.may.read_roles);
       setBoot({ state: "ready", viewer: { session, me, access: accessOf(me) } });
     })().catch((error: unknown) => {
       if (error instanceof ApiFailure && error.status === 401) return; // signing in again

@@ -13,6 +13,12 @@ type Listener = (change: { memberId: string | null; data: PermissionChangedData 
 
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
+/** The stream is for those who may read roles (403 otherwise): others' pages just do not update live. */
+let allowed = false;
+
+export function allowLiveUpdates(may: boolean): void {
+  allowed = may;
+}
 
 function memberIdOf(data: unknown): string | null {
   if (typeof data !== "object" || data === null || !("member" in data)) return null;
@@ -22,7 +28,7 @@ function memberIdOf(data: unknown): string | null {
 }
 
 function open(): void {
-  if (source !== null || typeof EventSource === "undefined") return;
+  if (!allowed || source !== null || typeof EventSource === "undefined") return;
   source = new EventSource(EVENTS_URL, { withCredentials: true });
   source.addEventListener("permissions.changed", (event: MessageEvent<string>) => {
     let data: unknown = null;

@@ -8,11 +8,11 @@ import type {
   AdminAction, Area, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, EffectivePermissions, Explanation, Level, MappingChangePart,
   MappingDocument, MappingIssue, MappingPlan, OrgRole, StandardOrgRole,
 } from "../../../mapping";
-import type { GroupSummary, MappingView, Me, MemberDetail, MemberRow, RoleSummary, readAuditPage } from "../../../roles/admin";
+import type { GroupDetail, GroupSummary, MappingView, Me, MemberDetail, MemberRow, RoleSummary, readAuditPage } from "../../../roles/admin";
 import type { PermissionChangedData } from "../../../roles/events";
 
 export type { AdminAction, Area, EffectivePermissions, Explanation, Level, MappingDocument, MappingIssue, Me, MemberDetail, MemberRow, OrgRole, RoleSummary, StandardOrgRole };
-export type { GroupSummary, MappingView, PermissionChangedData };
+export type { GroupDetail, GroupSummary, MappingView, PermissionChangedData };
 
 export type Capability = (typeof BUILTIN_CAPABILITIES)[number];
 export type Connector = (typeof BUILTIN_CONNECTORS)[number];
@@ -85,8 +85,6 @@ export interface GroupPage {
   readonly groups: GroupSummary[];
   readonly nextCursor: string | null;
 }
-/** `GET /groups/{id}`: one group, and for the IdP's groups the IdP that created it. */
-export type GroupDetail = GroupSummary & { readonly provisionedBy?: string | null };
 
 export interface MemberPage {
   readonly members: MemberRow[];

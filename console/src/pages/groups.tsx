@@ -16,7 +16,7 @@ import { href, navigate } from "../router";
 
 const PAGE = "50";
 
-function SourceBadge(props: { group: Pick<GroupDetail, "source" | "provisionedBy"> }): JSX.Element {
+function SourceBadge(props: { group: Pick<GroupDetail, "source"> & Partial<Pick<GroupDetail, "provisionedBy">> }): JSX.Element {
   if (props.group.source === "manual") return <Badge kind="manual">Manual</Badge>;
   const idp = props.group.provisionedBy === "okta" ? "Okta" : props.group.provisionedBy === "entra" ? "Microsoft Entra ID" : null;
   return <Badge kind="scim">SCIM{idp === null ? "" : ` · ${idp}`}</Badge>;

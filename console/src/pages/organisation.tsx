@@ -37,15 +37,17 @@ function Toggles(props: { viewer: Viewer; mapping: MappingView; reload(): void }
   useEffect(() => setDraft(orgOf(props.mapping.document)), [props.mapping]);
   const edit = usePlannedEdit();
   const block = mappingEditBlock(access, access.may.toggle_org, RULES.toggles);
-  const disabled = block !== null || edit.state.step === "planned" || edit.state.step === "applying";
+  const disabled = block !== null || edit.state.step === "applying";
   const describedBy = block === null ? undefined : "toggles-disabled";
-  const set = (list: keyof OrgDocument, name: string, setting: Setting) =>
+  const set = (list: keyof OrgDocument, name: string, setting: Setting) => {
+    if (edit.state.step === "planned" || edit.state.step === "failed") edit.cancel();
     setDraft((d) => {
       const next = { ...d[list] };
       if (setting === "unset") delete next[name];
       else next[name] = setting;
       return { ...d, [list]: next };
     });
+  };
   const apply = async () => {
     const { body } = await call<EditAnswer>("PUT", `${ADMIN_API}/org`, { body: draft, ifMatch: mappingEtag(props.mapping.version) });
     props.reload();
@@ -230,11 +232,11 @@ function Versions(props: { viewer: Viewer; mapping: MappingView; reload(): void 
       setDiff(await get<VersionDiff>(`/mapping/versions/${encodeURIComponent(to)}/diff${query({ from })}`));
     });
   const reviewRollback = (version: number) =>
-    void (async () => {
+    void diffAction.run(async () => {
       setTarget(version);
       const detail = await get<VersionDetail>(`/mapping/versions/${version}`);
       await edit.review({ document: detail.document });
-    })();
+    });
   const rollback = async () => {
     if (target === null) return "Nothing to roll back to.";
     const { body } = await call<RollbackAnswer>("POST", `${ADMIN_API}/mapping/rollback`, { body: { version: target }, ifMatch: mappingEtag(props.mapping.version) });

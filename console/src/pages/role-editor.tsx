@@ -51,18 +51,23 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
   const { access } = props.viewer;
   const { mapping, summary } = props.data;
   const stored = roleOf(mapping.document, props.name);
-  const [draft, setDraft] = useState<RoleDocument>(stored ?? EMPTY_ROLE);
+  const [draft, setDraftState] = useState<RoleDocument>(stored ?? EMPTY_ROLE);
   const [tab, setTab] = useState("capabilities");
   const edit = usePlannedEdit();
   const [pending, setPending] = useState<{ what: string; apply: () => Promise<string> } | null>(null);
   const block = mappingEditBlock(access, access.may.edit_custom_roles, RULES.editRoles);
-  const disabled = block !== null || edit.state.step === "planned" || edit.state.step === "applying";
+  const disabled = block !== null || edit.state.step === "applying";
+  // A plan is for the draft it was made from: editing again sets it aside.
+  const setDraft = (next: (d: RoleDocument) => RoleDocument) => {
+    if (edit.state.step === "planned" || edit.state.step === "failed") edit.cancel();
+    setDraftState(next);
+  };
   const ifMatch = mappingEtag(mapping.version);
 
   // Only an explicit reload (after a save, or "load the latest version" after a conflict) replaces
   // the draft and the version it is based on: a change elsewhere must surface as a conflict, never
   // be adopted silently under the member's edits.
-  useEffect(() => setDraft(stored ?? EMPTY_ROLE), [props.data]);
+  useEffect(() => setDraftState(stored ?? EMPTY_ROLE), [props.data]);
 
   if (!props.isNew && stored === null) {
     return (

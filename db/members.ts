@@ -1,8 +1,8 @@
 /**
  * The admin API's members list: a page of users in userName order with their materialised
  * permissions, searched and filtered on the server, keyset-paged on the (org_id, user_name_ci)
- * index so page 2000 costs what page 1 does. Search is by prefix of userName or displayName,
- * case-insensitively (both indexed), which is what a people picker types.
+ * index so page 2000 costs what page 1 does. Search is by prefix of userName, displayName or email,
+ * case-insensitively (all indexed), which is what a people picker types.
  *
  * Filters (org role, custom role, group) are indexed rows beside the users, and which side drives
  * the query depends on how many rows match: a filter few members pass (3 owners among 100k) is read
@@ -18,7 +18,7 @@ import { readBoolean, readJson } from "./json";
 
 export interface MemberListQuery {
   readonly orgId: string;
-  /** Prefix of userName or displayName, any case. */
+  /** Prefix of userName, displayName or (primary) email, any case. */
   readonly q?: string;
   readonly orgRole?: string;
   readonly role?: string;
@@ -85,12 +85,13 @@ export async function listMembers(tx: Executor, query: MemberListQuery): Promise
   filters.filter((f) => f !== driver).forEach((filter, i) => exists(tx, sql, filter, `f${i}`));
   if (query.after !== undefined) sql.where("u.user_name_ci", ">", query.after);
   if (query.q !== undefined && query.q !== "") {
-    // `[prefix, prefix + U+FFFF)` covers every text starting with the prefix: two index ranges.
+    // `[prefix, prefix + U+FFFF)` covers every text starting with the prefix: three index ranges.
     const from = query.q.toLowerCase();
     const to = `${from}\uffff`;
     sql.where((w) =>
       w.where((a) => a.where("u.user_name_ci", ">=", from).where("u.user_name_ci", "<", to))
-        .orWhere((b) => b.where("u.display_name_ci", ">=", from).where("u.display_name_ci", "<", to)),
+        .orWhere((b) => b.where("u.display_name_ci", ">=", from).where("u.display_name_ci", "<", to))
+        .orWhere((c) => c.where("u.email_ci", ">=", from).where("u.email_ci", "<", to)),
     );
   }
   const rows: Array<{ id: string; user_name: string; user_name_ci: string; display_name: string | null; active: boolean | number }> = await sql;

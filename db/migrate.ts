@@ -16,6 +16,7 @@ import * as adminAudit from "./migrations/20261204003000_admin_audit";
 import * as oidc from "./migrations/20261204004000_oidc";
 import * as mappingFile from "./migrations/20261204005000_mapping_file";
 import * as consoleSessions from "./migrations/20261130130000_console_sessions";
+import * as memberEmail from "./migrations/20261130130100_member_email";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +37,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261204004000_oidc", oidc],
   ["20261204005000_mapping_file", mappingFile],
   ["20261130130000_console_sessions", consoleSessions],
+  ["20261130130100_member_email", memberEmail],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

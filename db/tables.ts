@@ -36,6 +36,8 @@ export interface DbUserRow {
   external_id: string | null;
   display_name: string | null;
   display_name_ci: string | null;
+  /** The primary (else first) email, lower-cased, for the members search; null without one. */
+  email_ci: string | null;
   active: boolean | number;
   manager_id: string | null;
   data: unknown;

@@ -20,10 +20,22 @@ function columns(fields: UserFields): Omit<DbUserRow, "seq" | "id" | "org_id" | 
     external_id: fields.externalId,
     display_name: fields.displayName,
     display_name_ci: fields.displayName === null ? null : fields.displayName.toLowerCase(),
+    email_ci: searchEmail(fields.data),
     active: fields.active,
     manager_id: fields.managerId,
     data: writeJson(fields.data),
   };
+}
+
+/** The email the members search finds a user by: the `primary` one (RFC 7643 §4.1.2), else the first, lower-cased. */
+function searchEmail(data: UserFields["data"]): string | null {
+  const emails = data["emails"];
+  if (!Array.isArray(emails)) return null;
+  const values = emails.flatMap((email: unknown) =>
+    typeof email === "object" && email !== null && "value" in email && typeof email.value === "string" ? [{ value: email.value, primary: "primary" in email && email.primary === true }] : [],
+  );
+  const chosen = values.find((email) => email.primary) ?? values[0];
+  return chosen === undefined ? null : chosen.value.toLowerCase();
 }
 
 const uniquelyNamed = (fields: UserFields): string => `a User with userName "${fields.userName}"`;

@@ -265,7 +265,7 @@ const operations: Record<string, Record<string, Operation>> = {
     delete: { summary: "Revoke a SCIM token", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, errors: ["identity_access_manage_required", "token_not_found"] },
   },
   "/admin/members": {
-    get: { summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName or displayName prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
+    get: { summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName, displayName or email prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
   },
   "/admin/members/{id}": {
     get: { summary: "One member: permissions, groups, and the explanation (for role readers)", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: closed({ member: ref("MemberRef"), permissions: ref("EffectivePermissions"), groups: list(closed({ id: str, displayName: str, source: str })), explanation: nullable(ref("Explanation")) }) }, errors: ["user_management_view_required", "member_not_found"] },

@@ -91,15 +91,16 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
 
   // Every other page is the application's (it routes in the browser); without a session, sign in first.
   router.get(/.*/, route(async (req, res) => {
+    // Checked first: signing in to a console that cannot be shown would only waste the member's time.
+    const html = await readIndex(deps.distDir);
+    if (html === null) {
+      sendPage(res, 503, { title: "The console is not built", message: "console/dist is missing: run npm run build:console (npm install runs it), then reload." });
+      return;
+    }
     const session = await deps.sessions.current(req);
     const org = typeof req.query.org === "string" && req.query.org !== "" ? req.query.org : null;
     if (session === null || (org !== null && (await findOrgById(deps.db.knex, session.orgId))?.name !== org)) {
       await startSignIn(signIn, req, res);
-      return;
-    }
-    const html = await readIndex(deps.distDir);
-    if (html === null) {
-      sendPage(res, 503, { title: "The console is not built", message: "console/dist is missing: run npm run build:console (npm install runs it), then reload." });
       return;
     }
     res.status(200).type("html").setHeader("Cache-Control", "no-store");

@@ -20,7 +20,7 @@ import { sendPage } from "./pages";
 import type { ConsoleSessions } from "./sessions";
 
 export const SIGN_IN_COOKIE = "console_signin";
-const SIGN_IN_PATH = "/console/callback";
+const CALLBACK = "/console/callback";
 /** How long a browser may spend at the issuer between leaving and coming back. */
 const SIGN_IN_SECONDS = 600;
 const SCOPE = "openid email profile";
@@ -46,7 +46,12 @@ interface PendingSignIn {
 
 /** The redirect URI registered at the issuer: `<public URL>/console/callback`. */
 export function redirectUri(publicUrl: string): string {
-  return `${publicUrl}${SIGN_IN_PATH}`;
+  return `${publicUrl}${CALLBACK}`;
+}
+
+/** The callback's path as the browser sees it (behind a proxy, PUBLIC_URL's path prefix comes first): the sign-in cookie goes only there. */
+function callbackPath(publicUrl: string): string {
+  return new URL(redirectUri(publicUrl)).pathname;
 }
 
 /** Sends the browser to the organisation's issuer (`?org=` names one; DEFAULT_ORG otherwise). */
@@ -76,7 +81,7 @@ export async function startSignIn(deps: SignInDeps, req: Request, res: Response)
     nonce: pending.nonce,
   });
   const value = sign(await deps.sessions.signingKey(), SIGN_IN_COOKIE, Buffer.from(JSON.stringify(pending)).toString("base64url"));
-  setCookie(res, SIGN_IN_COOKIE, value, { path: SIGN_IN_PATH, secure: deps.sessions.secure, maxAge: SIGN_IN_SECONDS });
+  setCookie(res, SIGN_IN_COOKIE, value, { path: callbackPath(deps.sessions.settings.publicUrl), secure: deps.sessions.secure, maxAge: SIGN_IN_SECONDS });
   res.setHeader("Cache-Control", "no-store");
   res.redirect(302, url.href);
 }
@@ -84,8 +89,8 @@ export async function startSignIn(deps: SignInDeps, req: Request, res: Response)
 /** The issuer sends the browser back here: exchange the code, verify, find the member, open the session. */
 export async function finishSignIn(deps: SignInDeps, req: Request, res: Response): Promise<void> {
   const pending = await readPending(deps, req);
-  clearCookie(res, SIGN_IN_COOKIE, { path: SIGN_IN_PATH, secure: deps.sessions.secure });
-  const again = { href: "/console/", text: "Sign in again" };
+  clearCookie(res, SIGN_IN_COOKIE, { path: callbackPath(deps.sessions.settings.publicUrl), secure: deps.sessions.secure });
+  const again = { href: consoleHome(deps.sessions.settings.publicUrl), text: "Sign in again" };
   if (pending === null) {
     sendPage(res, 400, { title: "Sign-in expired", message: "This sign-in was not started here, or took longer than ten minutes. Start again.", link: again });
     return;
@@ -142,7 +147,12 @@ export async function finishSignIn(deps: SignInDeps, req: Request, res: Response
   }
   await deps.sessions.start(res, org.id, userName);
   res.setHeader("Cache-Control", "no-store");
-  res.redirect(302, `${new URL(deps.sessions.settings.publicUrl).pathname.replace(/\/$/, "")}/console/`);
+  res.redirect(302, consoleHome(deps.sessions.settings.publicUrl));
+}
+
+/** `/console/`, after PUBLIC_URL's path prefix when it has one. */
+function consoleHome(publicUrl: string): string {
+  return `${new URL(publicUrl).pathname.replace(/\/$/, "")}/console/`;
 }
 
 /** The issuer's configuration, or null after answering 503 (discovery failed; it is retried next time). */
@@ -157,7 +167,7 @@ async function issuerConfiguration(deps: SignInDeps, org: Org, res: Response): P
   } catch (err) {
     if (!(err instanceof IssuerUnavailableError)) throw err;
     deps.logger.warn({ err, org: org.name }, "console sign-in: OIDC discovery failed");
-    sendPage(res, 503, { title: "Sign-in provider unavailable", message: "The organisation's sign-in provider cannot be reached; try again later.", link: { href: "/console/", text: "Try again" } });
+    sendPage(res, 503, { title: "Sign-in provider unavailable", message: "The organisation's sign-in provider cannot be reached; try again later.", link: { href: consoleHome(deps.sessions.settings.publicUrl), text: "Try again" } });
     return null;
   }
 }

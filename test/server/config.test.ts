@@ -77,3 +77,19 @@ describe("OIDC configuration for the default organisation", () => {
     for (const bad of ["http://10.0.0.1", "http://127.example.com", "ftp://id.example.com", "not a url", "https://id.example.com/?x=1"]) expect(issuerProblem(bad)).not.toBeNull();
   });
 });
+
+/** The console's sessions (CONSOLE_*, SESSION_SECRET). */
+describe("console configuration", () => {
+  it("ends sessions after 30 idle minutes or 12 hours, signed with a key from the database, by default", () => {
+    expect(parseConfig({}).console).toEqual({ idleMinutes: 30, sessionHours: 12, sessionSecret: null });
+    expect(parseConfig({ CONSOLE_IDLE_MINUTES: "15", CONSOLE_SESSION_HOURS: "8", SESSION_SECRET: "s".repeat(32) }).console).toEqual({ idleMinutes: 15, sessionHours: 8, sessionSecret: "s".repeat(32) });
+  });
+
+  it("refuses a short SESSION_SECRET and durations out of range, all at once", () => {
+    expect(problemsOf({ SESSION_SECRET: "too-short", CONSOLE_IDLE_MINUTES: "0", CONSOLE_SESSION_HOURS: "1000" })).toEqual([
+      "SESSION_SECRET must be at least 32 characters long",
+      'CONSOLE_IDLE_MINUTES must be an integer between 1 and 1440, got "0"',
+      'CONSOLE_SESSION_HOURS must be an integer between 1 and 720, got "1000"',
+    ]);
+  });
+});

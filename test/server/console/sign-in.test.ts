@@ -216,6 +216,28 @@ describe("the console behind HTTPS", () => {
       dist.remove();
     }
   });
+
+  it("keeps PUBLIC_URL's path prefix in the redirect URI, the sign-in cookie's path and the way back", async () => {
+    const publicUrl = "https://tools.example.com/scim";
+    const op = await startIssuer({ redirectUri: `${publicUrl}/console/callback` });
+    const dist = builtConsole();
+    const world = await startAdminWorld(op, { harness: { publicUrl, console: { distDir: dist.dir } } });
+    try {
+      const browser = new Browser(world.h.app);
+      const start = await browser.get("/console");
+      expect(new URL(String(start.headers["location"])).searchParams.get("redirect_uri")).toBe(`${publicUrl}/console/callback`);
+      expect(setCookie(start, SIGN_IN_COOKIE)).toMatch(/; Path=\/scim\/console\/callback;/);
+      // The proxy in front strips the prefix before the request reaches this server.
+      const back = await op.authorize(String(start.headers["location"]), MEMBERS.owner);
+      const callback = await browser.get(`${back.pathname.replace(/^\/scim/, "")}${back.search}`);
+      expect(callback.status).toBe(302);
+      expect(callback.headers["location"]).toBe("/scim/console/");
+    } finally {
+      await world.h.close();
+      await op.close();
+      dist.remove();
+    }
+  });
 });
 
 describe("a console that cannot sign in yet", () => {
@@ -235,19 +257,17 @@ describe("a console that cannot sign in yet", () => {
     }
   });
 
-  it("says to build the console when console/dist is missing", async () => {
-    const op = await startIssuer();
-    const world = await startAdminWorld(op, { harness: { publicUrl: TEST_CONSOLE_URL, console: { distDir: "/nonexistent/console/dist" } } });
+  it("says to build the console when console/dist is missing, before anyone signs in", async () => {
+    const h = await startHarness({ console: { distDir: "/nonexistent/console/dist" } });
     try {
-      const browser = new Browser(world.h.app);
-      const { callback } = await signIn(browser, op, MEMBERS.owner);
-      expect(callback.status).toBe(302);
-      const page = await browser.get("/console/");
-      expect(page.status).toBe(503);
-      expect(page.text).toMatch(/npm run build:console/);
+      for (const path of ["/console", "/console/roles"]) {
+        const page = await request(h.app).get(path);
+        expect([path, page.status]).toEqual([path, 503]);
+        expect(page.text).toMatch(/run npm run build:console/);
+        expect(page.headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+      }
     } finally {
-      await world.h.close();
-      await op.close();
+      await h.close();
     }
   });
 });

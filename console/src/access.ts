@@ -8,6 +8,8 @@ import type { Me } from "./api/types";
 export type SectionLevel = "none" | "view" | "manage";
 export const SECTIONS = ["roles", "groups", "members", "organisation", "audit"] as const;
 export type Section = (typeof SECTIONS)[number];
+/** Sections with something to change; the others only ever show, so "view only" would say nothing. */
+export const EDITABLE: Readonly<Record<Section, boolean>> = { roles: true, groups: true, members: false, organisation: true, audit: false };
 
 export interface Access {
   readonly sections: Readonly<Record<Section, SectionLevel>>;

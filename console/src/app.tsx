@@ -5,7 +5,7 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { type Access, type Section, SECTIONS, accessOf, hasAnyAccess } from "./access";
+import { type Access, type Section, EDITABLE, SECTIONS, accessOf, hasAnyAccess } from "./access";
 import { ApiFailure, ADMIN_API, call, useCsrfToken } from "./api/client";
 import type { Me, Session } from "./api/types";
 import { ErrorNotice, Link, Loading, PageTitle } from "./components/ui";
@@ -128,7 +128,7 @@ function Shell(props: { viewer: Viewer; onSignOut(): void }): JSX.Element {
             <li key={s}>
               <Link href={href(s)} aria-current={current === s ? "page" : undefined}>
                 {SECTION_TITLES[s]}
-                {access.sections[s] === "view" && <span class="level"> (view only)</span>}
+                {access.sections[s] === "view" && EDITABLE[s] && <span class="level"> (view only)</span>}
               </Link>
             </li>
           ))}

@@ -57,7 +57,7 @@ export function DisabledReason(props: { id: string; reason: string | null }): JS
   if (props.reason === null) return null;
   return (
     <p class="disabled-reason" id={props.id}>
-      <span class="icon" aria-hidden="true">🔒</span> {props.reason}
+      <strong>Read only:</strong> {props.reason}
     </p>
   );
 }

@@ -187,7 +187,7 @@ function ScimConnection(props: { viewer: Viewer }): JSX.Element {
                 <td>
                   {t.revokedAt === null && (
                     <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => revoke(t)}>
-                      Revoke {t.label ?? "token"}…
+                      Revoke {t.label ?? t.id}…
                     </button>
                   )}
                 </td>

@@ -1,4 +1,5 @@
 import type { Page } from "playwright-core";
+import { setOrgMappingFile } from "../../db/orgs";
 import { createGroup, patchBody } from "../support/harness";
 import { MEMBERS } from "../server/admin/support";
 import { accessibilityViolations, consoleInBrowserPerTest, screenshot } from "./support";
@@ -160,6 +161,26 @@ describe("the admin console in a browser", () => {
     await page.getByText(/Mapping version 2\./).waitFor();
     expect(await page.getByRole("textbox", { name: "Description" }).inputValue()).toBe("Changed by the other admin");
     expect(await page.getByRole("group", { name: "Billing" }).getByRole("radio", { name: "Can view" }).isChecked()).toBe(true);
+  });
+
+  it("disables every mapping edit, naming the file, while a file manages the organisation's mapping", async () => {
+    await setOrgMappingFile(world.h.db.knex, world.h.orgId, "/etc/scim/roles.yaml");
+    const page = await world.signIn("owner");
+    const reason = "The role mapping is managed by the file /etc/scim/roles.yaml: change it there. Edits here are disabled.";
+    await page.goto(`${world.base}/console/roles/finance`);
+    await page.getByRole("tablist", { name: "Role finance" }).waitFor();
+    await page.getByText(reason).waitFor();
+    await page.getByRole("tab", { name: "Permissions" }).click();
+    expect(await page.getByRole("group", { name: "Billing" }).getByRole("radio", { name: "Can view" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Review changes…" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Remove rule finance…" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("searchbox", { name: "Give this role to a group" }).isDisabled()).toBe(true);
+
+    await page.goto(`${world.base}/console/organisation`);
+    await page.getByRole("combobox", { name: "Web search" }).waitFor();
+    expect(await page.getByText(reason).count()).toBe(2);
+    expect(await page.getByRole("combobox", { name: "Web search" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Review changes…" }).isDisabled()).toBe(true);
   });
 
   it("works with the keyboard alone, focus always visible: sections, a role's tabs and levels, the plan and its confirmation", async () => {

@@ -1,6 +1,6 @@
 /**
- * Who is calling the admin API: a member, by their OIDC token (`Authorization: Bearer`) or, once the
- * console exists, by its session cookie through a {@link SessionReader}. Product-service API tokens
+ * Who is calling the admin API: a member, by their OIDC token (`Authorization: Bearer`) or by the
+ * console's session cookie through a {@link SessionReader} (server/console/sessions.ts). Product-service API tokens
  * and SCIM tokens are not members' tokens and never get in (401). The member must be an active SCIM
  * user of the organisation whose userName equals the token's username claim (403 not_a_member).
  */

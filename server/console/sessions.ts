@@ -135,8 +135,13 @@ export class ConsoleSessions implements SessionReader {
 
   /** Ends the request's session (if any) and removes its cookie. */
   async end(res: Response, session: ConsoleSession | null): Promise<void> {
-    if (session !== null) await deleteConsoleSession(this.db.knex, session.idHash);
+    if (session !== null) await this.discard(session);
     clearCookie(res, SESSION_COOKIE, { path: "/", secure: this.secure });
+  }
+
+  /** Deletes the session's row: its cookie opens nothing any more. */
+  async discard(session: ConsoleSession): Promise<void> {
+    await deleteConsoleSession(this.db.knex, session.idHash);
   }
 
   private idleMs(): number {

@@ -145,6 +145,10 @@ export async function finishSignIn(deps: SignInDeps, req: Request, res: Response
     }
     throw err;
   }
+  // A new session id at every sign-in, and the browser's previous session ended: nothing set before
+  // signing in survives it (session fixation, OWASP Session Management Cheat Sheet).
+  const previous = await deps.sessions.current(req);
+  if (previous !== null) await deps.sessions.discard(previous);
   await deps.sessions.start(res, org.id, userName);
   res.setHeader("Cache-Control", "no-store");
   res.redirect(302, consoleHome(deps.sessions.settings.publicUrl));

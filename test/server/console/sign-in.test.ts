@@ -3,7 +3,8 @@ import request from "supertest";
 import { CONTENT_SECURITY_POLICY } from "../../../server/console/router";
 import { SESSION_COOKIE } from "../../../server/console/sessions";
 import { SIGN_IN_COOKIE } from "../../../server/console/sign-in";
-import { patchBody, startHarness } from "../../support/harness";
+import { setOrgOidc } from "../../../db/orgs";
+import { patchBody, startHarness, userBody } from "../../support/harness";
 import { TEST_CONSOLE_URL, TEST_REDIRECT_URI, startIssuer } from "../../support/oidc";
 import { MEMBERS, startAdminWorld } from "../admin/support";
 import { Browser, INDEX_HTML, builtConsole, consoleWorldPerTest, setCookie, signIn, signedInBrowser } from "./support";
@@ -46,6 +47,21 @@ describe("signing in to the console", () => {
       expect([path, page.status, page.text]).toEqual([path, 200, INDEX_HTML]);
       expect(page.headers["content-type"]).toMatch(/^text\/html/);
     }
+  });
+
+  it("gives a new session at every sign-in and ends the one the browser had", async () => {
+    // A browser that already holds a session (perhaps one planted in it) signs in as someone else.
+    const { browser } = await signedInBrowser(world, MEMBERS.owner);
+    const before = browser.cookieHeader();
+    const fresh = new Browser(world.h.app);
+    const start = await fresh.get("/console");
+    browser.jar.set(SIGN_IN_COOKIE, fresh.jar.get(SIGN_IN_COOKIE) ?? "");
+    const back = await world.op.authorize(String(start.headers["location"]), MEMBERS.roleEditor);
+    const callback = await browser.get(`${back.pathname}${back.search}`);
+    expect(callback.status).toBe(302);
+    expect(browser.cookieHeader()).not.toBe(before);
+    expect((await browser.get("/console/session")).body).toMatchObject({ member: { userName: MEMBERS.roleEditor } });
+    expect((await request(world.h.app).get("/console/session").set("Cookie", before)).status).toBe(401);
   });
 
   it("answers /console/session with the organisation, the member, the CSRF token, the SCIM base URL and the session's end", async () => {
@@ -268,6 +284,37 @@ describe("a console that cannot sign in yet", () => {
       }
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe("signing in to another organisation", () => {
+  it("uses the issuer of the organisation named by ?org=, and switches organisation the same way", async () => {
+    const op = await startIssuer();
+    const acmeOp = await startIssuer({ clientId: "acme-console" });
+    const dist = builtConsole();
+    const world = await startAdminWorld(op, { harness: { publicUrl: TEST_CONSOLE_URL, console: { distDir: dist.dir } } });
+    try {
+      const acme = await world.h.addOrg("acme");
+      await setOrgOidc(world.h.db.knex, acme.orgId, { issuer: acmeOp.issuer, clientId: acmeOp.clientId, clientSecret: acmeOp.clientSecret, jwks: null, usernameClaim: "email" });
+      const created = await request(world.h.app).post("/scim/v2/Users").set("Authorization", `Bearer ${acme.token}`).send(userBody("wile@acme.example"));
+      expect(created.status).toBe(201);
+
+      const browser = new Browser(world.h.app);
+      expect((await signIn(browser, op, MEMBERS.owner)).callback.status).toBe(302);
+      expect((await browser.get("/console/session")).body).toMatchObject({ org: { name: "default" } });
+
+      const { start, callback } = await signIn(browser, acmeOp, "wile@acme.example", "/console/?org=acme");
+      expect(String(start.headers["location"]).startsWith(`${acmeOp.issuer}/auth?`)).toBe(true);
+      expect(new URL(String(start.headers["location"])).searchParams.get("client_id")).toBe("acme-console");
+      expect(callback.status).toBe(302);
+      expect((await browser.get("/console/session")).body).toMatchObject({ org: { id: acme.orgId, name: "acme" }, member: { userName: "wile@acme.example" } });
+      expect((await browser.get("/console/?org=acme")).status).toBe(200);
+    } finally {
+      await world.h.close();
+      await op.close();
+      await acmeOp.close();
+      dist.remove();
     }
   });
 });

@@ -38,7 +38,7 @@ export function App(): JSX.Element {
       allowLiveUpdates(me.may.read_roles);
       setBoot({ state: "ready", viewer: { session, me, access: accessOf(me) } });
     })().catch((error: unknown) => {
-      if (error instanceof ApiFailure && error.status === 401) return; // signing in again
+      if (error instanceof ApiFailure && error.code === "unauthorized") return; // signing in again
       if (error instanceof ApiFailure && error.status === 403) setBoot({ state: "refused", message: error.message });
       else setBoot({ state: "failed", error });
     });
@@ -100,7 +100,8 @@ function NoAccess(props: { detail: string | null; onSignOut: (() => void) | null
 
 function Shell(props: { viewer: Viewer; onSignOut(): void }): JSX.Element {
   const location = useLocation();
-  const route = parseRoute(new URL(location, window.location.origin).pathname);
+  const url = new URL(location, window.location.origin);
+  const route = parseRoute(url.pathname, url.search);
   const { access, session } = props.viewer;
   const visible = SECTIONS.filter((s) => access.sections[s] !== "none");
   const first = visible[0];

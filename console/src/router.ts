@@ -19,7 +19,8 @@ export type Route =
   | { readonly page: "audit" }
   | { readonly page: "not_found" };
 
-export function parseRoute(pathname: string): Route {
+/** `/console/roles/new?name=x` is the editor of a role not saved yet; `/console/roles/new` alone is a role named "new". */
+export function parseRoute(pathname: string, search = ""): Route {
   const path = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
   const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
   const [section, item, extra] = parts;
@@ -28,7 +29,7 @@ export function parseRoute(pathname: string): Route {
     case undefined:
       return { page: "home" };
     case "roles":
-      return item === undefined ? { page: "roles" } : { page: "role", name: item === "new" ? null : item };
+      return item === undefined ? { page: "roles" } : { page: "role", name: item === "new" && new URLSearchParams(search).has("name") ? null : item };
     case "groups":
       return item === undefined ? { page: "groups" } : { page: "group", id: item };
     case "members":

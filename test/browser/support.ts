@@ -37,7 +37,7 @@ export function buildConsole(): { dir: string; remove(): void } {
   const built = spawnSync(process.execPath, [vite, "build", "--config", join(ROOT, "console", "vite.config.mts"), "--outDir", dir, "--emptyOutDir"], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, VITE_CJS_IGNORE_WARNING: "true" },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
   });
   if (built.status !== 0 || !existsSync(join(dir, "index.html"))) throw new Error(`vite build failed (${built.status}):\n${built.stdout}\n${built.stderr}`);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -48,8 +48,8 @@ export async function call<T>(method: Method, url: string, options: { body?: unk
     throw new ApiFailure(0, "network", "The server could not be reached. Check your connection and try again.");
   }
   if (res.status === 401) {
-    signInAgain();
-    throw new ApiFailure(401, "unauthorized", "Your session has ended; signing in again…");
+    if (signInAgain()) throw new ApiFailure(401, "unauthorized", "Your session has ended; signing in again…");
+    throw new ApiFailure(401, "session_lost", "You are signed out and signing in again did not help. Close this tab and open the console again.");
   }
   const text = await res.text();
   const parsed: unknown = text === "" ? null : parseJson(text);
@@ -61,9 +61,18 @@ export async function call<T>(method: Method, url: string, options: { body?: unk
 
 export const get = <T>(path: string): Promise<T> => call<T>("GET", `${ADMIN_API}${path}`).then((a) => a.body);
 
-/** Back to /console: without a session the server sends the browser to the issuer. */
-export function signInAgain(): void {
+const SIGN_IN_ATTEMPT = "console.signInAttempt";
+
+/**
+ * Back to /console: without a session the server sends the browser to the issuer. Not twice within
+ * a minute: a page that comes back from a sign-in still without a session must not reload forever.
+ */
+export function signInAgain(): boolean {
+  const last = Number(window.sessionStorage.getItem(SIGN_IN_ATTEMPT) ?? "0");
+  if (Date.now() - last < 60_000) return false;
+  window.sessionStorage.setItem(SIGN_IN_ATTEMPT, String(Date.now()));
   window.location.assign("/console");
+  return true;
 }
 
 function parseJson(text: string): unknown {

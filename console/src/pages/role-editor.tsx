@@ -69,6 +69,16 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
   // be adopted silently under the member's edits.
   useEffect(() => setDraftState(stored ?? EMPTY_ROLE), [props.data]);
 
+  if (props.isNew && stored !== null) {
+    return (
+      <>
+        <PageTitle>New role {props.name}</PageTitle>
+        <p>
+          A role named {props.name} already exists: <Link href={href("roles", props.name)}>open it</Link> to change it.
+        </p>
+      </>
+    );
+  }
   if (!props.isNew && stored === null) {
     return (
       <>

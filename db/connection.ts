@@ -60,7 +60,9 @@ const STALL_MARGIN_MS = 2_000;
  */
 export function openDatabase(url: string, options: OpenOptions = {}): Database {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
-  const common: Knex.Config = { acquireConnectionTimeout: timeoutMs, ...knexLog(options.log) };
+  // knex writes a failed statement into the error's message with its bound values inlined (the
+  // filter's names and addresses, organisation ids): keep the placeholders instead.
+  const common: Knex.Config = { acquireConnectionTimeout: timeoutMs, compileSqlOnError: false, ...knexLog(options.log) };
   if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), common, timeoutMs);
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, common, { timeoutMs, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS, schema: options.pgSchema });
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(":")[0]}:…"`);

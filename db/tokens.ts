@@ -45,18 +45,21 @@ export async function createToken(
   return { token, info: toInfo(row) };
 }
 
-/** Stores a token given by configuration (e.g. SCIM_TOKEN) unless its hash is already known. */
-export async function ensureToken(tx: Executor, options: { orgId: string; kind: TokenKind; token: string; label: string }): Promise<void> {
+/**
+ * Stores a token given by configuration (e.g. SCIM_TOKEN) unless its hash is already known. A
+ * revocation stands: a revoked token that is still configured is reported, never brought back.
+ */
+export async function ensureToken(tx: Executor, options: { orgId: string; kind: TokenKind; token: string; label: string }): Promise<"active" | "created" | "revoked"> {
   const hash = hashToken(options.token);
   const existing = await tx<DbTokenRow>("tokens").where({ token_hash: hash }).first();
   if (existing) {
     if (existing.org_id !== options.orgId || existing.kind !== options.kind) {
       throw new Error(`the configured ${options.label} is already registered for another organisation or purpose`);
     }
-    if (existing.revoked_at !== null) await tx("tokens").where({ id: existing.id }).update({ revoked_at: null });
-    return;
+    return existing.revoked_at === null ? "active" : "revoked";
   }
   await createToken(tx, options);
+  return "created";
 }
 
 /**

@@ -95,6 +95,19 @@ function metricsGuard(token: string | null): RequestHandler {
   };
 }
 
+/**
+ * SCIM and /api answers carry personal data and permissions: no cache, shared or private, may keep
+ * them (RFC 9111 §5.2.2.5), and no client may guess another type than the one declared. Set before
+ * anything answers, so errors (429, 401, 404 of an unknown route) carry them as well.
+ */
+function privateResponses(): RequestHandler {
+  return (_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    next();
+  };
+}
+
 /** 429 with Retry-After, in the route's own error format. */
 function limiter(limits: RateLimits | undefined, metrics: Metrics, reject: (res: Response, message: string) => void): RequestHandler {
   if (!limits) return (_req, _res, next) => next();
@@ -121,6 +134,7 @@ export function createApp(deps: AppDeps): Express {
   metrics.observeDatabase(deps.db);
   metrics.observeState(deps.db, deps.events);
   observe(app, deps, metrics);
+  app.use(["/scim", "/api"], privateResponses());
 
   configureDiscovery({
     maxResults: deps.config.limits.maxCount,

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import type { Database } from "../db/connection";
 import { migrateToLatest } from "../db/migrate";
-import { ensureOrg, setOrgEntra, setOrgMappingFile, setOrgOidc } from "../db/orgs";
-import { countActiveTokens, createToken, ensureToken } from "../db/tokens";
+import { type Org, ensureOrg, setOrgEntra, setOrgMappingFile, setOrgOidc } from "../db/orgs";
+import { type TokenKind, countActiveTokens, createToken, ensureToken } from "../db/tokens";
 import { MappingPermissionSync, type RecomputeObserver, applyPlatformText } from "../roles";
 import type { Config, OidcConfig } from "./config";
 import type { AppLogger } from "./logger";
@@ -45,21 +45,45 @@ export async function storePlatformFile(db: Database, sync: MappingPermissionSyn
 export async function provisionDefaultOrg(db: Database, config: Config, logger: AppLogger, print: (line: string) => void): Promise<string> {
   const org = await ensureOrg(db.knex, config.defaultOrg);
   if (config.scimToken !== null) {
-    await ensureToken(db.knex, { orgId: org.id, kind: "scim", token: config.scimToken, label: "SCIM_TOKEN" });
+    await configuredToken(db, { orgId: org.id, kind: "scim", token: config.scimToken, label: "SCIM_TOKEN" }, logger);
   } else if ((await countActiveTokens(db.knex, org.id, "scim")) === 0) {
     const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim", label: "generated at first start" });
     print(`SCIM bearer token for organisation "${org.name}" (shown once, stored only as a hash):\n${token}`);
   }
-  if (config.apiToken !== null) await ensureToken(db.knex, { orgId: org.id, kind: "api", token: config.apiToken, label: "API_TOKEN" });
-  if (config.entra) {
-    const jwks: unknown = config.entra.jwksFile ? JSON.parse(readFileSync(config.entra.jwksFile, "utf8")) : null;
-    await setOrgEntra(db.knex, org.id, { tenantId: config.entra.tenantId, jwksUrl: config.entra.jwksUrl, jwks });
-    logger.info({ tenant: config.entra.tenantId }, "Entra-issued tokens accepted for the default organisation");
-  }
+  if (config.apiToken !== null) await configuredToken(db, { orgId: org.id, kind: "api", token: config.apiToken, label: "API_TOKEN" }, logger);
+  await configureEntra(db, org, config.entra, logger);
   await configureMemberSignIn(db, org.id, config.oidc, logger);
   // One source of truth at a time: the admin API and the CLI refuse mapping writes while a file manages it.
   await setOrgMappingFile(db.knex, org.id, config.mappingFile);
   return org.id;
+}
+
+/**
+ * ENTRA_* decide whether the default organisation accepts Entra-issued JWTs: written at every start
+ * when set, and removed when unset, so taking the variables away switches the acceptance off.
+ */
+async function configureEntra(db: Database, org: Org, entra: Config["entra"], logger: AppLogger): Promise<void> {
+  if (entra !== null) {
+    const jwks: unknown = entra.jwksFile ? JSON.parse(readFileSync(entra.jwksFile, "utf8")) : null;
+    await setOrgEntra(db.knex, org.id, { tenantId: entra.tenantId, jwksUrl: entra.jwksUrl, jwks });
+    logger.info({ tenant: entra.tenantId }, "Entra-issued tokens accepted for the default organisation");
+  } else if (org.entra !== null) {
+    await setOrgEntra(db.knex, org.id, null);
+    logger.warn({ tenant: org.entra.tenantId }, "ENTRA_TENANT_ID is not set: Entra-issued tokens are no longer accepted for the default organisation");
+  }
+}
+
+/**
+ * SCIM_TOKEN / API_TOKEN: registered the first time. One revoked with the CLI or the admin API stays
+ * revoked although the environment still names it (a leaked token must not come back with the next
+ * restart); the server starts without it and says so, so the operator replaces it.
+ */
+async function configuredToken(db: Database, token: { orgId: string; kind: TokenKind; token: string; label: string }, logger: AppLogger): Promise<void> {
+  if ((await ensureToken(db.knex, token)) !== "revoked") return;
+  logger.warn(
+    { variable: token.label },
+    `the configured ${token.label} is revoked and is not accepted: create a new token (\`${token.kind === "scim" ? "tokens" : "api-tokens"} create --org <name>\`), set ${token.label} to it and restart`,
+  );
 }
 
 /** OIDC_* for the default organisation: set when configured (other organisations use `cli oidc`). */

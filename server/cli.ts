@@ -157,15 +157,22 @@ function tokenCommands(program: Command, name: string, kind: TokenKind): void {
 function entraCommand(program: Command): void {
   program
     .command("entra")
-    .description("accept Entra ID-issued JWTs for an organisation")
+    .description("accept Entra ID-issued JWTs for an organisation (or --remove); `default` takes ENTRA_* from the server's environment at each start")
     .requiredOption("--org <name>", "organisation")
-    .requiredOption("--tenant <id>", "Entra tenant id (GUID)")
+    .option("--tenant <id>", "Entra tenant id (GUID)")
     .option("--jwks-url <url>", "JWKS URL (the tenant's jwks_uri)")
     .option("--jwks-file <file>", "a JWKS file")
-    .action(async (opts: { org: string; tenant: string; jwksUrl?: string; jwksFile?: string }) =>
+    .option("--remove", "stop accepting Entra-issued JWTs for the organisation")
+    .action(async (opts: { org: string; tenant?: string; jwksUrl?: string; jwksFile?: string; remove?: boolean }) =>
       withDb(async (db) => {
-        if (!opts.jwksUrl && !opts.jwksFile) throw new CliError("give --jwks-url or --jwks-file", EXIT.usage);
         const org = await orgNamed(db, opts.org);
+        if (org.name === parseConfig(process.env).defaultOrg) err(`note: the server sets or removes this from ENTRA_* at its next start (the environment decides for "${org.name}")`);
+        if (opts.remove === true) {
+          await setOrgEntra(db.knex, org.id, null);
+          out(`organisation "${org.name}" no longer accepts Entra-issued tokens`);
+          return;
+        }
+        if (opts.tenant === undefined || (!opts.jwksUrl && !opts.jwksFile)) throw new CliError("give --tenant with --jwks-url or --jwks-file, or --remove", EXIT.usage);
         const jwks: unknown = opts.jwksFile ? JSON.parse(readText(opts.jwksFile)) : null;
         await setOrgEntra(db.knex, org.id, { tenantId: opts.tenant, jwksUrl: opts.jwksUrl ?? null, jwks });
         out(`organisation "${opts.org}" accepts Entra tokens of tenant ${opts.tenant}`);

@@ -69,8 +69,21 @@ export interface OperationsConfig {
     readonly perAddress: { readonly perSecond: number; readonly burst: number };
   };
   readonly shutdownGraceMs: number;
+  /** What one client may hold of the HTTP(S) server: time to send its headers and its request, idle keep-alive time, and connections in all. */
+  readonly http: ConnectionLimits;
   /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
   readonly metricsToken: string | null;
+}
+
+export interface ConnectionLimits {
+  /** HTTP_HEADERS_TIMEOUT_MS: from a connection's (or a request's) first byte to the end of its headers; TLS handshakes get as long. */
+  readonly headersTimeoutMs: number;
+  /** HTTP_REQUEST_TIMEOUT_MS: to receive a whole request, body included; the response (an event stream) is not limited by it. */
+  readonly requestTimeoutMs: number;
+  /** HTTP_KEEPALIVE_TIMEOUT_MS: how long an idle keep-alive connection is kept for the client's next request. */
+  readonly keepAliveTimeoutMs: number;
+  /** HTTP_MAX_CONNECTIONS: open connections in all; a connection past it is closed as it arrives. */
+  readonly maxConnections: number;
 }
 
 export interface OidcConfig {
@@ -285,6 +298,7 @@ function parseOperations(read: Reader): OperationsConfig {
       perAddress: { perSecond: read.integer("RATE_LIMIT_ADDRESS_PER_SECOND", 200, 0, 1000000), burst: read.integer("RATE_LIMIT_ADDRESS_BURST", 1000, 1, 10000000) },
     },
     shutdownGraceMs: read.integer("SHUTDOWN_GRACE_MS", 10000, 0, 600000),
+    http: parseConnectionLimits(read),
     metricsToken,
   };
 }
@@ -296,6 +310,28 @@ function parseConsole(read: Reader): ConsoleConfig {
     idleMinutes: read.integer("CONSOLE_IDLE_MINUTES", 30, 1, 1440),
     sessionHours: read.integer("CONSOLE_SESSION_HOURS", 12, 1, 720),
     sessionSecret,
+  };
+}
+
+/**
+ * Node's own defaults let a client hold a connection for minutes without sending a request: the
+ * header and request timeouts are only looked at every 30 s, requests may take 5 minutes, and
+ * connections are not capped. IdPs send their headers at once; 10 s is generous for them. A
+ * request of the largest body (SCIM_MAX_BODY_BYTES, a whole large group) has two minutes. Idle
+ * keep-alive connections stay 65 s, longer than the 60 s idle timeout of common load balancers
+ * (AWS ALB), so that the proxy, not this server, closes them: otherwise a request sent as the
+ * server closes fails with a 502.
+ */
+function parseConnectionLimits(read: Reader): ConnectionLimits {
+  const headersTimeoutMs = read.integer("HTTP_HEADERS_TIMEOUT_MS", 10000, 100, 600000);
+  const requestTimeoutMs = read.integer("HTTP_REQUEST_TIMEOUT_MS", 120000, 100, 3600000);
+  // Node refuses a header timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) read.problems.push("HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS");
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: read.integer("HTTP_KEEPALIVE_TIMEOUT_MS", 65000, 100, 600000),
+    maxConnections: read.integer("HTTP_MAX_CONNECTIONS", 10000, 1, 1000000),
   };
 }
 

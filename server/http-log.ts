@@ -1,11 +1,12 @@
 /**
  * One JSON log line per request (pino-http): method, path, route template, status, duration,
  * organisation and request id. Only those are logged: never headers (the Authorization header
- * carries the bearer token), never the query string (SCIM filters carry names and addresses).
+ * carries the bearer token), never the query string (SCIM filters carry names and addresses), and
+ * errors only as server/logger.ts serializes them (never a statement's bound values).
  */
 import type { Request, RequestHandler, Response } from "express";
 import pinoHttp from "pino-http";
-import type { AppLogger } from "./logger";
+import { type AppLogger, serializeError } from "./logger";
 import { routeOf } from "./metrics";
 import { requestIdOf } from "../scim/router";
 
@@ -22,7 +23,8 @@ export function requestLog(logger: AppLogger): RequestHandler {
     serializers: {
       req: (req: { method?: string; url?: string }) => ({ method: req.method, path: (req.url ?? "").split("?")[0] }),
       res: (res: { statusCode?: number }) => ({ status: res.statusCode }),
-      err: (err: { type?: string; message?: string }) => ({ type: err.type, message: err.message }),
+      // The error as pino's standard serializer left it, narrowed to what may be logged.
+      err: (err: unknown) => serializeError(err),
     },
     customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? "error" : "info"),
     customSuccessObject: (req, res, value: Record<string, unknown>) => ({ ...value, ...requestFields(req, res) }),

@@ -7,6 +7,7 @@ import { reconcileAll } from "../roles";
 import { createApp } from "./app";
 import { createSync, prepareDatabase, provisionDefaultOrg, storePlatformFile } from "./bootstrap";
 import { type Config, ConfigError, parseConfig } from "./config";
+import { limitConnections, serverOptions } from "./connection-limits";
 import { EventHub } from "./events";
 import type { FileWatcher } from "./file-watcher";
 import { type AppLogger, createLogger } from "./logger";
@@ -66,15 +67,13 @@ async function main(): Promise<void> {
     oidcIssuers: new OidcIssuers(),
     console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
   });
-  const tls = config.tls ? createTlsServer(app, config.tls, { logger }) : null;
-  const server: Server = tls?.server ?? createServer(app);
+  const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
+  const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);
+  if (!tls) limitConnections(server, ops.http, logger);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  // Okta gives up after 60 s of silence; keep sockets alive a little longer than typical proxies.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const listening = `${tls ? "https" : "http"}://${config.host}:${port}`;

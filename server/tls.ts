@@ -11,6 +11,8 @@ import { type Server, createServer } from "node:https";
 import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import type { RequestListener } from "node:http";
+import type { ConnectionLimits } from "./config";
+import { limitConnections, serverOptions, tlsHandshakeTimeout } from "./connection-limits";
 import type { AppLogger } from "./logger";
 
 export interface TlsFiles {
@@ -63,9 +65,11 @@ export interface TlsServer {
   stopWatching(): void;
 }
 
-/** An HTTPS server for `app` whose certificate follows the files on disk. */
-export function createTlsServer(app: RequestListener, files: TlsFiles, options: { logger: AppLogger; pollIntervalMs?: number }): TlsServer {
-  const server = createServer(loadKeyPair(files), app);
+/** An HTTPS server for `app` whose certificate follows the files on disk, with the same connection limits as plain HTTP. */
+export function createTlsServer(app: RequestListener, files: TlsFiles, options: { logger: AppLogger; pollIntervalMs?: number; connections?: ConnectionLimits }): TlsServer {
+  const limits = options.connections;
+  const server = createServer({ ...loadKeyPair(files), ...(limits ? { ...serverOptions(limits), handshakeTimeout: tlsHandshakeTimeout(limits) } : {}) }, app);
+  if (limits) limitConnections(server, limits, options.logger);
   const reload = (): void => {
     let pair: KeyPair;
     try {

@@ -93,3 +93,21 @@ describe("console configuration", () => {
     ]);
   });
 });
+
+/** How long a client may take and how many connections it may hold (HTTP_*), for plain HTTP and TLS alike. */
+describe("connection limits", () => {
+  it("default to a 10 s header timeout, 2 min per request, 65 s keep-alive and 10,000 connections", () => {
+    expect(parseConfig({}).operations.http).toEqual({ headersTimeoutMs: 10000, requestTimeoutMs: 120000, keepAliveTimeoutMs: 65000, maxConnections: 10000 });
+    expect(parseConfig({ HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_REQUEST_TIMEOUT_MS: "60000", HTTP_KEEPALIVE_TIMEOUT_MS: "5000", HTTP_MAX_CONNECTIONS: "200" }).operations.http).toEqual({
+      headersTimeoutMs: 5000, requestTimeoutMs: 60000, keepAliveTimeoutMs: 5000, maxConnections: 200,
+    });
+  });
+
+  it("reports values out of range, and a header timeout longer than the request timeout, together", () => {
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: "20000", HTTP_REQUEST_TIMEOUT_MS: "10000", HTTP_MAX_CONNECTIONS: "0", HTTP_KEEPALIVE_TIMEOUT_MS: "soon" })).toEqual([
+      "HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS",
+      'HTTP_KEEPALIVE_TIMEOUT_MS must be an integer between 100 and 600000, got "soon"',
+      'HTTP_MAX_CONNECTIONS must be an integer between 1 and 1000000, got "0"',
+    ]);
+  });
+});

@@ -47,7 +47,9 @@ const ECDSA_WITH_SHA256 = sequence(oid("1.2.840.10045.4.3.2"));
 export function selfSignedCertificate(commonName = "localhost", days = 30): TestCertificate {
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const serial = randomBytes(12);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // a positive INTEGER
+  // A positive INTEGER whose first byte is not zero: DER forbids a leading 0x00 before a byte
+  // below 0x80 ("illegal padding"), which a random serial hit about once in 256 certificates.
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
   const name = sequence(tlv(0x31, sequence(oid("2.5.4.3"), tlv(0x0c, Buffer.from(commonName, "utf8")))));
   const now = Date.now();
   const subjectAltName = sequence(tlv(0x82, Buffer.from("localhost", "ascii")), tlv(0x87, Buffer.from([127, 0, 0, 1])));

@@ -11,6 +11,7 @@ import { createSync } from "../server/bootstrap";
 import { EventHub } from "../server/events";
 import { silentLogger } from "../server/logger";
 import { attachStatsChannel } from "./lib/child";
+import { DEFAULT_LIMITS } from "../server/config";
 
 async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL;
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const db = openDatabase(url, process.env.BENCH_PG_SCHEMA ? { pgSchema: process.env.BENCH_PG_SCHEMA } : {});
   const { sync, signal } = createSync();
   const events = new EventHub(db, signal, silentLogger());
-  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+  const limits = DEFAULT_LIMITS;
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
   const server = app.listen(0, "127.0.0.1", () => {
     attachStatsChannel(async () => {

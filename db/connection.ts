@@ -20,6 +20,11 @@ export interface Database {
    * nobody will open again). Checked just before every commit.
    */
   readonly assertWritable?: () => void;
+  /**
+   * SQLite: how long a write transaction keeps trying to take the file's write lock while another
+   * process holds it (db/transaction.ts waits between attempts without blocking the event loop).
+   */
+  readonly writeLockWaitMs?: number;
   close(): Promise<void>;
 }
 
@@ -165,8 +170,10 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
           // NORMAL in WAL mode survives a process crash; only power loss can drop the last commits.
           conn.pragma("synchronous = NORMAL");
           conn.pragma("foreign_keys = ON");
-          // A writer waits this long for another process's lock, then the request is a 503.
-          conn.pragma(`busy_timeout = ${Math.trunc(timeoutMs)}`);
+          // better-sqlite3 waits for a lock synchronously, holding up the whole event loop; so the
+          // driver waits only briefly, and a write transaction that finds the file locked retries
+          // its BEGIN IMMEDIATE asynchronously for up to DB_TIMEOUT_MS (db/transaction.ts).
+          conn.pragma(`busy_timeout = ${Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs))}`);
           conn.pragma("cache_size = -65536");
           conn.pragma("temp_store = MEMORY");
           // Let SQLite gather planner statistics where tables changed a lot (recommended at open
@@ -179,8 +186,18 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
       },
     },
   });
-  return { knex, dialect: "sqlite", description: `sqlite:${filename}`, ...(guard ? { assertWritable: () => guard.assertWritable() } : {}), close: () => knex.destroy() };
+  return {
+    knex,
+    dialect: "sqlite",
+    description: `sqlite:${filename}`,
+    writeLockWaitMs: timeoutMs,
+    ...(guard ? { assertWritable: () => guard.assertWritable() } : {}),
+    close: () => knex.destroy(),
+  };
 }
+
+/** The longest the SQLite driver blocks the event loop waiting for another process's lock. */
+const SYNC_BUSY_TIMEOUT_MS = 50;
 
 interface SqliteConnection {
   pragma(sql: string): unknown;
@@ -195,11 +212,18 @@ const STATEMENT_CACHE_SIZE = 500;
  * knex's better-sqlite3 dialect prepares every statement anew (5–10% of server CPU in
  * bench/PROFILE.md). Statements are reusable, and knex runs one at a time per connection, so a
  * bounded cache keyed by SQL text is safe.
+ *
+ * Every transaction this code base opens writes (db/transaction.ts), so knex's deferred `BEGIN;`
+ * becomes `BEGIN IMMEDIATE`: it takes the write lock at once, waiting for it like any statement. A
+ * deferred transaction reads first and asks for the lock at its first write; if another process
+ * committed meanwhile, its snapshot is stale and SQLite refuses at once (SQLITE_BUSY_SNAPSHOT)
+ * without waiting: the CLI applying a mapping failed concurrent SCIM writes that way.
  */
 function cachePreparedStatements(conn: SqliteConnection, limit = STATEMENT_CACHE_SIZE): void {
   const prepare = conn.prepare.bind(conn);
   const cache = new Map<string, unknown>();
-  conn.prepare = (sql: string) => {
+  conn.prepare = (text: string) => {
+    const sql = text === "BEGIN;" ? "BEGIN IMMEDIATE;" : text;
     const cached = cache.get(sql);
     if (cached !== undefined) {
       // Refresh its place: the Map's order is the eviction order.

@@ -17,6 +17,7 @@ import * as oidc from "./migrations/20261204004000_oidc";
 import * as mappingFile from "./migrations/20261204005000_mapping_file";
 import * as consoleSessions from "./migrations/20261130130000_console_sessions";
 import * as memberEmail from "./migrations/20261130130100_member_email";
+import * as resourceCounters from "./migrations/20261130140000_resource_counters";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,6 +39,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261204005000_mapping_file", mappingFile],
   ["20261130130000_console_sessions", consoleSessions],
   ["20261130130100_member_email", memberEmail],
+  ["20261130140000_resource_counters", resourceCounters],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -142,6 +142,16 @@ export interface DbAuditRow {
   request_id: string | null;
 }
 
+/** Every column of a row type, named: statements that PostgreSQL keeps prepared list them rather than `*` (db/prepared.ts). */
+type AllColumns<Row, List extends readonly (keyof Row)[]> = Exclude<keyof Row, List[number]> extends never ? List : never;
+const columnsOf = <Row>() => <const List extends readonly (keyof Row)[]>(list: AllColumns<Row, List>): List => list;
+
+export const USER_COLUMNS = columnsOf<DbUserRow>()(["seq", "id", "org_id", "user_name", "user_name_ci", "external_id", "display_name", "display_name_ci", "email_ci", "active", "manager_id", "data", "version", "created_at", "updated_at"]);
+export const GROUP_COLUMNS = columnsOf<DbGroupRow>()(["seq", "id", "org_id", "display_name", "display_name_ci", "external_id", "source", "data", "version", "created_at", "updated_at", "provisioned_by"]);
+
+/** `table.column` for each column, for a select that joins. */
+export const qualified = (table: string, columns: readonly string[]): string[] => columns.map((c) => `${table}.${c}`);
+
 export interface DbConsoleSessionRow {
   id_hash: string;
   org_id: string;
@@ -157,3 +167,21 @@ export interface DbConsoleSecretRow {
   value: string;
   created_at: string;
 }
+
+/**
+ * The longest text the directory's varchar columns hold (db/migrations), in characters as
+ * PostgreSQL counts them (code points); SQLite does not enforce them, PostgreSQL refuses a longer
+ * value. What a client sends for these columns is checked against them before any SQL runs.
+ */
+export const COLUMN_LENGTH = Object.freeze({
+  /** users.user_name and its lower-cased user_name_ci. */
+  userName: 400,
+  /** users.external_id, groups.external_id. */
+  externalId: 400,
+  /** users.display_name, groups.display_name and their lower-cased copies. */
+  displayName: 400,
+  /** users.manager_id (20261129180000_manager_reference). */
+  managerId: 255,
+  /** Every id this server generates (a UUID), and group_members.member_id. */
+  id: 36,
+});

@@ -7,7 +7,8 @@ import type { Executor } from "./connection";
 import { type GroupRef, SCIM_VISIBLE, touchGroups } from "./groups";
 import { writeJson } from "./json";
 import { type UserRecord, toUserRecord } from "./resources";
-import type { DbUserRow } from "./tables";
+import { prepared } from "./prepared";
+import { type DbUserRow, USER_COLUMNS, qualified } from "./tables";
 import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
 /** What a write sets: a user's attributes, without groups. */
@@ -82,13 +83,17 @@ export async function deleteUser(tx: Executor, orgId: string, id: string): Promi
 
 /** A user and its direct groups in one query (GET /Users/{id}, the IdPs' most frequent read). */
 export async function findUserWithGroups(tx: Executor, orgId: string, id: string): Promise<{ user: UserRecord; groups: GroupRef[] } | null> {
-  const rows: (DbUserRow & { g_id: string | null; g_display_name: string | null; g_external_id: string | null })[] = await tx("users as u")
-    .leftJoin("group_members as gm", "gm.member_id", "u.id")
-    .leftJoin("groups as g", (join) => join.on("g.id", "gm.group_id").andOnVal("g.source", SCIM_VISIBLE.source))
-    .where("u.org_id", orgId)
-    .where("u.id", id)
-    .orderBy("g.seq")
-    .select("u.*", "g.id as g_id", "g.display_name as g_display_name", "g.external_id as g_external_id");
+  const rows: (DbUserRow & { g_id: string | null; g_display_name: string | null; g_external_id: string | null })[] = await prepared(
+    tx,
+    "user with groups",
+    tx("users as u")
+      .leftJoin("group_members as gm", "gm.member_id", "u.id")
+      .leftJoin("groups as g", (join) => join.on("g.id", "gm.group_id").andOnVal("g.source", SCIM_VISIBLE.source))
+      .where("u.org_id", orgId)
+      .where("u.id", id)
+      .orderBy("g.seq")
+      .select(...qualified("u", USER_COLUMNS), "g.id as g_id", "g.display_name as g_display_name", "g.external_id as g_external_id"),
+  );
   const [first] = rows;
   if (!first) return null;
   const groups: GroupRef[] = [];

@@ -5,6 +5,7 @@ export type {
   Mapping, IssueCode, MappingIssue, ParseResult, GroupRef, IdentityProvider, GroupSource, MemberInput, PlatformOverrides, EffectivePermissions,
 } from "./types";
 export { parseMapping } from "./parse";
+export { DEFAULT_SOURCE_LIMITS, type SourceLimits } from "./source";
 export { hashMapping, canonicalJSON } from "./hash";
 export { emptyMapping } from "./normalise";
 export { ruleMatchesGroup, ruleSelectsGroup, ruleMatchesAppRoles, matchRules } from "./match";

@@ -4,7 +4,7 @@ import { hashMapping } from "./hash";
 import { isRecord } from "./guards";
 import { normaliseMapping } from "./normalise";
 import { compileSchema, schemaIssues } from "./schemaIssues";
-import { loadSource } from "./source";
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits, loadSource } from "./source";
 import type { Path } from "./source";
 import { checkSemantics } from "./validate";
 import type { IssueCode, MappingIssue, ParseResult } from "./types";
@@ -13,10 +13,11 @@ const validateSchema = compileSchema(schema);
 
 /**
  * Mapping file text (YAML or JSON) → the normalised mapping, or every problem in the file at once,
- * each located by line and column. An invalid file yields no mapping at all.
+ * each located by line and column. An invalid file yields no mapping at all. Every step costs in
+ * proportion to the text, which `limits` bounds (a larger file is one `too_large` error).
  */
-export function parseMapping(text: string, file: string): ParseResult {
-  const loaded = loadSource(text, file, duplicateCodeFor);
+export function parseMapping(text: string, file: string, limits: SourceLimits = DEFAULT_SOURCE_LIMITS): ParseResult {
+  const loaded = loadSource(text, file, duplicateCodeFor, limits);
   if (!loaded.ok) return loaded;
   const { source } = loaded;
   const semantic = checkSemantics(source);

@@ -15,7 +15,18 @@ export interface SourceDocument {
   lineCounter: LineCounter;
   /** Plain JS value of the document (for duplicate keys, the last value wins). */
   value: unknown;
+  /** Each map's first pair per key, built on first use, so locating an issue costs its path, not the file. */
+  keys: WeakMap<object, Map<string, Pair<unknown, unknown>>>;
 }
+
+/** How much a mapping file may ask of the parser (MAPPING_MAX_BYTES, MAPPING_MAX_ALIASES). */
+export interface SourceLimits {
+  readonly maxBytes: number;
+  /** Alias expansions allowed (yaml's `maxAliasCount`): a "billion laughs" file expands each alias into many nodes. */
+  readonly maxAliases: number;
+}
+
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = { maxBytes: 1_048_576, maxAliases: 100 };
 
 export type LoadResult =
   | { ok: true; source: SourceDocument; issues: MappingIssue[] }
@@ -30,7 +41,12 @@ export function loadSource(
   text: string,
   file: string,
   duplicateCode: (path: Path) => IssueCode,
+  limits: SourceLimits = DEFAULT_SOURCE_LIMITS,
 ): LoadResult {
+  const bytes = utf8Length(text);
+  if (bytes > limits.maxBytes) {
+    return { ok: false, errors: [tooLarge(file, `The file is ${bytes} bytes; at most ${limits.maxBytes} are read (MAPPING_MAX_BYTES).`)] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -48,8 +64,49 @@ export function loadSource(
       errors: [{ file, line: 1, column: 1, code: "empty", message: "The file is empty; it needs at least `version: 1` and `primaryOwner`." }],
     };
   }
-  const source: SourceDocument = { file, doc, lineCounter, value: doc.toJS({ maxAliasCount: 100 }) };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: limits.maxAliases });
+  } catch (err) {
+    // yaml throws a ReferenceError for an alias expanded past maxAliasCount (a "billion laughs").
+    if (!(err instanceof ReferenceError)) throw err;
+    return { ok: false, errors: [tooLarge(file, `The file's aliases expand beyond what is read (at most ${limits.maxAliases} alias expansions, MAPPING_MAX_ALIASES): ${err.message}.`)] };
+  }
+  const source: SourceDocument = { file, doc, lineCounter, value, keys: new WeakMap() };
   return { ok: true, source, issues: findDuplicateKeys(source, duplicateCode) };
+}
+
+function tooLarge(file: string, message: string): MappingIssue {
+  return { file, line: 1, column: 1, code: "too_large", message };
+}
+
+/** UTF-8 length of `text` without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The first pair of `map` whose key reads `key` (the one an issue about that key points at). */
+function pairOf(source: SourceDocument, map: { items: Pair<unknown, unknown>[] }, key: string): Pair<unknown, unknown> | undefined {
+  let index = source.keys.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const pair of map.items) {
+      const text = keyText(pair);
+      if (text !== undefined && !index.has(text)) index.set(text, pair);
+    }
+    source.keys.set(map, index);
+  }
+  return index.get(key);
 }
 
 function syntaxMessage(raw: string): string {
@@ -78,7 +135,7 @@ export function locate(source: SourceDocument, path: Path, target: "key" | "valu
   for (const [i, segment] of path.entries()) {
     const isLast = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((item) => keyText(item) === String(segment));
+      const pair = pairOf(source, node, String(segment));
       if (pair === undefined) break;
       const keyOffset = startOf(pair.key);
       if (isLast && target === "key") {

@@ -1,21 +1,24 @@
 /** "Did you mean" for near-miss keys, areas, levels and role names. */
 
+const MAX_FUZZY_LENGTH = 64;
+
 /** Optimal-string-alignment distance: like Levenshtein, but a swapped pair (`veiw`) costs 1. */
 function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number): number => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  // Three rows of the dynamic programme (i-2, i-1, i) suffice for the transposition step.
+  let before = new Uint32Array(b.length + 1);
+  let previous = Uint32Array.from({ length: b.length + 1 }, (_, j) => j);
+  let current = new Uint32Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
-      const row = rows[i];
-      if (row !== undefined) row[j] = best;
+      let best = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (before[j - 2] ?? 0) + 1);
+      current[j] = best;
     }
+    [before, previous, current] = [previous, current, before];
   }
-  return at(a.length, b.length);
+  return previous[b.length] ?? 0;
 }
 
 /**
@@ -26,9 +29,14 @@ export function closestMatch(input: string, candidates: readonly string[]): stri
   const folded = fold(input);
   const exactFold = candidates.find((candidate) => fold(candidate) === folded);
   if (exactFold !== undefined) return exactFold;
+  // The edit distance costs the product of the lengths: names longer than any real typo's are
+  // compared by folding alone, and a candidate whose length alone rules it out is skipped.
+  if (folded.length > MAX_FUZZY_LENGTH) return null;
   let best: { candidate: string; distance: number } | null = null;
   for (const candidate of candidates) {
-    const distance = editDistance(folded, fold(candidate));
+    const other = fold(candidate);
+    if (other.length > MAX_FUZZY_LENGTH || Math.abs(other.length - folded.length) > Math.max(1, Math.floor(Math.max(folded.length, other.length) / 3))) continue;
+    const distance = editDistance(folded, other);
     if (best === null || distance < best.distance) best = { candidate, distance };
   }
   if (best === null) return null;

@@ -105,6 +105,8 @@ export const ISSUE_CODES = [
   "duplicate_rule_id",
   "unknown_capability",
   "unknown_connector",
+  /** Past MAPPING_MAX_BYTES or the alias limit: refused before anything else is read. */
+  "too_large",
   // Warnings only:
   "unused_role",
   "display_name_matcher",

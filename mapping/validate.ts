@@ -15,6 +15,18 @@ export interface SemanticResult {
   warnings: MappingIssue[];
 }
 
+/**
+ * "Did you mean" compares a name with every candidate: it is offered for this many issues of each
+ * check, so a file with thousands of mistakes costs in proportion to its size, not their product.
+ */
+const MAX_HINTS = 20;
+
+/** didYouMean while the budget lasts, then nothing. */
+function hinter(): (input: string, candidates: readonly string[]) => string {
+  let left = MAX_HINTS;
+  return (input, candidates) => (left-- > 0 ? didYouMean(input, candidates) : "");
+}
+
 export function checkSemantics(source: SourceDocument): SemanticResult {
   const root = isRecord(source.value) ? source.value : {};
   const roles = isRecord(root["roles"]) ? root["roles"] : {};
@@ -37,12 +49,16 @@ export function checkSemantics(source: SourceDocument): SemanticResult {
 
 function undefinedRoles(source: SourceDocument, rules: readonly unknown[], defined: readonly string[]): MappingIssue[] {
   const issues: MappingIssue[] = [];
+  const names = new Set(defined);
+  const hintFor = hinter();
+  // Listing the defined roles helps with a handful of them; past that the list would repeat the file.
+  const listed = defined.length > 0 && defined.length <= 20 ? ` Defined roles: ${defined.join(", ")}.` : "";
   rules.forEach((rule, index) => {
     if (!isRecord(rule) || !isStringArray(rule["roles"])) return;
     rule["roles"].forEach((name, position) => {
-      if (defined.includes(name)) return;
-      const hint = didYouMean(name, defined);
-      const known = hint === "" && defined.length > 0 ? ` Defined roles: ${defined.join(", ")}.` : "";
+      if (names.has(name)) return;
+      const hint = hintFor(name, defined);
+      const known = hint === "" ? listed : "";
       issues.push(
         issueAt(source, ["mappings", index, "roles", position], "undefined_role",
           `Rule mappings[${index}] uses role '${name}', which is not defined under \`roles\`.${hint}${known}`),
@@ -84,12 +100,14 @@ function unknownGrants(source: SourceDocument, roles: Record<string, unknown>, o
   for (const [list, toggleKey, kind] of [["capabilities", "features", "capability"], ["connectors", "connectors", "connector"]] as const) {
     const declared = isRecord(org) && isRecord(org[toggleKey]) ? org[toggleKey] : {};
     const known = knownNames(kind, declared);
+    const knownSet = new Set(known);
+    const hintFor = hinter();
     for (const [roleName, role] of Object.entries(roles)) {
       const names = isRecord(role) ? role[list] : undefined;
       if (!isStringArray(names)) continue;
       names.forEach((name, position) => {
-        if (known.includes(name)) return;
-        const hint = didYouMean(name, known);
+        if (knownSet.has(name)) return;
+        const hint = hintFor(name, known);
         issues.push(issueAt(source, ["roles", roleName, list, position], kind === "capability" ? "unknown_capability" : "unknown_connector",
           `Role '${roleName}' grants the ${kind} '${name}', which is neither built in nor mentioned in \`org.${toggleKey}\`.${hint === "" ? ` Declare it there (e.g. \`org.${toggleKey}: { ${name}: on }\`) if it is new.` : hint}`));
       });
@@ -100,11 +118,13 @@ function unknownGrants(source: SourceDocument, roles: Record<string, unknown>, o
 
 function unusedRoles(source: SourceDocument, rules: readonly unknown[], defined: readonly string[]): MappingIssue[] {
   const used = new Set(rules.flatMap((rule) => (isRecord(rule) && isStringArray(rule["roles"]) ? rule["roles"] : [])));
+  const usedNames = [...used];
+  let hintsLeft = MAX_HINTS;
   return defined
     .filter((name) => !used.has(name))
     .map((name) => {
       // A near-miss reference is already an `undefined_role` error; point at the likely cause.
-      const nearMiss = closestMatch(name, [...used]);
+      const nearMiss = hintsLeft-- > 0 ? closestMatch(name, usedNames) : null;
       const hint = nearMiss === null ? "" : ` (a rule uses '${nearMiss}' — a typo?)`;
       return issueAt(source, ["roles", name], "unused_role", `Role '${name}' is defined but no rule in \`mappings\` grants it${hint}, so no one has it.`, "key");
     });

@@ -10,7 +10,7 @@ import { insertMappingRefusal, resolveMappingRefusals } from "../db/mapping-refu
 import { currentMappingVersion, insertMapping } from "../db/mappings";
 import { anyRoleEditor } from "../db/permissions";
 import { withAfterCommit } from "../db/transaction";
-import { type Lockout, type Mapping, type MappingIssue, lockoutOf, parseMapping } from "../mapping";
+import { type Lockout, type Mapping, type MappingIssue, type ParseResult, type SourceLimits, lockoutOf, parseMapping } from "../mapping";
 import type { ChangeCause } from "../scim/context";
 import type { MappingPermissionSync, Recomputed } from "./sync";
 
@@ -32,10 +32,14 @@ export interface ApplyOptions {
   actor: string;
   /** Refuse (and write nothing) when no active member could edit roles afterwards although someone could before. */
   refuseLockout?: boolean;
+  /** MAPPING_MAX_BYTES and MAPPING_MAX_ALIASES (mapping/'s defaults when absent). */
+  limits?: SourceLimits;
+  /** Parses the text elsewhere (the server's worker thread, server/mapping-parser.ts); in this thread when absent. */
+  parse?: (text: string, sourceName: string) => Promise<ParseResult>;
 }
 
 export async function applyMappingText(db: Database, sync: MappingPermissionSync, options: ApplyOptions): Promise<ApplyResult> {
-  const parsed = parseMapping(options.text, options.sourceName);
+  const parsed = options.parse ? await options.parse(options.text, options.sourceName) : parseMapping(options.text, options.sourceName, options.limits);
   if (!parsed.ok) {
     await insertMappingRefusal(db.knex, options.orgId, { sourceName: options.sourceName, hash: hashText(options.text), errors: parsed.errors });
     return { ok: false, reason: "invalid", errors: parsed.errors };
@@ -65,6 +69,17 @@ export async function applyMappingText(db: Database, sync: MappingPermissionSync
     if (err instanceof LockoutError) return { ok: false, reason: "would_lock_out", lockout: err.lockout };
     throw err;
   }
+}
+
+/**
+ * A mapping source that cannot even be read as a file — a directory, or a file past
+ * MAPPING_MAX_BYTES — is refused like an invalid file: recorded (GET /api/v1/mapping shows it as
+ * `lastRefused`) with one located issue that says why; the mapping in force stays.
+ */
+export async function refuseMappingSource(db: Database, options: { orgId: string; sourceName: string; fingerprint: string; message: string }): Promise<MappingIssue> {
+  const issue: MappingIssue = { file: options.sourceName, line: 1, column: 1, code: "too_large", message: options.message };
+  await insertMappingRefusal(db.knex, options.orgId, { sourceName: options.sourceName, hash: hashText(options.fingerprint), errors: [issue] });
+  return issue;
 }
 
 /** Thrown inside the writing transaction so that it rolls back; callers turn it into their refusal. */

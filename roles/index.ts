@@ -1,7 +1,7 @@
 /** The role-mapping service: keep permissions in step with the directory; apply, plan, explain, reconcile, verify, administer. */
 export { MappingPermissionSync, type RecomputeObserver, type Recomputed, type RoleEditorChange } from "./sync";
 export { type EventSink, PERMISSIONS_CHANGED, type PermissionChangedData } from "./events";
-export { applyMappingText, refusalLines, type ApplyOptions, type ApplyResult } from "./apply";
+export { applyMappingText, refuseMappingSource, refusalLines, type ApplyOptions, type ApplyResult } from "./apply";
 export { applyPlatformText, type PlatformApplyResult } from "./platform";
 export { planMapping, planMappingText, type PlanResult } from "./plan";
 export { explainUser } from "./explain";

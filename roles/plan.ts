@@ -6,7 +6,7 @@
 import type { Database } from "../db/connection";
 import { allGroups } from "../db/groups";
 import { allMembers } from "../db/member-snapshots";
-import { type Mapping, type MappingIssue, type MappingPlan, type MemberInput, parseMapping, planMappingChange } from "../mapping";
+import { type Mapping, type MappingIssue, type MappingPlan, type MemberInput, type SourceLimits, parseMapping, planMappingChange } from "../mapping";
 import type { MappingPermissionSync } from "./sync";
 
 export type PlanResult =
@@ -16,9 +16,9 @@ export type PlanResult =
 export async function planMappingText(
   db: Database,
   sync: MappingPermissionSync,
-  options: { orgId: string; text: string; sourceName: string },
+  options: { orgId: string; text: string; sourceName: string; limits?: SourceLimits },
 ): Promise<PlanResult> {
-  const parsed = parseMapping(options.text, options.sourceName);
+  const parsed = parseMapping(options.text, options.sourceName, options.limits);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   return { ok: true, plan: await planMapping(db, sync, options.orgId, parsed.mapping), warnings: parsed.warnings };
 }

@@ -36,7 +36,7 @@ function readOperations(body: unknown, maxOperations: number): { operations: Bul
   const ops = body.Operations;
   if (!Array.isArray(ops)) throw invalidSyntax("A BulkRequest must have an Operations array");
   if (ops.length > maxOperations) throw payloadTooLarge(`A BulkRequest may hold at most ${maxOperations} operations; this one holds ${ops.length}`);
-  const failOnErrors = body.failOnErrors === undefined ? Number.POSITIVE_INFINITY : Number(body.failOnErrors);
+  const failOnErrors = readFailOnErrors(body.failOnErrors);
   if (!Number.isInteger(failOnErrors) && failOnErrors !== Number.POSITIVE_INFINITY) throw invalidValue("failOnErrors must be an integer");
   const operations = ops.map((op, i): BulkOperation => {
     if (!isObject(op) || typeof op.method !== "string" || typeof op.path !== "string") {
@@ -51,6 +51,12 @@ function readOperations(body: unknown, maxOperations: number): { operations: Bul
     };
   });
   return { operations, failOnErrors: failOnErrors < 1 ? Number.POSITIVE_INFINITY : failOnErrors };
+}
+
+/** RFC 7644 §3.7.3: an integer; absent means "run every operation". Anything else is not a count. */
+function readFailOnErrors(raw: unknown): number {
+  if (raw === undefined || raw === null) return Number.POSITIVE_INFINITY;
+  return typeof raw === "number" || typeof raw === "string" ? Number(raw) : Number.NaN;
 }
 
 class UnresolvedBulkId extends Error {}

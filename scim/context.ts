@@ -5,6 +5,7 @@
  */
 import type { Database, Executor } from "../db/connection";
 import { type AfterCommit, type OnCommit, withAfterCommit } from "../db/transaction";
+import type { FilterLimits } from "./filter";
 import type { ClientSignals } from "./provisioner";
 
 /**
@@ -77,6 +78,14 @@ export interface ScimLimits {
   readonly maxCount: number;
   readonly maxBulkOperations: number;
   readonly maxPayloadBytes: number;
+  /** The longest string attribute value, in UTF-8 bytes (SCIM_MAX_STRING_BYTES). */
+  readonly maxStringBytes: number;
+  /** Attribute expressions and nesting in one filter (list and search filters, PATCH path filters). */
+  readonly filter: FilterLimits;
+  /** Operations in one PATCH request, alone or inside /Bulk (SCIM_MAX_PATCH_OPERATIONS). */
+  readonly maxPatchOperations: number;
+  /** Paths in one `attributes` or `excludedAttributes` list (SCIM_MAX_ATTRIBUTE_PATHS). */
+  readonly maxAttributePaths: number;
 }
 
 /** Everything a SCIM handler needs about the request it serves. */

@@ -12,8 +12,21 @@ import { declareScimmyResources } from "./schemas";
 export interface DiscoveryOptions {
   readonly maxResults: number;
   readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };
+  /** Limits RFC 7643 §5 has no attribute for, advertised in LIMITS_EXTENSION. */
+  readonly patch: { readonly maxOperations: number };
+  readonly attributes: { readonly maxPaths: number };
   readonly documentationUri?: string;
 }
+
+/**
+ * RFC 7643 §5's `patch` is only `supported`, and nothing describes the `attributes` parameter, so
+ * the limits this server holds requests to beyond Bulk's are stated in an extension of the
+ * ServiceProviderConfig (RFC 7643 §3.3: clients ignore extensions they do not know), documented in
+ * docs/conformance.md: `{"patch": {"maxOperations"}, "attributes": {"maxPaths"}}`.
+ */
+export const LIMITS_EXTENSION = "urn:scim-role-mapping:schemas:extension:limits:1.0:ServiceProviderConfig";
+
+let limits: { patch: { maxOperations: number }; attributes: { maxPaths: number } } = { patch: { maxOperations: 0 }, attributes: { maxPaths: 0 } };
 
 const DISCOVERY_PATH = /^\/(Schemas|ResourceTypes|ServiceProviderConfig)(\/|$)/;
 
@@ -38,6 +51,7 @@ export function configureDiscovery(options: DiscoveryOptions): void {
   // scimmy-routers sets its own defaults when constructed; state what this server really does.
   // An empty list resets scimmy's accumulated authentication schemes (scimmy lib/config.js).
   SCIMMY.Config.set({ authenticationSchemes: [] });
+  limits = { patch: { maxOperations: options.patch.maxOperations }, attributes: { maxPaths: options.attributes.maxPaths } };
   SCIMMY.Config.set({
     documentationUri: options.documentationUri ?? "https://datatracker.ietf.org/doc/html/rfc7644",
     patch: { supported: true },
@@ -59,6 +73,13 @@ export function configureDiscovery(options: DiscoveryOptions): void {
   });
 }
 
+function withLimits(body: unknown): unknown {
+  const plain: unknown = JSON.parse(JSON.stringify(body));
+  if (typeof plain !== "object" || plain === null || Array.isArray(plain)) return plain;
+  const schemas: unknown = Reflect.get(plain, "schemas");
+  return { ...plain, schemas: [...(Array.isArray(schemas) ? schemas : []), LIMITS_EXTENSION], [LIMITS_EXTENSION]: limits };
+}
+
 export function discoveryRouter(originOf: (req: Request) => string): RequestHandler {
   return (req: Request, res, next) => {
     if (!DISCOVERY_PATH.test(req.path) || req.method !== "GET" || !scimmyRouter) {
@@ -66,6 +87,10 @@ export function discoveryRouter(originOf: (req: Request) => string): RequestHand
       return;
     }
     origins.set(req, originOf(req));
+    if (/^\/ServiceProviderConfig\/?$/.test(req.path)) {
+      const json = res.json.bind(res);
+      res.json = (body: unknown) => json(withLimits(body));
+    }
     scimmyRouter(req, res, next);
   };
 }

@@ -4,10 +4,12 @@
  */
 import type { GroupFields } from "../db/groups";
 import type { GroupRecord } from "../db/resources";
+import { COLUMN_LENGTH } from "../db/tables";
 import { invalidValue } from "./errors";
 import { type JsonObject, withoutKeys } from "./json";
 import { CORE_GROUP } from "./schemas";
 import { etagOf } from "./etag";
+import { checkColumnLength } from "./values";
 
 const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "displayName", "externalId", "members"]);
 
@@ -15,7 +17,11 @@ export function toGroupFields(resource: JsonObject): GroupFields {
   const displayName = resource.displayName;
   if (typeof displayName !== "string" || displayName.trim() === "") throw invalidValue("displayName is required and must be a non-empty string");
   const data = withoutKeys(resource, COLUMN_ATTRIBUTES);
-  return { displayName, externalId: typeof resource.externalId === "string" ? resource.externalId : null, data };
+  return {
+    displayName: checkColumnLength(displayName, "displayName", COLUMN_LENGTH.displayName),
+    externalId: typeof resource.externalId === "string" ? checkColumnLength(resource.externalId, "externalId", COLUMN_LENGTH.externalId) : null,
+    data,
+  };
 }
 
 /** The Group without `members`, which the response step streams separately (scim/reply.ts). */

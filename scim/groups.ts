@@ -11,9 +11,9 @@ import * as members from "../db/memberships";
 import type { GroupRecord } from "../db/resources";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
-import { notFound, translateDbWriteError } from "./errors";
+import { invalidValue, notFound, translateDbWriteError } from "./errors";
 import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
-import { readResource } from "./ingress";
+import { type ResourceLimits, readResource } from "./ingress";
 import { getKey, isObject } from "./json";
 import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { memberIds } from "./members";
@@ -58,11 +58,19 @@ async function* memberPages(ctx: ScimContext, groupId: string): AsyncGenerator<r
  * Splits a Group body into its attributes (coerced by the schema) and its member ids. Members are
  * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing.
  */
-function readGroupBody(body: unknown): { fields: db.GroupFields; memberIds: string[]; schemas: unknown } {
-  if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body)), memberIds: [], schemas: undefined };
+function readGroupBody(body: unknown, limits: ResourceLimits): { fields: db.GroupFields; memberIds: string[]; schemas: unknown } {
+  if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body, limits)), memberIds: [], schemas: undefined };
   const membersKey = Object.keys(body).find((k) => k.toLowerCase() === "members");
   const { [membersKey ?? "members"]: raw, ...rest } = body;
-  return { fields: toGroupFields(readResource("Group", rest)), memberIds: memberIds(raw, "members"), schemas: getKey(body, "schemas") };
+  return { fields: toGroupFields(readResource("Group", rest, limits)), memberIds: memberIds(raw, "members"), schemas: getKey(body, "schemas") };
+}
+
+/**
+ * RFC 7643 §4.2 lets a group hold groups, but not itself: that member would make the group's
+ * membership its own definition. Said as what it is rather than as an unknown id.
+ */
+function refuseSelfMembership(groupId: string, ids: readonly string[]): void {
+  if (ids.includes(groupId)) throw invalidValue(`A group cannot be its own member: members names the group itself (${groupId}).`);
 }
 
 async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupRecord> {
@@ -72,7 +80,7 @@ async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupR
 }
 
 export async function createGroup(ctx: ScimContext, body: unknown): Promise<GroupResource> {
-  const { fields, memberIds: ids, schemas } = readGroupBody(body);
+  const { fields, memberIds: ids, schemas } = readGroupBody(body, ctx.limits);
   const provisionedBy = detectProvisioner(ctx.client, schemas);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertGroup(tx, ctx.orgId, fields, { source: "scim", provisionedBy }).catch(translateDbWriteError);
@@ -102,11 +110,12 @@ async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecor
  * Wizard apps push memberships this way (fixtures/okta/aiw-membership-put.json).
  */
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
-  const { fields, memberIds: ids } = readGroupBody(body);
+  const { fields, memberIds: ids } = readGroupBody(body, ctx.limits);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);
     checkIfMatch(ifMatch, current.version);
+    refuseSelfMembership(id, ids);
     await writeIdentity(tx, ctx, current, fields, after);
     const change = await members.replaceMembers(tx, ctx.orgId, id, ids).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [...change.added, ...change.removed], causeOf(ctx)));
@@ -120,10 +129,11 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
     case "attributes": {
       const current = await fresh(tx, ctx, id);
       const patched = applyPatch("Group", patchableGroup(current), step.ops);
-      await writeIdentity(tx, ctx, current, toGroupFields(readResource("Group", patched)), after);
+      await writeIdentity(tx, ctx, current, toGroupFields(readResource("Group", patched, ctx.limits)), after);
       return;
     }
     case "addMembers":
+      refuseSelfMembership(id, step.ids);
       change = await members.addMembers(tx, ctx.orgId, id, step.ids);
       break;
     case "removeMembers":
@@ -133,6 +143,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
       change = await members.removeAllMembers(tx, ctx.orgId, id);
       break;
     case "replaceMembers":
+      refuseSelfMembership(id, step.ids);
       change = await members.replaceMembers(tx, ctx.orgId, id, step.ids);
       break;
     default:
@@ -147,7 +158,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
  * (scimmy applied it to the projection, and wiped members).
  */
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
-  const steps = planGroupPatch(parsePatchRequest(body));
+  const steps = planGroupPatch(parsePatchRequest(body, ctx.limits.maxPatchOperations, ctx.limits.filter));
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);

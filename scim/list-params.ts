@@ -55,7 +55,7 @@ export function prepareList(kind: ResourceKind, dialect: Dialect, request: ListR
   let where = null;
   if (request.filter !== undefined && request.filter !== "") {
     if (typeof request.filter !== "string") throw invalidFilter("filter must be a string");
-    where = compileFilter(dialect, table, toStorageFilter(kind, parseFilter(request.filter)));
+    where = compileFilter(dialect, table, toStorageFilter(kind, parseFilter(request.filter, limits.filter)));
   }
 
   let sort = null;
@@ -74,6 +74,6 @@ export function prepareList(kind: ResourceKind, dialect: Dialect, request: ListR
   return {
     query: { where, sort, offset: startIndex - 1, limit: count },
     startIndex,
-    projection: parseProjection(kind, joinList(request.attributes), joinList(request.excludedAttributes)),
+    projection: parseProjection(kind, joinList(request.attributes), joinList(request.excludedAttributes), limits.maxAttributePaths),
   };
 }

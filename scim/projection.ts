@@ -27,19 +27,55 @@ const ALWAYS = new Set(["id", "schemas"]);
 
 export const NO_PROJECTION: Projection = { include: null, exclude: [] };
 
-export function parseProjection(kind: ResourceKind, attributes: unknown, excluded: unknown): Projection {
-  const include = typeof attributes === "string" && attributes.trim() !== "" ? parseList(kind, attributes, "attributes") : null;
-  const exclude = typeof excluded === "string" && excluded.trim() !== "" ? parseList(kind, excluded, "excludedAttributes") : [];
+/**
+ * Characters allowed per attribute path of the limit: the longest path a schema of ours has (an
+ * extension URN, an attribute and a sub-attribute) is under 90, so a list of the maximum number of
+ * paths fits with room for value filters and spaces.
+ */
+export const CHARS_PER_ATTRIBUTE_PATH = 256;
+
+/**
+ * `maxPaths` bounds the work a request can ask for (SCIM_MAX_ATTRIBUTE_PATHS): a list longer than
+ * `maxPaths` paths, or than `maxPaths × CHARS_PER_ATTRIBUTE_PATH` characters, is refused before it
+ * is read further.
+ */
+export function parseProjection(kind: ResourceKind, attributes: unknown, excluded: unknown, maxPaths: number): Projection {
+  const include = typeof attributes === "string" && attributes.trim() !== "" ? parseList(kind, attributes, "attributes", maxPaths) : null;
+  const exclude = typeof excluded === "string" && excluded.trim() !== "" ? parseList(kind, excluded, "excludedAttributes", maxPaths) : [];
   return include === null && exclude.length === 0 ? NO_PROJECTION : { include, exclude };
 }
 
-function parseList(kind: ResourceKind, text: string, parameter: string): ProjectedPath[] {
+function parseList(kind: ResourceKind, text: string, parameter: string, maxPaths: number): ProjectedPath[] {
+  // RFC 7644 §3.12: a parameter value the server cannot take is invalidValue.
+  if (text.length > maxPaths * CHARS_PER_ATTRIBUTE_PATH) {
+    throw invalidValue(`${parameter} is ${text.length} characters long; at most ${maxPaths * CHARS_PER_ATTRIBUTE_PATH} are accepted.`);
+  }
+  const paths = splitAttributeList(text);
+  if (paths.length > maxPaths) throw invalidValue(`${parameter} names ${paths.length} attributes; at most ${maxPaths} are accepted.`);
   const schemas = schemasFor(kind);
-  // `attributes` names attributes (RFC 7644 §3.4.2.5); a value filter such as `emails[type eq "work"]`
-  // is read as the attribute it filters. Microsoft's SCIM validator sends one; no IdP fixture
-  // records it, test/scim/projection.test.ts does.
-  const paths = text.replace(/\[[^\]]*\]/g, "").split(",").map((p) => p.trim()).filter((p) => p !== "");
   return paths.map((p) => project(schemas, parsePath(p, parameter), p));
+}
+
+/**
+ * The comma-separated paths of an `attributes` list, in one pass. `attributes` names attributes
+ * (RFC 7644 §3.4.2.5); a value filter such as `emails[type eq "work"]` is read as the attribute it
+ * filters (Microsoft's SCIM validator sends one; no IdP fixture records it, test/scim/projection.test.ts
+ * does), so a `[…]` is dropped up to the next `]`. An unclosed `[` is kept, and the path holding it
+ * fails to parse.
+ */
+export function splitAttributeList(text: string): string[] {
+  let kept = "";
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf("[", from);
+    if (open < 0) break;
+    const close = text.indexOf("]", open + 1);
+    if (close < 0) break;
+    kept += text.slice(from, open);
+    from = close + 1;
+  }
+  kept += text.slice(from);
+  return kept.split(",").map((p) => p.trim()).filter((p) => p !== "");
 }
 
 function parsePath(text: string, parameter: string): AttrPath {

@@ -27,11 +27,35 @@ function bodyParserError(err: unknown): ScimError | null {
   if (typeof err !== "object" || err === null || !("type" in err)) return null;
   const type = (err as { type: unknown }).type;
   if (type === "entity.parse.failed") return invalidSyntax("The request body is not valid JSON");
-  if (type === "entity.too.large") return payloadTooLarge("The request body is larger than this server accepts");
+  if (type === "entity.too.large") {
+    const limit = "limit" in err && typeof err.limit === "number" ? ` of ${err.limit} bytes` : "";
+    return payloadTooLarge(`The request body is larger than this endpoint's limit${limit}`);
+  }
   if (type === "encoding.unsupported" || type === "charset.unsupported") return invalidSyntax("The request body's encoding is not supported; send UTF-8 JSON");
-  if (type === "request.aborted") return invalidSyntax("The request body was not received completely");
   return null;
 }
+
+/**
+ * Why the client is gone, when a failure only means that: it closed the connection while its body
+ * was being read ("request aborted"), before reading began (raw-body's "stream is not readable",
+ * which body-parser gives status 500), with a reset socket, or while a response streamed to it.
+ * Nobody receives the answer; these are logged at info with `clientAborted` and counted as 499,
+ * so that 5xx counts and alerts mean a fault of the server. Null for every other error.
+ */
+export function clientAbortReason(err: unknown): string | null {
+  if (err instanceof ClientGoneError) return "response";
+  if (typeof err !== "object" || err === null) return null;
+  const type = "type" in err ? err.type : undefined;
+  if (type === "request.aborted" || type === "stream.not.readable") return type;
+  // A socket error while body-parser read the body: it passes the error on with status 400.
+  const code = "code" in err ? err.code : undefined;
+  const status = "status" in err ? err.status : undefined;
+  if ((code === "ECONNRESET" || code === "ECONNABORTED") && status === 400) return code;
+  return null;
+}
+
+/** The status recorded for a request whose client went away (nginx's "client closed request"). */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 /** scimmy's own errors carry status and scimType; keep them rather than turning them into 404s. */
 function scimmyError(err: unknown): ScimError | null {
@@ -48,7 +72,11 @@ function scimmyError(err: unknown): ScimError | null {
  */
 export function toScimError(err: unknown, log: Logger, requestId: string): ScimError {
   if (err instanceof ScimError) return err;
-  if (err instanceof ClientGoneError) return new ScimError(499, undefined, err.message);
+  const aborted = clientAbortReason(err);
+  if (aborted !== null) {
+    log.info({ requestId, clientAborted: true, reason: aborted }, "the client closed the connection");
+    return new ScimError(CLIENT_CLOSED_REQUEST, undefined, "The client closed the connection before the request completed");
+  }
   const parsed = bodyParserError(err) ?? scimmyError(err);
   if (parsed) return parsed;
   if (classifyDbError(err) instanceof DbUnavailableError) {

@@ -8,13 +8,14 @@ import type { Database } from "../db/connection";
 import { runBulk } from "./bulk";
 import type { PermissionSync, ScimContext, ScimLimits } from "./context";
 import { discoveryRouter } from "./discovery";
-import { methodNotAllowed, notFound, notImplemented } from "./errors";
+import { invalidSyntax, invalidValue, methodNotAllowed, notFound, notImplemented } from "./errors";
 import * as groups from "./groups";
 import { isObject } from "./json";
 import type { ListRequest } from "./list-params";
 import { type Projection, parseProjection } from "./projection";
 import { type Reply, listReply, messageReply, noContent, resourceReply, sendReply } from "./reply";
 import { type Logger, sendError, toScimError } from "./respond";
+import { inspectJsonBody, nulInUrl } from "./raw-input";
 import type { ResourceKind } from "./schemas";
 import { searchAll } from "./search";
 import * as users from "./users";
@@ -34,13 +35,34 @@ export interface ScimRouterDeps {
 
 type Handler = (req: Request, ctx: ScimContext) => Promise<Reply>;
 
-/** Request bodies are JSON whatever the Content-Type says (IDP-CLIENTS.md quirk 14: Okta's spec test sends none, fixtures/okta/spec-create-no-content-type.json). */
-export function scimJsonBody(limitBytes: number): RequestHandler {
-  return express.json({ type: () => true, limit: limitBytes, strict: false });
+/**
+ * Request bodies are JSON whatever the Content-Type says (IDP-CLIENTS.md quirk 14: Okta's spec test
+ * sends none, fixtures/okta/spec-create-no-content-type.json). Before they are parsed, bodies
+ * nested deeper than `maxDepth` are refused, and so is a NUL character anywhere (scim/raw-input.ts).
+ */
+export function scimJsonBody(limitBytes: number, maxDepth: number): RequestHandler {
+  return express.json({
+    type: () => true,
+    limit: limitBytes,
+    strict: false,
+    verify: (_req, _res, raw, encoding) => {
+      const problem = inspectJsonBody(raw, encoding, maxDepth);
+      if (problem === null) return;
+      switch (problem.kind) {
+        case "tooDeep":
+          throw invalidSyntax(`The request body nests arrays and objects more than ${problem.maxDepth} levels deep.`);
+        case "nul":
+          throw invalidValue("The request body contains a NUL character (\\u0000), which no attribute value may hold.");
+        case "charset":
+          throw invalidSyntax("The request body's encoding is not supported; send UTF-8 JSON");
+      }
+    },
+  });
 }
 
 export function scimRouter(deps: ScimRouterDeps): Router {
   const router = Router();
+  router.use(refuseNulInUrl);
 
   const contextOf = (req: Request): ScimContext => ({
     db: deps.db,
@@ -69,7 +91,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   const searchBody = (req: Request): ListRequest => (isObject(req.body) ? (req.body as ListRequest) : {});
   const ifMatch = (req: Request): string | undefined => req.get("if-match");
   const idOf = (req: Request): string => req.params.id ?? "";
-  const projectionOf = (req: Request, kind: ResourceKind): Projection => parseProjection(kind, req.query.attributes, req.query.excludedAttributes);
+  const projectionOf = (req: Request, kind: ResourceKind): Projection => parseProjection(kind, req.query.attributes, req.query.excludedAttributes, deps.limits.maxAttributePaths);
 
   // Users (RFC 7644 §3.3–3.6)
   router.get("/Users", route(async (req, ctx) => listReply(await users.listUsers(ctx, query(req)))));
@@ -121,6 +143,14 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
   });
   return router;
+}
+
+/** No id holds U+0000, and no attribute value does: a NUL in the path is 404, in the query 400 (scim/raw-input.ts). */
+function refuseNulInUrl(req: Request, _res: Response, next: NextFunction): void {
+  const nul = nulInUrl(req.originalUrl);
+  if (nul === null) return next();
+  if (nul.where === "path") return next(notFound(`No SCIM resource at ${req.path}`));
+  next(invalidValue(`The query parameter "${nul.parameter}" contains a NUL character (%00), which no attribute value may hold.`));
 }
 
 const requestIds = new WeakMap<Request, string>();

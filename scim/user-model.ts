@@ -5,10 +5,12 @@
 import type { GroupRef } from "../db/groups";
 import type { UserFields } from "../db/users";
 import type { UserRecord } from "../db/resources";
+import { COLUMN_LENGTH } from "../db/tables";
 import { invalidValue } from "./errors";
 import { type JsonObject, isObject, withoutKeys } from "./json";
 import { CORE_USER, ENTERPRISE_USER } from "./schemas";
 import { etagOf } from "./etag";
+import { checkColumnLength } from "./values";
 
 const COLUMN_ATTRIBUTES = new Set(["schemas", "id", "meta", "userName", "externalId", "displayName", "active", "groups", "password"]);
 
@@ -33,9 +35,9 @@ export function toUserFields(resource: JsonObject, activeWhenAbsent: boolean): U
     else delete data[ENTERPRISE_USER];
   }
   return {
-    userName,
-    externalId: typeof resource.externalId === "string" ? resource.externalId : null,
-    displayName: typeof resource.displayName === "string" ? resource.displayName : null,
+    userName: checkColumnLength(userName, "userName", COLUMN_LENGTH.userName),
+    externalId: typeof resource.externalId === "string" ? checkColumnLength(resource.externalId, "externalId", COLUMN_LENGTH.externalId) : null,
+    displayName: typeof resource.displayName === "string" ? checkColumnLength(resource.displayName, "displayName", COLUMN_LENGTH.displayName) : null,
     active: resource.active === undefined ? activeWhenAbsent : resource.active === true,
     managerId,
     data,

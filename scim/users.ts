@@ -29,7 +29,7 @@ async function render(tx: Executor, ctx: ScimContext, record: UserRecord): Promi
 }
 
 export async function createUser(ctx: ScimContext, body: unknown): Promise<UserResource> {
-  const fields = toUserFields(readResource("User", body), true);
+  const fields = toUserFields(readResource("User", body, ctx.limits), true);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertUser(tx, ctx.orgId, fields).catch(translateDbWriteError);
     const member = { id: record.id, userName: record.userName, active: record.active, appRoles: appRoleValues(record.data["roles"]) };
@@ -53,7 +53,7 @@ export async function getUser(ctx: ScimContext, id: string, projection: Projecti
 
 /** PUT: a full replace (RFC 7644 §3.5.1); read-only attributes in the body are ignored. */
 export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResource> {
-  const resource = readResource("User", body);
+  const resource = readResource("User", body, ctx.limits);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`User ${id} not found`);
@@ -71,14 +71,14 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
  * lost), never to the projection a query parameter asked for.
  */
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResource> {
-  const operations = parsePatchRequest(body);
+  const operations = parsePatchRequest(body, ctx.limits.maxPatchOperations, ctx.limits.filter);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`User ${id} not found`);
     checkIfMatch(ifMatch, current.version);
     const patched = applyPatch("User", patchableUser(current), operations);
     // `active` is absent only when an operation removed it or set it to null: unassigned, not active.
-    const fields = toUserFields(readResource("User", patched), false);
+    const fields = toUserFields(readResource("User", patched, ctx.limits), false);
     const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);

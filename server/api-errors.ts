@@ -7,7 +7,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { DbUnavailableError, classifyDbError } from "../db/errors";
 import { AdminError } from "../roles/admin";
-import type { Logger } from "../scim/respond";
+import { type Logger, clientAbortReason } from "../scim/respond";
 import { IssuerUnavailableError } from "./oidc/issuers";
 
 const STATUS = {
@@ -44,6 +44,8 @@ const STATUS = {
   invalid_mapping: 422,
   precondition_required: 428,
   too_many_requests: 429,
+  // Never received: the client closed the connection (logged at info, counted apart from 5xx).
+  client_closed_request: 499,
   internal: 500,
   unavailable: 503,
   issuer_unavailable: 503,
@@ -79,7 +81,24 @@ function bodyParserError(err: unknown): ApiError | null {
   if (typeof err !== "object" || err === null || !("type" in err)) return null;
   if (err.type === "entity.parse.failed") return new ApiError("invalid_json", "The request body is not valid JSON");
   if (err.type === "entity.too.large") return new ApiError("payload_too_large", "The request body is larger than this API accepts");
+  if (err.type === "encoding.unsupported" || err.type === "charset.unsupported") {
+    return new ApiError("invalid_request", "The request body's encoding is not supported; send UTF-8 JSON without Content-Encoding, or gzip/deflate");
+  }
   return null;
+}
+
+/**
+ * A client's mistake that express or body-parser found before any route ran: a path whose
+ * percent-encoding does not decode (express's URIError), a compressed body that does not inflate.
+ * They carry a 4xx status; their own message is about the request, never about the server.
+ */
+function requestError(err: unknown): ApiError | null {
+  if (!(err instanceof Error) || !("status" in err)) return null;
+  const status = err.status;
+  if (typeof status !== "number" || status < 400 || status >= 500) return null;
+  if (status === 413) return new ApiError("payload_too_large", "The request body is larger than this API accepts");
+  const exposed = err instanceof URIError || ("expose" in err && err.expose === true);
+  return exposed ? new ApiError("invalid_request", err instanceof URIError ? "The request path is not valid percent-encoded UTF-8" : err.message) : null;
 }
 
 /** Whatever was thrown, as the ApiError to answer with. */
@@ -90,7 +109,12 @@ export function toApiError(err: unknown, log: Logger): ApiError {
     log.warn({ err }, "OIDC issuer unavailable");
     return new ApiError("issuer_unavailable", "The organisation's sign-in provider cannot be reached; retry later", { cause: err });
   }
-  const parsed = bodyParserError(err);
+  const aborted = clientAbortReason(err);
+  if (aborted !== null) {
+    log.info({ clientAborted: true, reason: aborted }, "the client closed the connection");
+    return new ApiError("client_closed_request", "The client closed the connection before the request completed");
+  }
+  const parsed = bodyParserError(err) ?? requestError(err);
   if (parsed) return parsed;
   if (classifyDbError(err) instanceof DbUnavailableError) {
     log.error({ err }, "database unavailable");

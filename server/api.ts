@@ -15,6 +15,8 @@ import {
   permissionsFromJSON,
 } from "../mapping";
 import { type MappingPermissionSync, explainUser, isKnownGrant } from "../roles";
+import { DEFAULT_INPUT_LIMITS } from "../scim/limits";
+import { inspectJsonBody, nulInUrl } from "../scim/raw-input";
 import type { Logger } from "../scim/respond";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
@@ -33,12 +35,49 @@ export interface ApiDeps {
   readonly logger: Logger;
   /** Puts the authenticated organisation on the response; runs before any body is read. */
   readonly authenticate: RequestHandler;
+  /** SCIM_MAX_JSON_DEPTH, which applies to /api bodies as to SCIM's. */
+  readonly maxJsonDepth?: number;
 }
+
+/** The product API's questions are small: a member and what to ask about. */
+const BODY_LIMIT = "64kb";
+
+/**
+ * A JSON body of at most `limit`, refused before it is parsed when it nests deeper than `maxDepth`
+ * or holds a NUL character (scim/raw-input.ts): the same checks as SCIM bodies, rendered as /api errors.
+ */
+export function apiJsonBody(limit: string, maxDepth: number): RequestHandler {
+  return express.json({
+    type: () => true,
+    limit,
+    verify: (_req, _res, raw, encoding) => {
+      const problem = inspectJsonBody(raw, encoding, maxDepth);
+      if (problem === null) return;
+      switch (problem.kind) {
+        case "tooDeep":
+          throw new ApiError("invalid_request", `The request body nests arrays and objects more than ${problem.maxDepth} levels deep`);
+        case "nul":
+          throw new ApiError("invalid_request", "The request body contains a NUL character (\\u0000), which no value may hold");
+        case "charset":
+          throw new ApiError("invalid_request", "The request body's encoding is not supported; send UTF-8 JSON");
+      }
+    },
+  });
+}
+
+/** No id or name holds U+0000 (PostgreSQL's text cannot): in the path 404, in the query 400. */
+export const refuseNulInUrl: RequestHandler = (req, _res, next) => {
+  const nul = nulInUrl(req.originalUrl);
+  if (nul === null) return next();
+  if (nul.where === "path") return next(new ApiError("not_found", "Not found"));
+  next(new ApiError("invalid_request", `The query parameter "${nul.parameter}" contains a NUL character (%00)`));
+};
 
 export function apiRouter(deps: ApiDeps): Router {
   const router = Router();
   router.use(deps.authenticate);
-  router.use(express.json({ type: () => true, limit: "64kb" }));
+  router.use(refuseNulInUrl);
+  router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
   const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
     handler(req, res).catch(next);
   };

@@ -8,13 +8,14 @@ import express, { type Express, type Request, type RequestHandler, type Response
 import { type Database, pingDatabase } from "../db/connection";
 import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
 import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
 import { adminRouter } from "./admin/router";
 import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
-import { ApiError, sendApiError } from "./api-errors";
+import { ApiError, sendApiError, toApiError } from "./api-errors";
 import { TokenCache, authenticate, orgIdOf, viaEntraToken } from "./auth";
 import type { Config, ConsoleConfig } from "./config";
 import { consoleRouter } from "./console/router";
@@ -31,9 +32,12 @@ import { openApiDocument } from "./openapi";
 import { originOf } from "./public-url";
 import { type RateLimits, rateLimit } from "./rate-limit";
 
+/** The request limits of server/config.ts; those on the shape of input default to DEFAULT_INPUT_LIMITS. */
+export type AppLimits = Omit<Config["limits"], keyof InputLimits> & Partial<InputLimits>;
+
 export interface AppDeps {
   readonly db: Database;
-  readonly config: Pick<Config, "limits"> & Partial<Pick<Config, "publicUrl" | "trustProxy">>;
+  readonly config: { readonly limits: AppLimits } & Partial<Pick<Config, "publicUrl" | "trustProxy">>;
   readonly logger: AppLogger;
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
@@ -135,10 +139,20 @@ export function createApp(deps: AppDeps): Express {
   metrics.observeState(deps.db, deps.events);
   observe(app, deps, metrics);
   app.use(["/scim", "/api"], privateResponses());
+  const input: InputLimits = {
+    maxJsonDepth: deps.config.limits.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth,
+    maxFilterTerms: deps.config.limits.maxFilterTerms ?? DEFAULT_INPUT_LIMITS.maxFilterTerms,
+    maxFilterDepth: deps.config.limits.maxFilterDepth ?? DEFAULT_INPUT_LIMITS.maxFilterDepth,
+    maxPatchOperations: deps.config.limits.maxPatchOperations ?? DEFAULT_INPUT_LIMITS.maxPatchOperations,
+    maxAttributePaths: deps.config.limits.maxAttributePaths ?? DEFAULT_INPUT_LIMITS.maxAttributePaths,
+  };
 
+  const limits = deps.config.limits;
   configureDiscovery({
-    maxResults: deps.config.limits.maxCount,
-    bulk: { maxOperations: deps.config.limits.maxBulkOperations, maxPayloadSize: deps.config.limits.maxBulkPayloadBytes },
+    maxResults: limits.maxCount,
+    bulk: { maxOperations: limits.maxBulkOperations, maxPayloadSize: limits.maxBulkPayloadBytes },
+    patch: { maxOperations: input.maxPatchOperations },
+    attributes: { maxPaths: input.maxAttributePaths },
   });
 
   app.get("/healthz", (_req, res) => {
@@ -152,22 +166,29 @@ export function createApp(deps: AppDeps): Express {
 
   const scimError = (err: Parameters<typeof sendError>[1], _req: express.Request, res: express.Response) => sendError(res, err);
   const scim = express.Router();
-  // The bulk limit is advertised in /ServiceProviderConfig and enforced here (413 past it).
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const ttl = deps.tokenCacheTtlMs ?? 0;
   scim.use(limiter(deps.rateLimits, metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new TokenCache(ttl), onError: scimError }));
-  scim.use("/Bulk", scimJsonBody(deps.config.limits.maxBulkPayloadBytes));
-  scim.use(scimJsonBody(deps.config.limits.maxBodyBytes));
+  // A body limit per route, 413 past it. The bulk limit is the one advertised in
+  // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
+  // fixtures/okta/aiw-membership-put.json); a User, a search or anything else is small.
+  scim.use("/Bulk", scimJsonBody(limits.maxBulkPayloadBytes, input.maxJsonDepth));
+  scim.use("/Groups", scimJsonBody(limits.maxBodyBytes, input.maxJsonDepth));
+  scim.use(scimJsonBody(limits.maxUserBodyBytes, input.maxJsonDepth));
   scim.use(
     scimRouter({
       db: deps.db,
       sync: deps.sync,
       limits: {
-        defaultCount: deps.config.limits.defaultCount,
-        maxCount: deps.config.limits.maxCount,
-        maxBulkOperations: deps.config.limits.maxBulkOperations,
-        maxPayloadBytes: deps.config.limits.maxBulkPayloadBytes,
+        defaultCount: limits.defaultCount,
+        maxCount: limits.maxCount,
+        maxBulkOperations: limits.maxBulkOperations,
+        maxPayloadBytes: limits.maxBulkPayloadBytes,
+        maxStringBytes: limits.maxStringBytes,
+        filter: { maxTerms: input.maxFilterTerms, maxDepth: input.maxFilterDepth },
+        maxPatchOperations: input.maxPatchOperations,
+        maxAttributePaths: input.maxAttributePaths,
       },
       logger: deps.logger,
       orgIdOf: (req) => orgIdOf(req.res as express.Response),
@@ -213,6 +234,7 @@ export function createApp(deps: AppDeps): Express {
       sync: deps.sync,
       logger: deps.logger,
       events: deps.events,
+      maxJsonDepth: input.maxJsonDepth,
       tokens: memberTokens,
       ...(sessions ? { sessions } : {}),
     }),
@@ -229,9 +251,16 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi }),
+    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, maxJsonDepth: input.maxJsonDepth }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));
+  // Whatever a router did not render itself (an app-level middleware, /metrics, /healthz) is
+  // rendered here, never by express's default handler, whose HTML page shows the stack outside
+  // production: SCIM's format under /scim/v2, the API's everywhere else.
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (req.originalUrl.startsWith("/scim/v2")) sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
+    else sendApiError(res, toApiError(err, deps.logger));
+  });
   return app;
 }

@@ -239,7 +239,7 @@ function mappingCommands(program: Command): void {
   mapping
     .command("validate <file>")
     .action(async (file: string) => {
-      const parsed = parseMapping(readText(file), file);
+      const parsed = parseMapping(readText(file), file, parseConfig(process.env).mappingLimits);
       if (!parsed.ok) refuse(parsed.errors, `${file}: ${parsed.errors.length} error(s)`);
       parsed.warnings.forEach((w) => out(`warning: ${formatIssue(w)}`));
       out(`${file}: valid (hash ${parsed.hash})`);
@@ -249,7 +249,7 @@ function mappingCommands(program: Command): void {
     .option("--org <name>", "organisation", "default")
     .action(async (file: string, opts: { org: string }) =>
       withRoles(opts.org, async ({ db, sync, org }) => {
-        const result = await planMappingText(db, sync, { orgId: org.id, text: readText(file), sourceName: file });
+        const result = await planMappingText(db, sync, { orgId: org.id, text: readText(file), sourceName: file, limits: parseConfig(process.env).mappingLimits });
         if (!result.ok) refuse(result.errors, `${file}: ${result.errors.length} error(s); nothing planned`);
         printPlan(result.plan, result.warnings);
       }),
@@ -268,12 +268,13 @@ function mappingCommands(program: Command): void {
           err(`warning: ${org.mappingFile} manages this mapping; it will win again on its next change`);
         }
         const text = readText(file);
-        const planned = await planMappingText(db, sync, { orgId: org.id, text, sourceName: file });
+        const limits = parseConfig(process.env).mappingLimits;
+        const planned = await planMappingText(db, sync, { orgId: org.id, text, sourceName: file, limits });
         if (!planned.ok) refuse(planned.errors, `${file}: refused, ${planned.errors.length} error(s); the mapping in force is unchanged`);
         printPlan(planned.plan, planned.warnings);
         if (planned.plan.lockout !== null && opts.allowLockout !== true) throw new CliError("refused: it would lock the organisation out (--allow-lockout to apply anyway)", EXIT.refused);
         if (opts.yes !== true && !(await confirm(`Apply ${file} to "${org.name}"?`))) throw new CliError("not applied", EXIT.refused);
-        const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName: file, actor: `cli:${osUser()}`, refuseLockout: opts.allowLockout !== true });
+        const result = await applyMappingText(db, sync, { orgId: org.id, text, sourceName: file, actor: `cli:${osUser()}`, refuseLockout: opts.allowLockout !== true, limits });
         if (!result.ok) {
           if (result.reason === "invalid") refuse(result.errors, `${file}: refused, ${result.errors.length} error(s); the mapping in force is unchanged`);
           throw new CliError(`refused: ${result.lockout.message}`, EXIT.refused);

@@ -4,6 +4,8 @@
  */
 import { isIP } from "node:net";
 import { DEFAULT_DB_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/connection";
+import { DEFAULT_INPUT_LIMITS, MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from "../scim/limits";
+import { DEFAULT_SOURCE_LIMITS } from "../mapping";
 import { isLoopback } from "./loopback";
 
 /** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
@@ -18,18 +20,14 @@ export interface Config {
   readonly apiToken: string | null;
   readonly mappingFile: string | null;
   readonly platformFile: string | null;
+  /** MAPPING_MAX_BYTES, MAPPING_MAX_ALIASES: what a mapping file (or PLATFORM_FILE) may ask of the parser. */
+  readonly mappingLimits: { readonly maxBytes: number; readonly maxAliases: number };
   readonly entra: { readonly tenantId: string; readonly jwksUrl: string | null; readonly jwksFile: string | null } | null;
   /** The OIDC issuer the default organisation's members sign in with (the admin API and console). */
   readonly oidc: OidcConfig | null;
   /** The admin console's sessions (the sign-in itself uses `oidc`). */
   readonly console: ConsoleConfig;
-  readonly limits: {
-    readonly defaultCount: number;
-    readonly maxCount: number;
-    readonly maxBulkOperations: number;
-    readonly maxBulkPayloadBytes: number;
-    readonly maxBodyBytes: number;
-  };
+  readonly limits: Limits;
   readonly logLevel: string;
   readonly tokenCacheSeconds: number;
   // Reachability from the IdPs, which call only public HTTPS URLs:
@@ -40,6 +38,29 @@ export interface Config {
   /** Serve HTTPS with these PEM files, re-read when they change on disk. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
   readonly operations: OperationsConfig;
+}
+
+/** What one SCIM request may ask for or carry; each is a row of README's "Limits" table. */
+export interface Limits {
+  readonly defaultCount: number;
+  readonly maxCount: number;
+  readonly maxBulkOperations: number;
+  readonly maxBulkPayloadBytes: number;
+  /** SCIM_MAX_BODY_BYTES: a /Groups body, which may carry a whole member list (an App Integration Wizard PUT). */
+  readonly maxBodyBytes: number;
+  /** SCIM_MAX_USER_BODY_BYTES: a /Users body, and every other SCIM body but /Groups and /Bulk. */
+  readonly maxUserBodyBytes: number;
+  /** SCIM_MAX_STRING_BYTES: the longest string attribute value, in UTF-8 bytes, at any depth. */
+  readonly maxStringBytes: number;
+  /** SCIM_MAX_JSON_DEPTH: how deeply arrays and objects may nest in a SCIM or /api request body. */
+  readonly maxJsonDepth: number;
+  /** SCIM_MAX_FILTER_TERMS / SCIM_MAX_FILTER_DEPTH: attribute expressions in one filter, and how deeply it nests. */
+  readonly maxFilterTerms: number;
+  readonly maxFilterDepth: number;
+  /** SCIM_MAX_PATCH_OPERATIONS: operations in one PATCH, alone or inside /Bulk. */
+  readonly maxPatchOperations: number;
+  /** SCIM_MAX_ATTRIBUTE_PATHS: paths in one `attributes` or `excludedAttributes` list. */
+  readonly maxAttributePaths: number;
 }
 
 /** Running the service: database timeouts, events and webhooks, rate limits, shutdown, metrics. */
@@ -112,6 +133,22 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * A User is a few kilobytes even with every enterprise attribute filled in, so 1 MiB leaves room for
+ * long multi-valued lists; 64 KiB per string holds any real name, address or description while
+ * keeping one attribute from filling the row. Groups keep 32 MiB for full member lists.
+ */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  defaultCount: 100,
+  maxCount: 1000,
+  maxBulkOperations: 1000,
+  maxBulkPayloadBytes: 1048576,
+  maxBodyBytes: 33554432,
+  maxUserBodyBytes: 1048576,
+  maxStringBytes: 65536,
+  ...DEFAULT_INPUT_LIMITS,
+});
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -167,7 +204,7 @@ export function parseConfig(env: Env): Config {
   if ((certFile === null) !== (keyFile === null)) problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together (PEM certificate chain and private key)");
   const tls = certFile !== null && keyFile !== null ? { certFile, keyFile } : null;
 
-  const defaultCount = integer("SCIM_DEFAULT_COUNT", 100, 1, 10000);
+  const defaultCount = integer("SCIM_DEFAULT_COUNT", DEFAULT_LIMITS.defaultCount, 1, 10000);
   const config: Config = {
     port: integer("PORT", 8080, 0, 65535),
     host: text("HOST") ?? "127.0.0.1",
@@ -177,15 +214,26 @@ export function parseConfig(env: Env): Config {
     apiToken,
     mappingFile: text("MAPPING_FILE"),
     platformFile: text("PLATFORM_FILE"),
+    mappingLimits: {
+      maxBytes: integer("MAPPING_MAX_BYTES", DEFAULT_SOURCE_LIMITS.maxBytes, 1024, 67_108_864),
+      maxAliases: integer("MAPPING_MAX_ALIASES", DEFAULT_SOURCE_LIMITS.maxAliases, 0, 100_000),
+    },
     entra,
     oidc,
     console: parseConsole({ text, integer, problems }),
     limits: {
       defaultCount,
-      maxCount: integer("SCIM_MAX_COUNT", 1000, 1, 100000),
-      maxBulkOperations: integer("SCIM_MAX_BULK_OPERATIONS", 1000, 1, 100000),
-      maxBulkPayloadBytes: integer("SCIM_MAX_BULK_PAYLOAD_BYTES", 1048576, 1024, 1073741824),
-      maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", 33554432, 1024, 1073741824),
+      maxCount: integer("SCIM_MAX_COUNT", DEFAULT_LIMITS.maxCount, 1, 100000),
+      maxBulkOperations: integer("SCIM_MAX_BULK_OPERATIONS", DEFAULT_LIMITS.maxBulkOperations, 1, 100000),
+      maxBulkPayloadBytes: integer("SCIM_MAX_BULK_PAYLOAD_BYTES", DEFAULT_LIMITS.maxBulkPayloadBytes, 1024, 1073741824),
+      maxBodyBytes: integer("SCIM_MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes, 1024, 1073741824),
+      maxUserBodyBytes: integer("SCIM_MAX_USER_BODY_BYTES", DEFAULT_LIMITS.maxUserBodyBytes, 1024, 1073741824),
+      maxStringBytes: integer("SCIM_MAX_STRING_BYTES", DEFAULT_LIMITS.maxStringBytes, 256, 1073741824),
+      maxJsonDepth: integer("SCIM_MAX_JSON_DEPTH", DEFAULT_LIMITS.maxJsonDepth, 8, 512),
+      maxFilterTerms: integer("SCIM_MAX_FILTER_TERMS", DEFAULT_LIMITS.maxFilterTerms, 1, MAX_FILTER_TERMS),
+      maxFilterDepth: integer("SCIM_MAX_FILTER_DEPTH", DEFAULT_LIMITS.maxFilterDepth, 1, MAX_FILTER_DEPTH),
+      maxPatchOperations: integer("SCIM_MAX_PATCH_OPERATIONS", DEFAULT_LIMITS.maxPatchOperations, 1, 100000),
+      maxAttributePaths: integer("SCIM_MAX_ATTRIBUTE_PATHS", DEFAULT_LIMITS.maxAttributePaths, 1, 10000),
     },
     logLevel,
     tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),

@@ -11,6 +11,7 @@ import { limitConnections, serverOptions } from "./connection-limits";
 import { EventHub } from "./events";
 import type { FileWatcher } from "./file-watcher";
 import { type AppLogger, createLogger } from "./logger";
+import { MappingParser } from "./mapping-parser";
 import { MappingFileWatcher } from "./mapping-watcher";
 import { Metrics } from "./metrics";
 import { OidcIssuers } from "./oidc/issuers";
@@ -34,9 +35,10 @@ async function main(): Promise<void> {
   if (config.platformFile !== null) await storePlatformFile(db, sync, config.platformFile, logger);
   for (const [org, changed] of await reconcileAll(db, sync)) logger.info({ org, changed }, "permissions reconciled at start");
 
+  const mappingParser = new MappingParser(config.mappingLimits);
   const watchers: FileWatcher[] = [
-    ...(config.platformFile ? [new PlatformFileWatcher({ db, sync, file: config.platformFile, logger })] : []),
-    ...(config.mappingFile ? [new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger })] : []),
+    ...(config.platformFile ? [new PlatformFileWatcher({ db, sync, file: config.platformFile, logger, maxBytes: config.mappingLimits.maxBytes })] : []),
+    ...(config.mappingFile ? [new MappingFileWatcher({ db, sync, orgId, file: config.mappingFile, logger, limits: config.mappingLimits, parse: mappingParser.parse })] : []),
   ];
   for (const watcher of watchers) await watcher.start();
 
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
   const stop = (signalName: string) => {
     if (stopping) return;
     stopping = true;
-    void shutdown({ server, events, dispatcher, retention, outboxWatch, watchers, tls, db, logger, config }, signalName).then(
+    void shutdown({ server, events, dispatcher, retention, outboxWatch, watchers, mappingParser, tls, db, logger, config }, signalName).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
@@ -108,6 +110,7 @@ async function shutdown(
     retention: Retention;
     outboxWatch: OutboxWatch;
     watchers: readonly FileWatcher[];
+    mappingParser: MappingParser;
     tls: { stopWatching(): void } | null;
     db: { close(): Promise<void> };
     logger: AppLogger;
@@ -132,6 +135,7 @@ async function shutdown(
   clearInterval(idle);
   await parts.dispatcher.stop(Math.max(0, deadline - Date.now()));
   for (const watcher of parts.watchers) await watcher.stop();
+  await parts.mappingParser.close();
   parts.tls?.stopWatching();
   await parts.outboxWatch.close();
   await parts.db.close();

@@ -11,6 +11,7 @@ import { classifyDbError } from "../db/errors";
 import { mappingVersionsByOrg } from "../db/mappings";
 import { outboxHeads } from "../db/outbox";
 import { webhookQueue } from "../db/webhooks";
+import { CLIENT_CLOSED_REQUEST } from "../scim/respond";
 import type { EventHub } from "./events";
 
 /** The route template a request matched, e.g. `/scim/v2/Users/:id`; "unmatched" otherwise. */
@@ -45,11 +46,17 @@ export class Metrics {
   middleware(): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
       const end = this.latency.startTimer();
-      res.on("finish", () => {
+      let recorded = false;
+      // A response that never finished (the client closed the connection) is counted as 499.
+      const record = (status: number) => {
+        if (recorded) return;
+        recorded = true;
         const route = routeOf(req);
-        this.requests.inc({ route, method: req.method, status: String(res.statusCode) });
+        this.requests.inc({ route, method: req.method, status: String(status) });
         end({ route, method: req.method });
-      });
+      };
+      res.on("finish", () => record(res.statusCode));
+      res.on("close", () => record(res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST));
       next();
     };
   }

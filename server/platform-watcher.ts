@@ -9,11 +9,14 @@ import type { Logger } from "../scim/respond";
 import { FileWatcher } from "./file-watcher";
 
 export class PlatformFileWatcher extends FileWatcher {
-  constructor(options: { db: Database; sync: MappingPermissionSync; file: string; logger: Logger; intervalMs?: number }) {
+  constructor(options: { db: Database; sync: MappingPermissionSync; file: string; logger: Logger; maxBytes: number; intervalMs?: number }) {
     const { db, sync, file, logger } = options;
     super({
       file,
       logger,
+      maxBytes: options.maxBytes,
+      // The platform file has no refusal record; the watcher's log line is the operator's answer.
+      refuse: async () => {},
       ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
       apply: async (text) => {
         const result = await applyPlatformText(db, sync, { text, sourceName: file, actor: `file:${file}` });

@@ -3,6 +3,6 @@
  * in-memory matcher. This file only re-exports.
  */
 export type { AttrPath, CompareOp, FilterNode, FilterValue, PatchPath } from "./ast";
-export { attrPathToString, filterToString, parseAttrPath, parseFilter, parsePatchPath } from "./parse";
+export { DEFAULT_FILTER_LIMITS, type FilterLimits, attrPathToString, filterToString, parseAttrPath, parseFilter, parsePatchPath } from "./parse";
 export { matchesFilter, type MatchOptions } from "./match";
 export { UnknownAttributeError, toSortTarget, toStorageFilter } from "./storage";

@@ -6,7 +6,8 @@
  * scimmy's own parser is deliberately not used: it rejects nested parentheses and escaped
  * quotes, and it accepts `userName eq` with no value.
  */
-import { invalidFilter, invalidPath, type ScimError } from "../errors";
+import { invalidFilter, invalidPath, invalidValue, type ScimError } from "../errors";
+import { DEFAULT_INPUT_LIMITS } from "../limits";
 import type { AttrPath, CompareOp, FilterNode, FilterValue, PatchPath } from "./ast";
 
 // ---------------------------------------------------------------------------------------------
@@ -158,17 +159,32 @@ interface Scope {
 
 const TOP: Scope = {};
 
-/** Real filters nest a few levels; the cap turns a hostile `((((…` into a 400 instead of a stack overflow. */
-const MAX_NESTING = 100;
+/**
+ * How much one filter may hold. The parser recurses once per nesting level and the tree it builds
+ * is as deep as its terms are many, and everything downstream (the SQL compiler, the in-memory
+ * matcher, the database's own expression tree) walks that tree recursively: both caps turn a hostile
+ * `((((…` or a 20,000-term `or` chain into a 400 before any of that runs.
+ */
+export interface FilterLimits {
+  readonly maxTerms: number;
+  readonly maxDepth: number;
+}
+
+export const DEFAULT_FILTER_LIMITS: FilterLimits = Object.freeze({
+  maxTerms: DEFAULT_INPUT_LIMITS.maxFilterTerms,
+  maxDepth: DEFAULT_INPUT_LIMITS.maxFilterDepth,
+});
 
 class Parser {
   private index = 0;
   private depth = 0;
+  private terms = 0;
 
   constructor(
     private readonly tokens: readonly Token[],
     private readonly fail: Fail,
     private readonly noun: "filter" | "path",
+    private readonly limits: FilterLimits,
   ) {}
 
   // --- entry points
@@ -257,6 +273,11 @@ class Parser {
   }
 
   private parseAttrExpression(attrToken: Extract<Token, { kind: "word" }>, scope: Scope): FilterNode {
+    this.terms += 1;
+    if (this.terms > this.limits.maxTerms) {
+      // invalidFilter also inside a PATCH path: what is refused is the size of its value filter.
+      throw invalidFilter(`The filter holds more than ${this.limits.maxTerms} attribute expressions (the one at ${at(attrToken.pos)} is past the limit); split it into several requests.`);
+    }
     this.next();
     const lower = attrToken.text.toLowerCase();
     if (isCompareOp(lower) || lower === "pr" || lower === "and" || lower === "or") {
@@ -368,8 +389,8 @@ class Parser {
 
   private nested<T>(open: Token, parse: () => T): T {
     this.depth += 1;
-    if (this.depth > MAX_NESTING) {
-      this.fail(`The parentheses at ${at(open.pos)} nest more than ${MAX_NESTING} levels deep.`);
+    if (this.depth > this.limits.maxDepth) {
+      throw invalidFilter(`The parentheses at ${at(open.pos)} nest more than ${this.limits.maxDepth} levels deep.`);
     }
     const result = parse();
     this.depth -= 1;
@@ -463,28 +484,40 @@ function failWith(make: (detail: string) => ScimError): Fail {
   };
 }
 
+/**
+ * No stored value holds U+0000 (PostgreSQL's text cannot), so a filter or path that carries one,
+ * raw or as `\u0000`, can match nothing: it is refused before it reaches SQL, on either database.
+ */
+function rejectNul(tokens: readonly Token[], noun: string): readonly Token[] {
+  for (const token of tokens) {
+    const text = token.kind === "string" ? token.value : token.kind === "word" ? token.text : "";
+    if (text.includes("\u0000")) throw invalidValue(`The ${noun} contains a NUL character (U+0000) at ${at(token.pos)}, which no attribute value may hold.`);
+  }
+  return tokens;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public parsing API
 
 /** Parses an RFC 7644 §3.4.2.2 filter. Throws `invalidFilter` naming the position of the problem. */
-export function parseFilter(text: string): FilterNode {
+export function parseFilter(text: string, limits: FilterLimits = DEFAULT_FILTER_LIMITS): FilterNode {
   const fail = failWith(invalidFilter);
   if (text.trim() === "") fail("The filter is empty.");
-  return new Parser(tokenize(text, fail), fail, "filter").parseWholeFilter();
+  return new Parser(rejectNul(tokenize(text, fail), "filter"), fail, "filter", limits).parseWholeFilter();
 }
 
 /** Parses one attribute path (`sortBy`, one entry of `attributes`/`excludedAttributes`). Throws `invalidPath`. */
 export function parseAttrPath(text: string): AttrPath {
   const fail = failWith(invalidPath);
   if (text.trim() === "") fail("The attribute path is empty.");
-  return new Parser(tokenize(text, fail), fail, "path").parseSingleAttrPath();
+  return new Parser(rejectNul(tokenize(text, fail), "attribute path"), fail, "path", DEFAULT_FILTER_LIMITS).parseSingleAttrPath();
 }
 
 /** Parses an RFC 7644 §3.5.2 PATCH path (`attrPath / valuePath [subAttr]`). Throws `invalidPath`. */
-export function parsePatchPath(text: string): PatchPath {
+export function parsePatchPath(text: string, limits: FilterLimits = DEFAULT_FILTER_LIMITS): PatchPath {
   const fail = failWith(invalidPath);
   if (text.trim() === "") fail("The PATCH path is empty.");
-  return new Parser(tokenize(text, fail), fail, "path").parseWholePatchPath();
+  return new Parser(rejectNul(tokenize(text, fail), "PATCH path"), fail, "path", limits).parseWholePatchPath();
 }
 
 // ---------------------------------------------------------------------------------------------

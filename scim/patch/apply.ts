@@ -8,11 +8,14 @@ import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObjec
 import { type AttrDef, ENTERPRISE_USER, type ResourceKind, type ResourceSchemas, type SchemaDef, findAttribute, schemasFor } from "../schemas";
 import { coerceMulti, coerceSingle, normaliseManager } from "../values";
 import type { PatchOpName, PatchOperation } from "./request";
+import { ListIndex } from "./list-index";
 import { type Target, resolveTarget } from "./target";
 
 interface Context {
   readonly kind: ResourceKind;
   readonly schemas: ResourceSchemas;
+  /** The indexes of the lists this request appends to or changes in place (list-index.ts). */
+  readonly lists: WeakMap<unknown[], ListIndex>;
 }
 
 type AttributeTarget = {
@@ -33,7 +36,7 @@ interface Write {
 
 /** Applies `ops` in order and returns a new resource; the input is never mutated. */
 export function applyPatch(kind: ResourceKind, resource: JsonObject, ops: readonly PatchOperation[]): JsonObject {
-  const ctx: Context = { kind, schemas: schemasFor(kind) };
+  const ctx: Context = { kind, schemas: schemasFor(kind), lists: new WeakMap() };
   const result = structuredClone(resource);
   for (const op of ops) applyOperation(ctx, result, op);
   return result;
@@ -120,19 +123,19 @@ function applyAttribute(ctx: Context, resource: JsonObject, target: AttributeTar
   }
   const container = containerFor(resource, target.schema, write.op !== "remove" && write.value !== null);
   if (container === undefined) return;
-  applyToContainer(container, target, write);
+  applyToContainer(ctx, container, target, write);
   if (target.schema.extension && Object.keys(container).length === 0) {
     deleteKey(resource, target.schema.id);
   }
   if (target.schema.extension) syncSchemasList(resource, target.schema);
 }
 
-function applyToContainer(container: JsonObject, target: AttributeTarget, write: Write): void {
+function applyToContainer(ctx: Context, container: JsonObject, target: AttributeTarget, write: Write): void {
   const { schema, attr, sub, filter } = target;
   if (schema.id === ENTERPRISE_USER && attr.name === "manager") return applyManager(container, attr, sub, write);
-  if (filter !== undefined) return applyFiltered(container, attr, filter, sub, write);
+  if (filter !== undefined) return applyFiltered(ctx, container, attr, filter, sub, write);
   if (attr.multiValued && sub !== undefined) return applyEverySub(container, attr, sub, write);
-  if (attr.multiValued) return applyMulti(container, attr, write);
+  if (attr.multiValued) return applyMulti(ctx, container, attr, write);
   if (sub !== undefined) return applyComplexSub(container, attr, sub, write);
   return applySingle(container, attr, write);
 }
@@ -241,10 +244,26 @@ function currentList(container: JsonObject, attr: AttrDef): unknown[] {
 }
 
 /**
+ * The attribute's list, to append to or change in place, with its index: the stored array itself
+ * (the resource is this request's own copy), so the next operation on it finds the same index.
+ */
+function indexedList(ctx: Context, container: JsonObject, attr: AttrDef): ListIndex {
+  const existing = getKey(container, attr.name);
+  if (Array.isArray(existing)) {
+    const known = ctx.lists.get(existing);
+    if (known !== undefined) return known;
+  }
+  const items = Array.isArray(existing) ? existing : currentList(container, attr);
+  const index = new ListIndex(items);
+  ctx.lists.set(items, index);
+  return index;
+}
+
+/**
  * RFC 7644 §3.5.2.1: add appends (an exact duplicate is not added twice, so a repeated request
  * changes nothing, IDP-CLIENTS.md quirk 15); §3.5.2.3: replace without a filter replaces the whole list.
  */
-function applyMulti(container: JsonObject, attr: AttrDef, write: Write): void {
+function applyMulti(ctx: Context, container: JsonObject, attr: AttrDef, write: Write): void {
   if (write.op === "remove") {
     if (write.value === undefined || write.value === null) deleteKey(container, attr.name);
     else setOrDelete(container, attr.name, withoutListed(currentList(container, attr), attr, write.value));
@@ -260,11 +279,11 @@ function applyMulti(container: JsonObject, attr: AttrDef, write: Write): void {
     setOrDelete(container, attr.name, incoming);
     return;
   }
-  const list = currentList(container, attr);
-  const added = incoming.filter((item) => !list.some((existing) => jsonEqual(existing, item)));
-  list.push(...added);
-  enforceSinglePrimary(attr, list, added);
-  setOrDelete(container, attr.name, list);
+  const list = indexedList(ctx, container, attr);
+  const added = incoming.filter((item) => !list.has(item));
+  for (const item of added) list.append(item);
+  enforceSinglePrimaryIndexed(attr, list, added);
+  setOrDelete(container, attr.name, list.items);
 }
 
 /**
@@ -307,12 +326,11 @@ function applyEverySub(container: JsonObject, attr: AttrDef, sub: AttrDef, write
  *   fixtures/entra/remove-non-member.json shows Entra repeating one for members).
  * Without a sub-attribute, add/replace merge the value object into each matching element.
  */
-function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode, sub: AttrDef | undefined, write: Write): void {
-  const list = currentList(container, attr).map((e) => (isObject(e) ? { ...e } : e));
+function applyFiltered(ctx: Context, container: JsonObject, attr: AttrDef, filter: FilterNode, sub: AttrDef | undefined, write: Write): void {
   const options = matchOptionsFor(attr);
-  const matches = list.filter((e): e is JsonObject => isObject(e) && matchesFilter(filter, e, options));
-
   if (write.op === "remove" || write.value === null) {
+    const list = currentList(container, attr).map((e) => (isObject(e) ? { ...e } : e));
+    const matches = list.filter((e): e is JsonObject => isObject(e) && matchesFilter(filter, e, options));
     if (sub === undefined) {
       const removed: ReadonlySet<unknown> = new Set(matches);
       setOrDelete(container, attr.name, list.filter((e) => !removed.has(e)));
@@ -323,17 +341,19 @@ function applyFiltered(container: JsonObject, attr: AttrDef, filter: FilterNode,
     return;
   }
 
+  const list = indexedList(ctx, container, attr);
+  const matches = list.candidates(filter).filter((e): e is JsonObject => isObject(e) && matchesFilter(filter, e, options));
   if (matches.length === 0) {
     const created = elementFromFilter(attr, filter, write.label);
-    list.push(created);
+    list.append(created);
     matches.push(created);
   }
   for (const element of matches) {
-    if (sub !== undefined) setKey(element, sub.name, coerceSingle(sub, write.value, write.label));
-    else Object.assign(element, mergeComplex(element, attr, write.value, write.label));
+    if (sub !== undefined) list.update(element, (e) => setKey(e, sub.name, coerceSingle(sub, write.value, write.label)));
+    else list.update(element, (e) => Object.assign(e, mergeComplex(e, attr, write.value, write.label)));
   }
-  enforceSinglePrimary(attr, list, matches);
-  setOrDelete(container, attr.name, list);
+  enforceSinglePrimaryIndexed(attr, list, matches);
+  setOrDelete(container, attr.name, list.items);
 }
 
 function matchOptionsFor(attr: AttrDef): MatchOptions {
@@ -376,6 +396,16 @@ function enforceSinglePrimary(attr: AttrDef, list: readonly unknown[], written: 
   if (winner === undefined) return;
   for (const element of list) {
     if (element !== winner && isObject(element) && getKey(element, "primary") === true) setKey(element, "primary", false);
+  }
+}
+
+/** enforceSinglePrimary on an indexed list: only the elements that hold the flag are visited. */
+function enforceSinglePrimaryIndexed(attr: AttrDef, list: ListIndex, written: readonly unknown[]): void {
+  if (findAttribute(attr.subAttributes, "primary") === undefined) return;
+  const winner = [...written].reverse().find((e) => isObject(e) && getKey(e, "primary") === true);
+  if (winner === undefined) return;
+  for (const element of list.primaries()) {
+    if (element !== winner) list.update(element, (e) => setKey(e, "primary", false));
   }
 }
 

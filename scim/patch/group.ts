@@ -22,9 +22,21 @@ function targetsMembers(path: PatchPath): boolean {
   return attr.toLowerCase() === "members" && (schema === undefined || schema.toLowerCase() === CORE_GROUP.toLowerCase());
 }
 
-/** `members[value eq "a" or value eq "b"]` — the only member filters that map onto a set of ids. */
-function memberIdsFromFilter(node: FilterNode, label: string): string[] {
-  if (node.kind === "or") return [...memberIdsFromFilter(node.left, label), ...memberIdsFromFilter(node.right, label)];
+/**
+ * `members[value eq "a" or value eq "b"]` — the only member filters that map onto a set of ids.
+ * The `or` tree is walked with an explicit stack into one list, so a long chain costs its terms.
+ */
+function memberIdsFromFilter(root: FilterNode, label: string): string[] {
+  const ids: string[] = [];
+  const pending: FilterNode[] = [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (node.kind === "or") pending.push(node.right, node.left);
+    else ids.push(memberIdFromTerm(node, label));
+  }
+  return ids;
+}
+
+function memberIdFromTerm(node: FilterNode, label: string): string {
   const isIdEquality =
     node.kind === "compare" &&
     node.op === "eq" &&
@@ -37,7 +49,7 @@ function memberIdsFromFilter(node: FilterNode, label: string): string[] {
       `"${label}": inside members[…] only value eq "<id>" is supported (several may be joined with "or"), but found ${filterToString(node)}.`,
     );
   }
-  return [node.value];
+  return node.value;
 }
 
 function memberStep(op: PatchOperation, path: PatchPath, label: string): GroupPatchStep | undefined {
@@ -90,19 +102,35 @@ function isMembersKey(key: string): boolean {
   }
 }
 
-function pushStep(steps: GroupPatchStep[], step: GroupPatchStep | undefined): void {
-  if (step === undefined) return;
-  // Adding or removing nobody is a no-op; replacing with nobody is not (it empties the group).
-  if (step.kind === "addMembers" && step.ids.length === 0) return;
-  if (step.kind === "removeMembers" && step.ids.length === 0) return;
-  const last = steps[steps.length - 1];
-  if (last?.kind === "attributes" && step.kind === "attributes") {
-    last.ops.push(...step.ops);
-  } else if ((last?.kind === "addMembers" && step.kind === "addMembers") || (last?.kind === "removeMembers" && step.kind === "removeMembers")) {
-    const known = new Set(last.ids);
-    last.ids.push(...step.ids.filter((id) => !known.has(id)));
-  } else {
-    steps.push(step);
+/**
+ * The steps planned so far. `named` holds the ids of the last step when it adds or removes members,
+ * so merging one more operation into it costs the ids that operation names, not the ids merged
+ * before: a client that sends one operation per member is planned in time linear in the request.
+ */
+class Plan {
+  readonly steps: GroupPatchStep[] = [];
+  private named = new Set<string>();
+
+  push(step: GroupPatchStep | undefined): void {
+    if (step === undefined) return;
+    // Adding or removing nobody is a no-op; replacing with nobody is not (it empties the group).
+    if (step.kind === "addMembers" && step.ids.length === 0) return;
+    if (step.kind === "removeMembers" && step.ids.length === 0) return;
+    const last = this.steps[this.steps.length - 1];
+    if (last?.kind === "attributes" && step.kind === "attributes") {
+      for (const op of step.ops) last.ops.push(op);
+    } else if ((last?.kind === "addMembers" && step.kind === "addMembers") || (last?.kind === "removeMembers" && step.kind === "removeMembers")) {
+      for (const id of step.ids) this.name(last.ids, id);
+    } else {
+      this.named = new Set(step.kind === "addMembers" || step.kind === "removeMembers" ? step.ids : []);
+      this.steps.push(step);
+    }
+  }
+
+  private name(ids: string[], id: string): void {
+    if (this.named.has(id)) return;
+    this.named.add(id);
+    ids.push(id);
   }
 }
 
@@ -112,24 +140,24 @@ function pushStep(steps: GroupPatchStep[], step: GroupPatchStep | undefined): vo
  * "remove a, then add a" must end with a as a member.
  */
 export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[] {
-  const steps: GroupPatchStep[] = [];
+  const plan = new Plan();
   for (const op of ops) {
     if (op.path !== undefined) {
       const label = op.pathText ?? "members";
-      pushStep(steps, targetsMembers(op.path) ? memberStep(op, op.path, label) : { kind: "attributes", ops: [op] });
+      plan.push(targetsMembers(op.path) ? memberStep(op, op.path, label) : { kind: "attributes", ops: [op] });
       continue;
     }
     if (op.op === "remove" || !isObject(op.value)) {
       // parsePatchRequest rejects these; keep them as attribute ops so applyPatch reports them.
-      pushStep(steps, { kind: "attributes", ops: [op] });
+      plan.push({ kind: "attributes", ops: [op] });
       continue;
     }
     // Okta repeats `replace {"id", "displayName"}` with every membership change
     // (fixtures/okta/membership-oin-patch.json); it lands here as a harmless attributes step
     // (applyPatch ignores the read-only id).
     const { members, rest } = splitPathless(op.value);
-    if (Object.keys(rest).length > 0) pushStep(steps, { kind: "attributes", ops: [{ op: op.op, value: rest }] });
-    if (members !== undefined) pushStep(steps, memberValueStep(op.op, members.value, members.label));
+    if (Object.keys(rest).length > 0) plan.push({ kind: "attributes", ops: [{ op: op.op, value: rest }] });
+    if (members !== undefined) plan.push(memberValueStep(op.op, members.value, members.label));
   }
-  return steps;
+  return plan.steps;
 }

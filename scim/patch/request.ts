@@ -1,6 +1,6 @@
 /** The PatchOp envelope (RFC 7644 §3.5.2): validation and normalisation of its operations. */
-import { invalidSyntax, invalidValue, noTarget } from "../errors";
-import { type PatchPath, parsePatchPath } from "../filter";
+import { invalidSyntax, invalidValue, noTarget, payloadTooLarge } from "../errors";
+import { DEFAULT_FILTER_LIMITS, type FilterLimits, type PatchPath, parsePatchPath } from "../filter";
 import { getKey, isObject } from "../json";
 import { PATCH_OP } from "../schemas";
 
@@ -28,7 +28,7 @@ function checkSchemas(body: Record<string, unknown>): void {
   if (!ok) throw invalidSyntax(`A PATCH body must list "${PATCH_OP}" in "schemas".`);
 }
 
-function parseOperation(raw: unknown, index: number): PatchOperation {
+function parseOperation(raw: unknown, index: number, filterLimits: FilterLimits): PatchOperation {
   const where = `Operations[${index}]`;
   if (!isObject(raw)) throw invalidSyntax(`${where} must be an object with "op", and "path" and/or "value".`);
 
@@ -46,7 +46,7 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   }
   // An empty path is treated like a missing one: both mean "the resource itself".
   const pathText = typeof pathRaw === "string" && pathRaw.trim() !== "" ? pathRaw : undefined;
-  const path = pathText !== undefined ? parsePatchPath(pathText) : undefined;
+  const path = pathText !== undefined ? parsePatchPath(pathText, filterLimits) : undefined;
 
   const hasValue = Object.keys(raw).some((k) => k.toLowerCase() === "value");
   const value = getKey(raw, "value");
@@ -71,13 +71,20 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
  * Validates a PatchOp body and returns its operations, normalised (lower-case op, parsed path).
  * Throws invalidSyntax for a malformed envelope, invalidValue for an unknown op or a missing
  * value, invalidPath for a malformed path and noTarget for a path-less remove.
+ *
+ * More than `maxOperations` operations is 413, checked before any operation is read: RFC 7644
+ * §3.12 answers 413 when "one or more of the limits for this operation" are exceeded, as Bulk's
+ * `maxOperations` is (§3.7.4), and the limit is advertised beside Bulk's (docs/conformance.md).
  */
-export function parsePatchRequest(body: unknown): PatchOperation[] {
+export function parsePatchRequest(body: unknown, maxOperations: number, filterLimits: FilterLimits = DEFAULT_FILTER_LIMITS): PatchOperation[] {
   if (!isObject(body)) throw invalidSyntax("A PATCH body must be a JSON object.");
   checkSchemas(body);
   const operations = getKey(body, "Operations");
   if (!Array.isArray(operations) || operations.length === 0) {
     throw invalidSyntax(`A PATCH body needs a non-empty "Operations" array.`);
   }
-  return operations.map(parseOperation);
+  if (operations.length > maxOperations) {
+    throw payloadTooLarge(`A PATCH request may hold at most ${maxOperations} operations; this one holds ${operations.length}. Send the rest in further requests.`);
+  }
+  return operations.map((raw, index) => parseOperation(raw, index, filterLimits));
 }

@@ -4,13 +4,15 @@
  * the file that may manage the mapping and the lock-out), and answers JSON; errors are rendered by
  * server/api-errors.ts as `{ error: { code, message, … } }`.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
 import type { Database } from "../../db/connection";
 import type { TokenInfo } from "../../db/tokens";
 import { type MappingEdit, isRecord, roleDocument, ruleDocument } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import * as admin from "../../roles/admin";
 import type { Logger } from "../../scim/respond";
+import { DEFAULT_INPUT_LIMITS } from "../../scim/limits";
+import { apiJsonBody, refuseNulInUrl } from "../api";
 import { ApiError, apiErrorHandler } from "../api-errors";
 import { type EventHub, streamEvents } from "../events";
 import type { MemberTokens } from "../oidc/member-tokens";
@@ -23,6 +25,8 @@ export interface AdminRouterDeps {
   readonly logger: Logger;
   /** The outbox's Server-Sent Events, for the console's live pages. */
   readonly events: EventHub;
+  /** SCIM_MAX_JSON_DEPTH, which applies to admin bodies as to SCIM's. */
+  readonly maxJsonDepth?: number;
   readonly tokens: MemberTokens;
   /** The console's session cookie reader (absent: bearer tokens only). */
   readonly sessions?: SessionReader;
@@ -35,7 +39,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
   const use: admin.AdminDeps = { db: deps.db, sync: deps.sync };
   router.use(authenticateMember(deps));
-  router.use(express.json({ type: () => true, limit: BODY_LIMIT }));
+  router.use(refuseNulInUrl);
+  router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
   const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
     handler(req, res).catch(next);
   };

@@ -5,7 +5,10 @@ import { join } from "node:path";
 import knexFactory from "knex";
 import { type Database, openDatabase } from "../../db/connection";
 import { migrateToLatest } from "../../db/migrate";
-import { ON_POSTGRES, TEST_DATABASE_URL } from "../support/harness";
+import * as resourceCounters from "../../db/migrations/20261130140000_resource_counters";
+import { ensureOrg } from "../../db/orgs";
+import { seedUsers } from "../../db/seed";
+import { ON_POSTGRES, TEST_DATABASE_URL, startHarness } from "../support/harness";
 
 /**
  * Replicas starting together migrate at the same moment: every migration must run exactly once,
@@ -41,6 +44,33 @@ describe("migrations started by several processes at once", () => {
     } finally {
       await Promise.all(databases.map((db) => db.close()));
       await cleanup();
+    }
+  });
+});
+
+/**
+ * Counting users for `totalResults` moved into the database: an existing directory is counted once
+ * when the counters are added, and the triggers keep every organisation's count from then on.
+ */
+describe("the users counters", () => {
+  it("count the users that existed before them, and follow creates and deletes per organisation", async () => {
+    const h = await startHarness();
+    try {
+      const other = await ensureOrg(h.db.knex, "other");
+      await resourceCounters.down(h.db.knex);
+      await seedUsers(h.db.knex, h.orgId, ["a1", "a2", "a3"], "before-");
+      await seedUsers(h.db.knex, other.id, ["b1"], "before-");
+      await resourceCounters.up(h.db.knex);
+      const counts = async () => new Map((await h.db.knex("resource_counters").select("org_id", "users")).map((r: { org_id: string; users: number | string }) => [r.org_id, Number(r.users)]));
+      expect(await counts()).toEqual(new Map([[h.orgId, 3], [other.id, 1]]));
+      await seedUsers(h.db.knex, h.orgId, ["a4", "a5"], "after-");
+      await h.db.knex("users").where({ org_id: h.orgId, id: "a1" }).delete();
+      const third = await ensureOrg(h.db.knex, "third");
+      expect(await counts()).toEqual(new Map([[h.orgId, 4], [other.id, 1], [third.id, 0]]));
+      const page = await h.scim("get", "/Users").query({ count: 1 });
+      expect(page.body).toMatchObject({ totalResults: 4, itemsPerPage: 1 });
+    } finally {
+      await h.close();
     }
   });
 });

@@ -13,6 +13,7 @@ import { silentLogger } from "../../server/logger";
 import { cli } from "../support/cli";
 import { CORE_GROUP, userBody } from "../support/harness";
 import { MAPPING } from "./support";
+import { DEFAULT_LIMITS } from "../../server/config";
 
 /**
  * The real CLI, spawned against a SQLite file that an in-process app opens
@@ -43,7 +44,7 @@ describe("the CLI", () => {
   function openServer(): Express {
     db = openDatabase(url);
     const { sync, signal } = createSync();
-    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    const limits = DEFAULT_LIMITS;
     events = new EventHub(db, signal, silentLogger());
     app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
     return app;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_SOURCE_LIMITS } from "../../mapping";
 import { MappingFileWatcher } from "../../server/mapping-watcher";
 import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
 import { MAPPING, permissionsOf } from "./support";
@@ -71,7 +72,7 @@ describe("MAPPING_FILE hot reload", () => {
   }
 
   async function start(): Promise<void> {
-    watcher = new MappingFileWatcher({ db: h.db, sync: h.sync, orgId: h.orgId, file, logger: log.logger, intervalMs: 50 });
+    watcher = new MappingFileWatcher({ db: h.db, sync: h.sync, orgId: h.orgId, file, logger: log.logger, limits: DEFAULT_SOURCE_LIMITS, intervalMs: 50 });
     await watcher.start();
   }
 

@@ -84,7 +84,7 @@ describe("platform overrides in the database", () => {
     const file = join(dir, "platform.yaml");
     await writeFile(file, "version: 1\nall: { features: { web_search: off } }\n");
     const errors: object[] = [];
-    const watcher = new PlatformFileWatcher({ db: h.db, sync: h.sync, file, intervalMs: 50, logger: { info: () => undefined, warn: () => undefined, error: (obj: object) => errors.push(obj) } });
+    const watcher = new PlatformFileWatcher({ db: h.db, sync: h.sync, file, intervalMs: 50, maxBytes: 1_048_576, logger: { info: () => undefined, warn: () => undefined, error: (obj: object) => errors.push(obj) } });
     await watcher.start();
     try {
       expect(await allowed(h, { member: "p@example.com", capability: "web_search" })).toBe(false);

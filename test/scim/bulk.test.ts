@@ -103,6 +103,14 @@ describe("bulk", () => {
     expect(((await h.scim("get", "/Users")).body as ListBody).totalResults).toBe(0);
   });
 
+  it("refuses a failOnErrors that is not a number with 400 invalidValue and runs nothing", async () => {
+    for (const failOnErrors of [{ toString: "x" }, [1], true, "many"]) {
+      const res = await bulk([{ method: "POST", path: "/Users", bulkId: "a", data: { schemas: [CORE_USER], userName: "ada@example.com" } }], { failOnErrors });
+      expectScimError(res, 400, "invalidValue", /failOnErrors/);
+    }
+    expect(((await h.scim("get", "/Users")).body as ListBody).totalResults).toBe(0);
+  });
+
   it("refuses a request that is not a BulkRequest with 400", async () => {
     expectScimError(await h.scim("post", "/Bulk").send({ Operations: [] }), 400, "invalidSyntax");
   });

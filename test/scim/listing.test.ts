@@ -1,4 +1,5 @@
-import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import request from "supertest";
+import { type Harness, createGroup, createUser, startHarness, userBody } from "../support/harness";
 import type { ListBody } from "./support";
 
 const SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
@@ -35,6 +36,32 @@ describe("listing", () => {
       expect(seen).toEqual(families.map((_f, i) => `user${i}@example.com`));
       const again = await list("/Users", { startIndex: 4, count: 3 });
       expect(again.Resources.map((r) => r.userName)).toEqual(seen.slice(3, 6));
+    });
+
+    it("pages as OFFSET does when users are deleted and created between the pages of an import", async () => {
+      const names = (page: ListBody) => page.Resources.map((r) => String(r.userName));
+      expect(names(await list("/Users", { startIndex: 1, count: 3 }))).toEqual(["user0@example.com", "user1@example.com", "user2@example.com"]);
+      expect(names(await list("/Users", { startIndex: 4, count: 3 }))).toEqual(["user3@example.com", "user4@example.com", "user5@example.com"]);
+      const all = await list("/Users", { count: 5 });
+      const second = all.Resources[1];
+      expect((await h.scim("delete", `/Users/${String(second?.id)}`)).status).toBe(204);
+      // The row at index 4 is now user4: a page read from where the last one ended would repeat user3.
+      const after = await list("/Users", { startIndex: 4, count: 3 });
+      expect(after).toMatchObject({ totalResults: 6, itemsPerPage: 3 });
+      expect(names(after)).toEqual(["user4@example.com", "user5@example.com", "user6@example.com"]);
+      await createUser(h, "late@example.com");
+      const last = await list("/Users", { startIndex: 7, count: 3 });
+      expect(last).toMatchObject({ totalResults: 7, itemsPerPage: 1 });
+      expect(names(last)).toEqual(["late@example.com"]);
+    });
+
+    it("counts each organisation's users apart", async () => {
+      const other = await h.addOrg("other");
+      const res = await request(h.app).post("/scim/v2/Users").set("Authorization", `Bearer ${other.token}`).send(userBody("solo@example.com"));
+      expect(res.status).toBe(201);
+      expect(await list("/Users", { count: 1 })).toMatchObject({ totalResults: 7, itemsPerPage: 1 });
+      const theirs = await request(h.app).get("/scim/v2/Users").query({ count: 1 }).set("Authorization", `Bearer ${other.token}`);
+      expect(theirs.body).toMatchObject({ totalResults: 1, itemsPerPage: 1 });
     });
 
     it("uses the configured default count and caps count at the configured maximum", async () => {

@@ -38,4 +38,27 @@ describe("errors of the product API", () => {
   it("answers an unknown member with 404 member_not_found", async () => {
     expectApiError(await h.api("get", "/members/nobody/permissions"), 404, "member_not_found");
   });
+
+  it("answers a path that does not decode, an unknown Content-Encoding or charset, and a corrupt gzip body with 400 invalid_request", async () => {
+    expectApiError(await h.api("get", "/members/%E0%A4%A/permissions"), 400, "invalid_request");
+    const body = JSON.stringify({ member: "ada@example.com", capability: "web_search" });
+    expectApiError(await h.api("post", "/authorize").set("Content-Type", "application/json").set("Content-Encoding", "br").send(body), 400, "invalid_request");
+    expectApiError(await h.api("post", "/authorize").set("Content-Type", "application/json; charset=koi8-r").send(body), 400, "invalid_request");
+    expectApiError(await h.api("post", "/authorize").set("Content-Type", "application/json").set("Content-Encoding", "gzip").send("not gzip"), 400, "invalid_request");
+  });
+
+  it("refuses a body nested past SCIM_MAX_JSON_DEPTH or holding a NUL with 400 invalid_request, before it is parsed", async () => {
+    const deep = `{"member": ${"[".repeat(5000)}"x"${"]".repeat(5000)}}`;
+    const deepAnswer = await h.api("post", "/authorize").set("Content-Type", "application/json").send(deep);
+    expectApiError(deepAnswer, 400, "invalid_request");
+    expect((deepAnswer.body as { error: { message: string } }).error.message).toMatch(/nests arrays and objects more than 64 levels/);
+    const nul = await h.api("post", "/authorize").send({ member: "ada\u0000@example.com", capability: "web_search" });
+    expectApiError(nul, 400, "invalid_request");
+    expect((nul.body as { error: { message: string } }).error.message).toMatch(/NUL/);
+  });
+
+  it("answers a NUL in an /api path with 404 and in its query with 400, before any SQL", async () => {
+    expectApiError(await h.api("get", "/members/%00/permissions"), 404, "not_found");
+    expectApiError(await h.api("get", "/members/permissions?userName=ada%00"), 400, "invalid_request");
+  });
 });

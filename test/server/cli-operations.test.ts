@@ -19,6 +19,7 @@ import { CORE_GROUP, userBody } from "../support/harness";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { openStream, take } from "../support/sse";
 import { MAPPING } from "../roles/support";
+import { DEFAULT_LIMITS } from "../../server/config";
 
 /**
  * The operator's CLI in its own process against the SQLite file a running server uses: webhooks
@@ -51,7 +52,7 @@ describe("operations from the CLI, beside a running server", () => {
     watch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: () => undefined });
     dispatcher = new WebhookDispatcher(db, signal, silentLogger(), { timeoutMs: 2000, concurrency: 4, retryForMs: 60_000, firstRetryMs: 100, pollMs: 5_000 });
     dispatcher.start();
-    const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+    const limits = DEFAULT_LIMITS;
     app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
     const acme = await ensureOrg(db.knex, "acme");
     scimToken = (await createToken(db.knex, { orgId: acme.id, kind: "scim" })).token;

@@ -13,6 +13,7 @@ import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { runCli } from "../support/cli";
 import { CORE_GROUP, userBody } from "../support/harness";
+import { DEFAULT_LIMITS } from "../../server/config";
 
 /**
  * The CLI made safe: an unknown organisation is an error everywhere, `mapping apply` shows the plan
@@ -59,7 +60,7 @@ describe("the CLI, made safe", () => {
     const { token } = await createToken(db.knex, { orgId: org?.id ?? "", kind: "scim" });
     const { sync, signal } = createSync();
     events = new EventHub(db, signal, silentLogger());
-    const app = createApp({ db, config: { limits: { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 } }, logger: silentLogger(), sync, events });
+    const app = createApp({ db, config: { limits: DEFAULT_LIMITS }, logger: silentLogger(), sync, events });
     const post = (path: string, body: object) => request(app).post(`/scim/v2${path}`).set("Authorization", `Bearer ${token}`).send(body);
     const ada = (await post("/Users", userBody("ada@acme.example"))).body as { id: string };
     await post("/Groups", { schemas: [CORE_GROUP], displayName: "Owners", externalId: "g-owners", members: [{ value: ada.id }] });

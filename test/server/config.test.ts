@@ -94,6 +94,37 @@ describe("console configuration", () => {
   });
 });
 
+/** Request size limits: a body limit per SCIM route and one per string attribute, each configurable. */
+describe("configuration of SCIM request limits", () => {
+  it("defaults to 1 MiB for a User body, 32 MiB for a Group body, 1 MiB for /Bulk and 64 KiB per string", () => {
+    expect(parseConfig({}).limits).toMatchObject({ maxUserBodyBytes: 1048576, maxBodyBytes: 33554432, maxBulkPayloadBytes: 1048576, maxStringBytes: 65536 });
+  });
+
+  it("reads SCIM_MAX_USER_BODY_BYTES and SCIM_MAX_STRING_BYTES", () => {
+    expect(parseConfig({ SCIM_MAX_USER_BODY_BYTES: "2097152", SCIM_MAX_STRING_BYTES: "4096" }).limits).toMatchObject({ maxUserBodyBytes: 2097152, maxStringBytes: 4096 });
+  });
+
+  it("refuses limits that are not integers in range, naming each variable", () => {
+    expect(problemsOf({ SCIM_MAX_USER_BODY_BYTES: "1mb", SCIM_MAX_STRING_BYTES: "10" })).toEqual([
+      'SCIM_MAX_USER_BODY_BYTES must be an integer between 1024 and 1073741824, got "1mb"',
+      'SCIM_MAX_STRING_BYTES must be an integer between 256 and 1073741824, got "10"',
+    ]);
+  });
+});
+
+describe("input limits", () => {
+  it("default to a nesting depth of 64 and filters of 200 terms nested 100 deep", () => {
+    expect(parseConfig({}).limits).toMatchObject({ maxJsonDepth: 64, maxFilterTerms: 200, maxFilterDepth: 100 });
+  });
+
+  it("read SCIM_MAX_JSON_DEPTH, SCIM_MAX_FILTER_TERMS and SCIM_MAX_FILTER_DEPTH, refusing values past what is proven to work", () => {
+    expect(parseConfig({ SCIM_MAX_JSON_DEPTH: "32", SCIM_MAX_FILTER_TERMS: "500", SCIM_MAX_FILTER_DEPTH: "10" }).limits).toMatchObject({ maxJsonDepth: 32, maxFilterTerms: 500, maxFilterDepth: 10 });
+    const refused = (): unknown => parseConfig({ SCIM_MAX_JSON_DEPTH: "100000", SCIM_MAX_FILTER_TERMS: "1000", SCIM_MAX_FILTER_DEPTH: "0" });
+    expect(refused).toThrow(ConfigError);
+    expect(refused).toThrow(/SCIM_MAX_JSON_DEPTH[\s\S]*SCIM_MAX_FILTER_TERMS[\s\S]*SCIM_MAX_FILTER_DEPTH/);
+  });
+});
+
 /** How long a client may take and how many connections it may hold (HTTP_*), for plain HTTP and TLS alike. */
 describe("connection limits", () => {
   it("default to a 10 s header timeout, 2 min per request, 65 s keep-alive and 10,000 connections", () => {

@@ -13,6 +13,7 @@ import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { ON_POSTGRES, expectScimError, userBody } from "../support/harness";
 import { type PgCluster, startPgCluster } from "../support/pg-cluster";
+import { DEFAULT_LIMITS } from "../../server/config";
 
 /**
  * A database that goes away and comes back: while it is gone every SCIM and /api route answers
@@ -37,7 +38,7 @@ async function serve(url: string, timeouts: { timeoutMs: number; statementTimeou
   const apiToken = (await createToken(db.knex, { orgId: org.id, kind: "api" })).token;
   const { sync, signal } = createSync();
   const events = new EventHub(db, signal, silentLogger());
-  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432 };
+  const limits = DEFAULT_LIMITS;
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
   return {
     app,

@@ -10,9 +10,9 @@ import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
-import { type AppDeps, type ConsoleOptions, createApp } from "../../server/app";
+import { type AppDeps, type AppLimits, type ConsoleOptions, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
-import type { TrustProxy } from "../../server/config";
+import { DEFAULT_LIMITS, type TrustProxy } from "../../server/config";
 import type { OutboxSignal } from "../../server/signal";
 import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
 import { silentLogger } from "../../server/logger";
@@ -55,7 +55,7 @@ export interface Harness {
 export interface HarnessOptions {
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
-  readonly limits?: Partial<{ defaultCount: number; maxCount: number; maxBulkOperations: number; maxBulkPayloadBytes: number; maxBodyBytes: number }>;
+  readonly limits?: Partial<AppLimits>;
   /** How long a request waits for the database (DB_TIMEOUT_MS). */
   readonly dbTimeoutMs?: number;
   /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */
@@ -113,7 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     if (!stored.ok) throw new Error(`platform refused: ${stored.errors.map((e) => e.message).join("; ")}`);
   }
   const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
-  const limits = { defaultCount: 100, maxCount: 1000, maxBulkOperations: 1000, maxBulkPayloadBytes: 1048576, maxBodyBytes: 33554432, ...options.limits };
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
   const consoleOptions: ConsoleOptions | null = options.console === undefined
     ? null

@@ -1,6 +1,6 @@
 import { parsePatchRequest } from "../../../scim/patch";
 import { expectScimError } from "../../support/scim-error";
-import { CORE_USER, PATCH_OP, envelope, ops } from "./support";
+import { CORE_USER, MAX_OPS, PATCH_OP, envelope, ops } from "./support";
 
 describe("parsePatchRequest", () => {
   it("normalises capitalised ops as Entra sends them", () => {
@@ -38,12 +38,12 @@ describe("parsePatchRequest", () => {
     ["a path-less add with a non-object value", envelope({ op: "add", value: "x" }), "invalidValue", /object "value"/],
     ["a replace with a path but no value", envelope({ op: "replace", path: "title" }), "invalidValue", /needs a "value"/],
   ])("rejects %s", (_name, body, scimType, detail) => {
-    expectScimError(() => parsePatchRequest(body), 400, scimType, detail);
+    expectScimError(() => parsePatchRequest(body, MAX_OPS), 400, scimType, detail);
   });
 
   it("names the failing operation's index", () => {
     expectScimError(
-      () => parsePatchRequest(envelope({ op: "add", path: "title", value: "x" }, { op: "frobnicate" })), 400,
+      () => parsePatchRequest(envelope({ op: "add", path: "title", value: "x" }, { op: "frobnicate" }), MAX_OPS), 400,
       "invalidValue",
       /Operations\[1\]/,
     );

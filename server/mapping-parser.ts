@@ -1,0 +1,105 @@
+/**
+ * Parsing and validating a mapping file costs about a second per megabyte (YAML with positions,
+ * the JSON Schema, the semantic checks). The server runs it in a worker thread, so a large file
+ * never holds the event loop that answers every organisation's SCIM requests; the CLI, which serves
+ * no one else, parses in its own thread.
+ */
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { ISSUE_CODES, type MappingIssue, type ParseResult, type SourceLimits, mappingFromJSON } from "../mapping";
+
+export type ParseMappingText = (text: string, file: string) => Promise<ParseResult>;
+
+interface Waiting {
+  readonly resolve: (result: ParseResult) => void;
+  readonly reject: (err: Error) => void;
+}
+
+export class MappingParser {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+
+  constructor(private readonly limits: SourceLimits) {}
+
+  readonly parse: ParseMappingText = (text, file) =>
+    new Promise<ParseResult>((resolve, reject) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve, reject });
+      this.started().postMessage({ id, text, file, limits: this.limits });
+    });
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await worker.terminate();
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    // The server runs its TypeScript through tsx (`node --import tsx`), whose hooks a worker does
+    // not inherit in Node 20: the worker registers tsx's require hook before loading its file.
+    const entry = join(__dirname, "mapping-parse-worker.ts");
+    const worker = new Worker(`require("tsx/cjs/api").register(); require(${JSON.stringify(entry)});`, { eval: true });
+    worker.unref();
+    worker.on("message", (message: unknown) => this.settle(message));
+    const failAll = (err: Error): void => {
+      if (this.worker === worker) this.worker = null;
+      for (const waiting of this.waiting.values()) waiting.reject(err);
+      this.waiting.clear();
+    };
+    worker.on("error", failAll);
+    worker.on("exit", (code) => failAll(new Error(`mapping parser worker exited (${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(message: unknown): void {
+    if (!isRecord(message) || typeof message.id !== "number") return;
+    const waiting = this.waiting.get(message.id);
+    if (!waiting) return;
+    this.waiting.delete(message.id);
+    if (typeof message.failure === "string" || typeof message.result !== "string") {
+      waiting.reject(new Error(`mapping parser failed: ${typeof message.failure === "string" ? message.failure : "no result"}`));
+      return;
+    }
+    const text = message.result;
+    // Decoding a large mapping takes tens of milliseconds: in a turn of its own, after the requests
+    // that queued up while the message arrived.
+    setImmediate(() => {
+      try {
+        waiting.resolve(parseResultFromJSON(JSON.parse(text)));
+      } catch (err) {
+        waiting.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The worker's answer, decoded: structured clone carries data, not types. */
+export function parseResultFromJSON(value: unknown): ParseResult {
+  if (!isRecord(value)) throw new Error("mapping parser answered with something other than a result");
+  if (value.ok === true && typeof value.hash === "string") {
+    return { ok: true, mapping: mappingFromJSON(value.mapping), hash: value.hash, warnings: issuesFromJSON(value.warnings) };
+  }
+  if (value.ok === false) return { ok: false, errors: issuesFromJSON(value.errors) };
+  throw new Error("mapping parser answered with a malformed result");
+}
+
+const CODES: ReadonlySet<string> = new Set(ISSUE_CODES);
+
+function issuesFromJSON(value: unknown): MappingIssue[] {
+  if (!Array.isArray(value)) throw new Error("mapping parser answered with malformed issues");
+  return value.map((issue): MappingIssue => {
+    if (!isRecord(issue)) throw new Error("mapping parser answered with a malformed issue");
+    const { file, line, column, code, message } = issue;
+    if (typeof file !== "string" || typeof line !== "number" || typeof column !== "number" || typeof message !== "string" || typeof code !== "string" || !CODES.has(code)) {
+      throw new Error("mapping parser answered with a malformed issue");
+    }
+    return { file, line, column, code: ISSUE_CODES.find((c) => c === code) ?? "syntax", message };
+  });
+}

@@ -2,7 +2,9 @@
 // Imports flow one way: server → {scim, roles} → {mapping, db}. scim/ never imports roles/ (it calls
 // the PermissionSync interface that roles/ implements, declared in scim/context.ts); roles/ knows
 // nothing of HTTP or SCIM; mapping/ imports nothing of ours; only scim/ imports scimmy; only db/
-// creates knex or runs SQL. test/architecture/layers.test.ts checks the same picture.
+// creates knex or runs SQL. test/architecture/layers.test.ts checks the same picture. The console
+// (console/, a page built for the browser) takes only types from the server side: nothing of the
+// server is bundled into it, and it speaks to the server over HTTP alone.
 import tseslint from "typescript-eslint";
 
 const restrict = (patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
@@ -22,7 +24,7 @@ const DRIVERS = ["knex", "pg", "better-sqlite3"];
 const SCIMMY = ["scimmy", "scimmy-routers"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "data/", "coverage/", "bench/naive-peer/", "**/*.js", "**/*.mjs"] },
+  { ignores: ["node_modules/", "dist/", "console/dist/", "data/", "coverage/", "bench/naive-peer/", "**/*.js", "**/*.mjs"] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -76,6 +78,23 @@ export default tseslint.config(
         { group: DRIVERS, message: "Only db/ talks to the database." },
       ]),
       ...noSql,
+    },
+  },
+  {
+    files: ["console/**/*.ts", "console/**/*.tsx", "console/**/*.mts"],
+    rules: {
+      "no-restricted-imports": "off",
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        patterns: [
+          {
+            // Out of console/ (two or more levels up) into a layer of the server.
+            regex: "^(\\.\\./){2,}(server|roles|mapping|db|scim)(/|$)",
+            allowTypeImports: true,
+            message: "The console imports only types from the server side (import type): it talks to the server over HTTP.",
+          },
+          { group: [...DRIVERS, ...SCIMMY, "express", "jose", "openid-client", "pino"], message: "The console runs in the browser: no server libraries." },
+        ],
+      }],
     },
   },
 );

@@ -54,10 +54,12 @@ async function transaction<T>(db: Database, body: (tx: Knex.Transaction) => Prom
 }
 
 function isBusyAtBegin(err: unknown): boolean {
-  if (!(err instanceof Error) || !("code" in err)) return false;
-  const code = err.code;
+  // A structural check, not `instanceof Error`: better-sqlite3 registers its error class once per
+  // process, so under a test runner's per-file realms its errors need not extend this realm's Error.
+  if (typeof err !== "object" || err === null || !("code" in err) || !("message" in err)) return false;
+  const { code, message } = err;
   // knex prefixes a driver error's message with the statement that failed.
-  return typeof code === "string" && (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_")) && /^BEGIN\b/.test(err.message);
+  return typeof code === "string" && (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_")) && typeof message === "string" && /^BEGIN\b/.test(message);
 }
 
 const LOCK_RETRY_FIRST_MS = 10;

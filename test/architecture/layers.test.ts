@@ -23,11 +23,11 @@ const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
 /** The one file of scim/ that roles/ may import: the interface it implements. */
 const ROLES_MAY_IMPORT_FROM_SCIM = "scim/context";
 
-function sourcesOf(dir: string): string[] {
+function sourcesOf(dir: string, extensions: readonly string[] = [".ts"]): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourcesOf(path);
-    return entry.name.endsWith(".ts") ? [path] : [];
+    if (entry.isDirectory()) return sourcesOf(path, extensions);
+    return extensions.some((ext) => entry.name.endsWith(ext)) ? [path] : [];
   });
 }
 
@@ -74,5 +74,26 @@ describe("the layers import one way", () => {
       sourcesOf(layer).flatMap((file) => importsOf(file).filter((s) => packages.test(s)).map((s) => `${file} → ${s}`)),
     );
     expect(elsewhere).toEqual([]);
+  });
+});
+
+describe("the console takes only types from the server", () => {
+  const pages = sourcesOf("console/src", [".ts", ".tsx"]);
+  /** Every import statement of a console file: whether it is `import type`, and what it names. */
+  const statements = pages.flatMap((file) =>
+    [...readFileSync(join(ROOT, file), "utf8").matchAll(/^import\s+(type\s+)?[^;]*?from\s+"([^"]+)"/gms)].map((m) => ({ file, typeOnly: m[1] !== undefined, specifier: m[2] ?? "" })),
+  );
+  const intoLayers = statements.filter((s) => (LAYERS as readonly string[]).includes(target(s.file, s.specifier)?.layer ?? ""));
+
+  it("uses the server's types", () => {
+    expect(intoLayers.length).toBeGreaterThan(3);
+  });
+
+  it("imports nothing of server/, scim/, roles/, mapping/ or db/ but types, so none of it is bundled into the page", () => {
+    expect(intoLayers.filter((s) => !s.typeOnly).map((s) => `${s.file} → ${s.specifier}`)).toEqual([]);
+  });
+
+  it("is imported by no layer of the server", () => {
+    expect(arrows.filter((a) => a.to.layer === "console").map((a) => a.file)).toEqual([]);
   });
 });

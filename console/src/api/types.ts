@@ -1,0 +1,120 @@
+/**
+ * What the admin API and the console's session endpoint answer, typed with the server's own types
+ * (imported as types only: nothing of the server is bundled into the page). Where a route builds
+ * its answer inline, the shape is spelled out here from the same parts.
+ */
+import type { MappingVersionSummary } from "../../../db/mappings";
+import type {
+  AdminAction, Area, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, EffectivePermissions, Explanation, Level, MappingChangePart,
+  MappingDocument, MappingIssue, MappingPlan, OrgRole, StandardOrgRole,
+} from "../../../mapping";
+import type { GroupDetail, GroupSummary, MappingView, Me, MemberDetail, MemberRow, RoleSummary, readAuditPage } from "../../../roles/admin";
+import type { PermissionChangedData } from "../../../roles/events";
+
+export type { AdminAction, Area, EffectivePermissions, Explanation, Level, MappingDocument, MappingIssue, Me, MemberDetail, MemberRow, OrgRole, RoleSummary, StandardOrgRole };
+export type { GroupDetail, GroupSummary, MappingView, PermissionChangedData };
+
+export type Capability = (typeof BUILTIN_CAPABILITIES)[number];
+export type Connector = (typeof BUILTIN_CONNECTORS)[number];
+
+/** `GET /console/session`: who is signed in, and the token every state-changing request carries. */
+export interface Session {
+  readonly org: { readonly id: string; readonly name: string };
+  readonly member: { readonly id: string; readonly userName: string; readonly displayName: string | null };
+  readonly csrfToken: string;
+  readonly scimBaseUrl: string;
+  readonly expiresAt: string;
+}
+
+/** One changed part of a mapping, with the admin action it needs and a sentence for people. */
+export type ChangePart = MappingChangePart & { readonly action: AdminAction; readonly description: string };
+
+/** `POST /mapping/plan`. */
+export type PlanAnswer = MappingPlan & {
+  readonly parts: ChangePart[];
+  readonly refusal: { readonly code: string; readonly message: string } | null;
+  readonly validationWarnings: MappingIssue[];
+};
+
+/** What every mapping write answers (`PUT /roles/{name}`, `PUT /org`, `POST /rules`, …). */
+export interface EditAnswer {
+  readonly version: number;
+  readonly hash: string;
+  readonly unchanged: boolean;
+  readonly changedMembers: number;
+  readonly changes: ChangePart[];
+  readonly warnings: MappingIssue[];
+}
+
+export interface RollbackAnswer {
+  readonly version: number;
+  readonly unchanged: boolean;
+  readonly changedMembers: number;
+  readonly rolledBackTo: number;
+}
+
+/** A proposed fine-grained edit, as `POST /mapping/plan` takes it under `change`. */
+export type ProposedChange =
+  | { readonly kind: "put_role"; readonly name: string; readonly role: RoleDocument }
+  | { readonly kind: "delete_role"; readonly name: string }
+  | { readonly kind: "add_rule"; readonly rule: RuleDocument }
+  | { readonly kind: "delete_rule"; readonly ruleId: string }
+  | { readonly kind: "set_org"; readonly org: OrgDocument };
+
+/** A custom role as a mapping file writes it. */
+export interface RoleDocument {
+  description?: string;
+  admin: Partial<Record<Area, Level>>;
+  capabilities: string[];
+  connectors: string[];
+}
+
+export interface RuleDocument {
+  readonly group: { readonly id: string } | { readonly manual: string };
+  readonly roles: string[];
+}
+
+export type Toggle = "on" | "off";
+export interface OrgDocument {
+  features: Record<string, Toggle>;
+  connectors: Record<string, Toggle>;
+}
+
+export type GroupSource = GroupSummary["source"];
+export interface GroupPage {
+  readonly groups: GroupSummary[];
+  readonly nextCursor: string | null;
+}
+
+export interface MemberPage {
+  readonly members: MemberRow[];
+  readonly nextCursor: string | null;
+}
+
+export type AuditPage = Awaited<ReturnType<typeof readAuditPage>>;
+export type AuditEntry = AuditPage["entries"][number];
+
+export type VersionSummary = MappingVersionSummary;
+export interface VersionPage {
+  readonly versions: VersionSummary[];
+  readonly nextCursor: string | null;
+}
+export type VersionDetail = VersionSummary & { readonly document: MappingDocument };
+export interface VersionDiff {
+  readonly from: number;
+  readonly to: number;
+  readonly changes: ChangePart[];
+}
+
+export interface ScimToken {
+  readonly id: string;
+  readonly label: string | null;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+export type CreatedScimToken = ScimToken & { readonly token: string };
+
+/** `{ error: { code, message, … } }`, as server/api-errors.ts renders every refusal. */
+export interface ApiErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly [detail: string]: unknown };
+}

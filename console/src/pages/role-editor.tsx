@@ -1,0 +1,282 @@
+/**
+ * The role editor: a custom role's capabilities, admin areas and connectors — three tabs in the
+ * product's order, Capabilities, Permissions, Connectors — and the groups and app roles that give
+ * it. Saving shows the plan first and applies only on confirmation, with If-Match on the version
+ * the page read, so a concurrent edit is reported as a conflict and never overwritten.
+ */
+import type { JSX } from "preact";
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { RULES, mappingEditBlock } from "../access";
+import { ADMIN_API, call, get, mappingEtag, query } from "../api/client";
+import type { Area, EditAnswer, GroupPage, Level, MappingView, RoleDocument, RoleSummary } from "../api/types";
+import type { Viewer } from "../app";
+import { PlanPanel, usePlannedEdit } from "../components/plan";
+import { type PickerItem, SearchPicker } from "../components/picker";
+import { Tabs } from "../components/tabs";
+import { DisabledReason, ErrorNotice, Link, Loading, PageTitle, useLoad } from "../components/ui";
+import { orgOf, roleOf, rulesOf } from "../document";
+import { AREAS, AREA_LABELS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, LEVELS, LEVEL_LABELS, capabilityLabel, connectorLabel, vocabulary } from "../labels";
+import { href, navigate } from "../router";
+import { GivenBy } from "./roles";
+
+interface EditorData {
+  readonly mapping: MappingView;
+  readonly summary: RoleSummary | null;
+}
+
+const EMPTY_ROLE: RoleDocument = { admin: {}, capabilities: [], connectors: [] };
+
+export function RoleEditorPage(props: { viewer: Viewer; name: string | null }): JSX.Element {
+  const newName = props.name === null ? (new URLSearchParams(window.location.search).get("name") ?? "") : null;
+  const name = props.name ?? newName ?? "";
+  const data = useLoad<EditorData>(async () => {
+    // The mapping first: its version is what a save sends as If-Match, so a change made after it
+    // (even one the role list below already shows) makes the save a conflict rather than a loss.
+    const mapping = await get<MappingView>("/mapping");
+    const { roles } = await get<{ roles: RoleSummary[] }>("/roles");
+    return { mapping, summary: roles.find((r) => r.name === name) ?? null };
+  }, name);
+  if (data.data === null) {
+    return (
+      <>
+        <PageTitle>Role {name}</PageTitle>
+        {data.error !== null ? <ErrorNotice error={data.error} /> : <Loading what="the role" />}
+      </>
+    );
+  }
+  return <RoleEditor viewer={props.viewer} name={name} isNew={props.name === null} data={data.data} reload={data.reload} />;
+}
+
+function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data: EditorData; reload(): void }): JSX.Element {
+  const { access } = props.viewer;
+  const { mapping, summary } = props.data;
+  const stored = roleOf(mapping.document, props.name);
+  const [draft, setDraftState] = useState<RoleDocument>(stored ?? EMPTY_ROLE);
+  const [tab, setTab] = useState("capabilities");
+  const edit = usePlannedEdit();
+  const [pending, setPending] = useState<{ what: string; apply: () => Promise<string> } | null>(null);
+  const block = mappingEditBlock(access, access.may.edit_custom_roles, RULES.editRoles);
+  const disabled = block !== null || edit.state.step === "applying";
+  // A plan is for the draft it was made from: editing again sets it aside.
+  const setDraft = (next: (d: RoleDocument) => RoleDocument) => {
+    if (edit.state.step === "planned" || edit.state.step === "failed") edit.cancel();
+    setDraftState(next);
+  };
+  const ifMatch = mappingEtag(mapping.version);
+
+  // Only an explicit reload (after a save, or "load the latest version" after a conflict) replaces
+  // the draft and the version it is based on: a change elsewhere must surface as a conflict, never
+  // be adopted silently under the member's edits.
+  useEffect(() => setDraftState(stored ?? EMPTY_ROLE), [props.data]);
+
+  if (props.isNew && stored !== null) {
+    return (
+      <>
+        <PageTitle>New role {props.name}</PageTitle>
+        <p>
+          A role named {props.name} already exists: <Link href={href("roles", props.name)}>open it</Link> to change it.
+        </p>
+      </>
+    );
+  }
+  if (!props.isNew && stored === null) {
+    return (
+      <>
+        <PageTitle>Role {props.name}</PageTitle>
+        <p>There is no custom role named {props.name} (it may have been deleted).</p>
+        <Link href={href("roles")}>Back to roles</Link>
+      </>
+    );
+  }
+
+  const org = orgOf(mapping.document);
+  const capabilities = vocabulary([...BUILTIN_CAPABILITIES, ...draft.capabilities], org.features);
+  const connectors = vocabulary([...BUILTIN_CONNECTORS, ...draft.connectors], org.connectors);
+  const toggleIn = (list: "capabilities" | "connectors", item: string, on: boolean) =>
+    setDraft((d) => ({ ...d, [list]: on ? [...d[list], item].sort() : d[list].filter((x) => x !== item) }));
+  const setLevel = (area: Area, level: Level) =>
+    setDraft((d) => {
+      const admin = { ...d.admin };
+      if (level === "none") delete admin[area];
+      else admin[area] = level;
+      return { ...d, admin };
+    });
+
+  const review = (what: string, change: Parameters<typeof edit.review>[0], apply: () => Promise<string>) => {
+    setPending({ what, apply });
+    void edit.review(change);
+  };
+  const saved = (answer: EditAnswer) =>
+    answer.unchanged ? "Nothing changed: the mapping already says this." : `Saved as version ${answer.version}; ${answer.changedMembers === 1 ? "1 member's" : `${answer.changedMembers} members'`} permissions changed.`;
+
+  const save = () =>
+    review(props.isNew ? `create role ${props.name}` : `save role ${props.name}`, { change: { kind: "put_role", name: props.name, role: draft } }, async () => {
+      const { body } = await call<EditAnswer>("PUT", `${ADMIN_API}/roles/${encodeURIComponent(props.name)}`, { body: draft, ifMatch });
+      if (props.isNew) navigate(href("roles", props.name), { replace: true });
+      else props.reload();
+      return saved(body);
+    });
+  const remove = () =>
+    review(`delete role ${props.name}`, { change: { kind: "delete_role", name: props.name } }, async () => {
+      await call<EditAnswer>("DELETE", `${ADMIN_API}/roles/${encodeURIComponent(props.name)}`, { ifMatch });
+      navigate(href("roles"));
+      return `Role ${props.name} deleted.`;
+    });
+  const rules = rulesOf(mapping.document).filter((r) => r.roles.includes(props.name));
+  const removeRule = (ruleId: string, others: readonly string[]) =>
+    review(`remove rule ${ruleId}${others.length > 0 ? ` (it also gives ${others.join(", ")})` : ""}`, { change: { kind: "delete_rule", ruleId } }, async () => {
+      const { body } = await call<EditAnswer>("DELETE", `${ADMIN_API}/rules/${encodeURIComponent(ruleId)}`, { ifMatch });
+      props.reload();
+      return saved(body);
+    });
+  const giveTo = (group: PickerItem) => {
+    const rule = { group: { id: group.id }, roles: [props.name] };
+    review(`give ${props.name} to the group ${group.label}`, { change: { kind: "add_rule", rule } }, async () => {
+      const { body } = await call<EditAnswer>("POST", `${ADMIN_API}/rules`, { body: rule, ifMatch });
+      props.reload();
+      return saved(body);
+    });
+  };
+  const searchGroups = useCallback(
+    async (q: string): Promise<PickerItem[]> =>
+      (await get<GroupPage>(`/groups${query({ q, limit: "10" })}`)).groups.map((g) => ({
+        id: g.id,
+        label: g.displayName,
+        detail: `${g.source === "manual" ? "manual group" : "SCIM group"}, ${g.memberCount} members`,
+      })),
+    [],
+  );
+  const reasonId = "role-disabled";
+  const describedBy = block === null ? undefined : reasonId;
+
+  const checkboxes = (list: "capabilities" | "connectors", names: string[], label: (n: string) => string, toggles: Record<string, "on" | "off">) => (
+    <fieldset disabled={disabled} aria-describedby={describedBy}>
+      <legend>{list === "capabilities" ? "Capabilities this role grants" : "Connectors this role grants"}</legend>
+      <ul class="checks">
+        {names.map((n) => {
+          const id = `${list}-${n}`;
+          return (
+            <li key={n}>
+              <input type="checkbox" id={id} checked={draft[list].includes(n)} onChange={(e) => toggleIn(list, n, e.currentTarget.checked)} />
+              <label for={id}>{label(n)}</label>
+              {toggles[n] === "off" && <span class="hint"> — switched off for the organisation: no one gets it while the toggle is off</span>}
+            </li>
+          );
+        })}
+      </ul>
+    </fieldset>
+  );
+
+  return (
+    <>
+      <p class="breadcrumb">
+        <Link href={href("roles")}>Roles</Link> › {props.name}
+      </p>
+      <PageTitle>{props.isNew ? `New role ${props.name}` : `Role ${props.name}`}</PageTitle>
+      {summary !== null && (
+        <p>
+          {summary.memberCount === 1 ? "1 member holds" : `${summary.memberCount} members hold`} this role. Mapping version {mapping.version}.
+        </p>
+      )}
+      <DisabledReason id={reasonId} reason={block} />
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!disabled) save();
+        }}
+      >
+        <div class="field">
+          <label for="role-description">Description</label>
+          <input
+            id="role-description"
+            value={draft.description ?? ""}
+            disabled={disabled}
+            aria-describedby={describedBy}
+            onInput={(e) => {
+              const description = e.currentTarget.value;
+              setDraft(({ description: _old, ...d }) => (description === "" ? d : { ...d, description }));
+            }}
+          />
+        </div>
+        <Tabs
+          label={`Role ${props.name}`}
+          idPrefix="role"
+          selected={tab}
+          onSelect={setTab}
+          tabs={[
+            { id: "capabilities", label: "Capabilities", panel: checkboxes("capabilities", capabilities, capabilityLabel, org.features) },
+            {
+              id: "permissions",
+              label: "Permissions",
+              panel: (
+                <div class="areas">
+                  {AREAS.map((area) => (
+                    <fieldset key={area} class="area" disabled={disabled} aria-describedby={describedBy}>
+                      <legend>{AREA_LABELS[area]}</legend>
+                      {LEVELS.map((level) => {
+                        const id = `area-${area}-${level}`;
+                        return (
+                          <span key={level} class="radio">
+                            <input type="radio" id={id} name={`area-${area}`} value={level} checked={(draft.admin[area] ?? "none") === level} onChange={() => setLevel(area, level)} />
+                            <label for={id}>{LEVEL_LABELS[level]}</label>
+                          </span>
+                        );
+                      })}
+                    </fieldset>
+                  ))}
+                </div>
+              ),
+            },
+            { id: "connectors", label: "Connectors", panel: checkboxes("connectors", connectors, connectorLabel, org.connectors) },
+          ]}
+        />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={disabled} aria-describedby={describedBy}>
+            Review changes…
+          </button>
+          {!props.isNew && (
+            <button type="button" class="danger" disabled={disabled} aria-describedby={describedBy} onClick={remove}>
+              Delete role…
+            </button>
+          )}
+        </div>
+      </form>
+      <PlanPanel edit={edit} what={pending?.what ?? ""} onConfirm={() => pending !== null && void edit.confirm(pending.apply)} onReload={() => {
+        edit.cancel();
+        props.reload();
+      }} />
+      {!props.isNew && (
+        <section aria-labelledby="given-by">
+          <h2 id="given-by">Given by</h2>
+          {summary !== null && <GivenBy role={summary} />}
+          {rules.length > 0 && (
+            <ul class="rules">
+              {rules.map((rule) => {
+                const target = summary?.rules.find((r) => r.id === rule.id)?.target ?? rule.id;
+                const others = rule.roles.filter((r) => r !== props.name);
+                return (
+                  <li key={rule.id}>
+                    Rule <code>{rule.id}</code>: {target}{" "}
+                    <button type="button" disabled={disabled} aria-describedby={describedBy} onClick={() => removeRule(rule.id, others)}>
+                      Remove rule {rule.id}…
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+          <SearchPicker
+            id="give-group"
+            label="Give this role to a group"
+            hint="Type the start of a group's name (SCIM or manual)."
+            actionLabel={(g) => `Give to ${g.label}`}
+            search={searchGroups}
+            onPick={giveTo}
+            disabled={disabled}
+            {...(describedBy === undefined ? {} : { describedBy })}
+          />
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,188 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { type AdminWorld, type MemberKey, ADMIN_MAPPING, MEMBERS, startAdminWorld } from "../server/admin/support";
+import { type TestIssuer, startIssuer } from "../support/oidc";
+
+/**
+ * The console in a real browser: Debian's Chromium driven by playwright-core (which downloads
+ * nothing), the page built from console/ by Vite for this test file, served by the real app on a
+ * port of 127.0.0.1, members signing in through a real OpenID Provider's login form. Every request
+ * the browser makes elsewhere is refused (the provider's login page imports a web font), and every
+ * Content-Security-Policy violation of the console fails the test.
+ */
+const ROOT = resolve(__dirname, "../..");
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Screenshots for docs/ are written only when asked (UPDATE_SCREENSHOTS=1), so CI leaves the tree clean. */
+export const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1";
+
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`The browser tests need Debian's Chromium at ${CHROMIUM}, which is missing. Install it: apt-get update && apt-get install -y chromium (.ci/run does this).`);
+  }
+  // Chromium's sandbox needs user namespaces that root in a container does not get.
+  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: asRoot ? ["--no-sandbox"] : [] });
+}
+
+/** Builds the console from its sources into a directory of its own (fresh for every test file). */
+export function buildConsole(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "console-build-"));
+  const vite = join(dirname(require.resolve("vite/package.json")), "bin", "vite.js");
+  const built = spawnSync(process.execPath, [vite, "build", "--config", join(ROOT, "console", "vite.config.mts"), "--outDir", dir, "--emptyOutDir"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
+  if (built.status !== 0 || !existsSync(join(dir, "index.html"))) throw new Error(`vite build failed (${built.status}):\n${built.stdout}\n${built.stderr}`);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The browser tests' mapping: the admin tests' organisation, with the finance role also listing a
+ * connector the organisation switched off (jira), so a member page has a layer to explain.
+ */
+export const BROWSER_MAPPING = ADMIN_MAPPING.replace(
+  "finance: { description: Spend, admin: { billing: manage }, capabilities: [web_search] }",
+  "finance: { description: Invoices and spend, admin: { billing: manage, analytics: view }, capabilities: [web_search], connectors: [slack, jira] }",
+);
+
+export interface ConsoleInBrowser extends AdminWorld {
+  readonly op: TestIssuer;
+  /** http://127.0.0.1:<port>, the console's public URL. */
+  readonly base: string;
+  readonly browser: Browser;
+  /** A fresh browser (its own cookies) at the console's front door, signed in as `member`. */
+  signIn(member: MemberKey): Promise<Page>;
+  /** Content-Security-Policy violations and page errors seen by this test's pages. */
+  readonly problems: string[];
+}
+
+/**
+ * One Chromium, one OpenID Provider and one built console for the file; a fresh organisation and app
+ * per test, always on the same port, which is the redirect URI registered at the provider.
+ */
+export function consoleInBrowserPerTest(options: { mapping?: string } = {}): ConsoleInBrowser {
+  let browser: Browser | null = null;
+  let op: TestIssuer | null = null;
+  let server: Server | null = null;
+  let build: { dir: string; remove(): void } | null = null;
+  let base = "";
+  let world: AdminWorld | null = null;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    build = buildConsole();
+    server = createServer();
+    await new Promise<void>((ok) => server?.listen(0, "127.0.0.1", ok));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    op = await startIssuer({ redirectUri: `${base}/console/callback` });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await op?.close();
+    server?.closeAllConnections();
+    await new Promise((ok) => (server === null ? ok(undefined) : server.close(ok)));
+    build?.remove();
+  });
+  beforeEach(async () => {
+    if (op === null || server === null || build === null) throw new Error("the browser, the provider or the build did not start");
+    problems.length = 0;
+    world = await startAdminWorld(op, { mapping: options.mapping ?? BROWSER_MAPPING, harness: { publicUrl: base, console: { distDir: build.dir } } });
+    const app = world.h.app;
+    server.removeAllListeners("request");
+    server.on("request", app);
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+    server?.closeAllConnections();
+    await world?.h.close();
+    world = null;
+  });
+
+  const current = (): AdminWorld => {
+    if (world === null) throw new Error("no organisation outside a test");
+    return world;
+  };
+  return {
+    get op() {
+      if (op === null) throw new Error("the provider did not start");
+      return op;
+    },
+    get base() {
+      return base;
+    },
+    get browser() {
+      if (browser === null) throw new Error("Chromium did not start");
+      return browser;
+    },
+    get h() {
+      return current().h;
+    },
+    get ids() {
+      return current().ids;
+    },
+    get groups() {
+      return current().groups;
+    },
+    as: (member) => current().as(member),
+    problems,
+    signIn: async (member) => {
+      if (browser === null) throw new Error("Chromium did not start");
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: "reduce" });
+      contexts.push(context);
+      await context.route("**/*", (route) => (new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort()));
+      const page = await context.newPage();
+      page.on("console", (message) => {
+        if (page.url().startsWith(base) && /Content Security Policy|Refused to/i.test(message.text())) problems.push(`${page.url()}: ${message.text()}`);
+      });
+      page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
+      await signInAt(page, base, MEMBERS[member]);
+      return page;
+    },
+  };
+}
+
+/** Visits /console, signs in on the provider's own login form (and consents), and waits for the console. */
+async function signInAt(page: Page, base: string, login: string): Promise<void> {
+  await page.goto(`${base}/console`);
+  for (let step = 0; step < 6 && !page.url().startsWith(`${base}/console`); step++) {
+    const loginField = page.locator('input[name="login"]');
+    if (await loginField.count()) {
+      await loginField.fill(login);
+      await page.locator('input[name="password"]').fill("any password");
+      await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Sign-in" }).click()]);
+      continue;
+    }
+    const consent = page.getByRole("button", { name: "Continue" });
+    if (await consent.count()) {
+      await Promise.all([page.waitForNavigation(), consent.click()]);
+      continue;
+    }
+    await page.waitForLoadState();
+  }
+  if (!page.url().startsWith(`${base}/console`)) throw new Error(`sign-in as ${login} ended at ${page.url()}: ${await page.content()}`);
+  await page.locator("header.top, main h1").first().waitFor();
+}
+
+/** Runs axe-core (from node_modules, evaluated in the page: nothing is fetched) and returns its violations, one line each. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"));
+  const found: unknown = await page.evaluate(`axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })
+    .then((result) => result.violations.map((v) => v.id + " (" + v.impact + "): " + v.help + " — " + v.nodes.map((n) => JSON.stringify(n.target)).join(", ")))`);
+  if (!Array.isArray(found) || !found.every((line): line is string => typeof line === "string")) throw new Error(`axe-core answered ${JSON.stringify(found)}`);
+  return found;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!UPDATE_SCREENSHOTS) return;
+  mkdirSync(join(ROOT, "docs"), { recursive: true });
+  await page.screenshot({ path: join(ROOT, "docs", name), fullPage: true });
+}

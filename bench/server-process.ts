@@ -5,6 +5,7 @@
  * "stats" with RSS and CPU; exits cleanly on "exit" (so `--cpu-prof` writes its profile).
  */
 import type { AddressInfo } from "node:net";
+import { watchChanges } from "../db/change-feed";
 import { openDatabase } from "../db/connection";
 import { createApp } from "../server/app";
 import { createSync } from "../server/bootstrap";
@@ -20,12 +21,14 @@ async function main(): Promise<void> {
   const { sync, signal } = createSync();
   const events = new EventHub(db, signal, silentLogger());
   const limits = DEFAULT_LIMITS;
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
+  const changes = watchChanges(db);
+  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, changes });
   const server = app.listen(0, "127.0.0.1", () => {
     attachStatsChannel(async () => {
       server.close();
       server.closeAllConnections();
       events.close();
+      await changes.close();
       await db.close();
     });
     process.send?.({ type: "ready", port: (server.address() as AddressInfo).port });

@@ -4,6 +4,7 @@
  * mappingFromJSON); the file text it came from is kept beside it.
  */
 import type { Executor } from "./connection";
+import { prepared } from "./prepared";
 import { nowIso, readJson, writeJson } from "./json";
 import type { DbMappingRow } from "./tables";
 
@@ -22,6 +23,22 @@ export interface StoredMapping {
 export async function currentMappingVersion(tx: Executor, orgId: string): Promise<{ version: number; hash: string } | null> {
   const row: Pick<DbMappingRow, "version" | "hash"> | undefined = await tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").first("version", "hash");
   return row ? { version: Number(row.version), hash: row.hash } : null;
+}
+
+/**
+ * What every directory write checks before recomputing: the organisation's mapping version and
+ * hash in force and the platform overrides' version, in one statement rather than two.
+ */
+export async function versionsInForce(tx: Executor, orgId: string): Promise<{ mapping: { version: number; hash: string } | null; platform: number | null }> {
+  const latest = (column: "version" | "hash") => tx("mappings").where({ org_id: orgId }).orderBy("version", "desc").limit(1).select(column);
+  const rows: { version: number | string | null; hash: string | null; platform: number | string | null }[] = await prepared(
+    tx,
+    "versionsInForce",
+    tx.select({ version: latest("version"), hash: latest("hash"), platform: tx("platform_versions").max("version") }),
+  );
+  const row = rows[0];
+  const mapping = row && row.version !== null && row.hash !== null ? { version: Number(row.version), hash: row.hash } : null;
+  return { mapping, platform: row?.platform === null || row?.platform === undefined ? null : Number(row.platform) };
 }
 
 export async function currentMapping(tx: Executor, orgId: string): Promise<StoredMapping | null> {

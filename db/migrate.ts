@@ -18,6 +18,7 @@ import * as mappingFile from "./migrations/20261204005000_mapping_file";
 import * as consoleSessions from "./migrations/20261130130000_console_sessions";
 import * as memberEmail from "./migrations/20261130130100_member_email";
 import * as resourceCounters from "./migrations/20261130140000_resource_counters";
+import * as changeNotifications from "./migrations/20261130150000_change_notifications";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,6 +41,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130130000_console_sessions", consoleSessions],
   ["20261130130100_member_email", memberEmail],
   ["20261130140000_resource_counters", resourceCounters],
+  ["20261130150000_change_notifications", changeNotifications],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -5,6 +5,7 @@
  */
 import { chunks } from "./chunks";
 import type { Executor } from "./connection";
+import { prepared } from "./prepared";
 import { nowIso, readBoolean, readJson, writeJson } from "./json";
 import type { DbMemberPermissionsRow } from "./tables";
 
@@ -28,8 +29,10 @@ export interface PermissionIndex {
   readonly orgRole: string;
   readonly roleEditor: boolean;
   readonly roles: readonly string[];
-  /** Whether the custom roles differ from what is stored (only then are the member's role rows rewritten). */
+  /** Whether the custom roles differ from what is stored (only then are the member's role rows written). */
   readonly rolesChanged: boolean;
+  /** The custom roles stored before (their rows are there): only the roles lost and gained are written. */
+  readonly previousRoles: readonly string[];
 }
 
 /** Stores (inserts or replaces) members' permissions and their index, in the caller's transaction. */
@@ -46,9 +49,23 @@ export async function storePermissions(
       .merge(["permissions", "org_role", "role_editor", "updated_at"]);
     const rewritten = chunk.filter((r) => r.index.rolesChanged);
     if (rewritten.length === 0) continue;
-    await tx("member_roles").whereIn("user_id", rewritten.map((r) => r.userId)).delete();
-    const held = rewritten.flatMap((r) => [...new Set(r.index.roles)].map((role) => ({ user_id: r.userId, role, org_id: orgId })));
-    for (const part of chunks(held)) await tx("member_roles").insert(part);
+    // A mapping change typically swaps one role for another for many members: the rows of the
+    // roles they keep stay, so a recompute writes half the rows a delete-and-reinsert would.
+    const lost = new Map<string, string[]>();
+    const gained: { user_id: string; role: string; org_id: string }[] = [];
+    for (const r of rewritten) {
+      const after = new Set(r.index.roles);
+      const before = new Set(r.index.previousRoles);
+      for (const role of before) {
+        if (after.has(role)) continue;
+        const losing = lost.get(role);
+        if (losing) losing.push(r.userId);
+        else lost.set(role, [r.userId]);
+      }
+      for (const role of after) if (!before.has(role)) gained.push({ user_id: r.userId, role, org_id: orgId });
+    }
+    for (const [role, userIds] of lost) await tx("member_roles").where({ role }).whereIn("user_id", userIds).delete();
+    for (const part of chunks(gained)) await tx("member_roles").insert(part).onConflict(["user_id", "role"]).ignore();
   }
 }
 
@@ -94,7 +111,7 @@ export async function findMemberPermissions(
   if ("id" in by) query.where("u.id", by.id);
   else if ("userName" in by) query.where("u.user_name_ci", by.userName.toLowerCase());
   else query.where((q) => q.where("u.id", by.idOrUserName).orWhere("u.user_name_ci", by.idOrUserName.toLowerCase()));
-  const rows: { id: string; user_name: string; active: boolean | number; permissions: unknown }[] = await query;
+  const rows: { id: string; user_name: string; active: boolean | number; permissions: unknown }[] = await prepared(tx, `findMemberPermissions:${"id" in by ? "id" : "userName" in by ? "userName" : "either"}`, query);
   // An id match wins over a userName that happens to equal it.
   const row = "idOrUserName" in by ? (rows.find((r) => r.id === by.idOrUserName) ?? rows[0]) : rows[0];
   if (!row) return null;

@@ -11,7 +11,7 @@
 import { appendAudit } from "../db/audit";
 import type { Executor } from "../db/connection";
 import { lockOrgPermissions } from "../db/locks";
-import { currentMapping, currentMappingVersion } from "../db/mappings";
+import { currentMapping, currentMappingVersion, versionsInForce } from "../db/mappings";
 import { type MemberSnapshot, allMembers, loadMembers } from "../db/member-snapshots";
 import { membersOfGroup } from "../db/groups";
 import { findOrgById } from "../db/orgs";
@@ -69,7 +69,7 @@ const NOTHING: Recomputed = Object.assign(() => undefined, { changed: 0, roleEdi
 /** A change with what the admin API filters members by, computed here from the permissions themselves. */
 function indexed(change: Change): Change & { index: PermissionIndex } {
   const rolesChanged = change.before.roles.length !== change.after.roles.length || change.before.roles.some((role) => !change.after.roles.includes(role));
-  return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles, rolesChanged } };
+  return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles, rolesChanged, previousRoles: change.before.roles } };
 }
 
 function roleEditorChanges(changes: readonly Change[]): RoleEditorChange[] {
@@ -99,7 +99,20 @@ export class MappingPermissionSync implements PermissionSync {
 
   /** The organisation's mapping in force; re-read when another process (the CLI) applied a new version. */
   async mappingFor(tx: Executor, orgId: string): Promise<{ mapping: Mapping; version: number | null }> {
-    const current = await currentMappingVersion(tx, orgId);
+    return this.mappingAt(tx, orgId, await currentMappingVersion(tx, orgId));
+  }
+
+  /**
+   * The mapping and platform overrides in force, as a directory write recomputes with them: both
+   * versions checked in one statement, each re-read only when another process stored a new one.
+   */
+  async inForce(tx: Executor, orgId: string): Promise<{ mapping: Mapping; platform: PlatformOverrides }> {
+    const versions = await versionsInForce(tx, orgId);
+    const { mapping } = await this.mappingAt(tx, orgId, versions.mapping);
+    return { mapping, platform: await this.platformAt(tx, orgId, versions.platform) };
+  }
+
+  private async mappingAt(tx: Executor, orgId: string, current: { version: number; hash: string } | null): Promise<{ mapping: Mapping; version: number | null }> {
     if (!current) return { mapping: emptyMapping(), version: null };
     const cached = this.mappings.get(orgId);
     if (cached && cached.version === current.version && cached.hash === current.hash) return { mapping: cached.mapping, version: cached.version };
@@ -115,16 +128,19 @@ export class MappingPermissionSync implements PermissionSync {
    * computes with the same ones) and re-read when another process stored a new version.
    */
   async platformFor(tx: Executor, orgId: string): Promise<PlatformOverrides> {
+    return this.platformAt(tx, orgId, await currentPlatformVersion(tx));
+  }
+
+  private async platformAt(tx: Executor, orgId: string, version: number | null): Promise<PlatformOverrides> {
     let name = this.orgNames.get(orgId);
     if (name === undefined) {
       name = (await findOrgById(tx, orgId))?.name ?? "";
       this.orgNames.set(orgId, name);
     }
-    return platformFor(await this.platformFile(tx), name);
+    return platformFor(await this.platformFile(tx, version), name);
   }
 
-  private async platformFile(tx: Executor): Promise<PlatformFile> {
-    const current = await currentPlatformVersion(tx);
+  private async platformFile(tx: Executor, current: number | null): Promise<PlatformFile> {
     if (current === null) return NO_OVERRIDES;
     if (this.platform?.version === current) return this.platform.file;
     const stored = await currentPlatform(tx);
@@ -137,18 +153,18 @@ export class MappingPermissionSync implements PermissionSync {
   async membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<Recomputed> {
     if (userIds.length === 0) return NOTHING;
     await lockOrgPermissions(tx, orgId, "shared");
-    const { mapping } = await this.mappingFor(tx, orgId);
+    const { mapping, platform } = await this.inForce(tx, orgId);
     const members = await loadMembers(tx, orgId, [...new Set(userIds)], { forUpdate: true });
     if (members.length === 0) return NOTHING;
     const stored = decodeAll(await readPermissions(tx, orgId, members.map((m) => m.id)));
-    return this.recompute(tx, orgId, members, batchResolver(mapping, await this.platformFor(tx, orgId)), cause, stored);
+    return this.recompute(tx, orgId, members, batchResolver(mapping, platform), cause, stored);
   }
 
   /** A user was just created: no groups and no stored permissions yet, so nothing to load. */
   async memberCreated(tx: Executor, orgId: string, member: NewMember, cause: ChangeCause): Promise<AfterCommit> {
     await lockOrgPermissions(tx, orgId, "shared");
-    const { mapping } = await this.mappingFor(tx, orgId);
-    const after = resolveMember({ ...member, groups: [] }, mapping, await this.platformFor(tx, orgId));
+    const { mapping, platform } = await this.inForce(tx, orgId);
+    const after = resolveMember({ ...member, groups: [] }, mapping, platform);
     return this.store(tx, orgId, [{ member, previous: undefined, after }], cause);
   }
 
@@ -160,7 +176,8 @@ export class MappingPermissionSync implements PermissionSync {
    */
   async recomputeAll(tx: Executor, orgId: string, cause: ChangeCause, mapping?: Mapping): Promise<Recomputed> {
     await lockOrgPermissions(tx, orgId, "exclusive");
-    const resolve = batchResolver(mapping ?? (await this.mappingFor(tx, orgId)).mapping, await this.platformFor(tx, orgId));
+    const inForce = await this.inForce(tx, orgId);
+    const resolve = batchResolver(mapping ?? inForce.mapping, inForce.platform);
     const pages: Recomputed[] = [];
     for await (const page of allMembers(tx, orgId, { withPermissions: true })) {
       pages.push(await this.recompute(tx, orgId, page.members, resolve, cause, decodeAll(page.stored)));

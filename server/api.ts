@@ -5,6 +5,7 @@
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
 import { readAudit } from "../db/audit";
+import type { ChangeFeed } from "../db/change-feed";
 import type { Database } from "../db/connection";
 import { lastMappingRefusal } from "../db/mapping-refusals";
 import { currentMapping } from "../db/mappings";
@@ -21,6 +22,7 @@ import type { Logger } from "../scim/respond";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
 import { type EventHub, streamEvents } from "./events";
+import { MEMBER_TABLES, ReadCache } from "./read-cache";
 
 interface MemberRef {
   id: string;
@@ -35,6 +37,8 @@ export interface ApiDeps {
   readonly logger: Logger;
   /** Puts the authenticated organisation on the response; runs before any body is read. */
   readonly authenticate: RequestHandler;
+  /** Commits heard: members' permissions are then kept in memory while unchanged (server/read-cache.ts). */
+  readonly changes?: ChangeFeed | null;
   /** SCIM_MAX_JSON_DEPTH, which applies to /api bodies as to SCIM's. */
   readonly maxJsonDepth?: number;
 }
@@ -84,11 +88,19 @@ export function apiRouter(deps: ApiDeps): Router {
 
   type Lookup = { id: string } | { userName: string } | { idOrUserName: string };
 
-  async function memberWithPermissions(orgId: string, by: Lookup): Promise<{ member: MemberRef; permissions: EffectivePermissions }> {
-    const found = await findMemberPermissions(deps.db.knex, orgId, by);
+  type Found = { member: MemberRef; permissions: EffectivePermissions };
+  const members = new ReadCache<Found>(deps.changes ?? null, MEMBER_TABLES);
+
+  async function memberWithPermissions(orgId: string, by: Lookup): Promise<Found> {
+    const key = "id" in by ? `${orgId}\nid\n${by.id}` : "userName" in by ? `${orgId}\nuserName\n${by.userName}` : `${orgId}\neither\n${by.idOrUserName}`;
+    const found = await members.get(key, async () => {
+      const row = await findMemberPermissions(deps.db.knex, orgId, by);
+      if (!row) return null;
+      const permissions = row.permissions === null ? NO_ACCESS : permissionsFromJSON(row.permissions);
+      return { member: { id: row.id, userName: row.userName, active: row.active }, permissions };
+    });
     if (!found) throw new ApiError("member_not_found", `No member with ${"id" in by ? `id ${by.id}` : "userName" in by ? `userName ${by.userName}` : `id or userName ${by.idOrUserName}`}`);
-    const permissions = found.permissions === null ? NO_ACCESS : permissionsFromJSON(found.permissions);
-    return { member: { id: found.id, userName: found.userName, active: found.active }, permissions };
+    return found;
   }
 
   const body = (member: MemberRef, p: EffectivePermissions) => ({

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
+import type { ChangeFeed } from "../db/change-feed";
 import { type Database, pingDatabase } from "../db/connection";
 import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
@@ -16,7 +17,7 @@ import { adminRouter } from "./admin/router";
 import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError, toApiError } from "./api-errors";
-import { TokenCache, authenticate, orgIdOf, viaEntraToken } from "./auth";
+import { authenticate, orgIdOf, viaEntraToken } from "./auth";
 import type { Config, ConsoleConfig } from "./config";
 import { consoleRouter } from "./console/router";
 import { ConsoleSessions } from "./console/sessions";
@@ -30,6 +31,7 @@ import { OidcIssuers } from "./oidc/issuers";
 import { MemberTokens } from "./oidc/member-tokens";
 import { openApiDocument } from "./openapi";
 import { originOf } from "./public-url";
+import { ReadCache, TOKEN_TABLES } from "./read-cache";
 import { type RateLimits, rateLimit } from "./rate-limit";
 
 /** The request limits of server/config.ts; those on the shape of input default to DEFAULT_INPUT_LIMITS. */
@@ -42,8 +44,12 @@ export interface AppDeps {
   readonly sync: MappingPermissionSync;
   readonly events: EventHub;
   readonly entra?: EntraVerifier;
-  /** How long a verified token is remembered; 0 (the default) checks the database on every request, so a revocation takes effect at once. */
-  readonly tokenCacheTtlMs?: number;
+  /**
+   * Commits heard from this process and the others (db/change-feed.ts): with it, verified tokens
+   * and authorize's permission reads are answered from memory while nothing changed
+   * (server/read-cache.ts); without it, every request asks the database.
+   */
+  readonly changes?: ChangeFeed;
   /** Members' OIDC issuers (discovery cached for the process); the console's code flow reuses the same instance. */
   readonly oidcIssuers?: OidcIssuers;
   /** The console's session cookie reader, for admin requests without a bearer token. */
@@ -167,9 +173,9 @@ export function createApp(deps: AppDeps): Express {
   const scimError = (err: Parameters<typeof sendError>[1], _req: express.Request, res: express.Response) => sendError(res, err);
   const scim = express.Router();
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
-  const ttl = deps.tokenCacheTtlMs ?? 0;
+  const changes = deps.changes ?? null;
   scim.use(limiter(deps.rateLimits, metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
-  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new TokenCache(ttl), onError: scimError }));
+  scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
   // A body limit per route, 413 past it. The bulk limit is the one advertised in
   // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
   // fixtures/okta/aiw-membership-put.json); a User, a search or anything else is small.
@@ -246,12 +252,12 @@ export function createApp(deps: AppDeps): Express {
   const authenticateApi = authenticate({
     db: deps.db,
     kind: "api",
-    cache: new TokenCache(ttl),
+    cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }),
     onError: (err, _req, res) => sendApiError(res, new ApiError("unauthorized", err.detail)),
   });
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, maxJsonDepth: input.maxJsonDepth }),
+    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, changes, maxJsonDepth: input.maxJsonDepth }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));

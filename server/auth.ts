@@ -5,9 +5,10 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Database } from "../db/connection";
-import { authenticateToken, hashToken, type TokenKind } from "../db/tokens";
+import { type TokenInfo, authenticateToken, hashToken, type TokenKind } from "../db/tokens";
 import { type ScimError, unauthorized } from "../scim/errors";
 import { type EntraVerifier, looksLikeJwt } from "./entra";
+import type { ReadCache } from "./read-cache";
 
 export function bearerToken(req: Request): string | null {
   const header = req.get("authorization");
@@ -27,40 +28,12 @@ export function viaEntraToken(res: Response): boolean {
   return res.locals.entraToken === true;
 }
 
-/**
- * Optionally remembers which organisation a token hash authenticated (TOKEN_CACHE_SECONDS): the
- * token query is a third of the queries of a GET by id (bench/PROFILE.md). Off by default, since
- * a revoked token then keeps working for up to `ttlMs`. Only successes are cached.
- */
-export class TokenCache {
-  private readonly entries = new Map<string, { orgId: string; expires: number }>();
-
-  constructor(
-    private readonly ttlMs = 5000,
-    private readonly maxEntries = 10000,
-  ) {}
-
-  get(token: string, now = Date.now()): string | null {
-    if (this.ttlMs <= 0) return null;
-    const entry = this.entries.get(token);
-    if (!entry) return null;
-    if (entry.expires > now) return entry.orgId;
-    this.entries.delete(token);
-    return null;
-  }
-
-  set(token: string, orgId: string, now = Date.now()): void {
-    if (this.ttlMs <= 0) return;
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(token, { orgId, expires: now + this.ttlMs });
-  }
-}
-
 export function authenticate(options: {
   db: Database;
   kind: TokenKind;
   entra?: EntraVerifier;
-  cache?: TokenCache;
+  /** Verified tokens kept in memory, coherently (server/read-cache.ts). */
+  cache?: ReadCache<TokenInfo>;
   onError: (err: ScimError, req: Request, res: Response) => void;
 }): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -86,17 +59,15 @@ export function authenticate(options: {
 }
 
 async function resolveOrg(
-  options: { db: Database; kind: TokenKind; entra?: EntraVerifier; cache?: TokenCache },
+  options: { db: Database; kind: TokenKind; entra?: EntraVerifier; cache?: ReadCache<TokenInfo> },
   token: string,
 ): Promise<{ orgId: string; entraToken: boolean } | null> {
   if (options.entra && looksLikeJwt(token)) {
     const org = await options.entra.verify(options.db.knex, token);
     return org ? { orgId: org.id, entraToken: true } : null;
   }
-  const key = hashToken(token);
-  const cached = options.cache?.get(key);
-  if (cached) return { orgId: cached, entraToken: false };
-  const info = await authenticateToken(options.db.knex, options.kind, token);
-  if (info) options.cache?.set(key, info.orgId);
+  const verify = () => authenticateToken(options.db.knex, options.kind, token);
+  // Keyed by the hash, as the database keeps it: no plain token is held past its request.
+  const info = options.cache ? await options.cache.get(hashToken(token), verify) : await verify();
   return info ? { orgId: info.orgId, entraToken: false } : null;
 }

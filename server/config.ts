@@ -29,7 +29,6 @@ export interface Config {
   readonly console: ConsoleConfig;
   readonly limits: Limits;
   readonly logLevel: string;
-  readonly tokenCacheSeconds: number;
   // Reachability from the IdPs, which call only public HTTPS URLs:
   /** The server's public URL (`https://scim.example.com`, without a trailing slash): every URL it renders starts with it. */
   readonly publicUrl: string | null;
@@ -236,7 +235,6 @@ export function parseConfig(env: Env): Config {
       maxAttributePaths: integer("SCIM_MAX_ATTRIBUTE_PATHS", DEFAULT_LIMITS.maxAttributePaths, 1, 10000),
     },
     logLevel,
-    tokenCacheSeconds: integer("TOKEN_CACHE_SECONDS", 0, 0, 3600),
     publicUrl,
     trustProxy,
     tls,

@@ -1,5 +1,6 @@
 /** The server process: the only place that reads process.env. */
 import { type Server, createServer } from "node:http";
+import { type ChangeFeed, watchChanges } from "../db/change-feed";
 import { openDatabase } from "../db/connection";
 import { isDbError } from "../db/errors";
 import { type OutboxWatch, watchOutbox } from "../db/outbox-watch";
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     heartbeatMs: ops.events.sseHeartbeatMs,
     retryMs: ops.events.sseRetryMs,
   });
+  const changes = watchChanges(db, { warn: (err, message) => logger.warn({ err }, message) });
   const outboxWatch: OutboxWatch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: (err, message) => logger.warn({ err }, message) });
   const dispatcher = new WebhookDispatcher(db, signal, logger, { ...ops.webhooks, onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }) });
   dispatcher.start();
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     metrics,
     metricsToken: ops.metricsToken,
     rateLimits: ops.rateLimits,
-    tokenCacheTtlMs: config.tokenCacheSeconds * 1000,
+    changes,
     // Discovery of members' OIDC issuers happens at first use: the server starts while one is unreachable.
     oidcIssuers: new OidcIssuers(),
     console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   const stop = (signalName: string) => {
     if (stopping) return;
     stopping = true;
-    void shutdown({ server, events, dispatcher, retention, outboxWatch, watchers, mappingParser, tls, db, logger, config }, signalName).then(
+    void shutdown({ server, events, dispatcher, retention, outboxWatch, changes, watchers, mappingParser, tls, db, logger, config }, signalName).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
@@ -109,6 +111,7 @@ async function shutdown(
     dispatcher: WebhookDispatcher;
     retention: Retention;
     outboxWatch: OutboxWatch;
+    changes: ChangeFeed;
     watchers: readonly FileWatcher[];
     mappingParser: MappingParser;
     tls: { stopWatching(): void } | null;
@@ -138,6 +141,7 @@ async function shutdown(
   await parts.mappingParser.close();
   parts.tls?.stopWatching();
   await parts.outboxWatch.close();
+  await parts.changes.close();
   await parts.db.close();
   logger.info("stopped");
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import knexFactory from "knex";
 import request from "supertest";
+import { watchChanges } from "../../db/change-feed";
 import { type Database, openDatabase } from "../../db/connection";
 import { migrateToLatest } from "../../db/migrate";
 import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
@@ -58,8 +59,8 @@ export interface HarnessOptions {
   readonly limits?: Partial<AppLimits>;
   /** How long a request waits for the database (DB_TIMEOUT_MS). */
   readonly dbTimeoutMs?: number;
-  /** Remember verified tokens (TOKEN_CACHE_SECONDS), so requests reach the database only in their handlers. */
-  readonly tokenCacheTtlMs?: number;
+  /** Without the change feed: every request asks the database (no token or permission kept in memory). */
+  readonly noReadCache?: boolean;
   /** PUBLIC_URL and TRUST_PROXY, as server/config.ts parses them. */
   readonly publicUrl?: string;
   readonly trustProxy?: TrustProxy;
@@ -115,6 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
+  const changes = options.noReadCache ? null : watchChanges(db);
   const consoleOptions: ConsoleOptions | null = options.console === undefined
     ? null
     : { publicUrl: options.publicUrl ?? "http://127.0.0.1", defaultOrg: "default", idleMinutes: 30, sessionHours: 12, sessionSecret: null, ...options.console };
@@ -124,7 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: silentLogger(),
     sync,
     events,
-    ...(options.tokenCacheTtlMs ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}),
+    ...(changes ? { changes } : {}),
     ...(consoleOptions === null ? {} : { console: consoleOptions }),
     ...options.app,
   });
@@ -161,6 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     close: async () => {
       events.close();
+      await changes?.close();
       for (const server of servers) {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));

@@ -1,0 +1,229 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Express } from "express";
+import knexFactory, { type Knex } from "knex";
+import request from "supertest";
+import { type ChangeFeed, watchChanges } from "../../db/change-feed";
+import { type Database, openDatabase } from "../../db/connection";
+import { migrateToLatest } from "../../db/migrate";
+import { ensureOrg } from "../../db/orgs";
+import { createToken, revokeToken } from "../../db/tokens";
+import { applyMappingText, refusalLines } from "../../roles";
+import { createApp } from "../../server/app";
+import { createSync } from "../../server/bootstrap";
+import { DEFAULT_LIMITS } from "../../server/config";
+import { EventHub } from "../../server/events";
+import { silentLogger } from "../../server/logger";
+import { ReadCache } from "../../server/read-cache";
+import { CORE_GROUP, type Harness, ON_POSTGRES, TEST_DATABASE_URL, createUser, patchBody, startHarness, userBody } from "../support/harness";
+import { MAPPING } from "../roles/support";
+
+/**
+ * Verified tokens and authorize's permission reads are kept in memory, and must never answer from
+ * before a change: at once for a change made through the same server, within the feed's delay for
+ * a change made by another process (SQLite: another connection to the file; PostgreSQL: another
+ * pool, as another replica has), and a revoked token is refused at once where it was revoked.
+ */
+describe("answers kept in memory, on the server that wrote", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+    await h.applyMapping(MAPPING);
+  });
+  afterEach(async () => h.close());
+
+  const billing = async (member: string) => {
+    const res = await h.api("post", "/authorize").send({ member, area: "billing", level: "manage" });
+    expect(res.status).toBe(200);
+    return (res.body as { allowed: boolean }).allowed;
+  };
+
+  it("authorizes from the membership a PATCH just added, and from its removal right after", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    const finance = (await h.scim("post", "/Groups").send({ schemas: [CORE_GROUP], displayName: "Finance", externalId: "00g1finance" })).body as { id: string };
+    // Asked twice first, so that the answer is in memory when the change comes.
+    expect(await billing(ada)).toBe(false);
+    expect(await billing("ada@example.com")).toBe(false);
+    expect((await h.scim("patch", `/Groups/${finance.id}`).send(patchBody({ op: "add", path: "members", value: [{ value: ada }] }))).status).toBe(204);
+    expect(await billing(ada)).toBe(true);
+    expect(await billing("ada@example.com")).toBe(true);
+    expect((await h.scim("patch", `/Groups/${finance.id}`).send(patchBody({ op: "remove", path: `members[value eq "${ada}"]` }))).status).toBe(204);
+    expect(await billing(ada)).toBe(false);
+  });
+
+  it("forgets a member the moment it is deleted or renamed", async () => {
+    const ada = await createUser(h, "ada@example.com");
+    expect(await billing("ada@example.com")).toBe(false);
+    expect((await h.scim("put", `/Users/${ada}`).send(userBody("ada.l@example.com"))).status).toBe(200);
+    expect((await h.api("post", "/authorize").send({ member: "ada@example.com", area: "billing" })).status).toBe(404);
+    expect(await billing("ada.l@example.com")).toBe(false);
+    expect((await h.scim("delete", `/Users/${ada}`)).status).toBe(204);
+    expect((await h.api("post", "/authorize").send({ member: ada, area: "billing" })).status).toBe(404);
+  });
+
+  it("refuses a token at once once it is revoked, whatever wrote the revocation in this process", async () => {
+    const other = await h.addOrg("globex");
+    const scim = (token: string) => request(h.app).get("/scim/v2/Users").set("Authorization", `Bearer ${token}`);
+    expect((await scim(other.token)).status).toBe(200);
+    expect((await scim(other.token)).status).toBe(200);
+    const [row] = await h.db.knex("tokens").where({ org_id: other.orgId, kind: "scim" }).select("id");
+    expect(await revokeToken(h.db.knex, (row as { id: string }).id)).toBe(true);
+    expect((await scim(other.token)).status).toBe(401);
+    // The organisation's other tokens, and the other organisation's, still work.
+    expect((await request(h.app).get("/api/v1/mapping").set("Authorization", `Bearer ${other.apiToken}`)).status).toBe(200);
+    expect((await h.scim("get", "/Users")).status).toBe(200);
+  });
+});
+
+describe("a read cache fill that raced a write", () => {
+  let db: Database;
+  let feed: ChangeFeed;
+  beforeEach(() => {
+    db = openDatabase("sqlite::memory:");
+    feed = watchChanges(db);
+  });
+  afterEach(async () => {
+    await feed.close();
+    await db.close();
+  });
+
+  it("is not kept, so the next read asks again and sees the write", async () => {
+    await migrateToLatest(db.knex);
+    const cache = new ReadCache<string>(feed, ["orgs"]);
+    let loads = 0;
+    const raced = await cache.get("k", async () => {
+      loads += 1;
+      const value = "before";
+      await ensureOrg(db.knex, "written-meanwhile");
+      return value;
+    });
+    expect(raced).toBe("before");
+    expect(await cache.get("k", async () => (loads += 1, "after"))).toBe("after");
+    expect(await cache.get("k", async () => (loads += 1, "again"))).toBe("after");
+    expect(loads).toBe(2);
+  });
+
+  it("keeps at most its bound of entries, forgetting the oldest", async () => {
+    const cache = new ReadCache<number>(feed, ["orgs"], { maxEntries: 3 });
+    for (let i = 0; i < 5; i++) await cache.get(`k${i}`, async () => i);
+    expect(cache.size).toBe(3);
+    expect(await cache.get("k0", async () => -1)).toBe(-1);
+    expect(await cache.get("k4", async () => -1)).toBe(4);
+  });
+});
+
+/**
+ * Two handles on one database: the server's (with its change feed) and a writer's, which stands
+ * for the CLI or another replica. SQLite on a file; PostgreSQL in a throw-away schema.
+ */
+describe("answers kept in memory, when another process writes", () => {
+  let dir: string | null = null;
+  let admin: Knex | null = null;
+  let schema = "";
+  let server: Database;
+  let writer: Database;
+  let feed: ChangeFeed;
+  let events: EventHub;
+  let app: Express;
+  let orgId: string;
+  let apiToken: string;
+  let apiTokenId: string;
+
+  beforeEach(async () => {
+    let url: string;
+    let options = {};
+    if (ON_POSTGRES) {
+      schema = `rc_${randomBytes(6).toString("hex")}`;
+      admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
+      await admin.raw(`CREATE SCHEMA ${schema}`);
+      url = TEST_DATABASE_URL;
+      options = { pgSchema: schema };
+    } else {
+      dir = await mkdtemp(join(tmpdir(), "scim-read-cache-"));
+      url = `sqlite:${join(dir, "scim.sqlite")}`;
+    }
+    writer = openDatabase(url, options);
+    await migrateToLatest(writer.knex);
+    orgId = (await ensureOrg(writer.knex, "default")).id;
+    const created = await createToken(writer.knex, { orgId, kind: "api" });
+    apiToken = created.token;
+    apiTokenId = created.info.id;
+    server = openDatabase(url, options);
+    feed = watchChanges(server);
+    const { sync, signal } = createSync();
+    events = new EventHub(server, signal, silentLogger());
+    const limits = DEFAULT_LIMITS;
+    app = createApp({ db: server, config: { limits }, logger: silentLogger(), sync, events, changes: feed });
+    const deadline = Date.now() + 10_000;
+    while (!feed.live && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(feed.live).toBe(true);
+  });
+
+  afterEach(async () => {
+    events.close();
+    await feed.close();
+    await server.close();
+    await writer.close();
+    if (admin) {
+      await admin.raw(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.destroy();
+      admin = null;
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = null;
+  });
+
+  /** Asks until `done` holds; returns the milliseconds from `since`, or null past `limitMs`. */
+  async function within(limitMs: number, since: number, done: () => Promise<boolean>): Promise<number | null> {
+    for (;;) {
+      if (await done()) return Date.now() - since;
+      if (Date.now() - since > limitMs) return null;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  it("sees a permission change written by the other well within a second", async () => {
+    const { sync } = createSync();
+    const owner = (userName: string) => `version: 1\nprimaryOwner: ${userName}\n`;
+    const apply = async (text: string) => {
+      const applied = await applyMappingText(writer, sync, { orgId, text, sourceName: "m.yaml", actor: "test" });
+      if (!applied.ok) throw new Error(refusalLines(applied).join("; "));
+    };
+    await apply(owner("owner@example.com"));
+    const ask = () => request(app).post("/api/v1/authorize").set("Authorization", `Bearer ${apiToken}`).send({ member: "owner@example.com", area: "billing", level: "manage" });
+    expect((await ask()).status).toBe(404);
+    await createUserThroughWriter("owner@example.com");
+    expect(await within(1000, Date.now(), async () => (await ask()).status === 200)).not.toBeNull();
+    // Asked again, so that the answer is in memory when the change comes.
+    expect((await ask()).body).toMatchObject({ allowed: true, orgRole: "primary_owner" });
+    expect((await ask()).body).toMatchObject({ allowed: true, orgRole: "primary_owner" });
+    const changedAt = Date.now();
+    await apply(owner("someone@example.com"));
+    // Seen at the other's commit notice (≈ 20 ms on SQLite, NOTIFY on PostgreSQL), not after the 1 s
+    // an entry may live at most: 500 ms is ten times the 50 ms the service promises across replicas.
+    expect(await within(500, changedAt, async () => ((await ask()).body as { allowed: boolean }).allowed === false)).not.toBeNull();
+  });
+
+  it("refuses a token revoked by the other within a second", async () => {
+    const mappingRead = () => request(app).get("/api/v1/mapping").set("Authorization", `Bearer ${apiToken}`);
+    expect((await mappingRead()).status).toBe(200);
+    expect((await mappingRead()).status).toBe(200);
+    const revokedAt = Date.now();
+    expect(await revokeToken(writer.knex, apiTokenId)).toBe(true);
+    expect(await within(1000, revokedAt, async () => (await mappingRead()).status === 401)).not.toBeNull();
+  });
+
+  /** A SCIM POST through an app on the writer's handle (its own process, in production). */
+  async function createUserThroughWriter(userName: string): Promise<void> {
+    const { token } = await createToken(writer.knex, { orgId, kind: "scim" });
+    const { sync, signal } = createSync();
+    const writerEvents = new EventHub(writer, signal, silentLogger());
+    const limits = DEFAULT_LIMITS;
+    const writerApp = createApp({ db: writer, config: { limits }, logger: silentLogger(), sync, events: writerEvents });
+    const res = await request(writerApp).post("/scim/v2/Users").set("Authorization", `Bearer ${token}`).send(userBody(userName));
+    writerEvents.close();
+    expect(res.status).toBe(201);
+  }
+});

@@ -24,6 +24,7 @@
 import type { Knex } from "knex";
 import { Client } from "pg";
 import type { Database } from "./connection";
+import { watchDataVersion } from "./outbox-watch";
 
 const feedsOf = new WeakMap<Knex, Set<Feed>>();
 
@@ -231,33 +232,16 @@ function listen(db: Database, feed: Feed, options: ChangeFeedOptions): void {
 
 function poll(db: Database, feed: Feed, pollMs: number): void {
   let last: number | null = null;
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    db.knex
-      .raw("PRAGMA data_version")
-      .then((rows: unknown) => {
-        const first: unknown = Array.isArray(rows) ? rows[0] : undefined;
-        const version = typeof first === "object" && first !== null && "data_version" in first ? Number(first.data_version) : null;
-        if (version === null) {
-          if (feed.live) feed.setLive(false);
-        } else if (last === null || !feed.live) {
-          // A first look, or a new connection (after the file came back) with its own count.
-          feed.setLive(true);
-        } else if (version !== last) {
-          feed.changed(ALL);
-        }
-        last = version;
-      })
-      .catch(() => {
-        last = null;
-        if (feed.live) feed.setLive(false);
-      })
-      .finally(() => {
-        busy = false;
-      });
-  }, pollMs);
-  timer.unref();
-  feed.onClose(() => clearInterval(timer));
+  const stop = watchDataVersion(db, pollMs, (version) => {
+    if (version === null) {
+      if (feed.live) feed.setLive(false);
+    } else if (last === null || !feed.live) {
+      // A first look, or a new connection (after the file came back) with its own count.
+      feed.setLive(true);
+    } else if (version !== last) {
+      feed.changed(ALL);
+    }
+    last = version;
+  });
+  feed.onClose(() => stop());
 }

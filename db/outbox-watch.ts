@@ -106,6 +106,25 @@ function listen(db: Database, handlers: OutboxWatchHandlers): OutboxWatch {
 
 function pollDataVersion(db: Database, handlers: OutboxWatchHandlers, pollMs: number): OutboxWatch {
   let last: number | null = null;
+  const stop = watchDataVersion(db, pollMs, (version) => {
+    if (version !== null && last !== null && version !== last) handlers.changed(null);
+    // A new connection (after the file came back) has its own count: remember, and look once.
+    if (version !== null && last === null) handlers.changed(null);
+    last = version;
+  });
+  return {
+    close: async () => {
+      stop();
+    },
+  };
+}
+
+/**
+ * Polls SQLite's `PRAGMA data_version`, which changes when another connection (another process,
+ * the CLI) commits: the way SQLite lets a process notice others' writes. `seen` gets `null` when
+ * it cannot be read (the file is gone or locked). Returns the function that stops polling.
+ */
+export function watchDataVersion(db: Database, pollMs: number, seen: (version: number | null) => void): () => void {
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
@@ -114,23 +133,13 @@ function pollDataVersion(db: Database, handlers: OutboxWatchHandlers, pollMs: nu
       .raw("PRAGMA data_version")
       .then((rows: unknown) => {
         const first: unknown = Array.isArray(rows) ? rows[0] : undefined;
-        const version = typeof first === "object" && first !== null && "data_version" in first ? Number(first.data_version) : null;
-        if (version !== null && last !== null && version !== last) handlers.changed(null);
-        // A new connection (after the file came back) has its own count: remember, and look once.
-        if (version !== null && last === null) handlers.changed(null);
-        last = version;
+        seen(typeof first === "object" && first !== null && "data_version" in first ? Number(first.data_version) : null);
       })
-      .catch(() => {
-        last = null;
-      })
+      .catch(() => seen(null))
       .finally(() => {
         busy = false;
       });
   }, pollMs);
   timer.unref();
-  return {
-    close: async () => {
-      clearInterval(timer);
-    },
-  };
+  return () => clearInterval(timer);
 }

@@ -22,9 +22,8 @@
  * that raced a commit is never kept.
  */
 import type { Knex } from "knex";
-import { Client } from "pg";
 import type { Database } from "./connection";
-import { watchDataVersion } from "./outbox-watch";
+import { listenOnChannel, watchDataVersion } from "./outbox-watch";
 
 const feedsOf = new WeakMap<Knex, Set<Feed>>();
 
@@ -157,77 +156,16 @@ export function watchChanges(db: Database, options: ChangeFeedOptions = {}): Cha
   return feed;
 }
 
-function connectionConfig(db: Database): string | Record<string, unknown> {
-  const config: unknown = db.knex.client.config.connection;
-  if (typeof config === "string") return config;
-  if (typeof config === "object" && config !== null) return { ...config };
-  throw new Error("the PostgreSQL connection settings are not readable");
-}
-
 function listen(db: Database, feed: Feed, options: ChangeFeedOptions): void {
-  let client: Client | null = null;
-  let closed = false;
-  let retry: NodeJS.Timeout | null = null;
-  let delay = 250;
-
-  const schedule = () => {
-    if (closed || retry) return;
-    retry = setTimeout(() => {
-      retry = null;
-      void connect();
-    }, delay);
-    retry.unref();
-    delay = Math.min(delay * 2, 5_000);
-  };
-
-  const connect = async () => {
-    const config = connectionConfig(db);
-    const next = new Client(typeof config === "string" ? { connectionString: config, keepAlive: true } : { ...config, keepAlive: true });
-    next.on("notification", (message) => {
-      if (message.channel === CHANGES_CHANNEL) feed.changed(message.payload ? message.payload : ALL);
-    });
-    const lost = (err: unknown) => {
-      if (client !== next) return;
-      client = null;
+  const close = listenOnChannel(db, CHANGES_CHANNEL, {
+    notified: (payload) => feed.changed(payload ? payload : ALL),
+    connected: () => feed.setLive(true),
+    lost: (err) => {
       feed.setLive(false);
-      next.removeAllListeners("notification");
-      void next.end().catch(() => undefined);
-      if (!closed) options.warn?.(err, "change notifications lost; caches off until reconnected");
-      schedule();
-    };
-    next.on("error", lost);
-    next.on("end", () => lost(new Error("the change notification connection ended")));
-    try {
-      await next.connect();
-      await next.query(`LISTEN ${CHANGES_CHANNEL}`);
-    } catch {
-      next.removeAllListeners();
-      next.on("error", () => undefined);
-      await next.end().catch(() => undefined);
-      if (!closed) schedule();
-      return;
-    }
-    if (closed) {
-      await next.end().catch(() => undefined);
-      return;
-    }
-    client = next;
-    delay = 250;
-    feed.setLive(true);
-  };
-
-  void connect();
-  feed.onClose(async () => {
-    closed = true;
-    if (retry) clearTimeout(retry);
-    const current = client;
-    client = null;
-    if (current) {
-      current.removeAllListeners();
-      current.on("error", () => undefined);
-      await current.end().catch(() => undefined);
-    }
+      options.warn?.(err, "change notifications lost; caches off until reconnected");
+    },
   });
+  feed.onClose(close);
 }
 
 function poll(db: Database, feed: Feed, pollMs: number): void {

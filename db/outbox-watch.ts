@@ -28,14 +28,33 @@ export function watchOutbox(db: Database, handlers: OutboxWatchHandlers, options
   return pollDataVersion(db, handlers, options.pollMs ?? 250);
 }
 
-function connectionConfig(db: Database): string | Record<string, unknown> {
-  const config: unknown = db.knex.client.config.connection;
-  if (typeof config === "string") return config;
-  if (typeof config === "object" && config !== null) return { ...config };
-  throw new Error("the PostgreSQL connection settings are not readable");
+function listen(db: Database, handlers: OutboxWatchHandlers): OutboxWatch {
+  const close = listenOnChannel(db, OUTBOX_CHANNEL, {
+    notified: (payload) => {
+      const orgId = payload?.split(":")[0];
+      handlers.changed(orgId ? orgId : null);
+    },
+    // Whatever was committed while no one listened.
+    connected: () => handlers.changed(null),
+    lost: (err) => handlers.warn(err, "event notifications lost; reconnecting"),
+  });
+  return { close };
 }
 
-function listen(db: Database, handlers: OutboxWatchHandlers): OutboxWatch {
+export interface ChannelHandlers {
+  notified(payload: string | undefined): void;
+  /** Listening (again): notifications sent while no one listened are gone. */
+  connected(): void;
+  /** The connection failed or ended; a reconnection is scheduled. */
+  lost(err: unknown): void;
+}
+
+/**
+ * LISTEN on `channel` over a dedicated connection outside knex's pool (a pooled connection would be
+ * handed to queries and its notifications lost), reconnecting with backoff (250 ms doubling to 5 s).
+ * Returns the function that stops listening.
+ */
+export function listenOnChannel(db: Database, channel: string, handlers: ChannelHandlers): () => Promise<void> {
   let client: Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | null = null;
@@ -55,25 +74,24 @@ function listen(db: Database, handlers: OutboxWatchHandlers): OutboxWatch {
     const config = connectionConfig(db);
     const next = new Client(typeof config === "string" ? { connectionString: config, keepAlive: true } : { ...config, keepAlive: true });
     next.on("notification", (message) => {
-      if (message.channel !== OUTBOX_CHANNEL) return;
-      const orgId = message.payload?.split(":")[0];
-      handlers.changed(orgId ? orgId : null);
+      if (message.channel === channel) handlers.notified(message.payload);
     });
     const lost = (err: unknown) => {
       if (client !== next) return;
       client = null;
       next.removeAllListeners("notification");
       void next.end().catch(() => undefined);
-      if (!closed) handlers.warn(err, "event notifications lost; reconnecting");
+      if (!closed) handlers.lost(err);
       schedule();
     };
     next.on("error", lost);
-    next.on("end", () => lost(new Error("the notification connection ended")));
+    next.on("end", () => lost(new Error(`the ${channel} notification connection ended`)));
     try {
       await next.connect();
-      await next.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await next.query(`LISTEN ${channel}`);
     } catch {
       next.removeAllListeners();
+      next.on("error", () => undefined);
       await next.end().catch(() => undefined);
       if (!closed) schedule();
       return;
@@ -84,24 +102,28 @@ function listen(db: Database, handlers: OutboxWatchHandlers): OutboxWatch {
     }
     client = next;
     delay = 250;
-    // Whatever was committed while no one listened.
-    handlers.changed(null);
+    handlers.connected();
   };
 
   void connect();
-  return {
-    close: async () => {
-      closed = true;
-      if (retry) clearTimeout(retry);
-      const current = client;
-      client = null;
-      if (current) {
-        current.removeAllListeners();
-        current.on("error", () => undefined);
-        await current.end().catch(() => undefined);
-      }
-    },
+  return async () => {
+    closed = true;
+    if (retry) clearTimeout(retry);
+    const current = client;
+    client = null;
+    if (current) {
+      current.removeAllListeners();
+      current.on("error", () => undefined);
+      await current.end().catch(() => undefined);
+    }
   };
+}
+
+function connectionConfig(db: Database): string | Record<string, unknown> {
+  const config: unknown = db.knex.client.config.connection;
+  if (typeof config === "string") return config;
+  if (typeof config === "object" && config !== null) return { ...config };
+  throw new Error("the PostgreSQL connection settings are not readable");
 }
 
 function pollDataVersion(db: Database, handlers: OutboxWatchHandlers, pollMs: number): OutboxWatch {

@@ -159,7 +159,10 @@ describe("the admin console in a browser", () => {
 
     await page.getByRole("button", { name: "Load the latest version" }).click();
     await page.getByText(/Mapping version 2\./).waitFor();
-    expect(await page.getByRole("textbox", { name: "Description" }).inputValue()).toBe("Changed by the other admin");
+    // The editor takes the reloaded role into its draft in the render after the version line.
+    const description = page.getByRole("textbox", { name: "Description" });
+    for (let tries = 0; tries < 50 && (await description.inputValue()) !== "Changed by the other admin"; tries += 1) await page.waitForTimeout(100);
+    expect(await description.inputValue()).toBe("Changed by the other admin");
     expect(await page.getByRole("group", { name: "Billing" }).getByRole("radio", { name: "Can view" }).isChecked()).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--db sqlite|pg] [--only a,b] [--cpu-prof]`
  *
- * Runs every scenario of issue 4 on SQLite and on PostgreSQL, each beside its baselines measured
+ * Runs every benchmark scenario on SQLite and on PostgreSQL, each beside its baselines measured
  * in the same run: the ceiling (bench/ceiling-process.ts, bare express answering a body of the
  * same size) and the naive peer (bench/naive-peer/, scimmy-routers in-memory). Our server, the
  * ceiling and the peer each run in their own process; this process is the load generator, and

@@ -7,6 +7,7 @@
  * ceiling and the peer each run in their own process; this process is the load generator, and
  * its CPU share is reported. Writes bench/RESULTS.md and bench/results/<date>-<db>.json.
  */
+import type { Row } from "./lib/row";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -107,19 +108,6 @@ ${Array.from({ length: 10 }, (_, g) => `  - group: { externalId: "${syncGroupKey
 `;
 
 // ---------------------------------------------------------------- results
-interface Row {
-  readonly key: string;
-  readonly scenario: string;
-  readonly ours: string;
-  readonly ceiling: string;
-  readonly naive: string;
-  /** ours ÷ ceiling, for throughput rows. */
-  readonly ratio: number | null;
-  readonly target: string;
-  readonly met: boolean | null;
-  readonly note: string;
-  readonly data: Record<string, unknown>;
-}
 
 interface DbReport {
   readonly db: "sqlite" | "pg";

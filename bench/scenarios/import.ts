@@ -7,6 +7,7 @@
  */
 import { expectStatus, send } from "../lib/http";
 import type { Proc } from "../lib/procs";
+import type { Row } from "../lib/row";
 import { median, percentile } from "../lib/stats";
 
 export interface ImportOptions {
@@ -16,19 +17,6 @@ export interface ImportOptions {
   readonly expected: number;
   /** Whole-import target in seconds; none for a scaled-down directory. */
   readonly targetSeconds: number | null;
-}
-
-export interface ImportRow {
-  readonly key: string;
-  readonly scenario: string;
-  readonly ours: string;
-  readonly ceiling: string;
-  readonly naive: string;
-  readonly ratio: number | null;
-  readonly target: string;
-  readonly met: boolean | null;
-  readonly note: string;
-  readonly data: Record<string, unknown>;
 }
 
 const fmt = (n: number): string => (Number.isNaN(n) ? "—" : n >= 100 ? String(Math.round(n)) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -42,7 +30,7 @@ function readPage(body: string): { total: number; ids: string[] } {
   return { total: totalResults, ids };
 }
 
-export async function oktaImport(ours: Proc, ceiling: Proc, headers: Record<string, string>, options: ImportOptions): Promise<ImportRow> {
+export async function oktaImport(ours: Proc, ceiling: Proc, headers: Record<string, string>, options: ImportOptions): Promise<Row> {
   const pageMs: number[] = [];
   const pageBytes: number[] = [];
   const seen = new Set<string>();

@@ -14,21 +14,9 @@ import { migrateToLatest } from "../../db/migrate";
 import { createToken, revokeToken } from "../../db/tokens";
 import { expectStatus, send } from "../lib/http";
 import type { Proc } from "../lib/procs";
+import type { Row } from "../lib/row";
 import { median, percentile } from "../lib/stats";
 import { type Seeded, seedDirectory } from "../seed";
-
-export interface StalenessRow {
-  readonly key: string;
-  readonly scenario: string;
-  readonly ours: string;
-  readonly ceiling: string;
-  readonly naive: string;
-  readonly ratio: number | null;
-  readonly target: string;
-  readonly met: boolean | null;
-  readonly note: string;
-  readonly data: Record<string, unknown>;
-}
 
 export interface StalenessDeps {
   readonly url: string;
@@ -53,7 +41,7 @@ const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /** A replica that has not caught up after this long has failed the scenario outright. */
 const GIVE_UP_MS = 5_000;
 
-export async function replicaScenarios(kind: "sqlite" | "pg", deps: StalenessDeps): Promise<StalenessRow[]> {
+export async function replicaScenarios(kind: "sqlite" | "pg", deps: StalenessDeps): Promise<Row[]> {
   const db = deps.open();
   let seeded: Seeded;
   try {
@@ -74,7 +62,7 @@ export async function replicaScenarios(kind: "sqlite" | "pg", deps: StalenessDep
   }
 }
 
-async function authorizeStaleness(kind: string, a: Proc, b: Proc, seeded: Seeded, deps: StalenessDeps): Promise<StalenessRow> {
+async function authorizeStaleness(kind: string, a: Proc, b: Proc, seeded: Seeded, deps: StalenessDeps): Promise<Row> {
   const scim = { Authorization: `Bearer ${seeded.scimToken}` };
   const api = { Authorization: `Bearer ${seeded.apiToken}` };
   const group = seeded.groupIds.get("g-stale") ?? "";
@@ -124,7 +112,7 @@ async function authorizeStaleness(kind: string, a: Proc, b: Proc, seeded: Seeded
   };
 }
 
-async function revocation(kind: "sqlite" | "pg", a: Proc, b: Proc, seeded: Seeded, deps: StalenessDeps): Promise<StalenessRow> {
+async function revocation(kind: "sqlite" | "pg", a: Proc, b: Proc, seeded: Seeded, deps: StalenessDeps): Promise<Row> {
   const rounds = Math.max(5, Math.floor(deps.samples / 5));
   const delays: number[] = [];
   const db = deps.open();

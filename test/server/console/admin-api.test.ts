@@ -19,7 +19,7 @@ describe("the admin API's reads for the console", () => {
       source: "scim",
       provisionedBy: "okta",
       memberCount: 2,
-      created: expect.any(String),
+      created: expect.any(String) as unknown,
       grants: { ruleIds: ["finance"], roles: ["finance"], orgRole: null },
     });
   });

@@ -74,7 +74,7 @@ describe("signing in to the console", () => {
       member: { id: world.ids.roleEditor, userName: MEMBERS.roleEditor, displayName: null },
       csrfToken: expect.stringMatching(/^[\w-]{43}$/),
       scimBaseUrl: `${TEST_CONSOLE_URL}/scim/v2`,
-      expiresAt: expect.any(String),
+      expiresAt: expect.any(String) as unknown,
     });
     // Unused, the session ends after the idle timeout (30 minutes by default), well before its 12 hours.
     const endsIn = Date.parse((res.body as { expiresAt: string }).expiresAt) - world.clock.now();

@@ -53,6 +53,9 @@ async function identify(deps: { db: Database; tokens: MemberTokens; sessions?: S
   if (verified.reason === "no_username_claim") {
     throw new ApiError("not_a_member", `The token has no '${verified.claim}' claim to find the member by`);
   }
+  if (verified.reason === "email_unverified") {
+    throw new ApiError("email_not_verified", `The issuer says ${verified.email} is not a verified address, so it does not identify a member`);
+  }
   res.setHeader("WWW-Authenticate", 'Bearer realm="admin", error="invalid_token"');
   throw new ApiError("unauthorized", `The bearer token is not a valid member token: ${verified.detail}`);
 }

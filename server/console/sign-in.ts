@@ -134,9 +134,9 @@ export async function finishSignIn(deps: SignInDeps, req: Request, res: Response
     sendPage(res, verified.reason === "invalid" ? 400 : 403, { title: "Sign-in failed", message: refusalMessage(verified), link: again });
     return;
   }
-  let userName: string;
+  let member: { id: string; userName: string };
   try {
-    userName = (await loadActor(deps.db.knex, org.id, verified.userName)).userName;
+    member = await loadActor(deps.db.knex, org.id, verified.userName);
   } catch (err) {
     if (err instanceof AdminError && err.code === "not_a_member") {
       sendPage(res, 403, { title: "Not a member", message: `You are not a member of ${org.name}: ${verified.userName} is not an active user of this organisation.` });
@@ -148,7 +148,7 @@ export async function finishSignIn(deps: SignInDeps, req: Request, res: Response
   // signing in survives it (session fixation, OWASP Session Management Cheat Sheet).
   const previous = await deps.sessions.current(req);
   if (previous !== null) await deps.sessions.discard(previous);
-  await deps.sessions.start(res, org.id, userName);
+  await deps.sessions.start(res, org.id, member);
   res.setHeader("Cache-Control", "no-store");
   res.redirect(302, consoleHome(deps.sessions.settings.publicUrl));
 }

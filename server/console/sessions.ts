@@ -90,8 +90,8 @@ export class ConsoleSessions implements SessionReader {
     return session;
   }
 
-  /** The request's live session, its last activity moved to now; null when there is none or it ended. */
-  async current(req: Request): Promise<ConsoleSession | null> {
+  /** The request's live session, its last activity moved to now (unless `touch: false`); null when there is none or it ended. */
+  async current(req: Request, options: { touch?: boolean } = {}): Promise<ConsoleSession | null> {
     const value = readCookie(req, SESSION_COOKIE);
     if (value === null) return null;
     const id = unsign(await this.signingKey(), SESSION_COOKIE, value);
@@ -106,7 +106,7 @@ export class ConsoleSessions implements SessionReader {
     }
     // The member as the directory names them now: a rename since sign-in does not end the session.
     const session = { ...read.session, userName: member.userName };
-    if (now - Date.parse(session.lastSeenAt) >= TOUCH_EVERY_MS) {
+    if (options.touch !== false && now - Date.parse(session.lastSeenAt) >= TOUCH_EVERY_MS) {
       await touchConsoleSession(this.db.knex, session.idHash, iso(now));
       return { ...session, lastSeenAt: iso(now) };
     }
@@ -119,8 +119,8 @@ export class ConsoleSessions implements SessionReader {
   }
 
   /** The admin API's hook: the session of a request without a bearer token, CSRF and Origin checked. */
-  async read(req: Request, _res: Response): Promise<SessionIdentity | null> {
-    const session = await this.current(req);
+  async read(req: Request, _res: Response, options: { touch?: boolean } = {}): Promise<SessionIdentity | null> {
+    const session = await this.current(req, options);
     if (session === null) return null;
     this.checkRequest(req, session);
     return { orgId: session.orgId, userName: session.userName };

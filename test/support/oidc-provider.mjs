@@ -17,6 +17,9 @@ export async function startProvider(inputOpts = {}) {
   const accounts = new Map();
 
   const server = http.createServer();
+  // fetch (undici) keeps connections for about four seconds; a server that closes an idle one first
+  // can do it as fetch reuses it (ECONNRESET under load). Holding them longer leaves closing to fetch.
+  server.keepAliveTimeout = 60_000;
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${server.address().port}`;
 

@@ -3,13 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import request from "supertest";
+import { watchChanges } from "../../../db/change-feed";
 import { openDatabase } from "../../../db/connection";
 import { insertConsoleSession } from "../../../db/console-sessions";
 import { migrateToLatest } from "../../../db/migrate";
 import { ensureOrg, findOrgByName, setOrgOidc } from "../../../db/orgs";
-import { provisionDefaultOrg } from "../../../server/bootstrap";
+import { createApp } from "../../../server/app";
+import { createSync, provisionDefaultOrg } from "../../../server/bootstrap";
 import { SESSION_COOKIE } from "../../../server/console/sessions";
-import { parseConfig } from "../../../server/config";
+import { DEFAULT_LIMITS, parseConfig } from "../../../server/config";
+import { EventHub } from "../../../server/events";
+import { silentLogger } from "../../../server/logger";
 import { setMemberSignIn } from "../../../server/oidc/org-sign-in";
 import { cli } from "../../support/cli";
 import { patchBody, userBody } from "../../support/harness";
@@ -78,6 +82,23 @@ describe("members' sign-in, removed", () => {
     expectError(await world.h.admin("get", "/me", token), 401, "unauthorized");
     // Signing in again finds no issuer to sign in with.
     expect((await new Browser(world.h.app).get("/console")).status).toBe(404);
+  });
+
+  it("on every replica: another server on the same database, which accepted the token a moment before, refuses it after the commit", async () => {
+    const { sync, signal } = createSync();
+    const events = new EventHub(world.h.db, signal, silentLogger());
+    const changes = watchChanges(world.h.db);
+    try {
+      const replica = createApp({ db: world.h.db, config: { limits: DEFAULT_LIMITS }, logger: silentLogger(), sync, events, changes });
+      const token = await world.op.signIn(MEMBERS.owner);
+      const me = () => request(replica).get("/api/v1/admin/me").set("Authorization", `Bearer ${token}`);
+      expect((await me()).status).toBe(200);
+      await setMemberSignIn(world.h.db, world.h.orgId, null);
+      expectError(await me(), 401, "unauthorized");
+    } finally {
+      events.close();
+      await changes.close();
+    }
   });
 
   it("by replacing the issuer's client: sessions opened on the old client's word end", async () => {

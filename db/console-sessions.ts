@@ -3,11 +3,14 @@
  * ISO-8601 text, compared as text; the caller passes "now" so that expiry follows one clock.
  */
 import type { Executor } from "./connection";
+import { readBoolean } from "./json";
 import type { DbConsoleSecretRow, DbConsoleSessionRow } from "./tables";
 
 export interface ConsoleSession {
   readonly idHash: string;
   readonly orgId: string;
+  /** The SCIM user signed in; null only for a session opened before it was recorded. */
+  readonly userId: string | null;
   readonly userName: string;
   readonly csrfToken: string;
   readonly createdAt: string;
@@ -19,6 +22,7 @@ function toSession(row: DbConsoleSessionRow): ConsoleSession {
   return {
     idHash: row.id_hash,
     orgId: row.org_id,
+    userId: row.user_id,
     userName: row.user_name,
     csrfToken: row.csrf_token,
     createdAt: row.created_at,
@@ -31,6 +35,7 @@ export async function insertConsoleSession(tx: Executor, session: ConsoleSession
   await tx<DbConsoleSessionRow>("console_sessions").insert({
     id_hash: session.idHash,
     org_id: session.orgId,
+    user_id: session.userId,
     user_name: session.userName,
     csrf_token: session.csrfToken,
     created_at: session.createdAt,
@@ -39,9 +44,28 @@ export async function insertConsoleSession(tx: Executor, session: ConsoleSession
   });
 }
 
-export async function findConsoleSession(tx: Executor, idHash: string): Promise<ConsoleSession | null> {
-  const row = await tx<DbConsoleSessionRow>("console_sessions").where({ id_hash: idHash }).first();
-  return row === undefined ? null : toSession(row);
+/** What a session's use must know besides the session: whether the member and the sign-in it came by still stand. */
+export interface ConsoleSessionRead {
+  readonly session: ConsoleSession;
+  /** The member as the directory holds them now (userName as renamed since); null once deleted. */
+  readonly member: { readonly userName: string; readonly active: boolean } | null;
+  /** Whether the organisation still has an OIDC issuer for its members (its removal ends every session). */
+  readonly signInConfigured: boolean;
+}
+
+/** The session, its member and its organisation's sign-in in one statement: the user and the organisation by primary key. */
+export async function findConsoleSession(tx: Executor, idHash: string): Promise<ConsoleSessionRead | null> {
+  const row: (DbConsoleSessionRow & { member_user_name: string | null; member_active: boolean | number | null; oidc_issuer: string | null; oidc_client_id: string | null }) | undefined = await tx("console_sessions as s")
+    .leftJoin("users as u", (on) => on.on("u.id", "s.user_id").andOn("u.org_id", "s.org_id"))
+    .leftJoin("orgs as o", "o.id", "s.org_id")
+    .where("s.id_hash", idHash)
+    .first("s.*", "u.user_name as member_user_name", "u.active as member_active", "o.oidc_issuer", "o.oidc_client_id");
+  if (row === undefined) return null;
+  return {
+    session: toSession(row),
+    member: row.member_user_name === null || row.member_active === null ? null : { userName: row.member_user_name, active: readBoolean(row.member_active) },
+    signInConfigured: row.oidc_issuer !== null && row.oidc_client_id !== null,
+  };
 }
 
 /** Records activity; only moves `last_seen_at` forward, so concurrent requests cannot pull it back. */
@@ -51,6 +75,11 @@ export async function touchConsoleSession(tx: Executor, idHash: string, at: stri
 
 export async function deleteConsoleSession(tx: Executor, idHash: string): Promise<void> {
   await tx<DbConsoleSessionRow>("console_sessions").where({ id_hash: idHash }).delete();
+}
+
+/** Ends every session of the organisation (its sign-in was removed or replaced); returns how many. */
+export async function deleteOrgConsoleSessions(tx: Executor, orgId: string): Promise<number> {
+  return tx<DbConsoleSessionRow>("console_sessions").where({ org_id: orgId }).delete();
 }
 
 /** Removes sessions past their absolute expiry or idle since before `idleBefore`; returns how many. */

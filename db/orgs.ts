@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Executor } from "./connection";
+import { deleteOrgConsoleSessions } from "./console-sessions";
 import { translateDbError } from "./errors";
 import { nowIso, readJson } from "./json";
 import type { DbOrgRow } from "./tables";
@@ -92,8 +93,14 @@ export async function createOrg(tx: Executor, name: string): Promise<Org> {
   return { id, name, entra: null, oidc: null, mappingFile: null };
 }
 
-/** Sets (or with null, removes) the OIDC issuer an organisation's members sign in with. */
-export async function setOrgOidc(tx: Executor, orgId: string, oidc: { issuer: string; clientId: string; clientSecret: string | null; jwks: unknown; usernameClaim: string } | null): Promise<void> {
+/**
+ * Sets (or with null, removes) the OIDC issuer an organisation's members sign in with. Removing it,
+ * or changing who vouches for a member's identity (issuer, client, username claim), ends the
+ * organisation's console sessions: they were opened on the word of a sign-in that no longer holds.
+ * Pass a transaction so that both happen together; returns how many sessions ended.
+ */
+export async function setOrgOidc(tx: Executor, orgId: string, oidc: OrgOidc | null): Promise<number> {
+  const before = (await findOrgById(tx, orgId))?.oidc ?? null;
   await tx("orgs")
     .where({ id: orgId })
     .update({
@@ -103,6 +110,12 @@ export async function setOrgOidc(tx: Executor, orgId: string, oidc: { issuer: st
       oidc_jwks_json: oidc?.jwks === null || oidc?.jwks === undefined ? null : JSON.stringify(oidc.jwks),
       oidc_username_claim: oidc?.usernameClaim ?? null,
     });
+  return sameIdentitySource(before, oidc) ? 0 : deleteOrgConsoleSessions(tx, orgId);
+}
+
+function sameIdentitySource(a: OrgOidc | null, b: OrgOidc | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.issuer === b.issuer && a.clientId === b.clientId && a.usernameClaim === b.usernameClaim;
 }
 
 /** Records which file manages the organisation's mapping (null: the database does). */

@@ -155,6 +155,8 @@ export const qualified = (table: string, columns: readonly string[]): string[] =
 export interface DbConsoleSessionRow {
   id_hash: string;
   org_id: string;
+  /** The SCIM user signed in (null only for sessions opened before it was recorded). */
+  user_id: string | null;
   user_name: string;
   csrf_token: string;
   created_at: string;

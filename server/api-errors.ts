@@ -20,6 +20,8 @@ const STATUS = {
   unauthorized: 401,
   // Role administration (roles/admin): 403 names the policy rule that refused.
   not_a_member: 403,
+  // A member found by email whose issuer says the address is not verified.
+  email_not_verified: 403,
   // A cookie-authenticated request without the session's CSRF token, or from another origin.
   csrf: 403,
   identity_access_view_required: 403,

@@ -5,12 +5,13 @@
 import { readFileSync } from "node:fs";
 import type { Database } from "../db/connection";
 import { migrateToLatest } from "../db/migrate";
-import { type Org, ensureOrg, setOrgEntra, setOrgMappingFile, setOrgOidc } from "../db/orgs";
+import { type Org, ensureOrg, setOrgEntra, setOrgMappingFile } from "../db/orgs";
 import { type TokenKind, countActiveTokens, createToken, ensureToken } from "../db/tokens";
 import { MappingPermissionSync, type RecomputeObserver, applyPlatformText } from "../roles";
 import type { Config, OidcConfig } from "./config";
 import type { AppLogger } from "./logger";
 import { issuerClientTakenBy } from "./oidc/member-tokens";
+import { setMemberSignIn } from "./oidc/org-sign-in";
 import { OutboxSignal } from "./signal";
 
 export async function prepareDatabase(db: Database): Promise<void> {
@@ -52,7 +53,7 @@ export async function provisionDefaultOrg(db: Database, config: Config, logger: 
   }
   if (config.apiToken !== null) await configuredToken(db, { orgId: org.id, kind: "api", token: config.apiToken, label: "API_TOKEN" }, logger);
   await configureEntra(db, org, config.entra, logger);
-  await configureMemberSignIn(db, org.id, config.oidc, logger);
+  await configureMemberSignIn(db, org, config.oidc, logger);
   // One source of truth at a time: the admin API and the CLI refuse mapping writes while a file manages it.
   await setOrgMappingFile(db.knex, org.id, config.mappingFile);
   return org.id;
@@ -86,12 +87,22 @@ async function configuredToken(db: Database, token: { orgId: string; kind: Token
   );
 }
 
-/** OIDC_* for the default organisation: set when configured (other organisations use `cli oidc`). */
-async function configureMemberSignIn(db: Database, orgId: string, oidc: OidcConfig | null, logger: AppLogger): Promise<void> {
-  if (oidc === null) return;
-  const taken = await issuerClientTakenBy(db.knex, orgId, oidc.issuer, oidc.clientId);
+/**
+ * OIDC_* decide how the default organisation's members sign in, as ENTRA_* decide its Entra tokens:
+ * written at every start when set, and removed when unset, so that taking the variables away ends
+ * members' sign-in — their tokens are refused and their console sessions end with the removal.
+ */
+async function configureMemberSignIn(db: Database, org: Org, oidc: OidcConfig | null, logger: AppLogger): Promise<void> {
+  if (oidc === null) {
+    if (org.oidc === null) return;
+    const { sessionsEnded } = await setMemberSignIn(db, org.id, null);
+    logger.warn({ issuer: org.oidc.issuer, sessionsEnded }, "OIDC_ISSUER is not set: members of the default organisation can no longer sign in, and their console sessions ended");
+    return;
+  }
+  const taken = await issuerClientTakenBy(db.knex, org.id, oidc.issuer, oidc.clientId);
   if (taken !== null) throw new Error(`OIDC_ISSUER and OIDC_CLIENT_ID are already trusted by organisation "${taken}"; register a client per organisation`);
   const jwks: unknown = oidc.jwksFile === null ? null : JSON.parse(readFileSync(oidc.jwksFile, "utf8"));
-  await setOrgOidc(db.knex, orgId, { issuer: oidc.issuer, clientId: oidc.clientId, clientSecret: oidc.clientSecret, jwks, usernameClaim: oidc.usernameClaim });
+  const { sessionsEnded } = await setMemberSignIn(db, org.id, { issuer: oidc.issuer, clientId: oidc.clientId, clientSecret: oidc.clientSecret, jwks, usernameClaim: oidc.usernameClaim });
   logger.info({ issuer: oidc.issuer, usernameClaim: oidc.usernameClaim }, "members of the default organisation sign in with OIDC");
+  if (sessionsEnded > 0) logger.warn({ issuer: oidc.issuer, sessionsEnded }, "the default organisation's sign-in changed: console sessions opened with the previous one ended");
 }

@@ -14,7 +14,7 @@ import { Command, CommanderError } from "commander";
 import { type Database, openDatabase } from "../db/connection";
 import { DbConflictError } from "../db/errors";
 import { currentMapping } from "../db/mappings";
-import { type Org, createOrg, findOrgByName, listOrgs, setOrgEntra, setOrgOidc } from "../db/orgs";
+import { type Org, createOrg, findOrgByName, listOrgs, setOrgEntra } from "../db/orgs";
 import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
 import { findUserIdByUserName } from "../db/users";
 import { type DeliveryStatus, deleteWebhook, findWebhook, insertWebhook, listDeliveries, listWebhooks } from "../db/webhooks";
@@ -23,6 +23,7 @@ import { type MappingPermissionSync, applyMappingText, explainUser, planMappingT
 import { createSync, prepareDatabase } from "./bootstrap";
 import { issuerProblem, parseConfig } from "./config";
 import { issuerClientTakenBy } from "./oidc/member-tokens";
+import { setMemberSignIn } from "./oidc/org-sign-in";
 import { WEBHOOK_EVENT_TYPES, newWebhookSecret, sendWebhook, webhookUrlProblem } from "./webhooks";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -180,11 +181,11 @@ function entraCommand(program: Command): void {
     );
 }
 
-/** Members' sign-in for organisations other than `default` (which takes OIDC_* from the environment). */
+/** Members' sign-in, for organisations other than `default` (which takes OIDC_* from the environment at each start). */
 function oidcCommand(program: Command): void {
   program
     .command("oidc")
-    .description("set (or --remove) the OIDC issuer an organisation's members sign in with")
+    .description("set (or --remove) the OIDC issuer an organisation's members sign in with; removing or replacing it ends the organisation's console sessions at once; `default` takes OIDC_* from the server's environment at each start")
     .requiredOption("--org <name>", "organisation")
     .option("--issuer <url>", "the issuer URL (https; http only on loopback)")
     .option("--client-id <id>", "the client registered at the issuer (the audience of members' tokens)")
@@ -195,9 +196,10 @@ function oidcCommand(program: Command): void {
     .action(async (opts: { org: string; issuer?: string; clientId?: string; clientSecret?: string; jwksFile?: string; usernameClaim: string; remove?: boolean }) =>
       withDb(async (db) => {
         const org = await orgNamed(db, opts.org);
+        if (org.name === parseConfig(process.env).defaultOrg) err(`note: the server sets or removes this from OIDC_* at its next start (the environment decides for "${org.name}")`);
         if (opts.remove === true) {
-          await setOrgOidc(db.knex, org.id, null);
-          out(`organisation "${org.name}" no longer accepts members' OIDC sign-in`);
+          const { sessionsEnded } = await setMemberSignIn(db, org.id, null);
+          out(`organisation "${org.name}" no longer accepts members' OIDC sign-in (${sessionsEnded} console session(s) ended)`);
           return;
         }
         if (opts.issuer === undefined || opts.clientId === undefined) throw new CliError("give --issuer and --client-id, or --remove", EXIT.usage);
@@ -206,8 +208,9 @@ function oidcCommand(program: Command): void {
         const taken = await issuerClientTakenBy(db.knex, org.id, opts.issuer, opts.clientId);
         if (taken !== null) throw new CliError(`organisation "${taken}" already trusts ${opts.issuer} with client ${opts.clientId}; register a client per organisation`);
         const jwks: unknown = opts.jwksFile === undefined ? null : JSON.parse(readText(opts.jwksFile));
-        await setOrgOidc(db.knex, org.id, { issuer: opts.issuer, clientId: opts.clientId, clientSecret: opts.clientSecret ?? null, jwks, usernameClaim: opts.usernameClaim });
+        const { sessionsEnded } = await setMemberSignIn(db, org.id, { issuer: opts.issuer, clientId: opts.clientId, clientSecret: opts.clientSecret ?? null, jwks, usernameClaim: opts.usernameClaim });
         out(`members of "${org.name}" sign in with ${opts.issuer} (client ${opts.clientId}, userName from '${opts.usernameClaim}')`);
+        if (sessionsEnded > 0) out(`${sessionsEnded} console session(s) opened with the previous sign-in ended`);
       }),
     );
 }

@@ -99,7 +99,7 @@ const json = (schema: Schema): Schema => ({ required: true, content: { "applicat
 
 const API_AUTH: readonly ApiErrorCode[] = ["unauthorized", "unavailable"];
 // With the console's session cookie, a request from another origin or a write without X-CSRF-Token is 403 csrf.
-const MEMBER_AUTH: readonly ApiErrorCode[] = ["unauthorized", "not_a_member", "csrf", "issuer_unavailable", "unavailable"];
+const MEMBER_AUTH: readonly ApiErrorCode[] = ["unauthorized", "not_a_member", "email_not_verified", "csrf", "issuer_unavailable", "unavailable"];
 const MAPPING_WRITE: readonly ApiErrorCode[] = [
   "identity_access_manage_required", "owner_required", "primary_owner_required", "managed_by_file", "would_lock_out",
   "precondition_failed", "precondition_required", "invalid_mapping", "invalid_request", "invalid_json",

@@ -29,10 +29,24 @@ export function requestOf(actor: Pick<Actor, "requestId">): { requestId?: string
   return actor.requestId === undefined ? {} : { requestId: actor.requestId };
 }
 
-/** The member signed in as `userName`, or 403 not_a_member when unknown or deactivated. */
+/** What the directory says about a member that decides whether they may sign in at all. */
+export interface SignInStanding {
+  readonly active: boolean;
+}
+
+/**
+ * Whether the directory lets this member sign in (null: no such user): asked at sign-in, by every
+ * bearer-token request and by every use of a console session, so a member deactivated or deleted
+ * is refused from the commit on. A further standing (a suspension) is one more condition here.
+ */
+export function maySignIn<M extends SignInStanding>(member: M | null): member is M {
+  return member !== null && member.active;
+}
+
+/** The member signed in as `userName`, or 403 not_a_member when unknown or not allowed to sign in. */
 export async function loadActor(tx: Executor, orgId: string, userName: string): Promise<Actor> {
   const found = await findMemberPermissions(tx, orgId, { userName });
-  if (found === null || !found.active) {
+  if (!maySignIn(found)) {
     refuse("not_a_member", `${userName} is not an active member of this organisation`);
   }
   const permissions = found.permissions === null ? NO_ACCESS : permissionsFromJSON(found.permissions);

@@ -1,5 +1,5 @@
 /** Role administration by the members themselves: the use cases behind /api/v1/admin. */
-export { type Actor, actorName, loadActor } from "./actor";
+export { type Actor, type SignInStanding, actorName, loadActor, maySignIn } from "./actor";
 export { AdminError, type AdminErrorCode } from "./errors";
 export {
   type AdminDeps, type EditOutcome, type IfMatch, type MappingView, type PlanOutcome, ADMIN_SOURCE,

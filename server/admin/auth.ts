@@ -24,10 +24,13 @@ export interface SessionIdentity {
  * have passed its CSRF check.
  */
 export interface SessionReader {
-  read(req: Request, res: Response): Promise<SessionIdentity | null>;
+  /** `touch: false`: a check that is not the member's activity (an open stream asking again), so it does not put off idle expiry. */
+  read(req: Request, res: Response, options?: { touch?: boolean }): Promise<SessionIdentity | null>;
 }
 
-export function authenticateMember(deps: { db: Database; tokens: MemberTokens; sessions?: SessionReader }): RequestHandler {
+type MemberAuthDeps = { db: Database; tokens: MemberTokens; sessions?: SessionReader };
+
+export function authenticateMember(deps: MemberAuthDeps): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     identify(deps, req, res)
       .then(async (identity) => {
@@ -40,12 +43,22 @@ export function authenticateMember(deps: { db: Database; tokens: MemberTokens; s
   };
 }
 
-async function identify(deps: { db: Database; tokens: MemberTokens; sessions?: SessionReader }, req: Request, res: Response): Promise<SessionIdentity> {
+/**
+ * The member of a request that outlives its start (the event stream), asked again as at the start:
+ * the token (expiry included) or the session, then the member. Throws as the start would; the
+ * session's idle clock does not move.
+ */
+export async function authenticateAgain(deps: MemberAuthDeps, req: Request, res: Response): Promise<Actor> {
+  const identity = await identify(deps, req, res, { touch: false });
+  return loadActor(deps.db.knex, identity.orgId, identity.userName);
+}
+
+async function identify(deps: MemberAuthDeps, req: Request, res: Response, options: { touch?: boolean } = {}): Promise<SessionIdentity> {
   const token = bearerToken(req);
   if (token === null) {
-    const session = (await deps.sessions?.read(req, res)) ?? null;
+    const session = (await deps.sessions?.read(req, res, options)) ?? null;
     if (session !== null) return session;
-    res.setHeader("WWW-Authenticate", 'Bearer realm="admin"');
+    challenge(res, 'Bearer realm="admin"');
     throw new ApiError("unauthorized", "Sign in: send a member's OIDC token as a bearer token");
   }
   const verified = await deps.tokens.verify(deps.db.knex, token);
@@ -53,8 +66,16 @@ async function identify(deps: { db: Database; tokens: MemberTokens; sessions?: S
   if (verified.reason === "no_username_claim") {
     throw new ApiError("not_a_member", `The token has no '${verified.claim}' claim to find the member by`);
   }
-  res.setHeader("WWW-Authenticate", 'Bearer realm="admin", error="invalid_token"');
+  if (verified.reason === "email_unverified") {
+    throw new ApiError("email_not_verified", `The issuer says ${verified.email} is not a verified address, so it does not identify a member`);
+  }
+  challenge(res, 'Bearer realm="admin", error="invalid_token"');
   throw new ApiError("unauthorized", `The bearer token is not a valid member token: ${verified.detail}`);
+}
+
+/** RFC 6750 §3's challenge, unless the response has begun (a stream asking again). */
+function challenge(res: Response, value: string): void {
+  if (!res.headersSent) res.setHeader("WWW-Authenticate", value);
 }
 
 /** The member authenticated for this request (set by authenticateMember). */

@@ -16,7 +16,7 @@ import { apiJsonBody, refuseNulInUrl } from "../api";
 import { ApiError, apiErrorHandler } from "../api-errors";
 import { type EventHub, streamEvents } from "../events";
 import type { MemberTokens } from "../oidc/member-tokens";
-import { type SessionReader, actorOf, authenticateMember } from "./auth";
+import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
 
 export interface AdminRouterDeps {
@@ -64,11 +64,15 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json(await admin.whoAmI(use, actorOf(res)));
   }));
 
-  // The organisation's permissions.changed events, as GET /api/v1/events streams them, for role readers.
+  // The organisation's permissions.changed events, as GET /api/v1/events streams them, for role
+  // readers. The stream lasts no longer than the right to open it: at every heartbeat the member is
+  // asked for again, and the stream ends once their token expired, their session ended, they may no
+  // longer sign in, or they may no longer read roles.
   router.get("/events", route(async (req, res) => {
     const actor = actorOf(res);
     admin.authorizeEventStream(actor);
     await streamEvents(deps.events, actor.orgId, req, res);
+    endWhenRefused(res, deps.events.limits.heartbeatMs, async () => admin.authorizeEventStream(await authenticateAgain(deps, req, res)));
   }));
 
   // The mapping: the document a mapping file holds, versioned; every write needs If-Match.
@@ -263,4 +267,34 @@ function tokenBody(token: TokenInfo): Record<string, unknown> {
 function roleOf(outcome: admin.EditOutcome, name: string): Record<string, unknown> | null {
   const role = outcome.mapping.roles.find((r) => r.name === name);
   return role === undefined ? null : { name: role.name, ...roleDocument(role) };
+}
+
+/**
+ * Runs `check` every `everyMs` while the response is open and cuts it once the check refuses (401,
+ * 403): the client reconnects, and is refused. Cut, not ended: the stream may still be writing, and
+ * a write after `end` would throw. A check that fails otherwise (the database or the issuer not
+ * answering) leaves the stream open: the next one asks again.
+ */
+function endWhenRefused(res: Response, everyMs: number, check: () => Promise<void>): void {
+  if (res.writableEnded || res.destroyed) return;
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    check()
+      .catch((err: unknown) => {
+        if (!isRefusal(err)) return;
+        clearInterval(timer);
+        res.destroy();
+      })
+      .finally(() => {
+        checking = false;
+      });
+  }, everyMs);
+  timer.unref();
+  res.on("close", () => clearInterval(timer));
+}
+
+function isRefusal(err: unknown): boolean {
+  return err instanceof admin.AdminError || (err instanceof ApiError && (err.status === 401 || err.status === 403));
 }

@@ -2,7 +2,9 @@
  * The console's sessions: a row per signed-in browser (db/console-sessions.ts, keyed by the SHA-256
  * of a random id) and a cookie `console_session` holding that id, signed. A session ends after
  * CONSOLE_IDLE_MINUTES without a request or CONSOLE_SESSION_HOURS after sign-in, whichever comes
- * first; an ended session is no session (the admin API answers 401, /console signs in again).
+ * first, and at its next use once its member may no longer sign in (deactivated, deleted: the same
+ * `maySignIn` as every bearer token) or its organisation's sign-in was removed; an ended session is
+ * no session (the admin API answers 401, /console signs in again) and does not come back.
  *
  * As the admin API's SessionReader, it refuses a cookie-authenticated request that changes state
  * without the session's CSRF token in `X-CSRF-Token` (the synchronizer-token pattern, OWASP CSRF
@@ -16,6 +18,7 @@ import type { Database } from "../../db/connection";
 import {
   type ConsoleSession, deleteConsoleSession, ensureConsoleSecret, findConsoleSession, insertConsoleSession, pruneConsoleSessions, touchConsoleSession,
 } from "../../db/console-sessions";
+import { maySignIn } from "../../roles/admin";
 import type { SessionIdentity, SessionReader } from "../admin/auth";
 import { ApiError } from "../api-errors";
 import { clearCookie, readCookie, setCookie, sign, unsign } from "./cookies";
@@ -68,13 +71,14 @@ export class ConsoleSessions implements SessionReader {
   }
 
   /** Opens a session for a member who just signed in and sets its cookie. */
-  async start(res: Response, orgId: string, userName: string): Promise<ConsoleSession> {
+  async start(res: Response, orgId: string, member: { readonly id: string; readonly userName: string }): Promise<ConsoleSession> {
     const id = randomBytes(32).toString("base64url");
     const now = this.settings.now();
     const session: ConsoleSession = {
       idHash: hashId(id),
       orgId,
-      userName,
+      userId: member.id,
+      userName: member.userName,
       csrfToken: randomBytes(32).toString("base64url"),
       createdAt: iso(now),
       lastSeenAt: iso(now),
@@ -86,20 +90,23 @@ export class ConsoleSessions implements SessionReader {
     return session;
   }
 
-  /** The request's live session, its last activity moved to now; null when there is none or it ended. */
-  async current(req: Request): Promise<ConsoleSession | null> {
+  /** The request's live session, its last activity moved to now (unless `touch: false`); null when there is none or it ended. */
+  async current(req: Request, options: { touch?: boolean } = {}): Promise<ConsoleSession | null> {
     const value = readCookie(req, SESSION_COOKIE);
     if (value === null) return null;
     const id = unsign(await this.signingKey(), SESSION_COOKIE, value);
     if (id === null) return null;
-    const session = await findConsoleSession(this.db.knex, hashId(id));
-    if (session === null) return null;
+    const read = await findConsoleSession(this.db.knex, hashId(id));
+    if (read === null) return null;
     const now = this.settings.now();
-    if (this.endsAt(session) <= now) {
-      await deleteConsoleSession(this.db.knex, session.idHash);
+    const member = read.member;
+    if (this.endsAt(read.session) <= now || !read.signInConfigured || !maySignIn(member)) {
+      await deleteConsoleSession(this.db.knex, read.session.idHash);
       return null;
     }
-    if (now - Date.parse(session.lastSeenAt) >= TOUCH_EVERY_MS) {
+    // The member as the directory names them now: a rename since sign-in does not end the session.
+    const session = { ...read.session, userName: member.userName };
+    if (options.touch !== false && now - Date.parse(session.lastSeenAt) >= TOUCH_EVERY_MS) {
       await touchConsoleSession(this.db.knex, session.idHash, iso(now));
       return { ...session, lastSeenAt: iso(now) };
     }
@@ -112,8 +119,8 @@ export class ConsoleSessions implements SessionReader {
   }
 
   /** The admin API's hook: the session of a request without a bearer token, CSRF and Origin checked. */
-  async read(req: Request, _res: Response): Promise<SessionIdentity | null> {
-    const session = await this.current(req);
+  async read(req: Request, _res: Response, options: { touch?: boolean } = {}): Promise<SessionIdentity | null> {
+    const session = await this.current(req, options);
     if (session === null) return null;
     this.checkRequest(req, session);
     return { orgId: session.orgId, userName: session.userName };

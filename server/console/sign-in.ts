@@ -14,7 +14,7 @@ import { type Org, findOrgById, findOrgByName } from "../../db/orgs";
 import { AdminError, loadActor } from "../../roles/admin";
 import type { Logger } from "../../scim/respond";
 import { IssuerUnavailableError, type OidcIssuers } from "../oidc/issuers";
-import type { MemberTokens } from "../oidc/member-tokens";
+import type { MemberToken, MemberTokens } from "../oidc/member-tokens";
 import { clearCookie, readCookie, setCookie, sign, unsign } from "./cookies";
 import { sendPage } from "./pages";
 import type { ConsoleSessions } from "./sessions";
@@ -131,13 +131,12 @@ export async function finishSignIn(deps: SignInDeps, req: Request, res: Response
 
   const verified = await deps.tokens.verifyFor(org, idToken);
   if (!verified.ok) {
-    const message = verified.reason === "no_username_claim" ? `The ID token has no '${verified.claim}' claim to find the member by.` : `The ID token is not valid: ${verified.detail}`;
-    sendPage(res, verified.reason === "no_username_claim" ? 403 : 400, { title: "Sign-in failed", message, link: again });
+    sendPage(res, verified.reason === "invalid" ? 400 : 403, { title: "Sign-in failed", message: refusalMessage(verified), link: again });
     return;
   }
-  let userName: string;
+  let member: { id: string; userName: string };
   try {
-    userName = (await loadActor(deps.db.knex, org.id, verified.userName)).userName;
+    member = await loadActor(deps.db.knex, org.id, verified.userName);
   } catch (err) {
     if (err instanceof AdminError && err.code === "not_a_member") {
       sendPage(res, 403, { title: "Not a member", message: `You are not a member of ${org.name}: ${verified.userName} is not an active user of this organisation.` });
@@ -149,9 +148,20 @@ export async function finishSignIn(deps: SignInDeps, req: Request, res: Response
   // signing in survives it (session fixation, OWASP Session Management Cheat Sheet).
   const previous = await deps.sessions.current(req);
   if (previous !== null) await deps.sessions.discard(previous);
-  await deps.sessions.start(res, org.id, userName);
+  await deps.sessions.start(res, org.id, member);
   res.setHeader("Cache-Control", "no-store");
   res.redirect(302, consoleHome(deps.sessions.settings.publicUrl));
+}
+
+function refusalMessage(refused: Exclude<MemberToken, { ok: true }>): string {
+  switch (refused.reason) {
+    case "no_username_claim":
+      return `The ID token has no '${refused.claim}' claim to find the member by.`;
+    case "email_unverified":
+      return `Your sign-in provider says ${refused.email} is not verified: verify the address there, then sign in again.`;
+    case "invalid":
+      return `The ID token is not valid: ${refused.detail}`;
+  }
 }
 
 /** `/console/`, after PUBLIC_URL's path prefix when it has one. */

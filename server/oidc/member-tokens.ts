@@ -4,6 +4,12 @@
  * exactly the configured issuer, `aud` the organisation's client id, not expired (a minute of clock
  * tolerance). The organisation is the one whose issuer and client id the token names; the member is
  * the claim `usernameClaim` (default `email`; Entra: `preferred_username`).
+ *
+ * It must be an ID token: a JWT typed `at+jwt` is an access token (RFC 9068 §2.1), issued for a
+ * resource server, and is refused even when the issuer signed it for this client. When members are
+ * found by `email`, an issuer that says the address is unverified (`email_verified: false`, or the
+ * string "false") does not vouch for it (OpenID Connect Core §5.1), so the token opens nothing; an
+ * absent claim is not a "no" (Entra sends none).
  */
 import { decodeJwt, errors as joseErrors, jwtVerify } from "jose";
 import type { Executor } from "../../db/connection";
@@ -16,7 +22,8 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 export type MemberToken =
   | { readonly ok: true; readonly orgId: string; readonly userName: string }
   | { readonly ok: false; readonly reason: "invalid"; readonly detail: string }
-  | { readonly ok: false; readonly reason: "no_username_claim"; readonly claim: string };
+  | { readonly ok: false; readonly reason: "no_username_claim"; readonly claim: string }
+  | { readonly ok: false; readonly reason: "email_unverified"; readonly email: string };
 
 export class MemberTokens {
   constructor(private readonly issuers: OidcIssuers) {}
@@ -48,15 +55,17 @@ export class MemberTokens {
     if (oidc === null) return invalid("no issuer");
     const keys = await this.issuers.keySet(oidc);
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload, protectedHeader } = await jwtVerify(token, keys, {
         issuer: oidc.issuer,
         audience: oidc.clientId,
         algorithms: ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ["exp"],
       });
+      if (isAccessTokenType(protectedHeader.typ)) return invalid(`the token is an access token (typ ${protectedHeader.typ ?? ""}), not an ID token`);
       const userName = payload[oidc.usernameClaim];
       if (typeof userName !== "string" || userName === "") return { ok: false, reason: "no_username_claim", claim: oidc.usernameClaim };
+      if (oidc.usernameClaim === "email" && saysUnverified(payload["email_verified"])) return { ok: false, reason: "email_unverified", email: userName };
       return { ok: true, orgId: org.id, userName };
     } catch (err) {
       if (err instanceof joseErrors.JWKSTimeout) throw new IssuerUnavailableError(`the keys of ${oidc.issuer} could not be fetched in time`, { cause: err });
@@ -65,6 +74,16 @@ export class MemberTokens {
       throw err;
     }
   }
+}
+
+/** `at+jwt`, or `application/at+jwt`: RFC 7515 §4.1.9 lets `typ` omit the `application/` prefix, case-insensitively. */
+function isAccessTokenType(typ: string | undefined): boolean {
+  return typ !== undefined && typ.toLowerCase().replace(/^application\//, "") === "at+jwt";
+}
+
+/** `email_verified` saying no: `false`, or the string some issuers send. Absent is not no. */
+function saysUnverified(claim: unknown): boolean {
+  return claim === false || (typeof claim === "string" && claim.trim().toLowerCase() === "false");
 }
 
 function invalid(detail: string): MemberToken {

@@ -17,18 +17,25 @@ export async function startProvider(inputOpts = {}) {
   const accounts = new Map();
 
   const server = http.createServer();
+  // fetch (undici) keeps connections for about four seconds; a server that closes an idle one first
+  // can do it as fetch reuses it (ECONNRESET under load). Holding them longer leaves closing to fetch.
+  server.keepAliveTimeout = 60_000;
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${server.address().port}`;
 
-  // A login that looks like an email is the email; Entra-style accounts set their claims explicitly.
-  const claimsFor = (sub) => ({
-    sub,
-    email: sub.includes("@") ? sub : `${sub}@example.test`,
-    email_verified: true,
-    preferred_username: sub,
-    name: sub,
-    ...(accounts.get(sub) ?? {}),
-  });
+  // A login that looks like an email is the email; Entra-style accounts set their claims explicitly,
+  // and a claim set to null is left out (as Entra leaves out email_verified).
+  const claimsFor = (sub) => {
+    const claims = {
+      sub,
+      email: sub.includes("@") ? sub : `${sub}@example.test`,
+      email_verified: true,
+      preferred_username: sub,
+      name: sub,
+      ...(accounts.get(sub) ?? {}),
+    };
+    return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== null));
+  };
 
   // The provider warns, rightly, that its in-memory adapter and login form are for development and
   // that Node 20 is not its favourite runtime: known to a test, so not printed on every run.

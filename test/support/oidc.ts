@@ -17,11 +17,20 @@ export interface TestIssuer {
   signIn(login: string): Promise<string>;
   /** A browser at the issuer: from an authorization URL (a relying party's redirect), signs in as `login` and returns where the issuer sends it back. */
   authorize(authorizationUrl: string, login: string): Promise<URL>;
-  /** Claims an account's tokens carry beyond the defaults (email = login when it looks like one). */
+  /** Claims an account's tokens carry beyond the defaults (email = login when it looks like one); `null` leaves a default claim out. */
   setAccount(login: string, claims: Record<string, unknown>): void;
-  mint(claims: Record<string, unknown>, options?: { audience?: string; issuer?: string; expiresAt?: number; alg?: string }): Promise<string>;
+  /** `typ`: the JWT header's type, for tokens that are not ID tokens (an access token's `at+jwt`). */
+  mint(claims: Record<string, unknown>, options?: MintOptions): Promise<string>;
   forge(claims: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface MintOptions {
+  audience?: string;
+  issuer?: string;
+  expiresAt?: number;
+  alg?: string;
+  typ?: string;
 }
 
 interface Provider {
@@ -55,10 +64,10 @@ export async function startIssuer(options: { alg?: "RS256" | "ES256"; clientId?:
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ["authorization_code"], response_types: ["code"], id_token_signed_response_alg: options.alg ?? "RS256" }],
   });
   const tokens = new Map<string, Promise<string>>();
-  const sign = async (key: JWK & { alg: string; kid: string }, claims: Record<string, unknown>, o: { audience?: string; issuer?: string; expiresAt?: number; alg?: string } = {}) => {
+  const sign = async (key: JWK & { alg: string; kid: string }, claims: Record<string, unknown>, o: MintOptions = {}) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: o.alg ?? key.alg, kid: key.kid })
+      .setProtectedHeader({ alg: o.alg ?? key.alg, kid: key.kid, ...(o.typ === undefined ? {} : { typ: o.typ }) })
       .setIssuer(o.issuer ?? provider.issuer)
       .setAudience(o.audience ?? clientId)
       .setIssuedAt(now - 60)

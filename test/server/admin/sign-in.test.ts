@@ -41,6 +41,41 @@ describe("members signing in to the admin API", () => {
     expectError(await me(token), 403, "not_a_member");
   });
 
+  it("refuses a deleted member: 403 not_a_member", async () => {
+    const token = await world.op.signIn(MEMBERS.plain);
+    expect((await me(token)).status).toBe(200);
+    await world.h.scim("delete", `/Users/${world.ids.plain}`).expect(204);
+    expectError(await me(token), 403, "not_a_member");
+  });
+
+  it("refuses a token whose issuer says the member's email is not verified, boolean or string: 403 email_not_verified", async () => {
+    world.op.setAccount("unverified-login", { email: MEMBERS.owner, email_verified: false });
+    world.op.setAccount("unverified-string-login", { email: MEMBERS.owner, email_verified: "false" });
+    for (const login of ["unverified-login", "unverified-string-login"]) {
+      const res = await me(await world.op.signIn(login));
+      expect([login, res.status, errorOf(res)?.code]).toEqual([login, 403, "email_not_verified"]);
+      expectDocumented(res);
+    }
+  });
+
+  it("accepts a token that says nothing about email verification, as Entra's", async () => {
+    world.op.setAccount("silent-login", { email: MEMBERS.owner, email_verified: null });
+    const token = await world.op.signIn("silent-login");
+    expect(JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString())).not.toHaveProperty("email_verified");
+    expect((await me(token)).status).toBe(200);
+  });
+
+  it("refuses an access token (typ at+jwt) although the issuer signed it for this client: 401", async () => {
+    const claims = { sub: "owner", email: MEMBERS.owner };
+    expect((await me(await world.op.mint(claims, { typ: "JWT" }))).status).toBe(200);
+    for (const typ of ["at+jwt", "application/at+jwt", "AT+JWT"]) {
+      const res = await me(await world.op.mint(claims, { typ }));
+      expect([typ, res.status, errorOf(res)?.code]).toEqual([typ, 401, "unauthorized"]);
+      expect(errorOf(res)?.message).toMatch(/access token/);
+      expect(res.headers["www-authenticate"]).toMatch(/invalid_token/);
+    }
+  });
+
   it("refuses forged, expired, wrong-audience, wrong-issuer and unsigned tokens: 401", async () => {
     const claims = { sub: "owner", email: MEMBERS.owner };
     const now = Math.floor(Date.now() / 1000);
@@ -102,6 +137,13 @@ describe("the username claim", () => {
     const res = await h.admin("get", "/me", await op.signIn("ada-login"));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ member: { userName: "ada@contoso.com" }, permissions: { orgRole: "user" } });
+  });
+
+  it("needs no verified email when it is not the email", async () => {
+    h = await startHarness({ oidc: { issuer: op.issuer, clientId: op.clientId, usernameClaim: "preferred_username" } });
+    await h.scim("post", "/Users").send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "bob@contoso.com" }).expect(201);
+    op.setAccount("bob-login", { preferred_username: "bob@contoso.com", email_verified: false });
+    expect((await h.admin("get", "/me", await op.signIn("bob-login"))).status).toBe(200);
   });
 
   it("must be present: a token without it is refused as not a member", async () => {

@@ -56,6 +56,6 @@ describe("the admin API with the console's session", () => {
   it("still finds the member on every request: a deactivated member's session opens nothing", async () => {
     const { browser } = await signedInBrowser(world, MEMBERS.owner);
     await world.h.scim("patch", `/Users/${world.ids.owner}`).send(patchBody({ op: "replace", path: "active", value: false })).expect(200);
-    expectError(await browser.get("/api/v1/admin/me"), 403, "not_a_member");
+    expectError(await browser.get("/api/v1/admin/me"), 401, "unauthorized");
   });
 });

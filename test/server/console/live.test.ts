@@ -1,4 +1,5 @@
 import { outboxPosition } from "../../../db/outbox";
+import { setMemberSignIn } from "../../../server/oidc/org-sign-in";
 import { patchBody } from "../../support/harness";
 import { type Stream, openStream } from "../../support/sse";
 import { MEMBERS, expectError } from "../admin/support";
@@ -42,6 +43,40 @@ describe("the console's live updates", () => {
     const resumed = await open({ token }, String(start + 1));
     const event = await resumed.next(5000);
     expect([event.id, (event.data as { member: { id: string } }).member.id]).toEqual([String(start + 2), world.ids.peopleManager]);
+  });
+
+  it("ends a session's stream once its member is deactivated, and the reconnection is refused", async () => {
+    const { browser } = await signedInBrowser(world, MEMBERS.roleReader);
+    const stream = await open({ cookie: browser.cookieHeader() });
+    expect(stream.status).toBe(200);
+    await world.h.scim("patch", `/Users/${world.ids.roleReader}`).send(patchBody({ op: "replace", path: "active", value: false })).expect(200);
+    await stream.drainToEnd(10_000);
+    expect((await open({ cookie: browser.cookieHeader() })).status).toBe(401);
+  });
+
+  it("ends a bearer token's stream once the organisation's sign-in is removed", async () => {
+    const stream = await open({ token: await world.op.signIn(MEMBERS.owner) });
+    expect(stream.status).toBe(200);
+    await setMemberSignIn(world.h.db, world.h.orgId, null);
+    await stream.drainToEnd(10_000);
+  });
+
+  it("ends a session's stream with the session's idle timeout", async () => {
+    const { browser } = await signedInBrowser(world, MEMBERS.roleReader);
+    const stream = await open({ cookie: browser.cookieHeader() });
+    // Within the idle timeout the stream goes on: a change made now still reaches it.
+    world.clock.advance(20);
+    await joinFinance(world.ids.plain);
+    expect(await stream.next(5000)).toMatchObject({ event: "permissions.changed" });
+    world.clock.advance(20);
+    await stream.drainToEnd(10_000);
+  });
+
+  it("ends a stream once its member may no longer read roles", async () => {
+    const stream = await open({ token: await world.op.signIn(MEMBERS.roleReader) });
+    expect(stream.status).toBe(200);
+    await world.h.scim("patch", `/Groups/${world.groups.iamView}`).send(patchBody({ op: "remove", path: `members[value eq "${world.ids.roleReader}"]` })).expect(204);
+    await stream.drainToEnd(10_000);
   });
 
   it("is refused to members who may not read roles, and to anyone not signed in", async () => {

@@ -127,7 +127,7 @@ export function memberChangeReach(change: MemberChange): Reach {
   return "features";
 }
 
-/** Whether `actor` may make `change`: null refusal, or the rule it breaks and the parts refused. */
+/** Whether `actor` may make `change`: allowed, or the rule it breaks, why, and the parts beyond the actor. */
 export function judgeGrant(actor: EffectivePermissions, change: GrantChange): GrantDecision {
   switch (change.kind) {
     case "mapping":

@@ -55,7 +55,8 @@ export async function createToken(
 
 /**
  * Stores a token given by configuration (e.g. SCIM_TOKEN) unless its hash is already known. A
- * revocation stands: a revoked token that is still configured is reported, never brought back.
+ * revocation stands: a revoked token that is still configured is reported, never brought back; so
+ * does an expiry (a rotated configured token), reported the same way.
  */
 export async function ensureToken(tx: Executor, options: { orgId: string; kind: TokenKind; token: string; label: string }): Promise<"active" | "created" | "revoked"> {
   const hash = hashToken(options.token);
@@ -64,7 +65,7 @@ export async function ensureToken(tx: Executor, options: { orgId: string; kind: 
     if (existing.org_id !== options.orgId || existing.kind !== options.kind) {
       throw new Error(`the configured ${options.label} is already registered for another organisation or purpose`);
     }
-    return existing.revoked_at === null ? "active" : "revoked";
+    return tokenInForce(toInfo(existing), Date.now()) ? "active" : "revoked";
   }
   await createToken(tx, options);
   return "created";

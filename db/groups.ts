@@ -66,6 +66,19 @@ export async function updateGroup(tx: Executor, orgId: string, id: string, expec
   return updateVersioned(tx, { table: "groups", orgId, id, expectedVersion, columns: columns(fields), what: uniquelyNamed(fields), reread: findGroup });
 }
 
+/** Renames a manual group (the IdP renames its own over SCIM); DbConflictError when the name is taken. */
+export async function renameGroup(tx: Executor, orgId: string, group: Pick<GroupRecord, "id" | "version">, displayName: string): Promise<GroupRecord> {
+  return updateVersioned(tx, {
+    table: "groups",
+    orgId,
+    id: group.id,
+    expectedVersion: group.version,
+    columns: { display_name: displayName, display_name_ci: displayName.toLowerCase() },
+    what: `a manual group named "${displayName}"`,
+    reread: (reader, org, id) => findAnyGroup(reader, org, id),
+  });
+}
+
 /** Bumps the version of groups whose members changed, so their ETags change too. */
 export async function touchGroups(tx: Executor, orgId: string, groupIds: readonly string[]): Promise<void> {
   const now = nowIso();

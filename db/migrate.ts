@@ -20,6 +20,7 @@ import * as memberEmail from "./migrations/20261130130100_member_email";
 import * as resourceCounters from "./migrations/20261130140000_resource_counters";
 import * as changeNotifications from "./migrations/20261130150000_change_notifications";
 import * as consoleSessionMember from "./migrations/20261207170000_console_session_member";
+import * as tokenExpiry from "./migrations/20261207170100_token_expiry";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -44,6 +45,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130140000_resource_counters", resourceCounters],
   ["20261130150000_change_notifications", changeNotifications],
   ["20261207170000_console_session_member", consoleSessionMember],
+  ["20261207170100_token_expiry", tokenExpiry],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -25,6 +25,8 @@ export interface DbTokenRow {
   label: string | null;
   created_at: string;
   revoked_at: string | null;
+  /** Null: valid until revoked. */
+  expires_at: string | null;
 }
 
 export interface DbUserRow {

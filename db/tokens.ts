@@ -1,6 +1,6 @@
 /**
  * Bearer tokens, SCIM and API: stored only as SHA-256 hashes, each pinned to one organisation and
- * one purpose, revocable.
+ * one purpose, revocable, and optionally expiring (a rotated SCIM token expires after its overlap).
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Executor } from "./connection";
@@ -16,6 +16,13 @@ export interface TokenInfo {
   label: string | null;
   createdAt: string;
   revokedAt: string | null;
+  /** After this instant the token authenticates no more; null: until revoked. */
+  expiresAt: string | null;
+}
+
+/** Whether a token still authenticates at `now` (ms since the epoch): not revoked, not expired. */
+export function tokenInForce(info: Pick<TokenInfo, "revokedAt" | "expiresAt">, now: number): boolean {
+  return info.revokedAt === null && (info.expiresAt === null || Date.parse(info.expiresAt) > now);
 }
 
 export function hashToken(token: string): string {
@@ -23,13 +30,13 @@ export function hashToken(token: string): string {
 }
 
 function toInfo(row: DbTokenRow): TokenInfo {
-  return { id: row.id, orgId: row.org_id, kind: row.kind, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at };
+  return { id: row.id, orgId: row.org_id, kind: row.kind, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at, expiresAt: row.expires_at ?? null };
 }
 
 /** Creates a random token and stores only its SHA-256. The plain token is returned once. */
 export async function createToken(
   tx: Executor,
-  options: { orgId: string; kind: TokenKind; label?: string; token?: string },
+  options: { orgId: string; kind: TokenKind; label?: string; token?: string; expiresAt?: string | null },
 ): Promise<{ token: string; info: TokenInfo }> {
   const token = options.token ?? `${options.kind === "api" ? "api" : "scim"}_${randomBytes(32).toString("base64url")}`;
   const row: DbTokenRow = {
@@ -40,6 +47,7 @@ export async function createToken(
     label: options.label ?? null,
     created_at: nowIso(),
     revoked_at: null,
+    expires_at: options.expiresAt ?? null,
   };
   await tx("tokens").insert(row);
   return { token, info: toInfo(row) };
@@ -47,7 +55,8 @@ export async function createToken(
 
 /**
  * Stores a token given by configuration (e.g. SCIM_TOKEN) unless its hash is already known. A
- * revocation stands: a revoked token that is still configured is reported, never brought back.
+ * revocation stands: a revoked token that is still configured is reported, never brought back; so
+ * does an expiry (a rotated configured token), reported the same way.
  */
 export async function ensureToken(tx: Executor, options: { orgId: string; kind: TokenKind; token: string; label: string }): Promise<"active" | "created" | "revoked"> {
   const hash = hashToken(options.token);
@@ -56,7 +65,7 @@ export async function ensureToken(tx: Executor, options: { orgId: string; kind: 
     if (existing.org_id !== options.orgId || existing.kind !== options.kind) {
       throw new Error(`the configured ${options.label} is already registered for another organisation or purpose`);
     }
-    return existing.revoked_at === null ? "active" : "revoked";
+    return tokenInForce(toInfo(existing), Date.now()) ? "active" : "revoked";
   }
   await createToken(tx, options);
   return "created";
@@ -69,7 +78,7 @@ export async function ensureToken(tx: Executor, options: { orgId: string; kind: 
 export async function authenticateToken(tx: Executor, kind: TokenKind, presented: string): Promise<TokenInfo | null> {
   const hash = hashToken(presented);
   const row = await tx<DbTokenRow>("tokens").where({ token_hash: hash }).first();
-  if (!row || row.kind !== kind || row.revoked_at !== null) return null;
+  if (!row || row.kind !== kind || !tokenInForce(toInfo(row), Date.now())) return null;
   const same = timingSafeEqual(Buffer.from(row.token_hash, "hex"), Buffer.from(hash, "hex"));
   return same ? toInfo(row) : null;
 }
@@ -81,7 +90,12 @@ export async function listTokens(tx: Executor, orgId?: string): Promise<TokenInf
 }
 
 export async function countActiveTokens(tx: Executor, orgId: string, kind: TokenKind): Promise<number> {
-  const row = await tx("tokens").where({ org_id: orgId, kind }).whereNull("revoked_at").count<{ n: number | string }[]>({ n: "*" }).first();
+  const row = await tx("tokens")
+    .where({ org_id: orgId, kind })
+    .whereNull("revoked_at")
+    .where((q) => q.whereNull("expires_at").orWhere("expires_at", ">", nowIso()))
+    .count<{ n: number | string }[]>({ n: "*" })
+    .first();
   return Number(row?.n ?? 0);
 }
 
@@ -98,4 +112,15 @@ export async function revokeOrgToken(tx: Executor, orgId: string, kind: TokenKin
   if (found === undefined) return false;
   await tx("tokens").where({ id }).whereNull("revoked_at").update({ revoked_at: nowIso() });
   return true;
+}
+
+/** One of the organisation's tokens of this kind, or null. */
+export async function findOrgToken(tx: Executor, orgId: string, kind: TokenKind, id: string): Promise<TokenInfo | null> {
+  const row = await tx<DbTokenRow>("tokens").where({ id, org_id: orgId, kind }).first();
+  return row === undefined ? null : toInfo(row);
+}
+
+/** Makes a token expire at `expiresAt` unless it already expires sooner. */
+export async function expireTokenBy(tx: Executor, id: string, expiresAt: string): Promise<void> {
+  await tx("tokens").where({ id }).where((q) => q.whereNull("expires_at").orWhere("expires_at", ">", expiresAt)).update({ expires_at: expiresAt });
 }

@@ -64,7 +64,10 @@ const RANK: Readonly<Record<AdminAction, number>> = {
   list_members: 0,
   edit_custom_roles: 1,
   edit_manual_groups: 1,
+  edit_group_members: 1,
   manage_scim_tokens: 1,
+  create_scim_tokens: 2,
+  change_sign_in_settings: 2,
   edit_standard_roles: 2,
   toggle_org: 2,
   transfer_primary_owner: 3,
@@ -77,6 +80,7 @@ const RULE_DESCRIPTION: Readonly<Record<PolicyRule, string>> = {
   owner_required: "Rules giving owner or admin, the standard roles' levels, and the organisation's toggles can be changed only by Owners and the Primary Owner.",
   primary_owner_required: "Only the Primary Owner can transfer primary ownership.",
   user_management_view_required: "Listing members needs User Management at view or manage.",
+  user_management_manage_required: "Changing who is in a manual group needs User Management at manage, or more.",
   operator_only: "Platform overrides are the operator's.",
 };
 

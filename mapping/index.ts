@@ -33,3 +33,5 @@ export type { PlatformFile, PlatformParseResult } from "./platform";
 export { levelRank } from "./levels";
 export { closestMatch } from "./suggest";
 export { isArea, isLevel, isOrgRole, isRecord } from "./guards";
+export { REACHES, judgeGrant, memberChangeReach, reachOf, ruleReach } from "./grant";
+export type { GrantChange, GrantDecision, GrantRule, MemberChange, Reach } from "./grant";

@@ -5,13 +5,19 @@
  *
  * | action                                    | allowed to                                               |
  * | read roles, rules, groups, versions, plan, explain | owners, the Primary Owner, identity_access view or manage |
- * | edit custom roles and rules giving them; manual groups | owners, the Primary Owner, custom members with identity_access manage |
+ * | edit custom roles and rules giving them; create, rename, delete manual groups | owners, the Primary Owner, custom members with identity_access manage |
+ * | change who is in a manual group           | owners, the Primary Owner, custom members with identity_access manage, members with user_management manage — and then grant.ts decides by what the group's rules give: owner/admin rules, owners only; custom roles with an admin area, identity_access manage; features alone, user_management manage too |
  * | rules giving owner/admin; standard roles' levels | owners, the Primary Owner                           |
  * | org feature and connector toggles         | owners, the Primary Owner                                |
- * | change primaryOwner (a transfer)          | the Primary Owner                                        |
+ * | change primaryOwner (a transfer, to an active member) | the Primary Owner                            |
  * | list members with their roles             | any of the above, or user_management view or manage     |
- * | create and revoke SCIM tokens (the IdP's connection; Identity & Access covers SCIM) | as for custom roles |
+ * | create or rotate SCIM tokens (a SCIM token can make anyone an Owner) | owners, the Primary Owner     |
+ * | revoke SCIM tokens (incident response)    | owners, the Primary Owner, custom members with identity_access manage |
+ * | change the sign-in settings (whoever controls the issuer signs in as anyone) | owners, the Primary Owner |
  * | platform overrides                        | no member: they are the operator's                       |
+ *
+ * This says who may *attempt* each kind of write; `judgeGrant` (grant.ts) then decides whether the
+ * particular change stays within what the actor's level may grant, and every admin write asks it.
  */
 import { levelRank } from "./levels";
 import { canEditRoles } from "./resolve";
@@ -21,11 +27,14 @@ export const ADMIN_ACTIONS = [
   "read_roles",
   "edit_custom_roles",
   "edit_manual_groups",
+  "edit_group_members",
   "edit_standard_roles",
   "toggle_org",
   "transfer_primary_owner",
   "list_members",
   "manage_scim_tokens",
+  "create_scim_tokens",
+  "change_sign_in_settings",
   "change_platform_overrides",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
@@ -37,6 +46,7 @@ export const POLICY_RULES = {
   owner_required: "Only Owners and the Primary Owner may do this.",
   primary_owner_required: "Only the Primary Owner may transfer primary ownership.",
   user_management_view_required: "Only role administrators and members with User Management at view or manage may list members.",
+  user_management_manage_required: "Only Owners, the Primary Owner, members whose custom role has Identity & Access at manage, and members with User Management at manage may change who is in a manual group.",
   operator_only: "Platform overrides are the operator's contract; no member can change them.",
 } as const;
 export type PolicyRule = keyof typeof POLICY_RULES;
@@ -46,11 +56,14 @@ export const RULE_FOR: Readonly<Record<AdminAction, PolicyRule>> = {
   read_roles: "identity_access_view_required",
   edit_custom_roles: "identity_access_manage_required",
   edit_manual_groups: "identity_access_manage_required",
+  edit_group_members: "user_management_manage_required",
   edit_standard_roles: "owner_required",
   toggle_org: "owner_required",
   transfer_primary_owner: "primary_owner_required",
   list_members: "user_management_view_required",
   manage_scim_tokens: "identity_access_manage_required",
+  create_scim_tokens: "owner_required",
+  change_sign_in_settings: "owner_required",
   change_platform_overrides: "operator_only",
 };
 
@@ -70,11 +83,14 @@ export function allowedActions(p: EffectivePermissions): AllowedActions {
     read_roles: readRoles,
     edit_custom_roles: editRoles,
     edit_manual_groups: editRoles,
+    edit_group_members: editRoles || p.admin.user_management === "manage",
     edit_standard_roles: owner,
     toggle_org: owner,
     transfer_primary_owner: p.orgRole === "primary_owner",
     list_members: readRoles || levelRank(p.admin.user_management) >= levelRank("view"),
     manage_scim_tokens: editRoles,
+    create_scim_tokens: owner,
+    change_sign_in_settings: owner,
     change_platform_overrides: false,
   };
 }

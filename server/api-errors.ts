@@ -29,6 +29,7 @@ const STATUS = {
   owner_required: 403,
   primary_owner_required: 403,
   user_management_view_required: 403,
+  user_management_manage_required: 403,
   operator_only: 403,
   member_not_found: 404,
   not_found: 404,
@@ -41,9 +42,12 @@ const STATUS = {
   managed_by_idp: 409,
   would_lock_out: 409,
   group_exists: 409,
+  token_inactive: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   invalid_mapping: 422,
+  // A transfer of primary ownership to a userName no active member has.
+  primary_owner_not_member: 422,
   precondition_required: 428,
   too_many_requests: 429,
   // Never received: the client closed the connection (logged at info, counted apart from 5xx).

@@ -5,7 +5,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Database } from "../db/connection";
-import { type TokenInfo, authenticateToken, hashToken, type TokenKind } from "../db/tokens";
+import { type TokenInfo, authenticateToken, hashToken, type TokenKind, tokenInForce } from "../db/tokens";
 import { type ScimError, unauthorized } from "../scim/errors";
 import { type EntraVerifier, looksLikeJwt } from "./entra";
 import type { ReadCache } from "./read-cache";
@@ -69,5 +69,6 @@ async function resolveOrg(
   const verify = () => authenticateToken(options.db.knex, options.kind, token);
   // Keyed by the hash, as the database keeps it: no plain token is held past its request.
   const info = options.cache ? await options.cache.get(hashToken(token), verify) : await verify();
-  return info ? { orgId: info.orgId, entraToken: false } : null;
+  // An expiry passes without a write the cache could hear of, so a kept token is checked again here.
+  return info && tokenInForce(info, Date.now()) ? { orgId: info.orgId, entraToken: false } : null;
 }

@@ -75,7 +75,8 @@ const schemas: Record<string, Schema> = {
   MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str) }),
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
   AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
-  ScimToken: closed({ id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str) }),
+  ScimToken: closed({ id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
+  NewScimToken: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
   AdminAction: closed({ seq: int, actor: str, action: str, target: nullable(str), detail: anyJson, at: str }),
 };
 
@@ -102,8 +103,10 @@ const API_AUTH: readonly ApiErrorCode[] = ["unauthorized", "unavailable"];
 const MEMBER_AUTH: readonly ApiErrorCode[] = ["unauthorized", "not_a_member", "email_not_verified", "csrf", "issuer_unavailable", "unavailable"];
 const MAPPING_WRITE: readonly ApiErrorCode[] = [
   "identity_access_manage_required", "owner_required", "primary_owner_required", "managed_by_file", "would_lock_out",
-  "precondition_failed", "precondition_required", "invalid_mapping", "invalid_request", "invalid_json",
+  "precondition_failed", "precondition_required", "invalid_mapping", "invalid_request", "invalid_json", "primary_owner_not_member",
 ];
+// Changing who is in a manual group, or its name or existence, needs the reach of what its rules give (mapping/grant.ts).
+const GROUP_GRANT: readonly ApiErrorCode[] = ["user_management_manage_required", "identity_access_manage_required", "owner_required"];
 
 function write(summary: string, extra: Partial<Operation> = {}): Operation {
   return { summary, tags: ["admin: mapping"], auth: "member", parameters: [ifMatch], responses: { 200: ref("WriteResult") }, errors: MAPPING_WRITE, headers: { 200: ["ETag"] }, ...extra };
@@ -240,29 +243,48 @@ const operations: Record<string, Record<string, Operation>> = {
     put: write("Set the area levels of the admin or user standard role (Owners)", { tags: ["admin: roles"], parameters: [path("role", "admin or user"), ifMatch], requestBody: json({ type: "object" }), errors: [...MAPPING_WRITE, "not_found"] }),
   },
   "/admin/primary-owner": {
-    put: write("Transfer primary ownership (the Primary Owner only)", { tags: ["admin: roles"], requestBody: json(closed({ userName: str })) }),
+    put: write("Transfer primary ownership (the Primary Owner only) to an active member", { tags: ["admin: roles"], requestBody: json(closed({ userName: str })) }),
   },
   "/admin/groups": {
     get: { summary: "Groups, the IdP's and manual ones, with what each gives", tags: ["admin: groups"], auth: "member", parameters: [q("source", "scim or manual"), q("q", "Name prefix"), ...paging], responses: { 200: closed({ groups: list(ref("Group")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
-    post: { summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str }) }, errors: ["identity_access_manage_required", "group_exists", "invalid_request", "invalid_json"] },
+    post: { summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str }) }, errors: [...GROUP_GRANT, "group_exists", "invalid_request", "invalid_json"] },
   },
   "/admin/groups/{id}": {
     get: { summary: "One group, the IdP's or manual, with the IdP that pushed it and what it gives", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 200: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, provisionedBy: nullable({ type: "string", enum: ["okta", "entra"] }), memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }) }, errors: ["identity_access_view_required", "group_not_found"] },
-    delete: { summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, errors: ["identity_access_manage_required", "group_not_found", "managed_by_idp", "would_lock_out"] },
+    patch: { summary: "Rename a manual group (judged as giving and taking what rules naming either name give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], requestBody: json(closed({ displayName: str })), responses: { 200: closed({ id: str, displayName: str, source: str, created: str }) }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "group_exists", "would_lock_out", "invalid_request", "invalid_json"] },
+    delete: { summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/groups/{id}/members": {
     get: { summary: "A group's members", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), q("q", "userName or displayName prefix"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
   },
   "/admin/groups/{id}/members/{userId}": {
-    put: { summary: "Add a member to a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: ["identity_access_manage_required", "group_not_found", "member_not_found", "managed_by_idp", "would_lock_out"] },
-    delete: { summary: "Remove a member from a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: ["identity_access_manage_required", "group_not_found", "managed_by_idp", "would_lock_out"] },
+    put: { summary: "Add a member to a manual group (granting what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: [...GROUP_GRANT, "group_not_found", "member_not_found", "managed_by_idp", "would_lock_out"] },
+    delete: { summary: "Remove a member from a manual group (taking what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/scim-tokens": {
     get: { summary: "The SCIM connection's tokens (never the tokens themselves)", tags: ["admin: scim"], auth: "member", responses: { 200: closed({ tokens: list(ref("ScimToken")) }) }, errors: ["identity_access_view_required"] },
-    post: { summary: "Create a SCIM token; the token is in this answer only", tags: ["admin: scim"], auth: "member", requestBody: json(closed({ label: str }, ["label"])), responses: { 201: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str) }) }, errors: ["identity_access_manage_required", "invalid_request", "invalid_json"] },
+    post: {
+      summary: "Create a SCIM token (Owners: a SCIM token can make anyone an Owner); the token is in this answer only",
+      tags: ["admin: scim"],
+      auth: "member",
+      requestBody: json(closed({ label: str, expiresAt: { ...nullable(str), description: "ISO-8601; after it the token authenticates no more (default: until revoked)" } }, ["label", "expiresAt"])),
+      responses: { 201: ref("NewScimToken") },
+      errors: ["owner_required", "invalid_request", "invalid_json"],
+    },
+  },
+  "/admin/scim-tokens/{id}/rotate": {
+    post: {
+      summary: "Create a successor token (Owners), then let this one expire after the overlap (default 3600 s, at most 7 days); the new token is in this answer only",
+      tags: ["admin: scim"],
+      auth: "member",
+      parameters: [path("id", "Token id")],
+      requestBody: json(closed({ label: str, expiresAt: nullable(str), overlapSeconds: { type: "integer", minimum: 0, maximum: 604800 } }, ["label", "expiresAt", "overlapSeconds"])),
+      responses: { 201: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), replaced: ref("ScimToken") }) },
+      errors: ["owner_required", "token_not_found", "token_inactive", "invalid_request", "invalid_json"],
+    },
   },
   "/admin/scim-tokens/{id}": {
-    delete: { summary: "Revoke a SCIM token", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, errors: ["identity_access_manage_required", "token_not_found"] },
+    delete: { summary: "Revoke a SCIM token (incident response: Identity & Access managers too)", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, errors: ["identity_access_manage_required", "token_not_found"] },
   },
   "/admin/members": {
     get: { summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName, displayName or email prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },

@@ -50,7 +50,9 @@ export function mappingEditBlock(access: Access, allowed: boolean, rule: string)
 
 export const RULES = {
   editRoles: "Only Owners, the Primary Owner and members whose custom role has Identity & Access at Manage can change roles. You can view them.",
-  editGroups: "Only Owners, the Primary Owner and members whose custom role has Identity & Access at Manage can create manual groups or change their members.",
+  editGroups: "Only Owners, the Primary Owner and members whose custom role has Identity & Access at Manage can create or delete manual groups.",
+  groupMembers: "Changing who is in a manual group grants or takes what its rules give: Owners may change any; members whose custom role has Identity & Access at Manage, groups whose rules give no owner or admin; members with User Management at Manage, groups whose rules give features only.",
+  standardGroup: "This group's rules give owner or admin: only Owners and the Primary Owner can change who is in it.",
   toggles: "Only Owners and the Primary Owner can switch features and connectors.",
-  scimTokens: "Only Owners, the Primary Owner and members whose custom role has Identity & Access at Manage can create or revoke SCIM tokens.",
+  scimTokens: "Only Owners and the Primary Owner can create or rotate SCIM tokens: whoever holds one can make anyone an Owner through the identity provider's connection. Members whose custom role has Identity & Access at Manage can revoke them.",
 } as const;

@@ -6,7 +6,9 @@
  */
 import type { Executor } from "../../db/connection";
 import { findMemberPermissions } from "../../db/permissions";
-import { type AdminAction, type AllowedActions, type EffectivePermissions, NO_ACCESS, allowedActions, decide, permissionsFromJSON } from "../../mapping";
+import {
+  type AdminAction, type AllowedActions, type EffectivePermissions, type GrantChange, NO_ACCESS, allowedActions, decide, judgeGrant, permissionsFromJSON,
+} from "../../mapping";
 import { refuse } from "./errors";
 
 export interface Actor {
@@ -51,6 +53,16 @@ export async function loadActor(tx: Executor, orgId: string, userName: string): 
   }
   const permissions = found.permissions === null ? NO_ACCESS : permissionsFromJSON(found.permissions);
   return { orgId, id: found.id, userName: found.userName, permissions, may: allowedActions(permissions) };
+}
+
+/**
+ * Refuses, with the rule's code and the parts beyond the actor's grant, a change that would give or
+ * take a right beyond what the actor's level may grant (mapping/grant.ts). Every admin write asks
+ * this before it writes, with the actor re-read in its transaction.
+ */
+export function requireGrant(actor: Actor, change: GrantChange): void {
+  const decision = judgeGrant(actor.permissions, change);
+  if (!decision.allowed) refuse(decision.rule, decision.message, decision.refused.length === 0 ? {} : { refused: decision.refused });
 }
 
 /** 403 with the policy rule's code unless the actor may do `action`. */

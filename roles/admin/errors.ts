@@ -3,11 +3,11 @@
  * guards around them. server/api-errors.ts gives each code its HTTP status; `details` carries what a
  * client needs to act (the located issues of an invalid mapping, who would be locked out).
  */
-import type { PolicyRule } from "../../mapping";
+import type { GrantRule } from "../../mapping";
 import { LockoutError } from "../apply";
 
 export type AdminErrorCode =
-  | PolicyRule
+  | GrantRule
   | "not_a_member"
   | "managed_by_file"
   | "managed_by_idp"
@@ -22,7 +22,8 @@ export type AdminErrorCode =
   | "group_not_found"
   | "member_not_found"
   | "version_not_found"
-  | "token_not_found";
+  | "token_not_found"
+  | "token_inactive";
 
 export class AdminError extends Error {
   override readonly name = "AdminError";

@@ -1,23 +1,27 @@
 /**
  * Groups in the admin API: the IdP's (read-only here: the IdP owns them, 409 managed_by_idp) and
- * manual ones, created and filled by role administrators. A manual group's membership change
- * recomputes its members in the same transaction, as a SCIM PATCH does, and is refused if it would
- * leave no one able to edit roles. Manual groups never appear on /scim/v2 (db/groups.ts SCIM_VISIBLE).
+ * manual ones, created, renamed and filled by role administrators. Who is in a manual group, and
+ * its name and existence (a rule may name it before it exists), decide who holds what its rules
+ * give: every write here asks mapping/grant.ts whether that is within the actor's grant before it
+ * writes. A change recomputes the members in the same transaction, as a SCIM PATCH does, and is
+ * refused if it would leave no one able to edit roles. Manual groups never appear on /scim/v2
+ * (db/groups.ts SCIM_VISIBLE).
  */
 import type { Executor } from "../../db/connection";
 import { appendAdminAction } from "../../db/admin-actions";
 import { type DirectoryGroup, listDirectoryGroups } from "../../db/directory-groups";
 import { DbConflictError } from "../../db/errors";
-import { countGroupMembers, deleteGroup, findAnyGroup, insertGroup } from "../../db/groups";
+import { countGroupMembers, deleteGroup, findAnyGroup, insertGroup, membersOfGroup, renameGroup } from "../../db/groups";
+import { loadMembers } from "../../db/member-snapshots";
 import { lockOrgPermissions } from "../../db/locks";
 import { findMembersByIds } from "../../db/members";
 import { addMembers, removeMembers } from "../../db/memberships";
 import type { GroupRecord, IdentityProvider } from "../../db/resources";
 import { type OnCommit, withAfterCommit } from "../../db/transaction";
-import { type GroupRef, type Mapping, type StandardOrgRole, ruleSelectsGroup } from "../../mapping";
+import { type GroupRef, type Mapping, type MemberChange, type StandardOrgRole, resolveMember, ruleSelectsGroup } from "../../mapping";
 import { refuseLockout } from "../apply";
 import type { Recomputed } from "../sync";
-import { type Actor, actorName, loadActor, requestOf, requireAction } from "./actor";
+import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";
 import { guardLockout, refuse } from "./errors";
 import type { AdminDeps } from "./mapping";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -88,10 +92,11 @@ function isNameCursor(value: unknown): value is { name: string; id: string } {
 }
 
 export async function createManualGroup(deps: AdminDeps, signedIn: Actor, displayName: string): Promise<GroupRecord> {
-  const name = displayName.trim();
-  if (name === "" || name.length > 400) refuse("invalid_request", "displayName must be 1 to 400 characters");
+  const name = groupName(displayName);
   return withAfterCommit(deps.db, async (tx) => {
-    const actor = await writer(tx, signedIn);
+    const actor = await writer(tx, signedIn, "edit_manual_groups");
+    const { mapping } = await deps.sync.mappingFor(tx, actor.orgId);
+    requireGrant(actor, { kind: "manual_group", op: "create", mapping, before: null, after: manualRef({ id: "", displayName: name }), members: [] });
     let group: GroupRecord;
     try {
       group = await insertGroup(tx, actor.orgId, { displayName: name, externalId: null, data: {} }, { source: "manual" });
@@ -104,11 +109,40 @@ export async function createManualGroup(deps: AdminDeps, signedIn: Actor, displa
   });
 }
 
+/**
+ * Renames a manual group. A rule naming the old or the new name (`manual: "Vault"`) changes who
+ * holds its rights, so the rename is judged as giving and taking what both names' rules give.
+ */
+export async function renameManualGroup(deps: AdminDeps, signedIn: Actor, groupId: string, displayName: string): Promise<GroupRecord> {
+  const name = groupName(displayName);
+  return guardLockout(() =>
+    withAfterCommit(deps.db, async (tx, after) => {
+      const actor = await writer(tx, signedIn, "edit_manual_groups");
+      const group = await manualGroup(tx, actor.orgId, groupId);
+      if (group.displayName === name) return group;
+      const { mapping } = await deps.sync.mappingFor(tx, actor.orgId);
+      requireGrant(actor, { kind: "manual_group", op: "rename", mapping, before: manualRef(group), after: manualRef({ ...group, displayName: name }), members: [] });
+      let renamed: GroupRecord;
+      try {
+        renamed = await renameGroup(tx, actor.orgId, group, name);
+      } catch (err) {
+        if (err instanceof DbConflictError) refuse("group_exists", `A manual group named "${name}" already exists`);
+        throw err;
+      }
+      await recomputeMembers(deps, tx, actor, await membersOfGroup(tx, group.id), { action: "group.rename", target: group.id, detail: { from: group.displayName, to: name } }, after);
+      return renamed;
+    }),
+  );
+}
+
 export async function deleteManualGroup(deps: AdminDeps, signedIn: Actor, groupId: string): Promise<void> {
   await guardLockout(() =>
     withAfterCommit(deps.db, async (tx, after) => {
-      const actor = await writer(tx, signedIn);
+      const actor = await writer(tx, signedIn, "edit_manual_groups");
       const group = await manualGroup(tx, actor.orgId, groupId);
+      // What its members lose is bounded by what its rules give, which the grant judges.
+      const { mapping } = await deps.sync.mappingFor(tx, actor.orgId);
+      requireGrant(actor, { kind: "manual_group", op: "delete", mapping, before: manualRef(group), after: null, members: [] });
       const former = (await deleteGroup(tx, actor.orgId, group.id)) ?? [];
       await recomputeMembers(deps, tx, actor, former, { action: "group.delete", target: group.id, detail: { displayName: group.displayName } }, after);
     }),
@@ -119,10 +153,11 @@ export async function deleteManualGroup(deps: AdminDeps, signedIn: Actor, groupI
 export async function addGroupMember(deps: AdminDeps, signedIn: Actor, groupId: string, userId: string): Promise<{ changed: boolean }> {
   // Adding can lock out too: a rule may give the group a standard role, and an admin cannot edit roles.
   return guardLockout(() => withAfterCommit(deps.db, async (tx, after) => {
-    const actor = await writer(tx, signedIn);
+    const actor = await writer(tx, signedIn, "edit_group_members");
     const group = await manualGroup(tx, actor.orgId, groupId);
     const [member] = await findMembersByIds(tx, actor.orgId, [userId]);
     if (member === undefined) refuse("member_not_found", `No member with id ${userId}`);
+    await judgeMembership(deps, tx, actor, group, userId, "add");
     const change = await addMembers(tx, actor.orgId, group.id, [member.id]);
     if (change.added.length === 0) return { changed: false };
     await recomputeMembers(deps, tx, actor, change.added, { action: "group.member.add", target: group.id, detail: { member: member.userName, group: group.displayName } }, after);
@@ -134,8 +169,9 @@ export async function addGroupMember(deps: AdminDeps, signedIn: Actor, groupId: 
 export async function removeGroupMember(deps: AdminDeps, signedIn: Actor, groupId: string, userId: string): Promise<{ changed: boolean }> {
   return guardLockout(() =>
     withAfterCommit(deps.db, async (tx, after) => {
-      const actor = await writer(tx, signedIn);
+      const actor = await writer(tx, signedIn, "edit_group_members");
       const group = await manualGroup(tx, actor.orgId, groupId);
+      await judgeMembership(deps, tx, actor, group, userId, "remove");
       const change = await removeMembers(tx, actor.orgId, group.id, [userId]);
       if (change.removed.length === 0) return { changed: false };
       const [member] = await findMembersByIds(tx, actor.orgId, [userId]);
@@ -150,11 +186,40 @@ export async function removeGroupMember(deps: AdminDeps, signedIn: Actor, groupI
  * admin writes take turns with each other and with mapping changes, so two removals cannot each see
  * the other's editor still in place and lock the organisation out together.
  */
-async function writer(tx: Executor, signedIn: Actor): Promise<Actor> {
+async function writer(tx: Executor, signedIn: Actor, action: "edit_manual_groups" | "edit_group_members"): Promise<Actor> {
   await lockOrgPermissions(tx, signedIn.orgId, "exclusive");
   const actor = { ...(await loadActor(tx, signedIn.orgId, signedIn.userName)), ...requestOf(signedIn) };
-  requireAction(actor, "edit_manual_groups");
+  requireAction(actor, action);
   return actor;
+}
+
+/**
+ * Changing who is in a group grants or takes what its rules give: judged on the group's rules and on
+ * what the member holds before and after, computed here, before anything is written, with the
+ * mapping and platform overrides in force (the permission lock is held, so they stay in force).
+ */
+async function judgeMembership(deps: AdminDeps, tx: Executor, actor: Actor, group: GroupRecord, userId: string, change: "add" | "remove"): Promise<void> {
+  const { mapping, platform } = await deps.sync.inForce(tx, actor.orgId);
+  const [member] = await loadMembers(tx, actor.orgId, [userId]);
+  const ref = manualRef(group);
+  const members: MemberChange[] = [];
+  if (member !== undefined) {
+    const others = member.groups.filter((g) => g.id !== group.id);
+    const before = resolveMember(member, mapping, platform);
+    const after = resolveMember({ ...member, groups: change === "add" ? [...others, ref] : others }, mapping, platform);
+    members.push({ userName: member.userName, before, after });
+  }
+  requireGrant(actor, { kind: "group_members", mapping, group: ref, members });
+}
+
+function manualRef(group: Pick<GroupRecord, "id" | "displayName">): GroupRef {
+  return { id: group.id, externalId: null, displayName: group.displayName, source: "manual" };
+}
+
+function groupName(displayName: string): string {
+  const name = displayName.trim();
+  if (name === "" || name.length > 400) refuse("invalid_request", "displayName must be 1 to 400 characters");
+  return name;
 }
 
 async function manualGroup(tx: Executor, orgId: string, groupId: string): Promise<GroupRecord> {

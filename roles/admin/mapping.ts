@@ -6,15 +6,16 @@
  * version and every member recomputed in the same transaction; a change that would leave no one able
  * to edit roles rolls back. Nothing is written unless all of it passes.
  */
-import type { Database } from "../../db/connection";
+import type { Database, Executor } from "../../db/connection";
 import { appendAdminAction } from "../../db/admin-actions";
 import { lockOrgPermissions } from "../../db/locks";
 import { type MappingVersionSummary, currentMapping, mappingVersion, mappingVersions } from "../../db/mappings";
 import { findOrgById } from "../../db/orgs";
+import { findMemberPermissions } from "../../db/permissions";
 import { withAfterCommit } from "../../db/transaction";
 import {
-  type ChangeRefusal,
   type DescribedChange,
+  type GrantRule,
   type Mapping,
   type MappingDocument,
   type MappingEdit,
@@ -26,13 +27,13 @@ import {
   mappingFromJSON,
   mappingToDocument,
   mappingToYaml,
+  judgeGrant,
   parseMapping,
-  refuseMappingChange,
 } from "../../mapping";
 import { refuseLockout, storeAndRecompute } from "../apply";
 import { planMapping } from "../plan";
 import type { MappingPermissionSync } from "../sync";
-import { type Actor, actorName, loadActor, requestOf, requireAction } from "./actor";
+import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";
 import { guardLockout, refuse } from "./errors";
 
 export interface AdminDeps {
@@ -115,9 +116,9 @@ export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: Mappin
       if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
       const parsed = parseMapping(JSON.stringify(edited.document, null, 2), ADMIN_SOURCE);
       if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s); nothing was applied.`, { issues: parsed.errors });
-      const changes = mappingChanges(version === null ? emptyMapping() : current, parsed.mapping);
-      const refusal = refuseMappingChange(actor.permissions, changes);
-      if (refusal !== null) refuse(refusal.rule, refusal.message, { refused: refusal.refused.map((change) => change.description) });
+      const before = version === null ? emptyMapping() : current;
+      const changes = mappingChanges(before, parsed.mapping);
+      requireGrant(actor, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(tx, actor.orgId, before, parsed.mapping) });
       if (changes.length === 0 && version !== null) {
         return { version, hash: parsed.hash, unchanged: true, changedMembers: 0, changes, warnings: parsed.warnings, mapping: current };
       }
@@ -151,7 +152,7 @@ export interface PlanOutcome {
   readonly plan: MappingPlan;
   readonly changes: readonly DescribedChange[];
   /** What this actor would be refused, if they applied it (null: they may). */
-  readonly refusal: ChangeRefusal | null;
+  readonly refusal: { readonly rule: GrantRule; readonly message: string } | null;
   readonly warnings: readonly MappingIssue[];
 }
 
@@ -163,13 +164,27 @@ export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit)
   if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
   const parsed = parseMapping(JSON.stringify(edited.document, null, 2), ADMIN_SOURCE);
   if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s).`, { issues: parsed.errors });
-  const changes = mappingChanges(version === null ? emptyMapping() : current, parsed.mapping);
+  const before = version === null ? emptyMapping() : current;
+  const changes = mappingChanges(before, parsed.mapping);
+  const decision = judgeGrant(actor.permissions, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(deps.db.knex, actor.orgId, before, parsed.mapping) });
   return {
     plan: await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping),
     changes,
-    refusal: refuseMappingChange(actor.permissions, changes),
+    refusal: decision.allowed ? null : { rule: decision.rule, message: decision.message },
     warnings: parsed.warnings,
   };
+}
+
+/**
+ * Whether the userName a mapping edit makes Primary Owner belongs to an active member. Asked only
+ * when it changes: a transfer to a name no one has would make whoever is provisioned under it later
+ * the Primary Owner. (A mapping file at first set-up may still name one not yet provisioned; the
+ * file's path warns of it and is not an admin write.)
+ */
+async function successorOf(tx: Executor, orgId: string, before: Mapping, after: Mapping): Promise<"active_member" | "not_a_member"> {
+  if (before.primaryOwner.toLowerCase() === after.primaryOwner.toLowerCase()) return "active_member";
+  const found = after.primaryOwner === "" ? null : await findMemberPermissions(tx, orgId, { userName: after.primaryOwner });
+  return found !== null && found.active ? "active_member" : "not_a_member";
 }
 
 /** A rollback is a new version with an old version's content, checked like any other edit. */

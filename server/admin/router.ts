@@ -165,6 +165,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.get("/groups/:id", route(async (req, res) => {
     res.json(await admin.readGroup(use, actorOf(res), req.params.id ?? ""));
   }));
+  router.patch("/groups/:id", route(async (req, res) => {
+    const group = await admin.renameManualGroup(use, actorOf(res), req.params.id ?? "", textField(body(req), "displayName"));
+    res.json({ id: group.id, displayName: group.displayName, source: group.source, created: group.created });
+  }));
   router.delete("/groups/:id", route(async (req, res) => {
     await admin.deleteManualGroup(use, actorOf(res), req.params.id ?? "");
     res.status(204).end();
@@ -184,10 +188,15 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json({ tokens: (await admin.listScimTokens(use, actorOf(res))).map(tokenBody) });
   }));
   router.post("/scim-tokens", route(async (req, res) => {
-    const label = body(req)["label"];
-    if (label !== undefined && typeof label !== "string") throw new ApiError("invalid_request", "label must be text");
-    const created = await admin.createScimToken(use, actorOf(res), label ?? null);
+    const created = await admin.createScimToken(use, actorOf(res), newToken(body(req)));
     res.status(201).json({ token: created.token, ...tokenBody(created.info) });
+  }));
+  router.post("/scim-tokens/:id/rotate", route(async (req, res) => {
+    const input = body(req);
+    const overlap = input["overlapSeconds"];
+    if (overlap !== undefined && typeof overlap !== "number") throw new ApiError("invalid_request", "overlapSeconds must be a number");
+    const rotated = await admin.rotateScimToken(use, actorOf(res), req.params.id ?? "", { ...newToken(input), overlapSeconds: overlap ?? null });
+    res.status(201).json({ token: rotated.token, ...tokenBody(rotated.info), replaced: tokenBody(rotated.replaced) });
   }));
   router.delete("/scim-tokens/:id", route(async (req, res) => {
     await admin.revokeScimToken(use, actorOf(res), req.params.id ?? "");
@@ -261,7 +270,14 @@ function proposedEdit(input: Record<string, unknown>): MappingEdit {
 }
 
 function tokenBody(token: TokenInfo): Record<string, unknown> {
-  return { id: token.id, label: token.label, createdAt: token.createdAt, revokedAt: token.revokedAt };
+  return { id: token.id, label: token.label, createdAt: token.createdAt, revokedAt: token.revokedAt, expiresAt: token.expiresAt };
+}
+
+function newToken(input: Record<string, unknown>): admin.NewToken {
+  const { label, expiresAt } = input;
+  if (label !== undefined && typeof label !== "string") throw new ApiError("invalid_request", "label must be text");
+  if (expiresAt !== undefined && expiresAt !== null && typeof expiresAt !== "string") throw new ApiError("invalid_request", "expiresAt must be an ISO-8601 date and time");
+  return { label: label ?? null, expiresAt: expiresAt ?? null };
 }
 
 function roleOf(outcome: admin.EditOutcome, name: string): Record<string, unknown> | null {

@@ -10,6 +10,7 @@ import { documentedRoutes, openApiDocument } from "../../server/openapi";
 import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
 import { expectDocumented } from "../support/openapi";
 import { MAPPING } from "../roles/support";
+import { ADMIN_ACTIONS } from "../../mapping";
 
 /** `METHOD /path` of every route a router registers, with `{param}` for `:param`. */
 function registeredRoutes(router: Router, prefix: string): string[] {
@@ -69,7 +70,7 @@ describe("the OpenAPI document", () => {
 
   it("rejects a response that drifted from it: an undocumented field, or an undeclared status", () => {
     const fake = (status: number, body: unknown, path = "/api/v1/admin/me") => ({ status, body, req: { method: "GET", path } }) as unknown as Response;
-    const me = { member: { id: "u", userName: "a" }, org: { id: "o", name: "default", managedByFile: null }, permissions: { orgRole: "user", admin: { identity_access: "none", billing: "none", analytics: "none", privacy: "none", user_management: "none", libraries: "none" }, capabilities: [], connectors: [], roles: [] }, may: { read_roles: false, edit_custom_roles: false, edit_manual_groups: false, edit_standard_roles: false, toggle_org: false, transfer_primary_owner: false, list_members: false, manage_scim_tokens: false, change_platform_overrides: false } };
+    const me = { member: { id: "u", userName: "a" }, org: { id: "o", name: "default", managedByFile: null }, permissions: { orgRole: "user", admin: { identity_access: "none", billing: "none", analytics: "none", privacy: "none", user_management: "none", libraries: "none" }, capabilities: [], connectors: [], roles: [] }, may: Object.fromEntries(ADMIN_ACTIONS.map((action) => [action, false])) };
     expect(() => expectDocumented(fake(200, me))).not.toThrow();
     expect(() => expectDocumented(fake(200, { ...me, surprise: true }))).toThrow(/does not match/);
     expect(() => expectDocumented(fake(418, {}))).toThrow(/does not declare/);

@@ -44,7 +44,7 @@ export interface Harness {
   /** supertest with the API bearer token, paths relative to /api/v1. */
   api(method: "get" | "post", path: string): request.Test;
   /** supertest with a member's bearer token, paths relative to /api/v1/admin. */
-  admin(method: "get" | "post" | "put" | "delete", path: string, token: string): request.Test;
+  admin(method: "get" | "post" | "put" | "patch" | "delete", path: string, token: string): request.Test;
   /** Another organisation on the same database, with its own token. */
   addOrg(name: string): Promise<{ orgId: string; token: string; apiToken: string }>;
   applyMapping(text: string, sourceName?: string): Promise<void>;

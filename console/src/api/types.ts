@@ -111,8 +111,11 @@ export interface ScimToken {
   readonly label: string | null;
   readonly createdAt: string;
   readonly revokedAt: string | null;
+  /** After this instant the token no longer authenticates (a rotated token's overlap ends); null: until revoked. */
+  readonly expiresAt: string | null;
 }
 export type CreatedScimToken = ScimToken & { readonly token: string };
+export type RotatedScimToken = CreatedScimToken & { readonly replaced: ScimToken };
 
 /** `{ error: { code, message, … } }`, as server/api-errors.ts renders every refusal. */
 export interface ApiErrorBody {

@@ -158,7 +158,16 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
     );
   }
   const manual = g.source === "manual";
-  const block = !manual ? "This group is provisioned by your identity provider: change its members there." : access.may.edit_manual_groups ? null : RULES.editGroups;
+  const standard = g.grants.orgRole === "owner" || g.grants.orgRole === "admin";
+  // The server judges each change by what the group's rules give (mapping/grant.ts); this only shapes the page.
+  const block = !manual
+    ? "This group is provisioned by your identity provider: change its members there."
+    : !access.may.edit_group_members
+      ? RULES.groupMembers
+      : standard && !access.may.edit_standard_roles
+        ? RULES.standardGroup
+        : null;
+  const deleteBlock = block ?? (access.may.edit_manual_groups ? null : RULES.editGroups);
   const describedBy = block === null ? undefined : "group-disabled";
   const changed = (message: string) => {
     setDone(message);
@@ -200,7 +209,7 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
           <Gives group={g} />
         </dd>
       </dl>
-      <DisabledReason id="group-disabled" reason={block} />
+      <DisabledReason id="group-disabled" reason={deleteBlock} />
       {done !== null && <Notice tone="success">{done}</Notice>}
       {action.error !== null && <ErrorNotice error={action.error} title="Not changed" />}
       {manual && (
@@ -215,7 +224,7 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
             disabled={block !== null || action.busy}
             {...(describedBy === undefined ? {} : { describedBy })}
           />
-          <button type="button" class="danger" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={deleteGroup}>
+          <button type="button" class="danger" disabled={deleteBlock !== null || action.busy} aria-describedby={deleteBlock === null ? undefined : "group-disabled"} onClick={deleteGroup}>
             Delete group…
           </button>
         </>

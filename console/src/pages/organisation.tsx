@@ -7,7 +7,7 @@ import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { RULES, mappingEditBlock } from "../access";
 import { ADMIN_API, call, get, mappingEtag, query } from "../api/client";
-import type { CreatedScimToken, EditAnswer, MappingView, OrgDocument, RollbackAnswer, ScimToken, Toggle, VersionDetail, VersionDiff, VersionPage } from "../api/types";
+import type { CreatedScimToken, EditAnswer, MappingView, OrgDocument, RollbackAnswer, RotatedScimToken, ScimToken, Toggle, VersionDetail, VersionDiff, VersionPage } from "../api/types";
 import type { Viewer } from "../app";
 import { PlanPanel, usePlannedEdit } from "../components/plan";
 import { Badge, DisabledReason, ErrorNotice, Loading, Notice, PageTitle, Pager, useAction, useLoad, usePages } from "../components/ui";
@@ -124,7 +124,9 @@ function ScimConnection(props: { viewer: Viewer }): JSX.Element {
   const [label, setLabel] = useState("");
   const [created, setCreated] = useState<CreatedScimToken | null>(null);
   const action = useAction();
-  const block = access.may.manage_scim_tokens ? null : RULES.scimTokens;
+  // Creating and rotating are the Owners'; revoking is also Identity & Access managers' (incident response).
+  const block = access.may.create_scim_tokens ? null : RULES.scimTokens;
+  const revokeBlock = access.may.manage_scim_tokens ? null : RULES.scimTokens;
   const describedBy = block === null ? undefined : "tokens-disabled";
   const create = () =>
     void action.run(async () => {
@@ -133,6 +135,14 @@ function ScimConnection(props: { viewer: Viewer }): JSX.Element {
       setLabel("");
       tokens.reload();
     });
+  const rotate = (token: ScimToken) => {
+    if (!window.confirm(`Rotate the SCIM token "${token.label ?? token.id}"? A new token is created now; the old one keeps working for an hour, then stops. Paste the new one into your identity provider within that hour.`)) return;
+    void action.run(async () => {
+      const { body } = await call<RotatedScimToken>("POST", `${ADMIN_API}/scim-tokens/${encodeURIComponent(token.id)}/rotate`, { body: {} });
+      setCreated(body);
+      tokens.reload();
+    });
+  };
   const revoke = (token: ScimToken) => {
     if (!window.confirm(`Revoke the SCIM token "${token.label ?? token.id}"? An identity provider still using it can no longer provision.`)) return;
     void action.run(async () => {
@@ -151,6 +161,10 @@ function ScimConnection(props: { viewer: Viewer }): JSX.Element {
         </span>
       </div>
       <h3>Tokens</h3>
+      <p>
+        Only Owners can create or rotate a token: the identity provider's connection can change anyone's groups and roles, so whoever holds a token could make
+        themselves an Owner. Identity &amp; Access managers can revoke a token at once if it leaks.
+      </p>
       <DisabledReason id="tokens-disabled" reason={block} />
       {created !== null && (
         <Notice tone="warning" title="Copy this token now">
@@ -174,6 +188,7 @@ function ScimConnection(props: { viewer: Viewer }): JSX.Element {
             <tr>
               <th scope="col">Label</th>
               <th scope="col">Created</th>
+              <th scope="col">Expires</th>
               <th scope="col">Status</th>
               <th scope="col">Actions</th>
             </tr>
@@ -183,12 +198,18 @@ function ScimConnection(props: { viewer: Viewer }): JSX.Element {
               <tr key={t.id}>
                 <th scope="row">{t.label ?? t.id}</th>
                 <td>{when(t.createdAt)}</td>
-                <td>{t.revokedAt === null ? <Badge kind="on">Active</Badge> : <Badge kind="off">Revoked {when(t.revokedAt)}</Badge>}</td>
+                <td>{t.expiresAt === null ? "Never" : when(t.expiresAt)}</td>
+                <td>{status(t)}</td>
                 <td>
-                  {t.revokedAt === null && (
-                    <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => revoke(t)}>
-                      Revoke {t.label ?? t.id}…
-                    </button>
+                  {t.revokedAt === null && !expired(t) && (
+                    <>
+                      <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => rotate(t)}>
+                        Rotate {t.label ?? t.id}…
+                      </button>
+                      <button type="button" disabled={revokeBlock !== null || action.busy} aria-describedby={revokeBlock === null ? undefined : "tokens-disabled"} onClick={() => revoke(t)}>
+                        Revoke {t.label ?? t.id}…
+                      </button>
+                    </>
                   )}
                 </td>
               </tr>
@@ -211,6 +232,16 @@ function ScimConnection(props: { viewer: Viewer }): JSX.Element {
       </form>
     </section>
   );
+}
+
+function expired(token: ScimToken): boolean {
+  return token.expiresAt !== null && Date.parse(token.expiresAt) <= Date.now();
+}
+
+function status(token: ScimToken): JSX.Element {
+  if (token.revokedAt !== null) return <Badge kind="off">Revoked {when(token.revokedAt)}</Badge>;
+  if (expired(token)) return <Badge kind="off">Expired</Badge>;
+  return <Badge kind="on">Active</Badge>;
 }
 
 function Versions(props: { viewer: Viewer; mapping: MappingView; reload(): void }): JSX.Element {

@@ -33,7 +33,7 @@ describe("who may administer roles", () => {
     expectError(await reader.delete("/roles/finance", await reader.etag()), 403, "identity_access_manage_required");
     expectError(await reader.post("/groups", { displayName: "Contractors" }), 403, "identity_access_manage_required");
     const group = (await w.as("roleEditor").post("/groups", { displayName: "Contractors" })).body as { id: string };
-    expectError(await reader.put(`/groups/${group.id}/members/${w.ids.plain}`, {}), 403, "identity_access_manage_required");
+    expectError(await reader.put(`/groups/${group.id}/members/${w.ids.plain}`, {}), 403, "user_management_manage_required");
 
     for (const [i, member] of (["primaryOwner", "owner", "roleEditor"] as const).entries()) {
       const client = w.as(member);
@@ -106,22 +106,24 @@ describe("who may administer roles", () => {
     expect(JSON.stringify(errorOf(res)["issues"])).toMatch(/Unknown key 'platform'/);
   });
 
-  it("lets role editors list, create and revoke the SCIM connection's tokens, readers only list them", async () => {
+  it("lets only owners and the Primary Owner create SCIM tokens; role editors list and revoke them, readers only list them", async () => {
     const reader = w.as("roleReader");
-    expectError(await reader.post("/scim-tokens", { label: "okta" }), 403, "identity_access_manage_required");
-    const created = await w.as("roleEditor").post("/scim-tokens", { label: "okta" });
+    expectError(await reader.post("/scim-tokens", { label: "okta" }), 403, "owner_required");
+    expectError(await w.as("roleEditor").post("/scim-tokens", { label: "okta" }), 403, "owner_required");
+    const created = await w.as("owner").post("/scim-tokens", { label: "okta" });
     expect(created.status).toBe(201);
     const { token, id } = created.body as { token: string; id: string };
     expect((await request(w.h.app).get("/scim/v2/Users").set("Authorization", `Bearer ${token}`)).status).toBe(200);
     const listed = (await reader.get("/scim-tokens")).body as { tokens: Array<{ id: string; label: string | null; revokedAt: string | null }> };
-    expect(listed.tokens.find((t) => t.id === id)).toMatchObject({ label: "okta", revokedAt: null });
+    expect(listed.tokens.find((t) => t.id === id)).toMatchObject({ label: "okta", revokedAt: null, expiresAt: null });
     expect(JSON.stringify(listed)).not.toContain(token);
     expectError(await reader.delete(`/scim-tokens/${id}`), 403, "identity_access_manage_required");
-    expect((await w.as("owner").delete(`/scim-tokens/${id}`)).status).toBe(204);
+    expect((await w.as("roleEditor").delete(`/scim-tokens/${id}`)).status).toBe(204);
+    expect((await request(w.h.app).get("/scim/v2/Users").set("Authorization", `Bearer ${token}`)).status).toBe(401);
     expectError(await w.as("owner").delete("/scim-tokens/no-such-token"), 404, "token_not_found");
     expect(((await reader.get("/actions")).body as { entries: Array<{ action: string; actor: string }> }).entries.slice(0, 2)).toEqual([
-      expect.objectContaining({ action: "scim_token.revoke", actor: "member:owner@example.com" }),
-      expect.objectContaining({ action: "scim_token.create", actor: "member:iam@example.com" }),
+      expect.objectContaining({ action: "scim_token.revoke", actor: "member:iam@example.com" }),
+      expect.objectContaining({ action: "scim_token.create", actor: "member:owner@example.com" }),
     ]);
   });
 });

@@ -50,6 +50,7 @@ export interface AdminClient {
   get(path: string): Promise<Response>;
   put(path: string, body: unknown, etag?: string | null): Promise<Response>;
   post(path: string, body: unknown, etag?: string | null): Promise<Response>;
+  patch(path: string, body: unknown): Promise<Response>;
   delete(path: string, etag?: string | null): Promise<Response>;
   /** The ETag of the mapping in force (read with the product API, so any member's test can use it). */
   etag(): Promise<string>;
@@ -86,6 +87,7 @@ export function adminClient(h: Harness, op: TestIssuer, login: string): AdminCli
     get: async (path) => checked(h.admin("get", path, await op.signIn(login))),
     put: async (path, body, etag) => checked(withEtag(h.admin("put", path, await op.signIn(login)), etag).send(body as object)),
     post: async (path, body, etag) => checked(withEtag(h.admin("post", path, await op.signIn(login)), etag).send(body as object)),
+    patch: async (path, body) => checked(h.admin("patch", path, await op.signIn(login)).send(body as object)),
     delete: async (path, etag) => checked(withEtag(h.admin("delete", path, await op.signIn(login)), etag)),
     etag: async () => {
       const res = await h.api("get", "/mapping");

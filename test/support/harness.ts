@@ -54,6 +54,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** A PostgreSQL database of the test's own to serve from, used as it is (no schema is created or dropped). */
+  readonly databaseUrl?: string;
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
   readonly limits?: Partial<AppLimits>;
@@ -79,6 +81,10 @@ export interface HarnessOptions {
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
   const acquire = { log: silentLogger(), ...(options.dbTimeoutMs === undefined ? {} : { timeoutMs: options.dbTimeoutMs }) };
+  if (options.databaseUrl !== undefined) {
+    const db = openDatabase(options.databaseUrl, acquire);
+    return { db, drop: () => db.close() };
+  }
   if (!ON_POSTGRES) {
     const db = openDatabase("sqlite::memory:", acquire);
     return { db, drop: () => db.close() };

@@ -82,6 +82,9 @@ export const CONSOLE_DIST = join(__dirname, "..", "console", "dist");
 function observe(app: Express, deps: AppDeps, metrics: Metrics): void {
   app.use((req, res, next) => {
     res.setHeader("X-Request-Id", requestIdOf(req));
+    // No answer of this server is meant to be framed: the console's CSP says `frame-ancestors
+    // 'none'`, and this says it to browsers that ignore CSP, on every page (error pages included).
+    res.setHeader("X-Frame-Options", "DENY");
     next();
   });
   app.use(metrics.middleware());

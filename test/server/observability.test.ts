@@ -53,6 +53,17 @@ describe("request ids and request logs", () => {
     expect(new Set(responses.map((r) => r.headers["x-request-id"])).size).toBe(responses.length);
   });
 
+  it("forbids framing of every answer, HTML or not (X-Frame-Options beside CSP frame-ancestors, for browsers without CSP)", async () => {
+    const responses = [
+      await h.scim("get", "/Users"),
+      await h.api("get", "/mapping"),
+      await h.api("get", "/nowhere"),
+      await request(h.app).get("/healthz"),
+      await request(h.app).get("/nowhere"),
+    ];
+    for (const res of responses) expect(res.headers["x-frame-options"]).toBe("DENY");
+  });
+
   it("logs one JSON line per request with method, route, status, duration, organisation and request id, and never the token", async () => {
     const res = await h.scim("post", "/Users").set("X-Request-Id", "log-check-1").send(userBody("ada@example.com"));
     expect(res.status).toBe(201);

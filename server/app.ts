@@ -58,7 +58,10 @@ export interface AppDeps {
   readonly console?: ConsoleOptions;
   /** Prometheus metrics; a fresh registry when not given. */
   readonly metrics?: Metrics;
-  /** When set, GET /metrics needs this bearer token. */
+  /**
+   * METRICS_TOKEN: GET /metrics is served on this app only with it, as a bearer token; without it
+   * /metrics is 404 here (this port faces the IdPs), and `createMetricsApp` serves it elsewhere.
+   */
   readonly metricsToken?: string | null;
   /** Token buckets for SCIM and /api requests; none when not given. */
   readonly rateLimits?: RateLimits;
@@ -89,18 +92,38 @@ function observe(app: Express, deps: AppDeps, metrics: Metrics): void {
   });
   app.use(metrics.middleware());
   app.use(requestLog(deps.logger));
-  app.get("/metrics", metricsGuard(deps.metricsToken ?? null), (_req, res, next) => {
+  const token = deps.metricsToken ?? null;
+  if (token !== null) app.get("/metrics", metricsGuard(token), scrape(metrics));
+}
+
+function scrape(metrics: Metrics): RequestHandler {
+  return (_req, res, next) => {
     metrics.registry
       .metrics()
       .then((text) => res.type(metrics.registry.contentType).send(text))
       .catch(next);
-  });
+  };
 }
 
-function metricsGuard(token: string | null): RequestHandler {
-  const expected = token === null ? null : Buffer.from(token);
+/**
+ * GET /metrics alone, without a token, for a listener of its own (METRICS_PORT) that main.ts binds
+ * to the loopback address: what can reach it is already on the machine.
+ */
+export function createMetricsApp(metrics: Metrics, logger: AppLogger): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.get("/metrics", scrape(metrics));
+  app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    sendApiError(res, toApiError(err, logger));
+  });
+  return app;
+}
+
+function metricsGuard(token: string): RequestHandler {
+  const expected = Buffer.from(token);
   return (req, res, next) => {
-    if (expected === null) return next();
     const given = Buffer.from(/^Bearer\s+(\S+)\s*$/i.exec(req.get("authorization") ?? "")?.[1] ?? "");
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
     res.setHeader("WWW-Authenticate", 'Bearer realm="metrics"');

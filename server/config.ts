@@ -91,8 +91,12 @@ export interface OperationsConfig {
   readonly shutdownGraceMs: number;
   /** What one client may hold of the HTTP(S) server: time to send its headers and its request, idle keep-alive time, and connections in all. */
   readonly http: ConnectionLimits;
-  /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
+  /** METRICS_TOKEN: GET /metrics on PORT, with `Authorization: Bearer <it>`; unset, /metrics is 404 there. */
   readonly metricsToken: string | null;
+  /** METRICS_PORT: GET /metrics without a token on a listener of its own, on 127.0.0.1 only (0: any free port). */
+  readonly metricsPort: number | null;
+  /** METRICS_ORG_LABEL: organisations in metrics labels by `id` (the default) or by `name`. */
+  readonly metricsOrgLabel: "id" | "name";
 }
 
 export interface ConnectionLimits {
@@ -241,6 +245,8 @@ export function parseConfig(env: Env): Config {
     operations: parseOperations({ text, integer, problems }),
   };
   if (config.limits.defaultCount > config.limits.maxCount) problems.push("SCIM_DEFAULT_COUNT must not exceed SCIM_MAX_COUNT");
+  const metricsPort = config.operations.metricsPort;
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === config.port) problems.push("METRICS_PORT must differ from PORT: /metrics has a listener of its own");
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
@@ -322,6 +328,9 @@ function parseOperations(read: Reader): OperationsConfig {
   if (dbStatementTimeoutMs < dbTimeoutMs) read.problems.push("DB_STATEMENT_TIMEOUT_MS must not be shorter than DB_TIMEOUT_MS");
   const metricsToken = read.text("METRICS_TOKEN");
   if (metricsToken !== null && metricsToken.length < 16) read.problems.push("METRICS_TOKEN must be at least 16 characters long");
+  const metricsPort = read.text("METRICS_PORT") === null ? null : read.integer("METRICS_PORT", 0, 0, 65535);
+  const metricsOrgLabel = read.text("METRICS_ORG_LABEL") ?? "id";
+  if (metricsOrgLabel !== "id" && metricsOrgLabel !== "name") read.problems.push(`METRICS_ORG_LABEL must be id or name, got "${metricsOrgLabel}"`);
   return {
     dbTimeoutMs,
     dbStatementTimeoutMs,
@@ -346,6 +355,8 @@ function parseOperations(read: Reader): OperationsConfig {
     shutdownGraceMs: read.integer("SHUTDOWN_GRACE_MS", 10000, 0, 600000),
     http: parseConnectionLimits(read),
     metricsToken,
+    metricsPort,
+    metricsOrgLabel: metricsOrgLabel === "name" ? "name" : "id",
   };
 }
 

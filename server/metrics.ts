@@ -1,6 +1,8 @@
 /**
  * Prometheus metrics (`GET /metrics`, prom-client), one registry per app so tests stay
- * independent. Request counts and latencies are recorded as responses finish, labelled by route
+ * independent. Organisations are labelled by id: the metrics are read by whoever runs the
+ * service, not by the tenants, and a list of every customer's name is not theirs to publish
+ * (`METRICS_ORG_LABEL=name` when the operator wants names on their dashboards). Request counts and latencies are recorded as responses finish, labelled by route
  * template (never by raw path: ids would explode the series); the database, outbox, webhook and
  * mapping figures are read when scraped.
  */
@@ -21,6 +23,8 @@ export function routeOf(req: Request): string {
   return path === null ? "unmatched" : `${req.baseUrl}${path}`;
 }
 
+export type MetricsOrgLabel = "id" | "name";
+
 export class Metrics {
   readonly registry = new Registry();
   readonly requests = new Counter({ name: "scim_http_requests_total", help: "HTTP requests by route template, method and status", labelNames: ["route", "method", "status"], registers: [this.registry] });
@@ -37,8 +41,14 @@ export class Metrics {
   readonly webhookDeliveries = new Counter({ name: "scim_webhook_attempts_total", help: "Webhook delivery attempts by outcome (delivered, retry, failed)", labelNames: ["outcome"], registers: [this.registry] });
   readonly rateLimited = new Counter({ name: "scim_rate_limited_total", help: "Requests answered 429, by the limit they hit (token, address)", labelNames: ["scope"], registers: [this.registry] });
 
-  /** `processMetrics`: also Node's own (CPU, memory, event loop lag); the server process wants them, tests do not. */
-  constructor(options: { processMetrics?: boolean } = {}) {
+  private readonly orgLabel: MetricsOrgLabel;
+
+  /**
+   * `processMetrics`: also Node's own (CPU, memory, event loop lag); the server process wants them, tests do not.
+   * `orgLabel`: what the `org` label holds (METRICS_ORG_LABEL), the organisation's id unless told otherwise.
+   */
+  constructor(options: { processMetrics?: boolean; orgLabel?: MetricsOrgLabel } = {}) {
+    this.orgLabel = options.orgLabel ?? "id";
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -72,6 +82,7 @@ export class Metrics {
   /** Gauges read at scrape time: pool use, outbox lag, webhook queue, mapping versions, streams. */
   observeState(db: Database, events: EventHub): void {
     const registers = [this.registry];
+    const orgLabel = this.orgLabel;
     const pool = () => db.knex.client.pool as { numUsed(): number; numFree(): number; numPendingAcquires(): number } | undefined;
     new Gauge({
       name: "scim_db_pool_connections",
@@ -129,14 +140,14 @@ export class Metrics {
     });
     new Gauge({
       name: "scim_mapping_version",
-      help: "The mapping version in force, by organisation (0: none applied)",
+      help: "The mapping version in force, by organisation id (or name, METRICS_ORG_LABEL=name) (0: none applied)",
       labelNames: ["org"],
       registers,
       async collect() {
         const versions = await mappingVersionsByOrg(db.knex).catch(() => null);
         if (!versions) return;
         this.reset();
-        for (const [org, version] of versions) this.set({ org }, version);
+        for (const { orgId, orgName, version } of versions) this.set({ org: orgLabel === "name" ? orgName : orgId }, version);
       },
     });
   }

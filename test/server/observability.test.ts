@@ -1,14 +1,18 @@
+import type { Express } from "express";
 import pino from "pino";
 import request from "supertest";
 import { readAudit } from "../../db/audit";
 import { readOutbox } from "../../db/outbox";
+import { createMetricsApp } from "../../server/app";
+import { silentLogger } from "../../server/logger";
+import { Metrics } from "../../server/metrics";
 import { type Harness, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
 import { MAPPING } from "../roles/support";
 
 /**
  * Seeing the server run: a request id on every response (the caller's when valid) that reaches the
  * audit log and the event's cause, one JSON log line per request without credentials, Prometheus
- * metrics behind METRICS_TOKEN, and 429s from the rate limits in each route's own error format.
+ * metrics only behind METRICS_TOKEN or on the loopback listener, organisations labelled by id, and 429s from the rate limits in each route's own error format.
  */
 function captureLogs(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -88,14 +92,16 @@ describe("request ids and request logs", () => {
 describe("GET /metrics", () => {
   let h: Harness;
   afterEach(async () => h.close());
+  const METRICS_TOKEN = "metrics-token-0123456789";
+  const scrape = (app: Express) => request(app).get("/metrics").set("Authorization", `Bearer ${METRICS_TOKEN}`);
 
   it("exposes requests by route and status, latency, pool, outbox and webhook queue, mapping version and recomputations", async () => {
-    h = await startHarness();
+    h = await startHarness({ app: { metricsToken: METRICS_TOKEN } });
     await h.applyMapping(MAPPING);
     const ada = await createUser(h, "ada@example.com");
     await h.scim("get", `/Users/${ada}`);
     await h.scim("get", "/Users/00000000-0000-0000-0000-000000000000");
-    const res = await request(h.app).get("/metrics");
+    const res = await scrape(h.app);
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/plain/);
     const text = res.text;
@@ -105,18 +111,49 @@ describe("GET /metrics", () => {
     expect(text).toMatch(/scim_db_pool_connections\{state="used"\} \d/);
     expect(text).toMatch(/scim_outbox_lag_events\{consumer="webhooks"\} 0/);
     expect(text).toMatch(/scim_webhook_queue_depth 0/);
-    expect(text).toContain('scim_mapping_version{org="default"} 1');
+    expect(text).toContain(`scim_mapping_version{org="${h.orgId}"} 1`);
     expect(text).toMatch(/scim_sse_subscribers 0/);
     // The observer is the server's (main.ts wires it); the harness's sync has none, so none counted here.
     expect(text).toContain("scim_permission_recomputations_total");
   });
 
-  it("needs METRICS_TOKEN when one is set", async () => {
-    h = await startHarness({ app: { metricsToken: "metrics-token-0123456789" } });
+  it("is not served on the IdPs' port without METRICS_TOKEN: 404, as for any unknown path", async () => {
+    h = await startHarness();
+    const res = await request(h.app).get("/metrics");
+    expect({ status: res.status, body: res.body as unknown }).toEqual({ status: 404, body: { error: { code: "not_found", message: "Not found" } } });
+  });
+
+  it("needs METRICS_TOKEN as a bearer token when one is set", async () => {
+    h = await startHarness({ app: { metricsToken: METRICS_TOKEN } });
     const st = request;
     expect((await st(h.app).get("/metrics")).status).toBe(401);
     expect((await st(h.app).get("/metrics").set("Authorization", "Bearer wrong-token-0123456789")).status).toBe(401);
-    expect((await st(h.app).get("/metrics").set("Authorization", "Bearer metrics-token-0123456789")).status).toBe(200);
+    expect((await scrape(h.app)).status).toBe(200);
+  });
+
+  it("is served without a token by the metrics listener's own app, which serves nothing else", async () => {
+    const metrics = new Metrics();
+    h = await startHarness({ app: { metrics } });
+    await h.scim("get", "/Users");
+    const local = createMetricsApp(metrics, silentLogger());
+    const res = await request(local).get("/metrics");
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('scim_http_requests_total{route="/scim/v2/Users",method="GET",status="200"} 1');
+    expect((await request(local).get("/scim/v2/Users").set("Authorization", `Bearer ${h.token}`)).status).toBe(404);
+    expect((await request(h.app).get("/metrics")).status).toBe(404);
+  });
+
+  it("labels organisations by id, and by name only when the operator asks for names", async () => {
+    h = await startHarness({ app: { metricsToken: METRICS_TOKEN } });
+    const acme = await h.addOrg("acme-corp");
+    const byId = (await scrape(h.app)).text;
+    expect(byId).toContain(`scim_mapping_version{org="${acme.orgId}"} 0`);
+    expect(byId).not.toContain("acme-corp");
+    await h.close();
+
+    h = await startHarness({ app: { metricsToken: METRICS_TOKEN, metrics: new Metrics({ orgLabel: "name" }) } });
+    await h.addOrg("acme-corp");
+    expect((await scrape(h.app)).text).toContain('scim_mapping_version{org="acme-corp"} 0');
   });
 });
 

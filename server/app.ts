@@ -32,7 +32,7 @@ import { MemberTokens } from "./oidc/member-tokens";
 import { openApiDocument } from "./openapi";
 import { originOf } from "./public-url";
 import { ReadCache, TOKEN_TABLES } from "./read-cache";
-import { type RateLimits, rateLimit } from "./rate-limit";
+import { type RateLimitedSurface, RateLimiter, type RateLimits } from "./rate-limit";
 
 /** The request limits of server/config.ts; those on the shape of input default to DEFAULT_INPUT_LIMITS. */
 export type AppLimits = Omit<Config["limits"], keyof InputLimits> & Partial<InputLimits>;
@@ -63,7 +63,7 @@ export interface AppDeps {
    * /metrics is 404 here (this port faces the IdPs), and `createMetricsApp` serves it elsewhere.
    */
   readonly metricsToken?: string | null;
-  /** Token buckets for SCIM and /api requests; none when not given. */
+  /** Token buckets for SCIM, /api and /console requests (one per address across them); none when not given. */
   readonly rateLimits?: RateLimits;
 }
 
@@ -145,9 +145,9 @@ function privateResponses(): RequestHandler {
 }
 
 /** 429 with Retry-After, in the route's own error format. */
-function limiter(limits: RateLimits | undefined, metrics: Metrics, reject: (res: Response, message: string) => void): RequestHandler {
+function limiter(limits: RateLimiter | null, surface: RateLimitedSurface, metrics: Metrics, reject: (res: Response, message: string) => void): RequestHandler {
   if (!limits) return (_req, _res, next) => next();
-  return rateLimit(limits, (_req: Request, res: Response, retryAfter: number, scope) => {
+  return limits.middleware(surface, (_req: Request, res: Response, retryAfter: number, scope) => {
     metrics.rateLimited.inc({ scope });
     res.setHeader("Retry-After", String(retryAfter));
     reject(res, `Too many requests for this ${scope === "token" ? "token" : "client address"}; retry after ${retryAfter} s`);
@@ -170,6 +170,7 @@ export function createApp(deps: AppDeps): Express {
   metrics.observeDatabase(deps.db);
   metrics.observeState(deps.db, deps.events);
   observe(app, deps, metrics);
+  const rateLimits = deps.rateLimits ? new RateLimiter(deps.rateLimits) : null;
   app.use(["/scim", "/api"], privateResponses());
   const input: InputLimits = {
     maxJsonDepth: deps.config.limits.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth,
@@ -200,7 +201,7 @@ export function createApp(deps: AppDeps): Express {
   const scim = express.Router();
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const changes = deps.changes ?? null;
-  scim.use(limiter(deps.rateLimits, metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
+  scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
   // A body limit per route, 413 past it. The bulk limit is the one advertised in
   // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
@@ -241,7 +242,7 @@ export function createApp(deps: AppDeps): Express {
     const options = deps.console;
     const consoleSessions = new ConsoleSessions(deps.db, { ...options, now: options.now ?? Date.now });
     sessions ??= consoleSessions;
-    app.use("/console", limiter(deps.rateLimits, metrics, (res, message) => sendPage(res, 429, { title: "Too many requests", message })));
+    app.use("/console", limiter(rateLimits, "console", metrics, (res, message) => sendPage(res, 429, { title: "Too many requests", message })));
     app.use(
       "/console",
       consoleRouter({
@@ -257,7 +258,7 @@ export function createApp(deps: AppDeps): Express {
   }
 
   // One limiter for everything under /api/v1: the admin API, the OpenAPI document and the product API.
-  app.use("/api/v1", limiter(deps.rateLimits, metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
+  app.use("/api/v1", limiter(rateLimits, "api", metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
   // Role administration by members (OIDC). Mounted before /api/v1, whose product-service tokens it never accepts.
   app.use(
     "/api/v1/admin",

@@ -4,6 +4,7 @@ import request from "supertest";
 import { readAudit } from "../../db/audit";
 import { readOutbox } from "../../db/outbox";
 import { createMetricsApp } from "../../server/app";
+import { parseConfig } from "../../server/config";
 import { silentLogger } from "../../server/logger";
 import { Metrics } from "../../server/metrics";
 import { type Harness, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
@@ -174,6 +175,65 @@ describe("rate limits", () => {
     const api = await h.api("get", "/mapping");
     expect({ status: api.status, body: api.body as unknown }).toEqual({ status: 429, body: { error: { code: "too_many_requests", message: expect.stringMatching(/token/) as unknown } } });
   });
+
+  it("keeps one bucket per client address across SCIM, /api/v1 and /console, so spreading requests over them gains nothing", async () => {
+    h = await startHarness({ console: { distDir: "/nonexistent/console/dist" }, app: { rateLimits: { perToken: { perSecond: 0, burst: 1 }, perAddress: { perSecond: 0.001, burst: 6 } } } });
+    const st = request;
+    const statuses = [];
+    for (let i = 0; i < 2; i++) {
+      statuses.push((await h.scim("get", "/Users")).status);
+      statuses.push((await h.api("get", "/mapping")).status);
+      statuses.push((await st(h.app).get("/console/assets/app.js")).status);
+    }
+    expect(statuses).not.toContain(429);
+    expect((await h.scim("get", "/Users")).status).toBe(429);
+    expect((await h.api("get", "/mapping")).status).toBe(429);
+    expect((await st(h.app).get("/console/assets/app.js")).status).toBe(429);
+  });
+
+  it("gives product services' API tokens a bucket of their own, per token, apart from SCIM tokens", async () => {
+    h = await startHarness({ app: { rateLimits: { perToken: { perSecond: 0.001, burst: 2 }, perApiToken: { perSecond: 0.001, burst: 4 }, perAddress: { perSecond: 0, burst: 1 } } } });
+    const other = await h.addOrg("acme");
+    const statuses = async (send: () => request.Test, n: number) => {
+      const out = [];
+      for (let i = 0; i < n; i++) out.push((await send()).status);
+      return out;
+    };
+    expect(await statuses(() => h.scim("get", "/Users"), 3)).toEqual([200, 200, 429]);
+    expect(await statuses(() => h.api("get", "/mapping"), 5)).toEqual([200, 200, 200, 200, 429]);
+    // Another API token from the same address has its full allowance.
+    expect(await statuses(() => request(h.app).get("/api/v1/mapping").set("Authorization", `Bearer ${other.apiToken}`), 5)).toEqual([200, 200, 200, 200, 429]);
+  });
+
+  it("lets a product service send authorize at product rates with the default limits: 1,500 requests at once, 10 in flight, none refused", async () => {
+    const defaults = parseConfig({}).operations.rateLimits;
+    h = await startHarness({ app: { rateLimits: defaults } });
+    const ada = await createUser(h, "ada@example.com");
+    const base = await h.serve();
+    // The buckets' clock stands still, so only the burst counts, however fast this machine answers.
+    const now = Date.now();
+    jest.spyOn(Date, "now").mockReturnValue(now);
+    const statuses = new Map<number, number>();
+    let sent = 0;
+    const worker = async () => {
+      while (sent < 1500) {
+        sent += 1;
+        const res = await fetch(`${base}/api/v1/authorize`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${h.apiToken}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ member: ada, area: "billing" }),
+        });
+        await res.arrayBuffer();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: 10 }, worker));
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 1500 });
+  }, 60_000);
 
   it("limits a client address before authentication, so a flood of bad tokens never reaches the database", async () => {
     h = await startHarness({ app: { rateLimits: { perToken: { perSecond: 0, burst: 1 }, perAddress: { perSecond: 1, burst: 5 } } } });

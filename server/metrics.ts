@@ -105,6 +105,14 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: "scim_sse_buffered_bytes",
+      help: "Bytes written to this replica's event streams that their sockets have not taken yet (each stream at most SSE_MAX_BUFFER_BYTES)",
+      registers,
+      collect() {
+        this.set(events.totalBufferedBytes());
+      },
+    });
+    new Gauge({
       name: "scim_outbox_lag_events",
       help: "Committed events not yet handed on, by consumer (sse: to this replica's streams; webhooks: not yet queued for delivery)",
       labelNames: ["consumer"],

@@ -114,6 +114,7 @@ describe("GET /metrics", () => {
     expect(text).toMatch(/scim_webhook_queue_depth 0/);
     expect(text).toContain(`scim_mapping_version{org="${h.orgId}"} 1`);
     expect(text).toMatch(/scim_sse_subscribers 0/);
+    expect(text).toMatch(/scim_sse_buffered_bytes 0/);
     // The observer is the server's (main.ts wires it); the harness's sync has none, so none counted here.
     expect(text).toContain("scim_permission_recomputations_total");
   });

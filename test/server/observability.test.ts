@@ -204,6 +204,8 @@ describe("rate limits", () => {
     expect(await statuses(() => h.api("get", "/mapping"), 5)).toEqual([200, 200, 200, 200, 429]);
     // Another API token from the same address has its full allowance.
     expect(await statuses(() => request(h.app).get("/api/v1/mapping").set("Authorization", `Bearer ${other.apiToken}`), 5)).toEqual([200, 200, 200, 200, 429]);
+    // Members' tokens on the admin API draw from the SCIM tokens' size of bucket, not the product one.
+    expect(await statuses(() => request(h.app).get("/api/v1/admin/me").set("Authorization", "Bearer not-a-member-token-0123456789"), 3)).toEqual([401, 401, 429]);
   });
 
   it("lets a product service send authorize at product rates with the default limits: 1,500 requests at once, 10 in flight, none refused", async () => {

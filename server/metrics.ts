@@ -1,10 +1,10 @@
 /**
  * Prometheus metrics (`GET /metrics`, prom-client), one registry per app so tests stay
- * independent. Organisations are labelled by id: the metrics are read by whoever runs the
- * service, not by the tenants, and a list of every customer's name is not theirs to publish
- * (`METRICS_ORG_LABEL=name` when the operator wants names on their dashboards). Request counts and latencies are recorded as responses finish, labelled by route
+ * independent. Request counts and latencies are recorded as responses finish, labelled by route
  * template (never by raw path: ids would explode the series); the database, outbox, webhook and
- * mapping figures are read when scraped.
+ * mapping figures are read when scraped. Organisations are labelled by id: a scrape must not list
+ * every customer's name to whoever can reach it (`METRICS_ORG_LABEL=name` when the operator wants
+ * names on their dashboards).
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";

@@ -1,5 +1,6 @@
 /**
- * Composes the HTTP surface: /healthz and /metrics, SCIM under /scim/v2, the admin console under
+ * Composes the HTTP surface: /healthz and /metrics (with METRICS_TOKEN only; `createMetricsApp`
+ * serves it on a loopback listener otherwise), SCIM under /scim/v2, the admin console under
  * /console, the admin API under /api/v1/admin, the product API under /api/v1.
  */
 import { timingSafeEqual } from "node:crypto";

@@ -2,7 +2,7 @@
  * Opening the database: `sqlite:<path>` (the embedded default) or `postgres://…`, behind one
  * `Database` handle. Only db/ creates knex; everything above it passes an `Executor` along.
  */
-import { mkdirSync, statSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { DbUnavailableError } from "./errors";
@@ -68,7 +68,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
   // knex writes a failed statement into the error's message with its bound values inlined (the
   // filter's names and addresses, organisation ids): keep the placeholders instead.
   const common: Knex.Config = { acquireConnectionTimeout: timeoutMs, compileSqlOnError: false, ...knexLog(options.log) };
-  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), common, timeoutMs);
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), common, timeoutMs, options.log);
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, common, { timeoutMs, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS, schema: options.pgSchema });
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url.split(":")[0]}:…"`);
 }
@@ -138,10 +138,40 @@ class SqliteFileGuard {
   }
 }
 
-function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Database {
+/** Owner only: the file holds token hashes, webhook secrets and the directory's personal data. */
+const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_DIR_MODE = 0o700;
+
+/**
+ * The database file exists, readable and writable by its owner only, before SQLite opens it:
+ * SQLite gives the `-wal` and `-shm` files it creates the main file's mode, so they are private
+ * too. A directory the server creates is private as well (one it is given keeps its mode). A file
+ * from an older version, readable by others, is tightened and the operator told.
+ */
+function preparePrivateFile(filename: string, log: OpenOptions["log"]): void {
+  mkdirSync(dirname(filename), { recursive: true, mode: PRIVATE_DIR_MODE });
+  closeSync(openSync(filename, "a", PRIVATE_FILE_MODE));
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(file).mode & 0o777;
+    } catch {
+      continue;
+    }
+    if ((mode & 0o077) === 0) continue;
+    try {
+      chmodSync(file, mode & 0o700);
+      log?.warn({ file, mode: mode.toString(8), now: (mode & 0o700).toString(8) }, "the database file was readable by other users; it is now private to its owner");
+    } catch (err) {
+      log?.warn({ file, mode: mode.toString(8), err }, "the database file is readable by other users and could not be made private");
+    }
+  }
+}
+
+function openSqlite(path: string, common: Knex.Config, timeoutMs: number, log: OpenOptions["log"]): Database {
   const memory = path === ":memory:" || path === "";
   const filename = memory ? ":memory:" : resolve(path);
-  if (!memory) mkdirSync(dirname(filename), { recursive: true });
+  if (!memory) preparePrivateFile(filename, log);
   const guard = memory ? null : new SqliteFileGuard(filename);
   const knex = knexFactory({
     client: "better-sqlite3",

@@ -61,13 +61,15 @@ const UNAVAILABLE_SQLITE = ["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "
 
 /**
  * Socket errors; PostgreSQL class 08 (connection exception), 53300 (too many connections),
- * 57014 (a statement cancelled by statement_timeout: the database did not answer in time) and
- * 57P01–57P03 (the server is shutting down or starting).
+ * 57014 (a statement cancelled by statement_timeout: the database did not answer in time),
+ * 57P01–57P03 (the server is shutting down or starting), and a database that is gone: 3D000
+ * (it does not exist, as a new connection finds after `DROP DATABASE`) and 57P04 (dropped under
+ * an open session). Like any outage, what the operator restores makes the server serve again.
  */
 function unavailableCode(code: string): boolean {
   if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code)) return true;
   if (code.startsWith("08") && code.length === 5) return true;
-  if (["53300", "57014", "57P01", "57P02", "57P03"].includes(code)) return true;
+  if (["3D000", "53300", "57014", "57P01", "57P02", "57P03", "57P04"].includes(code)) return true;
   return UNAVAILABLE_SQLITE.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
 }
 

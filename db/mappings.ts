@@ -79,14 +79,14 @@ export async function insertMapping(tx: Executor, orgId: string, m: { hash: stri
   return version;
 }
 
-/** The version in force of every organisation (0 where none was applied), by organisation name. */
-export async function mappingVersionsByOrg(tx: Executor): Promise<Map<string, number>> {
-  const rows: { name: string; version: number | string | null }[] = await tx("orgs as o")
+/** The version in force of every organisation (0 where none was applied), with its id and name. */
+export async function mappingVersionsByOrg(tx: Executor): Promise<Array<{ orgId: string; orgName: string; version: number }>> {
+  const rows: { id: string; name: string; version: number | string | null }[] = await tx("orgs as o")
     .leftJoin("mappings as m", "m.org_id", "o.id")
-    .groupBy("o.name")
-    .select("o.name")
+    .groupBy("o.id", "o.name")
+    .select("o.id", "o.name")
     .max({ version: "m.version" });
-  return new Map(rows.map((r) => [r.name, Number(r.version ?? 0)]));
+  return rows.map((r) => ({ orgId: r.id, orgName: r.name, version: Number(r.version ?? 0) }));
 }
 
 export type MappingVersionSummary = Omit<StoredMapping, "mapping" | "sourceText">;

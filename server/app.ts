@@ -1,5 +1,6 @@
 /**
- * Composes the HTTP surface: /healthz and /metrics, SCIM under /scim/v2, the admin console under
+ * Composes the HTTP surface: /healthz and /metrics (with METRICS_TOKEN only; `createMetricsApp`
+ * serves it on a loopback listener otherwise), SCIM under /scim/v2, the admin console under
  * /console, the admin API under /api/v1/admin, the product API under /api/v1.
  */
 import { timingSafeEqual } from "node:crypto";
@@ -32,7 +33,7 @@ import { MemberTokens } from "./oidc/member-tokens";
 import { openApiDocument } from "./openapi";
 import { originOf } from "./public-url";
 import { ReadCache, TOKEN_TABLES } from "./read-cache";
-import { type RateLimits, rateLimit } from "./rate-limit";
+import { type RateLimitedSurface, RateLimiter, type RateLimits } from "./rate-limit";
 
 /** The request limits of server/config.ts; those on the shape of input default to DEFAULT_INPUT_LIMITS. */
 export type AppLimits = Omit<Config["limits"], keyof InputLimits> & Partial<InputLimits>;
@@ -58,9 +59,12 @@ export interface AppDeps {
   readonly console?: ConsoleOptions;
   /** Prometheus metrics; a fresh registry when not given. */
   readonly metrics?: Metrics;
-  /** When set, GET /metrics needs this bearer token. */
+  /**
+   * METRICS_TOKEN: GET /metrics is served on this app only with it, as a bearer token; without it
+   * /metrics is 404 here (this port faces the IdPs), and `createMetricsApp` serves it elsewhere.
+   */
   readonly metricsToken?: string | null;
-  /** Token buckets for SCIM and /api requests; none when not given. */
+  /** Token buckets for SCIM, /api and /console requests (one per address across them); none when not given. */
   readonly rateLimits?: RateLimits;
 }
 
@@ -82,22 +86,45 @@ export const CONSOLE_DIST = join(__dirname, "..", "console", "dist");
 function observe(app: Express, deps: AppDeps, metrics: Metrics): void {
   app.use((req, res, next) => {
     res.setHeader("X-Request-Id", requestIdOf(req));
+    // No answer of this server is meant to be framed: the console's CSP says `frame-ancestors
+    // 'none'`, and this says it to browsers that ignore CSP, on every page (error pages included).
+    res.setHeader("X-Frame-Options", "DENY");
     next();
   });
   app.use(metrics.middleware());
   app.use(requestLog(deps.logger));
-  app.get("/metrics", metricsGuard(deps.metricsToken ?? null), (_req, res, next) => {
+  const token = deps.metricsToken ?? null;
+  if (token !== null) app.get("/metrics", metricsGuard(token), scrape(metrics));
+}
+
+function scrape(metrics: Metrics): RequestHandler {
+  return (_req, res, next) => {
     metrics.registry
       .metrics()
       .then((text) => res.type(metrics.registry.contentType).send(text))
       .catch(next);
-  });
+  };
 }
 
-function metricsGuard(token: string | null): RequestHandler {
-  const expected = token === null ? null : Buffer.from(token);
+/**
+ * GET /metrics alone, without a token, for a listener of its own (METRICS_PORT) that main.ts binds
+ * to the loopback address: what can reach it is already on the machine.
+ */
+export function createMetricsApp(metrics: Metrics, logger: AppLogger): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.get("/metrics", scrape(metrics));
+  app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    sendApiError(res, toApiError(err, logger));
+  });
+  return app;
+}
+
+function metricsGuard(token: string): RequestHandler {
+  const expected = Buffer.from(token);
   return (req, res, next) => {
-    if (expected === null) return next();
     const given = Buffer.from(/^Bearer\s+(\S+)\s*$/i.exec(req.get("authorization") ?? "")?.[1] ?? "");
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
     res.setHeader("WWW-Authenticate", 'Bearer realm="metrics"');
@@ -119,9 +146,9 @@ function privateResponses(): RequestHandler {
 }
 
 /** 429 with Retry-After, in the route's own error format. */
-function limiter(limits: RateLimits | undefined, metrics: Metrics, reject: (res: Response, message: string) => void): RequestHandler {
+function limiter(limits: RateLimiter | null, surface: RateLimitedSurface, metrics: Metrics, reject: (res: Response, message: string) => void): RequestHandler {
   if (!limits) return (_req, _res, next) => next();
-  return rateLimit(limits, (_req: Request, res: Response, retryAfter: number, scope) => {
+  return limits.middleware(surface, (_req: Request, res: Response, retryAfter: number, scope) => {
     metrics.rateLimited.inc({ scope });
     res.setHeader("Retry-After", String(retryAfter));
     reject(res, `Too many requests for this ${scope === "token" ? "token" : "client address"}; retry after ${retryAfter} s`);
@@ -144,6 +171,7 @@ export function createApp(deps: AppDeps): Express {
   metrics.observeDatabase(deps.db);
   metrics.observeState(deps.db, deps.events);
   observe(app, deps, metrics);
+  const rateLimits = deps.rateLimits ? new RateLimiter(deps.rateLimits) : null;
   app.use(["/scim", "/api"], privateResponses());
   const input: InputLimits = {
     maxJsonDepth: deps.config.limits.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth,
@@ -174,7 +202,7 @@ export function createApp(deps: AppDeps): Express {
   const scim = express.Router();
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const changes = deps.changes ?? null;
-  scim.use(limiter(deps.rateLimits, metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
+  scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
   // A body limit per route, 413 past it. The bulk limit is the one advertised in
   // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
@@ -215,7 +243,7 @@ export function createApp(deps: AppDeps): Express {
     const options = deps.console;
     const consoleSessions = new ConsoleSessions(deps.db, { ...options, now: options.now ?? Date.now });
     sessions ??= consoleSessions;
-    app.use("/console", limiter(deps.rateLimits, metrics, (res, message) => sendPage(res, 429, { title: "Too many requests", message })));
+    app.use("/console", limiter(rateLimits, "console", metrics, (res, message) => sendPage(res, 429, { title: "Too many requests", message })));
     app.use(
       "/console",
       consoleRouter({
@@ -231,7 +259,7 @@ export function createApp(deps: AppDeps): Express {
   }
 
   // One limiter for everything under /api/v1: the admin API, the OpenAPI document and the product API.
-  app.use("/api/v1", limiter(deps.rateLimits, metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
+  app.use("/api/v1", limiter(rateLimits, "api", metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
   // Role administration by members (OIDC). Mounted before /api/v1, whose product-service tokens it never accepts.
   app.use(
     "/api/v1/admin",

@@ -41,15 +41,18 @@ export async function storePlatformFile(db: Database, sync: MappingPermissionSyn
 
 /**
  * The default organisation: SCIM_TOKEN / API_TOKEN registered if given; otherwise, when the
- * organisation has no token yet, one is created and printed once.
+ * organisation has no token yet, one is created and handed to `printSecret` once. The server gives
+ * it stderr: stdout carries only JSON log lines, which log pipelines keep and forward, and a token
+ * must not travel with them. The log says where it went, never what it is.
  */
-export async function provisionDefaultOrg(db: Database, config: Config, logger: AppLogger, print: (line: string) => void): Promise<string> {
+export async function provisionDefaultOrg(db: Database, config: Config, logger: AppLogger, printSecret: (line: string) => void): Promise<string> {
   const org = await ensureOrg(db.knex, config.defaultOrg);
   if (config.scimToken !== null) {
     await configuredToken(db, { orgId: org.id, kind: "scim", token: config.scimToken, label: "SCIM_TOKEN" }, logger);
   } else if ((await countActiveTokens(db.knex, org.id, "scim")) === 0) {
     const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim", label: "generated at first start" });
-    print(`SCIM bearer token for organisation "${org.name}" (shown once, stored only as a hash):\n${token}`);
+    printSecret(`SCIM bearer token for organisation "${org.name}" (shown once, stored only as a hash):\n${token}`);
+    logger.warn({ org: org.name }, "no SCIM token was configured: one was generated and written once to stderr (stored only as a hash); copy it into the IdP, or set SCIM_TOKEN");
   }
   if (config.apiToken !== null) await configuredToken(db, { orgId: org.id, kind: "api", token: config.apiToken, label: "API_TOKEN" }, logger);
   await configureEntra(db, org, config.entra, logger);

@@ -8,10 +8,16 @@
  * One reader per organisation follows the outbox and hands each new row to the subscribers that
  * are live; a subscriber that resumes from further back reads its own way up to that reader first.
  * Wake-ups (this process's commits, NOTIFY, SQLite's data_version, a slow safety poll) only make
- * the reader look. Memory is bounded: a subscriber is sent nothing more while `maxBufferBytes`
- * of its output wait unsent (it catches up from the outbox once its socket drains), one whose
- * buffer stays full for `stallMs` is disconnected (it resumes with Last-Event-ID), and an
- * organisation has at most `maxSubscribersPerOrg` streams on one replica.
+ * the reader look. Memory is bounded: what this process holds for a subscriber is the output
+ * written to its response and not yet taken by the kernel (`res.writableLength`: the response's
+ * and the socket's buffers), and a frame is written only if it fits within `maxBufferBytes`
+ * (one frame larger than the bound goes alone into an empty buffer). A frame that does not fit is
+ * not written: the subscriber leaves the live set and reads its own way on from the outbox once
+ * its socket drains, in pages of `CATCH_UP_PAGE` events that are never kept across a wait, so a
+ * paused subscriber holds no events in memory. One whose buffer stays full for `stallMs` is
+ * disconnected (it resumes with Last-Event-ID), and an organisation has at most
+ * `maxSubscribersPerOrg` streams on one replica. The kernel's socket buffers (a few MB on a
+ * loopback connection) come on top and are not ours to bound.
  */
 import type { Request, Response } from "express";
 import type { Database } from "../db/connection";
@@ -21,7 +27,7 @@ import { ApiError } from "./api-errors";
 import type { OutboxSignal } from "./signal";
 
 export interface EventStreamLimits {
-  /** Unsent bytes a subscriber may have waiting; past them it gets nothing more until it drains (SSE_MAX_BUFFER_BYTES). */
+  /** Unsent bytes a subscriber may have waiting in this process; a frame that would pass them is not written (SSE_MAX_BUFFER_BYTES). */
   readonly maxBufferBytes: number;
   /** How long a full buffer may stay full before the subscriber is disconnected (SSE_STALL_MS). */
   readonly stallMs: number;
@@ -36,6 +42,13 @@ export interface EventStreamLimits {
 export const DEFAULT_STREAM_LIMITS: EventStreamLimits = { maxBufferBytes: 1_048_576, stallMs: 30_000, maxSubscribersPerOrg: 100, heartbeatMs: 15_000, retryMs: 2_000 };
 
 const PAGE = 500;
+/**
+ * A subscriber reading its own way (a resume, or after its buffer filled) reads this many events
+ * at a time: about 100 kB of permission changes, well under the smallest buffer bound, so little
+ * is read that cannot be written.
+ */
+const CATCH_UP_PAGE = 100;
+
 /** Looks at every followed organisation this often even without a wake-up (a lost notification). */
 const SAFETY_POLL_MS = 5_000;
 
@@ -45,6 +58,10 @@ class Subscriber {
   /** Receives events as the feed reads them; otherwise it reads its own way up to the feed. */
   live = false;
   closed = false;
+  /** The size of the frame that last did not fit. */
+  private waitingFor = 0;
+  /** Set while `drained` waits: called as each write reaches the socket. */
+  private onFlushed: (() => void) | null = null;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -53,48 +70,80 @@ class Subscriber {
     private readonly limits: EventStreamLimits,
     private readonly onClose: (subscriber: Subscriber, why: string | null) => void,
   ) {
-    this.heartbeat = setInterval(() => this.write(": keep-alive\n\n"), limits.heartbeatMs);
+    this.heartbeat = setInterval(() => this.comment(": keep-alive\n\n"), limits.heartbeatMs);
     this.heartbeat.unref();
   }
 
-  /** Writes the event unless already sent; false once the buffer is full (stop writing, wait for `drained`). */
+  /**
+   * Writes the event unless already sent; false, writing nothing, when its frame does not fit in the
+   * buffer (stop writing, wait for `drained`, then read on from the cursor).
+   */
   deliver(event: OutboxEvent): boolean {
     if (this.closed) return false;
-    if (event.id > this.cursor) {
-      this.cursor = event.id;
-      this.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`);
+    if (event.id <= this.cursor) return true;
+    const frame = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`;
+    if (!this.fits(frame)) {
+      this.waitingFor = Buffer.byteLength(frame);
+      return false;
     }
-    return !this.full();
+    this.cursor = event.id;
+    this.send(frame);
+    return true;
   }
 
-  full(): boolean {
-    return this.res.writableLength >= this.limits.maxBufferBytes;
+  /** Bytes written to this subscriber's response that the kernel has not taken yet. */
+  bufferedBytes(): number {
+    return this.res.writableLength;
   }
 
+  private fits(frame: string): boolean {
+    const buffered = this.bufferedBytes();
+    return buffered === 0 || buffered + Buffer.byteLength(frame) <= this.limits.maxBufferBytes;
+  }
+
+  /** A comment: written if it fits, dropped otherwise (a heartbeat is not needed while data waits). */
+  private comment(frame: string): void {
+    if (!this.closed && this.fits(frame)) this.send(frame);
+  }
+
+  /** A control frame sent once at the start (`reset`), whatever the buffer holds. */
   write(frame: string): void {
-    if (!this.closed) this.res.write(frame);
+    if (!this.closed) this.send(frame);
+  }
+
+  /** Every write tells a waiting `drained` when the socket has taken it, so the wait needs no timer. */
+  private send(frame: string): void {
+    this.res.write(frame, () => this.onFlushed?.());
   }
 
   /**
-   * Resolves once what is buffered has gone to the socket. A subscriber whose buffer stays full for
-   * `stallMs` has stopped reading: it is disconnected, and resumes later with Last-Event-ID.
+   * Resolves once the buffer has room again: the frame that did not fit fits in half of it (so a
+   * slow reader is written to in batches, not a frame at a time), or the buffer is empty. A
+   * subscriber whose buffer stays that full for `stallMs` has stopped reading: it is
+   * disconnected, and resumes later with Last-Event-ID.
    */
   drained(): Promise<boolean> {
-    if (!this.full()) return Promise.resolve(!this.closed);
+    const roomy = () => {
+      const buffered = this.bufferedBytes();
+      return buffered === 0 || buffered + this.waitingFor <= this.limits.maxBufferBytes / 2;
+    };
+    if (this.closed || roomy()) return Promise.resolve(!this.closed);
     return new Promise((resolve) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);
-        this.res.off("drain", onDrain);
+        this.onFlushed = null;
         this.res.off("close", onGone);
         resolve(ok && !this.closed);
       };
-      const onDrain = () => done(true);
       const onGone = () => done(false);
+      // A buffer that is not empty has a write still to reach the socket, whose callback looks.
+      this.onFlushed = () => {
+        if (roomy()) done(true);
+      };
       const timer = setTimeout(() => {
         this.close("fell behind: its buffer stayed full");
         done(false);
       }, this.limits.stallMs);
-      this.res.on("drain", onDrain);
       this.res.on("close", onGone);
     });
   }
@@ -168,15 +217,16 @@ class OrgFeed {
     }
   }
 
-  /** Brings a subscriber from its cursor up to this feed's head, then makes it live. */
+  /**
+   * Brings a subscriber from its cursor up to this feed's head, then makes it live. What does not
+   * fit is dropped, not kept: after the wait it is read again from the cursor.
+   */
   async catchUp(subscriber: Subscriber): Promise<void> {
     while (!subscriber.closed && subscriber.cursor < this.head) {
-      const page = await readOutbox(this.db.knex, this.orgId, subscriber.cursor, PAGE);
+      const page = await readOutbox(this.db.knex, this.orgId, subscriber.cursor, CATCH_UP_PAGE);
       if (page.length === 0) break;
-      for (const event of page) {
-        if (subscriber.deliver(event)) continue;
-        if (!(await subscriber.drained())) return;
-      }
+      const written = page.every((event) => subscriber.deliver(event));
+      if (!written && !(await subscriber.drained())) return;
     }
     if (!subscriber.closed) subscriber.live = true;
   }
@@ -212,6 +262,18 @@ export class EventHub {
   /** The last id each followed organisation's feed has read. */
   feedHeads(): Map<string, number> {
     return new Map([...this.feeds].map(([orgId, feed]) => [orgId, feed.head]));
+  }
+
+  /** Bytes each of the organisation's streams has written and the kernel not yet taken (none are held elsewhere). */
+  bufferedBytes(orgId: string): number[] {
+    return [...(this.feeds.get(orgId)?.subscribers ?? [])].map((s) => s.bufferedBytes());
+  }
+
+  /** Bytes waiting in every stream's buffers on this replica. */
+  totalBufferedBytes(): number {
+    let n = 0;
+    for (const feed of this.feeds.values()) for (const s of feed.subscribers) n += s.bufferedBytes();
+    return n;
   }
 
   /** All streams on this replica. */

@@ -5,7 +5,7 @@ import { openDatabase } from "../db/connection";
 import { isDbError } from "../db/errors";
 import { type OutboxWatch, watchOutbox } from "../db/outbox-watch";
 import { reconcileAll } from "../roles";
-import { createApp } from "./app";
+import { createApp, createMetricsApp } from "./app";
 import { createSync, prepareDatabase, provisionDefaultOrg, storePlatformFile } from "./bootstrap";
 import { type Config, ConfigError, parseConfig } from "./config";
 import { limitConnections, serverOptions } from "./connection-limits";
@@ -27,12 +27,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = openDatabase(config.databaseUrl, { timeoutMs: ops.dbTimeoutMs, statementTimeoutMs: ops.dbStatementTimeoutMs, log: logger });
   await prepareDatabase(db);
-  const metrics = new Metrics({ processMetrics: true });
+  const metrics = new Metrics({ processMetrics: true, orgLabel: ops.metricsOrgLabel });
   const { sync, signal } = createSync((recomputed, changed) => {
     metrics.recomputations.inc(recomputed);
     metrics.permissionChanges.inc(changed);
   });
-  const orgId = await provisionOnce(() => provisionDefaultOrg(db, config, logger, (line) => process.stdout.write(`${line}\n`)));
+  const orgId = await provisionOnce(() => provisionDefaultOrg(db, config, logger, (line) => process.stderr.write(`${line}\n`)));
   if (config.platformFile !== null) await storePlatformFile(db, sync, config.platformFile, logger);
   for (const [org, changed] of await reconcileAll(db, sync)) logger.info({ org, changed }, "permissions reconciled at start");
 
@@ -81,13 +81,15 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const listening = `${tls ? "https" : "http"}://${config.host}:${port}`;
+  const metricsServer = ops.metricsPort === null ? null : await listenForMetrics(ops.metricsPort, createMetricsApp(metrics, logger), config, logger);
+  if (metricsServer === null && ops.metricsToken === null) logger.info("GET /metrics is not served: set METRICS_PORT (a loopback listener) or METRICS_TOKEN (on PORT, with the token)");
   logger.info({ url: `${config.publicUrl ?? listening}/scim/v2`, listening, tls: tls !== null, database: db.description }, "SCIM server listening");
 
   let stopping = false;
   const stop = (signalName: string) => {
     if (stopping) return;
     stopping = true;
-    void shutdown({ server, events, dispatcher, retention, outboxWatch, changes, watchers, mappingParser, tls, db, logger, config }, signalName).then(
+    void shutdown({ server, metricsServer, events, dispatcher, retention, outboxWatch, changes, watchers, mappingParser, tls, db, logger, config }, signalName).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
 async function shutdown(
   parts: {
     server: Server;
+    metricsServer: Server | null;
     events: EventHub;
     dispatcher: WebhookDispatcher;
     retention: Retention;
@@ -136,6 +139,10 @@ async function shutdown(
     server.closeAllConnections();
   }
   clearInterval(idle);
+  if (parts.metricsServer) {
+    parts.metricsServer.closeAllConnections();
+    await new Promise<void>((resolve) => parts.metricsServer?.close(() => resolve()));
+  }
   await parts.dispatcher.stop(Math.max(0, deadline - Date.now()));
   for (const watcher of parts.watchers) await watcher.stop();
   await parts.mappingParser.close();
@@ -144,6 +151,22 @@ async function shutdown(
   await parts.changes.close();
   await parts.db.close();
   logger.info("stopped");
+}
+
+/**
+ * METRICS_PORT: /metrics without a token, on the loopback address only, so that it never faces the
+ * IdPs' side of the network; a scraper on another machine uses METRICS_TOKEN instead.
+ */
+async function listenForMetrics(port: number, app: ReturnType<typeof createMetricsApp>, config: Config, logger: AppLogger): Promise<Server> {
+  const server = createServer(serverOptions(config.operations.http), app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  const bound = typeof address === "object" && address !== null ? address.port : port;
+  logger.info({ url: `http://127.0.0.1:${bound}/metrics` }, "metrics listening");
+  return server;
 }
 
 /** PUBLIC_URL, or where this server listens: the console's redirect URI and cookies follow it. */

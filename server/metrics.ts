@@ -2,7 +2,9 @@
  * Prometheus metrics (`GET /metrics`, prom-client), one registry per app so tests stay
  * independent. Request counts and latencies are recorded as responses finish, labelled by route
  * template (never by raw path: ids would explode the series); the database, outbox, webhook and
- * mapping figures are read when scraped.
+ * mapping figures are read when scraped. Organisations are labelled by id: a scrape must not list
+ * every customer's name to whoever can reach it (`METRICS_ORG_LABEL=name` when the operator wants
+ * names on their dashboards).
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
@@ -21,6 +23,8 @@ export function routeOf(req: Request): string {
   return path === null ? "unmatched" : `${req.baseUrl}${path}`;
 }
 
+export type MetricsOrgLabel = "id" | "name";
+
 export class Metrics {
   readonly registry = new Registry();
   readonly requests = new Counter({ name: "scim_http_requests_total", help: "HTTP requests by route template, method and status", labelNames: ["route", "method", "status"], registers: [this.registry] });
@@ -37,8 +41,14 @@ export class Metrics {
   readonly webhookDeliveries = new Counter({ name: "scim_webhook_attempts_total", help: "Webhook delivery attempts by outcome (delivered, retry, failed)", labelNames: ["outcome"], registers: [this.registry] });
   readonly rateLimited = new Counter({ name: "scim_rate_limited_total", help: "Requests answered 429, by the limit they hit (token, address)", labelNames: ["scope"], registers: [this.registry] });
 
-  /** `processMetrics`: also Node's own (CPU, memory, event loop lag); the server process wants them, tests do not. */
-  constructor(options: { processMetrics?: boolean } = {}) {
+  private readonly orgLabel: MetricsOrgLabel;
+
+  /**
+   * `processMetrics`: also Node's own (CPU, memory, event loop lag); the server process wants them, tests do not.
+   * `orgLabel`: what the `org` label holds (METRICS_ORG_LABEL), the organisation's id unless told otherwise.
+   */
+  constructor(options: { processMetrics?: boolean; orgLabel?: MetricsOrgLabel } = {}) {
+    this.orgLabel = options.orgLabel ?? "id";
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -72,6 +82,7 @@ export class Metrics {
   /** Gauges read at scrape time: pool use, outbox lag, webhook queue, mapping versions, streams. */
   observeState(db: Database, events: EventHub): void {
     const registers = [this.registry];
+    const orgLabel = this.orgLabel;
     const pool = () => db.knex.client.pool as { numUsed(): number; numFree(): number; numPendingAcquires(): number } | undefined;
     new Gauge({
       name: "scim_db_pool_connections",
@@ -91,6 +102,14 @@ export class Metrics {
       registers,
       collect() {
         this.set(events.totalSubscribers());
+      },
+    });
+    new Gauge({
+      name: "scim_sse_buffered_bytes",
+      help: "Bytes written to this replica's event streams that their sockets have not taken yet (each stream at most SSE_MAX_BUFFER_BYTES)",
+      registers,
+      collect() {
+        this.set(events.totalBufferedBytes());
       },
     });
     new Gauge({
@@ -129,14 +148,14 @@ export class Metrics {
     });
     new Gauge({
       name: "scim_mapping_version",
-      help: "The mapping version in force, by organisation (0: none applied)",
+      help: "The mapping version in force, by organisation id (or name, METRICS_ORG_LABEL=name) (0: none applied)",
       labelNames: ["org"],
       registers,
       async collect() {
         const versions = await mappingVersionsByOrg(db.knex).catch(() => null);
         if (!versions) return;
         this.reset();
-        for (const [org, version] of versions) this.set({ org }, version);
+        for (const { orgId, orgName, version } of versions) this.set({ org: orgLabel === "name" ? orgName : orgId }, version);
       },
     });
   }

@@ -2,6 +2,8 @@ import { connect } from "node:net";
 import pino from "pino";
 import { type Harness, startHarness, userBody } from "../support/harness";
 
+const METRICS_TOKEN = "client-aborts-metrics-token-0123";
+
 function captureLogs(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
@@ -41,7 +43,7 @@ describe("clients that close the connection mid-request", () => {
   let log: ReturnType<typeof captureLogs>;
   beforeEach(async () => {
     log = captureLogs();
-    h = await startHarness({ app: { logger: log.logger } });
+    h = await startHarness({ app: { logger: log.logger, metricsToken: METRICS_TOKEN } });
   });
   afterEach(async () => h.close());
 
@@ -61,7 +63,7 @@ describe("clients that close the connection mid-request", () => {
     }
     expect(log.lines.filter((l) => typeof l.level === "number" && l.level >= PINO_ERROR)).toEqual([]);
 
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const requestLines = metrics.split("\n").filter((line) => line.startsWith("scim_http_requests_total{"));
     expect(requestLines.filter((line) => /status="5\d\d"/.test(line))).toEqual([]);
     expect(requestLines.filter((line) => /method="POST",status="499"/.test(line))).not.toEqual([]);

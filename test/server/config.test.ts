@@ -142,3 +142,25 @@ describe("connection limits", () => {
     ]);
   });
 });
+
+describe("configuration of metrics", () => {
+  it("serves /metrics nowhere and labels organisations by id by default", () => {
+    const ops = parseConfig({}).operations;
+    expect({ token: ops.metricsToken, port: ops.metricsPort, label: ops.metricsOrgLabel }).toEqual({ token: null, port: null, label: "id" });
+  });
+
+  it("reads METRICS_PORT (0: any free port) and METRICS_ORG_LABEL=name", () => {
+    const ops = parseConfig({ METRICS_PORT: "9464", METRICS_ORG_LABEL: "name" }).operations;
+    expect({ port: ops.metricsPort, label: ops.metricsOrgLabel }).toEqual({ port: 9464, label: "name" });
+    expect(parseConfig({ METRICS_PORT: "0" }).operations.metricsPort).toBe(0);
+  });
+
+  it("refuses a METRICS_PORT out of range or equal to PORT, an unknown label and a short token, all at once", () => {
+    expect(problemsOf({ METRICS_PORT: "70000", METRICS_ORG_LABEL: "slug", METRICS_TOKEN: "short" })).toEqual([
+      "METRICS_TOKEN must be at least 16 characters long",
+      'METRICS_PORT must be an integer between 0 and 65535, got "70000"',
+      'METRICS_ORG_LABEL must be id or name, got "slug"',
+    ]);
+    expect(problemsOf({ PORT: "9000", METRICS_PORT: "9000" })).toEqual(["METRICS_PORT must differ from PORT: /metrics has a listener of its own"]);
+  });
+});

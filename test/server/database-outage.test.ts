@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
+import knexFactory, { type Knex } from "knex";
 import type request from "supertest";
-import { type Harness, type HarnessOptions, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { type Harness, type HarnessOptions, ON_POSTGRES, TEST_DATABASE_URL, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
 
 /**
  * A database that does not answer is a passing outage, not a server fault: every SCIM and /api
@@ -76,4 +78,51 @@ describe("a database that does not answer", () => {
     expect((await h.scim("get", `/Users/${ada}`)).status).toBe(200);
     expect((await h.api("post", "/authorize").send({ member: ada, area: "billing" })).status).toBe(200);
   }, 20_000);
+});
+
+const describeOnPostgres = ON_POSTGRES ? describe : describe.skip;
+
+describeOnPostgres("a database that is dropped while the server serves from it", () => {
+  let admin: Knex;
+  let database: string;
+  let h: Harness | null = null;
+
+  beforeEach(async () => {
+    admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
+    database = `scim_dropped_${randomBytes(5).toString("hex")}`;
+    await admin.raw(`CREATE DATABASE ${database}`);
+  }, 120_000);
+  // Creating and dropping a database waits for PostgreSQL's checkpoints, slow on a busy machine.
+  afterEach(async () => {
+    await h?.close().catch(() => undefined);
+    await admin.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.destroy();
+  }, 120_000);
+
+  it("answers 503 with Retry-After on every route, both on the connections it held and on new ones", async () => {
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${database}`;
+    h = await startHarness({ databaseUrl: url.toString(), dbTimeoutMs: 2000 });
+    const ada = await createUser(h, "ada@example.com");
+    const group = await createGroup(h, "Sales");
+    expect((await h.api("post", "/authorize").send({ member: ada, area: "billing" })).status).toBe(200);
+    // FORCE ends the server's open connections (57P01); the pool's next ones find no database (3D000).
+    await admin.raw(`DROP DATABASE ${database} WITH (FORCE)`);
+    const harness = h;
+    const sends: Array<[string, () => request.Test]> = [
+      ["SCIM read", () => harness.scim("get", `/Users/${ada}`)],
+      ["SCIM write", () => harness.scim("post", "/Users").send(userBody("grace@example.com"))],
+      ["SCIM membership PATCH", () => harness.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: [{ value: ada }] }))],
+      ["api read", () => harness.api("get", `/members/${ada}/permissions`)],
+      ["api authorize", () => harness.api("post", "/authorize").send({ member: ada, area: "billing" })],
+    ];
+    // Twice: the first round meets the terminated connections, the second only new ones.
+    for (let round = 0; round < 2; round++) {
+      for (const [name, send] of sends) {
+        const res = await send();
+        if (name.startsWith("SCIM")) expectScimUnavailable(res);
+        else expectApiUnavailable(res);
+      }
+    }
+  }, 120_000);
 });

@@ -197,3 +197,53 @@ describe("a subscriber that stops reading", () => {
     [stalled, reader, resumed].forEach((s) => s.close());
   });
 });
+
+describe("what a paused subscriber costs the server", () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it("holds at most SSE_MAX_BUFFER_BYTES unsent for each paused socket, live or catching up, and misses nothing once it reads again", async () => {
+    const bound = 65_536;
+    h = await startHarness({ streams: { maxBufferBytes: bound, stallMs: 120_000 } });
+    await h.applyMapping(MAPPING);
+    const base = await h.serve();
+    const users = [];
+    for (let i = 0; i < 500; i++) users.push(await createUser(h, `user${i}@example.com`));
+    await createGroup(h, "Finance", users, { externalId: "00g1finance" });
+    const start = (await outboxPosition(h.db.knex, h.orgId)).lastId;
+    const withoutFinance = MAPPING.replace('  - group: { externalId: "00g1finance" }\n    roles: [finance]\n', "");
+
+    // One subscriber is live when it stops reading; the other resumes from far back, so it reads its own way from the outbox.
+    const live = await openStream(base, h.apiToken, { lastEventId: String(start) });
+    live.pause();
+    let expected = start;
+    await h.applyMapping(withoutFinance, "round-0.yaml");
+    expected += 500;
+    const catchingUp = await openStream(base, h.apiToken, { lastEventId: String(start) });
+    catchingUp.pause();
+
+    // Each round changes all 500 members (≈ 400 kB of events); the kernel's socket buffers take
+    // megabytes first, then what is left waits in the server's.
+    const samples: number[] = [];
+    const sample = () => samples.push(...h.events.bufferedBytes(h.orgId));
+    for (let round = 1; round < 40; round++) {
+      await h.applyMapping(round % 2 === 0 ? withoutFinance : MAPPING, `round-${round}.yaml`);
+      expected += 500;
+      sample();
+      const buffers = h.events.bufferedBytes(h.orgId);
+      if (buffers.length === 2 && Math.min(...buffers) > bound / 2) break;
+    }
+    expect(h.events.subscriberCount(h.orgId)).toBe(2);
+    // Both buffers filled up, and never past the bound.
+    expect(Math.min(...h.events.bufferedBytes(h.orgId))).toBeGreaterThan(bound / 2);
+    expect(Math.max(...samples)).toBeLessThanOrEqual(bound);
+
+    for (const stream of [live, catchingUp]) {
+      stream.resume();
+      const got = await take(stream, expected - start, 60_000);
+      expect(got.map((e) => Number(e.id))).toEqual(Array.from({ length: expected - start }, (_, i) => start + i + 1));
+      stream.close();
+    }
+  }, 120_000);
+});
+

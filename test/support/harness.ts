@@ -54,6 +54,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** A PostgreSQL database of the test's own to serve from, used as it is (no schema is created or dropped). */
+  readonly databaseUrl?: string;
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
   readonly limits?: Partial<AppLimits>;
@@ -67,7 +69,7 @@ export interface HarnessOptions {
   /** Server-Sent Events limits (buffer, subscribers, heartbeat, retry hint). */
   readonly streams?: Partial<EventStreamLimits>;
   /** Operations settings of the app: its logger, the metrics token, rate limits. */
-  readonly app?: Partial<Pick<AppDeps, "logger" | "metricsToken" | "rateLimits">>;
+  readonly app?: Partial<Pick<AppDeps, "logger" | "metrics" | "metricsToken" | "rateLimits">>;
   /**
    * Serve the admin console (/console) with its sessions, which the admin API then accepts; its public
    * URL is `publicUrl` here, else PUBLIC_URL's, else http://127.0.0.1.
@@ -79,6 +81,10 @@ export interface HarnessOptions {
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
   const acquire = { log: silentLogger(), ...(options.dbTimeoutMs === undefined ? {} : { timeoutMs: options.dbTimeoutMs }) };
+  if (options.databaseUrl !== undefined) {
+    const db = openDatabase(options.databaseUrl, acquire);
+    return { db, drop: () => db.close() };
+  }
   if (!ON_POSTGRES) {
     const db = openDatabase("sqlite::memory:", acquire);
     return { db, drop: () => db.close() };

@@ -12,6 +12,10 @@ export interface ServerProcess {
   /** http://127.0.0.1:<port> */
   readonly base: string;
   readonly logs: Record<string, unknown>[];
+  /** Every line the process wrote to stdout, as written. */
+  readonly stdoutLines: string[];
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
   readonly exited: Promise<number | string>;
   stop(signal?: NodeJS.Signals): Promise<number | string>;
@@ -26,6 +30,7 @@ export async function startServerProcess(env: Record<string, string>, options: {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
+  const stdoutLines: string[] = [];
   let stderr = "";
   let buffer = "";
   child.stdout?.setEncoding("utf8");
@@ -35,6 +40,7 @@ export async function startServerProcess(env: Record<string, string>, options: {
     while ((end = buffer.indexOf("\n")) >= 0) {
       const line = buffer.slice(0, end);
       buffer = buffer.slice(end + 1);
+      stdoutLines.push(line);
       try {
         logs.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
@@ -54,6 +60,8 @@ export async function startServerProcess(env: Record<string, string>, options: {
         child,
         base,
         logs,
+        stdoutLines,
+        stderr: () => stderr,
         exited,
         stop: async (signal = "SIGTERM") => {
           child.kill(signal);

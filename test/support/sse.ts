@@ -25,6 +25,8 @@ export interface Stream {
   queued(): readonly SseEvent[];
   /** Stops reading from the socket (a subscriber that does not keep up). */
   pause(): void;
+  /** Reads from the socket again. */
+  resume(): void;
   /** Reads again, and resolves once the server has ended the stream. */
   drainToEnd(timeoutMs?: number): Promise<void>;
   close(): void;
@@ -100,6 +102,7 @@ export function openStream(base: string, token: string | null, options: { lastEv
         },
         queued: () => [...queue],
         pause: () => res.pause(),
+        resume: () => res.resume(),
         drainToEnd: (timeoutMs = 5000) => {
           res.resume();
           return new Promise((ok, fail) => {

@@ -138,7 +138,7 @@ describe("signing in to the console", () => {
     expect(res.text).toMatch(/nowhere has no OIDC issuer/);
   });
 
-  it("sends every console response with the Content-Security-Policy and the other security headers", async () => {
+  it("sends every console response with the Content-Security-Policy, X-Frame-Options and the other security headers", async () => {
     const { browser } = await signedInBrowser(world, MEMBERS.owner);
     const responses = {
       page: await browser.get("/console/"),
@@ -149,7 +149,7 @@ describe("signing in to the console", () => {
       unknown: await browser.post("/console/nothing"),
     };
     for (const [name, res] of Object.entries(responses)) {
-      expect([name, res.headers["content-security-policy"], res.headers["x-content-type-options"], res.headers["referrer-policy"]]).toEqual([name, CONTENT_SECURITY_POLICY, "nosniff", "no-referrer"]);
+      expect([name, res.headers["content-security-policy"], res.headers["x-content-type-options"], res.headers["referrer-policy"], res.headers["x-frame-options"]]).toEqual([name, CONTENT_SECURITY_POLICY, "nosniff", "no-referrer", "DENY"]);
     }
     expect(CONTENT_SECURITY_POLICY).toBe("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
     expect(responses.page.headers["cache-control"]).toBe("no-store");

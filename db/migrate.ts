@@ -19,6 +19,7 @@ import * as consoleSessions from "./migrations/20261130130000_console_sessions";
 import * as memberEmail from "./migrations/20261130130100_member_email";
 import * as resourceCounters from "./migrations/20261130140000_resource_counters";
 import * as changeNotifications from "./migrations/20261130150000_change_notifications";
+import * as webhookCircuit from "./migrations/20261207170000_webhook_circuit";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +43,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130130100_member_email", memberEmail],
   ["20261130140000_resource_counters", resourceCounters],
   ["20261130150000_change_notifications", changeNotifications],
+  ["20261207170000_webhook_circuit", webhookCircuit],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

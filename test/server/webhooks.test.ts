@@ -238,6 +238,23 @@ describe("webhook delivery", () => {
     expect([closed?.failures, closed?.pausedUntil]).toEqual([0, null]);
   });
 
+  it("lets no claimer try a webhook whose circuit is open before its pause is over, then exactly one claimer probe it", async () => {
+    const { group, users } = await financeDirectory(3);
+    const hook = await subscribeReceiver();
+    for (const id of users) await join(group, id);
+    await withAfterCommit(h.db, (tx) => enqueueDeliveries(tx, Date.now()));
+    const claim = (owner: string, nowMs: number) => withAfterCommit(h.db, (tx) => claimDeliveries(tx, { nowMs, leaseMs: 10_000, limit: 8, owner, perEndpoint: 2, circuitFailures: 5 }));
+    const now = Date.now() + 1_000;
+    await h.db.knex("webhooks").where({ id: hook }).update({ failures: 5, paused_until_ms: now + 1_000 });
+    expect(await claim("replica-a", now)).toEqual([]);
+    const [a, b] = await Promise.all([claim("replica-a", now + 1_000), claim("replica-b", now + 1_000)]);
+    expect(a.length + b.length).toBe(1);
+    // The probe holds the circuit for its lease: a prober that dies lets it lapse.
+    expect((await listWebhooks(h.db.knex, h.orgId))[0]?.pausedUntil).toBe(new Date(now + 11_000).toISOString());
+    await h.db.knex("webhooks").where({ id: hook }).update({ failures: 0, paused_until_ms: null });
+    expect((await claim("replica-c", now + 1_000)).length).toBe(2);
+  });
+
   it("retries on the documented schedule, 5 s doubling up to an hour, and fails with the last error 24 h after the event", async () => {
     const { group, users } = await financeDirectory(1);
     await subscribeReceiver();

@@ -135,7 +135,10 @@ export class WebhookTargets {
 
   /** What kind of address this is when webhooks may not reach it ("loopback (127.0.0.0/8)"), or null. */
   addressProblem(address: string): string | null {
-    const family = isIP(address) === 6 ? "ipv6" : "ipv4";
+    const version = isIP(address);
+    // A resolver's answer that is no plain address (an IPv6 zone, say) is nothing to connect to blindly.
+    if (version === 0) return "not a plain IP address";
+    const family = version === 6 ? "ipv6" : "ipv4";
     const carried = family === "ipv6" ? embeddedIpv4(address) : null;
     const judged = carried ?? address;
     const judgedFamily = carried === null ? family : "ipv4";

@@ -289,7 +289,13 @@ export type DeliveryOutcome =
  */
 export type EndpointOutcome =
   | { readonly kind: "answered" }
-  | { readonly kind: "failed"; readonly pauseUntil: (failures: number) => number | null }
+  | {
+      readonly kind: "failed";
+      readonly pauseUntil: (failures: number) => number | null;
+      /** The attempt's error, and the creation time before which deliveries are past their retry window. */
+      readonly error: string;
+      readonly windowStartMs: number;
+    }
   | { readonly kind: "untried" };
 
 /**
@@ -324,7 +330,16 @@ export async function finishDelivery(
     await tx("webhooks").where({ id: delivery.webhookId }).increment("failures", 1);
     const row: { failures: number } | undefined = await tx("webhooks").where({ id: delivery.webhookId }).first("failures");
     const pauseUntil = row ? endpoint.pauseUntil(Number(row.failures)) : null;
-    if (pauseUntil !== null) await tx("webhooks").where({ id: delivery.webhookId }).update({ paused_until_ms: pauseUntil });
+    if (pauseUntil !== null) {
+      await tx("webhooks").where({ id: delivery.webhookId }).update({ paused_until_ms: pauseUntil });
+      // Deliveries an open circuit held back are never tried, so none would reach its end by
+      // failing: past their retry window they fail here, with the error that keeps the circuit open.
+      await tx("webhook_deliveries")
+        .where({ webhook_id: delivery.webhookId, status: "pending" })
+        .andWhere("created_ms", "<", endpoint.windowStartMs)
+        .andWhere((q) => q.whereNull("lease_until_ms").orWhere("lease_until_ms", "<", nowMs))
+        .update({ status: "failed", finished_ms: nowMs, last_error: `not sent within the retry window: the webhook's circuit stayed open; its last error: ${endpoint.error}`.slice(0, 2000) });
+    }
   }
   return true;
 }

@@ -324,7 +324,12 @@ export class WebhookDispatcher {
     if (result.refused) return { outcome: { kind: "failed", status: null, error }, endpoint: { kind: "untried" } };
     const failedAt = this.now();
     const { circuitFailures = DEFAULT_CIRCUIT_FAILURES, firstRetryMs } = this.options;
-    const endpoint: EndpointOutcome = { kind: "failed", pauseUntil: (failures) => circuitPausedUntil(failedAt, failures, circuitFailures, firstRetryMs) };
+    const endpoint: EndpointOutcome = {
+      kind: "failed",
+      pauseUntil: (failures) => circuitPausedUntil(failedAt, failures, circuitFailures, firstRetryMs),
+      error,
+      windowStartMs: failedAt - this.options.retryForMs,
+    };
     const next = nextAttemptAt(failedAt, delivery.attempts, firstRetryMs);
     if (next > delivery.createdMs + this.options.retryForMs) return { outcome: { kind: "failed", status: result.status, error }, endpoint };
     return { outcome: { kind: "retry", status: result.status, error, nextAttemptMs: next }, endpoint };

@@ -255,6 +255,26 @@ describe("webhook delivery", () => {
     expect((await claim("replica-c", now + 1_000)).length).toBe(2);
   });
 
+  it("fails the deliveries an open circuit held back once they are past the retry window, with the webhook's last error", async () => {
+    const { group, users } = await financeDirectory(3);
+    await subscribeReceiver();
+    receiver.respond = () => 500;
+    let clock = Date.now();
+    startDispatcher({ endpointConcurrency: 1, circuitFailures: 1, firstRetryMs: 5_000, retryForMs: 86_400_000, now: () => clock });
+    expect((await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: users.map((value) => ({ value })) }))).status).toBe(204);
+    // The first delivery fails and opens the circuit; the other two wait, untried.
+    const waiting = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 10 }), (d) => d.length === 3 && d.some((x) => x.attempts === 1 && x.lastError !== null), 10_000, "the first attempt recorded");
+    expect(waiting.map((d) => d.attempts).sort()).toEqual([0, 0, 1]);
+    clock += 25 * 3_600_000;
+    const rows = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 10 }), (d) => d.every((x) => x.status === "failed"), 10_000, "all three failed");
+    expect(rows.map((d) => [d.attempts, d.lastError]).sort()).toEqual([
+      [0, "not sent within the retry window: the webhook's circuit stayed open; its last error: HTTP 500 Internal Server Error"],
+      [0, "not sent within the retry window: the webhook's circuit stayed open; its last error: HTTP 500 Internal Server Error"],
+      [2, "HTTP 500 Internal Server Error"],
+    ]);
+    expect(receiver.requests).toBe(2);
+  });
+
   it("retries on the documented schedule, 5 s doubling up to an hour, and fails with the last error 24 h after the event", async () => {
     const { group, users } = await financeDirectory(1);
     await subscribeReceiver();

@@ -113,14 +113,13 @@ describe("operations from the CLI, beside a running server", () => {
 
   it("refuses to add a webhook to loopback, the metadata service or a private network, saying why, unless WEBHOOK_ALLOW_PRIVATE lists it", async () => {
     const add = (target: string, env: Record<string, string> = {}) => runCli(url, ["webhooks", "add", "--org", "acme", "--url", target], env);
-    const [loopback, named, metadata, metadataName, mapped, allowed] = await Promise.all([
-      add("http://127.0.0.1:9/hooks"),
-      add("http://localhost:9/hooks"),
-      add("https://169.254.169.254/latest/meta-data/"),
-      add("https://metadata.google.internal/computeMetadata/v1/"),
-      add("https://[::ffff:192.168.1.10]/hooks"),
-      add("https://10.20.30.40/hooks", { WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/8" }),
-    ]);
+    // One at a time: the server's dispatcher writes to the same SQLite file meanwhile.
+    const loopback = await add("http://127.0.0.1:9/hooks");
+    const named = await add("http://localhost:9/hooks");
+    const metadata = await add("https://169.254.169.254/latest/meta-data/");
+    const metadataName = await add("https://metadata.google.internal/computeMetadata/v1/");
+    const mapped = await add("https://[::ffff:192.168.1.10]/hooks");
+    const allowed = await add("https://10.20.30.40/hooks", { WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/8" });
     expect([loopback.code, loopback.stderr]).toEqual([1, expect.stringMatching(/refused 127\.0\.0\.1:9: 127\.0\.0\.1 is loopback \(127\.0\.0\.0\/8\); .*WEBHOOK_ALLOW_PRIVATE/)]);
     expect([named.code, named.stderr]).toEqual([1, expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1), loopback/)]);
     expect([metadata.code, metadata.stderr]).toEqual([1, expect.stringMatching(/169\.254\.169\.254 is link-local \(169\.254\.0\.0\/16\), where cloud metadata services answer/)]);

@@ -21,6 +21,7 @@ import * as resourceCounters from "./migrations/20261130140000_resource_counters
 import * as changeNotifications from "./migrations/20261130150000_change_notifications";
 import * as consoleSessionMember from "./migrations/20261207170000_console_session_member";
 import * as tokenExpiry from "./migrations/20261207170100_token_expiry";
+import * as webhookCircuit from "./migrations/20261207170200_webhook_circuit";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -46,6 +47,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261130150000_change_notifications", changeNotifications],
   ["20261207170000_console_session_member", consoleSessionMember],
   ["20261207170100_token_expiry", tokenExpiry],
+  ["20261207170200_webhook_circuit", webhookCircuit],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

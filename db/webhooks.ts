@@ -6,7 +6,9 @@
  * claimers never take the same row (SQLite has one writer at a time); a replica that dies mid-send
  * loses nothing, its lease runs out and another replica sends again (at least once). A member's
  * deliveries go in event order: one is claimable only when no earlier one of the same member and
- * webhook is still pending.
+ * webhook is still pending. Claims are made endpoint by endpoint, each up to its own share of the
+ * slots, so a slow or failing receiver cannot take them all; and each webhook has a circuit (its
+ * consecutive failures and a pause, on its row, so every replica honours it).
  */
 import { randomUUID } from "node:crypto";
 import type { Executor } from "./connection";
@@ -22,6 +24,10 @@ export interface WebhookInfo {
   /** Event types sent; empty means every type. */
   readonly events: readonly string[];
   readonly createdAt: string;
+  /** Attempts in a row that failed (any success resets it). */
+  readonly failures: number;
+  /** While the circuit is open: when the endpoint is tried again. */
+  readonly pausedUntil: string | null;
 }
 
 interface DbWebhookRow {
@@ -32,6 +38,8 @@ interface DbWebhookRow {
   events: unknown;
   cursor: number | string;
   created_at: string;
+  failures?: number;
+  paused_until_ms?: number | string | null;
 }
 
 interface DbDeliveryRow {
@@ -57,7 +65,16 @@ function eventTypes(value: unknown): string[] {
 }
 
 function toWebhook(row: DbWebhookRow): WebhookInfo {
-  return { id: row.id, orgId: row.org_id, url: row.url, events: eventTypes(row.events), createdAt: row.created_at };
+  const paused = row.paused_until_ms === null || row.paused_until_ms === undefined ? null : Number(row.paused_until_ms);
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    url: row.url,
+    events: eventTypes(row.events),
+    createdAt: row.created_at,
+    failures: row.failures ?? 0,
+    pausedUntil: paused === null ? null : new Date(paused).toISOString(),
+  };
 }
 
 /** Registers a webhook that receives the organisation's events from now on. */
@@ -150,30 +167,68 @@ export interface LeasedDelivery {
   readonly leaseUntilMs: number;
 }
 
+export interface ClaimOptions {
+  readonly nowMs: number;
+  readonly leaseMs: number;
+  /** Deliveries to claim in all (the claimer's free slots). */
+  readonly limit: number;
+  readonly owner: string;
+  /** At most this many of one webhook's deliveries in flight for this claimer (Infinity: no limit). */
+  readonly perEndpoint?: number;
+  /** What this claimer has in flight per webhook id. */
+  readonly inFlight?: ReadonlyMap<string, number>;
+  /** Consecutive failures that open a webhook's circuit: then one probe at a time, after its pause. */
+  readonly circuitFailures?: number;
+  /** Which endpoint goes first, turning with each claim so none is always served last. */
+  readonly turn?: number;
+}
+
 /**
- * Claims up to `limit` due deliveries for `owner` until `nowMs + leaseMs`: pending, due, not
- * leased (or the lease ran out), and not behind an earlier pending delivery of the same member.
+ * Claims due deliveries for `owner` until `nowMs + leaseMs`: pending, due, not leased (or the
+ * lease ran out), not behind an earlier pending delivery of the same member, of a webhook whose
+ * circuit is not paused. Endpoint by endpoint, each up to `perEndpoint` in flight, so one endpoint
+ * never takes every slot. A webhook whose circuit is open (`circuitFailures` in a row) gets one
+ * probe when its pause is over: the claim moves the pause to the probe's lease, compare-and-set on
+ * the webhook's row, so of several replicas only one probes, and a prober that dies lets it lapse.
  */
-export async function claimDeliveries(tx: Executor, options: { nowMs: number; leaseMs: number; limit: number; owner: string }): Promise<LeasedDelivery[]> {
+export async function claimDeliveries(tx: Executor, options: ClaimOptions): Promise<LeasedDelivery[]> {
   const { nowMs } = options;
-  const query = tx("webhook_deliveries as d")
-    .where("d.status", "pending")
-    .andWhere("d.next_attempt_ms", "<=", nowMs)
-    .andWhere((q) => q.whereNull("d.lease_until_ms").orWhere("d.lease_until_ms", "<", nowMs))
-    .whereNotExists((q) =>
+  const perEndpoint = options.perEndpoint ?? Number.POSITIVE_INFINITY;
+  const circuitFailures = options.circuitFailures ?? Number.POSITIVE_INFINITY;
+  const endpoints: { id: string; failures: number }[] = await tx("webhooks as w")
+    .where((q) => q.whereNull("w.paused_until_ms").orWhere("w.paused_until_ms", "<=", nowMs))
+    .whereExists((q) =>
       q
         .select(tx.raw("1"))
-        .from("webhook_deliveries as p")
-        .whereRaw("p.webhook_id = d.webhook_id")
-        .whereRaw("p.member_id = d.member_id")
-        .andWhere("p.status", "pending")
-        .whereRaw("p.event_id < d.event_id"),
+        .from("webhook_deliveries as d")
+        .whereRaw("d.webhook_id = w.id")
+        .andWhere("d.status", "pending")
+        .andWhere("d.next_attempt_ms", "<=", nowMs)
+        .andWhere((l) => l.whereNull("d.lease_until_ms").orWhere("d.lease_until_ms", "<", nowMs)),
     )
-    .orderBy("d.event_id")
-    .limit(options.limit)
-    .select("d.id");
-  if (isPostgres(tx)) query.forUpdate().skipLocked();
-  const ids = ((await query) as { id: string }[]).map((r) => r.id);
+    .orderBy("w.id")
+    .select("w.id", "w.failures");
+  const first = endpoints.length === 0 ? 0 : (options.turn ?? 0) % endpoints.length;
+  const ids: string[] = [];
+  for (const endpoint of [...endpoints.slice(first), ...endpoints.slice(0, first)]) {
+    const left = options.limit - ids.length;
+    if (left <= 0) break;
+    const busy = options.inFlight?.get(endpoint.id) ?? 0;
+    const probing = endpoint.failures >= circuitFailures;
+    const share = Math.min(left, probing ? (busy === 0 ? 1 : 0) : perEndpoint - busy);
+    if (share <= 0) continue;
+    const taken = await dueDeliveries(tx, endpoint.id, nowMs, share);
+    if (taken.length === 0) continue;
+    if (probing) {
+      const won = await tx("webhooks")
+        .where({ id: endpoint.id })
+        .andWhere("failures", ">=", circuitFailures)
+        .andWhere((q) => q.whereNull("paused_until_ms").orWhere("paused_until_ms", "<=", nowMs))
+        .update({ paused_until_ms: nowMs + options.leaseMs });
+      if (won === 0) continue;
+    }
+    ids.push(...taken);
+  }
   if (ids.length === 0) return [];
   const leaseUntilMs = nowMs + options.leaseMs;
   await tx("webhook_deliveries").whereIn("id", ids).update({ lease_until_ms: leaseUntilMs, leased_by: options.owner, attempts: tx.raw("attempts + 1") });
@@ -199,13 +254,62 @@ export async function claimDeliveries(tx: Executor, options: { nowMs: number; le
   }));
 }
 
+/** Up to `limit` of one webhook's claimable deliveries, oldest event first, locked (PostgreSQL) against other claimers. */
+async function dueDeliveries(tx: Executor, webhookId: string, nowMs: number, limit: number): Promise<string[]> {
+  const query = tx("webhook_deliveries as d")
+    .where("d.webhook_id", webhookId)
+    .andWhere("d.status", "pending")
+    .andWhere("d.next_attempt_ms", "<=", nowMs)
+    .andWhere((q) => q.whereNull("d.lease_until_ms").orWhere("d.lease_until_ms", "<", nowMs))
+    .whereNotExists((q) =>
+      q
+        .select(tx.raw("1"))
+        .from("webhook_deliveries as p")
+        .whereRaw("p.webhook_id = d.webhook_id")
+        .whereRaw("p.member_id = d.member_id")
+        .andWhere("p.status", "pending")
+        .whereRaw("p.event_id < d.event_id"),
+    )
+    .orderBy("d.event_id")
+    .limit(limit)
+    .select("d.id");
+  if (isPostgres(tx)) query.forUpdate().skipLocked();
+  return ((await query) as { id: string }[]).map((r) => r.id);
+}
+
 export type DeliveryOutcome =
   | { readonly kind: "delivered"; readonly status: number }
   | { readonly kind: "retry"; readonly status: number | null; readonly error: string; readonly nextAttemptMs: number }
   | { readonly kind: "failed"; readonly status: number | null; readonly error: string };
 
-/** Records what happened to a claimed delivery; false when the lease was no longer ours (another replica took it over). */
-export async function finishDelivery(tx: Executor, delivery: Pick<LeasedDelivery, "id" | "leaseUntilMs">, owner: string, outcome: DeliveryOutcome, nowMs: number): Promise<boolean> {
+/**
+ * What an attempt says about its endpoint: it answered (the circuit closes), it failed (one more
+ * failure in a row; `pauseUntil` says, from that count, until when to leave it alone, or null), or
+ * nothing was sent (a refused address: the endpoint was not tried).
+ */
+export type EndpointOutcome =
+  | { readonly kind: "answered" }
+  | {
+      readonly kind: "failed";
+      readonly pauseUntil: (failures: number) => number | null;
+      /** The attempt's error, and the creation time before which deliveries are past their retry window. */
+      readonly error: string;
+      readonly windowStartMs: number;
+    }
+  | { readonly kind: "untried" };
+
+/**
+ * Records what happened to a claimed delivery, and to its webhook's circuit; false when the lease
+ * was no longer ours (another replica took it over, and its outcome is the one that counts).
+ */
+export async function finishDelivery(
+  tx: Executor,
+  delivery: Pick<LeasedDelivery, "id" | "leaseUntilMs" | "webhookId">,
+  owner: string,
+  outcome: DeliveryOutcome,
+  nowMs: number,
+  endpoint: EndpointOutcome = { kind: "untried" },
+): Promise<boolean> {
   const columns =
     outcome.kind === "delivered"
       ? { status: "delivered", last_status: outcome.status, last_error: null, finished_ms: nowMs }
@@ -215,7 +319,29 @@ export async function finishDelivery(tx: Executor, delivery: Pick<LeasedDelivery
   const changed = await tx("webhook_deliveries")
     .where({ id: delivery.id, leased_by: owner, lease_until_ms: delivery.leaseUntilMs })
     .update({ ...columns, lease_until_ms: null, leased_by: null });
-  return changed > 0;
+  if (changed === 0) return false;
+  if (endpoint.kind === "answered") {
+    // Written only when there is something to reset, so healthy deliveries do not queue on the row.
+    await tx("webhooks")
+      .where({ id: delivery.webhookId })
+      .andWhere((q) => q.where("failures", ">", 0).orWhereNotNull("paused_until_ms"))
+      .update({ failures: 0, paused_until_ms: null });
+  } else if (endpoint.kind === "failed") {
+    await tx("webhooks").where({ id: delivery.webhookId }).increment("failures", 1);
+    const row: { failures: number } | undefined = await tx("webhooks").where({ id: delivery.webhookId }).first("failures");
+    const pauseUntil = row ? endpoint.pauseUntil(Number(row.failures)) : null;
+    if (pauseUntil !== null) {
+      await tx("webhooks").where({ id: delivery.webhookId }).update({ paused_until_ms: pauseUntil });
+      // Deliveries an open circuit held back are never tried, so none would reach its end by
+      // failing: past their retry window they fail here, with the error that keeps the circuit open.
+      await tx("webhook_deliveries")
+        .where({ webhook_id: delivery.webhookId, status: "pending" })
+        .andWhere("created_ms", "<", endpoint.windowStartMs)
+        .andWhere((q) => q.whereNull("lease_until_ms").orWhere("lease_until_ms", "<", nowMs))
+        .update({ status: "failed", finished_ms: nowMs, last_error: `not sent within the retry window: the webhook's circuit stayed open; its last error: ${endpoint.error}`.slice(0, 2000) });
+    }
+  }
+  return true;
 }
 
 /** Gives back this owner's leases (a shutdown that could not finish sending): they are due again at once. */
@@ -236,6 +362,8 @@ export interface DeliveryInfo {
   readonly lastStatus: number | null;
   readonly lastError: string | null;
   readonly createdAt: string;
+  /** While pending: when it is (or was) due to be tried. */
+  readonly nextAttemptAt: string | null;
   readonly finishedAt: string | null;
 }
 
@@ -254,6 +382,7 @@ export async function listDeliveries(tx: Executor, orgId: string, options: { sta
     lastStatus: r.last_status,
     lastError: r.last_error,
     createdAt: new Date(Number(r.created_ms)).toISOString(),
+    nextAttemptAt: r.status === "pending" ? new Date(Number(r.next_attempt_ms)).toISOString() : null,
     finishedAt: r.finished_ms === null ? null : new Date(Number(r.finished_ms)).toISOString(),
   }));
 }

@@ -24,6 +24,7 @@ import { createSync, prepareDatabase } from "./bootstrap";
 import { issuerProblem, parseConfig } from "./config";
 import { issuerClientTakenBy } from "./oidc/member-tokens";
 import { setMemberSignIn } from "./oidc/org-sign-in";
+import { WebhookTargets } from "./webhook-targets";
 import { WEBHOOK_EVENT_TYPES, newWebhookSecret, sendWebhook, webhookUrlProblem } from "./webhooks";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -310,13 +311,18 @@ function mappingCommands(program: Command): void {
     );
 }
 
+/** Where webhooks may go, as the server sees it (WEBHOOK_ALLOW_PRIVATE). */
+function webhookTargets(): WebhookTargets {
+  return new WebhookTargets(parseConfig(process.env).operations.webhooks.allowPrivate);
+}
+
 /** `webhooks add | list | remove | test | deliveries`: event delivery to the organisation's own services. */
 function webhookCommands(program: Command): void {
   const webhooks = program.command("webhooks").description("deliver permissions.changed events to HTTPS endpoints (Standard Webhooks)");
   webhooks
     .command("add")
     .requiredOption("--org <name>", "organisation")
-    .requiredOption("--url <url>", "https URL (http only to a loopback address)")
+    .requiredOption("--url <url>", "https URL to a public address (http only to a loopback address WEBHOOK_ALLOW_PRIVATE lets through)")
     .option("--events <types...>", `event types to send (default: all; known: ${WEBHOOK_EVENT_TYPES.join(", ")})`)
     .action(async (opts: { org: string; url: string; events?: string[] }) =>
       withDb(async (db) => {
@@ -326,6 +332,10 @@ function webhookCommands(program: Command): void {
         const unknown = events.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
         if (unknown.length > 0) throw new CliError(`unknown event type(s) ${unknown.join(", ")}; known: ${WEBHOOK_EVENT_TYPES.join(", ")}`, EXIT.usage);
         const orgId = (await orgNamed(db, opts.org)).id;
+        const target = await webhookTargets().check(new URL(opts.url));
+        if (target.kind === "refused") throw new CliError(target.reason);
+        // The server may resolve names the CLI's machine cannot; it checks every delivery again anyway.
+        if (target.kind === "unresolved") err(`warning: ${target.error}; the server checks the address at every delivery`);
         const secret = newWebhookSecret();
         const hook = await insertWebhook(db.knex, { orgId, url: opts.url, secret, events });
         err(`webhook ${hook.id} for organisation "${opts.org}" receives ${events.length === 0 ? "every event" : events.join(", ")} from now on`);
@@ -340,7 +350,8 @@ function webhookCommands(program: Command): void {
     .action(async (opts: { org: string }) =>
       withDb(async (db) => {
         for (const hook of await listWebhooks(db.knex, (await orgNamed(db, opts.org)).id)) {
-          out(`${hook.id}\t${hook.url}\t${hook.events.length === 0 ? "*" : hook.events.join(",")}\t${hook.createdAt}`);
+          const circuit = hook.pausedUntil === null ? "" : `\tpaused until ${hook.pausedUntil} after ${hook.failures} failures in a row`;
+          out(`${hook.id}\t${hook.url}\t${hook.events.length === 0 ? "*" : hook.events.join(",")}\t${hook.createdAt}${circuit}`);
         }
       }),
     );
@@ -362,7 +373,14 @@ function webhookCommands(program: Command): void {
         const hook = await findWebhook(db.knex, (await orgNamed(db, opts.org)).id, id);
         if (!hook) throw new CliError(`No webhook ${id} in "${opts.org}"`);
         const body = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { webhookId: hook.id, organisation: opts.org } });
-        const result = await sendWebhook({ url: hook.url, secret: hook.secret, messageId: `msg_test_${Date.now()}`, body, timeoutMs: parseConfig(process.env).operations.webhooks.timeoutMs });
+        const result = await sendWebhook({
+          url: hook.url,
+          secret: hook.secret,
+          messageId: `msg_test_${Date.now()}`,
+          body,
+          timeoutMs: parseConfig(process.env).operations.webhooks.timeoutMs,
+          targets: webhookTargets(),
+        });
         if (!result.ok) throw new CliError(`${hook.url}: ${result.error ?? "failed"}`);
         out(`${hook.url}: ${result.status ?? ""} ok`);
       }),

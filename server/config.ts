@@ -7,6 +7,7 @@ import { DEFAULT_DB_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from "../db/conne
 import { DEFAULT_INPUT_LIMITS, MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from "../scim/limits";
 import { DEFAULT_SOURCE_LIMITS } from "../mapping";
 import { isLoopback } from "./loopback";
+import { allowPrivateEntryProblem } from "./webhook-targets";
 
 /** express's `trust proxy` setting: everything (`true`), a hop count, or addresses/CIDRs/preset names. */
 export type TrustProxy = boolean | number | readonly string[];
@@ -78,10 +79,18 @@ export interface OperationsConfig {
     readonly sseRetryMs: number;
   };
   readonly webhooks: {
+    /** WEBHOOK_TIMEOUT_MS: one attempt, from resolving the host to the answer's headers; then it is aborted. */
     readonly timeoutMs: number;
+    /** WEBHOOK_CONCURRENCY: deliveries in flight per replica. */
     readonly concurrency: number;
+    /** WEBHOOK_ENDPOINT_CONCURRENCY: of those, at most this many to one webhook. */
+    readonly endpointConcurrency: number;
+    /** WEBHOOK_CIRCUIT_FAILURES: failures in a row after which a webhook is paused on the retry schedule. */
+    readonly circuitFailures: number;
     readonly retryForMs: number;
     readonly firstRetryMs: number;
+    /** WEBHOOK_ALLOW_PRIVATE: private ranges (CIDRs) and host names webhooks may reach after all. */
+    readonly allowPrivate: readonly string[];
   };
   /** Token buckets: sustained requests per second and burst; 0 per second switches a limit off. */
   readonly rateLimits: {
@@ -352,12 +361,7 @@ function parseOperations(read: Reader): OperationsConfig {
       sseHeartbeatMs: read.integer("SSE_HEARTBEAT_MS", 15000, 1000, 300000),
       sseRetryMs: read.integer("SSE_RETRY_MS", 2000, 100, 600000),
     },
-    webhooks: {
-      timeoutMs: read.integer("WEBHOOK_TIMEOUT_MS", 10000, 500, 120000),
-      concurrency: read.integer("WEBHOOK_CONCURRENCY", 8, 1, 256),
-      retryForMs: read.integer("WEBHOOK_RETRY_HOURS", 24, 1, 720) * HOUR_MS,
-      firstRetryMs: read.integer("WEBHOOK_FIRST_RETRY_MS", 5000, 100, 3600000),
-    },
+    webhooks: parseWebhooks(read),
     rateLimits: {
       perToken: { perSecond: read.integer("RATE_LIMIT_TOKEN_PER_SECOND", 100, 0, 1000000), burst: read.integer("RATE_LIMIT_TOKEN_BURST", 500, 1, 10000000) },
       perApiToken: { perSecond: read.integer("RATE_LIMIT_API_TOKEN_PER_SECOND", 2500, 0, 1000000), burst: read.integer("RATE_LIMIT_API_TOKEN_BURST", 10000, 1, 10000000) },
@@ -368,6 +372,29 @@ function parseOperations(read: Reader): OperationsConfig {
     metricsToken,
     metricsPort,
     metricsOrgLabel: metricsOrgLabel === "name" ? "name" : "id",
+  };
+}
+
+/**
+ * Webhook delivery. One endpoint may hold at most WEBHOOK_ENDPOINT_CONCURRENCY of the
+ * WEBHOOK_CONCURRENCY slots (2 of 8 by default), so a hung receiver and a failing one together
+ * still leave half of them to the others.
+ */
+function parseWebhooks(read: Reader): OperationsConfig["webhooks"] {
+  const concurrency = read.integer("WEBHOOK_CONCURRENCY", 8, 1, 256);
+  const endpointConcurrency = read.integer("WEBHOOK_ENDPOINT_CONCURRENCY", Math.min(2, concurrency), 1, 256);
+  if (endpointConcurrency > concurrency) read.problems.push("WEBHOOK_ENDPOINT_CONCURRENCY must not exceed WEBHOOK_CONCURRENCY");
+  const allowPrivate = (read.text("WEBHOOK_ALLOW_PRIVATE") ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const invalid = allowPrivate.map(allowPrivateEntryProblem).filter((problem) => problem !== null);
+  if (invalid.length > 0) read.problems.push(`WEBHOOK_ALLOW_PRIVATE must list IP addresses, CIDRs or host names, comma-separated: ${invalid.join("; ")}`);
+  return {
+    timeoutMs: read.integer("WEBHOOK_TIMEOUT_MS", 10000, 500, 120000),
+    concurrency,
+    endpointConcurrency,
+    circuitFailures: read.integer("WEBHOOK_CIRCUIT_FAILURES", 5, 1, 1000),
+    retryForMs: read.integer("WEBHOOK_RETRY_HOURS", 24, 1, 720) * HOUR_MS,
+    firstRetryMs: read.integer("WEBHOOK_FIRST_RETRY_MS", 5000, 100, 3600000),
+    allowPrivate,
   };
 }
 

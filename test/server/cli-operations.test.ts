@@ -14,7 +14,7 @@ import { createSync } from "../../server/bootstrap";
 import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { WebhookDispatcher } from "../../server/webhooks";
-import { cli } from "../support/cli";
+import { cli, runCli } from "../support/cli";
 import { CORE_GROUP, userBody } from "../support/harness";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { openStream, take } from "../support/sse";
@@ -50,7 +50,14 @@ describe("operations from the CLI, beside a running server", () => {
     const { sync, signal } = createSync();
     events = new EventHub(db, signal, silentLogger());
     watch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: () => undefined });
-    dispatcher = new WebhookDispatcher(db, signal, silentLogger(), { timeoutMs: 2000, concurrency: 4, retryForMs: 60_000, firstRetryMs: 100, pollMs: 5_000 });
+    dispatcher = new WebhookDispatcher(db, signal, silentLogger(), {
+      timeoutMs: 2000,
+      concurrency: 4,
+      retryForMs: 60_000,
+      firstRetryMs: 100,
+      pollMs: 5_000,
+      allowPrivate: ["127.0.0.0/8"],
+    });
     dispatcher.start();
     const limits = DEFAULT_LIMITS;
     app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
@@ -81,7 +88,9 @@ describe("operations from the CLI, beside a running server", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/must be https/);
 
-    const added = await cli(url, "webhooks", "add", "--org", "acme", "--url", receiver.url, "--events", "permissions.changed");
+    // The receiver is on loopback, which webhooks reach only when WEBHOOK_ALLOW_PRIVATE lets them.
+    const allowLoopback = { WEBHOOK_ALLOW_PRIVATE: "127.0.0.0/8" };
+    const added = await runCli(url, ["webhooks", "add", "--org", "acme", "--url", receiver.url, "--events", "permissions.changed"], allowLoopback);
     expect(added.code).toBe(0);
     const [id, secret] = added.lines;
     expect(secret).toMatch(/^whsec_/);
@@ -91,10 +100,35 @@ describe("operations from the CLI, beside a running server", () => {
     expect(listed.lines).toEqual([expect.stringMatching(new RegExp(`^${id}\\t${receiver.url}\\tpermissions\\.changed\\t`))]);
     expect(listed.stdout).not.toContain(secret);
 
-    const tested = await cli(url, "webhooks", "test", id ?? "", "--org", "acme");
+    const tested = await runCli(url, ["webhooks", "test", id ?? "", "--org", "acme"], allowLoopback);
     expect(tested.code).toBe(0);
     expect(tested.lines.at(-1)).toBe(`${receiver.url}: 200 ok`);
     expect(receiver.received.at(-1)).toMatchObject({ type: "webhook.test", verified: true });
+    // Without the setting, the same test is refused before anything is sent.
+    const requests = receiver.requests;
+    const untested = await cli(url, "webhooks", "test", id ?? "", "--org", "acme");
+    expect([untested.code, untested.stderr]).toEqual([1, expect.stringMatching(/127\.0\.0\.1 is loopback \(127\.0\.0\.0\/8\)/)]);
+    expect(receiver.requests).toBe(requests);
+  });
+
+  it("refuses to add a webhook to loopback, the metadata service or a private network, saying why, unless WEBHOOK_ALLOW_PRIVATE lists it", async () => {
+    const add = (target: string, env: Record<string, string> = {}) => runCli(url, ["webhooks", "add", "--org", "acme", "--url", target], env);
+    // One at a time: the server's dispatcher writes to the same SQLite file meanwhile.
+    const loopback = await add("http://127.0.0.1:9/hooks");
+    const named = await add("http://localhost:9/hooks");
+    const metadata = await add("https://169.254.169.254/latest/meta-data/");
+    const metadataName = await add("https://metadata.google.internal/computeMetadata/v1/");
+    const mapped = await add("https://[::ffff:192.168.1.10]/hooks");
+    const allowed = await add("https://10.20.30.40/hooks", { WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/8" });
+    expect([loopback.code, loopback.stderr]).toEqual([1, expect.stringMatching(/refused 127\.0\.0\.1:9: 127\.0\.0\.1 is loopback \(127\.0\.0\.0\/8\); .*WEBHOOK_ALLOW_PRIVATE/)]);
+    expect([named.code, named.stderr]).toEqual([1, expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1), loopback/)]);
+    expect([metadata.code, metadata.stderr]).toEqual([1, expect.stringMatching(/169\.254\.169\.254 is link-local \(169\.254\.0\.0\/16\), where cloud metadata services answer/)]);
+    expect([metadataName.code, metadataName.stderr]).toEqual([1, expect.stringMatching(/metadata\.google\.internal is the cloud metadata service/)]);
+    expect([mapped.code, mapped.stderr]).toEqual([1, expect.stringMatching(/is private \(192\.168\.0\.0\/16\)/)]);
+    expect(allowed.code).toBe(0);
+    const listed = await cli(url, "webhooks", "list", "--org", "acme");
+    expect(listed.lines.map((l) => l.split("\t")[1])).toEqual([receiver.url, "https://10.20.30.40/hooks"]);
+    expect((await cli(url, "webhooks", "remove", allowed.lines[0] ?? "", "--org", "acme")).code).toBe(0);
   });
 
   it("delivers a mapping applied by the CLI to an SSE subscriber of the server and to the webhook receiver", async () => {

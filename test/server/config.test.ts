@@ -164,3 +164,33 @@ describe("configuration of metrics", () => {
     expect(problemsOf({ PORT: "9000", METRICS_PORT: "9000" })).toEqual(["METRICS_PORT must differ from PORT: /metrics has a listener of its own"]);
   });
 });
+
+describe("configuration of webhook delivery", () => {
+  it("defaults to 8 slots, 2 per endpoint, a 10 s timeout, a circuit after 5 failures, retries from 5 s for 24 h, and no private address", () => {
+    expect(parseConfig({}).operations.webhooks).toEqual({
+      timeoutMs: 10000,
+      concurrency: 8,
+      endpointConcurrency: 2,
+      circuitFailures: 5,
+      retryForMs: 86_400_000,
+      firstRetryMs: 5000,
+      allowPrivate: [],
+    });
+  });
+
+  it("reads WEBHOOK_ALLOW_PRIVATE as comma-separated addresses, CIDRs and host names", () => {
+    expect(parseConfig({ WEBHOOK_ALLOW_PRIVATE: " 10.0.0.0/8, ::1 ,hooks.corp.internal,127.0.0.1" }).operations.webhooks.allowPrivate).toEqual(["10.0.0.0/8", "::1", "hooks.corp.internal", "127.0.0.1"]);
+  });
+
+  it("reports a bad WEBHOOK_ALLOW_PRIVATE entry and more slots per endpoint than in all, together", () => {
+    expect(problemsOf({ WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/33,http://x,ok.example", WEBHOOK_CONCURRENCY: "4", WEBHOOK_ENDPOINT_CONCURRENCY: "6", WEBHOOK_CIRCUIT_FAILURES: "0" })).toEqual([
+      "WEBHOOK_ENDPOINT_CONCURRENCY must not exceed WEBHOOK_CONCURRENCY",
+      'WEBHOOK_ALLOW_PRIVATE must list IP addresses, CIDRs or host names, comma-separated: "10.0.0.0/33" is not a CIDR; "http://x" is neither an IP address, a CIDR nor a host name',
+      'WEBHOOK_CIRCUIT_FAILURES must be an integer between 1 and 1000, got "0"',
+    ]);
+  });
+
+  it("gives one endpoint all the slots there are when there is only one", () => {
+    expect(parseConfig({ WEBHOOK_CONCURRENCY: "1" }).operations.webhooks).toMatchObject({ concurrency: 1, endpointConcurrency: 1 });
+  });
+});

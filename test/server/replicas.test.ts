@@ -43,7 +43,8 @@ describeOnPostgres("two replicas on one PostgreSQL database", () => {
     dir = await mkdtemp(join(tmpdir(), "scim-replicas-"));
     await writeFile(join(dir, "roles.yaml"), MAPPING);
     receiver = await startReceiver();
-    const env = { DATABASE_URL: url, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: join(dir, "roles.yaml") };
+    // The webhook receiver is on loopback, which webhooks reach only when WEBHOOK_ALLOW_PRIVATE lets them.
+    const env = { DATABASE_URL: url, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: join(dir, "roles.yaml"), WEBHOOK_ALLOW_PRIVATE: "127.0.0.0/8" };
     // Started together: both migrate, provision the default organisation and apply the file at once.
     replicas = await Promise.all([startServerProcess(env, { timeoutMs: 60_000 }), startServerProcess(env, { timeoutMs: 60_000 })]);
   }, 90_000);

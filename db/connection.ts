@@ -6,6 +6,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { DbUnavailableError } from "./errors";
+import { type SqliteWorkerConnection, sqliteWorkerClient } from "./sqlite-worker-client";
 
 export type Dialect = "sqlite" | "pg";
 
@@ -122,14 +123,14 @@ class SqliteFileGuard {
     this.accepted = identity;
   }
 
-  opening(conn: SqliteConnection): void {
+  opening(conn: SqliteWorkerConnection): void {
     const identity = fileIdentity(this.filename);
     conn.fileIdentity = identity;
     this.opened = identity;
     this.accepted = identity;
   }
 
-  isCurrent(conn: SqliteConnection): boolean {
+  isCurrent(conn: SqliteWorkerConnection): boolean {
     return conn.fileIdentity !== undefined && conn.fileIdentity === fileIdentity(this.filename);
   }
 
@@ -144,7 +145,9 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
   if (!memory) mkdirSync(dirname(filename), { recursive: true });
   const guard = memory ? null : new SqliteFileGuard(filename);
   const knex = knexFactory({
-    client: "better-sqlite3",
+    // knex's better-sqlite3 dialect with its connection in a worker thread: statements run off the
+    // event loop (db/sqlite-worker-client.ts); the pragmas and prepared statements live there.
+    client: sqliteWorkerClient({ busyTimeoutMs: Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs)), statementCacheSize: STATEMENT_CACHE_SIZE }),
     // A function, so that the guard runs before each connection is opened; it carries `filename`
     // too, which knex's SQLite dialect looks for when it is created.
     connection: guard
@@ -161,28 +164,10 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
     pool: {
       min: 1,
       max: 1,
-      ...(guard ? { validate: (conn: SqliteConnection) => guard.isCurrent(conn) } : {}),
-      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
-        try {
-          guard?.opening(conn);
-          cachePreparedStatements(conn);
-          if (!memory) conn.pragma("journal_mode = WAL");
-          // NORMAL in WAL mode survives a process crash; only power loss can drop the last commits.
-          conn.pragma("synchronous = NORMAL");
-          conn.pragma("foreign_keys = ON");
-          // better-sqlite3 waits for a lock synchronously, holding up the whole event loop; so the
-          // driver waits only briefly, and a write transaction that finds the file locked retries
-          // its BEGIN IMMEDIATE asynchronously for up to DB_TIMEOUT_MS (db/transaction.ts).
-          conn.pragma(`busy_timeout = ${Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs))}`);
-          conn.pragma("cache_size = -65536");
-          conn.pragma("temp_store = MEMORY");
-          // Let SQLite gather planner statistics where tables changed a lot (recommended at open
-          // since 3.46); without them a freshly bulk-loaded directory gets poor plans.
-          conn.pragma("optimize = 0x10002");
-          done(null, conn);
-        } catch (err) {
-          done(err instanceof Error ? err : new Error(String(err)), conn);
-        }
+      ...(guard ? { validate: (conn: SqliteWorkerConnection) => guard.isCurrent(conn) } : {}),
+      afterCreate(conn: SqliteWorkerConnection, done: (err: Error | null, conn: unknown) => void) {
+        guard?.opening(conn);
+        done(null, conn);
       },
     },
   });
@@ -196,50 +181,18 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
   };
 }
 
-/** The longest the SQLite driver blocks the event loop waiting for another process's lock. */
+/**
+ * The longest the SQLite driver waits synchronously for another process's lock: the worker's one
+ * connection is held meanwhile, so a write transaction waits between attempts instead
+ * (db/transaction.ts).
+ */
 const SYNC_BUSY_TIMEOUT_MS = 50;
 
-interface SqliteConnection {
-  pragma(sql: string): unknown;
-  prepare(sql: string): unknown;
-  fileIdentity?: string | null;
-}
-
-/** Distinct statements kept prepared per connection: far more than the server ever issues. */
-const STATEMENT_CACHE_SIZE = 500;
-
 /**
- * knex's better-sqlite3 dialect prepares every statement anew (5–10% of server CPU in
- * bench/PROFILE.md). Statements are reusable, and knex runs one at a time per connection, so a
- * bounded cache keyed by SQL text is safe.
- *
- * Every transaction this code base opens writes (db/transaction.ts), so knex's deferred `BEGIN;`
- * becomes `BEGIN IMMEDIATE`: it takes the write lock at once, waiting for it like any statement. A
- * deferred transaction reads first and asks for the lock at its first write; if another process
- * committed meanwhile, its snapshot is stale and SQLite refuses at once (SQLITE_BUSY_SNAPSHOT)
- * without waiting: the CLI applying a mapping failed concurrent SCIM writes that way.
+ * Distinct statements kept prepared in the worker (knex's dialect prepared every statement anew:
+ * 5–10% of server CPU in bench/PROFILE.md): far more than the server ever issues.
  */
-function cachePreparedStatements(conn: SqliteConnection, limit = STATEMENT_CACHE_SIZE): void {
-  const prepare = conn.prepare.bind(conn);
-  const cache = new Map<string, unknown>();
-  conn.prepare = (text: string) => {
-    const sql = text === "BEGIN;" ? "BEGIN IMMEDIATE;" : text;
-    const cached = cache.get(sql);
-    if (cached !== undefined) {
-      // Refresh its place: the Map's order is the eviction order.
-      cache.delete(sql);
-      cache.set(sql, cached);
-      return cached;
-    }
-    const statement = prepare(sql);
-    cache.set(sql, statement);
-    if (cache.size > limit) {
-      const oldest = cache.keys().next().value;
-      if (oldest !== undefined) cache.delete(oldest);
-    }
-    return statement;
-  };
-}
+const STATEMENT_CACHE_SIZE = 500;
 
 function openPostgres(url: string, common: Knex.Config, options: { timeoutMs: number; statementTimeoutMs: number; schema: string | undefined }): Database {
   const knex = knexFactory({

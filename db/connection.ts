@@ -6,7 +6,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { DbUnavailableError } from "./errors";
-import { type SqliteWorkerConnection, sqliteWorkerClient } from "./sqlite-worker-client";
+import { SqliteWorkerConnection, sqliteWorkerClient } from "./sqlite-worker-client";
 
 export type Dialect = "sqlite" | "pg";
 
@@ -26,6 +26,12 @@ export interface Database {
    * process holds it (db/transaction.ts waits between attempts without blocking the event loop).
    */
   readonly writeLockWaitMs?: number;
+  /**
+   * The health check, where it does not go through knex's pool: a SQLite file is checked on a
+   * read-only connection of its own, so that /healthz answers while a long write transaction
+   * holds the one writing connection (reads of WAL see the last commit without waiting for it).
+   */
+  readonly ping?: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -144,6 +150,7 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
   const filename = memory ? ":memory:" : resolve(path);
   if (!memory) mkdirSync(dirname(filename), { recursive: true });
   const guard = memory ? null : new SqliteFileGuard(filename);
+  const health = memory ? null : new SqliteHealthCheck(filename, Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs)));
   const knex = knexFactory({
     // knex's better-sqlite3 dialect with its connection in a worker thread: statements run off the
     // event loop (db/sqlite-worker-client.ts); the pragmas and prepared statements live there.
@@ -167,6 +174,8 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
       ...(guard ? { validate: (conn: SqliteWorkerConnection) => guard.isCurrent(conn) } : {}),
       afterCreate(conn: SqliteWorkerConnection, done: (err: Error | null, conn: unknown) => void) {
         guard?.opening(conn);
+        // The file exists now: open the health check's reader ahead of the first check.
+        health?.warm();
         done(null, conn);
       },
     },
@@ -177,8 +186,58 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number): Datab
     description: `sqlite:${filename}`,
     writeLockWaitMs: timeoutMs,
     ...(guard ? { assertWritable: () => guard.assertWritable() } : {}),
-    close: () => knex.destroy(),
+    ...(health ? { ping: () => health.ping() } : {}),
+    close: async () => {
+      await knex.destroy();
+      await health?.close();
+    },
   };
+}
+
+/**
+ * The health check's read-only connection to a SQLite file, opened at first use and opened again
+ * when the file at the path is another one (restored from a backup); a missing file fails the
+ * check (fileMustExist) instead of creating an empty database.
+ */
+class SqliteHealthCheck {
+  private reader: Promise<{ conn: SqliteWorkerConnection; identity: string | null }> | null = null;
+
+  constructor(private readonly filename: string, private readonly busyTimeoutMs: number) {}
+
+  async ping(): Promise<void> {
+    const identity = fileIdentity(this.filename);
+    if (identity === null) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} is missing`) });
+    let current = await this.opened();
+    if (current.identity !== identity || !current.conn.isOpen) {
+      await this.close();
+      current = await this.opened();
+    }
+    await current.conn.run("SELECT count(*) FROM sqlite_schema", []);
+  }
+
+  /** Starts opening the reader if it is not open, without waiting. */
+  warm(): void {
+    this.opened().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const reader = this.reader;
+    this.reader = null;
+    await reader?.then(({ conn }) => conn.close(), () => undefined);
+  }
+
+  private opened(): Promise<{ conn: SqliteWorkerConnection; identity: string | null }> {
+    if (this.reader === null) {
+      const identity = fileIdentity(this.filename);
+      const reader = SqliteWorkerConnection.open(this.filename, { busyTimeoutMs: this.busyTimeoutMs, statementCacheSize: 1, readonly: true }).then((conn) => ({ conn, identity }));
+      // A failed opening is forgotten, so that the next check tries again.
+      reader.catch(() => {
+        if (this.reader === reader) this.reader = null;
+      });
+      this.reader = reader;
+    }
+    return this.reader;
+  }
 }
 
 /**
@@ -215,5 +274,6 @@ function openPostgres(url: string, common: Knex.Config, options: { timeoutMs: nu
 
 /** A round trip to the database (the health check). */
 export async function pingDatabase(db: Database): Promise<void> {
+  if (db.ping) return db.ping();
   await db.knex.raw("select 1");
 }

@@ -16,6 +16,8 @@ export interface SqliteWorkerSettings {
   readonly busyTimeoutMs: number;
   /** Distinct statements kept prepared. */
   readonly statementCacheSize: number;
+  /** A read-only connection to an existing file (the health check's). */
+  readonly readonly?: boolean;
 }
 
 /** A driver error rebuilt on this side of the thread boundary, its SQLite `code` kept for db/errors.ts. */
@@ -68,7 +70,7 @@ export class SqliteWorkerConnection {
 
   private constructor(filename: string, settings: SqliteWorkerSettings) {
     this.worker = new Worker(join(__dirname, "sqlite-worker.cjs"), {
-      workerData: { filename, memory: filename === ":memory:", busyTimeoutMs: settings.busyTimeoutMs, statementCacheSize: settings.statementCacheSize },
+      workerData: { filename, memory: filename === ":memory:", readonly: settings.readonly === true, busyTimeoutMs: settings.busyTimeoutMs, statementCacheSize: settings.statementCacheSize },
     });
     this.worker.on("message", (message: unknown) => this.settle(message));
     this.worker.on("error", (err) => this.stop(err));

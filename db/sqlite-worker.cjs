@@ -6,6 +6,8 @@
  * the same way under `node --import tsx`, the CLI and the test runner: a worker does not inherit
  * the main thread's TypeScript hooks.
  *
+ * A second, read-only connection (`readonly`) answers the health check while the writer is busy.
+ *
  * Messages in: { id, sql, bindings } for a statement, { id, close: true } to close.
  * Answers: { id, ok: true, reader: true, rows } | { id, ok: true, reader: false, changes, lastInsertRowid }
  * | { id, ok: false, error: { name, message, code } }. Answer 0 says whether the database opened.
@@ -16,7 +18,7 @@ const { parentPort, workerData } = require("node:worker_threads");
 const Database = require("better-sqlite3");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const { filename, memory, busyTimeoutMs, statementCacheSize } = workerData;
+const { filename, memory, readonly, busyTimeoutMs, statementCacheSize } = workerData;
 
 /** What crosses back to the main thread: the driver's code (SQLITE_BUSY, …) is what db/errors.ts reads. */
 function describe(err) {
@@ -25,6 +27,12 @@ function describe(err) {
 }
 
 function open() {
+  if (readonly) {
+    // The health check's connection: it reads what the writer committed (WAL) and writes nothing.
+    const reader = new Database(filename, { readonly: true, fileMustExist: true });
+    reader.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    return reader;
+  }
   const db = new Database(filename);
   if (!memory) db.pragma("journal_mode = WAL");
   // NORMAL in WAL mode survives a process crash; only power loss can drop the last commits.

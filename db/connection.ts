@@ -6,6 +6,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { DbUnavailableError } from "./errors";
+import { SqliteWorkerConnection, sqliteWorkerClient } from "./sqlite-worker-client";
 
 export type Dialect = "sqlite" | "pg";
 
@@ -25,6 +26,12 @@ export interface Database {
    * process holds it (db/transaction.ts waits between attempts without blocking the event loop).
    */
   readonly writeLockWaitMs?: number;
+  /**
+   * The health check, where it does not go through knex's pool: a SQLite file is checked on a
+   * read-only connection of its own, so that /healthz answers while a long write transaction
+   * holds the one writing connection (reads of WAL see the last commit without waiting for it).
+   */
+  readonly ping?: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,14 +129,14 @@ class SqliteFileGuard {
     this.accepted = identity;
   }
 
-  opening(conn: SqliteConnection): void {
+  opening(conn: SqliteWorkerConnection): void {
     const identity = fileIdentity(this.filename);
     conn.fileIdentity = identity;
     this.opened = identity;
     this.accepted = identity;
   }
 
-  isCurrent(conn: SqliteConnection): boolean {
+  isCurrent(conn: SqliteWorkerConnection): boolean {
     return conn.fileIdentity !== undefined && conn.fileIdentity === fileIdentity(this.filename);
   }
 
@@ -173,8 +180,11 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number, log: O
   const filename = memory ? ":memory:" : resolve(path);
   if (!memory) preparePrivateFile(filename, log);
   const guard = memory ? null : new SqliteFileGuard(filename);
+  const health = memory ? null : new SqliteHealthCheck(filename, Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs)));
   const knex = knexFactory({
-    client: "better-sqlite3",
+    // knex's better-sqlite3 dialect with its connection in a worker thread: statements run off the
+    // event loop (db/sqlite-worker-client.ts); the pragmas and prepared statements live there.
+    client: sqliteWorkerClient({ busyTimeoutMs: Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs)), statementCacheSize: STATEMENT_CACHE_SIZE }),
     // A function, so that the guard runs before each connection is opened; it carries `filename`
     // too, which knex's SQLite dialect looks for when it is created.
     connection: guard
@@ -191,28 +201,12 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number, log: O
     pool: {
       min: 1,
       max: 1,
-      ...(guard ? { validate: (conn: SqliteConnection) => guard.isCurrent(conn) } : {}),
-      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
-        try {
-          guard?.opening(conn);
-          cachePreparedStatements(conn);
-          if (!memory) conn.pragma("journal_mode = WAL");
-          // NORMAL in WAL mode survives a process crash; only power loss can drop the last commits.
-          conn.pragma("synchronous = NORMAL");
-          conn.pragma("foreign_keys = ON");
-          // better-sqlite3 waits for a lock synchronously, holding up the whole event loop; so the
-          // driver waits only briefly, and a write transaction that finds the file locked retries
-          // its BEGIN IMMEDIATE asynchronously for up to DB_TIMEOUT_MS (db/transaction.ts).
-          conn.pragma(`busy_timeout = ${Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs))}`);
-          conn.pragma("cache_size = -65536");
-          conn.pragma("temp_store = MEMORY");
-          // Let SQLite gather planner statistics where tables changed a lot (recommended at open
-          // since 3.46); without them a freshly bulk-loaded directory gets poor plans.
-          conn.pragma("optimize = 0x10002");
-          done(null, conn);
-        } catch (err) {
-          done(err instanceof Error ? err : new Error(String(err)), conn);
-        }
+      ...(guard ? { validate: (conn: SqliteWorkerConnection) => guard.isCurrent(conn) } : {}),
+      afterCreate(conn: SqliteWorkerConnection, done: (err: Error | null, conn: unknown) => void) {
+        guard?.opening(conn);
+        // The file exists now: open the health check's reader ahead of the first check.
+        health?.warm();
+        done(null, conn);
       },
     },
   });
@@ -222,54 +216,72 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number, log: O
     description: `sqlite:${filename}`,
     writeLockWaitMs: timeoutMs,
     ...(guard ? { assertWritable: () => guard.assertWritable() } : {}),
-    close: () => knex.destroy(),
+    ...(health ? { ping: () => health.ping() } : {}),
+    close: async () => {
+      await knex.destroy();
+      await health?.close();
+    },
   };
 }
-
-/** The longest the SQLite driver blocks the event loop waiting for another process's lock. */
-const SYNC_BUSY_TIMEOUT_MS = 50;
-
-interface SqliteConnection {
-  pragma(sql: string): unknown;
-  prepare(sql: string): unknown;
-  fileIdentity?: string | null;
-}
-
-/** Distinct statements kept prepared per connection: far more than the server ever issues. */
-const STATEMENT_CACHE_SIZE = 500;
 
 /**
- * knex's better-sqlite3 dialect prepares every statement anew (5–10% of server CPU in
- * bench/PROFILE.md). Statements are reusable, and knex runs one at a time per connection, so a
- * bounded cache keyed by SQL text is safe.
- *
- * Every transaction this code base opens writes (db/transaction.ts), so knex's deferred `BEGIN;`
- * becomes `BEGIN IMMEDIATE`: it takes the write lock at once, waiting for it like any statement. A
- * deferred transaction reads first and asks for the lock at its first write; if another process
- * committed meanwhile, its snapshot is stale and SQLite refuses at once (SQLITE_BUSY_SNAPSHOT)
- * without waiting: the CLI applying a mapping failed concurrent SCIM writes that way.
+ * The health check's read-only connection to a SQLite file, opened at first use and opened again
+ * when the file at the path is another one (restored from a backup); a missing file fails the
+ * check (fileMustExist) instead of creating an empty database.
  */
-function cachePreparedStatements(conn: SqliteConnection, limit = STATEMENT_CACHE_SIZE): void {
-  const prepare = conn.prepare.bind(conn);
-  const cache = new Map<string, unknown>();
-  conn.prepare = (text: string) => {
-    const sql = text === "BEGIN;" ? "BEGIN IMMEDIATE;" : text;
-    const cached = cache.get(sql);
-    if (cached !== undefined) {
-      // Refresh its place: the Map's order is the eviction order.
-      cache.delete(sql);
-      cache.set(sql, cached);
-      return cached;
+class SqliteHealthCheck {
+  private reader: Promise<{ conn: SqliteWorkerConnection; identity: string | null }> | null = null;
+
+  constructor(private readonly filename: string, private readonly busyTimeoutMs: number) {}
+
+  async ping(): Promise<void> {
+    const identity = fileIdentity(this.filename);
+    if (identity === null) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} is missing`) });
+    let current = await this.opened();
+    if (current.identity !== identity || !current.conn.isOpen) {
+      await this.close();
+      current = await this.opened();
     }
-    const statement = prepare(sql);
-    cache.set(sql, statement);
-    if (cache.size > limit) {
-      const oldest = cache.keys().next().value;
-      if (oldest !== undefined) cache.delete(oldest);
+    await current.conn.run("SELECT count(*) FROM sqlite_schema", []);
+  }
+
+  /** Starts opening the reader if it is not open, without waiting. */
+  warm(): void {
+    this.opened().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const reader = this.reader;
+    this.reader = null;
+    await reader?.then(({ conn }) => conn.close(), () => undefined);
+  }
+
+  private opened(): Promise<{ conn: SqliteWorkerConnection; identity: string | null }> {
+    if (this.reader === null) {
+      const identity = fileIdentity(this.filename);
+      const reader = SqliteWorkerConnection.open(this.filename, { busyTimeoutMs: this.busyTimeoutMs, statementCacheSize: 1, readonly: true }).then((conn) => ({ conn, identity }));
+      // A failed opening is forgotten, so that the next check tries again.
+      reader.catch(() => {
+        if (this.reader === reader) this.reader = null;
+      });
+      this.reader = reader;
     }
-    return statement;
-  };
+    return this.reader;
+  }
 }
+
+/**
+ * The longest the SQLite driver waits synchronously for another process's lock: the worker's one
+ * connection is held meanwhile, so a write transaction waits between attempts instead
+ * (db/transaction.ts).
+ */
+const SYNC_BUSY_TIMEOUT_MS = 50;
+
+/**
+ * Distinct statements kept prepared in the worker (knex's dialect prepared every statement anew:
+ * 5–10% of server CPU in bench/PROFILE.md): far more than the server ever issues.
+ */
+const STATEMENT_CACHE_SIZE = 500;
 
 function openPostgres(url: string, common: Knex.Config, options: { timeoutMs: number; statementTimeoutMs: number; schema: string | undefined }): Database {
   const knex = knexFactory({
@@ -292,5 +304,6 @@ function openPostgres(url: string, common: Knex.Config, options: { timeoutMs: nu
 
 /** A round trip to the database (the health check). */
 export async function pingDatabase(db: Database): Promise<void> {
+  if (db.ping) return db.ping();
   await db.knex.raw("select 1");
 }

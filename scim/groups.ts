@@ -17,7 +17,7 @@ import { type ResourceLimits, readResource } from "./ingress";
 import { getKey, isObject } from "./json";
 import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { memberIds } from "./members";
-import { type GroupPatchStep, applyPatch, parsePatchRequest, planGroupPatch } from "./patch";
+import { type GroupPatchStep, applyPatch, parsePatchRequestInTurns, planGroupPatch } from "./patch";
 import { detectProvisioner } from "./provisioner";
 import type { GroupMember, GroupResource, ResourcePage } from "./reply";
 
@@ -158,7 +158,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
  * (scimmy applied it to the projection, and wiped members).
  */
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
-  const steps = planGroupPatch(parsePatchRequest(body, ctx.limits.maxPatchOperations, ctx.limits.filter));
+  const steps = planGroupPatch(await parsePatchRequestInTurns(body, ctx.limits.maxPatchOperations, ctx.limits.filter));
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);

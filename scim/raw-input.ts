@@ -21,25 +21,40 @@ const NUL_ESCAPE = [0x75, 0x30, 0x30, 0x30, 0x30];
  * Scans the raw body once, counting `[`/`{` outside strings. JSON's structural characters are
  * ASCII, which never occurs inside a multi-byte UTF-8 sequence, so scanning bytes is exact. A raw
  * NUL byte is not valid JSON (the parser refuses it); the escape `\u0000` is, and is looked for here.
+ * A string's end and its escapes are found with `indexOf` (a native search) rather than byte by
+ * byte: a 32 MiB member list is nearly all strings, and the byte loop held the event loop for
+ * hundreds of milliseconds on it.
  */
 export function inspectJsonBytes(raw: Uint8Array, maxDepth: number): RawBodyProblem | null {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < raw.length; i += 1) {
+  let nextBackslash = raw.indexOf(BACKSLASH);
+  let i = 0;
+  while (i < raw.length) {
     const byte = raw[i];
-    if (inString) {
-      if (byte === QUOTE) inString = false;
-      else if (byte === BACKSLASH) {
-        if (NUL_ESCAPE.every((expected, k) => raw[i + 1 + k] === expected)) return { kind: "nul" };
-        i += 1;
+    if (byte === QUOTE) {
+      // Inside a string, from the byte after its opening quote.
+      i += 1;
+      for (;;) {
+        const quote = raw.indexOf(QUOTE, i);
+        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = raw.indexOf(BACKSLASH, i);
+        if (nextBackslash !== -1 && (quote === -1 || nextBackslash < quote)) {
+          if (NUL_ESCAPE.every((expected, k) => raw[nextBackslash + 1 + k] === expected)) return { kind: "nul" };
+          // The escaped character (a quote or a backslash among them) is skipped.
+          i = nextBackslash + 2;
+          continue;
+        }
+        // An unterminated string: the parser refuses the body.
+        if (quote === -1) return null;
+        i = quote + 1;
+        break;
       }
       continue;
     }
-    if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
+    if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
       depth += 1;
       if (depth > maxDepth) return { kind: "tooDeep", maxDepth };
     } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth -= 1;
+    i += 1;
   }
   return null;
 }

@@ -103,28 +103,37 @@ function isMembersKey(key: string): boolean {
 }
 
 /**
- * The steps planned so far. `named` holds the ids of the last step when it adds or removes members,
- * so merging one more operation into it costs the ids that operation names, not the ids merged
- * before: a client that sends one operation per member is planned in time linear in the request.
+ * The membership steps planned so far. `named` holds the ids of the last step when it adds or
+ * removes members, so merging one more operation into it costs the ids that operation names, not
+ * the ids merged before: a client that sends one operation per member is planned in time linear in
+ * the request.
  */
 class Plan {
   readonly steps: GroupPatchStep[] = [];
+  /** Every non-member operation, in order: they become one `attributes` step, run first. */
+  readonly attributes: PatchOperation[] = [];
   private named = new Set<string>();
 
   push(step: GroupPatchStep | undefined): void {
     if (step === undefined) return;
+    if (step.kind === "attributes") {
+      for (const op of step.ops) this.attributes.push(op);
+      return;
+    }
     // Adding or removing nobody is a no-op; replacing with nobody is not (it empties the group).
     if (step.kind === "addMembers" && step.ids.length === 0) return;
     if (step.kind === "removeMembers" && step.ids.length === 0) return;
     const last = this.steps[this.steps.length - 1];
-    if (last?.kind === "attributes" && step.kind === "attributes") {
-      for (const op of step.ops) last.ops.push(op);
-    } else if ((last?.kind === "addMembers" && step.kind === "addMembers") || (last?.kind === "removeMembers" && step.kind === "removeMembers")) {
+    if ((last?.kind === "addMembers" && step.kind === "addMembers") || (last?.kind === "removeMembers" && step.kind === "removeMembers")) {
       for (const id of step.ids) this.name(last.ids, id);
     } else {
       this.named = new Set(step.kind === "addMembers" || step.kind === "removeMembers" ? step.ids : []);
       this.steps.push(step);
     }
+  }
+
+  result(): GroupPatchStep[] {
+    return this.attributes.length > 0 ? [{ kind: "attributes", ops: this.attributes }, ...this.steps] : this.steps;
   }
 
   private name(ids: string[], id: string): void {
@@ -135,9 +144,14 @@ class Plan {
 }
 
 /**
- * Orders a Group PATCH into steps. Consecutive steps of the same kind are merged (a client may
- * send one `add members` op per member), but the order of different kinds is kept, because
- * "remove a, then add a" must end with a as a member.
+ * Orders a Group PATCH into steps. Operations on the group's own attributes and operations on its
+ * members commute (no attribute is computed from the members, nor a member from an attribute), so
+ * the attribute operations become one step, applied first, in their order, and the group's identity
+ * is written once: a request alternating "add members" and "rename" wrote and re-evaluated the
+ * group's name once per rename, each time recomputing every member added so far, in time quadratic
+ * in the request. Consecutive membership steps of the same kind are merged (a client may send one
+ * `add members` op per member), but the order of different kinds is kept, because "remove a, then
+ * add a" must end with a as a member.
  */
 export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[] {
   const plan = new Plan();
@@ -159,5 +173,5 @@ export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[]
     if (Object.keys(rest).length > 0) plan.push({ kind: "attributes", ops: [{ op: op.op, value: rest }] });
     if (members !== undefined) plan.push(memberValueStep(op.op, members.value, members.label));
   }
-  return plan.steps;
+  return plan.result();
 }

@@ -3,6 +3,6 @@
  * Pure: plain JSON in, plain JSON out. This file only re-exports: `request.ts` reads the PatchOp
  * envelope, `apply.ts` applies operations to a resource, `group.ts` plans membership in SQL steps.
  */
-export { parsePatchRequest, type PatchOperation, type PatchOpName } from "./request";
+export { parsePatchRequest, parsePatchRequestInTurns, type PatchOperation, type PatchOpName } from "./request";
 export { applyPatch } from "./apply";
 export { planGroupPatch, type GroupPatchStep } from "./group";

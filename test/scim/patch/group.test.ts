@@ -113,28 +113,43 @@ describe("planGroupPatch", () => {
     expect(plan({ op: "replace", value: { Members: [{ value: "u-1" }] } })).toEqual([{ kind: "replaceMembers", ids: ["u-1"] }]);
   });
 
-  it("merges consecutive steps of the same kind but keeps the order of different kinds", () => {
+  it("merges consecutive member steps of the same kind but keeps the order of different kinds", () => {
     expect(
       plan(
         { op: "Add", path: "members", value: [{ value: "a" }] },
         { op: "Add", path: "members", value: [{ value: "b" }, { value: "a" }] },
         { op: "Remove", path: "members", value: [{ value: "c" }] },
         { op: "remove", path: 'members[value eq "d"]' },
-        { op: "Replace", path: "displayName", value: "X" },
-        { op: "Add", path: "externalId", value: "e" },
         { op: "Add", path: "members", value: [{ value: "c" }] },
       ),
     ).toEqual([
       { kind: "addMembers", ids: ["a", "b"] },
       { kind: "removeMembers", ids: ["c", "d"] },
+      { kind: "addMembers", ids: ["c"] },
+    ]);
+  });
+
+  it("gathers every attribute operation, in order, into one first step, and merges the member steps around them", () => {
+    expect(
+      plan(
+        { op: "Add", path: "members", value: [{ value: "a" }] },
+        { op: "Replace", path: "displayName", value: "X" },
+        { op: "Add", path: "members", value: [{ value: "b" }] },
+        { op: "Add", path: "externalId", value: "e" },
+        { op: "Replace", path: "displayName", value: "Y" },
+        { op: "Remove", path: "members", value: [{ value: "c" }] },
+      ),
+    ).toEqual([
       {
         kind: "attributes",
         ops: [
           { op: "replace", path: { path: { attr: "displayName" } }, pathText: "displayName", value: "X" },
           { op: "add", path: { path: { attr: "externalId" } }, pathText: "externalId", value: "e" },
+          { op: "replace", path: { path: { attr: "displayName" } }, pathText: "displayName", value: "Y" },
         ],
       },
-      { kind: "addMembers", ids: ["c"] },
+      { kind: "addMembers", ids: ["a", "b"] },
+      { kind: "removeMembers", ids: ["c"] },
     ]);
   });
 

@@ -16,6 +16,7 @@ export type { Explanation, AreaChain, AreaSource, GrantChain, LayerEffect, RoleG
 export { diffPermissions } from "./diff";
 export type { PermissionChange, ListChange } from "./diff";
 export { planMappingChange, lockoutOf, matchingGroups } from "./plan";
+export { MAPPING_LIMITS, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS } from "./limits";
 export type { MappingPlan, MemberPlanChange, PlanWarning, PlanInput, Lockout } from "./plan";
 export { ADMIN_ACTIONS, POLICY_RULES, RULE_FOR, allowedActions, decide } from "./policy";
 export type { AdminAction, AllowedActions, Decision, PolicyRule } from "./policy";

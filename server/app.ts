@@ -7,6 +7,7 @@ import { join } from "node:path";
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import type { ChangeFeed } from "../db/change-feed";
 import { type Database, pingDatabase } from "../db/connection";
+import type { ParseMappingText } from "./mapping-parser";
 import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
@@ -62,6 +63,8 @@ export interface AppDeps {
   readonly metricsToken?: string | null;
   /** Token buckets for SCIM and /api requests; none when not given. */
   readonly rateLimits?: RateLimits;
+  /** Parses mappings the admin API edits and plans, off the event loop; absent: in the request's own turn. */
+  readonly parseMapping?: ParseMappingText;
 }
 
 export interface ConsoleOptions extends ConsoleConfig {
@@ -243,6 +246,7 @@ export function createApp(deps: AppDeps): Express {
       maxJsonDepth: input.maxJsonDepth,
       tokens: memberTokens,
       ...(sessions ? { sessions } : {}),
+      ...(deps.parseMapping ? { parseMapping: deps.parseMapping } : {}),
     }),
   );
   app.get("/api/v1/openapi.json", (_req, res) => {

@@ -1,4 +1,4 @@
-import { PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, type MemberInput, type PlanPlace, planMappingChange, startPlan } from "../../mapping";
+import { PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, type GroupRef, type MemberInput, type PlanPlace, indexGroups, matchingGroups, planMappingChange, rulesByRole, startPlan } from "../../mapping";
 import { group, mappingFrom, member } from "./helpers";
 
 /**
@@ -100,5 +100,33 @@ describe("a plan's bounds", () => {
     const planner = startPlan(input, { limit: 20 });
     for (const m of members) planner.add([m]);
     expect(planner.finish()).toEqual(planMappingChange({ ...input, members }, { limit: 20 }));
+  });
+
+  it("finds a rule's groups through the index exactly as matching every group does, and each role's rules in rule order", () => {
+    const groups: GroupRef[] = [
+      group("g1", "Sales", "ext-1"),
+      group("g2", "SALES", null),
+      { id: "g3", displayName: "Sales", externalId: null, source: "manual" },
+      group("g4", "Ops", "ext-4"),
+      group("ext-1", "Other", "g1"),
+    ];
+    const mapping = mappingFrom(`version: 1
+primaryOwner: ceo@x
+roles: { a: {}, b: {} }
+mappings:
+  - { group: { id: g1 }, roles: [a] }
+  - { group: { id: g3 }, roles: [b, a, a] }
+  - { group: { externalId: ext-1 }, roles: [b] }
+  - { group: { displayName: sales }, roles: [a] }
+  - { group: { manual: SALES }, roles: [b] }
+  - { group: { externalId: g1 }, roles: [a] }
+  - { group: { displayName: nobody }, roles: [a] }
+  - { appRole: { value: Sales }, roles: [b] }
+`);
+    const index = indexGroups(groups);
+    for (const rule of mapping.rules) expect(index.matching(rule)).toEqual(matchingGroups(rule, groups));
+    const byRole = rulesByRole(mapping);
+    expect(byRole.get("a")?.map((rule) => rule.index)).toEqual([0, 1, 3, 5, 6]);
+    expect(byRole.get("b")?.map((rule) => rule.index)).toEqual([1, 2, 4, 7]);
   });
 });

@@ -39,10 +39,13 @@ export function diffPermissions(before: EffectivePermissions, after: EffectivePe
   return { changed: summary.length > 0, orgRole, admin, capabilities, connectors, roles, summary };
 }
 
+/** Sets, so a change between lists of thousands of roles costs their length, not its square. */
 function listChange(before: readonly string[], after: readonly string[]): ListChange {
+  const had = new Set(before);
+  const has = new Set(after);
   return {
-    added: after.filter((item) => !before.includes(item)).sort(),
-    removed: before.filter((item) => !after.includes(item)).sort(),
+    added: after.filter((item) => !had.has(item)).sort(),
+    removed: before.filter((item) => !has.has(item)).sort(),
   };
 }
 

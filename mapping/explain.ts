@@ -179,9 +179,8 @@ function customAreaChain(area: Area, context: Context): AreaChain {
     .map((grant) => ({ ...grant, level: context.roleByName.get(grant.role)?.admin[area] ?? "none" }))
     .filter((grant) => grant.level !== "none");
   const level = grants.reduce<Level>((highest, grant) => maxLevel(highest, grant.level), "none");
-  const roleList = context.appliedGrants.map((grant) => `'${grant.role}'`).join(", ");
   const reason = grants.length === 0
-    ? `None of the member's roles (${roleList}) grants anything in ${area}.`
+    ? `None of the member's roles (${context.appliedGrants.map((grant) => `'${grant.role}'`).join(", ")}) grants anything in ${area}.`
     : `${level} is the highest level granted in ${area} by ${grants
         .sort((a, b) => levelRank(b.level) - levelRank(a.level) || compareText(a.role, b.role))
         .map((grant) => `role '${grant.role}' (${grant.level}, via rule ${grant.rules.join(", ")})`)
@@ -200,13 +199,25 @@ function grantChains(kind: GrantKind, context: Context): GrantChain[] {
     return role === undefined ? [] : listed(role);
   });
   const names = sortedUnique([...Object.keys(orgToggles), ...Object.keys(platformToggles), ...fromRoles]);
-  return names.map((name) => grantChain(kind, name, context, { orgToggles, platformToggles, listed }));
+  // The applied grants listing each name, found in one pass: a member with thousands of roles and a
+  // mapping with hundreds of toggles costs their sum, not their product.
+  const listing = new Map<string, RoleGrant[]>();
+  for (const grant of context.appliedGrants) {
+    const role = context.roleByName.get(grant.role);
+    for (const name of role === undefined ? [] : new Set(listed(role))) {
+      const grants = listing.get(name);
+      if (grants === undefined) listing.set(name, [grant]);
+      else grants.push(grant);
+    }
+  }
+  return names.map((name) => grantChain(kind, name, context, { orgToggles, platformToggles, listing }));
 }
 
 interface GrantSources {
   orgToggles: Toggles;
   platformToggles: Record<string, boolean>;
-  listed: (role: RoleDefinition) => string[];
+  /** The member's applied grants whose role lists the name, in grant order. */
+  listing: ReadonlyMap<string, RoleGrant[]>;
 }
 
 /**
@@ -240,10 +251,7 @@ function grantChain(kind: GrantKind, name: string, context: Context, sources: Gr
 
 function baseGrant(name: string, context: Context, sources: GrantSources): GrantChain["base"] {
   if (context.orgRole === "custom") {
-    const roles = context.appliedGrants.filter((grant) => {
-      const role = context.roleByName.get(grant.role);
-      return role !== undefined && sources.listed(role).includes(name);
-    });
+    const roles = sources.listing.get(name) ?? [];
     return { granted: roles.length > 0, via: roles.length > 0 ? "custom_roles" : "nothing", roles };
   }
   const on = ownValue(sources.orgToggles, name) === true;

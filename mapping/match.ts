@@ -52,7 +52,7 @@ export function ruleMatchesAppRoles(rule: Pick<MappingRule, "source">, appRoles:
   return rule.source.kind === "appRole" && appRoles.includes(rule.source.value);
 }
 
-function foldName(name: string): string {
+export function foldName(name: string): string {
   return name.normalize("NFC").toLowerCase();
 }
 

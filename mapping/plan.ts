@@ -1,15 +1,24 @@
 /**
- * What applying a new mapping would do to a whole directory, before anyone commits to it: every
- * member whose permissions change, and warnings about mistakes that validation cannot see because
- * they depend on the directory (rules that match nothing, lock-outs).
+ * What applying a new mapping would do to a whole directory, before anyone commits to it: how many
+ * members gain and lose each thing, a page of the members whose permissions change, and warnings
+ * about mistakes that validation cannot see because they depend on the directory (rules that match
+ * nothing, lock-outs).
+ *
+ * A plan reads every member of an organisation, so it is computed a slice of members at a time
+ * ({@link startPlan}: the shell yields to other requests between slices) and keeps only counts and
+ * bounded lists: its cost is linear in members × what changes for them, its memory and its answer
+ * bounded by PLAN_LIMITS whatever the directory.
  */
 import { diffPermissions } from "./diff";
 import type { PermissionChange } from "./diff";
-import { ruleMatchesAppRoles, ruleSelectsGroup } from "./match";
+import { levelRank } from "./levels";
+import { PLAN_LIMITS } from "./limits";
+import { foldName, ruleSelectsGroup } from "./match";
 import { compareText, emptyMapping, sortedUnique } from "./normalise";
+import { utf8Length } from "./source";
 import { closestMatch } from "./suggest";
-import { batchResolver, canEditRoles, permissionsEqual } from "./resolve";
-import type { EffectivePermissions, GroupMatcher, GroupRef, Mapping, MappingRule, MemberInput, PlatformOverrides } from "./types";
+import { batchResolver, canEditRoles } from "./resolve";
+import type { EffectivePermissions, GroupMatcher, GroupRef, Mapping, MappingRule, MemberInput, OrgRole, PlatformOverrides } from "./types";
 
 export interface MemberPlanChange {
   member: { id: string; userName: string; active: boolean };
@@ -18,7 +27,27 @@ export interface MemberPlanChange {
   change: PermissionChange;
 }
 
-export type PlanWarning =
+export const EFFECT_KINDS = ["orgRole", "admin", "role", "capability", "connector"] as const;
+export type EffectKind = (typeof EFFECT_KINDS)[number];
+
+/**
+ * How many members gain and lose one thing: an org role (becoming it / leaving it), an admin area
+ * (its level raised / lowered), a role, a capability or a connector.
+ */
+export interface PlanEffect {
+  kind: EffectKind;
+  name: string;
+  gained: number;
+  lost: number;
+}
+
+/** A member's place in a plan's order (userName, then id): where a page of changes starts after. */
+export interface PlanPlace {
+  userName: string;
+  id: string;
+}
+
+type ListedWarning =
   | { code: "rule_matches_no_group"; ruleIndex: number; ruleId: string; message: string }
   | { code: "rule_matches_no_app_role"; ruleIndex: number; ruleId: string; appRole: string; message: string }
   | { code: "role_never_reached"; role: string; message: string }
@@ -27,10 +56,22 @@ export type PlanWarning =
   | { code: "primary_owner_not_in_directory"; userName: string; message: string }
   | { code: "display_name_rule"; ruleIndex: number; ruleId: string; displayName: string; groupIds: string[]; message: string };
 
+/** `more_warnings`: past PLAN_LIMITS.warningsPerCode warnings of one code, how many more there are. */
+export type PlanWarning = ListedWarning | { code: "more_warnings"; of: ListedWarning["code"]; count: number; message: string };
+
 export interface MappingPlan {
-  /** Members whose permissions differ, sorted by userName. */
-  changes: MemberPlanChange[];
+  /** Members whose permissions differ; `changes` lists a page of them. */
+  changedCount: number;
   unchangedCount: number;
+  /** For every org role, area, role, capability and connector that changes for someone: how many gain it and lose it. */
+  effects: PlanEffect[];
+  /**
+   * Members whose permissions differ, by userName then id: those after the page's `after`, at most
+   * its `limit` and about PLAN_LIMITS.memberBytes of JSON (always at least one while any is left).
+   */
+  changes: MemberPlanChange[];
+  /** Where the next page starts, when changed members follow those listed; null on the last page. */
+  next: PlanPlace | null;
   warnings: PlanWarning[];
   /** Set when the change would leave no active member able to edit roles (the admin API refuses it). */
   lockout: Lockout | null;
@@ -38,9 +79,13 @@ export interface MappingPlan {
 
 /** Who would lose the right to edit roles, when no one would keep it. */
 export interface Lockout {
+  /** The first PLAN_LIMITS.lockoutMembers of them, by userName. */
   losing: Array<{ id: string; userName: string }>;
+  losingCount: number;
   message: string;
 }
+
+const NAMED_IN_LOCKOUT = 10;
 
 /**
  * A lock-out: after the change no active member may edit roles (the Primary Owner, an owner, or a
@@ -55,11 +100,19 @@ export function lockoutOf(
   const losing = changes
     .filter(({ before, after }) => canEditRoles(before) && !canEditRoles(after))
     .map(({ member }) => ({ id: member.id, userName: member.userName }))
-    .sort((a, b) => compareText(a.userName, b.userName));
-  if (losing.length === 0) return null;
+    .sort(byPlace);
+  return lockoutFrom(losing.slice(0, PLAN_LIMITS.lockoutMembers), losing.length);
+}
+
+function lockoutFrom(losing: Array<{ id: string; userName: string }>, losingCount: number): Lockout | null {
+  if (losingCount === 0) return null;
+  const named = losing.slice(0, NAMED_IN_LOCKOUT).map((m) => m.userName).join(", ");
+  const others = losingCount - Math.min(losing.length, NAMED_IN_LOCKOUT);
+  const who = others > 0 ? `${named} and ${others} other member${others === 1 ? "" : "s"}` : named;
   return {
     losing,
-    message: `This change would leave no active member able to edit roles: ${losing.map((m) => m.userName).join(", ")} would lose the right (an active Primary Owner or Owner, or a custom role with identity_access manage, must remain).`,
+    losingCount,
+    message: `This change would leave no active member able to edit roles: ${who} would lose the right (an active Primary Owner or Owner, or a custom role with identity_access manage, must remain).`,
   };
 }
 
@@ -73,43 +126,327 @@ export interface PlanInput {
   platform?: PlatformOverrides;
 }
 
-interface Evaluated {
-  member: MemberInput;
-  before: EffectivePermissions;
-  after: EffectivePermissions;
+/** Which changed members a plan lists: those after `after`, at most `limit` (PLAN_LIMITS.maxMembers). */
+export interface PlanPage {
+  limit?: number;
+  after?: PlanPlace | null;
 }
 
-export function planMappingChange(input: PlanInput): MappingPlan {
-  const resolveBefore = batchResolver(input.before ?? emptyMapping(), input.platform);
-  const resolveAfter = batchResolver(input.after, input.platform);
-  const evaluated: Evaluated[] = input.members.map((member) => ({
-    member,
-    before: resolveBefore(member),
-    after: resolveAfter(member),
-  }));
-  const changes = evaluated
-    .filter(({ before, after }) => !permissionsEqual(before, after))
-    .map(({ member, before, after }) => ({
-      member: { id: member.id, userName: member.userName, active: member.active },
-      before,
-      after,
-      change: diffPermissions(before, after),
-    }))
-    .sort((a, b) => compareText(a.member.userName, b.member.userName) || compareText(a.member.id, b.member.id));
-  return {
-    changes,
-    unchangedCount: evaluated.length - changes.length,
-    lockout: lockoutOf(changes, evaluated.filter(({ after }) => canEditRoles(after)).length),
-    warnings: [
-      ...rulesMatchingNoGroup(input.after, input.groups),
-      ...rulesMatchingNoAppRole(input.after, input.members),
-      ...displayNameRules(input.after, input.groups),
-      ...rolesNeverReached(input.after, evaluated, input.groups),
-      ...lostIdentityManage(changes),
-      ...primaryOwnerMissing(input.after, input.members),
-      ...noRoleEditor(evaluated),
-    ],
+/** A plan fed a slice of members at a time; `finish` once every member was added. */
+export interface Planner {
+  add(members: readonly MemberInput[]): void;
+  finish(): MappingPlan;
+}
+
+export function planMappingChange(input: PlanInput, page: PlanPage = {}): MappingPlan {
+  const planner = startPlan(input, page);
+  planner.add(input.members);
+  return planner.finish();
+}
+
+/** Results kept for members with the same groups and app roles; past it the memo starts again. */
+const MEMO_ENTRIES = 10_000;
+/** Distinct changes counted before their counts are added to the effects. */
+const CHANGES_COUNTED_AT_ONCE = 100;
+
+export function startPlan(input: Omit<PlanInput, "members">, page: PlanPage = {}): Planner {
+  const limit = Math.max(1, Math.min(page.limit ?? PLAN_LIMITS.defaultMembers, PLAN_LIMITS.maxMembers));
+  const after = page.after ?? null;
+  const resolveBefore = batchResolver(input.before ?? emptyMapping(), input.platform, { maxEntries: MEMO_ENTRIES });
+  const resolveAfter = batchResolver(input.after, input.platform, { maxEntries: MEMO_ENTRIES });
+  const changeOf = diffMemo();
+  const groups = indexGroups(input.groups);
+  const owner = input.after.primaryOwner.toLowerCase();
+
+  let changedCount = 0;
+  let unchangedCount = 0;
+  let changedAfterPlace = 0;
+  let editors = 0;
+  let editorsBesidesOwner = 0;
+  let ownerPresent = false;
+  const effects = new Map<string, PlanEffect>();
+  const listed = new Bounded<MemberPlanChange>(limit, (a, b) => byPlace(a.member, b.member));
+  const losingManage = new Bounded<ListedWarning & { code: "loses_identity_access_manage" }>(PLAN_LIMITS.warningsPerCode, (a, b) => byPlace({ userName: a.userName, id: a.memberId }, { userName: b.userName, id: b.memberId }));
+  const losingEditing = new Bounded<{ id: string; userName: string }>(PLAN_LIMITS.lockoutMembers, byPlace);
+  const reached = new Set<string>();
+  const reachedFrom = new WeakSet<EffectivePermissions>();
+  const heldAppRoles = new Set<string>();
+  // The org roles of active members, by group and by app role: what a rule that grants an unreached role met.
+  const orgRolesByGroup = new Map<string, Set<OrgRole>>();
+  const orgRolesByAppRole = new Map<string, Set<OrgRole>>();
+
+  // Members with the same groups share one change object: they are counted per change, and the
+  // counts added to the effects once per change (a few changes kept at a time, so memory stays bounded).
+  const perChange = new Map<PermissionChange, number>();
+  const flush = (): void => {
+    for (const [change, count] of perChange) countEffects(effects, change, count);
+    perChange.clear();
   };
+
+  const add = (members: readonly MemberInput[]): void => {
+    for (const member of members) {
+      const before = resolveBefore(member);
+      const now = resolveAfter(member);
+      for (const appRole of member.appRoles) heldAppRoles.add(appRole);
+      if (member.active && member.userName.toLowerCase() === owner) ownerPresent = true;
+      if (!reachedFrom.has(now)) {
+        reachedFrom.add(now);
+        for (const role of now.roles) reached.add(role);
+      }
+      if (member.active) {
+        for (const group of member.groups) addTo(orgRolesByGroup, group.id, now.orgRole);
+        for (const appRole of member.appRoles) addTo(orgRolesByAppRole, appRole, now.orgRole);
+      }
+      const editsAfter = canEditRoles(now);
+      if (editsAfter) {
+        editors += 1;
+        if (now.orgRole !== "primary_owner") editorsBesidesOwner += 1;
+      }
+      const change = changeOf(before, now);
+      if (!change.changed) {
+        unchangedCount += 1;
+        continue;
+      }
+      changedCount += 1;
+      perChange.set(change, (perChange.get(change) ?? 0) + 1);
+      const place = { userName: member.userName, id: member.id };
+      if (canEditRoles(before) && !editsAfter) losingEditing.offer(place);
+      if (before.admin.identity_access === "manage" && now.admin.identity_access !== "manage") {
+        losingManage.offer({
+          code: "loses_identity_access_manage",
+          memberId: member.id,
+          userName: member.userName,
+          message: `${member.userName} would lose identity_access: manage (now ${now.admin.identity_access}) and with it the ability to manage SSO, SCIM and roles.`,
+        });
+      }
+      if (after !== null && byPlace(place, after) <= 0) continue;
+      changedAfterPlace += 1;
+      listed.offer({ member: { id: member.id, userName: member.userName, active: member.active }, before, after: now, change });
+    }
+    if (perChange.size >= CHANGES_COUNTED_AT_ONCE) flush();
+  };
+
+  const finish = (): MappingPlan => {
+    flush();
+    const changes = withinBytes(listed.items(), PLAN_LIMITS.memberBytes);
+    const last = changes[changes.length - 1];
+    const next = last !== undefined && changes.length < changedAfterPlace ? { userName: last.member.userName, id: last.member.id } : null;
+    const context: DirectoryContext = { mapping: input.after, groups, heldAppRoles, orgRolesByGroup, orgRolesByAppRole };
+    const warnings: ListedWarning[] = [
+      ...rulesMatchingNoGroup(context),
+      ...rulesMatchingNoAppRole(context),
+      ...displayNameRules(context),
+      ...rolesNeverReached(context, reached),
+      ...losingManage.items(),
+      ...(ownerPresent ? [] : [primaryOwnerMissing(input.after)]),
+      ...(editorsBesidesOwner > 0 ? [] : [noRoleEditor()]),
+    ];
+    const lostManage = losingManage.seen - losingManage.items().length;
+    return {
+      changedCount,
+      unchangedCount,
+      effects: sortedEffects(effects),
+      changes,
+      next,
+      warnings: [
+        ...capPerCode(warnings),
+        ...(lostManage > 0 ? [moreWarnings("loses_identity_access_manage", lostManage)] : []),
+      ],
+      lockout: editors > 0 ? null : lockoutFrom(losingEditing.items(), losingEditing.seen),
+    };
+  };
+
+  return { add, finish };
+}
+
+/** Every plan orders members the same way: userName, then id. */
+function byPlace(a: PlanPlace, b: PlanPlace): number {
+  return compareText(a.userName, b.userName) || compareText(a.id, b.id);
+}
+
+/**
+ * The `limit` smallest items offered, in order, and how many were offered. Offering costs at most
+ * `limit` moves, so keeping the first page of a directory of any size is linear in the directory.
+ */
+class Bounded<T> {
+  private readonly kept: T[] = [];
+  seen = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly compare: (a: T, b: T) => number,
+  ) {}
+
+  offer(item: T): void {
+    this.seen += 1;
+    const last = this.kept[this.kept.length - 1];
+    if (this.kept.length >= this.limit && last !== undefined && this.compare(item, last) >= 0) return;
+    let low = 0;
+    let high = this.kept.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      const at = this.kept[middle];
+      if (at !== undefined && this.compare(at, item) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    this.kept.splice(low, 0, item);
+    if (this.kept.length > this.limit) this.kept.pop();
+  }
+
+  items(): T[] {
+    return [...this.kept];
+  }
+}
+
+/** Members share the results of batchResolver, so their changes can be shared too (and computed once). */
+function diffMemo(): (before: EffectivePermissions, after: EffectivePermissions) => PermissionChange {
+  const memo = new WeakMap<EffectivePermissions, WeakMap<EffectivePermissions, PermissionChange>>();
+  return (before, after) => {
+    let byAfter = memo.get(before);
+    if (byAfter === undefined) {
+      byAfter = new WeakMap();
+      memo.set(before, byAfter);
+    }
+    let change = byAfter.get(after);
+    if (change === undefined) {
+      change = diffPermissions(before, after);
+      byAfter.set(after, change);
+    }
+    return change;
+  };
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set === undefined) map.set(key, new Set([value]));
+  else set.add(value);
+}
+
+function countEffects(effects: Map<string, PlanEffect>, change: PermissionChange, members: number): void {
+  const bump = (kind: EffectKind, name: string, side: "gained" | "lost"): void => {
+    const key = `${kind}\u0000${name}`;
+    let effect = effects.get(key);
+    if (effect === undefined) {
+      effect = { kind, name, gained: 0, lost: 0 };
+      effects.set(key, effect);
+    }
+    effect[side] += members;
+  };
+  if (change.orgRole !== null) {
+    bump("orgRole", change.orgRole.after, "gained");
+    bump("orgRole", change.orgRole.before, "lost");
+  }
+  for (const area of change.admin) bump("admin", area.area, levelRank(area.after) > levelRank(area.before) ? "gained" : "lost");
+  for (const [kind, list] of [["role", change.roles], ["capability", change.capabilities], ["connector", change.connectors]] as const) {
+    for (const name of list.added) bump(kind, name, "gained");
+    for (const name of list.removed) bump(kind, name, "lost");
+  }
+}
+
+function sortedEffects(effects: Map<string, PlanEffect>): PlanEffect[] {
+  return [...effects.values()].sort((a, b) => EFFECT_KINDS.indexOf(a.kind) - EFFECT_KINDS.indexOf(b.kind) || compareText(a.name, b.name));
+}
+
+/** The listed changes, in order, while their JSON stays within `budget` bytes; the first always. */
+function withinBytes(changes: readonly MemberPlanChange[], budget: number): MemberPlanChange[] {
+  const kept: MemberPlanChange[] = [];
+  const sizes = new WeakMap<object, number>();
+  let bytes = 0;
+  for (const entry of changes) {
+    bytes += jsonBytes(entry, sizes);
+    if (kept.length > 0 && bytes > budget) break;
+    kept.push(entry);
+  }
+  return kept;
+}
+
+/**
+ * The size of `value` as JSON, at least (strings are counted without escapes): members share their
+ * permissions and changes, so each shared object is measured once instead of serialised per member.
+ */
+function jsonBytes(value: unknown, sizes: WeakMap<object, number>): number {
+  if (typeof value === "string") return utf8Length(value) + 2;
+  if (typeof value !== "object" || value === null) return String(value).length;
+  const known = sizes.get(value);
+  if (known !== undefined) return known;
+  let bytes = 2;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) bytes += jsonBytes(item, sizes) + 1;
+  } else {
+    for (const [key, item] of Object.entries(value)) bytes += utf8Length(key) + 4 + jsonBytes(item, sizes);
+  }
+  sizes.set(value, bytes);
+  return bytes;
+}
+
+/** At most PLAN_LIMITS.warningsPerCode warnings of each code, then one saying how many more. */
+function capPerCode(warnings: readonly ListedWarning[]): PlanWarning[] {
+  const counts = new Map<ListedWarning["code"], number>();
+  const kept: PlanWarning[] = [];
+  for (const warning of warnings) {
+    const count = (counts.get(warning.code) ?? 0) + 1;
+    counts.set(warning.code, count);
+    if (count <= PLAN_LIMITS.warningsPerCode) kept.push(warning);
+  }
+  for (const [code, count] of counts) if (count > PLAN_LIMITS.warningsPerCode) kept.push(moreWarnings(code, count - PLAN_LIMITS.warningsPerCode));
+  return kept;
+}
+
+function moreWarnings(of: ListedWarning["code"], count: number): PlanWarning {
+  return { code: "more_warnings", of, count, message: `${count} more warning${count === 1 ? "" : "s"} of the kind '${of}' are left out.` };
+}
+
+/** "1, 2, 3" — or the first `max` and how many more. */
+function namedList(items: readonly (string | number)[], max: number): string {
+  const shown = items.slice(0, max).join(", ");
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+
+/**
+ * The directory's groups by what rules name them by, so finding a rule's groups costs a lookup,
+ * not a pass over every group (thousands of rules × thousands of groups).
+ */
+export interface GroupIndex {
+  matching(rule: MappingRule): GroupRef[];
+  byId(id: string): readonly GroupRef[];
+  /** Groups whose displayName folds to `name`'s. */
+  byName(name: string): readonly GroupRef[];
+  /** Whether Okta pushed any group without an externalId (externalId rules then get a hint). */
+  readonly oktaPushedWithoutExternalId: boolean;
+}
+
+export function indexGroups(groups: readonly GroupRef[]): GroupIndex {
+  const by = new Map<string, GroupRef[]>();
+  const put = (key: string, group: GroupRef): void => {
+    const list = by.get(key);
+    if (list === undefined) by.set(key, [group]);
+    else list.push(group);
+  };
+  for (const group of groups) {
+    put(`id\u0000${group.id}`, group);
+    if (group.externalId !== undefined && group.externalId !== null) put(`externalId\u0000${group.externalId}`, group);
+    put(`name\u0000${foldName(group.displayName)}`, group);
+  }
+  return {
+    byId: (id) => by.get(`id\u0000${id}`) ?? [],
+    byName: (name) => by.get(`name\u0000${foldName(name)}`) ?? [],
+    oktaPushedWithoutExternalId: groups.some((group) => group.provisionedBy === "okta" && (group.externalId ?? null) === null),
+    matching: (rule) => {
+      if (rule.source.kind !== "group") return [];
+      const { kind, value } = rule.source.matcher;
+      const key = kind === "id" || kind === "externalId" ? `${kind}\u0000${value}` : `name\u0000${foldName(value)}`;
+      // The index narrows; ruleSelectsGroup decides, so the plan matches exactly as resolution does.
+      return (by.get(key) ?? []).filter((group) => ruleSelectsGroup(rule, group));
+    },
+  };
+}
+
+interface DirectoryContext {
+  readonly mapping: Mapping;
+  readonly groups: GroupIndex;
+  readonly heldAppRoles: ReadonlySet<string>;
+  readonly orgRolesByGroup: ReadonlyMap<string, ReadonlySet<OrgRole>>;
+  readonly orgRolesByAppRole: ReadonlyMap<string, ReadonlySet<OrgRole>>;
 }
 
 /** The groups a rule matches in the directory (the console's "groups giving this role"); none for an app-role rule. */
@@ -118,23 +455,19 @@ export function matchingGroups(rule: MappingRule, groups: readonly GroupRef[]): 
 }
 
 /** Whether anything in the directory can match the rule: a group for a group rule, a member holding the app role for an app-role rule. */
-function ruleReachesDirectory(rule: MappingRule, groups: readonly GroupRef[], members: readonly MemberInput[]): boolean {
-  return rule.source.kind === "group" ? matchingGroups(rule, groups).length > 0 : members.some((member) => ruleMatchesAppRoles(rule, member.appRoles));
+function ruleReachesDirectory(rule: MappingRule, context: DirectoryContext): boolean {
+  return rule.source.kind === "group" ? context.groups.matching(rule).length > 0 : context.heldAppRoles.has(rule.source.value);
 }
 
-function ruleMatchesMember(rule: MappingRule, member: MemberInput): boolean {
-  return ruleMatchesAppRoles(rule, member.appRoles) || member.groups.some((group) => ruleSelectsGroup(rule, group));
-}
-
-function rulesMatchingNoGroup(mapping: Mapping, groups: readonly GroupRef[]): PlanWarning[] {
-  return mapping.rules.flatMap((rule) => {
+function rulesMatchingNoGroup(context: DirectoryContext): ListedWarning[] {
+  return context.mapping.rules.flatMap((rule) => {
     const { source } = rule;
-    if (source.kind !== "group" || matchingGroups(rule, groups).length > 0) return [];
+    if (source.kind !== "group" || context.groups.matching(rule).length > 0) return [];
     return [{
-      code: "rule_matches_no_group",
+      code: "rule_matches_no_group" as const,
       ruleIndex: rule.index,
       ruleId: rule.id,
-      message: `Rule ${rule.index} (${source.matcher.kind} '${source.matcher.value}') matches no group in the directory, so it grants nothing.${externalIdHint(source.matcher, groups)}`,
+      message: `Rule ${rule.index} (${source.matcher.kind} '${source.matcher.value}') matches no group in the directory, so it grants nothing.${externalIdHint(source.matcher, context.groups)}`,
     }];
   });
 }
@@ -144,29 +477,31 @@ function rulesMatchingNoGroup(mapping: Mapping, groups: readonly GroupRef[]): Pl
  * Groups send no externalId (fixtures/okta/push-group.json), so the rule most likely meant one of
  * those groups by its name or id.
  */
-function externalIdHint(matcher: GroupMatcher, groups: readonly GroupRef[]): string {
-  if (matcher.kind !== "externalId") return "";
-  const pushedByOkta = groups.filter((group) => group.provisionedBy === "okta" && (group.externalId ?? null) === null);
-  if (pushedByOkta.length === 0) return "";
-  const named = pushedByOkta.find((group) => group.id === matcher.value || group.displayName.toLowerCase() === matcher.value.toLowerCase());
+function externalIdHint(matcher: GroupMatcher, groups: GroupIndex): string {
+  if (matcher.kind !== "externalId" || !groups.oktaPushedWithoutExternalId) return "";
+  const named = [...groups.byId(matcher.value), ...groups.byName(matcher.value)].find((group) => group.provisionedBy === "okta" && (group.externalId ?? null) === null);
   const suggestion = named === undefined ? "" : ` For '${named.displayName}', use \`group: { id: "${named.id}" }\`.`;
   return ` Okta's Push Groups send no externalId, so groups Okta pushed are matched by \`id\` or \`displayName\`.${suggestion}`;
 }
+
+/** "Did you mean" compares a value with every value held: offered for this many rules, so the cost stays linear. */
+const MAX_HINTS = 20;
 
 /**
  * App-role values are compared exactly, as Entra sends them; a rule naming a value no member holds
  * is most often a typo or a difference of case, so the plan names the closest value it saw.
  */
-function rulesMatchingNoAppRole(mapping: Mapping, members: readonly MemberInput[]): PlanWarning[] {
-  const held = sortedUnique(members.flatMap((member) => member.appRoles));
-  return mapping.rules.flatMap((rule) => {
+function rulesMatchingNoAppRole(context: DirectoryContext): ListedWarning[] {
+  const held = sortedUnique([...context.heldAppRoles]);
+  let hintsLeft = MAX_HINTS;
+  return context.mapping.rules.flatMap((rule) => {
     const { source } = rule;
-    if (source.kind !== "appRole" || held.includes(source.value)) return [];
-    const near = closestMatch(source.value, held);
+    if (source.kind !== "appRole" || context.heldAppRoles.has(source.value)) return [];
+    const near = hintsLeft-- > 0 ? closestMatch(source.value, held) : null;
     const hint =
       near === null ? "" : near.toLowerCase() === source.value.toLowerCase() ? ` Members hold '${near}': app-role values are case-sensitive.` : ` Did you mean '${near}'?`;
     return [{
-      code: "rule_matches_no_app_role",
+      code: "rule_matches_no_app_role" as const,
       ruleIndex: rule.index,
       ruleId: rule.id,
       appRole: source.value,
@@ -176,19 +511,19 @@ function rulesMatchingNoAppRole(mapping: Mapping, members: readonly MemberInput[
 }
 
 /** Matching by displayName breaks when the IdP renames the group: the plan warns of every such rule. */
-function displayNameRules(mapping: Mapping, groups: readonly GroupRef[]): PlanWarning[] {
-  return mapping.rules.flatMap((rule) => {
+function displayNameRules(context: DirectoryContext): ListedWarning[] {
+  return context.mapping.rules.flatMap((rule) => {
     const { source } = rule;
     if (source.kind !== "group" || source.matcher.kind !== "displayName") return [];
-    const matched = matchingGroups(rule, groups);
+    const matched = context.groups.matching(rule);
     const stable = matched.length === 1 && matched[0] !== undefined ? stableMatcherHint(matched[0]) : "";
-    const several = matched.length > 1 ? ` It currently matches ${matched.length} groups (${matched.map((group) => `'${group.displayName}'`).join(", ")}).` : "";
+    const several = matched.length > 1 ? ` It currently matches ${matched.length} groups (${namedList(matched.map((group) => `'${group.displayName}'`), PLAN_LIMITS.groupsNamed)}).` : "";
     return [{
-      code: "display_name_rule",
+      code: "display_name_rule" as const,
       ruleIndex: rule.index,
       ruleId: rule.id,
       displayName: source.matcher.value,
-      groupIds: matched.map((group) => group.id).sort(compareText),
+      groupIds: matched.map((group) => group.id).sort(compareText).slice(0, PLAN_LIMITS.groupsNamed),
       message: `Rule ${rule.index} matches groups by displayName '${source.matcher.value}'; it stops matching, and its members lose what it grants, if the group is renamed in the IdP.${several}${stable}`,
     }];
   });
@@ -215,52 +550,54 @@ function stableMatcherHint(group: GroupRef): string {
   }
 }
 
-function rolesNeverReached(mapping: Mapping, evaluated: readonly Evaluated[], groups: readonly GroupRef[]): PlanWarning[] {
-  const reached = new Set(evaluated.flatMap(({ after }) => after.roles));
-  return mapping.roles
+/** The rules granting each role, in rule order: one pass over the rules instead of one per role. */
+export function rulesByRole(mapping: Mapping): Map<string, MappingRule[]> {
+  const granting = new Map<string, MappingRule[]>();
+  for (const rule of mapping.rules) {
+    for (const role of new Set(rule.roles)) {
+      const rules = granting.get(role);
+      if (rules === undefined) granting.set(role, [rule]);
+      else rules.push(rule);
+    }
+  }
+  return granting;
+}
+
+function rolesNeverReached(context: DirectoryContext, reached: ReadonlySet<string>): ListedWarning[] {
+  const granting = rulesByRole(context.mapping);
+  return context.mapping.roles
     .filter((role) => !reached.has(role.name))
-    .map((role) => ({ code: "role_never_reached", role: role.name, message: `Role '${role.name}' would apply to no member: ${unreachedBecause(role.name, mapping, evaluated, groups)}.` }));
+    .map((role) => ({ code: "role_never_reached" as const, role: role.name, message: `Role '${role.name}' would apply to no member: ${unreachedBecause(granting.get(role.name) ?? [], context)}.` }));
 }
 
-function unreachedBecause(role: string, mapping: Mapping, evaluated: readonly Evaluated[], groups: readonly GroupRef[]): string {
-  const granting = mapping.rules.filter((rule) => rule.roles.includes(role));
+function unreachedBecause(granting: readonly MappingRule[], context: DirectoryContext): string {
   if (granting.length === 0) return "no rule grants it";
-  const ruleList = granting.map((rule) => rule.index).join(", ");
-  const members = evaluated.map(({ member }) => member);
-  if (granting.every((rule) => !ruleReachesDirectory(rule, groups, members))) return `the rules granting it (${ruleList}) match no group or app role in the directory`;
-  const holders = evaluated.filter(({ member }) => member.active && granting.some((rule) => ruleMatchesMember(rule, member)));
-  if (holders.length === 0) return `no active member is matched by the rules granting it (${ruleList})`;
-  const standardRoles = sortedUnique(holders.map(({ after }) => after.orgRole));
-  return `every active member it is mapped to has a standard role (${standardRoles.join(", ")}), and custom roles apply only to custom members`;
+  const ruleList = namedList(granting.map((rule) => rule.index), PLAN_LIMITS.rulesNamed);
+  if (granting.every((rule) => !ruleReachesDirectory(rule, context))) return `the rules granting it (${ruleList}) match no group or app role in the directory`;
+  // The org roles of the active members the granting rules match, gathered per group and app role as members were read.
+  const orgRoles = new Set<OrgRole>();
+  for (const rule of granting) {
+    const sets = rule.source.kind === "appRole"
+      ? [context.orgRolesByAppRole.get(rule.source.value)]
+      : context.groups.matching(rule).map((group) => context.orgRolesByGroup.get(group.id));
+    for (const set of sets) for (const orgRole of set ?? []) orgRoles.add(orgRole);
+  }
+  if (orgRoles.size === 0) return `no active member is matched by the rules granting it (${ruleList})`;
+  return `every active member it is mapped to has a standard role (${sortedUnique([...orgRoles]).join(", ")}), and custom roles apply only to custom members`;
 }
 
-function lostIdentityManage(changes: readonly MemberPlanChange[]): PlanWarning[] {
-  return changes
-    .filter(({ before, after }) => before.admin.identity_access === "manage" && after.admin.identity_access !== "manage")
-    .map(({ member, after }) => ({
-      code: "loses_identity_access_manage",
-      memberId: member.id,
-      userName: member.userName,
-      message: `${member.userName} would lose identity_access: manage (now ${after.admin.identity_access}) and with it the ability to manage SSO, SCIM and roles.`,
-    }));
-}
-
-function primaryOwnerMissing(mapping: Mapping, members: readonly MemberInput[]): PlanWarning[] {
-  const owner = mapping.primaryOwner.toLowerCase();
-  if (members.some((member) => member.active && member.userName.toLowerCase() === owner)) return [];
-  return [{
+function primaryOwnerMissing(mapping: Mapping): ListedWarning {
+  return {
     code: "primary_owner_not_in_directory",
     userName: mapping.primaryOwner,
     message: `No active member has the userName '${mapping.primaryOwner}' named by \`primaryOwner\`, so the organisation would have no Primary Owner.`,
-  }];
+  };
 }
 
 /** A mapping that leaves only the Primary Owner able to fix it is one typo away from a lock-out. */
-function noRoleEditor(evaluated: readonly Evaluated[]): PlanWarning[] {
-  const editors = evaluated.filter(({ after }) => after.orgRole !== "primary_owner" && canEditRoles(after));
-  if (editors.length > 0) return [];
-  return [{
+function noRoleEditor(): ListedWarning {
+  return {
     code: "no_role_editor",
     message: "No one besides the Primary Owner could edit roles: no active member would be an owner or a custom member with identity_access: manage.",
-  }];
+  };
 }

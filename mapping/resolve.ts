@@ -56,8 +56,11 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * whose groups and app roles are the same share one computation. The Primary Owner and inactive
  * members are resolved on their own, since for them more than the groups decides.
  */
-export function batchResolver(mapping: Mapping, platform?: PlatformOverrides): (member: MemberInput) => EffectivePermissions {
+export function batchResolver(mapping: Mapping, platform?: PlatformOverrides, options: { maxEntries?: number } = {}): (member: MemberInput) => EffectivePermissions {
   const memo = new Map<string, EffectivePermissions>();
+  // A directory where nearly every member has groups of their own would keep one result per member:
+  // past `maxEntries` the memo starts again, so memory stays bounded and the common case stays fast.
+  const maxEntries = options.maxEntries ?? Infinity;
   const primaryOwner = mapping.primaryOwner.toLowerCase();
   return (member) => {
     if (!member.active || (primaryOwner !== "" && member.userName.toLowerCase() === primaryOwner)) {
@@ -68,6 +71,7 @@ export function batchResolver(mapping: Mapping, platform?: PlatformOverrides): (
     let result = memo.get(key);
     if (result === undefined) {
       result = resolveMember(member, mapping, platform);
+      if (memo.size >= maxEntries) memo.clear();
       memo.set(key, result);
     }
     return result;

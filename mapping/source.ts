@@ -81,7 +81,7 @@ function tooLarge(file: string, message: string): MappingIssue {
 }
 
 /** UTF-8 length of `text` without encoding it. */
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

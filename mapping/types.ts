@@ -107,6 +107,8 @@ export const ISSUE_CODES = [
   "unknown_connector",
   /** Past MAPPING_MAX_BYTES or the alias limit: refused before anything else is read. */
   "too_large",
+  /** More roles, rules, role grants or toggles than MAPPING_LIMITS allows (mapping/limits.ts). */
+  "too_many",
   // Warnings only:
   "unused_role",
   "display_name_matcher",

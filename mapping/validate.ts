@@ -4,6 +4,7 @@
  * every access is guarded because nothing about the value is known yet.
  */
 import { isRecord, isStringArray } from "./guards";
+import { MAPPING_LIMITS } from "./limits";
 import { closestMatch, didYouMean } from "./suggest";
 import { describePath, issueAt } from "./source";
 import type { SourceDocument } from "./source";
@@ -34,6 +35,7 @@ export function checkSemantics(source: SourceDocument): SemanticResult {
   const roleNames = Object.keys(roles);
   return {
     errors: [
+      ...tooMany(source, roleNames, rules, root["org"]),
       ...undefinedRoles(source, rules, roleNames),
       ...emptyRules(source, rules),
       ...duplicateRuleIds(source, rules),
@@ -45,6 +47,42 @@ export function checkSemantics(source: SourceDocument): SemanticResult {
       ...listsSwitchedOff(source, roles, root["org"]),
     ],
   };
+}
+
+/**
+ * MAPPING_LIMITS, each reported once, at the first item past it: the admin API, the CLI and mapping
+ * files all come through here, so no organisation holds a mapping larger than the limits.
+ */
+function tooMany(source: SourceDocument, roleNames: readonly string[], rules: readonly unknown[], org: unknown): MappingIssue[] {
+  const issues: MappingIssue[] = [];
+  const { maxRoles, maxRules, maxRuleRoles, maxToggles } = MAPPING_LIMITS;
+  const firstRoleOver = roleNames[maxRoles];
+  if (firstRoleOver !== undefined) {
+    issues.push(issueAt(source, ["roles", firstRoleOver], "too_many",
+      `The mapping defines ${roleNames.length} roles; at most ${maxRoles} are allowed per organisation, and '${firstRoleOver}' is number ${maxRoles + 1}.`, "key"));
+  }
+  if (rules.length > maxRules) {
+    issues.push(issueAt(source, ["mappings", maxRules], "too_many", `The mapping has ${rules.length} rules; at most ${maxRules} are allowed per organisation, and mappings[${maxRules}] is the first one past it.`));
+  }
+  let granted = 0;
+  for (const [index, rule] of rules.entries()) {
+    const names = isRecord(rule) && Array.isArray(rule["roles"]) ? rule["roles"] : [];
+    if (granted + names.length > maxRuleRoles) {
+      const total = rules.reduce<number>((sum, r) => sum + (isRecord(r) && Array.isArray(r["roles"]) ? r["roles"].length : 0), 0);
+      issues.push(issueAt(source, ["mappings", index, "roles", maxRuleRoles - granted], "too_many",
+        `The rules list ${total} role names in all; at most ${maxRuleRoles} are allowed per organisation, and mappings[${index}].roles[${maxRuleRoles - granted}] is the first one past it.`));
+      break;
+    }
+    granted += names.length;
+  }
+  for (const key of ["features", "connectors"] as const) {
+    const toggles = isRecord(org) && isRecord(org[key]) ? Object.keys(org[key]) : [];
+    const firstOver = toggles[maxToggles];
+    if (firstOver === undefined) continue;
+    issues.push(issueAt(source, ["org", key, firstOver], "too_many",
+      `\`org.${key}\` names ${toggles.length} ${key}; at most ${maxToggles} are allowed, and '${firstOver}' is number ${maxToggles + 1}.`, "key"));
+  }
+  return issues;
 }
 
 function undefinedRoles(source: SourceDocument, rules: readonly unknown[], defined: readonly string[]): MappingIssue[] {

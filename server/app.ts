@@ -8,6 +8,7 @@ import { join } from "node:path";
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import type { ChangeFeed } from "../db/change-feed";
 import { type Database, pingDatabase } from "../db/connection";
+import type { ParseMappingText } from "./mapping-parser";
 import type { MappingPermissionSync } from "../roles";
 import { configureDiscovery } from "../scim/discovery";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
@@ -66,6 +67,8 @@ export interface AppDeps {
   readonly metricsToken?: string | null;
   /** Token buckets for SCIM, /api and /console requests (one per address across them); none when not given. */
   readonly rateLimits?: RateLimits;
+  /** Parses mappings the admin API edits and plans, off the event loop; absent: in the request's own turn. */
+  readonly parseMapping?: ParseMappingText;
 }
 
 export interface ConsoleOptions extends ConsoleConfig {
@@ -271,6 +274,7 @@ export function createApp(deps: AppDeps): Express {
       maxJsonDepth: input.maxJsonDepth,
       tokens: memberTokens,
       ...(sessions ? { sessions } : {}),
+      ...(deps.parseMapping ? { parseMapping: deps.parseMapping } : {}),
     }),
   );
   app.get("/api/v1/openapi.json", (_req, res) => {

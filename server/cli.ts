@@ -18,7 +18,7 @@ import { type Org, createOrg, findOrgByName, listOrgs, setOrgEntra } from "../db
 import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
 import { findUserIdByUserName } from "../db/users";
 import { type DeliveryStatus, deleteWebhook, findWebhook, insertWebhook, listDeliveries, listWebhooks } from "../db/webhooks";
-import { type MappingIssue, type MappingPlan, diffPermissions, mappingFromJSON, mappingToDocument, mappingToYaml, parseMapping } from "../mapping";
+import { type MappingIssue, type MappingPlan, PLAN_LIMITS, diffPermissions, mappingFromJSON, mappingToDocument, mappingToYaml, parseMapping } from "../mapping";
 import { type MappingPermissionSync, applyMappingText, explainUser, planMappingText, verifyPermissions } from "../roles";
 import { createSync, prepareDatabase } from "./bootstrap";
 import { issuerProblem, parseConfig } from "./config";
@@ -218,8 +218,10 @@ function oidcCommand(program: Command): void {
 
 /** The plan's summary, each member's change, then every warning: the file's own and the plan's. */
 function printPlan(plan: MappingPlan, fileWarnings: readonly MappingIssue[]): void {
-  out(`${plan.changes.length} member(s) would change`);
-  for (const change of plan.changes) out(`- ${change.member.userName}: ${JSON.stringify(diffPermissions(change.before, change.after))}`);
+  out(`${plan.changedCount} member(s) would change`);
+  for (const effect of plan.effects) out(`  ${effect.kind} ${effect.name}: ${effect.gained} gain, ${effect.lost} lose`);
+  for (const change of plan.changes) out(`- ${change.member.userName}: ${JSON.stringify(change.change)}`);
+  if (plan.changedCount > plan.changes.length) out(`… and ${plan.changedCount - plan.changes.length} more member(s)`);
   for (const warning of fileWarnings) out(`warning: ${formatIssue(warning)}`);
   for (const warning of plan.warnings) out(`warning: ${warning.message}`);
   if (plan.lockout !== null) out(`refused: ${plan.lockout.message}`);
@@ -253,7 +255,7 @@ function mappingCommands(program: Command): void {
     .option("--org <name>", "organisation", "default")
     .action(async (file: string, opts: { org: string }) =>
       withRoles(opts.org, async ({ db, sync, org }) => {
-        const result = await planMappingText(db, sync, { orgId: org.id, text: readText(file), sourceName: file, limits: parseConfig(process.env).mappingLimits });
+        const result = await planMappingText(db, sync, { orgId: org.id, text: readText(file), sourceName: file, limits: parseConfig(process.env).mappingLimits, page: { limit: PLAN_LIMITS.maxMembers } });
         if (!result.ok) refuse(result.errors, `${file}: ${result.errors.length} error(s); nothing planned`);
         printPlan(result.plan, result.warnings);
       }),
@@ -273,7 +275,7 @@ function mappingCommands(program: Command): void {
         }
         const text = readText(file);
         const limits = parseConfig(process.env).mappingLimits;
-        const planned = await planMappingText(db, sync, { orgId: org.id, text, sourceName: file, limits });
+        const planned = await planMappingText(db, sync, { orgId: org.id, text, sourceName: file, limits, page: { limit: PLAN_LIMITS.maxMembers } });
         if (!planned.ok) refuse(planned.errors, `${file}: refused, ${planned.errors.length} error(s); the mapping in force is unchanged`);
         printPlan(planned.plan, planned.warnings);
         if (planned.plan.lockout !== null && opts.allowLockout !== true) throw new CliError("refused: it would lock the organisation out (--allow-lockout to apply anyway)", EXIT.refused);

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     // Discovery of members' OIDC issuers happens at first use: the server starts while one is unreachable.
     oidcIssuers: new OidcIssuers(),
     console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
+    parseMapping: mappingParser.parse,
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
   const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);

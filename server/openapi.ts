@@ -5,7 +5,7 @@
  * real responses of the API tests against these schemas (test/support/openapi.ts). Error codes and
  * their statuses come from server/api-errors.ts, areas, levels and roles from mapping/.
  */
-import { ADMIN_ACTIONS, AREAS, LEVELS, MATCHER_KINDS, ORG_ROLES, STANDARD_ORG_ROLES } from "../mapping";
+import { ADMIN_ACTIONS, AREAS, EFFECT_KINDS, LEVELS, MATCHER_KINDS, ORG_ROLES, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, STANDARD_ORG_ROLES } from "../mapping";
 import { API_ERROR_STATUS, type ApiErrorCode } from "./api-errors";
 
 type Schema = Record<string, unknown>;
@@ -32,6 +32,7 @@ const schemas: Record<string, Schema> = {
   AreaLevels: closed(Object.fromEntries(AREAS.map((area) => [area, ref("Level")]))),
   EffectivePermissions: closed({ orgRole: ref("OrgRole"), admin: ref("AreaLevels"), capabilities: list(str), connectors: list(str), roles: list(str) }),
   MemberRef: closed({ id: str, userName: str, active: bool }),
+  PlanEffect: closed({ kind: { type: "string", enum: [...EFFECT_KINDS] }, name: str, gained: int, lost: int }),
   MemberPermissions: closed({ member: ref("MemberRef"), orgRole: ref("OrgRole"), admin: ref("AreaLevels"), capabilities: list(str), connectors: list(str), roles: list(str) }),
   Explanation: open({ member: ref("MemberRef"), orgRole: ref("OrgRole"), admin: ref("AreaLevels"), orgRoleReason: str, matches: list(anyJson), chains: { type: "object" } }, ["member", "orgRole", "admin", "orgRoleReason", "matches", "chains"]),
   Error: closed({
@@ -198,15 +199,26 @@ const operations: Record<string, Record<string, Operation>> = {
   },
   "/admin/mapping/plan": {
     post: {
-      summary: "Who would gain and lose what; nothing is written",
+      summary: `Who would gain and lose what; nothing is written. Counts cover every member; \`changes\` is a page of the members who change (\`limit\`, \`cursor\`: post the same proposal again with \`nextCursor\`), at most ${PLAN_LIMITS.memberBytes} bytes of it; warnings, parts and validation warnings are capped, with their totals. The answer stays under ${PLAN_ANSWER_MAX_BYTES} bytes.`,
       tags: ["admin: mapping"],
       auth: "member",
+      parameters: paging,
       requestBody: json({ type: "object", description: "{ document } or { change: { kind, … } }" }),
       responses: {
-        200: open(
-          { changes: list({ type: "object" }), unchangedCount: int, warnings: list({ type: "object" }), lockout: nullable(closed({ losing: list(closed({ id: str, userName: str })), message: str })), parts: list(ref("MappingChangePart")), refusal: nullable(closed({ code: str, message: str })), validationWarnings: list(ref("MappingIssue")) },
-          ["changes", "unchangedCount", "warnings", "lockout", "parts", "refusal", "validationWarnings"],
-        ),
+        200: closed({
+          changedCount: int,
+          unchangedCount: int,
+          effects: list(ref("PlanEffect")),
+          changes: list(closed({ member: ref("MemberRef"), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), change: { type: "object" } })),
+          nextCursor: nullable(str),
+          warnings: list(open({ code: str, message: str }, ["code", "message"])),
+          lockout: nullable(closed({ losing: list(closed({ id: str, userName: str })), losingCount: int, message: str })),
+          parts: list(ref("MappingChangePart")),
+          partsCount: int,
+          refusal: nullable(closed({ code: str, message: str })),
+          validationWarnings: list(ref("MappingIssue")),
+          validationWarningsCount: int,
+        }),
       },
       errors: ["identity_access_view_required", "invalid_mapping", "invalid_request", "role_not_found", "rule_not_found"],
     },

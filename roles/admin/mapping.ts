@@ -21,6 +21,11 @@ import {
   type MappingEdit,
   type MappingIssue,
   type MappingPlan,
+  type ParseResult,
+  type PlanPage,
+  type PlanPlace,
+  PLAN_LIMITS,
+  isRecord,
   applyEdit,
   emptyMapping,
   mappingChanges,
@@ -34,11 +39,23 @@ import { refuseLockout, storeAndRecompute } from "../apply";
 import { planMapping } from "../plan";
 import type { MappingPermissionSync } from "../sync";
 import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";
+import { decodeCursor, encodeCursor } from "./cursor";
 import { guardLockout, refuse } from "./errors";
 
 export interface AdminDeps {
   readonly db: Database;
   readonly sync: MappingPermissionSync;
+  /**
+   * Parses and validates an edited document. The server's parses in a worker thread (a megabyte
+   * takes about a second, which must not hold the event loop); without it, in this thread.
+   */
+  readonly parse?: (text: string, file: string) => Promise<ParseResult>;
+}
+
+/** The edited document as the admin API stores it, parsed and validated like a file. */
+async function parseEdited(deps: AdminDeps, document: unknown): Promise<ParseResult> {
+  const text = JSON.stringify(document, null, 2);
+  return deps.parse ? deps.parse(text, ADMIN_SOURCE) : parseMapping(text, ADMIN_SOURCE);
 }
 
 /** The If-Match of a write: `*`, the versions it names, or null when the request had none. */
@@ -114,7 +131,7 @@ export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: Mappin
       }
       const edited = applyEdit(version === null ? null : current, edit);
       if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
-      const parsed = parseMapping(JSON.stringify(edited.document, null, 2), ADMIN_SOURCE);
+      const parsed = await parseEdited(deps, edited.document);
       if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s); nothing was applied.`, { issues: parsed.errors });
       const before = version === null ? emptyMapping() : current;
       const changes = mappingChanges(before, parsed.mapping);
@@ -150,28 +167,49 @@ export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: Mappin
 
 export interface PlanOutcome {
   readonly plan: MappingPlan;
+  /** The changed parts of the mapping, the first PLAN_LIMITS.parts of them. */
   readonly changes: readonly DescribedChange[];
+  readonly changesCount: number;
   /** What this actor would be refused, if they applied it (null: they may). */
   readonly refusal: { readonly rule: GrantRule; readonly message: string } | null;
+  /** The document's own warnings, the first PLAN_LIMITS.validationWarnings of them. */
   readonly warnings: readonly MappingIssue[];
+  readonly warningsCount: number;
+  /** The next page of changed members (the same proposal, planned again from this cursor), or null. */
+  readonly nextCursor: string | null;
 }
 
-/** Who would gain and lose what; nothing is written (file-managed organisations may plan too). */
-export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit): Promise<PlanOutcome> {
+const isPlace = (value: unknown): value is PlanPlace =>
+  isRecord(value) && typeof value["userName"] === "string" && typeof value["id"] === "string" && Object.keys(value).length === 2;
+
+/**
+ * Who would gain and lose what; nothing is written (file-managed organisations may plan too). Any
+ * member who may read roles may ask, so the answer is bounded (PLAN_ANSWER_MAX_BYTES): counts for
+ * everyone, a page of members (`page`), and at most so many parts and warnings.
+ */
+export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit, query: { limit?: number; cursor?: string } = {}): Promise<PlanOutcome> {
   requireAction(actor, "read_roles");
+  const page: PlanPage = {
+    ...(query.limit === undefined ? {} : { limit: query.limit }),
+    ...(query.cursor === undefined ? {} : { after: decodeCursor(query.cursor, isPlace) }),
+  };
   const { mapping: current, version } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
   const edited = applyEdit(version === null ? null : current, edit);
   if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
-  const parsed = parseMapping(JSON.stringify(edited.document, null, 2), ADMIN_SOURCE);
+  const parsed = await parseEdited(deps, edited.document);
   if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s).`, { issues: parsed.errors });
   const before = version === null ? emptyMapping() : current;
   const changes = mappingChanges(before, parsed.mapping);
   const decision = judgeGrant(actor.permissions, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(deps.db.knex, actor.orgId, before, parsed.mapping) });
+  const plan = await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping, page);
   return {
-    plan: await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping),
-    changes,
+    plan,
+    nextCursor: plan.next === null ? null : encodeCursor({ userName: plan.next.userName, id: plan.next.id }),
+    changes: changes.slice(0, PLAN_LIMITS.parts),
+    changesCount: changes.length,
     refusal: decision.allowed ? null : { rule: decision.rule, message: decision.message },
-    warnings: parsed.warnings,
+    warnings: parsed.warnings.slice(0, PLAN_LIMITS.validationWarnings),
+    warningsCount: parsed.warnings.length,
   };
 }
 

@@ -9,7 +9,7 @@ import { allGroups } from "../../db/groups";
 import { findOrgById } from "../../db/orgs";
 import { roleHolderCounts } from "../../db/permissions";
 import { findUser, findUserIdByUserName } from "../../db/users";
-import { type AllowedActions, type EffectivePermissions, type RoleDefinition, describeRuleTarget, matchingGroups, roleDocument } from "../../mapping";
+import { type AllowedActions, type EffectivePermissions, type RoleDefinition, describeRuleTarget, indexGroups, roleDocument, rulesByRole } from "../../mapping";
 import { type Actor, requireAction } from "./actor";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AdminDeps } from "./mapping";
@@ -52,9 +52,12 @@ export async function listRoles(deps: AdminDeps, actor: Actor): Promise<RoleSumm
   const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
   const counts = await roleHolderCounts(deps.db.knex, actor.orgId);
   const groups = await allGroups(deps.db.knex, actor.orgId);
+  // Indexed once, so thousands of roles and rules cost their sum, not roles × rules × groups.
+  const granting = rulesByRole(mapping);
+  const index = indexGroups(groups);
   return mapping.roles.map((role: RoleDefinition) => {
-    const rules = mapping.rules.filter((rule) => rule.roles.includes(role.name));
-    const giving = new Map(rules.flatMap((rule) => matchingGroups(rule, groups)).map((g) => [g.id, { id: g.id, displayName: g.displayName, source: g.source ?? "scim" }]));
+    const rules = granting.get(role.name) ?? [];
+    const giving = new Map(rules.flatMap((rule) => index.matching(rule)).map((g) => [g.id, { id: g.id, displayName: g.displayName, source: g.source ?? "scim" }]));
     return {
       name: role.name,
       definition: roleDocument(role),

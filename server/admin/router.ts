@@ -15,6 +15,7 @@ import { DEFAULT_INPUT_LIMITS } from "../../scim/limits";
 import { apiJsonBody, refuseNulInUrl } from "../api";
 import { ApiError, apiErrorHandler } from "../api-errors";
 import { type EventHub, streamEvents } from "../events";
+import type { ParseMappingText } from "../mapping-parser";
 import type { MemberTokens } from "../oidc/member-tokens";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
@@ -22,6 +23,8 @@ import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, rea
 export interface AdminRouterDeps {
   readonly db: Database;
   readonly sync: MappingPermissionSync;
+  /** Parses edited mappings off the event loop (server/mapping-parser.ts); absent: in this thread. */
+  readonly parseMapping?: ParseMappingText;
   readonly logger: Logger;
   /** The outbox's Server-Sent Events, for the console's live pages. */
   readonly events: EventHub;
@@ -37,7 +40,7 @@ const BODY_LIMIT = "1mb";
 
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
-  const use: admin.AdminDeps = { db: deps.db, sync: deps.sync };
+  const use: admin.AdminDeps = { db: deps.db, sync: deps.sync, ...(deps.parseMapping ? { parse: deps.parseMapping } : {}) };
   router.use(authenticateMember(deps));
   router.use(refuseNulInUrl);
   router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
@@ -82,13 +85,20 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json(view);
   }));
   router.put("/mapping", route(async (req, res) => edit(req, res, { kind: "replace", document: body(req) }, "mapping.replace", null)));
+  // Counts for every member, a page of the members who change (`limit`, `cursor`), bounded parts
+  // and warnings: the answer stays under PLAN_ANSWER_MAX_BYTES (README, "Limits").
   router.post("/mapping/plan", route(async (req, res) => {
-    const outcome = await admin.planEdit(use, actorOf(res), proposedEdit(body(req)));
+    const cursor = query(req, "cursor");
+    const outcome = await admin.planEdit(use, actorOf(res), proposedEdit(body(req)), { limit: pageLimit(req), ...(cursor === undefined ? {} : { cursor }) });
+    const { next: _next, ...plan } = outcome.plan;
     res.json({
-      ...outcome.plan,
+      ...plan,
+      nextCursor: outcome.nextCursor,
       parts: outcome.changes.map((c) => ({ ...c.change, action: c.action, description: c.description })),
+      partsCount: outcome.changesCount,
       refusal: outcome.refusal === null ? null : { code: outcome.refusal.rule, message: outcome.refusal.message },
       validationWarnings: outcome.warnings,
+      validationWarningsCount: outcome.warningsCount,
     });
   }));
   router.get("/mapping/versions", route(async (req, res) => {

@@ -1,4 +1,5 @@
-import { DEFAULT_SOURCE_LIMITS, closestMatch, parseMapping } from "../../mapping";
+import { DEFAULT_SOURCE_LIMITS, MAPPING_LIMITS, closestMatch, parseMapping } from "../../mapping";
+import { errorsOf, expectIssue } from "./helpers";
 import { MappingParser, parseResultFromJSON } from "../../server/mapping-parser";
 
 /**
@@ -64,6 +65,57 @@ describe("mapping file limits", () => {
     const long = "x".repeat(100_000);
     expect(closestMatch(`${long}y`, [long])).toBeNull();
     expect(closestMatch("LONG", ["long"])).toBe("long");
+  });
+});
+
+/**
+ * A plan and a recomputation cost members × what each member's groups grant, so an organisation's
+ * mapping is bounded where every mapping is validated (admin API, CLI, files): past a limit, one
+ * too_many error at the first item past it.
+ */
+describe("mapping size limits", () => {
+  const header = ["version: 1", "primaryOwner: ceo@example.com"];
+
+  it("refuses more roles than MAPPING_LIMITS.maxRoles at the first role past the limit", () => {
+    const lines = [...header, "roles:"];
+    for (let i = 0; i <= MAPPING_LIMITS.maxRoles; i++) lines.push(`  role${i}: {}`);
+    lines.push("mappings:", `  - group: { id: g }`, `    roles: [role0]`);
+    const issues = errorsOf(`${lines.join("\n")}\n`);
+    // role{i} is on line 4 + i; the one past the limit is role{maxRoles}.
+    expectIssue(issues, "too_many", 4 + MAPPING_LIMITS.maxRoles, 3, new RegExp(`defines ${MAPPING_LIMITS.maxRoles + 1} roles; at most ${MAPPING_LIMITS.maxRoles} .*'role${MAPPING_LIMITS.maxRoles}'`));
+    expect(issues.filter((issue) => issue.code === "too_many")).toHaveLength(1);
+  });
+
+  it("accepts exactly MAPPING_LIMITS.maxRoles roles", () => {
+    const lines = [...header, "roles:"];
+    for (let i = 0; i < MAPPING_LIMITS.maxRoles; i++) lines.push(`  role${i}: {}`);
+    const result = parseMapping(`${lines.join("\n")}\n`, "roles.yaml");
+    expect(result.ok).toBe(true);
+  });
+
+  it("refuses more rules than MAPPING_LIMITS.maxRules at the first rule past the limit", () => {
+    const lines = [...header, "roles: { a: {} }", "mappings:"];
+    for (let i = 0; i <= MAPPING_LIMITS.maxRules; i++) lines.push(`  - { group: { id: "g${i}" }, roles: [a] }`);
+    const issues = errorsOf(`${lines.join("\n")}\n`);
+    expectIssue(issues, "too_many", 5 + MAPPING_LIMITS.maxRules, 5, new RegExp(`${MAPPING_LIMITS.maxRules + 1} rules; at most ${MAPPING_LIMITS.maxRules}.*mappings\\[${MAPPING_LIMITS.maxRules}\\]`));
+  });
+
+  it("refuses more role names in rules than MAPPING_LIMITS.maxRuleRoles, at the first name past it", () => {
+    const perRule = 1_000;
+    const rules = Math.ceil((MAPPING_LIMITS.maxRuleRoles + 1) / perRule);
+    const lines = [...header, "roles: { a: {} }", "mappings:"];
+    for (let i = 0; i < rules; i++) lines.push(`  - group: { id: "g${i}" }`, `    roles: [${Array.from({ length: perRule }, () => "a").join(", ")}]`);
+    const issues = errorsOf(`${lines.join("\n")}\n`);
+    const rule = Math.floor(MAPPING_LIMITS.maxRuleRoles / perRule);
+    // mappings[rule].roles is on line 5 + 2 * rule + 1; its first name at column 13.
+    expectIssue(issues, "too_many", 5 + 2 * rule + 1, 13, new RegExp(`${rules * perRule} role names in all; at most ${MAPPING_LIMITS.maxRuleRoles}.*mappings\\[${rule}\\]\\.roles\\[0\\]`));
+  });
+
+  it("refuses more toggles than MAPPING_LIMITS.maxToggles under org.features", () => {
+    const lines = [...header, "org:", "  features:"];
+    for (let i = 0; i <= MAPPING_LIMITS.maxToggles; i++) lines.push(`    f${i}: on`);
+    const issues = errorsOf(`${lines.join("\n")}\n`);
+    expectIssue(issues, "too_many", 5 + MAPPING_LIMITS.maxToggles, 5, /`org.features` names 1001 features; at most 1000/);
   });
 });
 

@@ -1,12 +1,18 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import knexFactory from "knex";
 import { openDatabase } from "../../db/connection";
-import { findOrgByName } from "../../db/orgs";
-import { seedUsers } from "../../db/seed";
+import { insertGroup } from "../../db/groups";
+import { migrateToLatest } from "../../db/migrate";
+import { ensureOrg, findOrgByName, setOrgOidc } from "../../db/orgs";
+import { seedMembers, seedUsers } from "../../db/seed";
+import { MAPPING_LIMITS, PLAN_ANSWER_MAX_BYTES } from "../../mapping";
+import { applyMappingText, refusalLines } from "../../roles";
+import { createSync } from "../../server/bootstrap";
 import { CORE_GROUP, CORE_USER, ON_POSTGRES, PATCH_OP, TEST_DATABASE_URL } from "../support/harness";
+import { type TestIssuer, startIssuer } from "../support/oidc";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
 
 /**
@@ -229,10 +235,10 @@ describe(`the event loop while a SCIM client sends the largest requests the limi
   }, 120_000);
 });
 
-/** Roles and rules enough for a file of about `bytes` (within MAPPING_MAX_BYTES' default of 1 MiB). */
+/** `roles` roles, each with a rule of its own (within MAPPING_LIMITS, and MAPPING_MAX_BYTES' default of 1 MiB). */
 function largeMapping(roles: number): string {
   const lines = ["version: 1", "primaryOwner: ceo@example.com", "roles:"];
-  for (let i = 0; i < roles; i++) lines.push(`  role${i}:`, `    description: Role ${i}`, "    admin: { billing: view }", "    capabilities: [web_search]");
+  for (let i = 0; i < roles; i++) lines.push(`  role${i}:`, `    description: Role ${i}, one of the many roles of a large organisation`, "    admin: { billing: view }", "    capabilities: [web_search]");
   lines.push("mappings:");
   for (let i = 0; i < roles; i++) lines.push(`  - group: { externalId: "g${i}" }`, `    roles: [role${i}]`);
   return `${lines.join("\n")}\n`;
@@ -301,7 +307,7 @@ describe("the event loop while MAPPING_FILE changes", () => {
   it("applies a 1 MB mapping while requests keep being answered", async () => {
     await writeFile(file, SMALL_MAPPING);
     const s = await start();
-    const text = largeMapping(6_000);
+    const text = largeMapping(MAPPING_LIMITS.maxRoles);
     expect(Buffer.byteLength(text)).toBeGreaterThan(900_000);
     const applied = (): boolean => s.logs.some((l) => l.msg === "mapping applied" && l.version === 2);
     const worst = await pollWhile(s.base, () => writeFile(file, text), applied, 45_000);
@@ -345,4 +351,116 @@ describe("the event loop while MAPPING_FILE changes", () => {
     expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
     expect(await lastRefused(s.base)).toMatchObject({ sourceName: file, errors: [{ code: "too_large" }] });
   }, 60_000);
+});
+
+/**
+ * A member who may only view roles may still ask for a plan, and a plan reads every member of the
+ * organisation: thousands of roles given through a group of thousands of members once held the
+ * event loop for tens of seconds and answered hundreds of megabytes (or ran out of memory). The
+ * plan now yields between slices of members and answers counts with a bounded list of members.
+ * What stays on the event loop are steps bounded by the document, not the directory (decoding the
+ * worker's parse, diffing the two mappings part by part, resolving one member of each distinct set
+ * of groups), each tens of milliseconds: like applying a large file, the poll bound is the wider one.
+ */
+describe("the event loop while a role viewer plans a large mapping", () => {
+  const MEMBERS = 3_000;
+  const ROLES = 2_500;
+  const MAX_PLAN_ANSWER_MS = 30_000;
+  const VIEWER = "viewer@example.com";
+  const viewerMapping = [
+    "version: 1",
+    "primaryOwner: ceo@example.com",
+    "roles:",
+    "  iam-viewer:",
+    "    admin: { identity_access: view }",
+    "mappings:",
+    '  - group: { externalId: "viewers" }',
+    "    roles: [iam-viewer]",
+    "",
+  ].join("\n");
+  let dir: string;
+  let issuer: TestIssuer;
+  let server: ServerProcess;
+  let dropDatabase: () => Promise<void> = async () => undefined;
+
+  /** A SQLite file, or a PostgreSQL database of its own (the server process migrates neither twice). */
+  async function databaseUrl(): Promise<string> {
+    if (!ON_POSTGRES) return `sqlite:${join(dir, "scim.sqlite")}`;
+    const admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
+    const name = `scim_plan_${randomBytes(5).toString("hex")}`;
+    await admin.raw(`CREATE DATABASE ${name}`);
+    dropDatabase = async () => {
+      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.destroy();
+    };
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-plan-"));
+    issuer = await startIssuer();
+    const url = await databaseUrl();
+    const db = openDatabase(url);
+    try {
+      await migrateToLatest(db.knex);
+      const org = await ensureOrg(db.knex, "default");
+      await setOrgOidc(db.knex, org.id, { issuer: issuer.issuer, clientId: issuer.clientId, clientSecret: issuer.clientSecret, jwks: null, usernameClaim: "email" });
+      const ids = Array.from({ length: MEMBERS }, () => randomUUID());
+      const viewer = randomUUID();
+      await db.knex.transaction(async (tx) => {
+        await seedUsers(tx, org.id, ids, "member-");
+        await seedUsers(tx, org.id, [viewer], "");
+        await tx("users").where({ id: viewer }).update({ user_name: VIEWER, user_name_ci: VIEWER });
+        const everyone = await insertGroup(tx, org.id, { displayName: "Everyone", externalId: "everyone", data: {} }, { source: "scim", provisionedBy: null });
+        const viewers = await insertGroup(tx, org.id, { displayName: "Viewers", externalId: "viewers", data: {} }, { source: "scim", provisionedBy: null });
+        await seedMembers(tx, org.id, everyone.id, ids);
+        await seedMembers(tx, org.id, viewers.id, [viewer]);
+      });
+      const applied = await applyMappingText(db, createSync().sync, { orgId: org.id, text: viewerMapping, sourceName: "roles.yaml", actor: "test" });
+      if (!applied.ok) throw new Error(refusalLines(applied).join("; "));
+    } finally {
+      await db.close();
+    }
+    server = await startServerProcess({ DATABASE_URL: url, SCIM_TOKEN }, { timeoutMs: 60_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) await server.stop("SIGKILL");
+    await issuer?.close();
+    await dropDatabase();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** ROLES roles, each given to everyone by a rule of its own, beside the viewer's. */
+  function largeDocument(): Record<string, unknown> {
+    const roles: Record<string, unknown> = { "iam-viewer": { admin: { identity_access: "view" } } };
+    const mappings: unknown[] = [{ group: { externalId: "viewers" }, roles: ["iam-viewer"] }];
+    for (let i = 0; i < ROLES; i++) {
+      roles[`role${i}`] = { admin: { billing: "view" }, capabilities: ["web_search"] };
+      mappings.push({ group: { externalId: "everyone" }, roles: [`role${i}`] });
+    }
+    return { version: 1, primaryOwner: "ceo@example.com", roles, mappings };
+  }
+
+  it("answers a plan of thousands of roles for thousands of members with a bounded answer, and keeps answering /healthz", async () => {
+    const token = await issuer.signIn(VIEWER);
+    const body = JSON.stringify({ document: largeDocument() });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(250_000);
+    let answer = "";
+    const result = await underPolling(server.base, async () => {
+      const res = await fetch(`${server.base}/api/v1/admin/mapping/plan`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body });
+      answer = await res.text();
+      return new Response(null, { status: res.status });
+    });
+    expect(result.status).toBe(200);
+    expect(result.answeredInMs).toBeLessThan(MAX_PLAN_ANSWER_MS);
+    expect(result.worstPollMs).toBeLessThan(MAX_LARGE_MAPPING_POLL_WAIT_MS);
+    expect(Buffer.byteLength(answer)).toBeLessThan(PLAN_ANSWER_MAX_BYTES);
+    const plan = JSON.parse(answer) as { changedCount: number; unchangedCount: number; changes: unknown[]; effects: Array<{ kind: string; name: string; gained: number }> };
+    expect(plan.changedCount).toBe(MEMBERS);
+    expect(plan.changes.length).toBeLessThan(MEMBERS);
+    expect(plan.effects).toContainEqual(expect.objectContaining({ kind: "role", name: `role${ROLES - 1}`, gained: MEMBERS }));
+  }, 180_000);
 });

@@ -29,11 +29,14 @@ export interface Session {
 /** One changed part of a mapping, with the admin action it needs and a sentence for people. */
 export type ChangePart = MappingChangePart & { readonly action: AdminAction; readonly description: string };
 
-/** `POST /mapping/plan`. */
-export type PlanAnswer = MappingPlan & {
+/** `POST /mapping/plan`: counts for every member, a page of the members who change (README, "Limits"). */
+export type PlanAnswer = Omit<MappingPlan, "next"> & {
+  readonly nextCursor: string | null;
   readonly parts: ChangePart[];
+  readonly partsCount: number;
   readonly refusal: { readonly code: string; readonly message: string } | null;
   readonly validationWarnings: MappingIssue[];
+  readonly validationWarningsCount: number;
 };
 
 /** What every mapping write answers (`PUT /roles/{name}`, `PUT /org`, `POST /rules`, …). */

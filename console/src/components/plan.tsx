@@ -7,7 +7,7 @@ import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { ApiFailure, ADMIN_API, call } from "../api/client";
 import type { Level, MappingDocument, PlanAnswer, ProposedChange } from "../api/types";
-import { ORG_ROLE_LABELS, areaLabel, capabilityLabel, connectorLabel, LEVEL_LABELS } from "../labels";
+import { ORG_ROLES, ORG_ROLE_LABELS, areaLabel, capabilityLabel, connectorLabel, LEVEL_LABELS } from "../labels";
 import { ErrorNotice, Notice } from "./ui";
 
 export type Proposal = { readonly change: ProposedChange } | { readonly document: MappingDocument };
@@ -62,6 +62,25 @@ export function usePlannedEdit(): PlannedEdit {
 
 const RANK: Record<Level, number> = { none: 0, view: 1, manage: 2 };
 const SHOWN_MEMBERS = 50;
+const SHOWN_EFFECTS = 30;
+
+/** "role finance", "Billing (level)", "org role Admin": what a count of members gains or loses. */
+function effectLabel(effect: PlanAnswer["effects"][number]): string {
+  switch (effect.kind) {
+    case "orgRole": {
+      const role = ORG_ROLES.find((r) => r === effect.name);
+      return `org role ${role === undefined ? effect.name : ORG_ROLE_LABELS[role]}`;
+    }
+    case "admin":
+      return `${areaLabel(effect.name)} level`;
+    case "role":
+      return `role ${effect.name}`;
+    case "capability":
+      return capabilityLabel(effect.name);
+    case "connector":
+      return `${connectorLabel(effect.name)} connector`;
+  }
+}
 
 /** One member's change as two lists a person reads: what they gain and what they lose. */
 export function gainsAndLosses(change: PlanAnswer["changes"][number]["change"]): { gains: string[]; losses: string[] } {
@@ -143,8 +162,20 @@ function PlanDetails(props: { plan: PlanAnswer; what: string; busy: boolean; onC
         </Notice>
       )}
       <h3>
-        {plan.changes.length === 1 ? "1 member changes" : `${plan.changes.length} members change`}; {plan.unchangedCount} unchanged
+        {plan.changedCount === 1 ? "1 member changes" : `${plan.changedCount} members change`}; {plan.unchangedCount} unchanged
       </h3>
+      {plan.effects.length > 0 && (
+        <ul class="plan-effects">
+          {plan.effects.slice(0, SHOWN_EFFECTS).map((e) => (
+            <li key={`${e.kind} ${e.name}`}>
+              {effectLabel(e)}: {e.gained > 0 && `+${e.gained}`}
+              {e.gained > 0 && e.lost > 0 && " / "}
+              {e.lost > 0 && `−${e.lost}`}
+            </li>
+          ))}
+          {plan.effects.length > SHOWN_EFFECTS && <li>… and {plan.effects.length - SHOWN_EFFECTS} more</li>}
+        </ul>
+      )}
       {plan.changes.length > 0 && (
         <table class="plan-members">
           <caption class="visually-hidden">Who gains and who loses what</caption>
@@ -169,7 +200,7 @@ function PlanDetails(props: { plan: PlanAnswer; what: string; busy: boolean; onC
           </tbody>
         </table>
       )}
-      {plan.changes.length > SHOWN_MEMBERS && <p>… and {plan.changes.length - SHOWN_MEMBERS} more members.</p>}
+      {plan.changedCount > Math.min(plan.changes.length, SHOWN_MEMBERS) && <p>… and {plan.changedCount - Math.min(plan.changes.length, SHOWN_MEMBERS)} more members.</p>}
       {plan.warnings.length + plan.validationWarnings.length > 0 && (
         <div class="warnings">
           <h3>Warnings</h3>

@@ -1,5 +1,5 @@
 import { setOrgMappingFile } from "../../../db/orgs";
-import { parseMapping } from "../../../mapping";
+import { MAPPING_LIMITS, parseMapping } from "../../../mapping";
 import { openStream, untilSubscribed } from "../../support/sse";
 import { allowed, permissionsOf } from "../../roles/support";
 import { createUser } from "../../support/harness";
@@ -140,6 +140,45 @@ describe("editing the mapping through the admin API", () => {
     });
     const changed = (plan.body as { changes: Array<{ member: { userName: string }; change: { summary: string[] } }> }).changes;
     expect(changed.find((c) => c.member.userName === "plain@example.com")?.change.summary).toEqual(["capabilities: - web_search", "connectors: - slack"]);
+    expect((await mapping()).version).toBe(1);
+  });
+
+  it("counts every member a plan changes, and pages the members listed with limit and cursor", async () => {
+    const reader = w.as("roleReader");
+    const change = { change: { kind: "set_org", org: { features: { web_search: "off" }, connectors: { slack: "on", jira: "off" } } } };
+    const first = await reader.post("/mapping/plan?limit=2", change);
+    expect(first.status).toBe(200);
+    const body = first.body as { changedCount: number; changes: Array<{ member: { userName: string } }>; nextCursor: string | null; effects: unknown[] };
+    expect(body.changes).toHaveLength(2);
+    expect(body.nextCursor).not.toBeNull();
+    expect(body.effects).toContainEqual({ kind: "capability", name: "web_search", gained: 0, lost: body.changedCount });
+    const listed = body.changes.map((c) => c.member.userName);
+    let cursor = body.nextCursor;
+    while (cursor !== null) {
+      const page = await reader.post(`/mapping/plan?limit=2&cursor=${encodeURIComponent(cursor)}`, change);
+      expect(page.status).toBe(200);
+      const next = page.body as typeof body;
+      expect(next.changedCount).toBe(body.changedCount);
+      listed.push(...next.changes.map((c) => c.member.userName));
+      cursor = next.nextCursor;
+    }
+    expect(listed).toHaveLength(body.changedCount);
+    expect(listed).toEqual([...listed].sort());
+    expectError(await reader.post("/mapping/plan?cursor=not-ours", change), 400, "invalid_request");
+  });
+
+  it("refuses a document past the role limit with 422 invalid_mapping, locating the first role past it, in a plan and in a write", async () => {
+    const editor = w.as("roleEditor");
+    const current = await mapping();
+    const roles: Record<string, unknown> = { ...current.document.roles };
+    for (let i = 0; Object.keys(roles).length <= MAPPING_LIMITS.maxRoles; i++) roles[`extra${i}`] = {};
+    const document = { ...current.document, roles };
+    for (const res of [await editor.post("/mapping/plan", { document }), await editor.put("/mapping", document, await editor.etag())]) {
+      expectError(res, 422, "invalid_mapping");
+      const issues = errorOf(res)["issues"] as Array<{ code: string; message: string; line: number }>;
+      expect(issues).toEqual([expect.objectContaining({ code: "too_many", message: expect.stringMatching(new RegExp(`at most ${MAPPING_LIMITS.maxRoles} are allowed per organisation`)) as unknown })]);
+      expect(issues[0]?.line).toBeGreaterThan(MAPPING_LIMITS.maxRoles);
+    }
     expect((await mapping()).version).toBe(1);
   });
 

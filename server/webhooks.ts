@@ -15,6 +15,7 @@ import { withAfterCommit } from "../db/transaction";
 import { type DeliveryOutcome, type LeasedDelivery, claimDeliveries, enqueueDeliveries, finishDelivery, releaseLeases } from "../db/webhooks";
 import { PERMISSIONS_CHANGED } from "../roles";
 import type { Logger } from "../scim/respond";
+import { withRevision } from "./events";
 import { isLoopback } from "./loopback";
 import type { OutboxSignal } from "./signal";
 
@@ -87,7 +88,8 @@ export async function sendWebhook(options: {
 
 /** The message body of an outbox event (Standard Webhooks' `{type, timestamp, data}`). */
 export function webhookBody(event: { type: string; payload: unknown; createdMs: number }, eventId: number): string {
-  const data = typeof event.payload === "object" && event.payload !== null ? { eventId, ...event.payload } : { eventId, value: event.payload };
+  const payload = withRevision(event.payload, eventId);
+  const data = typeof payload === "object" && payload !== null ? { eventId, ...payload } : { eventId, value: payload };
   return JSON.stringify({ type: event.type, timestamp: new Date(event.createdMs).toISOString(), data });
 }
 

@@ -15,6 +15,7 @@ import { DEFAULT_INPUT_LIMITS } from "../../scim/limits";
 import { apiJsonBody, refuseNulInUrl } from "../api";
 import { ApiError, apiErrorHandler } from "../api-errors";
 import { type EventHub, streamEvents } from "../events";
+import { reportRevision } from "../revision-header";
 import type { MemberTokens } from "../oidc/member-tokens";
 import { type SessionReader, actorOf, authenticateMember } from "./auth";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
@@ -41,6 +42,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.use(authenticateMember(deps));
   router.use(refuseNulInUrl);
   router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
+  router.use(reportRevision({ inBody: true }));
   const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
     handler(req, res).catch(next);
   };

@@ -4,6 +4,9 @@ import { allowed, permissionsOf } from "../../roles/support";
 import { openStream, untilSubscribed } from "../../support/sse";
 import { expectError, adminWorldPerTest } from "./support";
 
+/** Every admin write answers with the revision it left the organisation at. */
+const REVISION = expect.stringMatching(/^\d+$/) as unknown;
+
 interface GroupsBody {
   groups: Array<{ id: string; displayName: string; source: string; memberCount: number; grants: { ruleIds: string[]; roles: string[]; orgRole: string | null } }>;
   nextCursor: string | null;
@@ -23,12 +26,12 @@ describe("manual groups", () => {
     const editor = w.as("roleEditor");
     expect(await allowed(w.h, { member: "plain@example.com", area: "billing", level: "manage" })).toBe(false);
     const added = await editor.put(`/groups/${contractors}/members/${w.ids.plain}`, {});
-    expect(added.body).toEqual({ changed: true });
+    expect(added.body).toEqual({ changed: true, revision: REVISION });
     expect(await allowed(w.h, { member: "plain@example.com", area: "billing", level: "manage" })).toBe(true);
-    expect((await editor.put(`/groups/${contractors}/members/${w.ids.plain}`, {})).body).toEqual({ changed: false });
+    expect((await editor.put(`/groups/${contractors}/members/${w.ids.plain}`, {})).body).toEqual({ changed: false, revision: REVISION });
     const detail = await editor.get(`/members/${w.ids.plain}`);
     expect(detail.body).toMatchObject({ groups: [{ id: contractors, displayName: "Contractors", source: "manual" }], explanation: { matches: [expect.objectContaining({ ruleId: "contractors", matchedBy: "manual" })] } });
-    expect((await editor.delete(`/groups/${contractors}/members/${w.ids.plain}`)).body).toEqual({ changed: true });
+    expect((await editor.delete(`/groups/${contractors}/members/${w.ids.plain}`)).body).toEqual({ changed: true, revision: REVISION });
     expect((await permissionsOf(w.h, w.ids.plain)).roles).toEqual([]);
     const audit = await w.as("owner").get(`/audit?member=${w.ids.plain}`);
     expect((audit.body as { entries: Array<{ cause: { action: string } }> }).entries.map((e) => e.cause.action)).toEqual(["group.member.remove", "group.member.add"]);
@@ -39,7 +42,7 @@ describe("manual groups", () => {
     await untilSubscribed(() => w.h.events.subscriberCount(w.h.orgId));
     const token = await w.op.signIn("iam@example.com");
     const added = await w.h.admin("put", `/groups/${contractors}/members/${w.ids.plain}`, token).set("X-Request-Id", "req-manual-1").send({});
-    expect(added.body).toEqual({ changed: true });
+    expect(added.body).toEqual({ changed: true, revision: REVISION });
     const event = await events.next();
     events.close();
     const cause = { kind: "admin", actor: "member:iam@example.com", action: "group.member.add", target: contractors, requestId: "req-manual-1" };

@@ -1,6 +1,7 @@
 /**
  * The product-facing API (/api/v1). Permission reads are a primary-key lookup of the permissions
- * materialised in the same transaction as the SCIM write that changed them: fast, never stale.
+ * materialised in the same transaction as the SCIM write that changed them, at the consistency
+ * asked (server/authorize.ts): by default never older than a write acknowledged before the request.
  * Errors, authentication's included, are rendered by server/api-errors.ts.
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";

@@ -1,3 +1,4 @@
+import { organisationRevision } from "../../../db/outbox";
 import { CORE_GROUP, PATCH_OP, expectScimError, patchBody } from "../../support/harness";
 import { verifyPermissions } from "../../../roles";
 import { allowed, permissionsOf } from "../../roles/support";
@@ -35,6 +36,20 @@ describe("manual groups", () => {
     expect((await permissionsOf(w.h, w.ids.plain)).roles).toEqual([]);
     const audit = await w.as("owner").get(`/audit?member=${w.ids.plain}`);
     expect((audit.body as { entries: Array<{ cause: { action: string } }> }).entries.map((e) => e.cause.action)).toEqual(["group.member.remove", "group.member.add"]);
+  });
+
+  it("answers a membership change with the revision it reached, in the body and X-Revision, and authorize at least that revision sees it", async () => {
+    const before = await organisationRevision(w.h.db.knex, w.h.orgId);
+    const added = await w.as("roleEditor").put(`/groups/${contractors}/members/${w.ids.plain}`, {});
+    const revision = (added.body as { revision: string }).revision;
+    expect(added.headers["x-revision"]).toBe(revision);
+    expect(Number(revision)).toBeGreaterThan(before);
+    expect(Number(revision)).toBe(await organisationRevision(w.h.db.knex, w.h.orgId));
+    const answer = await w.h.api("post", "/authorize").send({ member: "plain@example.com", area: "billing", level: "manage", consistency: { atLeast: revision } });
+    expect(answer.body).toMatchObject({ allowed: true, revision, consistency: "at_least" });
+    const rule = await w.as("roleEditor").post("/rules", { id: "contractors-audit", group: { manual: "Contractors" }, roles: ["iam-viewer"] }, await w.as("roleEditor").etag());
+    expect(rule.status).toBe(201);
+    expect(Number((rule.body as { revision: string }).revision)).toBeGreaterThan(Number(revision));
   });
 
   it("announces a membership change on the event stream like any other, with the request id on the audit row and the cause; verify agrees", async () => {

@@ -140,13 +140,20 @@ export async function findMemberPermissions(tx: Executor, orgId: string, by: Mem
  * revision N may be served again while the organisation is still at N.
  */
 export async function findMemberPermissionsAt(tx: Executor, orgId: string, by: MemberLookup): Promise<{ revision: number; member: MemberPermissions | null }> {
-  const query = tx
-    .queryBuilder()
-    .from(tx.raw("(select coalesce((select last_id from event_counters where org_id = ?), 0) as revision) as r", [orgId]))
-    .leftJoin(memberQuery(tx, orgId, by).as("m"), (join) => {
-      join.on(tx.raw("1 = 1"));
+  // Anchored on the organisation's row, so that a member not found still gives one row with the
+  // revision, and every table is reached through its key (no derived table to scan).
+  const query = tx("orgs as o")
+    .leftJoin("event_counters as c", "c.org_id", "o.id")
+    .leftJoin("users as u", (join) => {
+      join.on("u.org_id", "=", "o.id");
+      if ("id" in by) join.andOnVal("u.id", "=", by.id);
+      else if ("userName" in by) join.andOnVal("u.user_name_ci", "=", by.userName.toLowerCase());
+      else join.andOn((either) => either.onVal("u.id", "=", by.idOrUserName).orOnVal("u.user_name_ci", "=", by.idOrUserName.toLowerCase()));
     })
-    .select("r.revision", "m.id", "m.user_name", "m.active", "m.permissions");
-  const rows: (MemberRow & { revision: number | string })[] = await prepared(tx, `findMemberPermissionsAt:${variant(by)}`, query);
+    .leftJoin("member_permissions as p", "p.user_id", "u.id")
+    .where("o.id", orgId)
+    .select("c.last_id as revision", "u.id", "u.user_name", "u.active", "p.permissions")
+    .limit(2);
+  const rows: (MemberRow & { revision: number | string | null })[] = await prepared(tx, `findMemberPermissionsAt:${variant(by)}`, query);
   return { revision: Number(rows[0]?.revision ?? 0), member: toMember(rows, by) };
 }

@@ -21,11 +21,19 @@ export interface RevisionSink {
   committed(revision: number): void;
 }
 
-const sinks = new AsyncLocalStorage<RevisionSink>();
+const sinks = new AsyncLocalStorage<RevisionSink | null>();
 
 /** Runs `work` (a request's remaining steps) with `sink` told of the revisions its writes commit. */
 export function reportingRevisions<T>(sink: RevisionSink, work: () => T): T {
   return sinks.run(sink, work);
+}
+
+/**
+ * Runs `work` outside any request's sink: after-commit callbacks wake the webhook dispatcher and
+ * the event feeds, whose own transactions report to no one.
+ */
+export function outsideRevisions<T>(work: () => T): T {
+  return sinks.run(null, work);
 }
 
 /** The sink of the request whose writes are running, if any. */

@@ -16,7 +16,7 @@ import type { Knex } from "knex";
 import type { Database } from "./connection";
 import { transactionEnded, watchWrites } from "./change-feed";
 import { type FlushedOutbox, beginOutbox, flushOutbox } from "./outbox";
-import { type RevisionSink, revisionSink } from "./revisions";
+import { type RevisionSink, outsideRevisions, revisionSink } from "./revisions";
 
 export type AfterCommit = () => void;
 
@@ -96,7 +96,7 @@ async function alone<T>(db: Database, work: Work<T>, sink: RevisionSink | null):
     transactionEnded(db.knex, written);
   }
   report(sink, orgId, flushed);
-  for (const callback of callbacks) callback();
+  outsideRevisions(() => callbacks.forEach((callback) => callback()));
   return result;
 }
 
@@ -151,7 +151,8 @@ class GroupCommitter {
           if (outcome === null) return reject(new Error("a grouped write was not run"));
           if (!outcome.ok) return reject(outcome.error);
           report(sink, orgId, outcome.flushed);
-          for (const callback of outcome.callbacks) callback();
+          const { callbacks } = outcome;
+          outsideRevisions(() => callbacks.forEach((callback) => callback()));
           resolve(outcome.value);
         },
         fail: (err) => reject(outcome !== null && !outcome.ok ? outcome.error : err),

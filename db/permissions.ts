@@ -143,7 +143,6 @@ export async function findMemberPermissionsAt(tx: Executor, orgId: string, by: M
   // Anchored on the organisation's row, so that a member not found still gives one row with the
   // revision, and every table is reached through its key (no derived table to scan).
   const query = tx("orgs as o")
-    .leftJoin("event_counters as c", "c.org_id", "o.id")
     .leftJoin("users as u", (join) => {
       join.on("u.org_id", "=", "o.id");
       if ("id" in by) join.andOnVal("u.id", "=", by.id);
@@ -152,7 +151,8 @@ export async function findMemberPermissionsAt(tx: Executor, orgId: string, by: M
     })
     .leftJoin("member_permissions as p", "p.user_id", "u.id")
     .where("o.id", orgId)
-    .select("c.last_id as revision", "u.id", "u.user_name", "u.active", "p.permissions")
+    // A scalar read of the counter by its key: a join to it may be planned as a scan of a table that is tiny.
+    .select(tx.raw("(select last_id from event_counters where org_id = ?) as revision", [orgId]), "u.id", "u.user_name", "u.active", "p.permissions")
     .limit(2);
   const rows: (MemberRow & { revision: number | string | null })[] = await prepared(tx, `findMemberPermissionsAt:${variant(by)}`, query);
   return { revision: Number(rows[0]?.revision ?? 0), member: toMember(rows, by) };

@@ -6,6 +6,7 @@
 import type { Executor } from "./connection";
 import { prepared } from "./prepared";
 import { nowIso, readJson, writeJson } from "./json";
+import { noteRevision } from "./outbox";
 import type { DbMappingRow } from "./tables";
 
 export interface StoredMapping {
@@ -76,6 +77,8 @@ export async function insertMapping(tx: Executor, orgId: string, m: { hash: stri
     applied_by: m.appliedBy,
     applied_at: nowIso(),
   });
+  // The names a mapping defines are authorize's vocabulary (an unknown capability is a 400).
+  noteRevision(tx, orgId);
   return version;
 }
 

@@ -12,12 +12,19 @@
  * answer. Allocating last keeps the lock to the commit itself, and cannot deadlock with the row
  * locks a write takes earlier. SQLite runs one writer at a time, so the same statements suffice.
  * Events are staged per transaction as they arise and written in one insert per 500 rows.
+ *
+ * The same counter is the organisation's revision (db/revisions.ts): a write that changes what
+ * `POST /api/v1/authorize` would answer without staging an event (a user created with no access, a
+ * rename, a deletion, a mapping whose new names no one holds yet) notes the organisation with
+ * `noteRevision`, and the flush advances its counter by one without an outbox row. Readers of the
+ * outbox ask for ids after the last one they handled, so such a gap is never waited for.
  */
 import type { Knex } from "knex";
 import { chunks } from "./chunks";
 import type { Executor } from "./connection";
 import { isPostgres } from "./dialect";
 import { readJson, writeJson } from "./json";
+import { prepared } from "./prepared";
 
 /** The PostgreSQL channel committed outbox rows are announced on (payload: `<orgId>:<lastId>`). */
 export const OUTBOX_CHANNEL = "scim_outbox";
@@ -54,11 +61,26 @@ interface DbEventCounterRow {
   pruned_through: number | string;
 }
 
-const staged = new WeakMap<Executor, OutboxEventInput[]>();
+interface Staged {
+  readonly events: OutboxEventInput[];
+  /** Organisations whose revision must advance even if no event of theirs was staged. */
+  readonly revised: Set<string>;
+}
+
+const staged = new WeakMap<Executor, Staged>();
 
 /** Opens the staging area of a writing transaction (db/transaction.ts does, for every one it runs). */
 export function beginOutbox(tx: Knex.Transaction): void {
-  staged.set(tx, []);
+  staged.set(tx, { events: [], revised: new Set() });
+}
+
+/**
+ * The write changes something an authorize answer of `orgId` depends on: its revision advances at
+ * commit. Outside a transaction opened by `withAfterCommit` (a bulk seed before any server reads)
+ * there is nothing to advance.
+ */
+export function noteRevision(tx: Executor, orgId: string): void {
+  staged.get(tx)?.revised.add(orgId);
 }
 
 /**
@@ -69,19 +91,28 @@ export function stageOutboxEvents(tx: Executor, events: readonly OutboxEventInpu
   if (events.length === 0) return;
   const list = staged.get(tx);
   if (!list) throw new Error("outbox events can only be written in a transaction opened by withAfterCommit");
-  list.push(...events);
+  list.events.push(...events);
 }
 
-/** What a flush wrote, per organisation: the last id allocated. */
+/** What a flush wrote, per organisation: the last id allocated (the revision the commit makes). */
 export type FlushedOutbox = ReadonlyMap<string, number>;
 
-/** Writes the staged events (run just before COMMIT); returns the last id written per organisation. */
-export async function flushOutbox(tx: Knex.Transaction): Promise<FlushedOutbox> {
-  const events = staged.get(tx) ?? [];
+/**
+ * Writes the staged events and advances the revisions noted (run just before COMMIT); returns the
+ * last id per organisation. `report`, when given, is an organisation whose revision is wanted even
+ * if the write changed nothing there (the request's: its answer carries one either way).
+ */
+export async function flushOutbox(tx: Knex.Transaction, report: string | null = null): Promise<FlushedOutbox> {
+  const { events, revised } = staged.get(tx) ?? { events: [], revised: new Set<string>() };
   staged.delete(tx);
   const written = new Map<string, number>();
-  if (events.length === 0) return written;
-  const byOrg = new Map<string, OutboxEventInput[]>();
+  await writeEvents(tx, events, revised, written);
+  if (report !== null && !written.has(report)) written.set(report, await organisationRevision(tx, report));
+  return written;
+}
+
+async function writeEvents(tx: Knex.Transaction, events: readonly OutboxEventInput[], revised: ReadonlySet<string>, written: Map<string, number>): Promise<void> {
+  const byOrg = new Map<string, OutboxEventInput[]>([...revised].map((orgId) => [orgId, []]));
   for (const event of events) {
     const list = byOrg.get(event.orgId) ?? [];
     list.push(event);
@@ -91,6 +122,11 @@ export async function flushOutbox(tx: Knex.Transaction): Promise<FlushedOutbox> 
   // Organisations in a fixed order, so two transactions touching the same two never wait on each other.
   for (const orgId of [...byOrg.keys()].sort()) {
     const list = byOrg.get(orgId) ?? [];
+    if (list.length === 0) {
+      // A revision without an event: the counter moves, no row is written, no reader is woken.
+      written.set(orgId, await allocateIds(tx, orgId, 1));
+      continue;
+    }
     const last = await allocateIds(tx, orgId, list.length);
     let id = last - list.length;
     for (const chunk of chunks(list)) {
@@ -102,7 +138,12 @@ export async function flushOutbox(tx: Knex.Transaction): Promise<FlushedOutbox> 
     // Delivered by PostgreSQL at commit, and never for a rollback.
     if (isPostgres(tx)) await tx.raw("select pg_notify(?, ?)", [OUTBOX_CHANNEL, `${orgId}:${last}`]);
   }
-  return written;
+}
+
+/** The organisation's revision: the last outbox id allocated (0 before the first write). */
+export async function organisationRevision(tx: Executor, orgId: string): Promise<number> {
+  const row: { last_id: number | string } | undefined = await prepared(tx, "organisationRevision", tx("event_counters").where({ org_id: orgId }).first("last_id"));
+  return Number(row?.last_id ?? 0);
 }
 
 /** Reserves `count` ids and returns the last; the counter row stays locked until the transaction ends. */

@@ -3,10 +3,12 @@
  * primary-key read and never computes. The values are opaque JSON here: they are written as given
  * and handed back as `unknown`, to be decoded by mapping/'s permissionsFromJSON.
  */
+import type { Knex } from "knex";
 import { chunks } from "./chunks";
 import type { Executor } from "./connection";
 import { prepared } from "./prepared";
 import { nowIso, readBoolean, readJson, writeJson } from "./json";
+import { noteRevision } from "./outbox";
 import type { DbMemberPermissionsRow } from "./tables";
 
 /** What is stored for each of `userIds` that has a row. */
@@ -42,6 +44,7 @@ export async function storePermissions(
   rows: readonly { userId: string; after: unknown; index: PermissionIndex }[],
   at = nowIso(),
 ): Promise<void> {
+  if (rows.length > 0) noteRevision(tx, orgId);
   for (const chunk of chunks(rows)) {
     await tx("member_permissions")
       .insert(chunk.map((r) => ({ user_id: r.userId, org_id: orgId, permissions: writeJson(r.after), org_role: r.index.orgRole, role_editor: r.index.roleEditor, updated_at: at })))
@@ -70,6 +73,7 @@ export async function storePermissions(
 }
 
 export async function deleteMemberPermissions(tx: Executor, orgId: string, userId: string): Promise<void> {
+  noteRevision(tx, orgId);
   await tx("member_permissions").where({ org_id: orgId, user_id: userId }).delete();
   await tx("member_roles").where({ org_id: orgId, user_id: userId }).delete();
 }
@@ -94,15 +98,12 @@ export interface MemberPermissions {
   readonly permissions: unknown;
 }
 
-/**
- * A member and its materialised permissions in one query, by id, by userName, or by either
- * (the authorize API's `member`): the product's hot path is one primary-key read.
- */
-export async function findMemberPermissions(
-  tx: Executor,
-  orgId: string,
-  by: { id: string } | { userName: string } | { idOrUserName: string },
-): Promise<MemberPermissions | null> {
+/** How authorize names a member: by id, by userName, or by either (an id match wins). */
+export type MemberLookup = { id: string } | { userName: string } | { idOrUserName: string };
+
+type MemberRow = { id: string | null; user_name: string | null; active: boolean | number | null; permissions: unknown };
+
+function memberQuery(tx: Executor, orgId: string, by: MemberLookup): Knex.QueryBuilder {
   const query = tx("users as u")
     .leftJoin("member_permissions as p", "p.user_id", "u.id")
     .where("u.org_id", orgId)
@@ -111,9 +112,48 @@ export async function findMemberPermissions(
   if ("id" in by) query.where("u.id", by.id);
   else if ("userName" in by) query.where("u.user_name_ci", by.userName.toLowerCase());
   else query.where((q) => q.where("u.id", by.idOrUserName).orWhere("u.user_name_ci", by.idOrUserName.toLowerCase()));
-  const rows: { id: string; user_name: string; active: boolean | number; permissions: unknown }[] = await prepared(tx, `findMemberPermissions:${"id" in by ? "id" : "userName" in by ? "userName" : "either"}`, query);
+  return query;
+}
+
+const variant = (by: MemberLookup): string => ("id" in by ? "id" : "userName" in by ? "userName" : "either");
+
+function toMember(rows: readonly MemberRow[], by: MemberLookup): MemberPermissions | null {
   // An id match wins over a userName that happens to equal it.
   const row = "idOrUserName" in by ? (rows.find((r) => r.id === by.idOrUserName) ?? rows[0]) : rows[0];
-  if (!row) return null;
+  if (!row || row.id === null || row.user_name === null || row.active === null) return null;
   return { id: row.id, userName: row.user_name, active: readBoolean(row.active), permissions: row.permissions === null ? null : readJson(row.permissions) };
+}
+
+/**
+ * A member and its materialised permissions in one query, by id, by userName, or by either
+ * (authorize's `member`, where an id match wins over a userName that happens to equal it).
+ */
+export async function findMemberPermissions(tx: Executor, orgId: string, by: MemberLookup): Promise<MemberPermissions | null> {
+  const rows: MemberRow[] = await prepared(tx, `findMemberPermissions:${variant(by)}`, memberQuery(tx, orgId, by));
+  return toMember(rows, by);
+}
+
+/**
+ * The same read with the organisation's revision (db/revisions.ts) folded in: one statement, so one
+ * snapshot, so the revision is exactly the state the member was read at, and a member not found
+ * still tells the revision it was looked for at. Authorize keeps the pair: an answer read at
+ * revision N may be served again while the organisation is still at N.
+ */
+export async function findMemberPermissionsAt(tx: Executor, orgId: string, by: MemberLookup): Promise<{ revision: number; member: MemberPermissions | null }> {
+  // Anchored on the organisation's row, so that a member not found still gives one row with the
+  // revision, and every table is reached through its key (no derived table to scan).
+  const query = tx("orgs as o")
+    .leftJoin("users as u", (join) => {
+      join.on("u.org_id", "=", "o.id");
+      if ("id" in by) join.andOnVal("u.id", "=", by.id);
+      else if ("userName" in by) join.andOnVal("u.user_name_ci", "=", by.userName.toLowerCase());
+      else join.andOn((either) => either.onVal("u.id", "=", by.idOrUserName).orOnVal("u.user_name_ci", "=", by.idOrUserName.toLowerCase()));
+    })
+    .leftJoin("member_permissions as p", "p.user_id", "u.id")
+    .where("o.id", orgId)
+    // A scalar read of the counter by its key: a join to it may be planned as a scan of a table that is tiny.
+    .select(tx.raw("(select last_id from event_counters where org_id = ?) as revision", [orgId]), "u.id", "u.user_name", "u.active", "p.permissions")
+    .limit(2);
+  const rows: (MemberRow & { revision: number | string | null })[] = await prepared(tx, `findMemberPermissionsAt:${variant(by)}`, query);
+  return { revision: Number(rows[0]?.revision ?? 0), member: toMember(rows, by) };
 }

@@ -15,7 +15,8 @@
 import type { Knex } from "knex";
 import type { Database } from "./connection";
 import { transactionEnded, watchWrites } from "./change-feed";
-import { beginOutbox, flushOutbox } from "./outbox";
+import { type FlushedOutbox, beginOutbox, flushOutbox } from "./outbox";
+import { type RevisionSink, outsideRevisions, revisionSink } from "./revisions";
 
 export type AfterCommit = () => void;
 
@@ -30,8 +31,15 @@ type Work<T> = (tx: Knex.Transaction, after: OnCommit) => Promise<T>;
 export const GROUP_COMMIT_MAX = 32;
 
 export async function withAfterCommit<T>(db: Database, work: Work<T>): Promise<T> {
-  if (db.dialect === "sqlite") return committerOf(db).run(work);
-  return alone(db, work);
+  const sink = revisionSink();
+  if (db.dialect === "sqlite") return committerOf(db).run(work, sink);
+  return alone(db, work, sink);
+}
+
+/** After the commit: tells the request the revision its organisation is now at. */
+function report(sink: RevisionSink | null, orgId: string | null, flushed: FlushedOutbox): void {
+  const revision = orgId === null ? undefined : flushed.get(orgId);
+  if (sink !== null && revision !== undefined) sink.committed(revision);
 }
 
 /**
@@ -68,16 +76,18 @@ const LOCK_RETRY_MAX_MS = 100;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One write in its own transaction. */
-async function alone<T>(db: Database, work: Work<T>): Promise<T> {
+async function alone<T>(db: Database, work: Work<T>, sink: RevisionSink | null): Promise<T> {
   const callbacks: AfterCommit[] = [];
   let result: T;
   let written: ReadonlySet<string> = new Set();
+  const orgId = sink?.orgId() ?? null;
+  let flushed: FlushedOutbox = new Map();
   try {
     result = await transaction(db, async (tx) => {
       written = watchWrites(tx);
       beginOutbox(tx);
       const value = await work(tx, (callback) => callbacks.push(callback));
-      await flushOutbox(tx);
+      flushed = await flushOutbox(tx, orgId);
       db.assertWritable?.();
       return value;
     });
@@ -85,7 +95,8 @@ async function alone<T>(db: Database, work: Work<T>): Promise<T> {
     // In-process caches (db/change-feed.ts) learn of the commit before anyone can act on it.
     transactionEnded(db.knex, written);
   }
-  for (const callback of callbacks) callback();
+  report(sink, orgId, flushed);
+  outsideRevisions(() => callbacks.forEach((callback) => callback()));
   return result;
 }
 
@@ -114,9 +125,10 @@ class GroupCommitter {
 
   constructor(private readonly db: Database) {}
 
-  run<T>(work: Work<T>): Promise<T> {
+  run<T>(work: Work<T>, sink: RevisionSink | null): Promise<T> {
+    const orgId = sink?.orgId() ?? null;
     return new Promise<T>((resolve, reject) => {
-      let outcome: { ok: true; value: T; callbacks: AfterCommit[] } | { ok: false; error: unknown } | null = null;
+      let outcome: { ok: true; value: T; callbacks: AfterCommit[]; flushed: FlushedOutbox } | { ok: false; error: unknown } | null = null;
       const item: Waiting = {
         run: async (tx) => {
           const callbacks: AfterCommit[] = [];
@@ -126,9 +138,9 @@ class GroupCommitter {
           try {
             beginOutbox(tx);
             const value = await work(tx, (callback) => callbacks.push(callback));
-            await flushOutbox(tx);
+            const flushed = await flushOutbox(tx, orgId);
             await tx.raw("RELEASE grouped_write");
-            outcome = { ok: true, value, callbacks };
+            outcome = { ok: true, value, callbacks, flushed };
           } catch (error) {
             outcome = { ok: false, error };
             await tx.raw("ROLLBACK TO grouped_write");
@@ -138,12 +150,14 @@ class GroupCommitter {
         settle: () => {
           if (outcome === null) return reject(new Error("a grouped write was not run"));
           if (!outcome.ok) return reject(outcome.error);
-          for (const callback of outcome.callbacks) callback();
+          report(sink, orgId, outcome.flushed);
+          const { callbacks } = outcome;
+          outsideRevisions(() => callbacks.forEach((callback) => callback()));
           resolve(outcome.value);
         },
         fail: (err) => reject(outcome !== null && !outcome.ok ? outcome.error : err),
       };
-      const solo = () => alone(this.db, work).then(resolve, reject);
+      const solo = () => alone(this.db, work, sink).then(resolve, reject);
       this.queue.push({ item, solo });
       if (!this.draining) void this.drain();
     });

@@ -9,6 +9,7 @@ import { writeJson } from "./json";
 import { type UserRecord, toUserRecord } from "./resources";
 import { prepared } from "./prepared";
 import { type DbUserRow, USER_COLUMNS, qualified } from "./tables";
+import { noteRevision } from "./outbox";
 import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
 
 /** What a write sets: a user's attributes, without groups. */
@@ -44,6 +45,7 @@ const uniquelyNamed = (fields: UserFields): string => `a User with userName "${f
 export async function insertUser(tx: Executor, orgId: string, fields: UserFields): Promise<UserRecord> {
   const id = randomUUID();
   const row = await insertVersioned(tx, { table: "users", orgId, id, columns: columns(fields), what: uniquelyNamed(fields) });
+  noteRevision(tx, orgId);
   return toUserRecord({ seq: 0, ...row });
 }
 
@@ -66,7 +68,18 @@ export async function findUserIdByUserName(tx: Executor, orgId: string, userName
  * Replaces a user's attributes. `expectedVersion` (from If-Match, or the version the caller read
  * under lock) makes the write conditional: a concurrent writer in between → DbVersionMismatchError.
  */
-export async function updateUser(tx: Executor, orgId: string, id: string, expectedVersion: number, fields: UserFields): Promise<UserRecord> {
+export async function updateUser(
+  tx: Executor,
+  orgId: string,
+  id: string,
+  expectedVersion: number,
+  fields: UserFields,
+  /** What the caller read under lock: without it, the write is taken to change what authorize says. */
+  previous?: Pick<UserRecord, "userName" | "active">,
+): Promise<UserRecord> {
+  // A rename or a (de)activation changes authorize's answer about the member; Entra reasserting
+  // `active` every cycle does not, and must not make every replica read the organisation again.
+  if (previous === undefined || previous.userName !== fields.userName || previous.active !== fields.active) noteRevision(tx, orgId);
   return updateVersioned(tx, { table: "users", orgId, id, expectedVersion, columns: columns(fields), what: uniquelyNamed(fields), reread: findUser });
 }
 
@@ -75,6 +88,7 @@ export async function deleteUser(tx: Executor, orgId: string, id: string): Promi
   const groupIds = (await tx("group_members").where({ org_id: orgId, member_id: id }).select("group_id")).map((r: { group_id: string }) => r.group_id);
   const removed = await tx("users").where({ org_id: orgId, id }).delete();
   if (removed === 0) return false;
+  noteRevision(tx, orgId);
   await tx("group_members").where({ org_id: orgId, member_id: id }).delete();
   await tx("users").where({ org_id: orgId, manager_id: id }).update({ manager_id: null });
   await touchGroups(tx, orgId, groupIds);

@@ -7,6 +7,7 @@
 import type { Database } from "../db/connection";
 import { lockPlatform } from "../db/locks";
 import { listOrgs } from "../db/orgs";
+import { noteRevision } from "../db/outbox";
 import { currentPlatform, insertPlatform } from "../db/platform";
 import { withAfterCommit } from "../db/transaction";
 import { type MappingIssue, parsePlatformFile } from "../mapping";
@@ -32,6 +33,8 @@ export async function applyPlatformText(
     const cause: ChangeCause = { kind: "platform", version, source: options.sourceName, actor: options.actor };
     let changed = 0;
     for (const org of await listOrgs(tx)) {
+      // Overrides are authorize's vocabulary too, even where no member's permissions change.
+      noteRevision(tx, org.id);
       const recomputed = await sync.recomputeAll(tx, org.id, cause);
       changed += recomputed.changed;
       after(recomputed);

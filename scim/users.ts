@@ -60,7 +60,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
     checkIfMatch(ifMatch, current.version);
     // A PUT that leaves `active` out (or sends null) does not assert it: the stored flag stays.
     const fields = toUserFields(resource, current.active);
-    const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateDbWriteError);
+    const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields, current).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);
   });
@@ -79,7 +79,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifM
     const patched = applyPatch("User", patchableUser(current), operations);
     // `active` is absent only when an operation removed it or set it to null: unassigned, not active.
     const fields = toUserFields(readResource("User", patched, ctx.limits), false);
-    const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields).catch(translateDbWriteError);
+    const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields, current).catch(translateDbWriteError);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);
   });

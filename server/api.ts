@@ -1,6 +1,7 @@
 /**
  * The product-facing API (/api/v1). Permission reads are a primary-key lookup of the permissions
- * materialised in the same transaction as the SCIM write that changed them: fast, never stale.
+ * materialised in the same transaction as the SCIM write that changed them, at the consistency
+ * asked (server/authorize.ts): by default never older than a write acknowledged before the request.
  * Errors, authentication's included, are rendered by server/api-errors.ts.
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
@@ -9,26 +10,20 @@ import type { ChangeFeed } from "../db/change-feed";
 import type { Database } from "../db/connection";
 import { lastMappingRefusal } from "../db/mapping-refusals";
 import { currentMapping } from "../db/mappings";
-import { findMemberPermissions } from "../db/permissions";
+import type { MemberLookup } from "../db/permissions";
 import { findUser, findUserIdByUserName } from "../db/users";
-import {
-  AREAS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, type EffectivePermissions, LEVELS, NO_ACCESS, closestMatch, isArea, isLevel, levelRank, mappingFromJSON,
-  permissionsFromJSON,
-} from "../mapping";
-import { type MappingPermissionSync, explainUser, isKnownGrant } from "../roles";
+import { type EffectivePermissions, mappingFromJSON } from "../mapping";
+import { type MappingPermissionSync, explainUser } from "../roles";
 import { DEFAULT_INPUT_LIMITS } from "../scim/limits";
 import { inspectJsonBody, nulInUrl } from "../scim/raw-input";
 import type { Logger } from "../scim/respond";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
+import { type AuthorizeDeps, type FoundMember, MemberReader, type MemberRef, authorize } from "./authorize";
 import { type EventHub, streamEvents } from "./events";
+import type { Metrics } from "./metrics";
 import { MEMBER_TABLES, ReadCache } from "./read-cache";
-
-interface MemberRef {
-  id: string;
-  userName: string;
-  active: boolean;
-}
+import { reportRevision } from "./revision-header";
 
 export interface ApiDeps {
   readonly db: Database;
@@ -41,6 +36,8 @@ export interface ApiDeps {
   readonly changes?: ChangeFeed | null;
   /** SCIM_MAX_JSON_DEPTH, which applies to /api bodies as to SCIM's. */
   readonly maxJsonDepth?: number;
+  /** Counts where authorize's member reads were answered from (memory or the database). */
+  readonly metrics?: Metrics;
 }
 
 /** The product API's questions are small: a member and what to ask about. */
@@ -82,25 +79,17 @@ export function apiRouter(deps: ApiDeps): Router {
   router.use(deps.authenticate);
   router.use(refuseNulInUrl);
   router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
+  router.use(reportRevision());
   const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
     handler(req, res).catch(next);
   };
 
-  type Lookup = { id: string } | { userName: string } | { idOrUserName: string };
+  const members = new ReadCache<FoundMember>(deps.changes ?? null, MEMBER_TABLES);
+  const authorizeDeps: AuthorizeDeps = { db: deps.db, sync: deps.sync, members, ...(deps.metrics ? { counted: (source) => deps.metrics?.memberReads.inc({ source }) } : {}) };
 
-  type Found = { member: MemberRef; permissions: EffectivePermissions };
-  const members = new ReadCache<Found>(deps.changes ?? null, MEMBER_TABLES);
-
-  async function memberWithPermissions(orgId: string, by: Lookup): Promise<Found> {
-    const key = "id" in by ? `${orgId}\nid\n${by.id}` : "userName" in by ? `${orgId}\nuserName\n${by.userName}` : `${orgId}\neither\n${by.idOrUserName}`;
-    const found = await members.get(key, async () => {
-      const row = await findMemberPermissions(deps.db.knex, orgId, by);
-      if (!row) return null;
-      const permissions = row.permissions === null ? NO_ACCESS : permissionsFromJSON(row.permissions);
-      return { member: { id: row.id, userName: row.userName, active: row.active }, permissions };
-    });
-    if (!found) throw new ApiError("member_not_found", `No member with ${"id" in by ? `id ${by.id}` : "userName" in by ? `userName ${by.userName}` : `id or userName ${by.idOrUserName}`}`);
-    return found;
+  /** A member's permissions as of every write acknowledged before the request ("full" consistency). */
+  async function memberWithPermissions(orgId: string, by: MemberLookup): Promise<FoundMember> {
+    return new MemberReader(authorizeDeps, orgId, { mode: "full" }).find(by);
   }
 
   const body = (member: MemberRef, p: EffectivePermissions) => ({
@@ -133,24 +122,8 @@ export function apiRouter(deps: ApiDeps): Router {
   }));
 
   router.post("/authorize", wrap(async (req, res) => {
-    const orgId = orgIdOf(res);
-    const input: Record<string, unknown> = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
-    if (typeof input.member !== "string" || input.member === "") throw new ApiError("invalid_request", "member must be a member id or userName");
-    const { member, permissions } = await memberWithPermissions(orgId, { idOrUserName: input.member });
-    await checkVocabulary(orgId, input);
-    res.json(decide(member, permissions, input));
+    res.json(await authorize(authorizeDeps, orgIdOf(res), req.body));
   }));
-
-  /** A capability or connector no role, toggle or override could ever grant is a mistake, not a "no". */
-  async function checkVocabulary(orgId: string, input: Record<string, unknown>): Promise<void> {
-    if (typeof input.area === "string") return;
-    if (typeof input.capability === "string" && !(await isKnownGrant(deps.db.knex, deps.sync, orgId, "capability", input.capability))) {
-      throw new ApiError("unknown_capability", `Unknown capability "${input.capability}": it is neither built in nor known to this organisation${didYouMean(input.capability, BUILTIN_CAPABILITIES)}`);
-    }
-    if (typeof input.connector === "string" && !(await isKnownGrant(deps.db.knex, deps.sync, orgId, "connector", input.connector))) {
-      throw new ApiError("unknown_connector", `Unknown connector "${input.connector}": it is neither built in nor known to this organisation${didYouMean(input.connector, BUILTIN_CONNECTORS)}`);
-    }
-  }
 
   router.get("/mapping", wrap(async (_req, res) => {
     const orgId = orgIdOf(res);
@@ -183,21 +156,3 @@ export function apiRouter(deps: ApiDeps): Router {
   return router;
 }
 
-function didYouMean(input: string, candidates: readonly string[]): string {
-  const suggestion = closestMatch(input, candidates);
-  return suggestion === null ? "" : `; did you mean "${suggestion}"?`;
-}
-
-function decide(member: MemberRef, p: EffectivePermissions, input: Record<string, unknown>): Record<string, unknown> {
-  const base = { member, orgRole: p.orgRole };
-  if (typeof input.area === "string") {
-    if (!isArea(input.area)) throw new ApiError("unknown_area", `Unknown area "${input.area}"; areas are ${AREAS.join(", ")}`);
-    const level = input.level === undefined ? "view" : input.level;
-    if (!isLevel(level)) throw new ApiError("unknown_level", `level must be one of ${LEVELS.join(", ")}`);
-    const granted = p.admin[input.area];
-    return { allowed: levelRank(granted) >= levelRank(level), ...base, area: input.area, level, granted };
-  }
-  if (typeof input.capability === "string") return { allowed: p.capabilities.includes(input.capability), ...base, capability: input.capability };
-  if (typeof input.connector === "string") return { allowed: p.connectors.includes(input.connector), ...base, connector: input.connector };
-  throw new ApiError("invalid_request", "Ask about one of: area (with level), capability, connector");
-}

@@ -29,6 +29,7 @@ import type { EventHub } from "./events";
 import { requestLog } from "./http-log";
 import type { AppLogger } from "./logger";
 import { Metrics } from "./metrics";
+import { reportRevision } from "./revision-header";
 import { OidcIssuers } from "./oidc/issuers";
 import { MemberTokens } from "./oidc/member-tokens";
 import { openApiDocument } from "./openapi";
@@ -213,6 +214,7 @@ export function createApp(deps: AppDeps): Express {
   scim.use("/Bulk", scimJsonBody(limits.maxBulkPayloadBytes, input.maxJsonDepth));
   scim.use("/Groups", scimJsonBody(limits.maxBodyBytes, input.maxJsonDepth));
   scim.use(scimJsonBody(limits.maxUserBodyBytes, input.maxJsonDepth));
+  scim.use(reportRevision());
   scim.use(
     scimRouter({
       db: deps.db,
@@ -289,7 +291,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, changes, maxJsonDepth: input.maxJsonDepth }),
+    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, changes, maxJsonDepth: input.maxJsonDepth, metrics }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));

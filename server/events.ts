@@ -81,7 +81,7 @@ class Subscriber {
   deliver(event: OutboxEvent): boolean {
     if (this.closed) return false;
     if (event.id <= this.cursor) return true;
-    const frame = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.payload)}\n\n`;
+    const frame = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(withRevision(event.payload, event.id))}\n\n`;
     if (!this.fits(frame)) {
       this.waitingFor = Buffer.byteLength(frame);
       return false;
@@ -371,4 +371,12 @@ export async function streamEvents(events: EventHub, orgId: string, req: Request
   if (result.reason === "closing") throw new ApiError("unavailable", "The server is shutting down; reconnect");
   res.setHeader("Retry-After", "30");
   throw new ApiError("too_many_requests", `This organisation already has ${events.limits.maxSubscribersPerOrg} event streams open on this server`);
+}
+
+/**
+ * An event's payload with the revision it made (its outbox id, db/revisions.ts): authorize asked
+ * with `consistency: { atLeast: revision }` answers from a state that includes the change.
+ */
+export function withRevision(payload: unknown, id: number): unknown {
+  return typeof payload === "object" && payload !== null && !Array.isArray(payload) ? { ...payload, revision: String(id) } : payload;
 }

@@ -39,6 +39,12 @@ export class Metrics {
   readonly recomputations = new Counter({ name: "scim_permission_recomputations_total", help: "Members whose permissions were recomputed", registers: [this.registry] });
   readonly permissionChanges = new Counter({ name: "scim_permission_changes_total", help: "Members whose permissions changed (one outbox event each)", registers: [this.registry] });
   readonly webhookDeliveries = new Counter({ name: "scim_webhook_attempts_total", help: "Webhook delivery attempts by outcome (delivered, retry, failed)", labelNames: ["outcome"], registers: [this.registry] });
+  readonly memberReads = new Counter({
+    name: "scim_authorize_member_reads_total",
+    help: "Members authorize looked up, by where the answer came from (cache, database); a member named twice in one batch counts once",
+    labelNames: ["source"],
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({ name: "scim_rate_limited_total", help: "Requests answered 429, by the limit they hit (token, address)", labelNames: ["scope"], registers: [this.registry] });
 
   private readonly orgLabel: MetricsOrgLabel;

@@ -7,6 +7,7 @@
  */
 import { ADMIN_ACTIONS, AREAS, EFFECT_KINDS, LEVELS, MATCHER_KINDS, ORG_ROLES, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, STANDARD_ORG_ROLES } from "../mapping";
 import { API_ERROR_STATUS, type ApiErrorCode } from "./api-errors";
+import { CONSISTENCY_MODES, MAX_BATCH_CHECKS } from "./authorize";
 
 type Schema = Record<string, unknown>;
 
@@ -67,8 +68,23 @@ const schemas: Record<string, Schema> = {
     },
   },
   MappingChangePart: open({ part: { type: "string", enum: ["primary_owner", "org_toggle", "standard_role", "role", "rule"] }, action: { type: "string", enum: [...ADMIN_ACTIONS] }, description: str }, ["part", "action", "description"]),
+  Revision: { type: "string", pattern: "^[0-9]+$", description: "The organisation's revision a write left it at (also the X-Revision header): hand it to authorize as consistency.atLeast" },
+  Consistency: {
+    description: "How fresh authorize's answer must be: full (the default) is never older than a write acknowledged before the request; atLeast, from a state at least that revision; minimize_latency, from memory when held (at most 1 s old, and never older than a change the server heard of)",
+    oneOf: [{ type: "string", enum: ["full", "minimize_latency"] }, closed({ atLeast: { oneOf: [ref("Revision"), { type: "integer", minimum: 0 }] } })],
+  },
+  Question: {
+    type: "object",
+    required: ["member"],
+    properties: { member: { type: "string", description: "Member id or userName" }, area: { type: "string", enum: [...AREAS] }, level: ref("Level"), capability: str, connector: str },
+  },
+  Answer: open(
+    { allowed: bool, member: ref("MemberRef"), orgRole: ref("OrgRole"), revision: ref("Revision"), consistency: { type: "string", enum: [...CONSISTENCY_MODES] } },
+    ["allowed", "member", "orgRole", "revision", "consistency"],
+  ),
+  CheckError: closed({ status: int, error: closed({ code: { type: "string", enum: Object.keys(API_ERROR_STATUS) }, message: str }) }),
   WriteResult: closed(
-    { version: int, hash: str, unchanged: bool, changedMembers: int, changes: list(ref("MappingChangePart")), warnings: list(ref("MappingIssue")), role: nullable({ type: "object" }), rule: nullable(ref("Rule")) },
+    { version: int, hash: str, unchanged: bool, changedMembers: int, changes: list(ref("MappingChangePart")), warnings: list(ref("MappingIssue")), role: nullable({ type: "object" }), rule: nullable(ref("Rule")), revision: ref("Revision") },
     ["role", "rule"],
   ),
   VersionSummary: closed({ version: int, hash: str, sourceName: str, appliedBy: str, appliedAt: str }),
@@ -77,7 +93,7 @@ const schemas: Record<string, Schema> = {
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
   AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
   ScimToken: closed({ id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
-  NewScimToken: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
+  NewScimToken: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), revision: ref("Revision") }),
   AdminAction: closed({ seq: int, actor: str, action: str, target: nullable(str), detail: anyJson, at: str }),
 };
 
@@ -110,7 +126,7 @@ const MAPPING_WRITE: readonly ApiErrorCode[] = [
 const GROUP_GRANT: readonly ApiErrorCode[] = ["user_management_manage_required", "identity_access_manage_required", "owner_required"];
 
 function write(summary: string, extra: Partial<Operation> = {}): Operation {
-  return { summary, tags: ["admin: mapping"], auth: "member", parameters: [ifMatch], responses: { 200: ref("WriteResult") }, errors: MAPPING_WRITE, headers: { 200: ["ETag"] }, ...extra };
+  return { summary, tags: ["admin: mapping"], auth: "member", parameters: [ifMatch], responses: { 200: ref("WriteResult") }, errors: MAPPING_WRITE, headers: { 200: ["ETag", "X-Revision"] }, ...extra };
 }
 
 const operations: Record<string, Record<string, Operation>> = {
@@ -130,11 +146,20 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["permissions"],
       auth: "api",
       requestBody: json({
-        type: "object",
-        required: ["member"],
-        properties: { member: { type: "string", description: "Member id or userName" }, area: { type: "string", enum: [...AREAS] }, level: ref("Level"), capability: str, connector: str },
+        description: `One question, or a batch of up to ${MAX_BATCH_CHECKS} answered in order (a member named twice is looked up once; a question that alone would be refused is answered in its place with its error)`,
+        oneOf: [
+          { allOf: [ref("Question"), { type: "object", properties: { consistency: ref("Consistency") } }] },
+          closed({ checks: { ...list(ref("Question")), maxItems: MAX_BATCH_CHECKS }, consistency: ref("Consistency") }, ["consistency"]),
+        ],
       }),
-      responses: { 200: open({ allowed: bool, member: ref("MemberRef"), orgRole: ref("OrgRole") }, ["allowed", "member", "orgRole"]) },
+      responses: {
+        200: {
+          oneOf: [
+            ref("Answer"),
+            closed({ results: list({ oneOf: [ref("Answer"), ref("CheckError")] }), revision: ref("Revision"), consistency: { type: "string", enum: [...CONSISTENCY_MODES] } }),
+          ],
+        },
+      },
       errors: ["invalid_request", "invalid_json", "member_not_found", "unknown_area", "unknown_level", "unknown_capability", "unknown_connector"],
     },
   },
@@ -233,7 +258,7 @@ const operations: Record<string, Record<string, Operation>> = {
     get: { summary: "What changed from another version (default: the one before) to this one", tags: ["admin: mapping"], auth: "member", parameters: [path("version", "Version number"), q("from", "The version to compare with", int)], responses: { 200: closed({ from: int, to: int, changes: list(ref("MappingChangePart")) }) }, errors: ["identity_access_view_required", "version_not_found", "invalid_request"] },
   },
   "/admin/mapping/rollback": {
-    post: write("Make an earlier version's content the next version", { requestBody: json(closed({ version: int })), responses: { 200: closed({ version: int, hash: str, unchanged: bool, changedMembers: int, rolledBackTo: int }) }, errors: [...MAPPING_WRITE, "version_not_found"] }),
+    post: write("Make an earlier version's content the next version", { requestBody: json(closed({ version: int })), responses: { 200: closed({ version: int, hash: str, unchanged: bool, changedMembers: int, rolledBackTo: int, revision: ref("Revision") }) }, errors: [...MAPPING_WRITE, "version_not_found"] }),
   },
   "/admin/roles": {
     get: { summary: "Custom roles, with how many members hold each and the groups and app roles that give it", tags: ["admin: roles"], auth: "member", responses: { 200: closed({ roles: list(closed({ name: str, definition: { type: "object" }, memberCount: int, rules: list(closed({ id: str, target: str })), groups: list(closed({ id: str, displayName: str, source: str })), appRoles: list(str) })) }) }, errors: ["identity_access_view_required"] },
@@ -243,7 +268,7 @@ const operations: Record<string, Record<string, Operation>> = {
     delete: write("Delete a custom role (and take it out of the rules giving it)", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], errors: [...MAPPING_WRITE, "role_not_found"] }),
   },
   "/admin/rules": {
-    post: write("Add a rule (its id is kept across edits)", { tags: ["admin: roles"], requestBody: json(ref("Rule")), responses: { 200: ref("WriteResult"), 201: ref("WriteResult") }, headers: { 200: ["ETag"], 201: ["ETag"] } }),
+    post: write("Add a rule (its id is kept across edits)", { tags: ["admin: roles"], requestBody: json(ref("Rule")), responses: { 200: ref("WriteResult"), 201: ref("WriteResult") }, headers: { 200: ["ETag", "X-Revision"], 201: ["ETag", "X-Revision"] } }),
   },
   "/admin/rules/{ruleId}": {
     delete: write("Delete a rule", { tags: ["admin: roles"], parameters: [path("ruleId", "Rule id"), ifMatch], errors: [...MAPPING_WRITE, "rule_not_found"] }),
@@ -259,19 +284,19 @@ const operations: Record<string, Record<string, Operation>> = {
   },
   "/admin/groups": {
     get: { summary: "Groups, the IdP's and manual ones, with what each gives", tags: ["admin: groups"], auth: "member", parameters: [q("source", "scim or manual"), q("q", "Name prefix"), ...paging], responses: { 200: closed({ groups: list(ref("Group")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
-    post: { summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str }) }, errors: [...GROUP_GRANT, "group_exists", "invalid_request", "invalid_json"] },
+    post: { summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str, revision: ref("Revision") }) }, headers: { 201: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_exists", "invalid_request", "invalid_json"] },
   },
   "/admin/groups/{id}": {
     get: { summary: "One group, the IdP's or manual, with the IdP that pushed it and what it gives", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 200: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, provisionedBy: nullable({ type: "string", enum: ["okta", "entra"] }), memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }) }, errors: ["identity_access_view_required", "group_not_found"] },
-    patch: { summary: "Rename a manual group (judged as giving and taking what rules naming either name give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], requestBody: json(closed({ displayName: str })), responses: { 200: closed({ id: str, displayName: str, source: str, created: str }) }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "group_exists", "would_lock_out", "invalid_request", "invalid_json"] },
-    delete: { summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
+    patch: { summary: "Rename a manual group (judged as giving and taking what rules naming either name give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], requestBody: json(closed({ displayName: str })), responses: { 200: closed({ id: str, displayName: str, source: str, created: str, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "group_exists", "would_lock_out", "invalid_request", "invalid_json"] },
+    delete: { summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/groups/{id}/members": {
     get: { summary: "A group's members", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), q("q", "userName or displayName prefix"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
   },
   "/admin/groups/{id}/members/{userId}": {
-    put: { summary: "Add a member to a manual group (granting what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: [...GROUP_GRANT, "group_not_found", "member_not_found", "managed_by_idp", "would_lock_out"] },
-    delete: { summary: "Remove a member from a manual group (taking what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool }) }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
+    put: { summary: "Add a member to a manual group (granting what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "member_not_found", "managed_by_idp", "would_lock_out"] },
+    delete: { summary: "Remove a member from a manual group (taking what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/scim-tokens": {
     get: { summary: "The SCIM connection's tokens (never the tokens themselves)", tags: ["admin: scim"], auth: "member", responses: { 200: closed({ tokens: list(ref("ScimToken")) }) }, errors: ["identity_access_view_required"] },
@@ -281,6 +306,7 @@ const operations: Record<string, Record<string, Operation>> = {
       auth: "member",
       requestBody: json(closed({ label: str, expiresAt: { ...nullable(str), description: "ISO-8601; after it the token authenticates no more (default: until revoked)" } }, ["label", "expiresAt"])),
       responses: { 201: ref("NewScimToken") },
+      headers: { 201: ["X-Revision"] },
       errors: ["owner_required", "invalid_request", "invalid_json"],
     },
   },
@@ -291,12 +317,13 @@ const operations: Record<string, Record<string, Operation>> = {
       auth: "member",
       parameters: [path("id", "Token id")],
       requestBody: json(closed({ label: str, expiresAt: nullable(str), overlapSeconds: { type: "integer", minimum: 0, maximum: 604800 } }, ["label", "expiresAt", "overlapSeconds"])),
-      responses: { 201: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), replaced: ref("ScimToken") }) },
+      responses: { 201: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), replaced: ref("ScimToken"), revision: ref("Revision") }) },
+      headers: { 201: ["X-Revision"] },
       errors: ["owner_required", "token_not_found", "token_inactive", "invalid_request", "invalid_json"],
     },
   },
   "/admin/scim-tokens/{id}": {
-    delete: { summary: "Revoke a SCIM token (incident response: Identity & Access managers too)", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, errors: ["identity_access_manage_required", "token_not_found"] },
+    delete: { summary: "Revoke a SCIM token (incident response: Identity & Access managers too)", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: ["identity_access_manage_required", "token_not_found"] },
   },
   "/admin/members": {
     get: { summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName, displayName or email prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },

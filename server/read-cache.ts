@@ -53,18 +53,33 @@ export class ReadCache<V> {
 
   /** The value for `key`, from memory when it is still known to be current, else from `load`. */
   async get(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    return this.peek(key) ?? this.load(key, load);
+  }
+
+  /** The value held for `key` while it is still known to be current; null when it must be read. */
+  peek(key: string): V | null {
     const feed = this.feed;
-    if (feed === null || !(this.options.whileClosed ? feed.listening : feed.live)) return load();
-    const now = this.now();
+    if (feed === null || !this.serving(feed)) return null;
     const entry = this.entries.get(key);
-    if (entry !== undefined) {
-      if (entry.generation === feed.generation(this.tables) && now - entry.at < this.maxAgeMs) return entry.value;
-      this.entries.delete(key);
-    }
+    if (entry === undefined) return null;
+    if (entry.generation === feed.generation(this.tables) && this.now() - entry.at < this.maxAgeMs) return entry.value;
+    this.entries.delete(key);
+    return null;
+  }
+
+  /** Reads `key` with `load`, and keeps what it found unless a change may have raced the read. */
+  async load(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    const feed = this.feed;
+    if (feed === null || !this.serving(feed)) return load();
+    const now = this.now();
     const generation = feed.generation(this.tables);
     const value = await load();
     if (value !== null && feed.listening && feed.generation(this.tables) === generation) this.remember(key, { value, generation, at: now });
     return value;
+  }
+
+  private serving(feed: ChangeFeed): boolean {
+    return this.options.whileClosed ? feed.listening : feed.live;
   }
 
   /** How many entries are held (for tests of the bound). */

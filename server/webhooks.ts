@@ -22,6 +22,7 @@ import { withAfterCommit } from "../db/transaction";
 import { type DeliveryOutcome, type EndpointOutcome, type LeasedDelivery, claimDeliveries, enqueueDeliveries, finishDelivery, releaseLeases } from "../db/webhooks";
 import { PERMISSIONS_CHANGED } from "../roles";
 import type { Logger } from "../scim/respond";
+import { withRevision } from "./events";
 import { isLoopback } from "./loopback";
 import type { OutboxSignal } from "./signal";
 import { type Resolve, type ResolvedAddress, WebhookTargets } from "./webhook-targets";
@@ -146,7 +147,8 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /** The message body of an outbox event (Standard Webhooks' `{type, timestamp, data}`). */
 export function webhookBody(event: { type: string; payload: unknown; createdMs: number }, eventId: number): string {
-  const data = typeof event.payload === "object" && event.payload !== null ? { eventId, ...event.payload } : { eventId, value: event.payload };
+  const payload = withRevision(event.payload, eventId);
+  const data = typeof payload === "object" && payload !== null ? { eventId, ...payload } : { eventId, value: payload };
   return JSON.stringify({ type: event.type, timestamp: new Date(event.createdMs).toISOString(), data });
 }
 

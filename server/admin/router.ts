@@ -16,6 +16,7 @@ import { apiJsonBody, refuseNulInUrl } from "../api";
 import { ApiError, apiErrorHandler } from "../api-errors";
 import { type EventHub, streamEvents } from "../events";
 import type { ParseMappingText } from "../mapping-parser";
+import { reportRevision } from "../revision-header";
 import type { MemberTokens } from "../oidc/member-tokens";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
@@ -44,6 +45,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.use(authenticateMember(deps));
   router.use(refuseNulInUrl);
   router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
+  router.use(reportRevision({ inBody: true }));
   const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
     handler(req, res).catch(next);
   };

@@ -58,6 +58,8 @@ describe("the permissions.changed event stream", () => {
       after: expect.objectContaining({ orgRole: "custom", admin: FINANCE_ADMIN, roles: ["finance"] }) as unknown,
       cause: { kind: "scim", method: "PATCH", path: `/scim/v2/Groups/${group}`, requestId: "req-sse-1" },
       at: expect.any(String) as unknown,
+      // The revision the change made: authorize asked for at least it sees the change.
+      revision: event.id,
     });
     // Delivered after commit: what the event announces is what the API already answers.
     const after = (event.data as { after: Omit<PermissionsBody, "member"> }).after;

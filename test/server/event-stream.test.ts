@@ -107,9 +107,11 @@ describe("the event stream, from the outbox", () => {
 
   it("sends a reset event for an id older than the retention, then carries on from the present", async () => {
     const { group, users, start } = await directory(["ada@example.com", "bob@example.com", "cy@example.com", "dee@example.com"]);
+    // Creating a member with no access moves the revision without an event: ids may skip.
+    const held = (await readOutbox(h.db.knex, h.orgId, 0, 100)).length;
     await joinFinance(group, users.slice(0, 3));
     const last = start + 3;
-    expect(await pruneOutbox(h.db.knex, Date.now() + 1)).toBe(last);
+    expect(await pruneOutbox(h.db.knex, Date.now() + 1)).toBe(held + 3);
     expect(await outboxPosition(h.db.knex, h.orgId)).toEqual({ lastId: last, prunedThrough: last });
 
     const stale = await subscribe({ lastEventId: "1" });
@@ -128,10 +130,11 @@ describe("the event stream, from the outbox", () => {
   });
 
   it("keeps events newer than the retention, and those a webhook has not yet picked up", async () => {
-    const { group, users, start } = await directory(["ada@example.com", "bob@example.com"]);
+    const { group, users } = await directory(["ada@example.com", "bob@example.com"]);
+    const held = (await readOutbox(h.db.knex, h.orgId, 0, 100)).length;
     await joinFinance(group, users);
     expect(await pruneOutbox(h.db.knex, Date.now() - 60_000)).toBe(0);
-    expect((await readOutbox(h.db.knex, h.orgId, 0, 10)).length).toBe(start + 2);
+    expect((await readOutbox(h.db.knex, h.orgId, 0, 10)).length).toBe(held + 2);
   });
 
   it("refuses a stream past the organisation's limit with 429, and accepts one again when a stream closes", async () => {

@@ -215,6 +215,42 @@ describe("answers kept in memory, when another process writes", () => {
     expect(await within(1000, revokedAt, async () => (await mappingRead()).status === 401)).not.toBeNull();
   });
 
+  it("answers authorize after every write the other acknowledged, at once, by default: 40 rounds, none stale", async () => {
+    const { token } = await createToken(writer.knex, { orgId, kind: "scim" });
+    const { sync, signal } = createSync();
+    const writerEvents = new EventHub(writer, signal, silentLogger());
+    try {
+      const writerApp = createApp({ db: writer, config: { limits: DEFAULT_LIMITS }, logger: silentLogger(), sync, events: writerEvents });
+      const applied = await applyMappingText(writer, sync, { orgId, text: MAPPING, sourceName: "m.yaml", actor: "test" });
+      expect(applied.ok).toBe(true);
+      const scim = (method: "post" | "patch", path: string) => request(writerApp)[method](`/scim/v2${path}`).set("Authorization", `Bearer ${token}`);
+      const ada = ((await scim("post", "/Users").send(userBody("ada@example.com"))).body as { id: string }).id;
+      const group = ((await scim("post", "/Groups").send({ schemas: [CORE_GROUP], displayName: "Finance", externalId: "00g1finance" })).body as { id: string }).id;
+      const ask = async (consistency?: unknown) => {
+        const res = await request(app).post("/api/v1/authorize").set("Authorization", `Bearer ${apiToken}`).send({ member: "ada@example.com", area: "billing", level: "manage", ...(consistency === undefined ? {} : { consistency }) });
+        expect(res.status).toBe(200);
+        return res.body as { allowed: boolean; revision: string; consistency: string };
+      };
+      expect((await ask()).allowed).toBe(false);
+      const stale: number[] = [];
+      for (let round = 0; round < 40; round++) {
+        const member = round % 2 === 0;
+        const written = await scim("patch", `/Groups/${group}`).send(patchBody({ op: member ? "add" : "remove", path: "members", value: [{ value: ada }] }));
+        expect(written.status).toBe(204);
+        // Asked at once, before the other's commit can have been heard: the answer must already show it.
+        if ((await ask()).allowed !== member) stale.push(round);
+      }
+      expect(stale).toEqual([]);
+
+      const written = await scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: [{ value: ada }] }));
+      const at = String(written.headers["x-revision"]);
+      expect(await ask({ atLeast: at })).toMatchObject({ allowed: true, revision: at, consistency: "at_least" });
+      expect(await ask("minimize_latency")).toMatchObject({ consistency: "minimize_latency" });
+    } finally {
+      writerEvents.close();
+    }
+  });
+
   /** A SCIM POST through an app on the writer's handle (its own process, in production). */
   async function createUserThroughWriter(userName: string): Promise<void> {
     const { token } = await createToken(writer.knex, { orgId, kind: "scim" });

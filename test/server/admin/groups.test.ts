@@ -1,8 +1,12 @@
+import { organisationRevision } from "../../../db/outbox";
 import { CORE_GROUP, PATCH_OP, expectScimError, patchBody } from "../../support/harness";
 import { verifyPermissions } from "../../../roles";
 import { allowed, permissionsOf } from "../../roles/support";
 import { openStream, untilSubscribed } from "../../support/sse";
 import { expectError, adminWorldPerTest } from "./support";
+
+/** Every admin write answers with the revision it left the organisation at. */
+const REVISION = expect.stringMatching(/^\d+$/) as unknown;
 
 interface GroupsBody {
   groups: Array<{ id: string; displayName: string; source: string; memberCount: number; grants: { ruleIds: string[]; roles: string[]; orgRole: string | null } }>;
@@ -23,15 +27,29 @@ describe("manual groups", () => {
     const editor = w.as("roleEditor");
     expect(await allowed(w.h, { member: "plain@example.com", area: "billing", level: "manage" })).toBe(false);
     const added = await editor.put(`/groups/${contractors}/members/${w.ids.plain}`, {});
-    expect(added.body).toEqual({ changed: true });
+    expect(added.body).toEqual({ changed: true, revision: REVISION });
     expect(await allowed(w.h, { member: "plain@example.com", area: "billing", level: "manage" })).toBe(true);
-    expect((await editor.put(`/groups/${contractors}/members/${w.ids.plain}`, {})).body).toEqual({ changed: false });
+    expect((await editor.put(`/groups/${contractors}/members/${w.ids.plain}`, {})).body).toEqual({ changed: false, revision: REVISION });
     const detail = await editor.get(`/members/${w.ids.plain}`);
     expect(detail.body).toMatchObject({ groups: [{ id: contractors, displayName: "Contractors", source: "manual" }], explanation: { matches: [expect.objectContaining({ ruleId: "contractors", matchedBy: "manual" })] } });
-    expect((await editor.delete(`/groups/${contractors}/members/${w.ids.plain}`)).body).toEqual({ changed: true });
+    expect((await editor.delete(`/groups/${contractors}/members/${w.ids.plain}`)).body).toEqual({ changed: true, revision: REVISION });
     expect((await permissionsOf(w.h, w.ids.plain)).roles).toEqual([]);
     const audit = await w.as("owner").get(`/audit?member=${w.ids.plain}`);
     expect((audit.body as { entries: Array<{ cause: { action: string } }> }).entries.map((e) => e.cause.action)).toEqual(["group.member.remove", "group.member.add"]);
+  });
+
+  it("answers a membership change with the revision it reached, in the body and X-Revision, and authorize at least that revision sees it", async () => {
+    const before = await organisationRevision(w.h.db.knex, w.h.orgId);
+    const added = await w.as("roleEditor").put(`/groups/${contractors}/members/${w.ids.plain}`, {});
+    const revision = (added.body as { revision: string }).revision;
+    expect(added.headers["x-revision"]).toBe(revision);
+    expect(Number(revision)).toBeGreaterThan(before);
+    expect(Number(revision)).toBe(await organisationRevision(w.h.db.knex, w.h.orgId));
+    const answer = await w.h.api("post", "/authorize").send({ member: "plain@example.com", area: "billing", level: "manage", consistency: { atLeast: revision } });
+    expect(answer.body).toMatchObject({ allowed: true, revision, consistency: "at_least" });
+    const rule = await w.as("roleEditor").post("/rules", { id: "contractors-audit", group: { manual: "Contractors" }, roles: ["iam-viewer"] }, await w.as("roleEditor").etag());
+    expect(rule.status).toBe(201);
+    expect(Number((rule.body as { revision: string }).revision)).toBeGreaterThan(Number(revision));
   });
 
   it("announces a membership change on the event stream like any other, with the request id on the audit row and the cause; verify agrees", async () => {
@@ -39,7 +57,7 @@ describe("manual groups", () => {
     await untilSubscribed(() => w.h.events.subscriberCount(w.h.orgId));
     const token = await w.op.signIn("iam@example.com");
     const added = await w.h.admin("put", `/groups/${contractors}/members/${w.ids.plain}`, token).set("X-Request-Id", "req-manual-1").send({});
-    expect(added.body).toEqual({ changed: true });
+    expect(added.body).toEqual({ changed: true, revision: REVISION });
     const event = await events.next();
     events.close();
     const cause = { kind: "admin", actor: "member:iam@example.com", action: "group.member.add", target: contractors, requestId: "req-manual-1" };

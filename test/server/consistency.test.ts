@@ -7,6 +7,9 @@ import { expectDocumented } from "../support/openapi";
 import { openStream, untilSubscribed } from "../support/sse";
 import { MAPPING } from "../roles/support";
 
+/** /metrics is served on the public port only with a token. */
+const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
+
 /**
  * Every organisation has a revision that every write which can change an authorize answer moves,
  * and says so (X-Revision, events); authorize answers at the consistency it is asked for, says the
@@ -17,7 +20,7 @@ describe("revisions and authorize's consistency", () => {
   let ada: string;
   let finance: string;
   beforeEach(async () => {
-    h = await startHarness();
+    h = await startHarness({ app: { metricsToken: METRICS_TOKEN } });
     await h.applyMapping(MAPPING);
     ada = await createUser(h, "ada@example.com");
     finance = await createGroup(h, "Finance", [], { externalId: "00g1finance" });
@@ -31,7 +34,7 @@ describe("revisions and authorize's consistency", () => {
     return res;
   };
   const memberReads = async (): Promise<{ cache: number; database: number }> => {
-    const text = (await request(h.app).get("/metrics")).text;
+    const text = (await request(h.app).get("/metrics").set("Authorization", `Bearer ${METRICS_TOKEN}`)).text;
     const count = (source: string) => Number(new RegExp(`^scim_authorize_member_reads_total\\{source="${source}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
     return { cache: count("cache"), database: count("database") };
   };

@@ -423,7 +423,8 @@ describe("the event loop while a role viewer plans a large mapping", () => {
     } finally {
       await db.close();
     }
-    server = await startServerProcess({ DATABASE_URL: url, SCIM_TOKEN }, { timeoutMs: 60_000 });
+    // The environment is authoritative for the default organisation's sign-in: a start without it would remove it.
+    server = await startServerProcess({ DATABASE_URL: url, SCIM_TOKEN, OIDC_ISSUER: issuer.issuer, OIDC_CLIENT_ID: issuer.clientId, OIDC_CLIENT_SECRET: issuer.clientSecret }, { timeoutMs: 60_000 });
   }, 120_000);
 
   afterAll(async () => {

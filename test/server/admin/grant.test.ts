@@ -35,7 +35,7 @@ describe("the grant through every admin path", () => {
       expect((await permissionsOf(w.h, w.ids.roleEditor)).orgRole).toBe("custom");
       expectError(await editor.put("/org", { features: { web_search: "off" } }, await editor.etag()), 403, "owner_required");
 
-      expect((await w.as("owner").put(`/groups/${breakGlass}/members/${w.ids.plain}`, {})).body).toEqual({ changed: true });
+      expect((await w.as("owner").put(`/groups/${breakGlass}/members/${w.ids.plain}`, {})).body).toEqual({ changed: true, revision: expect.any(String) });
       expectError(await editor.delete(`/groups/${breakGlass}/members/${w.ids.plain}`), 403, "owner_required");
       expect((await permissionsOf(w.h, w.ids.plain)).orgRole).toBe("owner");
     });
@@ -49,9 +49,9 @@ describe("the grant through every admin path", () => {
       await addRule({ group: { manual: "Beta" }, roles: ["beta"] });
       await addRule({ group: { manual: "Billing" }, roles: ["finance"] });
       const people = w.as("peopleManager");
-      expect((await people.put(`/groups/${beta}/members/${w.ids.plain}`, {})).body).toEqual({ changed: true });
+      expect((await people.put(`/groups/${beta}/members/${w.ids.plain}`, {})).body).toEqual({ changed: true, revision: expect.any(String) });
       expect(await permissionsOf(w.h, w.ids.plain)).toMatchObject({ orgRole: "custom", roles: ["beta"], capabilities: ["web_search"] });
-      expect((await people.delete(`/groups/${beta}/members/${w.ids.plain}`)).body).toEqual({ changed: true });
+      expect((await people.delete(`/groups/${beta}/members/${w.ids.plain}`)).body).toEqual({ changed: true, revision: expect.any(String) });
       expectError(await people.put(`/groups/${billing}/members/${w.ids.plain}`, {}), 403, "identity_access_manage_required");
       expectError(await people.put(`/groups/${billing}/members/${w.ids.peopleManager}`, {}), 403, "identity_access_manage_required");
       // Nor may they create groups, or anyone below them change memberships at all.
@@ -88,12 +88,12 @@ describe("the grant through every admin path", () => {
       await addRule({ id: "vault", group: { manual: "Vault" }, orgRole: "owner" });
       const editor = w.as("roleEditor");
       const scratch = await groupOf("roleEditor", "Scratch");
-      expect((await editor.put(`/groups/${scratch}/members/${w.ids.roleEditor}`, {})).body).toEqual({ changed: true });
+      expect((await editor.put(`/groups/${scratch}/members/${w.ids.roleEditor}`, {})).body).toEqual({ changed: true, revision: expect.any(String) });
       expectError(await editor.patch(`/groups/${scratch}`, { displayName: "Vault" }), 403, "owner_required");
       expect((await permissionsOf(w.h, w.ids.roleEditor)).orgRole).toBe("custom");
 
       const vault = await groupOf("owner", "Vault");
-      expect((await w.as("owner").put(`/groups/${vault}/members/${w.ids.plain}`, {})).body).toEqual({ changed: true });
+      expect((await w.as("owner").put(`/groups/${vault}/members/${w.ids.plain}`, {})).body).toEqual({ changed: true, revision: expect.any(String) });
       expectError(await editor.patch(`/groups/${vault}`, { displayName: "Not the vault" }), 403, "owner_required");
       expectError(await editor.delete(`/groups/${vault}`), 403, "owner_required");
       expect((await permissionsOf(w.h, w.ids.plain)).orgRole).toBe("owner");

@@ -16,10 +16,11 @@ import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
 import { type ResourceLimits, readResource } from "./ingress";
 import { getKey, isObject } from "./json";
 import { type ListRequest, prepareList, resourcePage } from "./list-params";
-import { memberIds } from "./members";
-import { type GroupPatchStep, applyPatch, parsePatchRequestInTurns, planGroupPatch } from "./patch";
+import { readMemberIds } from "./members";
+import { type GroupPatchStep, applyPatch, parsePatchRequestInTurns, planGroupPatchInTurns } from "./patch";
 import { detectProvisioner } from "./provisioner";
 import type { GroupMember, GroupResource, ResourcePage } from "./reply";
+import { runInTurns } from "./turns";
 
 const MEMBER_PAGE = 5000;
 
@@ -56,13 +57,15 @@ async function* memberPages(ctx: ScimContext, groupId: string): AsyncGenerator<r
 
 /**
  * Splits a Group body into its attributes (coerced by the schema) and its member ids. Members are
- * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing.
+ * taken out first: running schema coercion over a 100k-member list costs seconds and adds nothing;
+ * the list itself is read in turns (a 32 MiB body names 600k members).
  */
-function readGroupBody(body: unknown, limits: ResourceLimits): { fields: db.GroupFields; memberIds: string[]; schemas: unknown } {
+async function readGroupBody(body: unknown, limits: ResourceLimits): Promise<{ fields: db.GroupFields; memberIds: string[]; schemas: unknown }> {
   if (!isObject(body)) return { fields: toGroupFields(readResource("Group", body, limits)), memberIds: [], schemas: undefined };
   const membersKey = Object.keys(body).find((k) => k.toLowerCase() === "members");
   const { [membersKey ?? "members"]: raw, ...rest } = body;
-  return { fields: toGroupFields(readResource("Group", rest, limits)), memberIds: memberIds(raw, "members"), schemas: getKey(body, "schemas") };
+  const fields = toGroupFields(readResource("Group", rest, limits));
+  return { fields, memberIds: await runInTurns(readMemberIds(raw, "members")), schemas: getKey(body, "schemas") };
 }
 
 /**
@@ -80,7 +83,7 @@ async function fresh(tx: Executor, ctx: ScimContext, id: string): Promise<GroupR
 }
 
 export async function createGroup(ctx: ScimContext, body: unknown): Promise<GroupResource> {
-  const { fields, memberIds: ids, schemas } = readGroupBody(body, ctx.limits);
+  const { fields, memberIds: ids, schemas } = await readGroupBody(body, ctx.limits);
   const provisionedBy = detectProvisioner(ctx.client, schemas);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertGroup(tx, ctx.orgId, fields, { source: "scim", provisionedBy }).catch(translateDbWriteError);
@@ -110,7 +113,7 @@ async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecor
  * Wizard apps push memberships this way (fixtures/okta/aiw-membership-put.json).
  */
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
-  const { fields, memberIds: ids } = readGroupBody(body, ctx.limits);
+  const { fields, memberIds: ids } = await readGroupBody(body, ctx.limits);
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);
@@ -158,7 +161,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
  * (scimmy applied it to the projection, and wiped members).
  */
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
-  const steps = planGroupPatch(await parsePatchRequestInTurns(body, ctx.limits.maxPatchOperations, ctx.limits.filter));
+  const steps = await planGroupPatchInTurns(await parsePatchRequestInTurns(body, ctx.limits.maxPatchOperations, ctx.limits.filter));
   return inTransaction(ctx, async (tx, after) => {
     const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
     if (!current) throw notFound(`Group ${id} not found`);

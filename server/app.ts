@@ -14,7 +14,7 @@ import { configureDiscovery } from "../scim/discovery";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
 import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
-import { requestIdOf, scimJsonBody, scimRouter } from "../scim/router";
+import { requestIdOf, scimJsonBody, scimJsonBodyInTurns, scimRouter } from "../scim/router";
 import { adminRouter } from "./admin/router";
 import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
@@ -212,7 +212,7 @@ export function createApp(deps: AppDeps): Express {
   // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
   // fixtures/okta/aiw-membership-put.json); a User, a search or anything else is small.
   scim.use("/Bulk", scimJsonBody(limits.maxBulkPayloadBytes, input.maxJsonDepth));
-  scim.use("/Groups", scimJsonBody(limits.maxBodyBytes, input.maxJsonDepth));
+  scim.use("/Groups", scimJsonBodyInTurns(limits.maxBodyBytes, input.maxJsonDepth));
   scim.use(scimJsonBody(limits.maxUserBodyBytes, input.maxJsonDepth));
   scim.use(reportRevision());
   scim.use(

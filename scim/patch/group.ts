@@ -5,9 +5,10 @@
 import { invalidFilter, invalidPath, mutability } from "../errors";
 import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "../filter";
 import { type JsonObject, isObject } from "../json";
-import { memberIds } from "../members";
+import { readMemberIds } from "../members";
 import type { PatchOperation } from "./request";
 import { CORE_GROUP } from "../schemas";
+import { ITEMS_PER_STEP, type Stepwise, runAtOnce, runInTurns } from "../turns";
 
 export type GroupPatchStep =
   | { kind: "addMembers"; ids: string[] }
@@ -52,7 +53,7 @@ function memberIdFromTerm(node: FilterNode, label: string): string {
   return node.value;
 }
 
-function memberStep(op: PatchOperation, path: PatchPath, label: string): GroupPatchStep | undefined {
+function* memberStep(op: PatchOperation, path: PatchPath, label: string): Stepwise<GroupPatchStep | undefined> {
   if (path.path.subAttr !== undefined || path.subAttr !== undefined) {
     // RFC 7644 §3.5.2: an operation the attribute's mutability forbids is a `mutability` error.
     throw mutability(`"${label}": a member's value, $ref and type are immutable and its display is read-only (the server derives it); add or remove whole members instead.`);
@@ -61,23 +62,23 @@ function memberStep(op: PatchOperation, path: PatchPath, label: string): GroupPa
     if (op.op !== "remove") throw invalidPath(`"${label}": a members[…] filter can only be used to remove members.`);
     return { kind: "removeMembers", ids: memberIdsFromFilter(path.valueFilter, label) };
   }
-  return memberValueStep(op.op, op.value, label);
+  return yield* memberValueStep(op.op, op.value, label);
 }
 
-function memberValueStep(op: PatchOperation["op"], value: unknown, label: string): GroupPatchStep | undefined {
+function* memberValueStep(op: PatchOperation["op"], value: unknown, label: string): Stepwise<GroupPatchStep | undefined> {
   switch (op) {
     case "remove":
       // Entra's `Remove members` WITH a value removes only the listed members (quirk 4,
       // fixtures/entra/remove-members.json). An RFC-literal reading removes everyone and has
       // wiped real customers' groups.
       if (value === undefined || value === null) return { kind: "removeAllMembers" };
-      return { kind: "removeMembers", ids: memberIds(value, label) };
+      return { kind: "removeMembers", ids: yield* readMemberIds(value, label) };
     case "add":
       // Adding nothing (an empty list, or null) is not a reason to touch the membership.
       if (value === undefined || value === null) return undefined;
-      return { kind: "addMembers", ids: memberIds(value, label) };
+      return { kind: "addMembers", ids: yield* readMemberIds(value, label) };
     case "replace":
-      return { kind: "replaceMembers", ids: memberIds(value, label) };
+      return { kind: "replaceMembers", ids: yield* readMemberIds(value, label) };
   }
 }
 
@@ -114,7 +115,7 @@ class Plan {
   readonly attributes: PatchOperation[] = [];
   private named = new Set<string>();
 
-  push(step: GroupPatchStep | undefined): void {
+  *push(step: GroupPatchStep | undefined): Stepwise<void> {
     if (step === undefined) return;
     if (step.kind === "attributes") {
       for (const op of step.ops) this.attributes.push(op);
@@ -125,7 +126,11 @@ class Plan {
     if (step.kind === "removeMembers" && step.ids.length === 0) return;
     const last = this.steps[this.steps.length - 1];
     if ((last?.kind === "addMembers" && step.kind === "addMembers") || (last?.kind === "removeMembers" && step.kind === "removeMembers")) {
-      for (const id of step.ids) this.name(last.ids, id);
+      let named = 0;
+      for (const id of step.ids) {
+        this.name(last.ids, id);
+        if (++named % ITEMS_PER_STEP === 0) yield;
+      }
     } else {
       this.named = new Set(step.kind === "addMembers" || step.kind === "removeMembers" ? step.ids : []);
       this.steps.push(step);
@@ -154,24 +159,33 @@ class Plan {
  * add a" must end with a as a member.
  */
 export function planGroupPatch(ops: readonly PatchOperation[]): GroupPatchStep[] {
+  return runAtOnce(planSteps(ops));
+}
+
+/** planGroupPatch in turns: a 32 MiB PATCH names 600k members, read one by one. */
+export function planGroupPatchInTurns(ops: readonly PatchOperation[]): Promise<GroupPatchStep[]> {
+  return runInTurns(planSteps(ops));
+}
+
+function* planSteps(ops: readonly PatchOperation[]): Stepwise<GroupPatchStep[]> {
   const plan = new Plan();
   for (const op of ops) {
     if (op.path !== undefined) {
       const label = op.pathText ?? "members";
-      plan.push(targetsMembers(op.path) ? memberStep(op, op.path, label) : { kind: "attributes", ops: [op] });
+      yield* plan.push(targetsMembers(op.path) ? yield* memberStep(op, op.path, label) : { kind: "attributes", ops: [op] });
       continue;
     }
     if (op.op === "remove" || !isObject(op.value)) {
       // parsePatchRequest rejects these; keep them as attribute ops so applyPatch reports them.
-      plan.push({ kind: "attributes", ops: [op] });
+      yield* plan.push({ kind: "attributes", ops: [op] });
       continue;
     }
     // Okta repeats `replace {"id", "displayName"}` with every membership change
     // (fixtures/okta/membership-oin-patch.json); it lands here as a harmless attributes step
     // (applyPatch ignores the read-only id).
     const { members, rest } = splitPathless(op.value);
-    if (Object.keys(rest).length > 0) plan.push({ kind: "attributes", ops: [{ op: op.op, value: rest }] });
-    if (members !== undefined) plan.push(memberValueStep(op.op, members.value, members.label));
+    if (Object.keys(rest).length > 0) yield* plan.push({ kind: "attributes", ops: [{ op: op.op, value: rest }] });
+    if (members !== undefined) yield* plan.push(yield* memberValueStep(op.op, members.value, members.label));
   }
   return plan.result();
 }

@@ -5,4 +5,4 @@
  */
 export { parsePatchRequest, parsePatchRequestInTurns, type PatchOperation, type PatchOpName } from "./request";
 export { applyPatch } from "./apply";
-export { planGroupPatch, type GroupPatchStep } from "./group";
+export { planGroupPatch, planGroupPatchInTurns, type GroupPatchStep } from "./group";

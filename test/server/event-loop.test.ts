@@ -158,7 +158,7 @@ describe(`the event loop while a SCIM client sends the largest requests the limi
   let dir: string;
   let database: { url: string; drop: () => Promise<void> };
   let server: ServerProcess;
-  /** 10,000 users of the default organisation, seeded in SQL. */
+  /** 14,000 users of the default organisation, seeded in SQL. */
   let users: string[] = [];
 
   beforeAll(async () => {
@@ -169,7 +169,7 @@ describe(`the event loop while a SCIM client sends the largest requests the limi
     try {
       const org = await findOrgByName(db.knex, "default");
       if (!org) throw new Error("the server did not create the default organisation");
-      users = Array.from({ length: 10_000 }, () => randomUUID());
+      users = Array.from({ length: 14_000 }, () => randomUUID());
       await seedUsers(db.knex, org.id, users);
     } finally {
       await db.close();
@@ -225,6 +225,38 @@ describe(`the event loop while a SCIM client sends the largest requests the limi
     expectAnsweredWithLoopFree(result, 204);
     expect(await membersOf(group)).toEqual({ displayName: "Filtered", members: [] });
   }, 120_000);
+
+  it("leaves the last of 40 'replace members' operations, each naming 10,000 members (≈ 20 MB), as the members", async () => {
+    const group = await newGroup("Replaced", users.slice(0, 100));
+    // Each list slides 100 members along the last: 10,000 named, 200 changed, per operation.
+    const lists = Array.from({ length: 40 }, (_, i) => users.slice(i * 100, i * 100 + 10_000));
+    // Encoded before polling starts, so the test process sends bytes rather than building them.
+    const body = Buffer.from(JSON.stringify({ schemas: [PATCH_OP], Operations: lists.map((list) => ({ op: "replace", path: "members", value: list.map((value) => ({ value, $ref: null })) })) }));
+    expect(body.length).toBeGreaterThan(19_000_000);
+    const result = await underPolling(server.base, () => fetch(`${server.base}/scim/v2/Groups/${group}`, { method: "PATCH", headers, body }));
+    expectAnsweredWithLoopFree(result, 204);
+    expect(await membersOf(group)).toEqual({ displayName: "Replaced", members: [...(lists[39] ?? [])].sort() });
+  }, 180_000);
+
+  it("refuses a 29 MB PUT naming 600,000 unknown members with 400 invalidValue and leaves the group as it was", async () => {
+    const group = await newGroup("Kept", users.slice(0, 10));
+    // Built as text and encoded before polling starts: the test process holds no 600k objects.
+    const first = randomUUID();
+    const members = [first, ...Array.from({ length: 599_999 }, () => randomUUID())].map((value) => `{"value":"${value}"}`).join(",");
+    const body = Buffer.from(`{"schemas":["${CORE_GROUP}"],"displayName":"Overwritten","members":[${members}]}`);
+    expect(body.length).toBeGreaterThan(28_000_000);
+    let answer: unknown;
+    const result = await underPolling(server.base, async () => {
+      const res = await fetch(`${server.base}/scim/v2/Groups/${group}`, { method: "PUT", headers, body });
+      answer = await res.json();
+      return new Response(null, { status: res.status });
+    });
+    expectAnsweredWithLoopFree(result, 400);
+    expect(answer).toMatchObject({ scimType: "invalidValue", detail: expect.stringContaining(first) as unknown });
+    // The error names a few of the unknown ids, not 600,000.
+    expect(JSON.stringify(answer).length).toBeLessThan(2000);
+    expect(await membersOf(group)).toEqual({ displayName: "Kept", members: users.slice(0, 10).sort() });
+  }, 180_000);
 
   it("creates 1,000 users in one /Bulk request", async () => {
     const operations = Array.from({ length: 1000 }, (_, i) => ({ method: "POST", bulkId: `u${i}`, path: "/Users", data: { schemas: [CORE_USER], userName: `bulk-${i}@example.com` } }));

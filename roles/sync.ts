@@ -135,7 +135,7 @@ function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectiveP
  * Members a whole-organisation recompute reads and writes at once. The page's stored permissions
  * are parsed in one go when read (tens of kilobytes each with thousands of roles), so pages are small.
  */
-const RECOMPUTE_PAGE = 500;
+const RECOMPUTE_PAGE = 200;
 /** Members resolved between two looks at the clock. */
 const STEP = 25;
 /** Results kept for members with the same groups and app roles; past it the memo starts again (as a plan's). */

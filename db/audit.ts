@@ -3,9 +3,9 @@
  * what they became and why. Values are opaque JSON here, handed back as `unknown`.
  */
 import type { Knex } from "knex";
-import { chunks } from "./chunks";
+import { chunksBySize } from "./chunks";
 import type { Executor } from "./connection";
-import { nowIso, readJson, writeJson } from "./json";
+import { jsonWriter, nowIso, readJson, writeJson } from "./json";
 import type { DbAuditRow } from "./tables";
 
 export interface PermissionChange {
@@ -32,11 +32,10 @@ export async function appendAudit(
   const causeJson = writeJson(cause);
   const at = options.at ?? nowIso();
   const requestId = options.requestId ?? null;
-  for (const chunk of chunks(changes)) {
-    await tx("audit_log").insert(
-      chunk.map((c) => ({ org_id: orgId, user_id: c.userId, user_name: c.userName, before: writeJson(c.before), after: writeJson(c.after), cause: causeJson, actor, at, request_id: requestId })),
-    );
-  }
+  // Members changed alike share their before and after objects: each is serialised once.
+  const json = jsonWriter();
+  const toRow = (c: PermissionChange) => ({ org_id: orgId, user_id: c.userId, user_name: c.userName, before: json(c.before), after: json(c.after), cause: causeJson, actor, at, request_id: requestId });
+  for (const chunk of chunksBySize(changes, toRow, (row) => row.before.length + row.after.length)) await tx("audit_log").insert(chunk);
 }
 
 export interface AuditEntry {

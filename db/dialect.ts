@@ -12,6 +12,6 @@ export function isPostgres(tx: Executor): boolean {
  * A JSON array of ids bound as ONE parameter and read as rows `j(value)`: cost and parameter count
  * stay the same whether it holds one id or 100k (see db/memberships.ts).
  */
-export function jsonIdRows(tx: Executor): string {
-  return isPostgres(tx) ? "jsonb_array_elements_text(CAST(? AS jsonb)) AS j(value)" : "json_each(?) AS j";
+export function jsonIdRows(tx: Executor, alias = "j"): string {
+  return isPostgres(tx) ? `jsonb_array_elements_text(CAST(? AS jsonb)) AS ${alias}(value)` : `json_each(?) AS ${alias}`;
 }

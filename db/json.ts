@@ -32,6 +32,23 @@ export function writeJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * `writeJson` for one write of many rows where many rows hold the same (unchanging) object — every
+ * member of a group given the same permissions: each object is serialised once.
+ */
+export function jsonWriter(): (value: unknown) => string {
+  const written = new WeakMap<object, string>();
+  return (value) => {
+    if (typeof value !== "object" || value === null) return writeJson(value);
+    let json = written.get(value);
+    if (json === undefined) {
+      json = writeJson(value);
+      written.set(value, json);
+    }
+    return json;
+  };
+}
+
 export function readBoolean(value: boolean | number | string): boolean {
   return value === true || value === 1 || value === "1" || value === "t";
 }

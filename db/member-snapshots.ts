@@ -80,7 +80,8 @@ export interface MemberPage {
   readonly members: MemberSnapshot[];
   /**
    * Stored permissions by user id, as stored (decode them with mapping/'s permissionsFromJSON);
-   * only when asked for, and members never computed are absent.
+   * only when asked for, and members never computed are absent. Members whose stored values are
+   * equal share one object: treat them as read-only.
    */
   readonly stored: Map<string, unknown>;
 }
@@ -103,7 +104,10 @@ export async function* allMembers(tx: Executor, orgId: string, options: { pageSi
       .orderBy("u.seq")
       .limit(pageSize)
       .select("u.seq", "u.id", "u.org_id", "u.user_name", "u.active", rolesColumn(tx, "u"));
-    if (options.withPermissions === true) query.leftJoin("member_permissions as p", "p.user_id", "u.id").select("p.permissions");
+    // As text on both databases, parsed here once per distinct value: members whose permissions are
+    // the same (everyone in the same groups) share one parsed object, and the pg driver does not
+    // parse a whole page of large documents in one go.
+    if (options.withPermissions === true) query.leftJoin("member_permissions as p", "p.user_id", "u.id").select(tx.raw("CAST(p.permissions AS TEXT) AS permissions"));
     const users: (UserRow & { seq: number | string; permissions?: unknown })[] = await query;
     if (users.length === 0) return;
     const last = Number(users[users.length - 1]?.seq ?? after);
@@ -123,7 +127,18 @@ export async function* allMembers(tx: Executor, orgId: string, options: { pageSi
       return group ? [{ memberId: l.member_id, group }] : [];
     });
     const stored = new Map<string, unknown>();
-    if (options.withPermissions === true) for (const u of users) if (u.permissions !== null && u.permissions !== undefined) stored.set(u.id, readJson(u.permissions));
+    if (options.withPermissions === true) {
+      const parsed = new Map<unknown, unknown>();
+      for (const u of users) {
+        if (u.permissions === null || u.permissions === undefined) continue;
+        let value = parsed.get(u.permissions);
+        if (value === undefined) {
+          value = readJson(u.permissions);
+          parsed.set(u.permissions, value);
+        }
+        stored.set(u.id, value);
+      }
+    }
     after = last;
     yield { members: snapshots(users, memberships), stored };
     if (users.length < pageSize) return;

@@ -20,7 +20,7 @@
  * outbox ask for ids after the last one they handled, so such a gap is never waited for.
  */
 import type { Knex } from "knex";
-import { chunks } from "./chunks";
+import { chunksBySize } from "./chunks";
 import type { Executor } from "./connection";
 import { isPostgres } from "./dialect";
 import { readJson, writeJson } from "./json";
@@ -129,11 +129,10 @@ async function writeEvents(tx: Knex.Transaction, events: readonly OutboxEventInp
     }
     const last = await allocateIds(tx, orgId, list.length);
     let id = last - list.length;
-    for (const chunk of chunks(list)) {
-      await tx("event_outbox").insert(
-        chunk.map((e) => ({ org_id: orgId, id: ++id, type: e.type, member_id: e.memberId, payload: writeJson(e.payload), created_ms: now })),
-      );
-    }
+    // Payloads may be tens of kilobytes each (a member's permissions before and after): chunks are
+    // bounded in bytes too, so serialising one holds the event loop briefly.
+    const toRow = (e: OutboxEventInput) => ({ org_id: orgId, id: ++id, type: e.type, member_id: e.memberId, payload: writeJson(e.payload), created_ms: now });
+    for (const chunk of chunksBySize(list, toRow, (row) => row.payload.length)) await tx("event_outbox").insert(chunk);
     written.set(orgId, last);
     // Delivered by PostgreSQL at commit, and never for a rollback.
     if (isPostgres(tx)) await tx.raw("select pg_notify(?, ?)", [OUTBOX_CHANNEL, `${orgId}:${last}`]);

@@ -4,10 +4,11 @@
  * and handed back as `unknown`, to be decoded by mapping/'s permissionsFromJSON.
  */
 import type { Knex } from "knex";
-import { chunks } from "./chunks";
+import { chunks, chunksBySize } from "./chunks";
 import type { Executor } from "./connection";
+import { jsonIdRows } from "./dialect";
 import { prepared } from "./prepared";
-import { nowIso, readBoolean, readJson, writeJson } from "./json";
+import { jsonWriter, nowIso, readBoolean, readJson } from "./json";
 import { noteRevision } from "./outbox";
 import type { DbMemberPermissionsRow } from "./tables";
 
@@ -37,7 +38,12 @@ export interface PermissionIndex {
   readonly previousRoles: readonly string[];
 }
 
-/** Stores (inserts or replaces) members' permissions and their index, in the caller's transaction. */
+/**
+ * Stores (inserts or replaces) members' permissions and their index, in the caller's transaction.
+ * Rows that share their permissions object share its serialisation; the role rows are written per
+ * distinct (roles before, roles after) pair — a mapping change gives thousands of members the same
+ * roles — as one set-based statement per chunk of members, not one row per member and role.
+ */
 export async function storePermissions(
   tx: Executor,
   orgId: string,
@@ -45,30 +51,48 @@ export async function storePermissions(
   at = nowIso(),
 ): Promise<void> {
   if (rows.length > 0) noteRevision(tx, orgId);
-  for (const chunk of chunks(rows)) {
-    await tx("member_permissions")
-      .insert(chunk.map((r) => ({ user_id: r.userId, org_id: orgId, permissions: writeJson(r.after), org_role: r.index.orgRole, role_editor: r.index.roleEditor, updated_at: at })))
-      .onConflict("user_id")
-      .merge(["permissions", "org_role", "role_editor", "updated_at"]);
-    const rewritten = chunk.filter((r) => r.index.rolesChanged);
-    if (rewritten.length === 0) continue;
-    // A mapping change typically swaps one role for another for many members: the rows of the
-    // roles they keep stay, so a recompute writes half the rows a delete-and-reinsert would.
-    const lost = new Map<string, string[]>();
-    const gained: { user_id: string; role: string; org_id: string }[] = [];
-    for (const r of rewritten) {
-      const after = new Set(r.index.roles);
-      const before = new Set(r.index.previousRoles);
-      for (const role of before) {
-        if (after.has(role)) continue;
-        const losing = lost.get(role);
-        if (losing) losing.push(r.userId);
-        else lost.set(role, [r.userId]);
+  const json = jsonWriter();
+  const toRow = (r: (typeof rows)[number]) => ({ user_id: r.userId, org_id: orgId, permissions: json(r.after), org_role: r.index.orgRole, role_editor: r.index.roleEditor, updated_at: at });
+  for (const chunk of chunksBySize(rows, toRow, (row) => row.permissions.length)) {
+    await tx("member_permissions").insert(chunk).onConflict("user_id").merge(["permissions", "org_role", "role_editor", "updated_at"]);
+  }
+  await storeRoleRows(tx, orgId, rows.filter((r) => r.index.rolesChanged));
+}
+
+/**
+ * The member_roles rows of members whose custom roles changed: only the roles lost are deleted and
+ * the roles gained inserted (a mapping change typically swaps one role for another, and the rows of
+ * the roles kept stay).
+ */
+async function storeRoleRows(tx: Executor, orgId: string, rows: readonly { userId: string; index: PermissionIndex }[]): Promise<void> {
+  const byPair = new Map<readonly string[], Map<readonly string[], string[]>>();
+  for (const r of rows) {
+    let byAfter = byPair.get(r.index.previousRoles);
+    if (!byAfter) byPair.set(r.index.previousRoles, (byAfter = new Map()));
+    const userIds = byAfter.get(r.index.roles);
+    if (userIds) userIds.push(r.userId);
+    else byAfter.set(r.index.roles, [r.userId]);
+  }
+  for (const [previousRoles, byAfter] of byPair) {
+    const before = new Set(previousRoles);
+    for (const [roles, userIds] of byAfter) {
+      const after = new Set(roles);
+      const lost = [...before].filter((role) => !after.has(role));
+      const gained = [...after].filter((role) => !before.has(role));
+      for (const members of chunks(userIds)) {
+        for (const part of chunks(lost)) await tx("member_roles").whereIn("user_id", members).whereIn("role", part).delete();
+        for (const part of chunks(gained)) {
+          // Every member of the chunk times every role gained, expanded in SQL from two JSON lists.
+          // (`WHERE true` tells SQLite's parser that ON CONFLICT is not a join constraint.)
+          await tx.raw(
+            `INSERT INTO member_roles (user_id, role, org_id)
+              SELECT m.value, r.value, CAST(? AS TEXT) FROM ${jsonIdRows(tx, "m")} CROSS JOIN ${jsonIdRows(tx, "r")} WHERE true
+              ON CONFLICT (user_id, role) DO NOTHING`,
+            [orgId, JSON.stringify(members), JSON.stringify(part)],
+          );
+        }
       }
-      for (const role of after) if (!before.has(role)) gained.push({ user_id: r.userId, role, org_id: orgId });
     }
-    for (const [role, userIds] of lost) await tx("member_roles").where({ role }).whereIn("user_id", userIds).delete();
-    for (const part of chunks(gained)) await tx("member_roles").insert(part).onConflict(["user_id", "role"]).ignore();
   }
 }
 

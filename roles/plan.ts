@@ -8,12 +8,12 @@
  * of the event loop between slices, so other organisations' requests are answered meanwhile; the
  * pure planner keeps counts and bounded lists, never every member's change.
  */
-import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Database } from "../db/connection";
 import { allGroups } from "../db/groups";
 import { allMembers } from "../db/member-snapshots";
 import { type Mapping, type MappingIssue, type MappingPlan, type ParseResult, type PlanPage, type SourceLimits, parseMapping, startPlan } from "../mapping";
 import type { MappingPermissionSync } from "./sync";
+import { turns } from "./turns";
 
 export type PlanResult =
   | { readonly ok: true; readonly plan: MappingPlan; /** The file's own warnings (validation), beside the plan's. */ readonly warnings: readonly MappingIssue[] }
@@ -31,8 +31,6 @@ export async function planMappingText(
 
 /** Members read from the database at once: a page is one query, and the query holds the event loop on SQLite. */
 const PAGE_SIZE = 1000;
-/** Planning time between two turns of the event loop. */
-const SLICE_MS = 10;
 /** Members planned between two looks at the clock. */
 const STEP = 25;
 
@@ -40,16 +38,13 @@ const STEP = 25;
 export async function planMapping(db: Database, sync: MappingPermissionSync, orgId: string, after: Mapping, page: PlanPage = {}): Promise<MappingPlan> {
   const { mapping: before, version } = await sync.mappingFor(db.knex, orgId);
   const planner = startPlan({ groups: await allGroups(db.knex, orgId), before: version === null ? null : before, after, platform: await sync.platformFor(db.knex, orgId) }, page);
-  let sliceStarted = performance.now();
+  const turn = turns();
   for await (const { members } of allMembers(db.knex, orgId, { pageSize: PAGE_SIZE })) {
     for (let i = 0; i < members.length; i += STEP) {
       planner.add(members.slice(i, i + STEP));
-      if (performance.now() - sliceStarted >= SLICE_MS) {
-        await nextTurn();
-        sliceStarted = performance.now();
-      }
+      await turn.maybeYield();
     }
   }
-  await nextTurn();
+  await turn.yield();
   return planner.finish();
 }

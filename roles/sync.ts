@@ -38,6 +38,7 @@ import {
 } from "../mapping";
 import { type ChangeCause, type GroupIdentity, type NewMember, type PermissionSync, actorOf } from "../scim/context";
 import { type EventSink, PERMISSIONS_CHANGED, type PermissionChangedData } from "./events";
+import { turns } from "./turns";
 
 interface CachedMapping {
   readonly version: number;
@@ -49,6 +50,13 @@ interface Change {
   readonly userId: string;
   readonly userName: string;
   readonly before: EffectivePermissions;
+  readonly after: EffectivePermissions;
+}
+
+/** A member recomputed: what was stored (undefined: never computed) and what the mapping gives now. */
+interface StoreInput {
+  readonly member: { readonly id: string; readonly userName: string };
+  readonly previous: EffectivePermissions | undefined;
   readonly after: EffectivePermissions;
 }
 
@@ -66,9 +74,47 @@ const NO_OVERRIDES: PlatformFile = { all: { features: {}, connectors: {} }, orgs
 
 const NOTHING: Recomputed = Object.assign(() => undefined, { changed: 0, roleEditorChanges: [] });
 
+/** What is compared of a member's permissions before and after. */
+interface Comparison {
+  readonly equal: boolean;
+  readonly rolesChanged: boolean;
+}
+
+/**
+ * Compares permissions once per distinct (before, after) pair of objects: members in the same
+ * groups share their resolved permissions (batchResolver) and, read from one page, their stored
+ * ones (db/member-snapshots.ts), so a mapping change that gives thousands of members thousands of
+ * roles compares those lists a handful of times, not once per member.
+ */
+function comparer(): (before: EffectivePermissions, after: EffectivePermissions) => Comparison {
+  const memo = new WeakMap<EffectivePermissions, WeakMap<EffectivePermissions, Comparison>>();
+  return (before, after) => {
+    let byAfter = memo.get(before);
+    if (!byAfter) memo.set(before, (byAfter = new WeakMap()));
+    let comparison = byAfter.get(after);
+    if (!comparison) {
+      const kept = new Set(after.roles);
+      const rolesChanged = before.roles.length !== after.roles.length || before.roles.some((role) => !kept.has(role));
+      comparison = { equal: permissionsEqual(before, after), rolesChanged };
+      byAfter.set(after, comparison);
+    }
+    return comparison;
+  };
+}
+
+/** Stored permissions decoded once per stored object (members with equal stored values share one). */
+function decoder(): (stored: unknown) => EffectivePermissions {
+  const memo = new WeakMap<object, EffectivePermissions>();
+  return (stored) => {
+    if (typeof stored !== "object" || stored === null) return permissionsFromJSON(stored);
+    let decoded = memo.get(stored);
+    if (!decoded) memo.set(stored, (decoded = permissionsFromJSON(stored)));
+    return decoded;
+  };
+}
+
 /** A change with what the admin API filters members by, computed here from the permissions themselves. */
-function indexed(change: Change): Change & { index: PermissionIndex } {
-  const rolesChanged = change.before.roles.length !== change.after.roles.length || change.before.roles.some((role) => !change.after.roles.includes(role));
+function indexed(change: Change, rolesChanged: boolean): Change & { index: PermissionIndex } {
   return { ...change, index: { orgRole: change.after.orgRole, roleEditor: canEditRoles(change.after), roles: change.after.roles, rolesChanged, previousRoles: change.before.roles } };
 }
 
@@ -79,10 +125,21 @@ function roleEditorChanges(changes: readonly Change[]): RoleEditorChange[] {
 }
 
 function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectivePermissions> {
+  const decode = decoder();
   const decoded = new Map<string, EffectivePermissions>();
-  for (const [id, value] of stored) decoded.set(id, permissionsFromJSON(value));
+  for (const [id, value] of stored) decoded.set(id, decode(value));
   return decoded;
 }
+
+/**
+ * Members a whole-organisation recompute reads and writes at once. The page's stored permissions
+ * are parsed in one go when read (tens of kilobytes each with thousands of roles), so pages are small.
+ */
+const RECOMPUTE_PAGE = 200;
+/** Members resolved between two looks at the clock. */
+const STEP = 25;
+/** Results kept for members with the same groups and app roles; past it the memo starts again (as a plan's). */
+const MEMO_ENTRIES = 10_000;
 
 /** Told how many members were recomputed and how many of them changed (for metrics). */
 export type RecomputeObserver = (recomputed: number, changed: number) => void;
@@ -177,10 +234,22 @@ export class MappingPermissionSync implements PermissionSync {
   async recomputeAll(tx: Executor, orgId: string, cause: ChangeCause, mapping?: Mapping): Promise<Recomputed> {
     await lockOrgPermissions(tx, orgId, "exclusive");
     const inForce = await this.inForce(tx, orgId);
-    const resolve = batchResolver(mapping ?? inForce.mapping, inForce.platform);
+    const resolve = batchResolver(mapping ?? inForce.mapping, inForce.platform, { maxEntries: MEMO_ENTRIES });
+    // The event loop serves every organisation meanwhile: members are resolved in slices with turns
+    // between them, and only what changed is written, in set-based statements (db/permissions.ts).
+    const turn = turns();
+    const compare = comparer();
     const pages: Recomputed[] = [];
-    for await (const page of allMembers(tx, orgId, { withPermissions: true })) {
-      pages.push(await this.recompute(tx, orgId, page.members, resolve, cause, decodeAll(page.stored)));
+    for await (const page of allMembers(tx, orgId, { withPermissions: true, pageSize: RECOMPUTE_PAGE })) {
+      const decode = decoder();
+      const results: StoreInput[] = [];
+      for (const member of page.members) {
+        const stored = page.stored.get(member.id);
+        results.push({ member, previous: stored === undefined ? undefined : decode(stored), after: resolve(member) });
+        if (results.length % STEP === 0) await turn.maybeYield();
+      }
+      pages.push(await this.store(tx, orgId, results, cause, compare));
+      await turn.maybeYield();
     }
     return Object.assign(() => pages.forEach((announce) => announce()), {
       changed: pages.reduce((sum, page) => sum + page.changed, 0),
@@ -195,7 +264,8 @@ export class MappingPermissionSync implements PermissionSync {
     const stored = (await readPermissions(tx, orgId, [userId])).get(userId);
     const before = stored === undefined ? NO_ACCESS : permissionsFromJSON(stored);
     const at = new Date().toISOString();
-    const changes = permissionsEqual(before, NO_ACCESS) ? [] : [{ userId, userName: member.userName, before, after: NO_ACCESS }];
+    const comparison = comparer()(before, NO_ACCESS);
+    const changes = comparison.equal ? [] : [indexed({ userId, userName: member.userName, before, after: NO_ACCESS }, comparison.rolesChanged)];
     this.observe(1, changes.length);
     await this.record(tx, orgId, changes, cause, at);
     await deleteMemberPermissions(tx, orgId, userId);
@@ -223,31 +293,29 @@ export class MappingPermissionSync implements PermissionSync {
     return this.store(tx, orgId, members.map((member) => ({ member, previous: stored.get(member.id), after: resolve(member) })), cause);
   }
 
-  private async store(
-    tx: Executor,
-    orgId: string,
-    results: readonly { member: { id: string; userName: string }; previous: EffectivePermissions | undefined; after: EffectivePermissions }[],
-    cause: ChangeCause,
-  ): Promise<Recomputed> {
-    const changed: Change[] = [];
-    const firstSeen: Change[] = [];
+  /** Stores, audits and announces what changed among `results`; members whose permissions did not change are not written. */
+  private async store(tx: Executor, orgId: string, results: readonly StoreInput[], cause: ChangeCause, compare = comparer()): Promise<Recomputed> {
+    const changed: (Change & { index: PermissionIndex })[] = [];
+    const firstSeen: (Change & { index: PermissionIndex })[] = [];
     for (const { member, previous, after } of results) {
       const before = previous ?? NO_ACCESS;
-      if (!permissionsEqual(before, after)) changed.push({ userId: member.id, userName: member.userName, before, after });
-      else if (previous === undefined) firstSeen.push({ userId: member.id, userName: member.userName, before, after });
+      const comparison = compare(before, after);
+      const change = { userId: member.id, userName: member.userName, before, after };
+      if (!comparison.equal) changed.push(indexed(change, comparison.rolesChanged));
+      else if (previous === undefined) firstSeen.push(indexed(change, comparison.rolesChanged));
     }
     const at = new Date().toISOString();
     this.observe(results.length, changed.length);
     await this.record(tx, orgId, changed, cause, at);
     // A new member with no access has nothing to audit, but still gets a row so reads never compute.
-    await storePermissions(tx, orgId, firstSeen.map(indexed), at);
+    await storePermissions(tx, orgId, firstSeen, at);
     return Object.assign(this.announce(orgId, changed), { changed: changed.length, roleEditorChanges: roleEditorChanges(changed) });
   }
 
   /** Stores the new permissions, audits each change and stages its event, in the caller's transaction. */
-  private async record(tx: Executor, orgId: string, changes: readonly Change[], cause: ChangeCause, at: string): Promise<void> {
+  private async record(tx: Executor, orgId: string, changes: readonly (Change & { index: PermissionIndex })[], cause: ChangeCause, at: string): Promise<void> {
     if (changes.length === 0) return;
-    await storePermissions(tx, orgId, changes.map(indexed), at);
+    await storePermissions(tx, orgId, changes, at);
     await appendAudit(tx, orgId, changes, cause, actorOf(cause), { at, requestId: requestIdOf(cause) });
     stageOutboxEvents(
       tx,

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Executor } from "./connection";
+import { isPostgres } from "./dialect";
 import type { DbTokenRow } from "./tables";
 import { nowIso } from "./json";
 
@@ -115,8 +116,11 @@ export async function revokeOrgToken(tx: Executor, orgId: string, kind: TokenKin
 }
 
 /** One of the organisation's tokens of this kind, or null. */
-export async function findOrgToken(tx: Executor, orgId: string, kind: TokenKind, id: string): Promise<TokenInfo | null> {
-  const row = await tx<DbTokenRow>("tokens").where({ id, org_id: orgId, kind }).first();
+export async function findOrgToken(tx: Executor, orgId: string, kind: TokenKind, id: string, options: { forUpdate?: boolean } = {}): Promise<TokenInfo | null> {
+  const query = tx<DbTokenRow>("tokens").where({ id, org_id: orgId, kind }).first();
+  // A rotation locks the token it replaces, so a revocation at the same moment waits for it, or wins.
+  if (options.forUpdate === true && isPostgres(tx)) query.forUpdate();
+  const row = await query;
   return row === undefined ? null : toInfo(row);
 }
 

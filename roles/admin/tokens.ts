@@ -7,6 +7,7 @@
  * and revoke is in the admin log.
  */
 import { appendAdminAction } from "../../db/admin-actions";
+import { lockOrgPermissions } from "../../db/locks";
 import { type TokenInfo, createToken, expireTokenBy, findOrgToken, listTokens, revokeOrgToken, tokenInForce } from "../../db/tokens";
 import { withAfterCommit } from "../../db/transaction";
 import { type Actor, actorName, loadActor, requireAction, requireGrant } from "./actor";
@@ -33,6 +34,7 @@ export async function createScimToken(deps: AdminDeps, signedIn: Actor, request:
   const label = checkedLabel(request.label);
   const expiresAt = checkedExpiry(request.expiresAt);
   return withAfterCommit(deps.db, async (tx) => {
+    await lockOrgPermissions(tx, signedIn.orgId, "shared");
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireGrant(actor, { kind: "scim_token", op: "create" });
     const created = await createToken(tx, { orgId: actor.orgId, kind: "scim", label: label ?? `created by ${actorName(actor)}`, expiresAt });
@@ -59,9 +61,10 @@ export async function rotateScimToken(
     refuse("invalid_request", `overlapSeconds must be a whole number from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}`);
   }
   return withAfterCommit(deps.db, async (tx) => {
+    await lockOrgPermissions(tx, signedIn.orgId, "shared");
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireGrant(actor, { kind: "scim_token", op: "rotate" });
-    const old = await findOrgToken(tx, actor.orgId, "scim", id);
+    const old = await findOrgToken(tx, actor.orgId, "scim", id, { forUpdate: true });
     if (old === null) refuse("token_not_found", `No SCIM token with id ${id}`);
     if (!tokenInForce(old, Date.now())) refuse("token_inactive", `The SCIM token ${id} is already revoked or expired; create a new one instead.`);
     const created = await createToken(tx, { orgId: actor.orgId, kind: "scim", label: label ?? `rotation of ${old.label ?? old.id}`, expiresAt });
@@ -80,6 +83,7 @@ export async function rotateScimToken(
 
 export async function revokeScimToken(deps: AdminDeps, signedIn: Actor, id: string): Promise<void> {
   await withAfterCommit(deps.db, async (tx) => {
+    await lockOrgPermissions(tx, signedIn.orgId, "shared");
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireGrant(actor, { kind: "scim_token", op: "revoke" });
     if (!(await revokeOrgToken(tx, actor.orgId, "scim", id))) refuse("token_not_found", `No SCIM token with id ${id}`);

@@ -42,6 +42,10 @@ const FORBIDDEN_RANGES: ReadonlyArray<readonly [address: string, prefix: number,
   ["fc00::", 7, "ipv6", "unique local (fc00::/7), where AWS's metadata service answers on fd00:ec2::254"],
   ["fe80::", 10, "ipv6", "link-local (fe80::/10)"],
   ["ff00::", 8, "ipv6", "multicast (ff00::/8)"],
+  // Prefixes that carry an IPv4 address to a gateway that unwraps it (RFC 8215 local-use NAT64,
+  // RFC 3056 6to4): which IPv4 address they reach depends on the network, so none is judged safe.
+  ["64:ff9b:1::", 48, "ipv6", "local-use NAT64 (64:ff9b:1::/48), which may reach a private IPv4 address"],
+  ["2002::", 16, "ipv6", "6to4 (2002::/16), which may reach a private IPv4 address"],
 ];
 
 const FORBIDDEN = FORBIDDEN_RANGES.map(([address, prefix, family, what]) => {

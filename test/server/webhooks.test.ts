@@ -413,6 +413,8 @@ describe("webhook settings", () => {
     ["https://[::ffff:127.0.0.1]/", /loopback \(127\.0\.0\.0\/8\)/],
     ["https://[::ffff:169.254.169.254]/", /link-local/],
     ["https://[64:ff9b::a9fe:a9fe]/", /link-local/],
+    ["https://[64:ff9b:1::a00:1]/", /local-use NAT64/],
+    ["https://[2002:a00:1::1]/", /6to4/],
     ["http://localhost:8080/", /localhost resolves to 127\.0\.0\.1, loopback/],
   ])("refuses %s, saying why", async (url, why) => {
     const check = await new WebhookTargets([], resolveTo(["127.0.0.1"])).check(new URL(url));

@@ -15,7 +15,7 @@ import { type Database, openDatabase } from "../db/connection";
 import { DbConflictError } from "../db/errors";
 import { currentMapping } from "../db/mappings";
 import { type Org, createOrg, findOrgByName, listOrgs, setOrgEntra } from "../db/orgs";
-import { type TokenKind, createToken, listTokens, revokeToken } from "../db/tokens";
+import { type TokenKind, createToken, listTokens, revokeToken, tokenInForce } from "../db/tokens";
 import { findUserIdByUserName } from "../db/users";
 import { type DeliveryStatus, deleteWebhook, findWebhook, insertWebhook, listDeliveries, listWebhooks } from "../db/webhooks";
 import { type MappingIssue, type MappingPlan, PLAN_LIMITS, diffPermissions, mappingFromJSON, mappingToDocument, mappingToYaml, parseMapping } from "../mapping";
@@ -142,7 +142,8 @@ function tokenCommands(program: Command, name: string, kind: TokenKind): void {
       withDb(async (db) => {
         const orgId = opts.org ? (await orgNamed(db, opts.org)).id : undefined;
         for (const t of (await listTokens(db.knex, orgId)).filter((t) => t.kind === kind)) {
-          out(`${t.id}\t${t.orgId}\t${t.revokedAt ? `revoked ${t.revokedAt}` : "active"}\t${t.createdAt}\t${t.label ?? ""}`);
+          const state = t.revokedAt ? `revoked ${t.revokedAt}` : !tokenInForce(t, Date.now()) ? `expired ${t.expiresAt ?? ""}` : t.expiresAt ? `active until ${t.expiresAt}` : "active";
+          out(`${t.id}\t${t.orgId}\t${state}\t${t.createdAt}\t${t.label ?? ""}`);
         }
       }),
     );

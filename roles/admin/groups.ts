@@ -196,7 +196,8 @@ async function writer(tx: Executor, signedIn: Actor, action: "edit_manual_groups
 /**
  * Changing who is in a group grants or takes what its rules give: judged on the group's rules and on
  * what the member holds before and after, computed here, before anything is written, with the
- * mapping and platform overrides in force (the permission lock is held, so they stay in force).
+ * mapping and platform overrides in force (the permission lock is held, so they stay in force; the
+ * member's IdP groups are not under it: docs/security.md says what that leaves).
  */
 async function judgeMembership(deps: AdminDeps, tx: Executor, actor: Actor, group: GroupRecord, userId: string, change: "add" | "remove"): Promise<void> {
   const { mapping, platform } = await deps.sync.inForce(tx, actor.orgId);

@@ -19,12 +19,13 @@ import { type ServerProcess, startServerProcess } from "../support/server-proces
 /**
  * One process serves every organisation, so no request may hold its event loop: each hostile
  * request below is sent to the real server process while another client asks `/healthz` every
- * 20 ms. No health check may wait more than 200 ms, and the hostile request is answered with a
- * 4xx within 2 s.
+ * 20 ms. No health check may wait more than 300 ms (the bound every request within the limits is
+ * held to as well, generous enough for a suite run with more workers than cores), and the hostile
+ * request is answered with a 4xx within 2 s.
  */
 const SCIM_TOKEN = "event-loop-test-scim-token-0123456789";
 const POLL_EVERY_MS = 20;
-const MAX_POLL_WAIT_MS = 200;
+const MAX_POLL_WAIT_MS = 300;
 const MAX_ANSWER_MS = 2000;
 const MAX_LARGE_MAPPING_POLL_WAIT_MS = 1000;
 

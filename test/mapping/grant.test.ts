@@ -1,16 +1,9 @@
-import { AREAS, NO_ACCESS, judgeGrant, reachOf, resolveMember } from "../../mapping";
-import type { AreaLevels, EffectivePermissions, GrantChange, GroupRef, Mapping, OrgRole } from "../../mapping";
-import { mappingFrom } from "./helpers";
+import { NO_ACCESS, judgeGrant, reachOf, resolveMember } from "../../mapping";
+import type { EffectivePermissions, GrantChange, GroupRef, Mapping } from "../../mapping";
+import { NO_AREAS, mappingFrom, permissionsAs } from "./helpers";
 
-const none = Object.fromEntries(AREAS.map((area) => [area, "none"])) as AreaLevels;
-const all = Object.fromEntries(AREAS.map((area) => [area, "manage"])) as AreaLevels;
-const as = (orgRole: OrgRole, admin: Partial<AreaLevels> = {}): EffectivePermissions => ({
-  orgRole,
-  admin: { ...(orgRole === "owner" || orgRole === "primary_owner" ? all : none), ...admin },
-  capabilities: [],
-  connectors: [],
-  roles: orgRole === "custom" ? ["some-role"] : [],
-});
+const none = NO_AREAS;
+const as = permissionsAs;
 const PRIMARY = as("primary_owner");
 const OWNER = as("owner");
 const ROLE_EDITOR = as("custom", { identity_access: "manage" });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseMapping } from "../../mapping";
-import type { GroupRef, Mapping, MappingIssue, MemberInput } from "../../mapping";
+import { AREAS, parseMapping } from "../../mapping";
+import type { AreaLevels, EffectivePermissions, GroupRef, Mapping, MappingIssue, MemberInput, OrgRole } from "../../mapping";
 
 export const FIXTURES = join(__dirname, "../../fixtures/mapping");
 
@@ -50,3 +50,16 @@ export const example = (): Mapping => mappingFrom(readFixture("example.yaml"));
 export const FINANCE = group("g-fin", "Finance", "00g1finance");
 export const SECURITY = group("g-sec", "Security Team", "00g2security");
 export const IT_ADMINS = group("g-it", "IT Admins", "00g3it");
+
+/** Every admin area at no access. */
+export const NO_AREAS = Object.fromEntries(AREAS.map((area) => [area, "none"])) as AreaLevels;
+const ALL_AREAS = Object.fromEntries(AREAS.map((area) => [area, "manage"])) as AreaLevels;
+
+/** A member's permissions with this org role: owners manage every area, others none but `admin`'s. */
+export const permissionsAs = (orgRole: OrgRole, admin: Partial<AreaLevels> = {}): EffectivePermissions => ({
+  orgRole,
+  admin: { ...(orgRole === "owner" || orgRole === "primary_owner" ? ALL_AREAS : NO_AREAS), ...admin },
+  capabilities: [],
+  connectors: [],
+  roles: orgRole === "custom" ? ["some-role"] : [],
+});

@@ -2,16 +2,9 @@ import fc from "fast-check";
 import { ADMIN_ACTIONS, AREAS, NO_ACCESS, allowedActions, decide } from "../../mapping";
 import type { AdminAction, AreaLevels, EffectivePermissions, Level, OrgRole } from "../../mapping";
 import { areaLevels } from "./arbitraries";
+import { permissionsAs } from "./helpers";
 
-const none = Object.fromEntries(AREAS.map((area) => [area, "none"])) as AreaLevels;
-const all = Object.fromEntries(AREAS.map((area) => [area, "manage"])) as AreaLevels;
-const as = (orgRole: OrgRole, admin: Partial<AreaLevels> = {}): EffectivePermissions => ({
-  orgRole,
-  admin: { ...(orgRole === "owner" || orgRole === "primary_owner" ? all : none), ...admin },
-  capabilities: [],
-  connectors: [],
-  roles: orgRole === "custom" ? ["some-role"] : [],
-});
+const as = permissionsAs;
 const allowedFor = (p: EffectivePermissions): AdminAction[] => ADMIN_ACTIONS.filter((action) => allowedActions(p)[action]);
 
 describe("who may administer roles", () => {

@@ -369,11 +369,21 @@ export interface ExportedAdminAction {
   readonly at: string;
 }
 
-/** Admin-log rows by the member (`member:<userName>`) or about them (their id or userName as the target), newest first. */
+/**
+ * Admin-log rows by the member (`member:<userName>`) or about them (their id or userName as the
+ * target, or as the detail's `member`, as a group membership change names them), newest first.
+ */
 export async function adminActionsByOrAbout(tx: Executor, orgId: string, member: { userId: string; userName: string }, limit: number): Promise<ExportedAdminAction[]> {
+  const detailMember = isPostgres(tx) ? "lower(detail ->> 'member') = ?" : "lower(json_extract(detail, '$.member')) = ?";
   const rows: Array<{ seq: number | string; actor: string; action: string; target: string | null; detail: unknown; at: string }> = await tx("admin_actions")
     .where({ org_id: orgId })
-    .where((q) => q.where({ actor: `member:${member.userName}` }).orWhere({ target: member.userId }).orWhereRaw("lower(target) = ?", [member.userName.toLowerCase()]))
+    .where((q) =>
+      q
+        .where({ actor: `member:${member.userName}` })
+        .orWhere({ target: member.userId })
+        .orWhereRaw("lower(target) = ?", [member.userName.toLowerCase()])
+        .orWhereRaw(detailMember, [member.userName.toLowerCase()]),
+    )
     .orderBy("seq", "desc")
     .limit(limit)
     .select("seq", "actor", "action", "target", "detail", "at");

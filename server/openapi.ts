@@ -381,7 +381,17 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/privacy/deleted-members": {
-    get: { summary: "Members deleted from the directory, newest first, at most `limit` (200) of them (Privacy at view)", tags: ["admin: privacy"], auth: "member", responses: { 200: closed({ members: list(ref("DeletedMember")), limit: int }) }, errors: ["privacy_view_required"] },
+    get: { summary: "Members deleted from the directory, newest first, at most `limit` (200) of them (Privacy at view)", tags: ["admin: privacy"], auth: "member", responses: { 200: closed({ members: list(ref("DeletedMember")), limit: int, erasure: closed({ erases: list(str), keeps: list(closed({ what: str, why: str })) }) }) }, errors: ["privacy_view_required"] },
+  },
+  "/admin/privacy/members": {
+    get: {
+      summary: "Members by the start of their userName, display name or e-mail, at most 20, to pick whose data to export (Privacy at manage)",
+      tags: ["admin: privacy"],
+      auth: "member",
+      parameters: [q("q", "A prefix of userName, displayName or email")],
+      responses: { 200: closed({ members: list(closed({ id: str, userName: str, displayName: nullable(str) })) }) },
+      errors: ["privacy_manage_required"],
+    },
   },
   "/admin/me/export": {
     get: { summary: "The signed-in member's personal data as one JSON document (every member; audited); at most 1000 entries per list", tags: ["admin: privacy"], auth: "member", responses: { 200: ref("PersonalDataExport") }, errors: [] },

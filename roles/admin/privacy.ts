@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { appendAdminAction } from "../../db/admin-actions";
 import { type AuditEntry, readAudit } from "../../db/audit";
 import type { Executor } from "../../db/connection";
+import { listMembers } from "../../db/members";
 import { findOrgById } from "../../db/orgs";
 import { findMemberPermissions } from "../../db/permissions";
 import {
@@ -123,9 +124,37 @@ export async function readPrivacyStatement(deps: AdminDeps, actor: Actor, defaul
 /** The most deleted members the console's list shows. */
 export const DELETED_MEMBERS_LIST_LIMIT = 200;
 
-export async function readDeletedMembers(deps: AdminDeps, actor: Actor): Promise<DeletedMember[]> {
+/** What an erasure rewrites, in words, for the console's confirmation (the answer then gives the counts). */
+export const ERASURE_ERASES: readonly string[] = [
+  "Their userName, display name and e-mail addresses in the audit log, the admin log and the stored events are replaced by a pseudonym (erased: and a hash); every row stays, so counts stay true.",
+  "Their console sessions are deleted.",
+  "Their deleted member's record keeps only the pseudonym.",
+];
+
+export interface DeletedMembers {
+  readonly members: readonly DeletedMember[];
+  readonly limit: number;
+  /** What an erasure does and does not reach, with why: said before one is confirmed. */
+  readonly erasure: { readonly erases: readonly string[]; readonly keeps: ReadonlyArray<{ readonly what: NotErased["what"]; readonly why: string }> };
+}
+
+export async function readDeletedMembers(deps: AdminDeps, actor: Actor): Promise<DeletedMembers> {
   requireAction(actor, "read_privacy");
-  return listDeletedMembers(deps.db.knex, actor.orgId, DELETED_MEMBERS_LIST_LIMIT);
+  return {
+    members: await listDeletedMembers(deps.db.knex, actor.orgId, DELETED_MEMBERS_LIST_LIMIT),
+    limit: DELETED_MEMBERS_LIST_LIMIT,
+    erasure: { erases: ERASURE_ERASES, keeps: (Object.keys(NOT_ERASED_WHY) as Array<NotErased["what"]>).map((what) => ({ what, why: NOT_ERASED_WHY[what] })) },
+  };
+}
+
+/** The most members a search for an export answers. */
+export const MEMBER_SEARCH_LIMIT = 20;
+
+/** Members by the start of their userName, display name or e-mail, for a Privacy manager picking whose data to export. */
+export async function searchMembersForExport(deps: AdminDeps, actor: Actor, q: string): Promise<Array<{ id: string; userName: string; displayName: string | null }>> {
+  requireAction(actor, "manage_privacy");
+  const rows = await listMembers(deps.db.knex, { orgId: actor.orgId, ...(q === "" ? {} : { q }), limit: MEMBER_SEARCH_LIMIT });
+  return rows.map((row) => ({ id: row.id, userName: row.userName, displayName: row.displayName }));
 }
 
 // ---------------------------------------------------------------------------------------------

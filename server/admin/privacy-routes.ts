@@ -8,7 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from "ex
 import * as admin from "../../roles/admin";
 import { ApiError } from "../api-errors";
 import { actorOf } from "./auth";
-import { body } from "./http";
+import { body, query } from "./http";
 
 export function addPrivacyRoutes(router: Router, use: admin.AdminDeps, defaults: admin.PrivacyDefaults): void {
   const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
@@ -25,7 +25,10 @@ export function addPrivacyRoutes(router: Router, use: admin.AdminDeps, defaults:
     res.json(await admin.readPrivacyStatement(use, actorOf(res), defaults));
   }));
   router.get("/privacy/deleted-members", route(async (_req, res) => {
-    res.json({ members: await admin.readDeletedMembers(use, actorOf(res)), limit: admin.DELETED_MEMBERS_LIST_LIMIT });
+    res.json(await admin.readDeletedMembers(use, actorOf(res)));
+  }));
+  router.get("/privacy/members", route(async (req, res) => {
+    res.json({ members: await admin.searchMembersForExport(use, actorOf(res), query(req, "q") ?? "") });
   }));
   router.get("/me/export", route(async (_req, res) => {
     sendExport(res, await admin.exportOwnData(use, actorOf(res)));

@@ -205,6 +205,12 @@ describe("privacy: personal data export", () => {
     expect(logged).toMatchObject({ actor: "member:plain@example.com", target: w.ids.plain, detail: { self: true } });
   });
 
+  it("lets a Privacy manager find the member to export by the start of a name, and no one below manage", async () => {
+    const found = await w.as("peopleManager").get("/privacy/members?q=FIN");
+    expect(found.body).toEqual({ members: [{ id: w.ids.finance, userName: "fin@example.com", displayName: null }] });
+    expectError(await w.as("roleReader").get("/privacy/members?q=fin"), 403, "privacy_manage_required");
+  });
+
   it("caps each list at its documented limit and says so", async () => {
     await appendAudit(w.h.db.knex, w.h.orgId, Array.from({ length: 1001 }, () => ({ userId: w.ids.plain, userName: "plain@example.com", before: NO_ACCESS, after: NO_ACCESS })), { kind: "test" }, "scim");
     const doc = (await w.as("plain").get("/me/export")).body as Exported;
@@ -288,6 +294,9 @@ describe("privacy: erasure of a deleted member", () => {
     expect((res.body as { members: Array<{ userId: string; userName: string; emails: string[] }> }).members).toEqual([
       expect.objectContaining({ userId: ada, userName: "ada@example.com", emails: ["ada.l@example.org"], erasedAt: null }),
     ]);
+    const erasure = (res.body as { erasure: { erases: string[]; keeps: Array<{ what: string; why: string }> } }).erasure;
+    expect(erasure.erases.join(" ")).toMatch(/pseudonym/);
+    expect(erasure.keeps.map((k) => k.what)).toEqual(["mapping_versions", "mapping_refusals", "webhook_deliveries", "request_logs", "backups"]);
     expectError(await w.as("plain").get("/privacy/deleted-members"), 403, "privacy_view_required");
   });
 });

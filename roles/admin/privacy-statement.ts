@@ -25,7 +25,9 @@ export interface StatementRow {
   readonly setting: RetentionSetting | null;
 }
 
-const days = (n: number | null, otherwise: string): string => (n === null ? otherwise : `${n} day${n === 1 ? "" : "s"}`);
+const days = (n: number): string => `${n} day${n === 1 ? "" : "s"}`;
+/** "N days, then …", or what happens while nothing is set. */
+const keptFor = (n: number | null, then: string, unset: string): string => (n === null ? unset : `${days(n)}, then ${then}`);
 
 export function privacyStatement(retention: EffectiveRetention): StatementRow[] {
   return [
@@ -54,35 +56,39 @@ export function privacyStatement(retention: EffectiveRetention): StatementRow[] 
       what: "Audit log",
       holds: "Every change of a member's permissions: their id and userName, before, after, cause, actor and request id",
       where: "audit_log",
-      kept: `${days(retention.auditLogDays, "Indefinitely")} (never less than 30 days), then deleted.`,
+      kept: keptFor(retention.auditLogDays, "deleted (never less than 30 days).", "Indefinitely (a retention may be set, not below 30 days)."),
       setting: "auditLogDays",
     },
     {
       what: "Admin log",
       holds: "Every admin write: the acting member's userName, the action, its target and detail (exports and erasures included)",
       where: "admin_actions",
-      kept: `${days(retention.auditLogDays, "Indefinitely")} (the audit log's retention), then deleted.`,
+      kept: keptFor(retention.auditLogDays, "deleted (the audit log's retention).", "Indefinitely (the audit log's retention)."),
       setting: "auditLogDays",
     },
     {
       what: "Events",
       holds: "permissions.changed events: the member's id and userName, before, after and cause; webhook deliveries by event and member id",
       where: "event_outbox, webhook_deliveries",
-      kept: `${days(retention.eventDays, "")}, then deleted; an event a webhook has not yet picked up is kept until it has.`,
+      kept: `${days(retention.eventDays)}, then deleted; an event a webhook has not yet picked up is kept until it has.`,
       setting: "eventDays",
     },
     {
       what: "Analytics counts",
       holds: "Counts per day (members, provisioning requests, authorize decisions); no names",
       where: "the analytics tables",
-      kept: `${days(retention.analyticsDays, "Indefinitely")}, then deleted.`,
+      kept: keptFor(retention.analyticsDays, "deleted.", "Indefinitely."),
       setting: "analyticsDays",
     },
     {
       what: "Deleted members' records",
-      holds: "A deleted member's id, userName, display name and e-mail addresses as they were at deletion",
+      holds: "A deleted member's id, userName, display name and e-mail addresses as they were at deletion (kept days are counted from the deletion)",
       where: "deleted_members",
-      kept: `${days(retention.deletedMemberDays, "Indefinitely")} after deletion, then erased: their names in the audit log, admin log and events become a pseudonym.`,
+      kept: keptFor(
+        retention.deletedMemberDays,
+        "erased: their names in the audit log, admin log and events become a pseudonym.",
+        "Until erased on request (a retention may be set, after which they are erased by themselves).",
+      ),
       setting: "deletedMemberDays",
     },
     {

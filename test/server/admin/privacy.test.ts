@@ -74,7 +74,7 @@ describe("privacy: retention settings", () => {
     const rows = (res.body as { rows: Array<{ what: string; kept: string }> }).rows;
     expect(rows.find((r) => r.what === "Audit log")?.kept).toMatch(/^45 days/);
     expect(rows.find((r) => r.what === "Events")?.kept).toMatch(/^2 days/);
-    expect(rows.find((r) => r.what === "Deleted members' records")?.kept).toMatch(/^Indefinitely/);
+    expect(rows.find((r) => r.what === "Deleted members' records")?.kept).toMatch(/^Until erased on request/);
   });
 });
 

@@ -135,6 +135,28 @@ describe("privacy: the retention job", () => {
     expect((await left(w.h.orgId)).audit).toEqual([]);
   });
 
+  it("holds the audit log's 30-day floor whatever the stored setting says", async () => {
+    const now = Date.now();
+    await w.h.db.knex("privacy_settings").insert({ org_id: w.h.orgId, audit_log_days: 5, event_days: null, analytics_days: null, deleted_member_days: null, updated_at: new Date(now).toISOString(), updated_by: "cli:ops" });
+    await seed(w.h.orgId, w.ids.plain, now, [10, 29, 31]);
+    expect(await new Retention(w.h.db, silentLogger(), { defaults: { eventDays: 365 } }).prune(now)).toMatchObject({ auditLog: 1, adminLog: 1 });
+    expect((await left(w.h.orgId)).audit).toEqual(["aged-10@example.com", "aged-29@example.com"]);
+  });
+
+  it("erases at most its bound of deleted members per run, and skips one whose userName a current member took", async () => {
+    const now = Date.now();
+    await w.as("owner").put("/privacy/retention", { deletedMemberDays: 1 });
+    const ids = [await createUser(w.h, "ada@example.com"), await createUser(w.h, "bob@example.com"), await createUser(w.h, "cy@example.com")];
+    for (const id of ids) await w.h.scim("delete", `/Users/${id}`).expect(204);
+    await w.h.db.knex("deleted_members").where({ org_id: w.h.orgId }).update({ deleted_at: ago(now, 2) });
+    await createUser(w.h, "cy@example.com");
+    const job = new Retention(w.h.db, silentLogger(), { defaults: { eventDays: 7 }, erasuresPerRun: 1 });
+    expect((await job.prune(now)).erasedMembers).toBe(1);
+    expect((await job.prune(now)).erasedMembers).toBe(1);
+    const left = await w.h.db.knex("deleted_members").where({ org_id: w.h.orgId }).whereNull("erased_at").select("user_name");
+    expect(left).toEqual([{ user_name: "cy@example.com" }]);
+  });
+
   it("erases deleted members once their records pass the organisation's retention, and no one sooner", async () => {
     const now = Date.now();
     await w.as("owner").put("/privacy/retention", { deletedMemberDays: 3 });
@@ -245,10 +267,17 @@ describe("privacy: erasure of a deleted member", () => {
 
   it("pseudonymises her in the audit log, admin log and events, keeps every row, says what it cannot erase, and is audited", async () => {
     const ada = await deletedAda();
+    // Not yet erased, her data can still be exported.
+    const exported = await w.as("peopleManager").get(`/members/${ada}/export`);
+    expect(exported.body).toMatchObject({ member: { id: ada, userName: "ada@example.com", record: null, deleted: { userName: "ada@example.com", displayName: "Ada Lovelace" } }, groups: [] });
+    await withAfterCommit(w.h.db, (tx) =>
+      insertConsoleSession(tx, { idHash: "a".repeat(64), orgId: w.h.orgId, userId: ada, userName: "ada@example.com", csrfToken: "c".repeat(43), createdAt: new Date().toISOString(), lastSeenAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+    );
     const auditBefore = (await readAudit(w.h.db.knex, w.h.orgId, { userId: ada, limit: 100 })).length;
     const eventsBefore = (await readOutbox(w.h.db.knex, w.h.orgId, 0, 1000)).length;
     expect((await mentions("ada@example.com")).audit).toBeGreaterThan(0);
-    expect(await mentions("ada@example.com")).toMatchObject({ admin: 1, deleted: 1 });
+    // Two exports of her (before and after her deletion) are in the admin log.
+    expect(await mentions("ada@example.com")).toMatchObject({ admin: 2, deleted: 1 });
     expect((await mentions("ada.l@example.org")).deleted).toBe(1);
 
     const res = await w.as("peopleManager").post("/erasures", { userName: "ADA@example.com" });
@@ -258,6 +287,9 @@ describe("privacy: erasure of a deleted member", () => {
     expect(outcome.pseudonym).toMatch(/^erased:[0-9a-f]{16}$/);
     expect(outcome.pseudonymised.auditRows).toBe(auditBefore);
     expect(outcome.pseudonymised.events).toBeGreaterThan(0);
+    expect(outcome.pseudonymised.consoleSessions).toBe(1);
+    expect(Number(((await w.h.db.knex("console_sessions").where({ user_id: ada }).count({ n: "*" }).first()) as { n: number | string }).n)).toBe(0);
+    expectError(await w.as("peopleManager").get(`/members/${ada}/export`), 404, "member_not_found");
     expect(await mentions("ada@example.com")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0 });
     expect(await mentions("ada.l@example.org")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0 });
     expect(await mentions("Ada Lovelace")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0 });

@@ -69,6 +69,7 @@ describe("the Privacy section in a browser", () => {
     await page.getByRole("button", { name: "Save retention" }).click();
     await page.getByText("Retention saved; the retention job applies it within the hour.").waitFor();
     expect((await retention()).auditLogDays).toBe(90);
+    await page.getByText(/Last changed .* by member:hr@example\.com\./).waitFor();
     await page.getByRole("table", { name: "What the server stores, where, and for how long" }).getByRole("row", { name: /^Audit log/ }).getByText(/^90 days/).waitFor();
 
     // Export: pick a member, download one JSON document about them.

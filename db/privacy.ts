@@ -181,8 +181,9 @@ export async function pruneAdminLog(tx: Executor, orgId: string, beforeIso: stri
 }
 
 async function deleteOldest(tx: Executor, table: "audit_log" | "admin_actions", orgId: string, column: string, before: string, limit: number): Promise<number> {
-  // Through a sub-select of the oldest seqs: neither database deletes with ORDER BY and LIMIT portably.
-  const oldest = tx(table).where({ org_id: orgId }).where(column, "<", before).orderBy("seq").limit(limit).select("seq");
+  // Through a sub-select of the oldest seqs: neither database deletes with ORDER BY and LIMIT
+  // portably. Ordered by time, the (org_id, at) index gives the rows past the retention as a range.
+  const oldest = tx(table).where({ org_id: orgId }).where(column, "<", before).orderBy(column).limit(limit).select("seq");
   return tx(table).whereIn("seq", oldest).delete();
 }
 

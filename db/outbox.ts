@@ -182,17 +182,18 @@ export async function outboxPosition(tx: Executor, orgId: string): Promise<Outbo
 /**
  * Deletes events older than `beforeMs`, except those a webhook has not yet turned into deliveries
  * (a webhook's cursor), and records how far each organisation was pruned. Returns the rows deleted.
+ * `orgId` prunes one organisation (each may set its own retention); `limit` bounds the rows deleted
+ * per organisation (the oldest ids first).
  */
-export async function pruneOutbox(tx: Executor, beforeMs: number): Promise<number> {
-  const candidates: { org_id: string; max_id: number | string }[] = await tx("event_outbox")
-    .where("created_ms", "<", beforeMs)
-    .groupBy("org_id")
-    .select("org_id")
-    .max({ max_id: "id" });
+export async function pruneOutbox(tx: Executor, beforeMs: number, options: { orgId?: string; limit?: number } = {}): Promise<number> {
+  const query = tx("event_outbox").where("created_ms", "<", beforeMs);
+  if (options.orgId !== undefined) query.where({ org_id: options.orgId });
+  const candidates: { org_id: string; min_id: number | string; max_id: number | string }[] = await query.groupBy("org_id").select("org_id").min({ min_id: "id" }).max({ max_id: "id" });
   let deleted = 0;
-  for (const { org_id: orgId, max_id: maxId } of candidates) {
+  for (const { org_id: orgId, min_id: minId, max_id: maxId } of candidates) {
     const held: { cursor?: number | string | null } | undefined = await tx("webhooks").where({ org_id: orgId }).min({ cursor: "cursor" }).first();
-    const through = Math.min(Number(maxId), held?.cursor === null || held?.cursor === undefined ? Infinity : Number(held.cursor));
+    const bound = options.limit === undefined ? Infinity : Number(minId) + options.limit - 1;
+    const through = Math.min(Number(maxId), bound, held?.cursor === null || held?.cursor === undefined ? Infinity : Number(held.cursor));
     if (through <= 0) continue;
     deleted += await tx("event_outbox").where({ org_id: orgId }).andWhere("id", "<=", through).delete();
     await tx("event_counters").where({ org_id: orgId }).andWhere("pruned_through", "<", through).update({ pruned_through: through });

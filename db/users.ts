@@ -8,6 +8,7 @@ import { type GroupRef, SCIM_VISIBLE, touchGroups } from "./groups";
 import { writeJson } from "./json";
 import { type UserRecord, toUserRecord } from "./resources";
 import { prepared } from "./prepared";
+import { recordDeletedMember } from "./privacy";
 import { type DbUserRow, USER_COLUMNS, qualified } from "./tables";
 import { noteRevision } from "./outbox";
 import { findVersioned, insertVersioned, updateVersioned } from "./versioned";
@@ -83,11 +84,18 @@ export async function updateUser(
   return updateVersioned(tx, { table: "users", orgId, id, expectedVersion, columns: columns(fields), what: uniquelyNamed(fields), reread: findUser });
 }
 
-/** Deletes a user with its memberships; managers pointing at it are cleared. Returns false when absent. */
+/**
+ * Deletes a user with its memberships; managers pointing at it are cleared; who they were is kept as
+ * a deleted member's record (db/privacy.ts) until erased or past the organisation's retention.
+ * Returns false when absent.
+ */
 export async function deleteUser(tx: Executor, orgId: string, id: string): Promise<boolean> {
+  const user = await findUser(tx, orgId, id);
+  if (user === null) return false;
   const groupIds = (await tx("group_members").where({ org_id: orgId, member_id: id }).select("group_id")).map((r: { group_id: string }) => r.group_id);
   const removed = await tx("users").where({ org_id: orgId, id }).delete();
   if (removed === 0) return false;
+  await recordDeletedMember(tx, user);
   noteRevision(tx, orgId);
   await tx("group_members").where({ org_id: orgId, member_id: id }).delete();
   await tx("users").where({ org_id: orgId, manager_id: id }).update({ manager_id: null });

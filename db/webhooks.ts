@@ -407,7 +407,10 @@ export async function webhookQueue(tx: Executor, nowMs: number): Promise<Webhook
   return { pending: Number(pending?.n ?? 0), oldestPendingMs: oldest === null ? 0 : Math.max(0, nowMs - oldest), unqueuedEvents: Number(lag?.n ?? 0) };
 }
 
-/** Deletes finished deliveries older than `beforeMs`. */
-export async function pruneDeliveries(tx: Executor, beforeMs: number): Promise<number> {
-  return tx("webhook_deliveries").whereIn("status", ["delivered", "failed"]).andWhere("finished_ms", "<", beforeMs).delete();
+/** Deletes finished deliveries older than `beforeMs` (of one organisation, up to `limit` of them, when given). */
+export async function pruneDeliveries(tx: Executor, beforeMs: number, options: { orgId?: string; limit?: number } = {}): Promise<number> {
+  const finished = tx("webhook_deliveries").whereIn("status", ["delivered", "failed"]).andWhere("finished_ms", "<", beforeMs);
+  if (options.orgId !== undefined) finished.where({ org_id: options.orgId });
+  if (options.limit === undefined) return finished.delete();
+  return tx("webhook_deliveries").whereIn("id", finished.select("id").orderBy("finished_ms").limit(options.limit)).delete();
 }

@@ -15,6 +15,8 @@
  * | revoke SCIM tokens (incident response)    | owners, the Primary Owner, custom members with identity_access manage |
  * | change the sign-in settings (whoever controls the issuer signs in as anyone) | owners, the Primary Owner |
  * | platform overrides                        | no member: they are the operator's                       |
+ * | read retention settings, the privacy statement, deleted members | owners, the Primary Owner, privacy view or manage |
+ * | change retention, export anyone's personal data, erase a deleted member | owners, the Primary Owner, privacy manage |
  *
  * This says who may *attempt* each kind of write; `judgeGrant` (grant.ts) then decides whether the
  * particular change stays within what the actor's level may grant, and every admin write asks it.
@@ -36,6 +38,8 @@ export const ADMIN_ACTIONS = [
   "create_scim_tokens",
   "change_sign_in_settings",
   "change_platform_overrides",
+  "read_privacy",
+  "manage_privacy",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -48,6 +52,8 @@ export const POLICY_RULES = {
   user_management_view_required: "Only role administrators and members with User Management at view or manage may list members.",
   user_management_manage_required: "Only Owners, the Primary Owner, members whose custom role has Identity & Access at manage, and members with User Management at manage may change who is in a manual group.",
   operator_only: "Platform overrides are the operator's contract; no member can change them.",
+  privacy_view_required: "Only Owners, the Primary Owner, and members with Privacy at view or manage may see the privacy settings.",
+  privacy_manage_required: "Only Owners, the Primary Owner, and members with Privacy at manage may change retention, export a member's personal data or erase a deleted member.",
 } as const;
 export type PolicyRule = keyof typeof POLICY_RULES;
 
@@ -65,6 +71,8 @@ export const RULE_FOR: Readonly<Record<AdminAction, PolicyRule>> = {
   create_scim_tokens: "owner_required",
   change_sign_in_settings: "owner_required",
   change_platform_overrides: "operator_only",
+  read_privacy: "privacy_view_required",
+  manage_privacy: "privacy_manage_required",
 };
 
 export type AllowedActions = Readonly<Record<AdminAction, boolean>>;
@@ -92,6 +100,8 @@ export function allowedActions(p: EffectivePermissions): AllowedActions {
     create_scim_tokens: owner,
     change_sign_in_settings: owner,
     change_platform_overrides: false,
+    read_privacy: owner || levelRank(p.admin.privacy) >= levelRank("view"),
+    manage_privacy: owner || p.admin.privacy === "manage",
   };
 }
 

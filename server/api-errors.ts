@@ -17,6 +17,9 @@ const STATUS = {
   unknown_level: 400,
   unknown_capability: 400,
   unknown_connector: 400,
+  // A retention setting below its floor (the audit log's 30 days) or above its ceiling.
+  retention_below_floor: 400,
+  retention_out_of_range: 400,
   unauthorized: 401,
   // Role administration (roles/admin): 403 names the policy rule that refused.
   not_a_member: 403,
@@ -31,6 +34,8 @@ const STATUS = {
   user_management_view_required: 403,
   user_management_manage_required: 403,
   operator_only: 403,
+  privacy_view_required: 403,
+  privacy_manage_required: 403,
   member_not_found: 404,
   not_found: 404,
   role_not_found: 404,
@@ -41,6 +46,8 @@ const STATUS = {
   managed_by_file: 409,
   managed_by_idp: 409,
   would_lock_out: 409,
+  // An erasure asked for a member the directory still has: delete them at the IdP first.
+  member_exists: 409,
   group_exists: 409,
   token_inactive: 409,
   precondition_failed: 412,

@@ -10,6 +10,7 @@ import type { ChangeFeed } from "../db/change-feed";
 import { type Database, pingDatabase } from "../db/connection";
 import type { ParseMappingText } from "./mapping-parser";
 import type { MappingPermissionSync } from "../roles";
+import type { PrivacyDefaults } from "../roles/admin";
 import { configureDiscovery } from "../scim/discovery";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
 import { ScimError } from "../scim/errors";
@@ -70,6 +71,8 @@ export interface AppDeps {
   readonly rateLimits?: RateLimits;
   /** Parses mappings the admin API edits and plans, off the event loop; absent: in the request's own turn. */
   readonly parseMapping?: ParseMappingText;
+  /** The retention the environment sets where an organisation sets none (EVENT_RETENTION_DAYS). */
+  readonly privacyDefaults?: PrivacyDefaults;
 }
 
 export interface ConsoleOptions extends ConsoleConfig {
@@ -277,6 +280,7 @@ export function createApp(deps: AppDeps): Express {
       tokens: memberTokens,
       ...(sessions ? { sessions } : {}),
       ...(deps.parseMapping ? { parseMapping: deps.parseMapping } : {}),
+      ...(deps.privacyDefaults ? { privacyDefaults: deps.privacyDefaults } : {}),
     }),
   );
   app.get("/api/v1/openapi.json", (_req, res) => {

@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const outboxWatch: OutboxWatch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: (err, message) => logger.warn({ err }, message) });
   const dispatcher = new WebhookDispatcher(db, signal, logger, { ...ops.webhooks, onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }) });
   dispatcher.start();
-  const retention = new Retention(db, logger, ops.events.retentionMs);
+  const privacyDefaults = { eventDays: Math.round(ops.events.retentionMs / 86_400_000) };
+  const retention = new Retention(db, logger, { defaults: privacyDefaults });
   retention.start();
 
   const app = createApp({
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     oidcIssuers: new OidcIssuers(),
     console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
     parseMapping: mappingParser.parse,
+    privacyDefaults,
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
   const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);

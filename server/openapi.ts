@@ -46,6 +46,7 @@ const schemas: Record<string, Schema> = {
         issues: list(ref("MappingIssue")),
         losing: list(closed({ id: str, userName: str })),
         refused: list(str),
+        problems: list(str),
         version: int,
         file: str,
       },
@@ -95,6 +96,30 @@ const schemas: Record<string, Schema> = {
   ScimToken: closed({ id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
   NewScimToken: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), revision: ref("Revision") }),
   AdminAction: closed({ seq: int, actor: str, action: str, target: nullable(str), detail: anyJson, at: str }),
+  RetentionDays: closed({ auditLogDays: nullable(int), eventDays: nullable(int), analyticsDays: nullable(int), deletedMemberDays: nullable(int) }),
+  RetentionView: closed({
+    settings: { ...ref("RetentionDays"), description: "As set; null is the default" },
+    effective: closed({ auditLogDays: nullable(int), eventDays: int, analyticsDays: nullable(int), deletedMemberDays: nullable(int) }),
+    bounds: closed(Object.fromEntries(["auditLogDays", "eventDays", "analyticsDays", "deletedMemberDays"].map((k) => [k, closed({ min: int, max: int })]))),
+    updatedAt: nullable(str),
+    updatedBy: nullable(str),
+    revision: ref("Revision"),
+  }, ["revision"]),
+  DeletedMember: closed({ userId: str, userName: str, displayName: nullable(str), emails: list(str), deletedAt: str, erasedAt: nullable(str) }),
+  PersonalDataExport: closed({
+    format: { type: "string", enum: ["personal-data-export/1"] },
+    exportedAt: str,
+    exportedBy: str,
+    organisation: closed({ id: str, name: str }),
+    member: closed({ id: str, userName: str, record: nullable({ type: "object", description: "The SCIM record as stored" }), deleted: nullable(ref("DeletedMember")) }),
+    groups: list(closed({ id: str, displayName: str, externalId: nullable(str), source: str })),
+    permissions: nullable(ref("EffectivePermissions")),
+    permissionHistory: list(closed({ seq: int, userId: str, userName: str, before: anyJson, after: anyJson, cause: anyJson, actor: nullable(str), at: str, requestId: nullable(str) })),
+    adminLog: list(ref("AdminAction")),
+    consoleSessions: list(closed({ createdAt: str, lastSeenAt: str, expiresAt: str })),
+    limits: closed({ entriesPerList: int }),
+    truncated: closed({ permissionHistory: bool, adminLog: bool, consoleSessions: bool }),
+  }),
 };
 
 interface Operation {
@@ -333,6 +358,73 @@ const operations: Record<string, Record<string, Operation>> = {
   },
   "/admin/audit": {
     get: { summary: "Permission changes with actor and cause, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("member", "Member id or userName"), q("actor", "member:<userName>, cli:<user>, file:<path>, scim; or a kind like cli:"), ...paging], responses: { 200: closed({ entries: list(ref("AuditEntry")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+  },
+  "/admin/privacy/retention": {
+    get: { summary: "The organisation's retention settings, the days applied and their bounds (Privacy at view)", tags: ["admin: privacy"], auth: "member", responses: { 200: ref("RetentionView") }, errors: ["privacy_view_required"] },
+    put: {
+      summary: "Change retention settings (Privacy at manage): whole days within bounds, null for the default; settings left out keep their value. The audit log's floor is 30 days",
+      tags: ["admin: privacy"],
+      auth: "member",
+      requestBody: json({ ...ref("RetentionDays"), required: [] }),
+      responses: { 200: ref("RetentionView") },
+      headers: { 200: ["X-Revision"] },
+      errors: ["privacy_manage_required", "retention_below_floor", "retention_out_of_range", "invalid_request", "invalid_json"],
+    },
+  },
+  "/admin/privacy/statement": {
+    get: {
+      summary: "What the server stores about people, where, and for how long, with the organisation's retention filled in (Privacy at view)",
+      tags: ["admin: privacy"],
+      auth: "member",
+      responses: { 200: closed({ rows: list(closed({ what: str, holds: str, where: str, kept: str, setting: nullable(str) })), effective: closed({ auditLogDays: nullable(int), eventDays: int, analyticsDays: nullable(int), deletedMemberDays: nullable(int) }) }) },
+      errors: ["privacy_view_required"],
+    },
+  },
+  "/admin/privacy/deleted-members": {
+    get: { summary: "Members deleted from the directory, newest first, at most `limit` (200) of them (Privacy at view)", tags: ["admin: privacy"], auth: "member", responses: { 200: closed({ members: list(ref("DeletedMember")), limit: int, erasure: closed({ erases: list(str), keeps: list(closed({ what: str, why: str })) }) }) }, errors: ["privacy_view_required"] },
+  },
+  "/admin/privacy/members": {
+    get: {
+      summary: "Members by the start of their userName, display name or e-mail, at most 20, to pick whose data to export (Privacy at manage)",
+      tags: ["admin: privacy"],
+      auth: "member",
+      parameters: [q("q", "A prefix of userName, displayName or email")],
+      responses: { 200: closed({ members: list(closed({ id: str, userName: str, displayName: nullable(str) })) }) },
+      errors: ["privacy_manage_required"],
+    },
+  },
+  "/admin/me/export": {
+    get: { summary: "The signed-in member's personal data as one JSON document (every member; audited); at most 1000 entries per list", tags: ["admin: privacy"], auth: "member", responses: { 200: ref("PersonalDataExport") }, errors: [] },
+  },
+  "/admin/members/{id}/export": {
+    get: {
+      summary: "A member's personal data as one JSON document (Privacy at manage; a deleted member not yet erased too; audited); at most 1000 entries per list",
+      tags: ["admin: privacy"],
+      auth: "member",
+      parameters: [path("id", "Member id")],
+      responses: { 200: ref("PersonalDataExport") },
+      errors: ["privacy_manage_required", "member_not_found"],
+    },
+  },
+  "/admin/erasures": {
+    post: {
+      summary: "Erase a deleted member's personal data (Privacy at manage): their names in the audit log, admin log and events become a pseudonym, rows and counts kept; says what cannot be erased and why",
+      tags: ["admin: privacy"],
+      auth: "member",
+      requestBody: json({ type: "object", additionalProperties: false, properties: { userId: str, userName: str }, oneOf: [{ required: ["userId"] }, { required: ["userName"] }] }),
+      responses: {
+        200: closed({
+          userId: str,
+          pseudonym: str,
+          erasedAt: str,
+          pseudonymised: closed({ auditRows: int, adminRows: int, events: int, consoleSessions: int }),
+          notErased: list(closed({ what: str, count: nullable(int), why: str })),
+          revision: ref("Revision"),
+        }, ["revision"]),
+      },
+      headers: { 200: ["X-Revision"] },
+      errors: ["privacy_manage_required", "member_exists", "member_not_found", "invalid_request", "invalid_json"],
+    },
   },
   "/admin/actions": {
     get: { summary: "Every admin write, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("actor", "As for /admin/audit"), ...paging], responses: { 200: closed({ entries: list(ref("AdminAction")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },

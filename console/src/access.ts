@@ -6,10 +6,14 @@
 import type { Me } from "./api/types";
 
 export type SectionLevel = "none" | "view" | "manage";
-export const SECTIONS = ["roles", "groups", "members", "organisation", "audit"] as const;
+export const SECTIONS = ["roles", "groups", "members", "organisation", "audit",
+  "privacy",
+] as const;
 export type Section = (typeof SECTIONS)[number];
 /** Sections with something to change; the others only ever show, so "view only" would say nothing. */
-export const EDITABLE: Readonly<Record<Section, boolean>> = { roles: true, groups: true, members: false, organisation: true, audit: false };
+export const EDITABLE: Readonly<Record<Section, boolean>> = { roles: true, groups: true, members: false, organisation: true, audit: false,
+  privacy: true,
+};
 
 export interface Access {
   readonly sections: Readonly<Record<Section, SectionLevel>>;
@@ -29,6 +33,7 @@ export function accessOf(me: Me): Access {
       members: level(may.list_members, false),
       organisation: level(may.read_roles, may.toggle_org || may.manage_scim_tokens),
       audit: level(may.read_roles, false),
+      privacy: level(may.read_privacy, may.manage_privacy),
     },
     may,
     managedByFile: me.org.managedByFile,
@@ -54,5 +59,6 @@ export const RULES = {
   groupMembers: "Changing who is in a manual group grants or takes what its rules give: Owners may change any; members whose custom role has Identity & Access at Manage, groups whose rules give no owner or admin; members with User Management at Manage, groups whose rules give features only.",
   standardGroup: "This group's rules give owner or admin: only Owners and the Primary Owner can change who is in it.",
   toggles: "Only Owners and the Primary Owner can switch features and connectors.",
+  privacy: "Only Owners, the Primary Owner and members with Privacy at Manage can change retention, export another member's personal data or erase a deleted member. You can view the settings.",
   scimTokens: "Only Owners and the Primary Owner can create or rotate SCIM tokens: whoever holds one can make anyone an Owner through the identity provider's connection. Members whose custom role has Identity & Access at Manage can revoke them.",
 } as const;

@@ -13,6 +13,7 @@ import { AuditPage } from "./pages/audit";
 import { GroupPage, GroupsPage } from "./pages/groups";
 import { MemberPage, MembersPage } from "./pages/members";
 import { OrganisationPage } from "./pages/organisation";
+import { PrivacyPage } from "./pages/privacy";
 import { RoleEditorPage } from "./pages/role-editor";
 import { RolesPage } from "./pages/roles";
 import { allowLiveUpdates } from "./live";
@@ -26,7 +27,9 @@ export interface Viewer {
 
 type Boot = { state: "loading" } | { state: "ready"; viewer: Viewer } | { state: "refused"; message: string } | { state: "failed"; error: unknown } | { state: "signed_out" };
 
-const SECTION_TITLES: Record<Section, string> = { roles: "Roles", groups: "Groups", members: "Members", organisation: "Organisation", audit: "Audit" };
+const SECTION_TITLES: Record<Section, string> = { roles: "Roles", groups: "Groups", members: "Members", organisation: "Organisation", audit: "Audit",
+  privacy: "Privacy",
+};
 
 export function App(): JSX.Element {
   const [boot, setBoot] = useState<Boot>({ state: "loading" });
@@ -157,6 +160,8 @@ function sectionOf(route: Route): Section | null {
       return "organisation";
     case "audit":
       return "audit";
+    case "privacy":
+      return "privacy";
     case "home":
     case "not_found":
       return null;
@@ -184,6 +189,8 @@ function Page(props: { route: Route; viewer: Viewer }): JSX.Element {
       return <OrganisationPage viewer={viewer} />;
     case "audit":
       return <AuditPage viewer={viewer} />;
+    case "privacy":
+      return <PrivacyPage viewer={viewer} />;
     case "not_found":
       return (
         <>

@@ -23,7 +23,10 @@ export type AdminErrorCode =
   | "member_not_found"
   | "version_not_found"
   | "token_not_found"
-  | "token_inactive";
+  | "token_inactive"
+  | "member_exists"
+  | "retention_below_floor"
+  | "retention_out_of_range";
 
 export class AdminError extends Error {
   override readonly name = "AdminError";

@@ -13,3 +13,10 @@ export { type AuditPage, type Me, type RoleSummary, authorizeEventStream, listRo
 export {
   DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS, type NewToken, createScimToken, listScimTokens, revokeScimToken, rotateScimToken,
 } from "./tokens";
+export {
+  AUDIT_LOG_FLOOR_DAYS, DELETED_MEMBERS_LIST_LIMIT, ERASURE_ERASES, EXPORT_LIST_LIMIT, MEMBER_SEARCH_LIMIT, NOT_ERASED_WHY, RETENTION_BOUNDS,
+  type DeletedMembers, type EffectiveRetention, type ErasureOutcome, type NotErased, type PersonalDataExport, type PrivacyDefaults, type RetentionSetting, type RetentionView, type StatementRow,
+  changeRetentionSettings, checkRetentionChange, effectiveRetention, eraseDeletedMember, eraseIn, exportMemberData, exportOwnData, pseudonymOf,
+  readDeletedMembers, readPrivacyStatement, readRetentionSettings, searchMembersForExport,
+} from "./privacy";
+export { privacyStatement, statementMarkdown } from "./privacy-statement";

@@ -19,6 +19,7 @@ import type { ParseMappingText } from "../mapping-parser";
 import { reportRevision } from "../revision-header";
 import type { MemberTokens } from "../oidc/member-tokens";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
+import { addPrivacyRoutes } from "./privacy-routes";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
 
 export interface AdminRouterDeps {
@@ -34,7 +35,12 @@ export interface AdminRouterDeps {
   readonly tokens: MemberTokens;
   /** The console's session cookie reader (absent: bearer tokens only). */
   readonly sessions?: SessionReader;
+  /** The retention the environment sets where an organisation sets none (EVENT_RETENTION_DAYS). */
+  readonly privacyDefaults?: admin.PrivacyDefaults;
 }
+
+/** EVENT_RETENTION_DAYS's default, where the server's configuration is not given. */
+const DEFAULT_PRIVACY: admin.PrivacyDefaults = { eventDays: 7 };
 
 /** Mapping documents are small; a megabyte holds thousands of roles and rules. */
 const BODY_LIMIT = "1mb";
@@ -236,6 +242,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json(await admin.readAdminLog(use, actorOf(res), { limit: pageLimit(req), ...(actor === undefined ? {} : { actor }), ...(cursor === undefined ? {} : { cursor }) }));
   }));
 
+  addPrivacyRoutes(router, use, deps.privacyDefaults ?? DEFAULT_PRIVACY);
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
   router.use(apiErrorHandler(deps.logger));
   return router;

@@ -15,7 +15,16 @@ describe("who may administer roles", () => {
   it("lets an owner do everything but the transfer", () => {
     expect(allowedFor(as("owner"))).toEqual([
       "read_roles", "edit_custom_roles", "edit_manual_groups", "edit_group_members", "edit_standard_roles", "toggle_org", "list_members", "manage_scim_tokens", "create_scim_tokens", "change_sign_in_settings",
+      "read_privacy", "manage_privacy",
     ]);
+  });
+
+  it("lets privacy view read the privacy settings, and privacy manage also change retention, export and erase — nothing of roles", () => {
+    expect(allowedFor(as("custom", { privacy: "view" }))).toEqual(["read_privacy"]);
+    expect(allowedFor(as("custom", { privacy: "manage" }))).toEqual(["read_privacy", "manage_privacy"]);
+    expect(allowedFor(as("admin", { privacy: "manage" }))).toEqual(["read_privacy", "manage_privacy"]);
+    expect(decide(as("custom", { privacy: "view" }), "manage_privacy")).toMatchObject({ allowed: false, rule: "privacy_manage_required" });
+    expect(decide(as("custom", { identity_access: "manage" }), "read_privacy")).toMatchObject({ allowed: false, rule: "privacy_view_required" });
   });
 
   it("lets a custom member with identity_access manage edit custom roles and manual groups and revoke SCIM tokens, and nothing owners keep (creating tokens included)", () => {

@@ -10,6 +10,8 @@ import type {
 } from "../../../mapping";
 import type { GroupDetail, GroupSummary, MappingView, Me, MemberDetail, MemberRow, RoleSummary, readAuditPage } from "../../../roles/admin";
 import type { PermissionChangedData } from "../../../roles/events";
+import type { RetentionDays } from "../../../db/privacy";
+import type { DeletedMembers, ErasureOutcome, RetentionSetting, RetentionView, readPrivacyStatement } from "../../../roles/admin";
 
 export type { AdminAction, Area, EffectivePermissions, Explanation, Level, MappingDocument, MappingIssue, Me, MemberDetail, MemberRow, OrgRole, RoleSummary, StandardOrgRole };
 export type { GroupDetail, GroupSummary, MappingView, PermissionChangedData };
@@ -124,3 +126,8 @@ export type RotatedScimToken = CreatedScimToken & { readonly replaced: ScimToken
 export interface ApiErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly [detail: string]: unknown };
 }
+
+/** Privacy: retention settings, deleted members with what an erasure reaches, an erasure's outcome, the statement. */
+export type { DeletedMembers, ErasureOutcome, RetentionDays, RetentionSetting, RetentionView };
+export type DeletedMember = DeletedMembers["members"][number];
+export type PrivacyStatement = Awaited<ReturnType<typeof readPrivacyStatement>>;

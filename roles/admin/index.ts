@@ -13,3 +13,5 @@ export { type AuditPage, type Me, type RoleSummary, authorizeEventStream, listRo
 export {
   DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS, type NewToken, createScimToken, listScimTokens, revokeScimToken, rotateScimToken,
 } from "./tokens";
+export { type MyAccess, explainMyAccess } from "./access";
+export { logAdminAction } from "./log";

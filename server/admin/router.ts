@@ -18,6 +18,8 @@ import { type EventHub, streamEvents } from "../events";
 import type { ParseMappingText } from "../mapping-parser";
 import { reportRevision } from "../revision-header";
 import type { MemberTokens } from "../oidc/member-tokens";
+import type { ProductSections } from "../console-sections";
+import { addAccessRoutes, meAnswer } from "./access-routes";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
 
@@ -34,6 +36,8 @@ export interface AdminRouterDeps {
   readonly tokens: MemberTokens;
   /** The console's session cookie reader (absent: bearer tokens only). */
   readonly sessions?: SessionReader;
+  /** The product's own sections (CONSOLE_SECTIONS), listed in `GET /me` by the member's level. */
+  readonly productSections?: ProductSections;
 }
 
 /** Mapping documents are small; a megabyte holds thousands of roles and rules. */
@@ -66,7 +70,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   };
 
   router.get("/me", route(async (_req, res) => {
-    res.json(await admin.whoAmI(use, actorOf(res)));
+    res.json(await meAnswer(use, res, deps.productSections ?? []));
   }));
 
   // The organisation's permissions.changed events, as GET /api/v1/events streams them, for role
@@ -236,6 +240,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json(await admin.readAdminLog(use, actorOf(res), { limit: pageLimit(req), ...(actor === undefined ? {} : { actor }), ...(cursor === undefined ? {} : { cursor }) }));
   }));
 
+  addAccessRoutes(router, { use });
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
   router.use(apiErrorHandler(deps.logger));
   return router;

@@ -17,6 +17,8 @@ export type Route =
   | { readonly page: "member"; readonly id: string }
   | { readonly page: "organisation" }
   | { readonly page: "audit" }
+  | { readonly page: "access" }
+  | { readonly page: "activity" }
   | { readonly page: "not_found" };
 
 /** `/console/roles/new?name=x` is the editor of a role not saved yet; `/console/roles/new` alone is a role named "new". */
@@ -38,6 +40,10 @@ export function parseRoute(pathname: string, search = ""): Route {
       return item === undefined ? { page: "organisation" } : { page: "not_found" };
     case "audit":
       return item === undefined ? { page: "audit" } : { page: "not_found" };
+    case "access":
+      return item === undefined ? { page: "access" } : { page: "not_found" };
+    case "activity":
+      return item === undefined ? { page: "activity" } : { page: "not_found" };
     default:
       return { page: "not_found" };
   }

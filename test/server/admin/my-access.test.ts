@@ -1,5 +1,5 @@
 import { parseConsoleSections } from "../../../server/console-sections";
-import { MEMBERS, adminWorldPerTest, expectError } from "./support";
+import { ADMIN_MAPPING, MEMBERS, adminWorldPerTest, expectError } from "./support";
 
 const SECTIONS = parseConsoleSections(
   `billing: { title: Billing, url: "https://app.example.com/settings/billing" }
@@ -66,5 +66,19 @@ mappings:
   it("lists Libraries as view only, and leaves Billing out", async () => {
     const res = await w.as("finance").get("/me");
     expect((res.body as { productSections: unknown }).productSections).toEqual([{ area: "libraries", title: "Shared libraries", url: "/libraries", level: "view" }]);
+  });
+});
+
+describe("a product enforcing its own Billing page, as docs/console.md shows it", () => {
+  const w = adminWorldPerTest();
+  const billing = async (member: string, level: "view" | "manage") => (await w.h.api("post", "/authorize").send({ member, area: "billing", level })).body as { allowed: boolean; granted: string };
+
+  it("shows the page editable at manage, read-only at view, refuses it at no access, and refuses changes below manage", async () => {
+    expect(await billing(MEMBERS.finance, "view")).toMatchObject({ allowed: true, granted: "manage" });
+    expect(await billing(MEMBERS.finance, "manage")).toMatchObject({ allowed: true });
+    await w.h.applyMapping(ADMIN_MAPPING.replace("finance: { description: Spend, admin: { billing: manage }", "finance: { description: Spend, admin: { billing: view }"));
+    expect(await billing(MEMBERS.finance, "view")).toMatchObject({ allowed: true, granted: "view" });
+    expect(await billing(MEMBERS.finance, "manage")).toMatchObject({ allowed: false });
+    expect(await billing(MEMBERS.plain, "view")).toMatchObject({ allowed: false, granted: "none" });
   });
 });

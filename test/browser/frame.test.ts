@@ -168,6 +168,24 @@ describe("the console's frame in a browser", () => {
     expect(page.url()).toBe(`${world.base}/console/roles/finance`);
   });
 
+  it("signs in again to the same page when the session ends while the console is open", async () => {
+    const page = await world.signIn("roleEditor");
+    await heading(page, "Roles").waitFor();
+    await world.h.db.knex("console_sessions").delete();
+    // The next read is refused (401): the console goes to the page it was opening, through the provider.
+    // The provider still knows the browser, so it sends it straight back, with a new session.
+    await nav(page).getByRole("link", { name: "Groups" }).click();
+    const deadline = Date.now() + 10_000;
+    while (Number((await world.h.db.knex("console_sessions").count({ n: "*" }))[0]?.n ?? 0) === 0) {
+      if (Date.now() > deadline) throw new Error("no new session within 10 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await page.waitForURL(`${world.base}/console/groups`, { waitUntil: "load" });
+    await heading(page, "Groups").waitFor();
+    await loaded(page);
+    expect(await page.getByRole("alert").count()).toBe(0);
+  });
+
   it("refuses a person who is not a member with a page that offers another account, which signs the member they choose in", async () => {
     const page = await signInAnyone("stranger@example.com");
     await heading(page, "Not a member").waitFor();

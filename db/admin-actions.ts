@@ -1,11 +1,18 @@
 /**
  * The admin log: one append-only row per write made through the admin API (who, what, on what),
- * even when it changes no one's permissions, written in the same transaction as the write.
+ * even when it changes no one's permissions, written in the same transaction as the write. Each row
+ * is also an `admin.action` event in the outbox (db/outbox.ts), staged in that same transaction: a
+ * SIEM following the event stream or a webhook sees every admin action the log holds, and none
+ * that rolled back.
  */
 import type { Executor } from "./connection";
 import { whereActor } from "./audit";
 import { nowIso, readJson, writeJson } from "./json";
+import { stageOutboxEvents } from "./outbox";
 import type { DbAdminActionRow } from "./tables";
+
+/** The outbox event type of an admin action (its payload: {@link AdminActionEventData}). */
+export const ADMIN_ACTION = "admin.action";
 
 export interface AdminAction {
   readonly seq: number;
@@ -17,7 +24,14 @@ export interface AdminAction {
   readonly at: string;
 }
 
-/** Appends one action and returns its sequence number (causes in the audit log point at it). */
+/** What an `admin.action` event says: the admin-log row, as `GET /api/v1/admin/actions` lists it. */
+export type AdminActionEventData = AdminAction;
+
+/**
+ * Appends one action, stages its `admin.action` event, and returns its sequence number (causes in
+ * the audit log point at it). `tx` must be a transaction opened by `withAfterCommit`, which writes
+ * the event (anything else would lose it: it throws).
+ */
 export async function appendAdminAction(
   tx: Executor,
   orgId: string,
@@ -27,7 +41,10 @@ export async function appendAdminAction(
   const [row]: Array<{ seq: number | string }> = await tx("admin_actions")
     .insert({ org_id: orgId, actor: action.actor, action: action.action, target: action.target, detail: writeJson(action.detail), at })
     .returning("seq");
-  return Number(row?.seq ?? 0);
+  const seq = Number(row?.seq ?? 0);
+  const data: AdminActionEventData = { seq, actor: action.actor, action: action.action, target: action.target, detail: action.detail ?? null, at };
+  stageOutboxEvents(tx, [{ orgId, type: ADMIN_ACTION, memberId: null, payload: data }]);
+  return seq;
 }
 
 /** Newest first, a keyset page at a time (`before` a seq). */

@@ -326,6 +326,14 @@ export class MappingPermissionSync implements PermissionSync {
     );
   }
 
+  /**
+   * After commit: `orgId` has new outbox rows that a write staged itself (an admin action's event),
+   * so this process's readers look at once rather than at their next safety poll.
+   */
+  eventsStaged(orgId: string): AfterCommit {
+    return () => this.events.changed(orgId);
+  }
+
   /** After commit: the outbox has new rows for `orgId`. */
   private announce(orgId: string, changes: readonly Change[]): AfterCommit {
     if (changes.length === 0) return nothingAfterCommit;

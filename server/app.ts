@@ -22,6 +22,7 @@ import { apiRouter } from "./api";
 import { ApiError, sendApiError, toApiError } from "./api-errors";
 import { authenticate, orgIdOf, viaEntraToken } from "./auth";
 import type { Config, ConsoleConfig } from "./config";
+import type { ProductSections } from "./console-sections";
 import { consoleRouter } from "./console/router";
 import { ConsoleSessions } from "./console/sessions";
 import { sendPage } from "./console/pages";
@@ -73,6 +74,8 @@ export interface AppDeps {
   readonly parseMapping?: ParseMappingText;
   /** The retention the environment sets where an organisation sets none (EVENT_RETENTION_DAYS). */
   readonly privacyDefaults?: PrivacyDefaults;
+  /** The product's own sections (CONSOLE_SECTIONS, read and checked at start); none when not given. */
+  readonly productSections?: ProductSections;
 }
 
 export interface ConsoleOptions extends ConsoleConfig {
@@ -251,6 +254,11 @@ export function createApp(deps: AppDeps): Express {
     const options = deps.console;
     const consoleSessions = new ConsoleSessions(deps.db, { ...options, now: options.now ?? Date.now });
     sessions ??= consoleSessions;
+    // Nothing else is served at /: a person who opens the server's address is sent to the console.
+    app.get("/", (_req, res) => {
+      res.setHeader("Cache-Control", "no-store");
+      res.redirect(302, `${new URL(options.publicUrl).pathname.replace(/\/$/, "")}/console/`);
+    });
     app.use("/console", limiter(rateLimits, "console", metrics, (res, message) => sendPage(res, 429, { title: "Too many requests", message })));
     app.use(
       "/console",
@@ -281,6 +289,7 @@ export function createApp(deps: AppDeps): Express {
       ...(sessions ? { sessions } : {}),
       ...(deps.parseMapping ? { parseMapping: deps.parseMapping } : {}),
       ...(deps.privacyDefaults ? { privacyDefaults: deps.privacyDefaults } : {}),
+      ...(deps.productSections ? { productSections: deps.productSections } : {}),
     }),
   );
   app.get("/api/v1/openapi.json", (_req, res) => {

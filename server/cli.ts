@@ -321,7 +321,7 @@ function webhookTargets(): WebhookTargets {
 
 /** `webhooks add | list | remove | test | deliveries`: event delivery to the organisation's own services. */
 function webhookCommands(program: Command): void {
-  const webhooks = program.command("webhooks").description("deliver permissions.changed events to HTTPS endpoints (Standard Webhooks)");
+  const webhooks = program.command("webhooks").description("deliver permissions.changed and admin.action events to HTTPS endpoints (Standard Webhooks)");
   webhooks
     .command("add")
     .requiredOption("--org <name>", "organisation")

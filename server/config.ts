@@ -21,6 +21,8 @@ export interface Config {
   readonly apiToken: string | null;
   readonly mappingFile: string | null;
   readonly platformFile: string | null;
+  /** CONSOLE_SECTIONS: the operator's file of the product's own sections (server/console-sections.ts), read at start. */
+  readonly consoleSections: string | null;
   /** MAPPING_MAX_BYTES, MAPPING_MAX_ALIASES: what a mapping file (or PLATFORM_FILE) may ask of the parser. */
   readonly mappingLimits: { readonly maxBytes: number; readonly maxAliases: number };
   readonly entra: { readonly tenantId: string; readonly jwksUrl: string | null; readonly jwksFile: string | null } | null;
@@ -230,6 +232,7 @@ export function parseConfig(env: Env): Config {
     apiToken,
     mappingFile: text("MAPPING_FILE"),
     platformFile: text("PLATFORM_FILE"),
+    consoleSections: text("CONSOLE_SECTIONS"),
     mappingLimits: {
       maxBytes: integer("MAPPING_MAX_BYTES", DEFAULT_SOURCE_LIMITS.maxBytes, 1024, 67_108_864),
       maxAliases: integer("MAPPING_MAX_ALIASES", DEFAULT_SOURCE_LIMITS.maxAliases, 0, 100_000),

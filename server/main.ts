@@ -8,6 +8,7 @@ import { reconcileAll } from "../roles";
 import { createApp, createMetricsApp } from "./app";
 import { createSync, prepareDatabase, provisionDefaultOrg, storePlatformFile } from "./bootstrap";
 import { type Config, ConfigError, parseConfig } from "./config";
+import { ConsoleSectionsError, readConsoleSections } from "./console-sections";
 import { limitConnections, serverOptions } from "./connection-limits";
 import { EventHub } from "./events";
 import type { FileWatcher } from "./file-watcher";
@@ -23,6 +24,8 @@ import { WebhookDispatcher } from "./webhooks";
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
+  // Checked before anything starts: a typo in the operator's file stops the server with its name and key.
+  const productSections = config.consoleSections === null ? [] : readConsoleSections(config.consoleSections);
   const ops = config.operations;
   const logger = createLogger(config.logLevel);
   const db = openDatabase(config.databaseUrl, { timeoutMs: ops.dbTimeoutMs, statementTimeoutMs: ops.dbStatementTimeoutMs, log: logger });
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
     parseMapping: mappingParser.parse,
     privacyDefaults,
+    productSections,
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
   const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
   const listening = `${tls ? "https" : "http"}://${config.host}:${port}`;
   const metricsServer = ops.metricsPort === null ? null : await listenForMetrics(ops.metricsPort, createMetricsApp(metrics, logger), config, logger);
   if (metricsServer === null && ops.metricsToken === null) logger.info("GET /metrics is not served: set METRICS_PORT (a loopback listener) or METRICS_TOKEN (on PORT, with the token)");
-  logger.info({ url: `${config.publicUrl ?? listening}/scim/v2`, listening, tls: tls !== null, database: db.description }, "SCIM server listening");
+  logger.info({ url: `${config.publicUrl ?? listening}/scim/v2`, console: `${config.publicUrl ?? listening}/console/`, listening, tls: tls !== null, database: db.description }, "SCIM server listening");
 
   let stopping = false;
   const stop = (signalName: string) => {
@@ -190,7 +194,7 @@ async function provisionOnce<T>(provision: () => Promise<T>): Promise<T> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof TlsConfigError) {
+  if (err instanceof ConfigError || err instanceof TlsConfigError || err instanceof ConsoleSectionsError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

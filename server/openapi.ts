@@ -8,6 +8,7 @@
 import { ADMIN_ACTIONS, AREAS, EFFECT_KINDS, LEVELS, MATCHER_KINDS, ORG_ROLES, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, STANDARD_ORG_ROLES } from "../mapping";
 import { API_ERROR_STATUS, type ApiErrorCode } from "./api-errors";
 import { CONSISTENCY_MODES, MAX_BATCH_CHECKS } from "./authorize";
+import { PRODUCT_AREAS } from "./console-sections";
 
 type Schema = Record<string, unknown>;
 
@@ -196,7 +197,7 @@ const operations: Record<string, Record<string, Operation>> = {
   },
   "/events": {
     get: {
-      summary: "Server-Sent Events from the outbox: permissions.changed, each with a per-organisation id; resumable after Last-Event-ID on any replica",
+      summary: "Server-Sent Events from the outbox: permissions.changed and admin.action, each with a per-organisation id; resumable after Last-Event-ID on any replica",
       tags: ["permissions"],
       auth: "api",
       parameters: [
@@ -218,6 +219,24 @@ const operations: Record<string, Record<string, Operation>> = {
           org: closed({ id: str, name: str, managedByFile: nullable(str) }),
           permissions: ref("EffectivePermissions"),
           may: closed(Object.fromEntries(ADMIN_ACTIONS.map((action) => [action, bool]))),
+          productSections: list(closed({ area: { type: "string", enum: [...PRODUCT_AREAS] }, title: str, url: str, level: { type: "string", enum: ["view", "manage"] } })),
+        }),
+      },
+      errors: [],
+    },
+  },
+  "/admin/me/access": {
+    get: {
+      summary: "My access: the signed-in member's own permissions, groups, app roles and the explanation of each (every member, no admin right needed)",
+      tags: ["admin"],
+      auth: "member",
+      responses: {
+        200: closed({
+          member: closed({ id: str, userName: str }),
+          permissions: ref("EffectivePermissions"),
+          groups: list(closed({ id: str, displayName: str, source: str })),
+          appRoles: list(str),
+          explanation: ref("Explanation"),
         }),
       },
       errors: [],
@@ -225,7 +244,7 @@ const operations: Record<string, Record<string, Operation>> = {
   },
   "/admin/events": {
     get: {
-      summary: "Server-Sent Events for the console: the organisation's permissions.changed events, as GET /events streams them (role readers)",
+      summary: "Server-Sent Events for the console: the organisation's permissions.changed and admin.action events, as GET /events streams them (role readers)",
       tags: ["admin"],
       auth: "member",
       parameters: [

@@ -19,6 +19,7 @@ import type { LookupFunction } from "node:net";
 import { Webhook } from "standardwebhooks";
 import type { Database } from "../db/connection";
 import { withAfterCommit } from "../db/transaction";
+import { ADMIN_ACTION } from "../db/admin-actions";
 import { type DeliveryOutcome, type EndpointOutcome, type LeasedDelivery, claimDeliveries, enqueueDeliveries, finishDelivery, releaseLeases } from "../db/webhooks";
 import { PERMISSIONS_CHANGED } from "../roles";
 import type { Logger } from "../scim/respond";
@@ -28,7 +29,7 @@ import type { OutboxSignal } from "./signal";
 import { type Resolve, type ResolvedAddress, WebhookTargets } from "./webhook-targets";
 
 /** The event types a webhook can subscribe to. */
-export const WEBHOOK_EVENT_TYPES = [PERMISSIONS_CHANGED] as const;
+export const WEBHOOK_EVENT_TYPES = [PERMISSIONS_CHANGED, ADMIN_ACTION] as const;
 
 /** A new signing secret, in the `whsec_` form the Standard Webhooks libraries accept. */
 export function newWebhookSecret(): string {

@@ -2,18 +2,44 @@
  * What the signed-in member may see and change, section by section, from `GET /me` — the product's
  * rule for every admin area: no access hides the section, view shows it with its controls
  * disabled, manage makes it editable. The server decides each write again; this only shapes the page.
+ *
+ * Every section is one row of {@link SECTION_TABLE}: its title, the admin area it belongs to (the
+ * navigation groups sections by area, in the product's order), whether it has controls that "view
+ * only" disables, and the member's level in it. A new section is a new row (and its route and page).
  */
-import type { Me } from "./api/types";
+import type { Area, Me } from "./api/types";
 
 export type SectionLevel = "none" | "view" | "manage";
-export const SECTIONS = ["roles", "groups", "members", "organisation", "audit",
-  "privacy",
-] as const;
-export type Section = (typeof SECTIONS)[number];
-/** Sections with something to change; the others only ever show, so "view only" would say nothing. */
-export const EDITABLE: Readonly<Record<Section, boolean>> = { roles: true, groups: true, members: false, organisation: true, audit: false,
-  privacy: true,
-};
+
+export interface SectionSpec {
+  readonly title: string;
+  /** The admin area the section belongs to; null: the member's own (My access), listed first. */
+  readonly area: Area | null;
+  /** Sections with something to change; the others only ever show, so "view only" would say nothing. */
+  readonly editable: boolean;
+  readonly level: (me: Me) => SectionLevel;
+}
+
+const levelOf = (visible: boolean, editable: boolean): SectionLevel => (!visible ? "none" : editable ? "manage" : "view");
+
+/** In the order the navigation lists them within their area. */
+export const SECTION_TABLE = {
+  access: { title: "My access", area: null, editable: false, level: () => "view" },
+  roles: { title: "Roles", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.edit_custom_roles) },
+  groups: { title: "Groups", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.edit_manual_groups) },
+  organisation: { title: "Organisation", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.toggle_org || may.manage_scim_tokens) },
+  audit: { title: "Audit", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
+  activity: { title: "Admin activity", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
+  members: { title: "Members", area: "user_management", editable: false, level: ({ may }) => levelOf(may.list_members, false) },
+  privacy: { title: "Privacy", area: "privacy", editable: true, level: ({ may }) => levelOf(may.read_privacy, may.manage_privacy) },
+} as const satisfies Record<string, SectionSpec>;
+
+export type Section = keyof typeof SECTION_TABLE;
+export const SECTIONS = Object.keys(SECTION_TABLE) as Section[];
+export const EDITABLE: Readonly<Record<Section, boolean>> = mapSections((s) => SECTION_TABLE[s].editable);
+
+/** A section the product serves itself (CONSOLE_SECTIONS): a link, shown by the member's level in its area. */
+export type ProductSection = Me["productSections"][number];
 
 export interface Access {
   readonly sections: Readonly<Record<Section, SectionLevel>>;
@@ -21,27 +47,21 @@ export interface Access {
   readonly may: Me["may"];
   /** The file that manages the role mapping: mapping edits are made there, not here. */
   readonly managedByFile: string | null;
+  /** The product's own sections the member may open (none-level ones are not listed by the server). */
+  readonly productSections: readonly ProductSection[];
 }
 
 export function accessOf(me: Me): Access {
-  const { may } = me;
-  const level = (visible: boolean, editable: boolean): SectionLevel => (!visible ? "none" : editable ? "manage" : "view");
-  return {
-    sections: {
-      roles: level(may.read_roles, may.edit_custom_roles),
-      groups: level(may.read_roles, may.edit_manual_groups),
-      members: level(may.list_members, false),
-      organisation: level(may.read_roles, may.toggle_org || may.manage_scim_tokens),
-      audit: level(may.read_roles, false),
-      privacy: level(may.read_privacy, may.manage_privacy),
-    },
-    may,
-    managedByFile: me.org.managedByFile,
-  };
+  return { sections: mapSections((s) => (SECTION_TABLE[s] as SectionSpec).level(me)), may: me.may, managedByFile: me.org.managedByFile, productSections: me.productSections };
 }
 
+/** Whether any admin section (beyond the member's own My access) or product section is open to the member. */
 export function hasAnyAccess(access: Access): boolean {
-  return Object.values(access.sections).some((level) => level !== "none");
+  return SECTIONS.some((s) => SECTION_TABLE[s].area !== null && access.sections[s] !== "none") || access.productSections.length > 0;
+}
+
+function mapSections<T>(value: (section: Section) => T): Record<Section, T> {
+  return Object.fromEntries(SECTIONS.map((s) => [s, value(s)])) as Record<Section, T>;
 }
 
 /**

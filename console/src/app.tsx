@@ -1,15 +1,18 @@
 /**
  * The console's frame: the session and the member's levels are read once, then the sections the
- * member may see are in the navigation and the page for the current URL is shown. A member allowed
- * nothing gets a plain page saying so, not an error.
+ * member may see are in the navigation, grouped by admin area in the product's order, and the page
+ * for the current URL is shown. Every member has My access; a member with no admin area lands there.
  */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { type Access, type Section, EDITABLE, SECTIONS, accessOf, hasAnyAccess } from "./access";
+import { type Access, type ProductSection, type Section, SECTIONS, SECTION_TABLE, accessOf } from "./access";
 import { ApiFailure, ADMIN_API, call, useCsrfToken } from "./api/client";
-import type { Me, Session } from "./api/types";
+import type { Area, Me, Session } from "./api/types";
 import { ErrorNotice, Link, Loading, PageTitle } from "./components/ui";
+import { AREAS, AREA_LABELS } from "./labels";
+import { ActivityPage } from "./pages/activity";
 import { AuditPage } from "./pages/audit";
+import { MyAccessPage } from "./pages/my-access";
 import { GroupPage, GroupsPage } from "./pages/groups";
 import { MemberPage, MembersPage } from "./pages/members";
 import { OrganisationPage } from "./pages/organisation";
@@ -26,10 +29,6 @@ export interface Viewer {
 }
 
 type Boot = { state: "loading" } | { state: "ready"; viewer: Viewer } | { state: "refused"; message: string } | { state: "failed"; error: unknown } | { state: "signed_out" };
-
-const SECTION_TITLES: Record<Section, string> = { roles: "Roles", groups: "Groups", members: "Members", organisation: "Organisation", audit: "Audit",
-  privacy: "Privacy",
-};
 
 export function App(): JSX.Element {
   const [boot, setBoot] = useState<Boot>({ state: "loading" });
@@ -62,14 +61,19 @@ export function App(): JSX.Element {
         </main>
       );
     case "refused":
-      return <NoAccess detail={boot.message} onSignOut={null} />;
+      return (
+        <main id="main" class="bare">
+          <PageTitle>You cannot use the console</PageTitle>
+          <p class="detail">{boot.message}</p>
+          <WaysOn />
+        </main>
+      );
     case "signed_out":
       return (
         <main id="main" class="bare">
           <PageTitle>You are signed out</PageTitle>
-          <p>
-            <a href={BASE}>Sign in again</a>
-          </p>
+          <p>Your console session has ended. Your organisation's sign-in provider may still have you signed in.</p>
+          <WaysOn />
         </main>
       );
     case "ready": {
@@ -77,27 +81,25 @@ export function App(): JSX.Element {
         await call("POST", `${BASE}/logout`).catch(() => undefined);
         setBoot({ state: "signed_out" });
       };
-      if (!hasAnyAccess(boot.viewer.access)) return <NoAccess detail={null} onSignOut={signOut} viewer={boot.viewer} />;
       return <Shell viewer={boot.viewer} onSignOut={signOut} />;
     }
   }
 }
 
-function NoAccess(props: { detail: string | null; onSignOut: (() => void) | null; viewer?: Viewer }): JSX.Element {
+/** Out of a refusal or a sign-out: sign in again, as someone else, or out at the provider too (server/console/sign-in.ts). */
+function WaysOn(): JSX.Element {
   return (
-    <main id="main" class="bare">
-      <PageTitle>You have no admin access</PageTitle>
-      <p>
-        {props.viewer === undefined ? "" : `You are signed in as ${props.viewer.session.member.userName}. `}
-        Your roles in this organisation do not include any admin area. If you need access, ask an Owner of the organisation.
-      </p>
-      {props.detail !== null && <p class="detail">{props.detail}</p>}
-      {props.onSignOut !== null && (
-        <button type="button" onClick={props.onSignOut}>
-          Sign out
-        </button>
-      )}
-    </main>
+    <ul class="actions">
+      <li>
+        <a href={`${BASE}/`}>Sign in again</a>
+      </li>
+      <li>
+        <a href={`${BASE}/switch-account`}>Use another account</a>
+      </li>
+      <li>
+        <a href={`${BASE}/sign-out`}>Sign out of your sign-in provider</a>
+      </li>
+    </ul>
   );
 }
 
@@ -106,10 +108,10 @@ function Shell(props: { viewer: Viewer; onSignOut(): void }): JSX.Element {
   const url = new URL(location, window.location.origin);
   const route = parseRoute(url.pathname, url.search);
   const { access, session } = props.viewer;
-  const visible = SECTIONS.filter((s) => access.sections[s] !== "none");
-  const first = visible[0];
+  // Home is the first admin section the member may open; My access when there is none.
+  const first = SECTIONS.find((s) => SECTION_TABLE[s].area !== null && access.sections[s] !== "none") ?? "access";
   useEffect(() => {
-    if (route.page === "home" && first !== undefined) navigate(href(first), { replace: true });
+    if (route.page === "home") navigate(href(first), { replace: true });
   }, [route.page, first]);
   const current = sectionOf(route);
   return (
@@ -126,22 +128,64 @@ function Shell(props: { viewer: Viewer; onSignOut(): void }): JSX.Element {
           Sign out
         </button>
       </header>
-      <nav class="sections" aria-label="Sections">
-        <ul>
-          {visible.map((s) => (
-            <li key={s}>
-              <Link href={href(s)} aria-current={current === s ? "page" : undefined}>
-                {SECTION_TITLES[s]}
-                {access.sections[s] === "view" && EDITABLE[s] && <span class="level"> (view only)</span>}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <Navigation access={access} current={current} />
       <main id="main">
         {current !== null && access.sections[current] === "none" ? <Hidden /> : <Page route={route} viewer={props.viewer} key={location} />}
       </main>
     </div>
+  );
+}
+
+/**
+ * The sections by admin area, in the product's order: each area the member holds at view or manage
+ * is a group with its sections ("view only" where its controls are disabled) and the product's own
+ * page for it (CONSOLE_SECTIONS); areas they hold at no access are absent.
+ */
+function Navigation(props: { access: Access; current: Section | null }): JSX.Element {
+  const { access, current } = props;
+  const item = (s: Section): JSX.Element => (
+    <li key={s}>
+      <Link href={href(s)} aria-current={current === s ? "page" : undefined}>
+        {SECTION_TABLE[s].title}
+        {access.sections[s] === "view" && SECTION_TABLE[s].editable && <span class="level"> (view only)</span>}
+      </Link>
+    </li>
+  );
+  const areas = AREAS.map((area: Area) => ({
+    area,
+    sections: SECTIONS.filter((s) => SECTION_TABLE[s].area === area && access.sections[s] !== "none"),
+    products: access.productSections.filter((p) => p.area === area),
+  })).filter((a) => a.sections.length > 0 || a.products.length > 0);
+  return (
+    <nav class="sections" aria-label="Sections">
+      <ul>{SECTIONS.filter((s) => SECTION_TABLE[s].area === null).map(item)}</ul>
+      {areas.map((a) => (
+        <div class="area" key={a.area}>
+          <h2 class="area-title" id={`nav-${a.area}`}>
+            {AREA_LABELS[a.area]}
+          </h2>
+          <ul aria-labelledby={`nav-${a.area}`}>
+            {a.sections.map(item)}
+            {a.products.map((p) => (
+              <ProductLink key={p.area} section={p} />
+            ))}
+          </ul>
+        </div>
+      ))}
+    </nav>
+  );
+}
+
+/** The product's own page for an area: a plain link that says where it goes and what the member may do there. */
+function ProductLink(props: { section: ProductSection }): JSX.Element {
+  const { section } = props;
+  return (
+    <li>
+      <a href={section.url} class="product-link">
+        {section.title}
+        <span class="level"> — opens the product (you can {section.level})</span>
+      </a>
+    </li>
   );
 }
 
@@ -162,6 +206,10 @@ function sectionOf(route: Route): Section | null {
       return "audit";
     case "privacy":
       return "privacy";
+    case "access":
+      return "access";
+    case "activity":
+      return "activity";
     case "home":
     case "not_found":
       return null;
@@ -191,6 +239,10 @@ function Page(props: { route: Route; viewer: Viewer }): JSX.Element {
       return <AuditPage viewer={viewer} />;
     case "privacy":
       return <PrivacyPage viewer={viewer} />;
+    case "access":
+      return <MyAccessPage viewer={viewer} />;
+    case "activity":
+      return <ActivityPage viewer={viewer} />;
     case "not_found":
       return (
         <>

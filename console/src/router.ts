@@ -18,6 +18,8 @@ export type Route =
   | { readonly page: "organisation" }
   | { readonly page: "audit" }
   | { readonly page: "privacy" }
+  | { readonly page: "access" }
+  | { readonly page: "activity" }
   | { readonly page: "not_found" };
 
 /** `/console/roles/new?name=x` is the editor of a role not saved yet; `/console/roles/new` alone is a role named "new". */
@@ -41,6 +43,10 @@ export function parseRoute(pathname: string, search = ""): Route {
       return item === undefined ? { page: "audit" } : { page: "not_found" };
     case "privacy":
       return item === undefined ? { page: "privacy" } : { page: "not_found" };
+    case "access":
+      return item === undefined ? { page: "access" } : { page: "not_found" };
+    case "activity":
+      return item === undefined ? { page: "activity" } : { page: "not_found" };
     default:
       return { page: "not_found" };
   }

@@ -8,7 +8,6 @@
  * (db/groups.ts SCIM_VISIBLE).
  */
 import type { Executor } from "../../db/connection";
-import { appendAdminAction } from "../../db/admin-actions";
 import { type DirectoryGroup, listDirectoryGroups } from "../../db/directory-groups";
 import { DbConflictError } from "../../db/errors";
 import { countGroupMembers, deleteGroup, findAnyGroup, insertGroup, membersOfGroup, renameGroup } from "../../db/groups";
@@ -23,6 +22,7 @@ import { refuseLockout } from "../apply";
 import type { Recomputed } from "../sync";
 import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";
 import { guardLockout, refuse } from "./errors";
+import { logAdminAction } from "./log";
 import type { AdminDeps } from "./mapping";
 import { decodeCursor, encodeCursor } from "./cursor";
 
@@ -93,7 +93,7 @@ function isNameCursor(value: unknown): value is { name: string; id: string } {
 
 export async function createManualGroup(deps: AdminDeps, signedIn: Actor, displayName: string): Promise<GroupRecord> {
   const name = groupName(displayName);
-  return withAfterCommit(deps.db, async (tx) => {
+  return withAfterCommit(deps.db, async (tx, after) => {
     const actor = await writer(tx, signedIn, "edit_manual_groups");
     const { mapping } = await deps.sync.mappingFor(tx, actor.orgId);
     requireGrant(actor, { kind: "manual_group", op: "create", mapping, before: null, after: manualRef({ id: "", displayName: name }), members: [] });
@@ -104,7 +104,7 @@ export async function createManualGroup(deps: AdminDeps, signedIn: Actor, displa
       if (err instanceof DbConflictError) refuse("group_exists", `A manual group named "${name}" already exists`);
       throw err;
     }
-    await appendAdminAction(tx, actor.orgId, { actor: actorName(actor), action: "group.create", target: group.id, detail: { displayName: name } });
+    await logAdminAction(deps, tx, after, actor.orgId, { actor: actorName(actor), action: "group.create", target: group.id, detail: { displayName: name } });
     return group;
   });
 }
@@ -241,7 +241,7 @@ async function recomputeMembers(
   after: OnCommit,
 ): Promise<void> {
   const name = actorName(actor);
-  const actionSeq = await appendAdminAction(tx, actor.orgId, { actor: name, ...action });
+  const actionSeq = await logAdminAction(deps, tx, after, actor.orgId, { actor: name, ...action });
   const cause = { kind: "admin", actor: name, action: action.action, target: action.target, actionSeq, ...requestOf(actor) } as const;
   const recomputed: Recomputed = await deps.sync.membersChanged(tx, actor.orgId, userIds, cause);
   await refuseLockout(tx, actor.orgId, recomputed);

@@ -20,3 +20,5 @@ export {
   readDeletedMembers, readPrivacyStatement, readRetentionSettings, searchMembersForExport,
 } from "./privacy";
 export { privacyStatement, statementMarkdown } from "./privacy-statement";
+export { type MyAccess, explainMyAccess } from "./access";
+export { logAdminAction } from "./log";

@@ -7,7 +7,6 @@
  * to edit roles rolls back. Nothing is written unless all of it passes.
  */
 import type { Database, Executor } from "../../db/connection";
-import { appendAdminAction } from "../../db/admin-actions";
 import { lockOrgPermissions } from "../../db/locks";
 import { type MappingVersionSummary, currentMapping, mappingVersion, mappingVersions } from "../../db/mappings";
 import { findOrgById } from "../../db/orgs";
@@ -41,6 +40,7 @@ import type { MappingPermissionSync } from "../sync";
 import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { guardLockout, refuse } from "./errors";
+import { logAdminAction } from "./log";
 
 export interface AdminDeps {
   readonly db: Database;
@@ -150,7 +150,7 @@ export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: Mappin
         actor: name,
         cause: (newVersion) => ({ kind: "admin", actor: name, action: options.action, target: options.target, actionSeq, version: newVersion, ...requestOf(signedIn) }),
         beforeRecompute: async (newVersion) => {
-          actionSeq = await appendAdminAction(tx, actor.orgId, {
+          actionSeq = await logAdminAction(deps, tx, after, actor.orgId, {
             actor: name,
             action: options.action,
             target: options.target,

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { appendAdminAction } from "../../db/admin-actions";
+import { logAdminAction } from "./log";
 import { type AuditEntry, readAudit } from "../../db/audit";
 import type { Executor } from "../../db/connection";
 import { listMembers } from "../../db/members";
@@ -102,7 +103,7 @@ export function checkRetentionChange(input: Readonly<Record<string, unknown>>, c
 }
 
 export async function changeRetentionSettings(deps: AdminDeps, signedIn: Actor, input: Readonly<Record<string, unknown>>, defaults: PrivacyDefaults): Promise<RetentionView> {
-  return withAfterCommit(deps.db, async (tx) => {
+  return withAfterCommit(deps.db, async (tx, onCommit) => {
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireAction(actor, "manage_privacy");
     requireGrant(actor, { kind: "privacy", op: "retention" });
@@ -110,7 +111,7 @@ export async function changeRetentionSettings(deps: AdminDeps, signedIn: Actor, 
     const before = retentionView(stored, defaults).settings;
     const after = checkRetentionChange(input, before);
     const written = await writeRetention(tx, actor.orgId, after, actorName(actor));
-    await appendAdminAction(tx, actor.orgId, { actor: actorName(actor), action: "privacy.retention.set", target: null, detail: { before, after } });
+    await logAdminAction(deps, tx, onCommit, actor.orgId, { actor: actorName(actor), action: "privacy.retention.set", target: null, detail: { before, after } });
     return retentionView(written, defaults);
   });
 }

@@ -6,12 +6,12 @@
  * Identity & Access managers may list and revoke them, for incident response. Every create, rotate
  * and revoke is in the admin log.
  */
-import { appendAdminAction } from "../../db/admin-actions";
 import { lockOrgPermissions } from "../../db/locks";
 import { type TokenInfo, createToken, expireTokenBy, findOrgToken, listTokens, revokeOrgToken, tokenInForce } from "../../db/tokens";
 import { withAfterCommit } from "../../db/transaction";
 import { type Actor, actorName, loadActor, requireAction, requireGrant } from "./actor";
 import { refuse } from "./errors";
+import { logAdminAction } from "./log";
 import type { AdminDeps } from "./mapping";
 
 /** How long a rotated token keeps working beside its successor unless the request says otherwise: time to paste the new one into the IdP. */
@@ -33,12 +33,12 @@ export interface NewToken {
 export async function createScimToken(deps: AdminDeps, signedIn: Actor, request: NewToken): Promise<{ token: string; info: TokenInfo }> {
   const label = checkedLabel(request.label);
   const expiresAt = checkedExpiry(request.expiresAt);
-  return withAfterCommit(deps.db, async (tx) => {
+  return withAfterCommit(deps.db, async (tx, after) => {
     await lockOrgPermissions(tx, signedIn.orgId, "shared");
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireGrant(actor, { kind: "scim_token", op: "create" });
     const created = await createToken(tx, { orgId: actor.orgId, kind: "scim", label: label ?? `created by ${actorName(actor)}`, expiresAt });
-    await appendAdminAction(tx, actor.orgId, { actor: actorName(actor), action: "scim_token.create", target: created.info.id, detail: { label: created.info.label, expiresAt } });
+    await logAdminAction(deps, tx, after, actor.orgId, { actor: actorName(actor), action: "scim_token.create", target: created.info.id, detail: { label: created.info.label, expiresAt } });
     return created;
   });
 }
@@ -60,7 +60,7 @@ export async function rotateScimToken(
   if (!Number.isInteger(overlap) || overlap < 0 || overlap > MAX_ROTATION_OVERLAP_SECONDS) {
     refuse("invalid_request", `overlapSeconds must be a whole number from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}`);
   }
-  return withAfterCommit(deps.db, async (tx) => {
+  return withAfterCommit(deps.db, async (tx, after) => {
     await lockOrgPermissions(tx, signedIn.orgId, "shared");
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireGrant(actor, { kind: "scim_token", op: "rotate" });
@@ -70,7 +70,7 @@ export async function rotateScimToken(
     const created = await createToken(tx, { orgId: actor.orgId, kind: "scim", label: label ?? `rotation of ${old.label ?? old.id}`, expiresAt });
     const oldExpiry = new Date(Date.now() + overlap * 1000).toISOString();
     await expireTokenBy(tx, old.id, oldExpiry);
-    await appendAdminAction(tx, actor.orgId, {
+    await logAdminAction(deps, tx, after, actor.orgId, {
       actor: actorName(actor),
       action: "scim_token.rotate",
       target: old.id,
@@ -82,12 +82,12 @@ export async function rotateScimToken(
 }
 
 export async function revokeScimToken(deps: AdminDeps, signedIn: Actor, id: string): Promise<void> {
-  await withAfterCommit(deps.db, async (tx) => {
+  await withAfterCommit(deps.db, async (tx, after) => {
     await lockOrgPermissions(tx, signedIn.orgId, "shared");
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireGrant(actor, { kind: "scim_token", op: "revoke" });
     if (!(await revokeOrgToken(tx, actor.orgId, "scim", id))) refuse("token_not_found", `No SCIM token with id ${id}`);
-    await appendAdminAction(tx, actor.orgId, { actor: actorName(actor), action: "scim_token.revoke", target: id, detail: {} });
+    await logAdminAction(deps, tx, after, actor.orgId, { actor: actorName(actor), action: "scim_token.revoke", target: id, detail: {} });
   });
 }
 

@@ -18,6 +18,8 @@ import { type EventHub, streamEvents } from "../events";
 import type { ParseMappingText } from "../mapping-parser";
 import { reportRevision } from "../revision-header";
 import type { MemberTokens } from "../oidc/member-tokens";
+import type { ProductSections } from "../console-sections";
+import { addAccessRoutes, meAnswer } from "./access-routes";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { addPrivacyRoutes } from "./privacy-routes";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
@@ -37,6 +39,8 @@ export interface AdminRouterDeps {
   readonly sessions?: SessionReader;
   /** The retention the environment sets where an organisation sets none (EVENT_RETENTION_DAYS). */
   readonly privacyDefaults?: admin.PrivacyDefaults;
+  /** The product's own sections (CONSOLE_SECTIONS), listed in `GET /me` by the member's level. */
+  readonly productSections?: ProductSections;
 }
 
 /** EVENT_RETENTION_DAYS's default, where the server's configuration is not given. */
@@ -72,7 +76,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   };
 
   router.get("/me", route(async (_req, res) => {
-    res.json(await admin.whoAmI(use, actorOf(res)));
+    res.json(await meAnswer(use, res, deps.productSections ?? []));
   }));
 
   // The organisation's permissions.changed events, as GET /api/v1/events streams them, for role
@@ -243,6 +247,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   }));
 
   addPrivacyRoutes(router, use, deps.privacyDefaults ?? DEFAULT_PRIVACY);
+  addAccessRoutes(router, { use });
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
   router.use(apiErrorHandler(deps.logger));
   return router;

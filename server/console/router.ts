@@ -7,6 +7,9 @@
  *   GET  /console, /console/<page>   the application with a session; otherwise off to the issuer
  *   GET  /console/assets/<file>      static files, no session needed
  *   GET  /console/callback           the issuer's redirect (sign-in.ts)
+ *   GET  /console/switch-account     signs in again, asking the issuer to let the person choose an account
+ *   GET  /console/sign-out           off to the issuer's end-session endpoint (no console session is ended)
+ *   GET  /console/page.css           the server-rendered pages' stylesheet
  *   GET  /console/session            who is signed in, the CSRF token (401 JSON without a session)
  *   POST /console/logout             ends the session (X-CSRF-Token), 204
  */
@@ -20,9 +23,9 @@ import type { Logger } from "../../scim/respond";
 import { ApiError, sendApiError, toApiError } from "../api-errors";
 import type { OidcIssuers } from "../oidc/issuers";
 import type { MemberTokens } from "../oidc/member-tokens";
-import { sendPage } from "./pages";
+import { PAGE_CSS, PAGE_CSS_PATH, sendPage } from "./pages";
 import type { ConsoleSessions } from "./sessions";
-import { finishSignIn, startSignIn } from "./sign-in";
+import { consoleReturnPath, finishSignIn, signOutAtIssuer, startSignIn } from "./sign-in";
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -65,6 +68,12 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     (_req: Request, res: Response) => sendPage(res, 404, { title: "Not found", message: "No such file." }),
   );
   router.get("/callback", route(async (req, res) => finishSignIn(signIn, req, res)));
+  router.get("/switch-account", route(async (req, res) => startSignIn(signIn, req, res, { switchAccount: true })));
+  router.get("/sign-out", route(async (req, res) => signOutAtIssuer(signIn, req, res)));
+  router.get(PAGE_CSS_PATH, (_req: Request, res: Response) => {
+    res.type("css").setHeader("Cache-Control", "public, max-age=3600");
+    res.send(PAGE_CSS);
+  });
 
   router.get("/session", route(async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
@@ -100,7 +109,8 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     const session = await deps.sessions.current(req);
     const org = typeof req.query.org === "string" && req.query.org !== "" ? req.query.org : null;
     if (session === null || (org !== null && (await findOrgById(deps.db.knex, session.orgId))?.name !== org)) {
-      await startSignIn(signIn, req, res);
+      // The page asked for is opened once signed in (a bookmark, a link in a message, a session that ended).
+      await startSignIn(signIn, req, res, { returnTo: consoleReturnPath(req.originalUrl) });
       return;
     }
     res.status(200).type("html").setHeader("Cache-Control", "no-store");

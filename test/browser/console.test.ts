@@ -84,16 +84,17 @@ describe("the admin console in a browser", () => {
     const page = await world.signIn("peopleManager");
     await heading(page, "Members").waitFor();
     const sections = page.getByRole("navigation", { name: "Sections" });
-    expect(await sections.getByRole("link").allTextContents()).toEqual(["Members"]);
+    expect(await sections.getByRole("link").allTextContents()).toEqual(["My access", "Members"]);
     await page.goto(`${world.base}/console/roles`);
     await heading(page, "Not available").waitFor();
     expect(await page.getByRole("table").count()).toBe(0);
   });
 
-  it("tells a member allowed nothing that they have no admin access, plainly", async () => {
+  it("shows a member allowed nothing their own access, saying plainly that they have no admin access", async () => {
     const page = await world.signIn("plain");
-    await heading(page, "You have no admin access").waitFor();
-    expect(await page.getByRole("navigation").count()).toBe(0);
+    await heading(page, "My access").waitFor();
+    await page.getByText("You have no admin access").waitFor();
+    expect(await page.getByRole("navigation", { name: "Sections" }).getByRole("link").allTextContents()).toEqual(["My access"]);
     await page.getByRole("button", { name: "Sign out" }).click();
     await heading(page, "You are signed out").waitFor();
   });

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 import { type AdminWorld, type MemberKey, ADMIN_MAPPING, MEMBERS, startAdminWorld } from "../server/admin/support";
+import type { ProductSections } from "../../server/console-sections";
 import { type TestIssuer, startIssuer } from "../support/oidc";
 
 /**
@@ -57,8 +58,8 @@ export interface ConsoleInBrowser extends AdminWorld {
   /** http://127.0.0.1:<port>, the console's public URL. */
   readonly base: string;
   readonly browser: Browser;
-  /** A fresh browser (its own cookies) at the console's front door, signed in as `member`. */
-  signIn(member: MemberKey): Promise<Page>;
+  /** A fresh browser (its own cookies) at the console's front door (or at `path`, under /console), signed in as `member`. */
+  signIn(member: MemberKey, path?: string): Promise<Page>;
   /** Content-Security-Policy violations and page errors seen by this test's pages. */
   readonly problems: string[];
 }
@@ -67,7 +68,7 @@ export interface ConsoleInBrowser extends AdminWorld {
  * One Chromium, one OpenID Provider and one built console for the file; a fresh organisation and app
  * per test, always on the same port, which is the redirect URI registered at the provider.
  */
-export function consoleInBrowserPerTest(options: { mapping?: string } = {}): ConsoleInBrowser {
+export function consoleInBrowserPerTest(options: { mapping?: string; productSections?: ProductSections } = {}): ConsoleInBrowser {
   let browser: Browser | null = null;
   let op: TestIssuer | null = null;
   let server: Server | null = null;
@@ -95,7 +96,7 @@ export function consoleInBrowserPerTest(options: { mapping?: string } = {}): Con
   beforeEach(async () => {
     if (op === null || server === null || build === null) throw new Error("the browser, the provider or the build did not start");
     problems.length = 0;
-    world = await startAdminWorld(op, { mapping: options.mapping ?? BROWSER_MAPPING, harness: { publicUrl: base, console: { distDir: build.dir } } });
+    world = await startAdminWorld(op, { mapping: options.mapping ?? BROWSER_MAPPING, harness: { publicUrl: base, console: { distDir: build.dir }, ...(options.productSections === undefined ? {} : { app: { productSections: options.productSections } }) } });
     const app = world.h.app;
     server.removeAllListeners("request");
     server.on("request", app);
@@ -134,7 +135,7 @@ export function consoleInBrowserPerTest(options: { mapping?: string } = {}): Con
     },
     as: (member) => current().as(member),
     problems,
-    signIn: async (member) => {
+    signIn: async (member, path = "/console") => {
       if (browser === null) throw new Error("Chromium did not start");
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: "reduce" });
       contexts.push(context);
@@ -144,15 +145,15 @@ export function consoleInBrowserPerTest(options: { mapping?: string } = {}): Con
         if (page.url().startsWith(base) && /Content Security Policy|Refused to/i.test(message.text())) problems.push(`${page.url()}: ${message.text()}`);
       });
       page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
-      await signInAt(page, base, MEMBERS[member]);
+      await signInAt(page, base, MEMBERS[member], path);
       return page;
     },
   };
 }
 
 /** Visits /console, signs in on the provider's own login form (and consents), and waits for the console. */
-async function signInAt(page: Page, base: string, login: string): Promise<void> {
-  await page.goto(`${base}/console`);
+async function signInAt(page: Page, base: string, login: string, path: string): Promise<void> {
+  await page.goto(`${base}${path}`);
   for (let step = 0; step < 6 && !page.url().startsWith(`${base}/console`); step++) {
     const loginField = page.locator('input[name="login"]');
     if (await loginField.count()) {

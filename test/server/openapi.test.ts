@@ -70,7 +70,7 @@ describe("the OpenAPI document", () => {
 
   it("rejects a response that drifted from it: an undocumented field, or an undeclared status", () => {
     const fake = (status: number, body: unknown, path = "/api/v1/admin/me") => ({ status, body, req: { method: "GET", path } }) as unknown as Response;
-    const me = { member: { id: "u", userName: "a" }, org: { id: "o", name: "default", managedByFile: null }, permissions: { orgRole: "user", admin: { identity_access: "none", billing: "none", analytics: "none", privacy: "none", user_management: "none", libraries: "none" }, capabilities: [], connectors: [], roles: [] }, may: Object.fromEntries(ADMIN_ACTIONS.map((action) => [action, false])) };
+    const me = { member: { id: "u", userName: "a" }, org: { id: "o", name: "default", managedByFile: null }, permissions: { orgRole: "user", admin: { identity_access: "none", billing: "none", analytics: "none", privacy: "none", user_management: "none", libraries: "none" }, capabilities: [], connectors: [], roles: [] }, may: Object.fromEntries(ADMIN_ACTIONS.map((action) => [action, false])), productSections: [] };
     expect(() => expectDocumented(fake(200, me))).not.toThrow();
     expect(() => expectDocumented(fake(200, { ...me, surprise: true }))).toThrow(/does not match/);
     expect(() => expectDocumented(fake(418, {}))).toThrow(/does not declare/);

@@ -64,14 +64,16 @@ export const get = <T>(path: string): Promise<T> => call<T>("GET", `${ADMIN_API}
 const SIGN_IN_ATTEMPT = "console.signInAttempt";
 
 /**
- * Back to /console: without a session the server sends the browser to the issuer. Not twice within
- * a minute: a page that comes back from a sign-in still without a session must not reload forever.
+ * This page again: without a session the server sends the browser to the issuer, and back to this
+ * page once signed in. Not twice within a minute: a page that comes back from a sign-in still
+ * without a session must not reload forever.
  */
 export function signInAgain(): boolean {
   const last = Number(window.sessionStorage.getItem(SIGN_IN_ATTEMPT) ?? "0");
   if (Date.now() - last < 60_000) return false;
   window.sessionStorage.setItem(SIGN_IN_ATTEMPT, String(Date.now()));
-  window.location.assign("/console");
+  const here = window.location.pathname.startsWith("/console") ? window.location.pathname + window.location.search : "/console";
+  window.location.assign(here);
   return true;
 }
 

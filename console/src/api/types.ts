@@ -8,12 +8,16 @@ import type {
   AdminAction, Area, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, EffectivePermissions, Explanation, Level, MappingChangePart,
   MappingDocument, MappingIssue, MappingPlan, OrgRole, StandardOrgRole,
 } from "../../../mapping";
-import type { GroupDetail, GroupSummary, MappingView, Me, MemberDetail, MemberRow, RoleSummary, readAuditPage } from "../../../roles/admin";
+import type { GroupDetail, GroupSummary, MappingView, MemberDetail, MemberRow, MyAccess, RoleSummary, readAdminLog, readAuditPage } from "../../../roles/admin";
+import type { MeAnswer } from "../../../server/admin/access-routes";
 import type { PermissionChangedData } from "../../../roles/events";
 import type { RetentionDays } from "../../../db/privacy";
 import type { DeletedMembers, ErasureOutcome, RetentionSetting, RetentionView, readPrivacyStatement } from "../../../roles/admin";
 
-export type { AdminAction, Area, EffectivePermissions, Explanation, Level, MappingDocument, MappingIssue, Me, MemberDetail, MemberRow, OrgRole, RoleSummary, StandardOrgRole };
+export type { AdminAction, Area, EffectivePermissions, Explanation, Level, MappingDocument, MappingIssue, MemberDetail, MemberRow, MyAccess, OrgRole, RoleSummary, StandardOrgRole };
+
+/** `GET /me`: the member, what they may do, and the product's sections they may open. */
+export type Me = MeAnswer;
 export type { GroupDetail, GroupSummary, MappingView, PermissionChangedData };
 
 export type Capability = (typeof BUILTIN_CAPABILITIES)[number];
@@ -97,6 +101,9 @@ export interface MemberPage {
 }
 
 export type AuditPage = Awaited<ReturnType<typeof readAuditPage>>;
+/** `GET /actions`: the admin log, newest first. */
+export type AdminLogPage = Awaited<ReturnType<typeof readAdminLog>>;
+export type AdminLogEntry = AdminLogPage["entries"][number];
 export type AuditEntry = AuditPage["entries"][number];
 
 export type VersionSummary = MappingVersionSummary;

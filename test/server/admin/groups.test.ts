@@ -58,9 +58,11 @@ describe("manual groups", () => {
     const token = await w.op.signIn("iam@example.com");
     const added = await w.h.admin("put", `/groups/${contractors}/members/${w.ids.plain}`, token).set("X-Request-Id", "req-manual-1").send({});
     expect(added.body).toEqual({ changed: true, revision: REVISION });
+    const action = await events.next();
     const event = await events.next();
     events.close();
     const cause = { kind: "admin", actor: "member:iam@example.com", action: "group.member.add", target: contractors, requestId: "req-manual-1" };
+    expect(action).toMatchObject({ event: "admin.action", data: { actor: cause.actor, action: cause.action, target: contractors, detail: { member: "plain@example.com", group: "Contractors" } } });
     expect(event).toMatchObject({ event: "permissions.changed", data: { member: { id: w.ids.plain, userName: "plain@example.com" }, after: { roles: ["finance"] }, cause } });
     const audit = await w.as("owner").get(`/audit?member=${w.ids.plain}`);
     expect((audit.body as { entries: unknown[] }).entries[0]).toMatchObject({ actor: "member:iam@example.com", requestId: "req-manual-1", cause });

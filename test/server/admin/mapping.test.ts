@@ -54,10 +54,13 @@ describe("editing the mapping through the admin API", () => {
     expect(res.body).toMatchObject({ version: 2, changedMembers: 1, role: { name: "finance", admin: { billing: "view" } }, changes: [{ part: "role", name: "finance", change: "changed", action: "edit_custom_roles" }] });
     expect(await allowed(w.h, { member: "fin@example.com", area: "billing", level: "manage" })).toBe(false);
     expect(await allowed(w.h, { member: "fin@example.com", area: "billing", level: "view" })).toBe(true);
+    // The admin action first (its log row is written before the members are recomputed), then what it changed, pointing at it.
+    const action = await events.next();
     const announced = await events.next();
     events.close();
+    expect(action).toMatchObject({ event: "admin.action", data: { actor: "member:iam@example.com", action: "role.put", target: "finance" } });
     expect(announced.event).toBe("permissions.changed");
-    expect(announced.data).toMatchObject({ member: { id: w.ids.finance, userName: "fin@example.com" }, cause: { kind: "admin", actor: "member:iam@example.com", action: "role.put", target: "finance", version: 2 } });
+    expect(announced.data).toMatchObject({ member: { id: w.ids.finance, userName: "fin@example.com" }, cause: { kind: "admin", actor: "member:iam@example.com", action: "role.put", target: "finance", version: 2, actionSeq: (action.data as { seq: number }).seq } });
     expect(events.queued()).toEqual([]);
     const audit = await w.as("owner").get(`/audit?member=fin@example.com&actor=member:iam@example.com`);
     expect(audit.body).toMatchObject({ entries: [{ member: { userName: "fin@example.com" }, actor: "member:iam@example.com", cause: { kind: "admin", action: "role.put" } }] });

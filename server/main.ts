@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     oidcIssuers: new OidcIssuers(),
     console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
     parseMapping: mappingParser.parse,
+    identity: { environmentSignInOrg: config.oidc === null ? null : config.defaultOrg, allowPrivateIssuers: config.oidcAllowPrivate },
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
   const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);

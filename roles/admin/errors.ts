@@ -23,7 +23,9 @@ export type AdminErrorCode =
   | "member_not_found"
   | "version_not_found"
   | "token_not_found"
-  | "token_inactive";
+  | "token_inactive"
+  | "managed_by_environment"
+  | "sign_in_taken";
 
 export class AdminError extends Error {
   override readonly name = "AdminError";

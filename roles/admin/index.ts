@@ -13,3 +13,7 @@ export { type AuditPage, type Me, type RoleSummary, authorizeEventStream, listRo
 export {
   DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS, type NewToken, createScimToken, listScimTokens, revokeScimToken, rotateScimToken,
 } from "./tokens";
+export {
+  type ScimConnection, type SessionLimitsView, type SignInChange, type SignInContext, type SignInView,
+  changeSessionLimits, changeSignIn, listScimConnections, readSessionLimits, readSignIn, readTokenErrors,
+} from "./identity";

@@ -19,6 +19,7 @@ import type { ParseMappingText } from "../mapping-parser";
 import { reportRevision } from "../revision-header";
 import type { MemberTokens } from "../oidc/member-tokens";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
+import { type IdentityRouteOptions, defaultIdentityOptions, identityRoutes } from "./identity-routes";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
 
 export interface AdminRouterDeps {
@@ -34,6 +35,8 @@ export interface AdminRouterDeps {
   readonly tokens: MemberTokens;
   /** The console's session cookie reader (absent: bearer tokens only). */
   readonly sessions?: SessionReader;
+  /** Single sign-on, SCIM connections and session limits (identity-routes.ts); absent: no environment-set sign-in, public issuers only, no console. */
+  readonly identity?: IdentityRouteOptions;
 }
 
 /** Mapping documents are small; a megabyte holds thousands of roles and rules. */
@@ -197,7 +200,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
 
   // The SCIM connection's tokens (the plain token is in the answer once, never again).
   router.get("/scim-tokens", route(async (_req, res) => {
-    res.json({ tokens: (await admin.listScimTokens(use, actorOf(res))).map(tokenBody) });
+    res.json({ tokens: (await admin.listScimConnections(use, actorOf(res))).map((t) => ({ ...tokenBody(t), lastRequest: t.lastRequest, recentErrors: t.recentErrors })) });
   }));
   router.post("/scim-tokens", route(async (req, res) => {
     const created = await admin.createScimToken(use, actorOf(res), newToken(body(req)));
@@ -235,6 +238,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const [actor, cursor] = [query(req, "actor"), query(req, "cursor")];
     res.json(await admin.readAdminLog(use, actorOf(res), { limit: pageLimit(req), ...(actor === undefined ? {} : { actor }), ...(cursor === undefined ? {} : { cursor }) }));
   }));
+
+  identityRoutes(router, use, deps.identity ?? defaultIdentityOptions());
 
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
   router.use(apiErrorHandler(deps.logger));
@@ -282,7 +287,7 @@ function proposedEdit(input: Record<string, unknown>): MappingEdit {
 }
 
 function tokenBody(token: TokenInfo): Record<string, unknown> {
-  return { id: token.id, label: token.label, createdAt: token.createdAt, revokedAt: token.revokedAt, expiresAt: token.expiresAt };
+  return { id: token.id, label: token.label, createdBy: token.createdBy, createdAt: token.createdAt, revokedAt: token.revokedAt, expiresAt: token.expiresAt };
 }
 
 function newToken(input: Record<string, unknown>): admin.NewToken {

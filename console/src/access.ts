@@ -6,10 +6,16 @@
 import type { Me } from "./api/types";
 
 export type SectionLevel = "none" | "view" | "manage";
-export const SECTIONS = ["roles", "groups", "members", "organisation", "audit"] as const;
+export const SECTIONS = [
+  "roles", "groups", "members", "organisation", "audit",
+  "sso", "scim", "authentication",
+] as const;
 export type Section = (typeof SECTIONS)[number];
 /** Sections with something to change; the others only ever show, so "view only" would say nothing. */
-export const EDITABLE: Readonly<Record<Section, boolean>> = { roles: true, groups: true, members: false, organisation: true, audit: false };
+export const EDITABLE: Readonly<Record<Section, boolean>> = {
+  roles: true, groups: true, members: false, organisation: true, audit: false,
+  sso: true, scim: true, authentication: true,
+};
 
 export interface Access {
   readonly sections: Readonly<Record<Section, SectionLevel>>;
@@ -29,6 +35,9 @@ export function accessOf(me: Me): Access {
       members: level(may.list_members, false),
       organisation: level(may.read_roles, may.toggle_org || may.manage_scim_tokens),
       audit: level(may.read_roles, false),
+      sso: level(may.read_roles, may.change_sign_in_settings),
+      scim: level(may.read_roles, may.create_scim_tokens || may.manage_scim_tokens),
+      authentication: level(may.read_roles, may.change_sign_in_settings),
     },
     may,
     managedByFile: me.org.managedByFile,
@@ -54,5 +63,7 @@ export const RULES = {
   groupMembers: "Changing who is in a manual group grants or takes what its rules give: Owners may change any; members whose custom role has Identity & Access at Manage, groups whose rules give no owner or admin; members with User Management at Manage, groups whose rules give features only.",
   standardGroup: "This group's rules give owner or admin: only Owners and the Primary Owner can change who is in it.",
   toggles: "Only Owners and the Primary Owner can switch features and connectors.",
+  signIn: "Only Owners and the Primary Owner can change how members sign in: whoever controls the identity provider can sign in as anyone.",
+  sessionLimits: "Only Owners and the Primary Owner can change the console's session limits.",
   scimTokens: "Only Owners and the Primary Owner can create or rotate SCIM tokens: whoever holds one can make anyone an Owner through the identity provider's connection. Members whose custom role has Identity & Access at Manage can revoke them.",
 } as const;

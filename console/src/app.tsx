@@ -10,11 +10,14 @@ import { ApiFailure, ADMIN_API, call, useCsrfToken } from "./api/client";
 import type { Me, Session } from "./api/types";
 import { ErrorNotice, Link, Loading, PageTitle } from "./components/ui";
 import { AuditPage } from "./pages/audit";
+import { AuthenticationPage } from "./pages/authentication";
 import { GroupPage, GroupsPage } from "./pages/groups";
 import { MemberPage, MembersPage } from "./pages/members";
 import { OrganisationPage } from "./pages/organisation";
 import { RoleEditorPage } from "./pages/role-editor";
 import { RolesPage } from "./pages/roles";
+import { ScimPage } from "./pages/scim";
+import { SsoPage } from "./pages/sso";
 import { allowLiveUpdates } from "./live";
 import { type Route, BASE, href, navigate, parseRoute, useLocation } from "./router";
 
@@ -26,7 +29,10 @@ export interface Viewer {
 
 type Boot = { state: "loading" } | { state: "ready"; viewer: Viewer } | { state: "refused"; message: string } | { state: "failed"; error: unknown } | { state: "signed_out" };
 
-const SECTION_TITLES: Record<Section, string> = { roles: "Roles", groups: "Groups", members: "Members", organisation: "Organisation", audit: "Audit" };
+const SECTION_TITLES: Record<Section, string> = {
+  roles: "Roles", groups: "Groups", members: "Members", organisation: "Organisation", audit: "Audit",
+  sso: "Single sign-on", scim: "SCIM", authentication: "Authentication",
+};
 
 export function App(): JSX.Element {
   const [boot, setBoot] = useState<Boot>({ state: "loading" });
@@ -157,6 +163,10 @@ function sectionOf(route: Route): Section | null {
       return "organisation";
     case "audit":
       return "audit";
+    case "sso":
+    case "scim":
+    case "authentication":
+      return route.page;
     case "home":
     case "not_found":
       return null;
@@ -184,6 +194,12 @@ function Page(props: { route: Route; viewer: Viewer }): JSX.Element {
       return <OrganisationPage viewer={viewer} />;
     case "audit":
       return <AuditPage viewer={viewer} />;
+    case "sso":
+      return <SsoPage viewer={viewer} />;
+    case "scim":
+      return <ScimPage viewer={viewer} />;
+    case "authentication":
+      return <AuthenticationPage viewer={viewer} />;
     case "not_found":
       return (
         <>

@@ -17,6 +17,9 @@ export type Route =
   | { readonly page: "member"; readonly id: string }
   | { readonly page: "organisation" }
   | { readonly page: "audit" }
+  | { readonly page: "sso" }
+  | { readonly page: "scim" }
+  | { readonly page: "authentication" }
   | { readonly page: "not_found" };
 
 /** `/console/roles/new?name=x` is the editor of a role not saved yet; `/console/roles/new` alone is a role named "new". */
@@ -38,6 +41,10 @@ export function parseRoute(pathname: string, search = ""): Route {
       return item === undefined ? { page: "organisation" } : { page: "not_found" };
     case "audit":
       return item === undefined ? { page: "audit" } : { page: "not_found" };
+    case "sso":
+    case "scim":
+    case "authentication":
+      return item === undefined ? { page: section } : { page: "not_found" };
     default:
       return { page: "not_found" };
   }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 import { type AdminWorld, type MemberKey, ADMIN_MAPPING, MEMBERS, startAdminWorld } from "../server/admin/support";
+import type { HarnessOptions } from "../support/harness";
 import { type TestIssuer, startIssuer } from "../support/oidc";
 
 /**
@@ -67,7 +68,7 @@ export interface ConsoleInBrowser extends AdminWorld {
  * One Chromium, one OpenID Provider and one built console for the file; a fresh organisation and app
  * per test, always on the same port, which is the redirect URI registered at the provider.
  */
-export function consoleInBrowserPerTest(options: { mapping?: string } = {}): ConsoleInBrowser {
+export function consoleInBrowserPerTest(options: { mapping?: string; app?: HarnessOptions["app"] } = {}): ConsoleInBrowser {
   let browser: Browser | null = null;
   let op: TestIssuer | null = null;
   let server: Server | null = null;
@@ -95,7 +96,7 @@ export function consoleInBrowserPerTest(options: { mapping?: string } = {}): Con
   beforeEach(async () => {
     if (op === null || server === null || build === null) throw new Error("the browser, the provider or the build did not start");
     problems.length = 0;
-    world = await startAdminWorld(op, { mapping: options.mapping ?? BROWSER_MAPPING, harness: { publicUrl: base, console: { distDir: build.dir } } });
+    world = await startAdminWorld(op, { mapping: options.mapping ?? BROWSER_MAPPING, harness: { publicUrl: base, console: { distDir: build.dir }, ...(options.app ? { app: options.app } : {}) } });
     const app = world.h.app;
     server.removeAllListeners("request");
     server.on("request", app);

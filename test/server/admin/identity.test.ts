@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { findOrgById, setOrgOidc } from "../../../db/orgs";
 import { SCIM_ERRORS_KEPT, readScimErrors, recordScimError } from "../../../db/scim-activity";
 import { createToken } from "../../../db/tokens";
+import { ApiError } from "../../../server/api-errors";
+import { IssuerDiscovery } from "../../../server/oidc/discovery-check";
 import { type AdminClient, adminWorldPerTest, errorOf, expectError } from "./support";
 
 /**
@@ -216,6 +218,39 @@ describe("single sign-on settings", () => {
       expect(read.issuer).toBe(w.op.issuer);
       expectError(await w.as("owner").put("/sso", { issuer: `${discovery.base}/good`, clientId: "console" }), 409, "managed_by_environment");
       expect(discovery.seen).toEqual([]);
+    });
+  });
+});
+
+describe("the issuer check before saving", () => {
+  const refusal = async (pending: Promise<unknown>): Promise<{ code: string; message: string }> => {
+    try {
+      await pending;
+    } catch (err) {
+      if (err instanceof ApiError) return { code: err.code, message: err.message };
+      throw err;
+    }
+    throw new Error("the check accepted the issuer");
+  };
+
+  it("gives up on an issuer that accepts the connection but never answers, within its time limit", async () => {
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((ok) => hanging.listen(0, "127.0.0.1", ok));
+    try {
+      const issuer = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+      const check = new IssuerDiscovery({ allowPrivate: ["127.0.0.1"], timeoutMs: 300 });
+      expect(await refusal(check.check(issuer))).toEqual({ code: "issuer_unreachable", message: expect.stringContaining("no answer within 300 ms") });
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((ok) => hanging.close(ok));
+    }
+  });
+
+  it("judges every address a name resolves to, and refuses a name with one private address among them", async () => {
+    const check = new IssuerDiscovery({ allowPrivate: [], resolve: async () => [{ address: "203.0.113.7", family: 4 }, { address: "169.254.169.254", family: 4 }] });
+    expect(await refusal(check.check("https://login.example.com/tenant"))).toEqual({
+      code: "issuer_not_allowed",
+      message: expect.stringMatching(/login\.example\.com resolves to 169\.254\.169\.254, link-local .*OIDC_ALLOW_PRIVATE/),
     });
   });
 });

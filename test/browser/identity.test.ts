@@ -92,6 +92,20 @@ describe("Identity & Access in the console", () => {
     await page.getByRole("button", { name: "Check and save" }).click();
     await page.getByRole("alert").filter({ hasText: "Not saved" }).getByText("(discovery_invalid)").waitFor();
     expect((await findOrgById(world.h.db.knex, world.h.orgId))?.oidc?.issuer).toBe(world.op.issuer);
+
+    // Another username claim changes who vouches for members: asked first, then every session ends, the Owner's too.
+    let asked = "";
+    page.once("dialog", (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
+    await page.getByLabel("Issuer URL").fill(world.op.issuer);
+    await page.getByLabel("Username claim").fill("preferred_username");
+    await page.getByRole("button", { name: "Check and save" }).click();
+    await page.getByText("1 console session ended, yours included: sign in again with the new settings.").waitFor();
+    expect(asked).toMatch(/signs every member out of the console, you included/);
+    expect((await findOrgById(world.h.db.knex, world.h.orgId))?.oidc?.usernameClaim).toBe("preferred_username");
+    expect(Number((await world.h.db.knex("console_sessions").count<{ n: number | string }[]>({ n: "*" }).first())?.n)).toBe(0);
   });
 
   it("lets an Owner create a token, shown once with a copy button, and see its last request and its recent errors", async () => {

@@ -66,7 +66,7 @@ function SsoForm(props: { viewer: Viewer; settings: SsoSettings; reload(): void 
         {saved !== null && (
           <Notice tone="success" title="Saved">
             The issuer's discovery document checked out and the settings are stored.
-            {saved.sessionsEnded > 0 && ` ${saved.sessionsEnded} console sessions ended, yours included: sign in again with the new settings.`}
+            {saved.sessionsEnded > 0 && ` ${saved.sessionsEnded === 1 ? "1 console session" : `${saved.sessionsEnded} console sessions`} ended, yours included: sign in again with the new settings.`}
           </Notice>
         )}
         {action.error !== null && <ErrorNotice error={action.error} title="Not saved" />}

@@ -1,7 +1,7 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { findOrgById, setOrgOidc } from "../../../db/orgs";
-import { SCIM_ERRORS_KEPT, readScimErrors, recordScimError } from "../../../db/scim-activity";
+import { SCIM_ERRORS_KEPT, listTokenUsage, readScimErrors, recordScimError, recordTokenUse } from "../../../db/scim-activity";
 import { createToken } from "../../../db/tokens";
 import { ApiError } from "../../../server/api-errors";
 import { IssuerDiscovery } from "../../../server/oidc/discovery-check";
@@ -304,6 +304,16 @@ describe("SCIM connections", () => {
     expect(JSON.stringify(errors)).not.toContain("secret");
     expectError(await w.as("plain").get(`/scim-tokens/${created.id}/errors`), 403, "identity_access_view_required");
     expectError(await w.as("roleReader").get("/scim-tokens/no-such-token/errors"), 404, "token_not_found");
+  });
+
+  it("records a token's use only when none was recorded since the given instant, so replicas together write at most once a minute", async () => {
+    const { info } = await createToken(w.h.db.knex, { orgId: w.h.orgId, kind: "scim" });
+    const use = (path: string, at: string, notBefore: string) => recordTokenUse(w.h.db.knex, { tokenId: info.id, orgId: w.h.orgId, request: { method: "GET", path, status: 200, at }, notBefore });
+    await use("/Users", "2026-12-07T10:00:00.000Z", "2026-12-07T09:59:00.000Z");
+    await use("/Groups", "2026-12-07T10:00:30.000Z", "2026-12-07T09:59:30.000Z");
+    expect((await listTokenUsage(w.h.db.knex, w.h.orgId)).get(info.id)?.path).toBe("/Users");
+    await use("/Groups", "2026-12-07T10:01:01.000Z", "2026-12-07T10:00:01.000Z");
+    expect((await listTokenUsage(w.h.db.knex, w.h.orgId)).get(info.id)).toEqual({ method: "GET", path: "/Groups", status: 200, at: "2026-12-07T10:01:01.000Z" });
   });
 
   it("bounds the error log: the newest errors of a token are kept, the older ones deleted", async () => {

@@ -316,6 +316,17 @@ describe("SCIM connections", () => {
     expect((await listTokenUsage(w.h.db.knex, w.h.orgId)).get(info.id)).toEqual({ method: "GET", path: "/Groups", status: 200, at: "2026-12-07T10:01:01.000Z" });
   });
 
+  it("writes at most 50 errors a minute per token: a burst past them is not written, and the log keeps the first 50", async () => {
+    const created = (await w.as("owner").post("/scim-tokens", { label: "noisy" })).body as { id: string; token: string };
+    for (let n = 1; n <= SCIM_ERRORS_KEPT + 5; n++) expect((await scimWith(created.token, `/Users/missing-${n}`)).status).toBe(404);
+    // A second token's error is recorded after the burst's writes were issued (one connection on SQLite, in order).
+    const other = (await w.as("owner").post("/scim-tokens", { label: "quiet" })).body as { id: string; token: string };
+    expect((await scimWith(other.token, "/Users/missing-after")).status).toBe(404);
+    await eventually(tokens, (all) => all.find((t) => t.id === other.id)?.recentErrors === 1 && all.find((t) => t.id === created.id)?.recentErrors === SCIM_ERRORS_KEPT, "the burst recorded");
+    const kept = await readScimErrors(w.h.db.knex, w.h.orgId, created.id);
+    expect(kept.map((e) => e.path).sort()).toEqual(Array.from({ length: SCIM_ERRORS_KEPT }, (_, i) => `/Users/missing-${i + 1}`).sort());
+  });
+
   it("bounds the error log: the newest errors of a token are kept, the older ones deleted", async () => {
     const { info } = await createToken(w.h.db.knex, { orgId: w.h.orgId, kind: "scim" });
     const { info: other } = await createToken(w.h.db.knex, { orgId: w.h.orgId, kind: "scim" });

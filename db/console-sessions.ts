@@ -51,20 +51,33 @@ export interface ConsoleSessionRead {
   readonly member: { readonly userName: string; readonly active: boolean } | null;
   /** Whether the organisation still has an OIDC issuer for its members (its removal ends every session). */
   readonly signInConfigured: boolean;
+  /** The organisation's own session limits (db/session-limits.ts); null: the operator's defaults. */
+  readonly limits: { readonly idleMinutes: number; readonly sessionHours: number } | null;
 }
 
 /** The session, its member and its organisation's sign-in in one statement: the user and the organisation by primary key. */
 export async function findConsoleSession(tx: Executor, idHash: string): Promise<ConsoleSessionRead | null> {
-  const row: (DbConsoleSessionRow & { member_user_name: string | null; member_active: boolean | number | null; oidc_issuer: string | null; oidc_client_id: string | null }) | undefined = await tx("console_sessions as s")
+  const row:
+    | (DbConsoleSessionRow & {
+        member_user_name: string | null;
+        member_active: boolean | number | null;
+        oidc_issuer: string | null;
+        oidc_client_id: string | null;
+        idle_minutes: number | null;
+        session_hours: number | null;
+      })
+    | undefined = await tx("console_sessions as s")
     .leftJoin("users as u", (on) => on.on("u.id", "s.user_id").andOn("u.org_id", "s.org_id"))
     .leftJoin("orgs as o", "o.id", "s.org_id")
+    .leftJoin("org_session_limits as l", "l.org_id", "s.org_id")
     .where("s.id_hash", idHash)
-    .first("s.*", "u.user_name as member_user_name", "u.active as member_active", "o.oidc_issuer", "o.oidc_client_id");
+    .first("s.*", "u.user_name as member_user_name", "u.active as member_active", "o.oidc_issuer", "o.oidc_client_id", "l.idle_minutes", "l.session_hours");
   if (row === undefined) return null;
   return {
     session: toSession(row),
     member: row.member_user_name === null || row.member_active === null ? null : { userName: row.member_user_name, active: readBoolean(row.member_active) },
     signInConfigured: row.oidc_issuer !== null && row.oidc_client_id !== null,
+    limits: row.idle_minutes === null || row.session_hours === null ? null : { idleMinutes: Number(row.idle_minutes), sessionHours: Number(row.session_hours) },
   };
 }
 

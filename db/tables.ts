@@ -27,6 +27,37 @@ export interface DbTokenRow {
   revoked_at: string | null;
   /** Null: valid until revoked. */
   expires_at: string | null;
+  /** Who made it (`member:…`, `cli:…`, `env:SCIM_TOKEN`); null for tokens made before it was recorded. */
+  created_by?: string | null;
+}
+
+export interface DbTokenUsageRow {
+  token_id: string;
+  org_id: string;
+  last_used_at: string;
+  last_method: string;
+  last_path: string;
+  last_status: number;
+}
+
+export interface DbScimErrorRow {
+  seq: number | string;
+  token_id: string;
+  org_id: string;
+  status: number;
+  scim_type: string | null;
+  method: string;
+  path: string;
+  detail: string | null;
+  at: string;
+}
+
+export interface DbOrgSessionLimitsRow {
+  org_id: string;
+  idle_minutes: number;
+  session_hours: number;
+  updated_by: string;
+  updated_at: string;
 }
 
 export interface DbUserRow {

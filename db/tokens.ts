@@ -19,6 +19,8 @@ export interface TokenInfo {
   revokedAt: string | null;
   /** After this instant the token authenticates no more; null: until revoked. */
   expiresAt: string | null;
+  /** Who made it: `member:<userName>`, `cli:<os user>`, `env:SCIM_TOKEN`; null when not recorded. */
+  createdBy: string | null;
 }
 
 /** Whether a token still authenticates at `now` (ms since the epoch): not revoked, not expired. */
@@ -31,13 +33,13 @@ export function hashToken(token: string): string {
 }
 
 function toInfo(row: DbTokenRow): TokenInfo {
-  return { id: row.id, orgId: row.org_id, kind: row.kind, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at, expiresAt: row.expires_at ?? null };
+  return { id: row.id, orgId: row.org_id, kind: row.kind, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at, expiresAt: row.expires_at ?? null, createdBy: row.created_by ?? null };
 }
 
 /** Creates a random token and stores only its SHA-256. The plain token is returned once. */
 export async function createToken(
   tx: Executor,
-  options: { orgId: string; kind: TokenKind; label?: string; token?: string; expiresAt?: string | null },
+  options: { orgId: string; kind: TokenKind; label?: string; token?: string; expiresAt?: string | null; createdBy?: string | null },
 ): Promise<{ token: string; info: TokenInfo }> {
   const token = options.token ?? `${options.kind === "api" ? "api" : "scim"}_${randomBytes(32).toString("base64url")}`;
   const row: DbTokenRow = {
@@ -49,6 +51,7 @@ export async function createToken(
     created_at: nowIso(),
     revoked_at: null,
     expires_at: options.expiresAt ?? null,
+    created_by: options.createdBy ?? null,
   };
   await tx("tokens").insert(row);
   return { token, info: toInfo(row) };
@@ -68,7 +71,7 @@ export async function ensureToken(tx: Executor, options: { orgId: string; kind: 
     }
     return tokenInForce(toInfo(existing), Date.now()) ? "active" : "revoked";
   }
-  await createToken(tx, options);
+  await createToken(tx, { ...options, createdBy: `env:${options.label}` });
   return "created";
 }
 

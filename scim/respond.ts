@@ -93,6 +93,8 @@ export function sendError(res: Response, err: ScimError): void {
     return;
   }
   if (err.status === 503) res.setHeader("Retry-After", "5");
+  // What the request log of SCIM errors records per token (server/scim-activity.ts).
+  res.locals.scimError = { scimType: err.scimType ?? null, detail: err.message };
   send(res, err.status, err.toJSON());
 }
 

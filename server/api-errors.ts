@@ -50,11 +50,21 @@ const STATUS = {
   member_exists: 409,
   group_exists: 409,
   token_inactive: 409,
+  // Identity & Access: sign-in settings the environment sets, an issuer and client another organisation trusts.
+  managed_by_environment: 409,
+  sign_in_taken: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   invalid_mapping: 422,
   // A transfer of primary ownership to a userName no active member has.
   primary_owner_not_member: 422,
+  // An issuer the console was asked to trust, refused before saving (server/oidc/discovery-check.ts).
+  issuer_not_allowed: 422,
+  issuer_unreachable: 422,
+  discovery_invalid: 422,
+  issuer_mismatch: 422,
+  discovery_incomplete: 422,
+  authorization_code_unsupported: 422,
   precondition_required: 428,
   too_many_requests: 429,
   // Never received: the client closed the connection (logged at info, counted apart from 5xx).

@@ -21,7 +21,7 @@ import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError, toApiError } from "./api-errors";
 import { authenticate, orgIdOf, viaEntraToken } from "./auth";
-import type { Config, ConsoleConfig } from "./config";
+import { type Config, type ConsoleConfig, DEFAULT_CONSOLE } from "./config";
 import type { ProductSections } from "./console-sections";
 import { consoleRouter } from "./console/router";
 import { ConsoleSessions } from "./console/sessions";
@@ -32,12 +32,15 @@ import { requestLog } from "./http-log";
 import type { AppLogger } from "./logger";
 import { Metrics } from "./metrics";
 import { reportRevision } from "./revision-header";
+import { IssuerDiscovery } from "./oidc/discovery-check";
 import { OidcIssuers } from "./oidc/issuers";
 import { MemberTokens } from "./oidc/member-tokens";
 import { openApiDocument } from "./openapi";
 import { originOf } from "./public-url";
 import { ReadCache, TOKEN_TABLES } from "./read-cache";
 import { type RateLimitedSurface, RateLimiter, type RateLimits } from "./rate-limit";
+import { ScimActivity } from "./scim-activity";
+import type { Resolve } from "./webhook-targets";
 
 /** The request limits of server/config.ts; those on the shape of input default to DEFAULT_INPUT_LIMITS. */
 export type AppLimits = Omit<Config["limits"], keyof InputLimits> & Partial<InputLimits>;
@@ -76,6 +79,17 @@ export interface AppDeps {
   readonly privacyDefaults?: PrivacyDefaults;
   /** The product's own sections (CONSOLE_SECTIONS, read and checked at start); none when not given. */
   readonly productSections?: ProductSections;
+  /** Identity & Access: whose sign-in the environment sets, and where an issuer may be (absent: none, public addresses only). */
+  readonly identity?: IdentityOptions;
+}
+
+export interface IdentityOptions {
+  /** DEFAULT_ORG when OIDC_ISSUER sets its sign-in (shown read-only), else null. */
+  readonly environmentSignInOrg: string | null;
+  /** OIDC_ALLOW_PRIVATE: private ranges and host names an issuer checked before saving may be at. */
+  readonly allowPrivateIssuers: readonly string[];
+  /** The resolver of issuers' host names (the system's when not given). */
+  readonly resolve?: Resolve;
 }
 
 export interface ConsoleOptions extends ConsoleConfig {
@@ -214,6 +228,8 @@ export function createApp(deps: AppDeps): Express {
   const changes = deps.changes ?? null;
   scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
+  // Each connection's last request and recent errors, for the console's SCIM page; written after the answer.
+  scim.use(new ScimActivity(deps.db, deps.logger).middleware());
   // A body limit per route, 413 past it. The bulk limit is the one advertised in
   // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
   // fixtures/okta/aiw-membership-put.json); a User, a search or anything else is small.
@@ -287,6 +303,12 @@ export function createApp(deps: AppDeps): Express {
       maxJsonDepth: input.maxJsonDepth,
       tokens: memberTokens,
       ...(sessions ? { sessions } : {}),
+      identity: {
+        environmentSignInOrg: deps.identity?.environmentSignInOrg ?? null,
+        discovery: new IssuerDiscovery({ allowPrivate: deps.identity?.allowPrivateIssuers ?? [], ...(deps.identity?.resolve ? { resolve: deps.identity.resolve } : {}) }),
+        consoleUrl: deps.console?.publicUrl ?? deps.config.publicUrl ?? null,
+        sessionDefaults: { idleMinutes: deps.console?.idleMinutes ?? DEFAULT_CONSOLE.idleMinutes, sessionHours: deps.console?.sessionHours ?? DEFAULT_CONSOLE.sessionHours },
+      },
       ...(deps.parseMapping ? { parseMapping: deps.parseMapping } : {}),
       ...(deps.privacyDefaults ? { privacyDefaults: deps.privacyDefaults } : {}),
       ...(deps.productSections ? { productSections: deps.productSections } : {}),

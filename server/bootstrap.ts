@@ -50,7 +50,7 @@ export async function provisionDefaultOrg(db: Database, config: Config, logger: 
   if (config.scimToken !== null) {
     await configuredToken(db, { orgId: org.id, kind: "scim", token: config.scimToken, label: "SCIM_TOKEN" }, logger);
   } else if ((await countActiveTokens(db.knex, org.id, "scim")) === 0) {
-    const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim", label: "generated at first start" });
+    const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim", label: "generated at first start", createdBy: "server:first start" });
     printSecret(`SCIM bearer token for organisation "${org.name}" (shown once, stored only as a hash):\n${token}`);
     logger.warn({ org: org.name }, "no SCIM token was configured: one was generated and written once to stderr (stored only as a hash); copy it into the IdP, or set SCIM_TOKEN");
   }

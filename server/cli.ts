@@ -130,7 +130,7 @@ function tokenCommands(program: Command, name: string, kind: TokenKind): void {
           err(`created organisation "${org.name}"`);
         }
         const orgId = (org ?? (await orgNamed(db, opts.org))).id;
-        const { token, info } = await createToken(db.knex, { orgId, kind, ...(opts.label ? { label: opts.label } : {}) });
+        const { token, info } = await createToken(db.knex, { orgId, kind, createdBy: `cli:${osUser()}`, ...(opts.label ? { label: opts.label } : {}) });
         err(`created ${kind} token ${info.id} for organisation "${opts.org}" (shown once; stored only as a SHA-256 hash)`);
         out(token);
       }),

@@ -28,6 +28,8 @@ export interface Config {
   readonly entra: { readonly tenantId: string; readonly jwksUrl: string | null; readonly jwksFile: string | null } | null;
   /** The OIDC issuer the default organisation's members sign in with (the admin API and console). */
   readonly oidc: OidcConfig | null;
+  /** OIDC_ALLOW_PRIVATE: private ranges (CIDRs) and host names an issuer set in the console may be at. */
+  readonly oidcAllowPrivate: readonly string[];
   /** The admin console's sessions (the sign-in itself uses `oidc`). */
   readonly console: ConsoleConfig;
   readonly limits: Limits;
@@ -239,6 +241,7 @@ export function parseConfig(env: Env): Config {
     },
     entra,
     oidc,
+    oidcAllowPrivate: parseAllowPrivate("OIDC_ALLOW_PRIVATE", text("OIDC_ALLOW_PRIVATE"), problems),
     console: parseConsole({ text, integer, problems }),
     limits: {
       defaultCount,
@@ -401,12 +404,15 @@ function parseWebhooks(read: Reader): OperationsConfig["webhooks"] {
   };
 }
 
+/** CONSOLE_IDLE_MINUTES and CONSOLE_SESSION_HOURS when not set. */
+export const DEFAULT_CONSOLE = Object.freeze({ idleMinutes: 30, sessionHours: 12 });
+
 function parseConsole(read: Reader): ConsoleConfig {
   const sessionSecret = read.text("SESSION_SECRET");
   if (sessionSecret !== null && sessionSecret.length < 32) read.problems.push("SESSION_SECRET must be at least 32 characters long");
   return {
-    idleMinutes: read.integer("CONSOLE_IDLE_MINUTES", 30, 1, 1440),
-    sessionHours: read.integer("CONSOLE_SESSION_HOURS", 12, 1, 720),
+    idleMinutes: read.integer("CONSOLE_IDLE_MINUTES", DEFAULT_CONSOLE.idleMinutes, 1, 1440),
+    sessionHours: read.integer("CONSOLE_SESSION_HOURS", DEFAULT_CONSOLE.sessionHours, 1, 720),
     sessionSecret,
   };
 }
@@ -431,6 +437,14 @@ function parseConnectionLimits(read: Reader): ConnectionLimits {
     keepAliveTimeoutMs: read.integer("HTTP_KEEPALIVE_TIMEOUT_MS", 65000, 100, 600000),
     maxConnections: read.integer("HTTP_MAX_CONNECTIONS", 10000, 1, 1000000),
   };
+}
+
+/** A list of IP addresses, CIDRs and host names, comma-separated (WEBHOOK_ALLOW_PRIVATE's form). */
+function parseAllowPrivate(name: string, value: string | null, problems: string[]): readonly string[] {
+  const entries = (value ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const invalid = entries.map(allowPrivateEntryProblem).filter((problem) => problem !== null);
+  if (invalid.length > 0) problems.push(`${name} must list IP addresses, CIDRs or host names, comma-separated: ${invalid.join("; ")}`);
+  return entries;
 }
 
 // Members' sign-in (OIDC) for the default organisation; other organisations use `cli oidc`.

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     parseMapping: mappingParser.parse,
     privacyDefaults,
     productSections,
+    identity: { environmentSignInOrg: config.oidc === null ? null : config.defaultOrg, allowPrivateIssuers: config.oidcAllowPrivate },
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
   const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);

@@ -94,8 +94,24 @@ const schemas: Record<string, Schema> = {
   MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str) }),
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
   AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
-  ScimToken: closed({ id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
-  NewScimToken: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), revision: ref("Revision") }),
+  ScimToken: closed({ id: str, label: nullable(str), createdBy: { ...nullable(str), description: "member:<userName>, cli:<user>, env:SCIM_TOKEN; null for tokens made before it was recorded" }, createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
+  NewScimToken: closed({ token: str, id: str, label: nullable(str), createdBy: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), revision: ref("Revision") }),
+  ScimRequest: closed({ method: str, path: { type: "string", description: "Below /scim/v2, without the query" }, status: int, at: str }),
+  ScimConnection: closed({
+    id: str, label: nullable(str), createdBy: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str),
+    lastRequest: { ...nullable(ref("ScimRequest")), description: "The last request recorded (at most one a minute per token); null: none since recording began" },
+    recentErrors: { type: "integer", minimum: 0, maximum: 50 },
+  }),
+  ScimErrorEntry: closed({ seq: int, tokenId: str, method: str, path: str, status: int, scimType: nullable(str), detail: nullable(str), at: str }),
+  SsoSettings: closed({
+    issuer: nullable(str), clientId: nullable(str), clientSecretSet: bool, usernameClaim: nullable(str),
+    managedBy: nullable(closed({ source: { type: "string", enum: ["environment"] }, reason: str })),
+    callbackUrl: { ...nullable(str), description: "The redirect URI to register at the issuer: <public URL>/console/callback" },
+    sessionsEnded: int, revision: ref("Revision"),
+  }, ["sessionsEnded", "revision"]),
+  SessionLimits: closed({
+    idleMinutes: int, sessionHours: int, defaults: closed({ idleMinutes: int, sessionHours: int }), custom: bool, updatedBy: nullable(str), updatedAt: nullable(str), revision: ref("Revision"),
+  }, ["revision"]),
   AdminAction: closed({ seq: int, actor: str, action: str, target: nullable(str), detail: anyJson, at: str }),
   RetentionDays: closed({ auditLogDays: nullable(int), eventDays: nullable(int), analyticsDays: nullable(int), deletedMemberDays: nullable(int) }),
   RetentionView: closed({
@@ -343,7 +359,7 @@ const operations: Record<string, Record<string, Operation>> = {
     delete: { summary: "Remove a member from a manual group (taking what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/scim-tokens": {
-    get: { summary: "The SCIM connection's tokens (never the tokens themselves)", tags: ["admin: scim"], auth: "member", responses: { 200: closed({ tokens: list(ref("ScimToken")) }) }, errors: ["identity_access_view_required"] },
+    get: { summary: "The SCIM connection's tokens (never the tokens themselves), with each one's last request and how many recent errors it has", tags: ["admin: scim"], auth: "member", responses: { 200: closed({ tokens: list(ref("ScimConnection")) }) }, errors: ["identity_access_view_required"] },
     post: {
       summary: "Create a SCIM token (Owners: a SCIM token can make anyone an Owner); the token is in this answer only",
       tags: ["admin: scim"],
@@ -361,9 +377,39 @@ const operations: Record<string, Record<string, Operation>> = {
       auth: "member",
       parameters: [path("id", "Token id")],
       requestBody: json(closed({ label: str, expiresAt: nullable(str), overlapSeconds: { type: "integer", minimum: 0, maximum: 604800 } }, ["label", "expiresAt", "overlapSeconds"])),
-      responses: { 201: closed({ token: str, id: str, label: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), replaced: ref("ScimToken"), revision: ref("Revision") }) },
+      responses: { 201: closed({ token: str, id: str, label: nullable(str), createdBy: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), replaced: ref("ScimToken"), revision: ref("Revision") }) },
       headers: { 201: ["X-Revision"] },
       errors: ["owner_required", "token_not_found", "token_inactive", "invalid_request", "invalid_json"],
+    },
+  },
+  "/admin/scim-tokens/{id}/errors": {
+    get: { summary: "The token's recent SCIM errors, newest first (the last 50 are kept)", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 200: closed({ errors: list(ref("ScimErrorEntry")) }) }, errors: ["identity_access_view_required", "token_not_found"] },
+  },
+  "/admin/sso": {
+    get: { summary: "The organisation's single sign-on: its OIDC issuer and client (never the secret), and the callback URL to register", tags: ["admin: identity"], auth: "member", responses: { 200: ref("SsoSettings") }, errors: ["identity_access_view_required"] },
+    put: {
+      summary: "Change the issuer and client (Owners), once the issuer's discovery document checks out; ends the organisation's console sessions when who vouches for members changes",
+      tags: ["admin: identity"],
+      auth: "member",
+      requestBody: json(closed({ issuer: str, clientId: str, clientSecret: { ...nullable(str), description: "Left out: keep the stored one; null: a client without a secret" }, usernameClaim: { type: "string", description: "Default email" } }, ["clientSecret", "usernameClaim"])),
+      responses: { 200: ref("SsoSettings") },
+      headers: { 200: ["X-Revision"] },
+      errors: [
+        "owner_required", "managed_by_environment", "sign_in_taken", "invalid_request", "invalid_json",
+        "issuer_not_allowed", "issuer_unreachable", "discovery_invalid", "issuer_mismatch", "discovery_incomplete", "authorization_code_unsupported",
+      ],
+    },
+  },
+  "/admin/authentication": {
+    get: { summary: "The console's idle and absolute session limits for this organisation, and the operator's defaults (also the most it may set)", tags: ["admin: identity"], auth: "member", responses: { 200: ref("SessionLimits") }, errors: ["identity_access_view_required"] },
+    put: {
+      summary: "Set the session limits (Owners), held from each session's next request; both null: back to the defaults",
+      tags: ["admin: identity"],
+      auth: "member",
+      requestBody: json(closed({ idleMinutes: nullable(int), sessionHours: nullable(int) })),
+      responses: { 200: ref("SessionLimits") },
+      headers: { 200: ["X-Revision"] },
+      errors: ["owner_required", "invalid_request", "invalid_json"],
     },
   },
   "/admin/scim-tokens/{id}": {

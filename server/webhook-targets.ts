@@ -125,9 +125,14 @@ export class WebhookTargets {
   private readonly allowedRanges = new BlockList();
   private readonly allowedNames = new Set<string>();
 
+  /**
+   * `rule`: how a refusal ends, naming who is refused and the setting that lets a private address
+   * through (issuer discovery, server/oidc/discovery-check.ts, shares this policy with its own setting).
+   */
   constructor(
     allowPrivate: readonly string[],
     private readonly resolve: Resolve = systemResolve,
+    private readonly rule = "webhooks go only to public addresses unless WEBHOOK_ALLOW_PRIVATE lists it",
   ) {
     for (const entry of allowPrivate) {
       const [address = "", prefix] = entry.split("/");
@@ -155,7 +160,7 @@ export class WebhookTargets {
     const host = bareHost(url.hostname);
     const refuse = (why: string): TargetCheck => ({
       kind: "refused",
-      reason: `refused ${url.host}: ${why}; webhooks go only to public addresses unless WEBHOOK_ALLOW_PRIVATE lists it`,
+      reason: `refused ${url.host}: ${why}; ${this.rule}`,
     });
     const allowedName = this.allowedNames.has(host);
     if (isIP(host) !== 0) {

@@ -31,6 +31,9 @@ export const SECTION_TABLE = {
   audit: { title: "Audit", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
   activity: { title: "Admin activity", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
   members: { title: "Members", area: "user_management", editable: false, level: ({ may }) => levelOf(may.list_members, false) },
+  sso: { title: "Single sign-on", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.change_sign_in_settings) },
+  scim: { title: "SCIM", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.create_scim_tokens || may.manage_scim_tokens) },
+  authentication: { title: "Authentication", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.change_sign_in_settings) },
   privacy: { title: "Privacy", area: "privacy", editable: true, level: ({ may }) => levelOf(may.read_privacy, may.manage_privacy) },
 } as const satisfies Record<string, SectionSpec>;
 
@@ -80,5 +83,7 @@ export const RULES = {
   standardGroup: "This group's rules give owner or admin: only Owners and the Primary Owner can change who is in it.",
   toggles: "Only Owners and the Primary Owner can switch features and connectors.",
   privacy: "Only Owners, the Primary Owner and members with Privacy at Manage can change retention, export another member's personal data or erase a deleted member. You can view the settings.",
+  signIn: "Only Owners and the Primary Owner can change how members sign in: whoever controls the identity provider can sign in as anyone.",
+  sessionLimits: "Only Owners and the Primary Owner can change the console's session limits.",
   scimTokens: "Only Owners and the Primary Owner can create or rotate SCIM tokens: whoever holds one can make anyone an Owner through the identity provider's connection. Members whose custom role has Identity & Access at Manage can revoke them.",
 } as const;

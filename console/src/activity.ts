@@ -27,6 +27,11 @@ const DESCRIBE: Readonly<Record<string, (target: string | null, detail: Detail) 
   "scim_token.create": (_t, d) => `Created the SCIM token ${quoted(text(d, "label"), "")}`,
   "scim_token.rotate": () => "Rotated a SCIM token (the old one works until its overlap ends)",
   "scim_token.revoke": () => "Revoked a SCIM token",
+  "sign_in.set": (_t, d) => `Changed the organisation's single sign-on to the issuer ${quoted(text(d, "issuer"), "")}`,
+  "session_limits.set": () => "Changed the console's session limits",
+  "privacy.retention.set": () => "Changed how long personal data is kept",
+  "privacy.export": (_t, d) => (d["self"] === true ? "Downloaded their own personal data" : `Exported the personal data of ${text(d, "userName") ?? "a member"}`),
+  "privacy.erasure": (_t, d) => `Erased a deleted member's personal data (now ${text(d, "pseudonym") ?? "a pseudonym"})`,
 };
 
 /** The action as a sentence, and whether it is one this console knows (otherwise its code). */

@@ -13,12 +13,15 @@ import { AREAS, AREA_LABELS } from "./labels";
 import { ActivityPage } from "./pages/activity";
 import { AuditPage } from "./pages/audit";
 import { MyAccessPage } from "./pages/my-access";
+import { AuthenticationPage } from "./pages/authentication";
 import { GroupPage, GroupsPage } from "./pages/groups";
 import { MemberPage, MembersPage } from "./pages/members";
 import { OrganisationPage } from "./pages/organisation";
 import { PrivacyPage } from "./pages/privacy";
 import { RoleEditorPage } from "./pages/role-editor";
 import { RolesPage } from "./pages/roles";
+import { ScimPage } from "./pages/scim";
+import { SsoPage } from "./pages/sso";
 import { allowLiveUpdates } from "./live";
 import { type Route, BASE, href, navigate, parseRoute, useLocation } from "./router";
 
@@ -210,6 +213,10 @@ function sectionOf(route: Route): Section | null {
       return "access";
     case "activity":
       return "activity";
+    case "sso":
+    case "scim":
+    case "authentication":
+      return route.page;
     case "home":
     case "not_found":
       return null;
@@ -243,6 +250,12 @@ function Page(props: { route: Route; viewer: Viewer }): JSX.Element {
       return <MyAccessPage viewer={viewer} />;
     case "activity":
       return <ActivityPage viewer={viewer} />;
+    case "sso":
+      return <SsoPage viewer={viewer} />;
+    case "scim":
+      return <ScimPage viewer={viewer} />;
+    case "authentication":
+      return <AuthenticationPage viewer={viewer} />;
     case "not_found":
       return (
         <>

@@ -20,6 +20,9 @@ export type Route =
   | { readonly page: "privacy" }
   | { readonly page: "access" }
   | { readonly page: "activity" }
+  | { readonly page: "sso" }
+  | { readonly page: "scim" }
+  | { readonly page: "authentication" }
   | { readonly page: "not_found" };
 
 /** `/console/roles/new?name=x` is the editor of a role not saved yet; `/console/roles/new` alone is a role named "new". */
@@ -47,6 +50,10 @@ export function parseRoute(pathname: string, search = ""): Route {
       return item === undefined ? { page: "access" } : { page: "not_found" };
     case "activity":
       return item === undefined ? { page: "activity" } : { page: "not_found" };
+    case "sso":
+    case "scim":
+    case "authentication":
+      return item === undefined ? { page: section } : { page: "not_found" };
     default:
       return { page: "not_found" };
   }

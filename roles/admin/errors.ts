@@ -26,7 +26,9 @@ export type AdminErrorCode =
   | "token_inactive"
   | "member_exists"
   | "retention_below_floor"
-  | "retention_out_of_range";
+  | "retention_out_of_range"
+  | "managed_by_environment"
+  | "sign_in_taken";
 
 export class AdminError extends Error {
   override readonly name = "AdminError";

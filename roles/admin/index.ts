@@ -22,3 +22,7 @@ export {
 export { privacyStatement, statementMarkdown } from "./privacy-statement";
 export { type MyAccess, explainMyAccess } from "./access";
 export { logAdminAction } from "./log";
+export {
+  type ScimConnection, type SessionLimitsView, type SignInChange, type SignInContext, type SignInView,
+  changeSessionLimits, changeSignIn, listScimConnections, readSessionLimits, readSignIn, readTokenErrors,
+} from "./identity";

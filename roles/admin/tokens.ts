@@ -37,7 +37,7 @@ export async function createScimToken(deps: AdminDeps, signedIn: Actor, request:
     await lockOrgPermissions(tx, signedIn.orgId, "shared");
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireGrant(actor, { kind: "scim_token", op: "create" });
-    const created = await createToken(tx, { orgId: actor.orgId, kind: "scim", label: label ?? `created by ${actorName(actor)}`, expiresAt });
+    const created = await createToken(tx, { orgId: actor.orgId, kind: "scim", label: label ?? `created by ${actorName(actor)}`, expiresAt, createdBy: actorName(actor) });
     await logAdminAction(deps, tx, after, actor.orgId, { actor: actorName(actor), action: "scim_token.create", target: created.info.id, detail: { label: created.info.label, expiresAt } });
     return created;
   });
@@ -67,7 +67,7 @@ export async function rotateScimToken(
     const old = await findOrgToken(tx, actor.orgId, "scim", id, { forUpdate: true });
     if (old === null) refuse("token_not_found", `No SCIM token with id ${id}`);
     if (!tokenInForce(old, Date.now())) refuse("token_inactive", `The SCIM token ${id} is already revoked or expired; create a new one instead.`);
-    const created = await createToken(tx, { orgId: actor.orgId, kind: "scim", label: label ?? `rotation of ${old.label ?? old.id}`, expiresAt });
+    const created = await createToken(tx, { orgId: actor.orgId, kind: "scim", label: label ?? `rotation of ${old.label ?? old.id}`, expiresAt, createdBy: actorName(actor) });
     const oldExpiry = new Date(Date.now() + overlap * 1000).toISOString();
     await expireTokenBy(tx, old.id, oldExpiry);
     await logAdminAction(deps, tx, after, actor.orgId, {

@@ -22,6 +22,7 @@ import type { ProductSections } from "../console-sections";
 import { addAccessRoutes, meAnswer } from "./access-routes";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { addPrivacyRoutes } from "./privacy-routes";
+import { type IdentityRouteOptions, defaultIdentityOptions, identityRoutes } from "./identity-routes";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
 
 export interface AdminRouterDeps {
@@ -41,6 +42,8 @@ export interface AdminRouterDeps {
   readonly privacyDefaults?: admin.PrivacyDefaults;
   /** The product's own sections (CONSOLE_SECTIONS), listed in `GET /me` by the member's level. */
   readonly productSections?: ProductSections;
+  /** Single sign-on, SCIM connections and session limits (identity-routes.ts); absent: no environment-set sign-in, public issuers only, no console. */
+  readonly identity?: IdentityRouteOptions;
 }
 
 /** EVENT_RETENTION_DAYS's default, where the server's configuration is not given. */
@@ -207,7 +210,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
 
   // The SCIM connection's tokens (the plain token is in the answer once, never again).
   router.get("/scim-tokens", route(async (_req, res) => {
-    res.json({ tokens: (await admin.listScimTokens(use, actorOf(res))).map(tokenBody) });
+    res.json({ tokens: (await admin.listScimConnections(use, actorOf(res))).map((t) => ({ ...tokenBody(t), lastRequest: t.lastRequest, recentErrors: t.recentErrors })) });
   }));
   router.post("/scim-tokens", route(async (req, res) => {
     const created = await admin.createScimToken(use, actorOf(res), newToken(body(req)));
@@ -248,6 +251,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
 
   addPrivacyRoutes(router, use, deps.privacyDefaults ?? DEFAULT_PRIVACY);
   addAccessRoutes(router, { use });
+  identityRoutes(router, use, deps.identity ?? defaultIdentityOptions());
+
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
   router.use(apiErrorHandler(deps.logger));
   return router;
@@ -294,7 +299,7 @@ function proposedEdit(input: Record<string, unknown>): MappingEdit {
 }
 
 function tokenBody(token: TokenInfo): Record<string, unknown> {
-  return { id: token.id, label: token.label, createdAt: token.createdAt, revokedAt: token.revokedAt, expiresAt: token.expiresAt };
+  return { id: token.id, label: token.label, createdBy: token.createdBy, createdAt: token.createdAt, revokedAt: token.revokedAt, expiresAt: token.expiresAt };
 }
 
 function newToken(input: Record<string, unknown>): admin.NewToken {

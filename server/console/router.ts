@@ -18,6 +18,7 @@ import { join } from "node:path";
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
 import type { Database } from "../../db/connection";
 import { findOrgById } from "../../db/orgs";
+import { findSessionLimits } from "../../db/session-limits";
 import { findUserByUserName } from "../../db/users";
 import type { Logger } from "../../scim/respond";
 import { ApiError, sendApiError, toApiError } from "../api-errors";
@@ -79,14 +80,14 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
     res.setHeader("Cache-Control", "no-store");
     const session = await deps.sessions.current(req);
     if (session === null) throw new ApiError("unauthorized", "No console session: sign in at /console");
-    const [org, user] = await Promise.all([findOrgById(deps.db.knex, session.orgId), findUserOf(deps.db, session.orgId, session.userName)]);
+    const [org, user, limits] = await Promise.all([findOrgById(deps.db.knex, session.orgId), findUserOf(deps.db, session.orgId, session.userName), findSessionLimits(deps.db.knex, session.orgId)]);
     if (org === null || user === null) throw new ApiError("not_a_member", `${session.userName} is no longer a member of this organisation`);
     res.json({
       org: { id: org.id, name: org.name },
       member: user,
       csrfToken: session.csrfToken,
       scimBaseUrl: `${deps.sessions.settings.publicUrl}/scim/v2`,
-      expiresAt: new Date(deps.sessions.endsAt(session)).toISOString(),
+      expiresAt: new Date(deps.sessions.endsAt(session, limits)).toISOString(),
     });
   }));
 

@@ -2,7 +2,8 @@
  * The console's sessions: a row per signed-in browser (db/console-sessions.ts, keyed by the SHA-256
  * of a random id) and a cookie `console_session` holding that id, signed. A session ends after
  * CONSOLE_IDLE_MINUTES without a request or CONSOLE_SESSION_HOURS after sign-in, whichever comes
- * first, and at its next use once its member may no longer sign in (deactivated, deleted: the same
+ * first — or sooner where its organisation set shorter limits (db/session-limits.ts; read with the
+ * session at every use, so a change holds from the next request on) — and at its next use once its member may no longer sign in (deactivated, deleted: the same
  * `maySignIn` as every bearer token) or its organisation's sign-in was removed; an ended session is
  * no session (the admin API answers 401, /console signs in again) and does not come back.
  *
@@ -18,6 +19,7 @@ import type { Database } from "../../db/connection";
 import {
   type ConsoleSession, deleteConsoleSession, ensureConsoleSecret, findConsoleSession, insertConsoleSession, pruneConsoleSessions, touchConsoleSession,
 } from "../../db/console-sessions";
+import { type SessionLimits, findSessionLimits } from "../../db/session-limits";
 import { maySignIn } from "../../roles/admin";
 import type { SessionIdentity, SessionReader } from "../admin/auth";
 import { ApiError } from "../api-errors";
@@ -73,6 +75,7 @@ export class ConsoleSessions implements SessionReader {
   /** Opens a session for a member who just signed in and sets its cookie. */
   async start(res: Response, orgId: string, member: { readonly id: string; readonly userName: string }): Promise<ConsoleSession> {
     const id = randomBytes(32).toString("base64url");
+    const limits = this.limitsFor(await findSessionLimits(this.db.knex, orgId));
     const now = this.settings.now();
     const session: ConsoleSession = {
       idHash: hashId(id),
@@ -82,7 +85,7 @@ export class ConsoleSessions implements SessionReader {
       csrfToken: randomBytes(32).toString("base64url"),
       createdAt: iso(now),
       lastSeenAt: iso(now),
-      expiresAt: iso(now + this.settings.sessionHours * 3_600_000),
+      expiresAt: iso(now + limits.sessionHours * 3_600_000),
     };
     await pruneConsoleSessions(this.db.knex, { now: iso(now), idleBefore: iso(now - this.idleMs()) });
     await insertConsoleSession(this.db.knex, session);
@@ -100,7 +103,7 @@ export class ConsoleSessions implements SessionReader {
     if (read === null) return null;
     const now = this.settings.now();
     const member = read.member;
-    if (this.endsAt(read.session) <= now || !read.signInConfigured || !maySignIn(member)) {
+    if (this.endsAt(read.session, read.limits) <= now || !read.signInConfigured || !maySignIn(member)) {
       await deleteConsoleSession(this.db.knex, read.session.idHash);
       return null;
     }
@@ -113,9 +116,19 @@ export class ConsoleSessions implements SessionReader {
     return session;
   }
 
-  /** When the session ends if no further request comes: the earlier of idle and absolute expiry (ms). */
-  endsAt(session: ConsoleSession): number {
-    return Math.min(Date.parse(session.expiresAt), Date.parse(session.lastSeenAt) + this.idleMs());
+  /**
+   * When the session ends if no further request comes: the earliest of its absolute expiry as set at
+   * sign-in, and its organisation's limits now (null: the operator's), absolute and idle (ms).
+   */
+  endsAt(session: ConsoleSession, orgLimits: SessionLimits | null = null): number {
+    const limits = this.limitsFor(orgLimits);
+    return Math.min(Date.parse(session.expiresAt), Date.parse(session.createdAt) + limits.sessionHours * 3_600_000, Date.parse(session.lastSeenAt) + limits.idleMinutes * 60_000);
+  }
+
+  /** An organisation's limits as they hold: never longer than the operator's, which are also the defaults. */
+  limitsFor(orgLimits: SessionLimits | null): SessionLimits {
+    const { idleMinutes, sessionHours } = this.settings;
+    return orgLimits === null ? { idleMinutes, sessionHours } : { idleMinutes: Math.min(orgLimits.idleMinutes, idleMinutes), sessionHours: Math.min(orgLimits.sessionHours, sessionHours) };
   }
 
   /** The admin API's hook: the session of a request without a bearer token, CSRF and Origin checked. */

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 import { type AdminWorld, type MemberKey, ADMIN_MAPPING, MEMBERS, startAdminWorld } from "../server/admin/support";
 import type { ProductSections } from "../../server/console-sections";
+import type { HarnessOptions } from "../support/harness";
 import { type TestIssuer, startIssuer } from "../support/oidc";
 
 /**
@@ -68,7 +69,7 @@ export interface ConsoleInBrowser extends AdminWorld {
  * One Chromium, one OpenID Provider and one built console for the file; a fresh organisation and app
  * per test, always on the same port, which is the redirect URI registered at the provider.
  */
-export function consoleInBrowserPerTest(options: { mapping?: string; productSections?: ProductSections } = {}): ConsoleInBrowser {
+export function consoleInBrowserPerTest(options: { mapping?: string; productSections?: ProductSections; app?: HarnessOptions["app"] } = {}): ConsoleInBrowser {
   let browser: Browser | null = null;
   let op: TestIssuer | null = null;
   let server: Server | null = null;
@@ -96,7 +97,8 @@ export function consoleInBrowserPerTest(options: { mapping?: string; productSect
   beforeEach(async () => {
     if (op === null || server === null || build === null) throw new Error("the browser, the provider or the build did not start");
     problems.length = 0;
-    world = await startAdminWorld(op, { mapping: options.mapping ?? BROWSER_MAPPING, harness: { publicUrl: base, console: { distDir: build.dir }, ...(options.productSections === undefined ? {} : { app: { productSections: options.productSections } }) } });
+    const appOptions = { ...options.app, ...(options.productSections === undefined ? {} : { productSections: options.productSections }) };
+    world = await startAdminWorld(op, { mapping: options.mapping ?? BROWSER_MAPPING, harness: { publicUrl: base, console: { distDir: build.dir }, app: appOptions } });
     const app = world.h.app;
     server.removeAllListeners("request");
     server.on("request", app);

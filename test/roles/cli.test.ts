@@ -60,6 +60,8 @@ describe("the CLI", () => {
     expect(tokenId).not.toBe("");
 
     openServer();
+    // The console's SCIM page says who made each token: here, the operator's account.
+    expect(await db!.knex("tokens").where({ id: tokenId }).first("created_by")).toEqual({ created_by: expect.stringMatching(/^cli:\S+$/) });
     const other = await ensureOrg(db!.knex, "globex");
     const { token: otherToken } = await createToken(db!.knex, { orgId: other.id, kind: "scim" });
     const scim = (t: string) => ({

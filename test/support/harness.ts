@@ -69,7 +69,7 @@ export interface HarnessOptions {
   /** Server-Sent Events limits (buffer, subscribers, heartbeat, retry hint). */
   readonly streams?: Partial<EventStreamLimits>;
   /** Operations settings of the app: its logger, the metrics token, rate limits. */
-  readonly app?: Partial<Pick<AppDeps, "logger" | "metrics" | "metricsToken" | "rateLimits" | "productSections">>;
+  readonly app?: Partial<Pick<AppDeps, "logger" | "metrics" | "metricsToken" | "rateLimits" | "productSections" | "identity">>;
   /**
    * Serve the admin console (/console) with its sessions, which the admin API then accepts; its public
    * URL is `publicUrl` here, else PUBLIC_URL's, else http://127.0.0.1.

@@ -4,11 +4,12 @@
  * its answer inline, the shape is spelled out here from the same parts.
  */
 import type { MappingVersionSummary } from "../../../db/mappings";
+import type { ScimErrorEntry } from "../../../db/scim-activity";
 import type {
   AdminAction, Area, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, EffectivePermissions, Explanation, Level, MappingChangePart,
   MappingDocument, MappingIssue, MappingPlan, OrgRole, StandardOrgRole,
 } from "../../../mapping";
-import type { GroupDetail, GroupSummary, MappingView, MemberDetail, MemberRow, MyAccess, RoleSummary, readAdminLog, readAuditPage } from "../../../roles/admin";
+import type { GroupDetail, GroupSummary, MappingView, MemberDetail, MemberRow, MyAccess, RoleSummary, ScimConnection, SessionLimitsView, SignInView, readAdminLog, readAuditPage } from "../../../roles/admin";
 import type { MeAnswer } from "../../../server/admin/access-routes";
 import type { PermissionChangedData } from "../../../roles/events";
 import type { RetentionDays } from "../../../db/privacy";
@@ -121,6 +122,8 @@ export interface VersionDiff {
 export interface ScimToken {
   readonly id: string;
   readonly label: string | null;
+  /** `member:<userName>`, `cli:<user>`, `env:SCIM_TOKEN`; null for tokens made before it was recorded. */
+  readonly createdBy: string | null;
   readonly createdAt: string;
   readonly revokedAt: string | null;
   /** After this instant the token no longer authenticates (a rotated token's overlap ends); null: until revoked. */
@@ -128,6 +131,13 @@ export interface ScimToken {
 }
 export type CreatedScimToken = ScimToken & { readonly token: string };
 export type RotatedScimToken = CreatedScimToken & { readonly replaced: ScimToken };
+/** `GET /scim-tokens`: each token with its last request and how many recent errors it has. */
+export type ScimConnectionRow = ScimToken & Pick<ScimConnection, "lastRequest" | "recentErrors">;
+export type { ScimErrorEntry, SessionLimitsView };
+
+/** `GET /sso`: the organisation's issuer and client, and the callback URL to register at the issuer. */
+export type SsoSettings = SignInView & { readonly callbackUrl: string | null };
+export type SsoAnswer = SsoSettings & { readonly sessionsEnded: number };
 
 /** `{ error: { code, message, … } }`, as server/api-errors.ts renders every refusal. */
 export interface ApiErrorBody {

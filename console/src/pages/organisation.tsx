@@ -1,17 +1,17 @@
 /**
- * Organisation: the feature and connector toggles (Owners), the SCIM connection (the base URL to
- * paste into Okta or Entra, its tokens listed, created — shown once — and revoked), and the role
- * mapping's versions with their author, the difference between two, and rollback.
+ * Organisation: the feature and connector toggles (Owners) and the role mapping's versions with
+ * their author, the difference between two, and rollback. The SCIM connection has its own page (scim.tsx).
  */
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { RULES, mappingEditBlock } from "../access";
 import { ADMIN_API, call, get, mappingEtag, query } from "../api/client";
-import type { CreatedScimToken, EditAnswer, MappingView, OrgDocument, RollbackAnswer, RotatedScimToken, ScimToken, Toggle, VersionDetail, VersionDiff, VersionPage } from "../api/types";
+import type { EditAnswer, MappingView, OrgDocument, RollbackAnswer, Toggle, VersionDetail, VersionDiff, VersionPage } from "../api/types";
 import type { Viewer } from "../app";
 import { PlanPanel, usePlannedEdit } from "../components/plan";
-import { Badge, DisabledReason, ErrorNotice, Loading, Notice, PageTitle, Pager, useAction, useLoad, usePages } from "../components/ui";
+import { DisabledReason, ErrorNotice, Link, Loading, PageTitle, Pager, useAction, useLoad, usePages } from "../components/ui";
 import { orgOf } from "../document";
+import { href } from "../router";
 import { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, capabilityLabel, connectorLabel, vocabulary, when } from "../labels";
 
 export function OrganisationPage(props: { viewer: Viewer }): JSX.Element {
@@ -21,7 +21,11 @@ export function OrganisationPage(props: { viewer: Viewer }): JSX.Element {
       <PageTitle>Organisation</PageTitle>
       {mapping.error !== null && <ErrorNotice error={mapping.error} />}
       {mapping.data === null ? mapping.error === null && <Loading what="the organisation" /> : <Toggles viewer={props.viewer} mapping={mapping.data} reload={mapping.reload} />}
-      <ScimConnection viewer={props.viewer} />
+      {props.viewer.access.sections.scim !== "none" && (
+        <p>
+          The SCIM connection's base URL and tokens are on the <Link href={href("scim")}>SCIM</Link> page.
+        </p>
+      )}
       {mapping.data !== null && <Versions viewer={props.viewer} mapping={mapping.data} reload={mapping.reload} />}
     </>
   );
@@ -116,132 +120,6 @@ function Toggles(props: { viewer: Viewer; mapping: MappingView; reload(): void }
 
 function settingOf(value: string): Setting {
   return value === "on" || value === "off" ? value : "unset";
-}
-
-function ScimConnection(props: { viewer: Viewer }): JSX.Element {
-  const { access, session } = props.viewer;
-  const tokens = useLoad(() => get<{ tokens: ScimToken[] }>("/scim-tokens"), "tokens");
-  const [label, setLabel] = useState("");
-  const [created, setCreated] = useState<CreatedScimToken | null>(null);
-  const action = useAction();
-  // Creating and rotating are the Owners'; revoking is also Identity & Access managers' (incident response).
-  const block = access.may.create_scim_tokens ? null : RULES.scimTokens;
-  const revokeBlock = access.may.manage_scim_tokens ? null : RULES.scimTokens;
-  const describedBy = block === null ? undefined : "tokens-disabled";
-  const create = () =>
-    void action.run(async () => {
-      const { body } = await call<CreatedScimToken>("POST", `${ADMIN_API}/scim-tokens`, { body: label.trim() === "" ? {} : { label: label.trim() } });
-      setCreated(body);
-      setLabel("");
-      tokens.reload();
-    });
-  const rotate = (token: ScimToken) => {
-    if (!window.confirm(`Rotate the SCIM token "${token.label ?? token.id}"? A new token is created now; the old one keeps working for an hour, then stops. Paste the new one into your identity provider within that hour.`)) return;
-    void action.run(async () => {
-      const { body } = await call<RotatedScimToken>("POST", `${ADMIN_API}/scim-tokens/${encodeURIComponent(token.id)}/rotate`, { body: {} });
-      setCreated(body);
-      tokens.reload();
-    });
-  };
-  const revoke = (token: ScimToken) => {
-    if (!window.confirm(`Revoke the SCIM token "${token.label ?? token.id}"? An identity provider still using it can no longer provision.`)) return;
-    void action.run(async () => {
-      await call("DELETE", `${ADMIN_API}/scim-tokens/${encodeURIComponent(token.id)}`);
-      tokens.reload();
-    });
-  };
-  return (
-    <section aria-labelledby="scim-title">
-      <h2 id="scim-title">SCIM connection</h2>
-      <div class="field">
-        <label for="scim-base-url">SCIM base URL</label>
-        <input id="scim-base-url" readOnly value={session.scimBaseUrl} aria-describedby="scim-base-url-hint" />
-        <span id="scim-base-url-hint" class="hint">
-          Paste this into Okta (SCIM connector base URL) or Microsoft Entra ID (Tenant URL), with a token below.
-        </span>
-      </div>
-      <h3>Tokens</h3>
-      <p>
-        Only Owners can create or rotate a token: the identity provider's connection can change anyone's groups and roles, so whoever holds a token could make
-        themselves an Owner. Identity &amp; Access managers can revoke a token at once if it leaks.
-      </p>
-      <DisabledReason id="tokens-disabled" reason={block} />
-      {created !== null && (
-        <Notice tone="warning" title="Copy this token now">
-          It is shown only once. <label for="new-token">New token “{created.label}”</label>
-          <input id="new-token" readOnly value={created.token} class="token" onFocus={(e) => e.currentTarget.select()} />
-          <button type="button" onClick={() => setCreated(null)}>
-            I have copied it
-          </button>
-        </Notice>
-      )}
-      {action.error !== null && <ErrorNotice error={action.error} title="Not done" />}
-      {tokens.error !== null && <ErrorNotice error={tokens.error} />}
-      {tokens.data === null ? (
-        tokens.error === null && <Loading what="tokens" />
-      ) : tokens.data.tokens.length === 0 ? (
-        <p>No SCIM tokens.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">SCIM tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Status</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.data.tokens.map((t) => (
-              <tr key={t.id}>
-                <th scope="row">{t.label ?? t.id}</th>
-                <td>{when(t.createdAt)}</td>
-                <td>{t.expiresAt === null ? "Never" : when(t.expiresAt)}</td>
-                <td>{status(t)}</td>
-                <td>
-                  {t.revokedAt === null && !expired(t) && (
-                    <>
-                      <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => rotate(t)}>
-                        Rotate {t.label ?? t.id}…
-                      </button>
-                      <button type="button" disabled={revokeBlock !== null || action.busy} aria-describedby={revokeBlock === null ? undefined : "tokens-disabled"} onClick={() => revoke(t)}>
-                        Revoke {t.label ?? t.id}…
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <form
-        class="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (block === null) create();
-        }}
-      >
-        <label for="token-label">Label for a new token</label>
-        <input id="token-label" value={label} maxLength={200} disabled={block !== null} aria-describedby={describedBy} onInput={(e) => setLabel(e.currentTarget.value)} />
-        <button type="submit" disabled={block !== null || action.busy} aria-describedby={describedBy}>
-          Create token
-        </button>
-      </form>
-    </section>
-  );
-}
-
-function expired(token: ScimToken): boolean {
-  return token.expiresAt !== null && Date.parse(token.expiresAt) <= Date.now();
-}
-
-function status(token: ScimToken): JSX.Element {
-  if (token.revokedAt !== null) return <Badge kind="off">Revoked {when(token.revokedAt)}</Badge>;
-  if (expired(token)) return <Badge kind="off">Expired</Badge>;
-  return <Badge kind="on">Active</Badge>;
 }
 
 function Versions(props: { viewer: Viewer; mapping: MappingView; reload(): void }): JSX.Element {

@@ -4,6 +4,7 @@
  */
 import type { Executor } from "./connection";
 import { readBoolean } from "./json";
+import { suspendedColumn } from "./member-standing";
 import type { DbConsoleSecretRow, DbConsoleSessionRow } from "./tables";
 
 export interface ConsoleSession {
@@ -48,22 +49,22 @@ export async function insertConsoleSession(tx: Executor, session: ConsoleSession
 export interface ConsoleSessionRead {
   readonly session: ConsoleSession;
   /** The member as the directory holds them now (userName as renamed since); null once deleted. */
-  readonly member: { readonly userName: string; readonly active: boolean } | null;
+  readonly member: { readonly userName: string; readonly active: boolean; readonly suspended: boolean } | null;
   /** Whether the organisation still has an OIDC issuer for its members (its removal ends every session). */
   readonly signInConfigured: boolean;
 }
 
 /** The session, its member and its organisation's sign-in in one statement: the user and the organisation by primary key. */
 export async function findConsoleSession(tx: Executor, idHash: string): Promise<ConsoleSessionRead | null> {
-  const row: (DbConsoleSessionRow & { member_user_name: string | null; member_active: boolean | number | null; oidc_issuer: string | null; oidc_client_id: string | null }) | undefined = await tx("console_sessions as s")
+  const row: (DbConsoleSessionRow & { member_user_name: string | null; member_active: boolean | number | null; suspended: boolean | number | null; oidc_issuer: string | null; oidc_client_id: string | null }) | undefined = await tx("console_sessions as s")
     .leftJoin("users as u", (on) => on.on("u.id", "s.user_id").andOn("u.org_id", "s.org_id"))
     .leftJoin("orgs as o", "o.id", "s.org_id")
     .where("s.id_hash", idHash)
-    .first("s.*", "u.user_name as member_user_name", "u.active as member_active", "o.oidc_issuer", "o.oidc_client_id");
+    .first("s.*", "u.user_name as member_user_name", "u.active as member_active", suspendedColumn(tx, "u"), "o.oidc_issuer", "o.oidc_client_id");
   if (row === undefined) return null;
   return {
     session: toSession(row),
-    member: row.member_user_name === null || row.member_active === null ? null : { userName: row.member_user_name, active: readBoolean(row.member_active) },
+    member: row.member_user_name === null || row.member_active === null ? null : { userName: row.member_user_name, active: readBoolean(row.member_active), suspended: row.suspended !== null && readBoolean(row.suspended) },
     signInConfigured: row.oidc_issuer !== null && row.oidc_client_id !== null,
   };
 }
@@ -75,6 +76,11 @@ export async function touchConsoleSession(tx: Executor, idHash: string, at: stri
 
 export async function deleteConsoleSession(tx: Executor, idHash: string): Promise<void> {
   await tx<DbConsoleSessionRow>("console_sessions").where({ id_hash: idHash }).delete();
+}
+
+/** Ends every session of one member (suspended, signed out everywhere, removed); returns how many. */
+export async function deleteMemberConsoleSessions(tx: Executor, orgId: string, userId: string): Promise<number> {
+  return tx<DbConsoleSessionRow>("console_sessions").where({ org_id: orgId, user_id: userId }).delete();
 }
 
 /** Ends every session of the organisation (its sign-in was removed or replaced); returns how many. */

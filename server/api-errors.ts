@@ -31,6 +31,8 @@ const STATUS = {
   user_management_view_required: 403,
   user_management_manage_required: 403,
   operator_only: 403,
+  // Nobody suspends or removes the Primary Owner (transfer primary ownership first).
+  primary_owner_protected: 403,
   member_not_found: 404,
   not_found: 404,
   role_not_found: 404,
@@ -43,6 +45,10 @@ const STATUS = {
   would_lock_out: 409,
   group_exists: 409,
   token_inactive: 409,
+  // A member added by e-mail whose userName another member has.
+  member_exists: 409,
+  cannot_suspend_self: 409,
+  cannot_remove_self: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   invalid_mapping: 422,

@@ -23,7 +23,11 @@ export type AdminErrorCode =
   | "member_not_found"
   | "version_not_found"
   | "token_not_found"
-  | "token_inactive";
+  | "token_inactive"
+  | "member_exists"
+  | "primary_owner_protected"
+  | "cannot_suspend_self"
+  | "cannot_remove_self";
 
 export class AdminError extends Error {
   override readonly name = "AdminError";

@@ -13,3 +13,7 @@ export { type AuditPage, type Me, type RoleSummary, authorizeEventStream, listRo
 export {
   DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS, type NewToken, createScimToken, listScimTokens, revokeScimToken, rotateScimToken,
 } from "./tokens";
+export {
+  type AddedMember, type MemberPlan, type StandingOutcome, MAX_REASON_LENGTH, addLocalMember, idpName, planSuspension, reactivateAsOperator, reactivateMember, removeLocalMember,
+  signOutMember, suspendAsOperator, suspendMember,
+} from "./member-admin";

@@ -105,13 +105,13 @@ export async function reactivateMember(deps: AdminDeps, signedIn: Actor, userId:
 /** The CLI's break-glass suspension: no grant judgement, audited as the operator. */
 export async function suspendAsOperator(
   deps: { db: AdminDeps["db"]; sync: MappingPermissionSync },
-  input: { orgId: string; userName: string; reason: string; operator: string },
+  input: { orgId: string; userName: string; reason: string; operator: string; allowLockout?: boolean },
 ): Promise<StandingOutcome> {
   const why = readReason(input.reason);
   return guardLockout(() =>
     withAfterCommit(deps.db, async (tx, after) => {
       await lockOrgPermissions(tx, input.orgId, "exclusive");
-      return suspendIn(deps, tx, { kind: "operator", orgId: input.orgId, name: input.operator }, { userName: input.userName }, why, after);
+      return suspendIn(deps, tx, { kind: "operator", orgId: input.orgId, name: input.operator }, { userName: input.userName }, why, after, input.allowLockout === true);
     }),
   );
 }
@@ -123,7 +123,15 @@ export async function reactivateAsOperator(deps: { db: AdminDeps["db"]; sync: Ma
   });
 }
 
-async function suspendIn(deps: Pick<AdminDeps, "sync">, tx: Executor, acting: Acting, who: { id: string } | { userName: string }, reason: string, after: OnCommit): Promise<StandingOutcome> {
+async function suspendIn(
+  deps: Pick<AdminDeps, "sync">,
+  tx: Executor,
+  acting: Acting,
+  who: { id: string } | { userName: string },
+  reason: string,
+  after: OnCommit,
+  allowLockout = false,
+): Promise<StandingOutcome> {
   const orgId = orgOf(acting);
   const target = await loadTarget(deps, tx, orgId, who);
   if (target.suspension !== null) return { changed: false, suspension: target.suspension };
@@ -133,7 +141,7 @@ async function suspendIn(deps: Pick<AdminDeps, "sync">, tx: Executor, acting: Ac
   const sessionsEnded = await deleteMemberConsoleSessions(tx, orgId, target.id);
   const cause = await logged(tx, acting, { action: "member.suspend", target: target.id, detail: { member: target.userName, reason, sessionsEnded } }, reason);
   const recomputed = await deps.sync.membersChanged(tx, orgId, [target.id], cause);
-  await refuseLockout(tx, orgId, recomputed);
+  if (!allowLockout) await refuseLockout(tx, orgId, recomputed);
   after(recomputed);
   return { changed: true, suspension };
 }

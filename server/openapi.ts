@@ -92,7 +92,7 @@ const schemas: Record<string, Schema> = {
   Group: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }),
   MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str), suspended: bool }),
   Suspension: closed({ reason: str, by: str, at: str }),
-  MemberPlan: closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), refusal: nullable(closed({ code: str, message: str })) }),
+  MemberPlan: closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), change: { type: "object", description: "What changes (as a mapping plan's members' changes)" }, refusal: nullable(closed({ code: str, message: str })) }),
   StandingOutcome: closed({ changed: bool, suspension: nullable(ref("Suspension")), revision: ref("Revision") }, ["revision"]),
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
   AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),

@@ -9,7 +9,7 @@ export type SectionLevel = "none" | "view" | "manage";
 export const SECTIONS = ["roles", "groups", "members", "organisation", "audit"] as const;
 export type Section = (typeof SECTIONS)[number];
 /** Sections with something to change; the others only ever show, so "view only" would say nothing. */
-export const EDITABLE: Readonly<Record<Section, boolean>> = { roles: true, groups: true, members: false, organisation: true, audit: false };
+export const EDITABLE: Readonly<Record<Section, boolean>> = { roles: true, groups: true, members: true, organisation: true, audit: false };
 
 export interface Access {
   readonly sections: Readonly<Record<Section, SectionLevel>>;
@@ -26,7 +26,7 @@ export function accessOf(me: Me): Access {
     sections: {
       roles: level(may.read_roles, may.edit_custom_roles),
       groups: level(may.read_roles, may.edit_manual_groups),
-      members: level(may.list_members, false),
+      members: level(may.list_members, may.manage_members),
       organisation: level(may.read_roles, may.toggle_org || may.manage_scim_tokens),
       audit: level(may.read_roles, false),
     },
@@ -53,6 +53,8 @@ export const RULES = {
   editGroups: "Only Owners, the Primary Owner and members whose custom role has Identity & Access at Manage can create or delete manual groups.",
   groupMembers: "Changing who is in a manual group grants or takes what its rules give: Owners may change any; members whose custom role has Identity & Access at Manage, groups whose rules give no owner or admin; members with User Management at Manage, groups whose rules give features only.",
   standardGroup: "This group's rules give owner or admin: only Owners and the Primary Owner can change who is in it.",
+  manageMembers: "Only Owners, the Primary Owner, members whose custom role has Identity & Access at Manage, and members with User Management at Manage can add, remove, suspend or sign out members. You can view them.",
+  memberGrant: "User Management at Manage may change only members whose every right is within its own grant (features and connectors, no admin area); Owners may change anyone but the Primary Owner.",
   toggles: "Only Owners and the Primary Owner can switch features and connectors.",
   scimTokens: "Only Owners and the Primary Owner can create or rotate SCIM tokens: whoever holds one can make anyone an Owner through the identity provider's connection. Members whose custom role has Identity & Access at Manage can revoke them.",
 } as const;

@@ -18,7 +18,7 @@ import { findMembersByIds } from "../../db/members";
 import { addMembers, removeMembers } from "../../db/memberships";
 import type { GroupRecord, IdentityProvider } from "../../db/resources";
 import { type OnCommit, withAfterCommit } from "../../db/transaction";
-import { type GrantChange, type GroupRef, type Mapping, type MemberChange, NO_ACCESS, REACHES, type Reach, type StandardOrgRole, canEditRoles, reachOf, resolveMember, ruleReach, ruleSelectsGroup } from "../../mapping";
+import { type GrantChange, type GroupRef, type Mapping, type MemberChange, NO_ACCESS, REACHES, type Reach, type StandardOrgRole, canEditRoles, diffPermissions, reachOf, resolveMember, ruleReach, ruleSelectsGroup } from "../../mapping";
 import { anyRoleEditorBesides } from "../../db/permissions";
 import { refuseLockout } from "../apply";
 import type { Recomputed } from "../sync";
@@ -241,7 +241,7 @@ export async function planGroupMembership(deps: AdminDeps, actor: Actor, groupId
   if (refusal === null && canEditRoles(member.before) && !canEditRoles(member.after) && !(await anyRoleEditorBesides(deps.db.knex, actor.orgId, userId))) {
     refusal = { code: "would_lock_out", message: `This would leave no member able to edit roles: ${found.userName} is the last.` };
   }
-  return { member: { id: found.id, userName: found.userName }, before: member.before, after: member.after, refusal };
+  return { member: { id: found.id, userName: found.userName }, before: member.before, after: member.after, change: diffPermissions(member.before, member.after), refusal };
 }
 
 /** A manual group as a member manager sees it: its name and size, and whether they may change who is in it (not its rules). */

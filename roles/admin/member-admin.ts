@@ -24,7 +24,7 @@ import { anyRoleEditor, anyRoleEditorBesides, findMemberPermissions } from "../.
 import type { UserRecord } from "../../db/resources";
 import { deleteUser, insertUser } from "../../db/users";
 import { type OnCommit, withAfterCommit } from "../../db/transaction";
-import { type EffectivePermissions, type MemberChange, NO_ACCESS, canEditRoles, resolveMember } from "../../mapping";
+import { type EffectivePermissions, type MemberChange, NO_ACCESS, type PermissionChange, canEditRoles, diffPermissions, resolveMember } from "../../mapping";
 import type { ChangeCause } from "../../scim/context";
 import { refuseLockout } from "../apply";
 import type { MappingPermissionSync } from "../sync";
@@ -42,6 +42,8 @@ export interface MemberPlan {
   readonly member: { readonly id: string; readonly userName: string };
   readonly before: EffectivePermissions;
   readonly after: EffectivePermissions;
+  /** What changes, as every plan says it (mapping/diff.ts). */
+  readonly change: PermissionChange;
   /** Why the signed-in member may not make it (null: they may). */
   readonly refusal: { readonly code: string; readonly message: string } | null;
 }
@@ -82,7 +84,7 @@ export async function planSuspension(deps: AdminDeps, signedIn: Actor, userId: s
   if (refusal === null && target.suspension === null && canEditRoles(target.now) && !(await anyRoleEditorBesides(deps.db.knex, signedIn.orgId, target.id))) {
     refusal = { code: "would_lock_out", message: `Suspending ${target.userName} would leave no member able to edit roles.` };
   }
-  return { member: { id: target.id, userName: target.userName }, before: target.now, after: NO_ACCESS, refusal };
+  return { member: { id: target.id, userName: target.userName }, before: target.now, after: NO_ACCESS, change: diffPermissions(target.now, NO_ACCESS), refusal };
 }
 
 export async function suspendMember(deps: AdminDeps, signedIn: Actor, userId: string, reason: unknown): Promise<StandingOutcome> {

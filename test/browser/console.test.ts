@@ -98,7 +98,7 @@ describe("the admin console in a browser", () => {
     await heading(page, "You are signed out").waitFor();
   });
 
-  it("creates a manual group and adds a member found with the server-side people picker", async () => {
+  it("creates a manual group and adds a member found with the server-side people picker, after a plan of what they gain", async () => {
     const page = await world.signIn("roleEditor");
     await page.goto(`${world.base}/console/groups`);
     await heading(page, "Groups").waitFor();
@@ -106,7 +106,9 @@ describe("the admin console in a browser", () => {
     await page.getByRole("button", { name: "Create group" }).click();
     await heading(page, "Group Contractors").waitFor();
     await page.getByRole("searchbox", { name: "Add a member" }).fill("fin");
-    await page.getByRole("button", { name: `Add ${MEMBERS.finance}` }).click();
+    await page.getByRole("button", { name: `Review adding ${MEMBERS.finance}…` }).click();
+    await page.getByRole("heading", { name: `Review: add ${MEMBERS.finance} to Contractors` }).waitFor();
+    await page.getByRole("button", { name: "Confirm and add" }).click();
     await page.getByText(`${MEMBERS.finance} added to Contractors.`).waitFor();
     await page.getByRole("table").getByRole("rowheader", { name: MEMBERS.finance }).waitFor();
 

@@ -8,11 +8,14 @@ import type {
   AdminAction, Area, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, EffectivePermissions, Explanation, Level, MappingChangePart,
   MappingDocument, MappingIssue, MappingPlan, OrgRole, StandardOrgRole,
 } from "../../../mapping";
-import type { GroupDetail, GroupSummary, MappingView, Me, MemberDetail, MemberRow, RoleSummary, readAuditPage } from "../../../roles/admin";
+import type {
+  AddedMember, GroupDetail, GroupSummary, ManualGroupRow, MappingView, Me, MemberDetail, MemberPlan, MemberRow, RoleSummary, StandingOutcome, readAuditPage,
+} from "../../../roles/admin";
 import type { PermissionChangedData } from "../../../roles/events";
 
 export type { AdminAction, Area, EffectivePermissions, Explanation, Level, MappingDocument, MappingIssue, Me, MemberDetail, MemberRow, OrgRole, RoleSummary, StandardOrgRole };
 export type { GroupDetail, GroupSummary, MappingView, PermissionChangedData };
+export type { AddedMember, ManualGroupRow, MemberPlan, StandingOutcome };
 
 export type Capability = (typeof BUILTIN_CAPABILITIES)[number];
 export type Connector = (typeof BUILTIN_CONNECTORS)[number];

@@ -84,7 +84,7 @@ describe("the admin console in a browser", () => {
     const page = await world.signIn("peopleManager");
     await heading(page, "Members").waitFor();
     const sections = page.getByRole("navigation", { name: "Sections" });
-    expect(await sections.getByRole("link").allTextContents()).toEqual(["Members"]);
+    expect(await sections.getByRole("link").allTextContents()).toEqual(["Members (view only)"]);
     await page.goto(`${world.base}/console/roles`);
     await heading(page, "Not available").waitFor();
     expect(await page.getByRole("table").count()).toBe(0);

@@ -27,7 +27,7 @@ export function StatusBadges(props: { active: boolean; suspended: boolean }): JS
       {props.suspended && (
         <>
           {" "}
-          <Badge kind="off">⏸ Suspended</Badge>
+          <Badge kind="off">Suspended</Badge>
         </>
       )}
     </>
@@ -58,7 +58,7 @@ export function StandingFacts(props: { member: MemberDetail["member"] }): JSX.El
         {provenance.origin === "console" ? (
           <>Added in this console{provenance.addedBy === null ? "" : ` by ${byActor(provenance.addedBy)}`}{provenance.addedAt === null ? "" : ` on ${when(provenance.addedAt)}`}; they sign in with the organisation's sign-in.</>
         ) : (
-          <>Provisioned by {provenance.name}: their attributes are read-only here; change them in {provenance.name}.</>
+          <>Provisioned by {provenance.name}: their attributes are read-only here; change them there.</>
         )}
       </dd>
     </>

@@ -113,6 +113,11 @@ describe("User Management", () => {
       // Reactivating gives back what they hold: the same grant.
       expectError(await hr.post(`/members/${w.ids.roleEditor}/reactivate`, {}), 403, "identity_access_manage_required");
       expect((await hr.post(`/members/${w.ids.plain}/reactivate`, {})).body).toMatchObject({ changed: true });
+
+      // A role editor may change members without owner or admin (admin areas included).
+      expect((await w.as("owner").post(`/members/${w.ids.roleEditor}/reactivate`, {})).body).toMatchObject({ changed: true });
+      expect((await w.as("roleEditor").post(`/members/${w.ids.finance}/suspend`, { reason: "Review" })).status).toBe(200);
+      expectError(await w.as("roleEditor").post(`/members/${w.ids.owner}/suspend`, { reason: "x" }), 403, "owner_required");
     });
   });
 
@@ -151,6 +156,12 @@ describe("User Management", () => {
       expectError(await w.as("roleReader").post("/members", { email: "x@example.com" }), 403, "user_management_manage_required");
       expectError(await hr.delete(`/members/${id}x`), 404, "member_not_found");
 
+      // Nobody removes themselves, even a member manager added here.
+      const joined = await w.h.scim("patch", `/Groups/${w.groups.people}`).send({ schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: id }] }] });
+      expect(joined.status).toBeLessThan(300);
+      expectError(await w.h.admin("delete", `/members/${id}`, token), 409, "cannot_remove_self");
+      expectError(await hr.delete(`/members/${id}`), 403, "identity_access_manage_required");
+      expect((await w.h.scim("patch", `/Groups/${w.groups.people}`).send({ schemas: [PATCH_OP], Operations: [{ op: "remove", path: `members[value eq "${id}"]` }] })).status).toBeLessThan(300);
       expect((await hr.delete(`/members/${id}`)).status).toBe(204);
       expectError(await w.h.admin("get", "/me", token), 403, "not_a_member");
       expect((await w.h.scim("get", `/Users/${id}`)).status).toBe(404);

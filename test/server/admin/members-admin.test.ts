@@ -51,6 +51,8 @@ describe("User Management", () => {
 
       expect(await allowed(MEMBERS.finance, { area: "billing", level: "manage" })).toBe(false);
       expect(await allowed(MEMBERS.finance, { capability: "web_search" })).toBe(false);
+      const answer = await w.h.api("post", "/authorize").send({ member: MEMBERS.finance, capability: "web_search" });
+      expect(answer.body).toMatchObject({ allowed: false, member: { userName: MEMBERS.finance, active: false } });
       expectError(await w.h.admin("get", "/me", token), 403, "not_a_member");
       expect((await browser.get("/console/session")).status).toBe(401);
       const sessions = await w.h.db.knex("console_sessions").where({ user_id: w.ids.finance }).count({ n: "*" });

@@ -164,7 +164,13 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
               ))}
         </dd>
       </dl>
-      {x !== null && x.inactiveReason !== null && <Notice tone="warning">{x.inactiveReason}</Notice>}
+      {d.member.suspension !== null ? (
+        <Notice tone="warning" title="Suspended">
+          {d.member.userName} has no access at all while suspended; reactivating them restores what the directory and the role mapping give.
+        </Notice>
+      ) : (
+        x !== null && x.inactiveReason !== null && <Notice tone="warning">{x.inactiveReason}</Notice>
+      )}
       {x !== null && x.customRolesNotApplied !== null && (
         <Notice tone="info" title="Custom roles not applied">
           {x.customRolesNotApplied.roles.join(", ")}: {x.customRolesNotApplied.reason}

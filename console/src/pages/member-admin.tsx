@@ -9,11 +9,11 @@
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { RULES } from "../access";
-import { ADMIN_API, call, get } from "../api/client";
+import { ADMIN_API, call, get, query } from "../api/client";
 import type { AddedMember, ManualGroupRow, MemberDetail, MemberPlan, StandingOutcome } from "../api/types";
 import type { Viewer } from "../app";
 import { MemberPlanView } from "../components/member-plan";
-import { Badge, DisabledReason, ErrorNotice, Loading, Notice, useAction, useLoad } from "../components/ui";
+import { Badge, DisabledReason, ErrorNotice, Loading, Notice, useAction, useDebounced, useLoad } from "../components/ui";
 import { when } from "../labels";
 import { href, navigate } from "../router";
 
@@ -79,7 +79,10 @@ export function MemberControls(props: { viewer: Viewer; detail: MemberDetail; on
   const [pending, setPending] = useState<Pending | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const action = useAction();
-  const groups = useLoad(() => get<{ groups: ManualGroupRow[] }>("/manual-groups?limit=200"), `${member.id}\n${done ?? ""}`);
+  const [find, setFind] = useState("");
+  const q = useDebounced(find.trim(), 250);
+  // A page of manual groups to add the member to, searched on the server by name (bounded however many there are).
+  const groups = useLoad(() => get<{ groups: ManualGroupRow[] }>(`/manual-groups${query({ q, limit: "50" })}`), `${member.id}\n${q}\n${done ?? ""}`);
   const [chosen, setChosen] = useState("");
   const memberPath = `${ADMIN_API}/members/${encodeURIComponent(member.id)}`;
   const finish = (message: string) => {
@@ -131,8 +134,13 @@ export function MemberControls(props: { viewer: Viewer; detail: MemberDetail; on
 
   const inGroup = new Set(detail.groups.filter((g) => g.source === "manual").map((g) => g.id));
   const manual = groups.data?.groups ?? [];
+  const known = new Map(manual.map((g) => [g.id, g]));
   const joinable = manual.filter((g) => !inGroup.has(g.id));
-  const joined = manual.filter((g) => inGroup.has(g.id));
+  // Every manual group the member is in (their page lists them all); whether the viewer may change one
+  // found in the page above is shown now, and the plan says it for any other.
+  const joined: ManualGroupRow[] = detail.groups
+    .filter((g) => g.source === "manual")
+    .map((g) => known.get(g.id) ?? { id: g.id, displayName: g.displayName, memberCount: 0, changeableBy: "features", mayChangeMembers: viewer.access.may.edit_group_members });
   const chosenGroup = joinable.find((g) => g.id === chosen);
   const groupBlock = (g: ManualGroupRow | undefined): string | null => block ?? (g !== undefined && !g.mayChangeMembers ? RULES.memberGrant : null);
   const removeBlock = block ?? (member.provenance.origin !== "console" ? `Provisioned by ${member.provenance.name}: remove them there.` : self ? "You cannot remove yourself." : null);
@@ -219,6 +227,10 @@ export function MemberControls(props: { viewer: Viewer; detail: MemberDetail; on
               ))}
             </ul>
           )}
+          <div class="inline-form">
+            <label for="find-group">Find a manual group</label>
+            <input id="find-group" type="search" value={find} disabled={block !== null} onInput={(e) => setFind(e.currentTarget.value)} />
+          </div>
           {joinable.length > 0 && (
             <div class="inline-form">
               <label for="join-group">Add to a manual group</label>

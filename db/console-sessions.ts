@@ -4,6 +4,7 @@
  */
 import type { Executor } from "./connection";
 import { readBoolean } from "./json";
+import { suspendedColumn } from "./member-standing";
 import type { DbConsoleSecretRow, DbConsoleSessionRow } from "./tables";
 
 export interface ConsoleSession {
@@ -48,7 +49,7 @@ export async function insertConsoleSession(tx: Executor, session: ConsoleSession
 export interface ConsoleSessionRead {
   readonly session: ConsoleSession;
   /** The member as the directory holds them now (userName as renamed since); null once deleted. */
-  readonly member: { readonly userName: string; readonly active: boolean } | null;
+  readonly member: { readonly userName: string; readonly active: boolean; readonly suspended: boolean } | null;
   /** Whether the organisation still has an OIDC issuer for its members (its removal ends every session). */
   readonly signInConfigured: boolean;
   /** The organisation's own session limits (db/session-limits.ts); null: the operator's defaults. */
@@ -61,6 +62,7 @@ export async function findConsoleSession(tx: Executor, idHash: string): Promise<
     | (DbConsoleSessionRow & {
         member_user_name: string | null;
         member_active: boolean | number | null;
+        suspended: boolean | number | null;
         oidc_issuer: string | null;
         oidc_client_id: string | null;
         idle_minutes: number | null;
@@ -71,11 +73,11 @@ export async function findConsoleSession(tx: Executor, idHash: string): Promise<
     .leftJoin("orgs as o", "o.id", "s.org_id")
     .leftJoin("org_session_limits as l", "l.org_id", "s.org_id")
     .where("s.id_hash", idHash)
-    .first("s.*", "u.user_name as member_user_name", "u.active as member_active", "o.oidc_issuer", "o.oidc_client_id", "l.idle_minutes", "l.session_hours");
+    .first("s.*", "u.user_name as member_user_name", "u.active as member_active", suspendedColumn(tx, "u"), "o.oidc_issuer", "o.oidc_client_id", "l.idle_minutes", "l.session_hours");
   if (row === undefined) return null;
   return {
     session: toSession(row),
-    member: row.member_user_name === null || row.member_active === null ? null : { userName: row.member_user_name, active: readBoolean(row.member_active) },
+    member: row.member_user_name === null || row.member_active === null ? null : { userName: row.member_user_name, active: readBoolean(row.member_active), suspended: row.suspended !== null && readBoolean(row.suspended) },
     signInConfigured: row.oidc_issuer !== null && row.oidc_client_id !== null,
     limits: row.idle_minutes === null || row.session_hours === null ? null : { idleMinutes: Number(row.idle_minutes), sessionHours: Number(row.session_hours) },
   };
@@ -88,6 +90,11 @@ export async function touchConsoleSession(tx: Executor, idHash: string, at: stri
 
 export async function deleteConsoleSession(tx: Executor, idHash: string): Promise<void> {
   await tx<DbConsoleSessionRow>("console_sessions").where({ id_hash: idHash }).delete();
+}
+
+/** Ends every session of one member (suspended, signed out everywhere, removed); returns how many. */
+export async function deleteMemberConsoleSessions(tx: Executor, orgId: string, userId: string): Promise<number> {
+  return tx<DbConsoleSessionRow>("console_sessions").where({ org_id: orgId, user_id: userId }).delete();
 }
 
 /** Ends every session of the organisation (its sign-in was removed or replaced); returns how many. */

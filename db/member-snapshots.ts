@@ -1,6 +1,8 @@
 /**
  * Members as role mapping reads them: a user's id, userName, active flag, direct groups and app
  * roles, loaded by id (a SCIM write's affected members) or a page at a time (a whole organisation).
+ * A suspended member (db/member-standing.ts) reads as inactive here, so every computation gives
+ * them no access whatever `active` the IdP sent.
  */
 import { appRoleValues } from "./app-roles";
 import { chunks } from "./chunks";
@@ -9,6 +11,7 @@ import type { Executor } from "./connection";
 import { isPostgres } from "./dialect";
 import { type GroupRef, allGroups, groupsById, toGroupRef } from "./groups";
 import { readBoolean, readJson } from "./json";
+import { suspendedColumn } from "./member-standing";
 
 export interface MemberSnapshot {
   readonly id: string;
@@ -26,6 +29,8 @@ interface UserRow {
   active: boolean | number;
   /** The user's stored `roles`, read from the same row (see {@link rolesColumn}). */
   roles: unknown;
+  /** Whether a suspension stands (see {@link suspendedColumn}). */
+  suspended: boolean | number;
 }
 
 /**
@@ -39,7 +44,7 @@ function rolesColumn(tx: Executor, alias: string): Knex.Raw {
 
 function snapshots(users: readonly UserRow[], memberships: Iterable<{ memberId: string; group: GroupRef }>): MemberSnapshot[] {
   const byId = new Map<string, MemberSnapshot>();
-  for (const u of users) byId.set(u.id, { id: u.id, userName: u.user_name, active: readBoolean(u.active), groups: [], appRoles: appRoleValues(u.roles) });
+  for (const u of users) byId.set(u.id, { id: u.id, userName: u.user_name, active: readBoolean(u.active) && !readBoolean(u.suspended), groups: [], appRoles: appRoleValues(u.roles) });
   for (const m of memberships) byId.get(m.memberId)?.groups.push(m.group);
   return [...byId.values()];
 }
@@ -59,7 +64,7 @@ export async function loadMembers(tx: Executor, orgId: string, userIds: readonly
     // By id alone, so the planner takes the unique index (with `org_id = ?` as well, SQLite without
     // statistics walked the (org_id, manager_id) index over the whole organisation). Ids are UUIDs;
     // another organisation's are dropped below.
-    const query = tx("users as u").whereIn("u.id", chunk).select("u.id", "u.org_id", "u.user_name", "u.active", rolesColumn(tx, "u"));
+    const query = tx("users as u").whereIn("u.id", chunk).select("u.id", "u.org_id", "u.user_name", "u.active", rolesColumn(tx, "u"), suspendedColumn(tx, "u"));
     if (lock) query.orderBy("u.id").forUpdate();
     const users: UserRow[] = (await query).filter((u: UserRow) => u.org_id === orgId);
     if (users.length === 0) continue;
@@ -103,7 +108,7 @@ export async function* allMembers(tx: Executor, orgId: string, options: { pageSi
       .andWhere("u.seq", ">", after)
       .orderBy("u.seq")
       .limit(pageSize)
-      .select("u.seq", "u.id", "u.org_id", "u.user_name", "u.active", rolesColumn(tx, "u"));
+      .select("u.seq", "u.id", "u.org_id", "u.user_name", "u.active", rolesColumn(tx, "u"), suspendedColumn(tx, "u"));
     // As text on both databases, parsed here once per distinct value: members whose permissions are
     // the same (everyone in the same groups) share one parsed object, and the pg driver does not
     // parse a whole page of large documents in one go.

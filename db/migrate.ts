@@ -22,6 +22,7 @@ import * as changeNotifications from "./migrations/20261130150000_change_notific
 import * as consoleSessionMember from "./migrations/20261207170000_console_session_member";
 import * as tokenExpiry from "./migrations/20261207170100_token_expiry";
 import * as webhookCircuit from "./migrations/20261207170200_webhook_circuit";
+import * as memberStanding from "./migrations/20261207200000_member_standing";
 import * as privacy from "./migrations/20261207200200_privacy";
 import * as identityAccess from "./migrations/20261207200300_identity_access";
 
@@ -50,6 +51,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261207170000_console_session_member", consoleSessionMember],
   ["20261207170100_token_expiry", tokenExpiry],
   ["20261207170200_webhook_circuit", webhookCircuit],
+  ["20261207200000_member_standing", memberStanding],
   ["20261207200200_privacy", privacy],
   ["20261207200300_identity_access", identityAccess],
 ];

@@ -7,6 +7,7 @@ import type { Knex } from "knex";
 import { chunks, chunksBySize } from "./chunks";
 import type { Executor } from "./connection";
 import { jsonIdRows } from "./dialect";
+import { suspendedColumn } from "./member-standing";
 import { prepared } from "./prepared";
 import { jsonWriter, nowIso, readBoolean, readJson } from "./json";
 import { noteRevision } from "./outbox";
@@ -108,6 +109,12 @@ export async function anyRoleEditor(tx: Executor, orgId: string): Promise<boolea
   return row !== undefined;
 }
 
+/** Whether a member other than `userId` may edit roles (what a change to that one member would leave). */
+export async function anyRoleEditorBesides(tx: Executor, orgId: string, userId: string): Promise<boolean> {
+  const row = await tx("member_permissions").where({ org_id: orgId, role_editor: true }).whereNot("user_id", userId).first("user_id");
+  return row !== undefined;
+}
+
 /** How many members hold each custom role (roles no one holds are absent). */
 export async function roleHolderCounts(tx: Executor, orgId: string): Promise<Map<string, number>> {
   const rows: { role: string; n: number | string }[] = await tx("member_roles").where({ org_id: orgId }).groupBy("role").select("role").count({ n: "*" });
@@ -118,6 +125,8 @@ export interface MemberPermissions {
   readonly id: string;
   readonly userName: string;
   readonly active: boolean;
+  /** Whether the organisation suspended the member (db/member-standing.ts); `active` stays the IdP's. */
+  readonly suspended: boolean;
   /** As stored; null when the member has no row (never the case after its creating transaction). */
   readonly permissions: unknown;
 }
@@ -125,13 +134,13 @@ export interface MemberPermissions {
 /** How authorize names a member: by id, by userName, or by either (an id match wins). */
 export type MemberLookup = { id: string } | { userName: string } | { idOrUserName: string };
 
-type MemberRow = { id: string | null; user_name: string | null; active: boolean | number | null; permissions: unknown };
+type MemberRow = { id: string | null; user_name: string | null; active: boolean | number | null; suspended: boolean | number | null; permissions: unknown };
 
 function memberQuery(tx: Executor, orgId: string, by: MemberLookup): Knex.QueryBuilder {
   const query = tx("users as u")
     .leftJoin("member_permissions as p", "p.user_id", "u.id")
     .where("u.org_id", orgId)
-    .select("u.id", "u.user_name", "u.active", "p.permissions")
+    .select("u.id", "u.user_name", "u.active", suspendedColumn(tx, "u"), "p.permissions")
     .limit(2);
   if ("id" in by) query.where("u.id", by.id);
   else if ("userName" in by) query.where("u.user_name_ci", by.userName.toLowerCase());
@@ -145,7 +154,7 @@ function toMember(rows: readonly MemberRow[], by: MemberLookup): MemberPermissio
   // An id match wins over a userName that happens to equal it.
   const row = "idOrUserName" in by ? (rows.find((r) => r.id === by.idOrUserName) ?? rows[0]) : rows[0];
   if (!row || row.id === null || row.user_name === null || row.active === null) return null;
-  return { id: row.id, userName: row.user_name, active: readBoolean(row.active), permissions: row.permissions === null ? null : readJson(row.permissions) };
+  return { id: row.id, userName: row.user_name, active: readBoolean(row.active), suspended: row.suspended !== null && readBoolean(row.suspended), permissions: row.permissions === null ? null : readJson(row.permissions) };
 }
 
 /**
@@ -176,7 +185,7 @@ export async function findMemberPermissionsAt(tx: Executor, orgId: string, by: M
     .leftJoin("member_permissions as p", "p.user_id", "u.id")
     .where("o.id", orgId)
     // A scalar read of the counter by its key: a join to it may be planned as a scan of a table that is tiny.
-    .select(tx.raw("(select last_id from event_counters where org_id = ?) as revision", [orgId]), "u.id", "u.user_name", "u.active", "p.permissions")
+    .select(tx.raw("(select last_id from event_counters where org_id = ?) as revision", [orgId]), "u.id", "u.user_name", "u.active", suspendedColumn(tx, "u"), "p.permissions")
     .limit(2);
   const rows: (MemberRow & { revision: number | string | null })[] = await prepared(tx, `findMemberPermissionsAt:${variant(by)}`, query);
   return { revision: Number(rows[0]?.revision ?? 0), member: toMember(rows, by) };

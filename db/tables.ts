@@ -162,6 +162,24 @@ export interface DbAdminActionRow {
   at: string;
 }
 
+export interface DbMemberSuspensionRow {
+  user_id: string;
+  org_id: string;
+  reason: string;
+  /** `member:<userName>` or `cli:<os user>`, as the admin log names actors. */
+  suspended_by: string;
+  suspended_at: string;
+}
+
+export interface DbMemberOriginRow {
+  user_id: string;
+  org_id: string;
+  /** `console` (added by e-mail in the admin API), or the IdP that created it: `okta`, `entra`, `scim`. */
+  origin: string;
+  added_by: string | null;
+  added_at: string;
+}
+
 export interface DbAuditRow {
   seq: number | string;
   org_id: string;

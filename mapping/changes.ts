@@ -62,6 +62,7 @@ export function refuseMappingChange(actor: EffectivePermissions, changes: readon
 const RANK: Readonly<Record<AdminAction, number>> = {
   read_roles: 0,
   list_members: 0,
+  manage_members: 1,
   edit_custom_roles: 1,
   edit_manual_groups: 1,
   edit_group_members: 1,

@@ -11,6 +11,7 @@
  * | org feature and connector toggles         | owners, the Primary Owner                                |
  * | change primaryOwner (a transfer, to an active member) | the Primary Owner                            |
  * | list members with their roles             | any of the above, or user_management view or manage     |
+ * | suspend, reactivate, sign out, add or remove a member added by e-mail | owners, the Primary Owner, custom members with identity_access manage, members with user_management manage — and then grant.ts decides by what the member holds |
  * | create or rotate SCIM tokens (a SCIM token can make anyone an Owner) | owners, the Primary Owner     |
  * | revoke SCIM tokens (incident response)    | owners, the Primary Owner, custom members with identity_access manage |
  * | change the sign-in settings (whoever controls the issuer signs in as anyone) | owners, the Primary Owner |
@@ -34,6 +35,7 @@ export const ADMIN_ACTIONS = [
   "toggle_org",
   "transfer_primary_owner",
   "list_members",
+  "manage_members",
   "manage_scim_tokens",
   "create_scim_tokens",
   "change_sign_in_settings",
@@ -50,7 +52,7 @@ export const POLICY_RULES = {
   owner_required: "Only Owners and the Primary Owner may do this.",
   primary_owner_required: "Only the Primary Owner may transfer primary ownership.",
   user_management_view_required: "Only role administrators and members with User Management at view or manage may list members.",
-  user_management_manage_required: "Only Owners, the Primary Owner, members whose custom role has Identity & Access at manage, and members with User Management at manage may change who is in a manual group.",
+  user_management_manage_required: "Only Owners, the Primary Owner, members whose custom role has Identity & Access at manage, and members with User Management at manage may change who is in a manual group or manage members.",
   operator_only: "Platform overrides are the operator's contract; no member can change them.",
   privacy_view_required: "Only Owners, the Primary Owner, and members with Privacy at view or manage may see the privacy settings.",
   privacy_manage_required: "Only Owners, the Primary Owner, and members with Privacy at manage may change retention, export a member's personal data or erase a deleted member.",
@@ -67,6 +69,7 @@ export const RULE_FOR: Readonly<Record<AdminAction, PolicyRule>> = {
   toggle_org: "owner_required",
   transfer_primary_owner: "primary_owner_required",
   list_members: "user_management_view_required",
+  manage_members: "user_management_manage_required",
   manage_scim_tokens: "identity_access_manage_required",
   create_scim_tokens: "owner_required",
   change_sign_in_settings: "owner_required",
@@ -96,6 +99,7 @@ export function allowedActions(p: EffectivePermissions): AllowedActions {
     toggle_org: owner,
     transfer_primary_owner: p.orgRole === "primary_owner",
     list_members: readRoles || levelRank(p.admin.user_management) >= levelRank("view"),
+    manage_members: editRoles || p.admin.user_management === "manage",
     manage_scim_tokens: editRoles,
     create_scim_tokens: owner,
     change_sign_in_settings: owner,

@@ -15,7 +15,7 @@ import type { ClientSignals } from "./provisioner";
 export type ChangeCause =
   | { readonly kind: "scim"; readonly method: string; readonly path: string; readonly requestId: string }
   | { readonly kind: "mapping"; readonly version: number; readonly source: string; readonly actor?: string }
-  | { readonly kind: "cli"; readonly actor: string; readonly command: string }
+  | { readonly kind: "cli"; readonly actor: string; readonly command: string; readonly reason?: string }
   | {
       readonly kind: "admin";
       readonly actor: string;
@@ -28,6 +28,8 @@ export type ChangeCause =
       readonly version?: number;
       /** The admin API request (X-Request-Id), as a SCIM cause carries its own. */
       readonly requestId?: string;
+      /** Why, when the actor had to say (a suspension). */
+      readonly reason?: string;
     }
   | { readonly kind: "platform"; readonly version: number; readonly source: string; readonly actor: string };
 

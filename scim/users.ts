@@ -9,6 +9,7 @@ import { listUsers as listUserRows } from "../db/list";
 import type { UserRecord } from "../db/resources";
 import { type GroupRef, groupsOfUsers } from "../db/groups";
 import * as db from "../db/users";
+import { adoptConsoleMember, recordMemberOrigin } from "../db/member-standing";
 import { type ScimContext, causeOf, inTransaction } from "./context";
 import { checkIfMatch } from "./etag";
 import { notFound, translateDbWriteError } from "./errors";
@@ -16,6 +17,7 @@ import { readResource } from "./ingress";
 import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { applyPatch, parsePatchRequest } from "./patch";
 import { type Projection, wantsAttribute } from "./projection";
+import { detectProvisioner } from "./provisioner";
 import type { ResourcePage, UserResource } from "./reply";
 import { patchableUser, renderUser, toUserFields } from "./user-model";
 
@@ -32,6 +34,9 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<UserR
   const fields = toUserFields(readResource("User", body, ctx.limits), true);
   return inTransaction(ctx, async (tx, after) => {
     const record = await db.insertUser(tx, ctx.orgId, fields).catch(translateDbWriteError);
+    // Who provisioned the member, so the console can name the IdP that owns their attributes.
+    const schemas = typeof body === "object" && body !== null && "schemas" in body ? body.schemas : undefined;
+    await recordMemberOrigin(tx, ctx.orgId, record.id, { origin: detectProvisioner(ctx.client, schemas) ?? "scim", addedBy: null, at: record.created });
     const member = { id: record.id, userName: record.userName, active: record.active, appRoles: appRoleValues(record.data["roles"]) };
     after(await ctx.sync.memberCreated(tx, ctx.orgId, member, causeOf(ctx)));
     // A new user is in no group yet.
@@ -61,6 +66,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
     // A PUT that leaves `active` out (or sends null) does not assert it: the stored flag stays.
     const fields = toUserFields(resource, current.active);
     const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields, current).catch(translateDbWriteError);
+    await adoptConsoleMember(tx, ctx.orgId, id, detectProvisioner(ctx.client, undefined), record.lastModified);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);
   });
@@ -80,6 +86,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifM
     // `active` is absent only when an operation removed it or set it to null: unassigned, not active.
     const fields = toUserFields(readResource("User", patched, ctx.limits), false);
     const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields, current).catch(translateDbWriteError);
+    await adoptConsoleMember(tx, ctx.orgId, id, detectProvisioner(ctx.client, undefined), record.lastModified);
     after(await ctx.sync.membersChanged(tx, ctx.orgId, [id], causeOf(ctx)));
     return render(tx, ctx, record);
   });

@@ -36,6 +36,8 @@ const STATUS = {
   operator_only: 403,
   privacy_view_required: 403,
   privacy_manage_required: 403,
+  // Nobody suspends or removes the Primary Owner (transfer primary ownership first).
+  primary_owner_protected: 403,
   member_not_found: 404,
   not_found: 404,
   role_not_found: 404,
@@ -53,6 +55,8 @@ const STATUS = {
   // Identity & Access: sign-in settings the environment sets, an issuer and client another organisation trusts.
   managed_by_environment: 409,
   sign_in_taken: 409,
+  cannot_suspend_self: 409,
+  cannot_remove_self: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   invalid_mapping: 422,

@@ -114,7 +114,9 @@ export class MemberReader {
       revision = read.revision;
       if (read.member === null) return null;
       const permissions = read.member.permissions === null ? NO_ACCESS : permissionsFromJSON(read.member.permissions);
-      return { member: { id: read.member.id, userName: read.member.userName, active: read.member.active }, permissions, revision: read.revision };
+      // `active` as the role mapping reads it: a member the organisation suspended is not, whatever the IdP sent.
+      const active = read.member.active && !read.member.suspended;
+      return { member: { id: read.member.id, userName: read.member.userName, active }, permissions, revision: read.revision };
     });
     if (this.consistency.mode === "at_least" && revision < this.consistency.revision) {
       // One database: a revision a write acknowledged is already committed. A later one was never given out here.

@@ -20,6 +20,7 @@ import { findUserIdByUserName } from "../db/users";
 import { type DeliveryStatus, deleteWebhook, findWebhook, insertWebhook, listDeliveries, listWebhooks } from "../db/webhooks";
 import { type MappingIssue, type MappingPlan, PLAN_LIMITS, diffPermissions, mappingFromJSON, mappingToDocument, mappingToYaml, parseMapping } from "../mapping";
 import { type MappingPermissionSync, applyMappingText, explainUser, planMappingText, verifyPermissions } from "../roles";
+import { AdminError, reactivateAsOperator, suspendAsOperator } from "../roles/admin";
 import { createSync, prepareDatabase } from "./bootstrap";
 import { issuerProblem, parseConfig } from "./config";
 import { issuerClientTakenBy } from "./oidc/member-tokens";
@@ -443,6 +444,45 @@ function explainCommand(program: Command): void {
     );
 }
 
+/**
+ * Break-glass for operators: suspend or reactivate a member without the grant check a member's
+ * request gets, audited as `cli:<os user>` with the reason. The Primary Owner is suspended by
+ * nobody (transfer primary ownership with the mapping first); leaving no member able to edit roles
+ * needs --allow-lockout.
+ */
+function memberCommands(program: Command): void {
+  const members = program.command("members").description("suspend and reactivate members (break-glass)");
+  const refusal = (e: unknown): never => {
+    if (e instanceof AdminError) {
+      const code = e.code === "member_not_found" || e.code === "invalid_request" ? EXIT.invalid : EXIT.refused;
+      throw new CliError(`${code === EXIT.refused ? "refused: " : ""}${e.message}`, code);
+    }
+    throw e;
+  };
+  members
+    .command("suspend <userName>")
+    .description("take every right away at once; the IdP cannot lift it")
+    .requiredOption("--reason <text>", "why (kept in the admin log and the audit log)")
+    .option("--org <name>", "organisation", "default")
+    .option("--allow-lockout", "suspend even if no member could edit roles afterwards")
+    .action(async (userName: string, opts: { reason: string; org: string; allowLockout?: boolean }) =>
+      withRoles(opts.org, async ({ db, sync, org }) => {
+        const outcome = await suspendAsOperator({ db, sync }, { orgId: org.id, userName, reason: opts.reason, operator: `cli:${osUser()}`, allowLockout: opts.allowLockout === true }).catch(refusal);
+        out(outcome.changed ? `suspended ${userName}` : `${userName} was already suspended (by ${outcome.suspension?.by ?? "?"} at ${outcome.suspension?.at ?? "?"})`);
+      }),
+    );
+  members
+    .command("reactivate <userName>")
+    .description("lift a suspension")
+    .option("--org <name>", "organisation", "default")
+    .action(async (userName: string, opts: { org: string }) =>
+      withRoles(opts.org, async ({ db, sync, org }) => {
+        const outcome = await reactivateAsOperator({ db, sync }, { orgId: org.id, userName, operator: `cli:${osUser()}` }).catch(refusal);
+        out(outcome.changed ? `reactivated ${userName}` : `${userName} was not suspended`);
+      }),
+    );
+}
+
 function buildProgram(): Command {
   const program = new Command("cli").description("SCIM role-mapping server administration").exitOverride();
   orgCommands(program);
@@ -454,6 +494,7 @@ function buildProgram(): Command {
   explainCommand(program);
   webhookCommands(program);
   verifyCommand(program);
+  memberCommands(program);
   return program;
 }
 

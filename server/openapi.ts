@@ -6,6 +6,7 @@
  * their statuses come from server/api-errors.ts, areas, levels and roles from mapping/.
  */
 import { ADMIN_ACTIONS, AREAS, EFFECT_KINDS, LEVELS, MATCHER_KINDS, ORG_ROLES, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, STANDARD_ORG_ROLES } from "../mapping";
+import { MAX_REASON_LENGTH } from "../roles/admin";
 import { API_ERROR_STATUS, type ApiErrorCode } from "./api-errors";
 import { CONSISTENCY_MODES, MAX_BATCH_CHECKS } from "./authorize";
 import { PRODUCT_AREAS } from "./console-sections";
@@ -91,7 +92,10 @@ const schemas: Record<string, Schema> = {
   ),
   VersionSummary: closed({ version: int, hash: str, sourceName: str, appliedBy: str, appliedAt: str }),
   Group: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }),
-  MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str) }),
+  MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str), suspended: bool }),
+  Suspension: closed({ reason: str, by: str, at: str }),
+  MemberPlan: closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), change: { type: "object", description: "What changes (as a mapping plan's members' changes)" }, refusal: nullable(closed({ code: str, message: str })) }),
+  StandingOutcome: closed({ changed: bool, suspension: nullable(ref("Suspension")), revision: ref("Revision") }, ["revision"]),
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
   AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
   ScimToken: closed({ id: str, label: nullable(str), createdBy: { ...nullable(str), description: "member:<userName>, cli:<user>, env:SCIM_TOKEN; null for tokens made before it was recorded" }, createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
@@ -166,6 +170,9 @@ const MAPPING_WRITE: readonly ApiErrorCode[] = [
 ];
 // Changing who is in a manual group, or its name or existence, needs the reach of what its rules give (mapping/grant.ts).
 const GROUP_GRANT: readonly ApiErrorCode[] = ["user_management_manage_required", "identity_access_manage_required", "owner_required"];
+
+// Changing a member's standing needs the reach of everything they hold (mapping/grant.ts); nobody touches the Primary Owner's.
+const MEMBER_GRANT: readonly ApiErrorCode[] = ["user_management_manage_required", "identity_access_manage_required", "owner_required", "primary_owner_required", "primary_owner_protected"];
 
 function write(summary: string, extra: Partial<Operation> = {}): Operation {
   return { summary, tags: ["admin: mapping"], auth: "member", parameters: [ifMatch], responses: { 200: ref("WriteResult") }, errors: MAPPING_WRITE, headers: { 200: ["ETag", "X-Revision"] }, ...extra };
@@ -417,9 +424,78 @@ const operations: Record<string, Record<string, Operation>> = {
   },
   "/admin/members": {
     get: { summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName, displayName or email prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
+    post: {
+      summary: "Add a member who is not provisioned by an IdP: their e-mail is their userName, and they sign in with the organisation's OIDC; they hold what the mapping gives a member in no group",
+      tags: ["admin: members"],
+      auth: "member",
+      requestBody: json(closed({ email: str, displayName: nullable(str) }, ["displayName"])),
+      responses: { 201: closed({ id: str, userName: str, displayName: nullable(str), permissions: ref("EffectivePermissions"), revision: ref("Revision") }, ["revision"]) },
+      headers: { 201: ["X-Revision"] },
+      errors: [...MEMBER_GRANT, "invalid_request", "member_exists"],
+    },
   },
   "/admin/members/{id}": {
-    get: { summary: "One member: permissions, groups, and the explanation (for role readers)", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: closed({ member: ref("MemberRef"), permissions: ref("EffectivePermissions"), groups: list(closed({ id: str, displayName: str, source: str })), explanation: nullable(ref("Explanation")) }) }, errors: ["user_management_view_required", "member_not_found"] },
+    get: {
+      summary: "One member: who owns their attributes, any suspension, permissions, groups, and the explanation (for role readers)",
+      tags: ["admin: members"],
+      auth: "member",
+      parameters: [path("id", "Member id")],
+      responses: {
+        200: closed({
+          member: closed({
+            id: str, userName: str, displayName: nullable(str), email: nullable(str), active: bool, suspension: nullable(ref("Suspension")),
+            provenance: closed({ origin: { type: "string", enum: ["console", "okta", "entra", "scim"] }, name: str, addedBy: nullable(str), addedAt: nullable(str) }),
+          }),
+          permissions: ref("EffectivePermissions"),
+          groups: list(closed({ id: str, displayName: str, source: str })),
+          explanation: nullable(ref("Explanation")),
+        }),
+      },
+      errors: ["user_management_view_required", "member_not_found"],
+    },
+    delete: { summary: "Remove a member added by e-mail (an IdP's members are the IdP's: 409 managed_by_idp)", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: [...MEMBER_GRANT, "member_not_found", "managed_by_idp", "cannot_remove_self", "would_lock_out"] },
+  },
+  "/admin/members/{id}/suspend/plan": {
+    post: { summary: "What suspending the member takes, and whether you may: nothing is written", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: ref("MemberPlan") }, errors: ["user_management_manage_required", "member_not_found"] },
+  },
+  "/admin/members/{id}/suspend": {
+    post: {
+      summary: `Suspend a member: no access, no sign-in, console sessions ended, in one transaction; it stands whatever \`active\` the IdP sends (reason: 1–${MAX_REASON_LENGTH} characters)`,
+      tags: ["admin: members"],
+      auth: "member",
+      parameters: [path("id", "Member id")],
+      requestBody: json(closed({ reason: str })),
+      responses: { 200: ref("StandingOutcome") },
+      headers: { 200: ["X-Revision"] },
+      errors: [...MEMBER_GRANT, "invalid_request", "member_not_found", "cannot_suspend_self", "would_lock_out"],
+    },
+  },
+  "/admin/members/{id}/reactivate": {
+    post: { summary: "Lift a suspension: the member holds again what the directory and the mapping give", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: ref("StandingOutcome") }, headers: { 200: ["X-Revision"] }, errors: [...MEMBER_GRANT, "member_not_found"] },
+  },
+  "/admin/members/{id}/sign-out": {
+    post: { summary: "End every console session of the member at once", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: closed({ sessionsEnded: int, revision: ref("Revision") }, ["revision"]) }, errors: [...MEMBER_GRANT, "member_not_found"] },
+  },
+  "/admin/manual-groups": {
+    get: {
+      summary: "Manual groups for those who may list members: names, sizes, and whether you may change who is in each (not their rules)",
+      tags: ["admin: members"],
+      auth: "member",
+      parameters: [q("q", "displayName prefix"), ...paging],
+      responses: { 200: closed({ groups: list(closed({ id: str, displayName: str, memberCount: int, changeableBy: { type: "string", enum: ["features", "custom_roles", "standard", "primary"] }, mayChangeMembers: bool })), nextCursor: nullable(str) }) },
+      errors: ["user_management_view_required", "invalid_request"],
+    },
+  },
+  "/admin/groups/{id}/members/{userId}/plan": {
+    post: {
+      summary: "Who gains and loses what if the member is added to or removed from the group, and whether you may: nothing is written",
+      tags: ["admin: groups"],
+      auth: "member",
+      parameters: [path("id", "Group id"), path("userId", "Member id")],
+      requestBody: json(closed({ op: { type: "string", enum: ["add", "remove"] } })),
+      responses: { 200: ref("MemberPlan") },
+      errors: ["user_management_view_required", "invalid_request", "group_not_found", "member_not_found"],
+    },
   },
   "/admin/audit": {
     get: { summary: "Permission changes with actor and cause, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("member", "Member id or userName"), q("actor", "member:<userName>, cli:<user>, file:<path>, scim; or a kind like cli:"), ...paging], responses: { 200: closed({ entries: list(ref("AuditEntry")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },

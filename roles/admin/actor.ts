@@ -34,15 +34,18 @@ export function requestOf(actor: Pick<Actor, "requestId">): { requestId?: string
 /** What the directory says about a member that decides whether they may sign in at all. */
 export interface SignInStanding {
   readonly active: boolean;
+  /** A suspension by the organisation (db/member-standing.ts), which the IdP's `active` does not lift. */
+  readonly suspended: boolean;
 }
 
 /**
  * Whether the directory lets this member sign in (null: no such user): asked at sign-in, by every
  * bearer-token request and by every use of a console session, so a member deactivated or deleted
- * is refused from the commit on. A further standing (a suspension) is one more condition here.
+ * is refused from the commit on. A member the organisation suspended is refused likewise, whatever
+ * `active` their IdP sends.
  */
 export function maySignIn<M extends SignInStanding>(member: M | null): member is M {
-  return member !== null && member.active;
+  return member !== null && member.active && !member.suspended;
 }
 
 /** The member signed in as `userName`, or 403 not_a_member when unknown or not allowed to sign in. */

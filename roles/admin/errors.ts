@@ -28,7 +28,10 @@ export type AdminErrorCode =
   | "retention_below_floor"
   | "retention_out_of_range"
   | "managed_by_environment"
-  | "sign_in_taken";
+  | "sign_in_taken"
+  | "primary_owner_protected"
+  | "cannot_suspend_self"
+  | "cannot_remove_self";
 
 export class AdminError extends Error {
   override readonly name = "AdminError";

@@ -17,12 +17,14 @@ import { findMembersByIds } from "../../db/members";
 import { addMembers, removeMembers } from "../../db/memberships";
 import type { GroupRecord, IdentityProvider } from "../../db/resources";
 import { type OnCommit, withAfterCommit } from "../../db/transaction";
-import { type GroupRef, type Mapping, type MemberChange, type StandardOrgRole, resolveMember, ruleSelectsGroup } from "../../mapping";
+import { type GrantChange, type GroupRef, type Mapping, type MemberChange, NO_ACCESS, REACHES, type Reach, type StandardOrgRole, canEditRoles, diffPermissions, reachOf, resolveMember, ruleReach, ruleSelectsGroup } from "../../mapping";
+import { anyRoleEditorBesides } from "../../db/permissions";
 import { refuseLockout } from "../apply";
 import type { Recomputed } from "../sync";
 import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";
-import { guardLockout, refuse } from "./errors";
+import { AdminError, guardLockout, refuse } from "./errors";
 import { logAdminAction } from "./log";
+import type { MemberPlan } from "./member-admin";
 import type { AdminDeps } from "./mapping";
 import { decodeCursor, encodeCursor } from "./cursor";
 
@@ -200,8 +202,13 @@ async function writer(tx: Executor, signedIn: Actor, action: "edit_manual_groups
  * member's IdP groups are not under it: docs/security.md says what that leaves).
  */
 async function judgeMembership(deps: AdminDeps, tx: Executor, actor: Actor, group: GroupRecord, userId: string, change: "add" | "remove"): Promise<void> {
-  const { mapping, platform } = await deps.sync.inForce(tx, actor.orgId);
-  const [member] = await loadMembers(tx, actor.orgId, [userId]);
+  requireGrant(actor, await membershipChange(deps, tx, actor.orgId, group, userId, change));
+}
+
+/** What adding `userId` to (or removing them from) `group` changes, as the grant judges it. */
+async function membershipChange(deps: AdminDeps, tx: Executor, orgId: string, group: GroupRecord, userId: string, change: "add" | "remove"): Promise<Extract<GrantChange, { kind: "group_members" }>> {
+  const { mapping, platform } = await deps.sync.inForce(tx, orgId);
+  const [member] = await loadMembers(tx, orgId, [userId]);
   const ref = manualRef(group);
   const members: MemberChange[] = [];
   if (member !== undefined) {
@@ -210,7 +217,79 @@ async function judgeMembership(deps: AdminDeps, tx: Executor, actor: Actor, grou
     const after = resolveMember({ ...member, groups: change === "add" ? [...others, ref] : others }, mapping, platform);
     members.push({ userName: member.userName, before, after });
   }
-  requireGrant(actor, { kind: "group_members", mapping, group: ref, members });
+  return { kind: "group_members", mapping, group: ref, members };
+}
+
+/**
+ * Who gains and loses what if `userId` is added to or removed from a manual group, and whether the
+ * signed-in member may do it (the refusal they would get): nothing is written. Readable by whoever
+ * may list members, so a User Management manager sees the plan before confirming.
+ */
+export async function planGroupMembership(deps: AdminDeps, actor: Actor, groupId: string, userId: string, op: "add" | "remove"): Promise<MemberPlan> {
+  requireAction(actor, "list_members");
+  const group = await findAnyGroup(deps.db.knex, actor.orgId, groupId);
+  if (group === null) refuse("group_not_found", `No group with id ${groupId}`);
+  const [found] = await findMembersByIds(deps.db.knex, actor.orgId, [userId]);
+  if (found === undefined) refuse("member_not_found", `No member with id ${userId}`);
+  const change = await membershipChange(deps, deps.db.knex, actor.orgId, group, userId, op);
+  const member = change.members[0] ?? { userName: found.userName, before: NO_ACCESS, after: NO_ACCESS };
+  let refusal = refusalOf(() => {
+    if (group.source !== "manual") refuse("managed_by_idp", `Group "${group.displayName}" is provisioned by the identity provider; change it there.`);
+    requireAction(actor, "edit_group_members");
+    requireGrant(actor, change);
+  });
+  if (refusal === null && canEditRoles(member.before) && !canEditRoles(member.after) && !(await anyRoleEditorBesides(deps.db.knex, actor.orgId, userId))) {
+    refusal = { code: "would_lock_out", message: `This would leave no member able to edit roles: ${found.userName} is the last.` };
+  }
+  return { member: { id: found.id, userName: found.userName }, before: member.before, after: member.after, change: diffPermissions(member.before, member.after), refusal };
+}
+
+/** A manual group as a member manager sees it: its name and size, and whether they may change who is in it (not its rules). */
+export interface ManualGroupRow {
+  readonly id: string;
+  readonly displayName: string;
+  readonly memberCount: number;
+  /** The least reach its rules need (mapping/grant.ts): `features` when they give features and connectors only. */
+  readonly changeableBy: Exclude<Reach, "nothing">;
+  /** Whether the signed-in member may add and remove its members. */
+  readonly mayChangeMembers: boolean;
+}
+
+/** Manual groups for those who may list members: a User Management manager finds the groups they may fill. */
+export async function listManualGroups(deps: AdminDeps, actor: Actor, query: { q?: string; cursor?: string; limit: number }): Promise<{ groups: ManualGroupRow[]; nextCursor: string | null }> {
+  requireAction(actor, "list_members");
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isNameCursor);
+  const rows = await listDirectoryGroups(deps.db.knex, {
+    orgId: actor.orgId,
+    limit: query.limit,
+    source: "manual",
+    ...(query.q === undefined ? {} : { q: query.q }),
+    ...(after === undefined ? {} : { after }),
+  });
+  const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
+  const rank = (reach: Reach) => REACHES.indexOf(reach);
+  const last = rows[rows.length - 1];
+  return {
+    groups: rows.map((group) => {
+      const ref = manualRef(group);
+      const changeableBy = mapping.rules.filter((rule) => ruleSelectsGroup(rule, ref)).reduce<Exclude<Reach, "nothing">>((most, rule) => {
+        const reach = ruleReach(rule, mapping);
+        return rank(reach) > rank(most) ? reach : most;
+      }, "features");
+      return { id: group.id, displayName: group.displayName, memberCount: group.memberCount, changeableBy, mayChangeMembers: actor.may.edit_group_members && rank(reachOf(actor.permissions)) >= rank(changeableBy) };
+    }),
+    nextCursor: rows.length === query.limit && last !== undefined ? encodeCursor(last.cursor) : null,
+  };
+}
+
+function refusalOf(judge: () => void): MemberPlan["refusal"] {
+  try {
+    judge();
+    return null;
+  } catch (err) {
+    if (err instanceof AdminError) return { code: err.code, message: err.message };
+    throw err;
+  }
 }
 
 function manualRef(group: Pick<GroupRecord, "id" | "displayName">): GroupRef {

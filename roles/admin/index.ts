@@ -6,9 +6,9 @@ export {
   diffVersions, editMapping, listVersions, planEdit, readMapping, readVersion, rollbackMapping,
 } from "./mapping";
 export {
-  type GroupDetail, type GroupGrants, type GroupSummary, addGroupMember, createManualGroup, deleteManualGroup, grantsOf, listGroups, readGroup, removeGroupMember, renameManualGroup,
+  type GroupDetail, type GroupGrants, type GroupSummary, type ManualGroupRow, addGroupMember, listManualGroups, planGroupMembership, createManualGroup, deleteManualGroup, grantsOf, listGroups, readGroup, removeGroupMember, renameManualGroup,
 } from "./groups";
-export { type MemberDetail, type MemberQuery, type MemberRow, listMemberPage, memberDetail } from "./members";
+export { type MemberDetail, type MemberProvenance, type MemberQuery, type MemberRow, listMemberPage, memberDetail } from "./members";
 export { type AuditPage, type Me, type RoleSummary, authorizeEventStream, listRoles, readAdminLog, readAuditPage, whoAmI } from "./reads";
 export {
   DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS, type NewToken, createScimToken, listScimTokens, revokeScimToken, rotateScimToken,
@@ -26,3 +26,7 @@ export {
   type ScimConnection, type SessionLimitsView, type SignInChange, type SignInContext, type SignInView,
   changeSessionLimits, changeSignIn, listScimConnections, readSessionLimits, readSignIn, readTokenErrors,
 } from "./identity";
+export {
+  type AddedMember, type MemberPlan, type StandingOutcome, MAX_REASON_LENGTH, addLocalMember, idpName, planSuspension, reactivateAsOperator, reactivateMember, removeLocalMember,
+  signOutMember, suspendAsOperator, suspendMember,
+} from "./member-admin";

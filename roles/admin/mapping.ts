@@ -222,7 +222,8 @@ export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit,
 async function successorOf(tx: Executor, orgId: string, before: Mapping, after: Mapping): Promise<"active_member" | "not_a_member"> {
   if (before.primaryOwner.toLowerCase() === after.primaryOwner.toLowerCase()) return "active_member";
   const found = after.primaryOwner === "" ? null : await findMemberPermissions(tx, orgId, { userName: after.primaryOwner });
-  return found !== null && found.active ? "active_member" : "not_a_member";
+  // A suspended member may not sign in, so cannot take primary ownership either.
+  return found !== null && found.active && !found.suspended ? "active_member" : "not_a_member";
 }
 
 /** A rollback is a new version with an old version's content, checked like any other edit. */

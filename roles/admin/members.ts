@@ -3,7 +3,9 @@
  * custom roles (searched and filtered on the server, keyset-paged), and one member with their
  * groups, permissions and — for role readers — the explanation behind every level.
  */
+import { type MemberOrigin, type Suspension, findMemberOrigin, findSuspension, suspensionsOf } from "../../db/member-standing";
 import { listMembers } from "../../db/members";
+import { findUser } from "../../db/users";
 import { loadMembers } from "../../db/member-snapshots";
 import { findMemberPermissions } from "../../db/permissions";
 import { type EffectivePermissions, type Explanation, NO_ACCESS, type OrgRole, explainMember, permissionsFromJSON } from "../../mapping";
@@ -11,6 +13,7 @@ import { type Actor, requireAction } from "./actor";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { refuse } from "./errors";
 import type { AdminDeps } from "./mapping";
+import { idpName } from "./member-admin";
 
 export interface MemberRow {
   readonly id: string;
@@ -19,6 +22,8 @@ export interface MemberRow {
   readonly active: boolean;
   readonly orgRole: OrgRole;
   readonly roles: readonly string[];
+  /** Suspended by the organisation (their `active` stays what the IdP sent). */
+  readonly suspended: boolean;
 }
 
 export interface MemberQuery {
@@ -43,17 +48,36 @@ export async function listMemberPage(deps: AdminDeps, actor: Actor, query: Membe
     ...(after === undefined ? {} : { after }),
   });
   const last = rows[rows.length - 1];
+  const suspended = await suspensionsOf(deps.db.knex, actor.orgId, rows.map((row) => row.id));
   return {
     members: rows.map((row) => {
       const p = row.permissions === null ? NO_ACCESS : permissionsFromJSON(row.permissions);
-      return { id: row.id, userName: row.userName, displayName: row.displayName, active: row.active, orgRole: p.orgRole, roles: p.roles };
+      return { id: row.id, userName: row.userName, displayName: row.displayName, active: row.active, orgRole: p.orgRole, roles: p.roles, suspended: suspended.has(row.id) };
     }),
     nextCursor: rows.length === query.limit && last !== undefined ? encodeCursor(last.cursor) : null,
   };
 }
 
+/** Who owns a member's attributes: the console (added by e-mail) or the IdP that provisioned them. */
+export interface MemberProvenance {
+  readonly origin: MemberOrigin;
+  /** The IdP or the console, named for people. */
+  readonly name: string;
+  readonly addedBy: string | null;
+  readonly addedAt: string | null;
+}
+
 export interface MemberDetail {
-  readonly member: { readonly id: string; readonly userName: string; readonly active: boolean };
+  readonly member: {
+    readonly id: string;
+    readonly userName: string;
+    readonly displayName: string | null;
+    readonly email: string | null;
+    /** As the IdP sent it. */
+    readonly active: boolean;
+    readonly suspension: Suspension | null;
+    readonly provenance: MemberProvenance;
+  };
   readonly permissions: EffectivePermissions;
   readonly groups: ReadonlyArray<{ readonly id: string; readonly displayName: string; readonly source: "scim" | "manual" }>;
   /** Only for those who may read roles ("explain any member"). */
@@ -70,10 +94,28 @@ export async function memberDetail(deps: AdminDeps, actor: Actor, userId: string
     const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
     explanation = explainMember(snapshot, mapping, await deps.sync.platformFor(deps.db.knex, actor.orgId));
   }
+  const user = await findUser(deps.db.knex, actor.orgId, found.id);
+  const origin = await findMemberOrigin(deps.db.knex, actor.orgId, found.id);
+  const kind = origin?.origin ?? "scim";
   return {
-    member: { id: found.id, userName: found.userName, active: found.active },
+    member: {
+      id: found.id,
+      userName: found.userName,
+      displayName: user?.displayName ?? null,
+      email: primaryEmail(user?.data["emails"]),
+      active: found.active,
+      suspension: await findSuspension(deps.db.knex, actor.orgId, found.id),
+      provenance: { origin: kind, name: idpName(kind), addedBy: origin?.addedBy ?? null, addedAt: origin?.addedAt ?? null },
+    },
     permissions: found.permissions === null ? NO_ACCESS : permissionsFromJSON(found.permissions),
     groups: snapshot.groups.map((g) => ({ id: g.id, displayName: g.displayName, source: g.source })),
     explanation,
   };
+}
+
+/** The primary (else the first) of a SCIM user's emails. */
+function primaryEmail(emails: unknown): string | null {
+  if (!Array.isArray(emails)) return null;
+  const values = emails.flatMap((e: unknown) => (typeof e === "object" && e !== null && "value" in e && typeof e.value === "string" ? [{ value: e.value, primary: "primary" in e && e.primary === true }] : []));
+  return (values.find((e) => e.primary) ?? values[0])?.value ?? null;
 }

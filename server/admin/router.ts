@@ -23,6 +23,7 @@ import { addAccessRoutes, meAnswer } from "./access-routes";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { addPrivacyRoutes } from "./privacy-routes";
 import { type IdentityRouteOptions, defaultIdentityOptions, identityRoutes } from "./identity-routes";
+import { addMemberRoutes } from "./member-routes";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
 
 export interface AdminRouterDeps {
@@ -252,6 +253,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   addPrivacyRoutes(router, use, deps.privacyDefaults ?? DEFAULT_PRIVACY);
   addAccessRoutes(router, { use });
   identityRoutes(router, use, deps.identity ?? defaultIdentityOptions());
+  addMemberRoutes(router, use);
 
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
   router.use(apiErrorHandler(deps.logger));

@@ -84,7 +84,7 @@ describe("the admin console in a browser", () => {
     const page = await world.signIn("peopleManager");
     await heading(page, "Members").waitFor();
     const sections = page.getByRole("navigation", { name: "Sections" });
-    expect(await sections.getByRole("link").allTextContents()).toEqual(["My access", "Members"]);
+    expect(await sections.getByRole("link").allTextContents()).toEqual(["My access", "Members (view only)"]);
     await page.goto(`${world.base}/console/roles`);
     await heading(page, "Not available").waitFor();
     expect(await page.getByRole("table").count()).toBe(0);
@@ -99,7 +99,7 @@ describe("the admin console in a browser", () => {
     await heading(page, "You are signed out").waitFor();
   });
 
-  it("creates a manual group and adds a member found with the server-side people picker", async () => {
+  it("creates a manual group and adds a member found with the server-side people picker, after a plan of what they gain", async () => {
     const page = await world.signIn("roleEditor");
     await page.goto(`${world.base}/console/groups`);
     await heading(page, "Groups").waitFor();
@@ -107,7 +107,9 @@ describe("the admin console in a browser", () => {
     await page.getByRole("button", { name: "Create group" }).click();
     await heading(page, "Group Contractors").waitFor();
     await page.getByRole("searchbox", { name: "Add a member" }).fill("fin");
-    await page.getByRole("button", { name: `Add ${MEMBERS.finance}` }).click();
+    await page.getByRole("button", { name: `Review adding ${MEMBERS.finance}…` }).click();
+    await page.getByRole("heading", { name: `Review: add ${MEMBERS.finance} to Contractors` }).waitFor();
+    await page.getByRole("button", { name: "Confirm and add" }).click();
     await page.getByText(`${MEMBERS.finance} added to Contractors.`).waitFor();
     await page.getByRole("table").getByRole("rowheader", { name: MEMBERS.finance }).waitFor();
 

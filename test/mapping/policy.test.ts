@@ -14,7 +14,7 @@ describe("who may administer roles", () => {
 
   it("lets an owner do everything but the transfer", () => {
     expect(allowedFor(as("owner"))).toEqual([
-      "read_roles", "edit_custom_roles", "edit_manual_groups", "edit_group_members", "edit_standard_roles", "toggle_org", "list_members", "manage_scim_tokens", "create_scim_tokens", "change_sign_in_settings",
+      "read_roles", "edit_custom_roles", "edit_manual_groups", "edit_group_members", "edit_standard_roles", "toggle_org", "list_members", "manage_members", "manage_scim_tokens", "create_scim_tokens", "change_sign_in_settings",
       "read_privacy", "manage_privacy",
     ]);
   });
@@ -28,7 +28,7 @@ describe("who may administer roles", () => {
   });
 
   it("lets a custom member with identity_access manage edit custom roles and manual groups and revoke SCIM tokens, and nothing owners keep (creating tokens included)", () => {
-    expect(allowedFor(as("custom", { identity_access: "manage" }))).toEqual(["read_roles", "edit_custom_roles", "edit_manual_groups", "edit_group_members", "list_members", "manage_scim_tokens"]);
+    expect(allowedFor(as("custom", { identity_access: "manage" }))).toEqual(["read_roles", "edit_custom_roles", "edit_manual_groups", "edit_group_members", "list_members", "manage_members", "manage_scim_tokens"]);
   });
 
   it("lets identity_access view read and list, nothing more", () => {
@@ -40,8 +40,8 @@ describe("who may administer roles", () => {
     expect(allowedFor(as("admin", { identity_access: "manage" }))).toEqual(["read_roles", "list_members"]);
   });
 
-  it("lets user_management view list members, and manage also try group memberships (which the grant then judges)", () => {
-    expect(allowedFor(as("admin", { user_management: "manage" }))).toEqual(["edit_group_members", "list_members"]);
+  it("lets user_management view list members, and manage also try group memberships and members' standing (which the grant then judges)", () => {
+    expect(allowedFor(as("admin", { user_management: "manage" }))).toEqual(["edit_group_members", "list_members", "manage_members"]);
     expect(allowedFor(as("custom", { user_management: "view" }))).toEqual(["list_members"]);
   });
 

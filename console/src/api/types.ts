@@ -9,7 +9,10 @@ import type {
   AdminAction, Area, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, EffectivePermissions, Explanation, Level, MappingChangePart,
   MappingDocument, MappingIssue, MappingPlan, OrgRole, StandardOrgRole,
 } from "../../../mapping";
-import type { GroupDetail, GroupSummary, MappingView, MemberDetail, MemberRow, MyAccess, RoleSummary, ScimConnection, SessionLimitsView, SignInView, readAdminLog, readAuditPage } from "../../../roles/admin";
+import type {
+  AddedMember, GroupDetail, GroupSummary, ManualGroupRow, MappingView, MemberDetail, MemberPlan, MemberRow, MyAccess, RoleSummary, ScimConnection, SessionLimitsView, SignInView, StandingOutcome,
+  readAdminLog, readAuditPage,
+} from "../../../roles/admin";
 import type { MeAnswer } from "../../../server/admin/access-routes";
 import type { PermissionChangedData } from "../../../roles/events";
 import type { RetentionDays } from "../../../db/privacy";
@@ -20,6 +23,7 @@ export type { AdminAction, Area, EffectivePermissions, Explanation, Level, Mappi
 /** `GET /me`: the member, what they may do, and the product's sections they may open. */
 export type Me = MeAnswer;
 export type { GroupDetail, GroupSummary, MappingView, PermissionChangedData };
+export type { AddedMember, ManualGroupRow, MemberPlan, StandingOutcome };
 
 export type Capability = (typeof BUILTIN_CAPABILITIES)[number];
 export type Connector = (typeof BUILTIN_CONNECTORS)[number];

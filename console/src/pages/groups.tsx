@@ -1,13 +1,14 @@
 /**
  * Groups: the IdP's (read-only here, with the IdP that pushed them) and manual ones, which role
  * administrators create, fill with a people picker, and delete. Each shows what it gives through
- * the mapping in force.
+ * the mapping in force; adding or removing a member shows first what they gain and lose.
  */
 import type { JSX } from "preact";
 import { useCallback, useState } from "preact/hooks";
 import { RULES } from "../access";
 import { ADMIN_API, call, get, query } from "../api/client";
-import type { GroupDetail, GroupPage as GroupList, GroupSummary, MemberPage } from "../api/types";
+import type { GroupDetail, GroupPage as GroupList, GroupSummary, MemberPage, MemberPlan } from "../api/types";
+import { MemberPlanView } from "../components/member-plan";
 import type { Viewer } from "../app";
 import { type PickerItem, SearchPicker } from "../components/picker";
 import { Badge, DisabledReason, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useAction, useDebounced, useLoad, usePages } from "../components/ui";
@@ -143,6 +144,7 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
   );
   const action = useAction();
   const [done, setDone] = useState<string | null>(null);
+  const [pending, setPending] = useState<{ op: "add" | "remove"; id: string; label: string; plan: MemberPlan } | null>(null);
   const searchPeople = useCallback(
     async (q: string): Promise<PickerItem[]> =>
       (await get<MemberPage>(`/members${query({ q, limit: "10" })}`)).members.map((m) => ({ id: m.id, label: m.userName, ...(m.displayName === null ? {} : { detail: m.displayName }) })),
@@ -170,19 +172,30 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
   const deleteBlock = block ?? (access.may.edit_manual_groups ? null : RULES.editGroups);
   const describedBy = block === null ? undefined : "group-disabled";
   const changed = (message: string) => {
+    setPending(null);
     setDone(message);
     setRound((r) => r + 1);
     group.reload();
   };
-  const add = (person: PickerItem) =>
+  const memberUrl = (id: string) => `${ADMIN_API}/groups/${encodeURIComponent(g.id)}/members/${encodeURIComponent(id)}`;
+  // Who gains and loses what, before anything is written; the change only on confirmation.
+  const review = (op: "add" | "remove", id: string, label: string) =>
     void action.run(async () => {
-      const { body } = await call<{ changed: boolean }>("PUT", `${ADMIN_API}/groups/${encodeURIComponent(g.id)}/members/${encodeURIComponent(person.id)}`);
-      changed(body.changed ? `${person.label} added to ${g.displayName}.` : `${person.label} was already a member.`);
+      setDone(null);
+      const { body } = await call<MemberPlan>("POST", `${memberUrl(id)}/plan`, { body: { op } });
+      setPending({ op, id, label, plan: body });
     });
-  const remove = (id: string, userName: string) =>
+  const add = (person: PickerItem) => review("add", person.id, person.label);
+  const remove = (id: string, userName: string) => review("remove", id, userName);
+  const apply = (change: { op: "add" | "remove"; id: string; label: string }) =>
     void action.run(async () => {
-      await call("DELETE", `${ADMIN_API}/groups/${encodeURIComponent(g.id)}/members/${encodeURIComponent(id)}`);
-      changed(`${userName} removed from ${g.displayName}.`);
+      if (change.op === "add") {
+        const { body } = await call<{ changed: boolean }>("PUT", memberUrl(change.id));
+        changed(body.changed ? `${change.label} added to ${g.displayName}.` : `${change.label} was already a member.`);
+      } else {
+        await call("DELETE", memberUrl(change.id));
+        changed(`${change.label} removed from ${g.displayName}.`);
+      }
     });
   const deleteGroup = () => {
     if (!window.confirm(`Delete the manual group ${g.displayName}? Its members lose what it gives them.`)) return;
@@ -212,13 +225,23 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
       <DisabledReason id="group-disabled" reason={deleteBlock} />
       {done !== null && <Notice tone="success">{done}</Notice>}
       {action.error !== null && <ErrorNotice error={action.error} title="Not changed" />}
+      {pending !== null && (
+        <MemberPlanView
+          plan={pending.plan}
+          title={pending.op === "add" ? `add ${pending.label} to ${g.displayName}` : `remove ${pending.label} from ${g.displayName}`}
+          confirmLabel={pending.op === "add" ? "Confirm and add" : "Confirm and remove"}
+          busy={action.busy}
+          onConfirm={() => apply(pending)}
+          onCancel={() => setPending(null)}
+        />
+      )}
       {manual && (
         <>
           <SearchPicker
             id="add-member"
             label="Add a member"
             hint="Type the start of a userName, email or display name."
-            actionLabel={(p) => `Add ${p.label}`}
+            actionLabel={(p) => `Review adding ${p.label}…`}
             search={searchPeople}
             onPick={add}
             disabled={block !== null || action.busy}
@@ -255,7 +278,7 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
                 {manual && (
                   <td>
                     <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => remove(m.id, m.userName)}>
-                      Remove {m.userName}
+                      Review removing {m.userName}…
                     </button>
                   </td>
                 )}

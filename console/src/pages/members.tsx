@@ -2,7 +2,8 @@
  * Members: the directory searched on the server by name or email, filtered by org role or custom
  * role, a page at a time; and one member's effective permissions with the explanation behind each
  * (which group, which rule, which role, which level, and what an org toggle or the platform
- * removed). An open member page follows their permission changes live.
+ * removed). An open member page follows their permission changes live. User Management's controls
+ * (member-admin.tsx) sit on both.
  */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
@@ -13,6 +14,7 @@ import { Badge, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useDebounc
 import { AREAS, AREA_LABELS, LEVEL_LABELS, ORG_ROLES, ORG_ROLE_LABELS, capabilityLabel, connectorLabel, when } from "../labels";
 import { usePermissionChanges } from "../live";
 import { href } from "../router";
+import { AddMemberForm, MemberControls, StandingFacts, StatusBadges } from "./member-admin";
 
 const PAGE = "50";
 
@@ -89,7 +91,9 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
                   <Link href={href("members", m.id)}>{m.userName}</Link>
                 </th>
                 <td>{m.displayName ?? ""}</td>
-                <td>{m.active ? <Badge kind="on">Active</Badge> : <Badge kind="off">Inactive</Badge>}</td>
+                <td>
+                  <StatusBadges active={m.active} suspended={m.suspended} />
+                </td>
                 <td>{ORG_ROLE_LABELS[m.orgRole]}</td>
                 <td>{m.roles.join(", ")}</td>
               </tr>
@@ -98,6 +102,7 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
         </table>
       )}
       {list.data !== null && <Pager label="Members" page={pages.page} nextCursor={list.data.nextCursor} onNext={pages.next} onPrevious={pages.previous} />}
+      <AddMemberForm viewer={props.viewer} />
     </>
   );
 }
@@ -139,8 +144,7 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
       </div>
       {detail.error !== null && <ErrorNotice error={detail.error} />}
       <dl class="facts">
-        <dt>Status</dt>
-        <dd>{d.member.active ? <Badge kind="on">Active</Badge> : <Badge kind="off">Inactive</Badge>}</dd>
+        <StandingFacts member={d.member} />
         <dt>Org role</dt>
         <dd data-testid="org-role">
           {ORG_ROLE_LABELS[p.orgRole]}
@@ -160,7 +164,13 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
               ))}
         </dd>
       </dl>
-      {x !== null && x.inactiveReason !== null && <Notice tone="warning">{x.inactiveReason}</Notice>}
+      {d.member.suspension !== null ? (
+        <Notice tone="warning" title="Suspended">
+          {d.member.userName} has no access at all while suspended; reactivating them restores what the directory and the role mapping give.
+        </Notice>
+      ) : (
+        x !== null && x.inactiveReason !== null && <Notice tone="warning">{x.inactiveReason}</Notice>
+      )}
       {x !== null && x.customRolesNotApplied !== null && (
         <Notice tone="info" title="Custom roles not applied">
           {x.customRolesNotApplied.roles.join(", ")}: {x.customRolesNotApplied.reason}
@@ -216,6 +226,7 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
         </>
       )}
       {x === null && <p class="hint">Only members who may read roles see why a member has each level.</p>}
+      <MemberControls viewer={props.viewer} detail={d} onChanged={detail.reload} />
     </>
   );
 }

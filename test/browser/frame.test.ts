@@ -90,7 +90,7 @@ describe("the console's frame in a browser", () => {
     const page = await world.signIn("peopleManager");
     await heading(page, "Members").waitFor();
     expect(await nav(page).getByRole("heading").allTextContents()).toEqual(["User Management", "Libraries"]);
-    expect(await nav(page).getByRole("link").allTextContents()).toEqual(["My access", "Members", "Libraries — opens the product (you can view)"]);
+    expect(await nav(page).getByRole("link").allTextContents()).toEqual(["My access", "Members (view only)", "Libraries — opens the product (you can view)"]);
     expect(await nav(page).getByRole("link", { name: /^Libraries/ }).getAttribute("href")).toBe("/libraries");
 
     const owner = await world.signIn("owner");

@@ -28,12 +28,12 @@ export const SECTION_TABLE = {
   roles: { title: "Roles", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.edit_custom_roles) },
   groups: { title: "Groups", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.edit_manual_groups) },
   organisation: { title: "Organisation", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.toggle_org || may.manage_scim_tokens) },
-  audit: { title: "Audit", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
-  activity: { title: "Admin activity", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
-  members: { title: "Members", area: "user_management", editable: true, level: ({ may }) => levelOf(may.list_members, may.manage_members) },
   sso: { title: "Single sign-on", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.change_sign_in_settings) },
   scim: { title: "SCIM", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.create_scim_tokens || may.manage_scim_tokens) },
   authentication: { title: "Authentication", area: "identity_access", editable: true, level: ({ may }) => levelOf(may.read_roles, may.change_sign_in_settings) },
+  audit: { title: "Audit", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
+  activity: { title: "Admin activity", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
+  members: { title: "Members", area: "user_management", editable: true, level: ({ may }) => levelOf(may.list_members, may.manage_members) },
   privacy: { title: "Privacy", area: "privacy", editable: true, level: ({ may }) => levelOf(may.read_privacy, may.manage_privacy) },
 } as const satisfies Record<string, SectionSpec>;
 

@@ -95,8 +95,8 @@ describe("the console's frame in a browser", () => {
 
     const owner = await world.signIn("owner");
     await heading(owner, "Roles").waitFor();
-    expect(await nav(owner).getByRole("heading").allTextContents()).toEqual(["Identity & Access", "Billing", "User Management", "Libraries"]);
-    expect(await nav(owner).getByRole("list", { name: "Identity & Access" }).getByRole("link").allTextContents()).toEqual(["Roles", "Groups", "Organisation", "Audit", "Admin activity"]);
+    expect(await nav(owner).getByRole("heading").allTextContents()).toEqual(["Identity & Access", "Billing", "Privacy", "User Management", "Libraries"]);
+    expect(await nav(owner).getByRole("list", { name: "Identity & Access" }).getByRole("link").allTextContents()).toEqual(["Roles", "Groups", "Organisation", "Single sign-on", "SCIM", "Authentication", "Audit", "Admin activity"]);
     expect(await accessibilityViolations(owner)).toEqual([]);
   });
 

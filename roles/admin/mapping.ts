@@ -33,7 +33,9 @@ import {
   mappingToDocument,
   mappingToYaml,
   judgeGrant,
+  newValidationWarnings,
   parseMapping,
+  warningsTouchedBy,
 } from "../../mapping";
 import { refuseLockout, storeAndRecompute } from "../apply";
 import { planMapping } from "../plan";
@@ -185,7 +187,8 @@ const isPlace = (value: unknown): value is PlanPlace =>
 /**
  * Who would gain and lose what; nothing is written (file-managed organisations may plan too). Any
  * member who may read roles may ask, so the answer is bounded (PLAN_ANSWER_MAX_BYTES): counts for
- * everyone, a page of members (`page`), and at most so many parts and warnings.
+ * everyone, a page of members (`page`), and at most so many parts and warnings — only the warnings
+ * the edit touches or brings, so an edit of one role is not buried under every other role's.
  */
 export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit, query: { limit?: number; cursor?: string } = {}): Promise<PlanOutcome> {
   requireAction(actor, "read_roles");
@@ -202,14 +205,17 @@ export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit,
   const changes = mappingChanges(before, parsed.mapping);
   const decision = judgeGrant(actor.permissions, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(deps.db.knex, actor.orgId, before, parsed.mapping) });
   const plan = await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping, page);
+  // Only the warnings this edit brings or touches, each once (mapping/plan-warnings.ts).
+  const inForce = version === null ? null : await parseEdited(deps, mappingToDocument(current));
+  const warnings = newValidationWarnings(parsed.warnings, inForce?.ok === true ? inForce.warnings : []);
   return {
-    plan,
+    plan: { ...plan, warnings: warningsTouchedBy(plan.warnings, changes, plan.effects) },
     nextCursor: plan.next === null ? null : encodeCursor({ userName: plan.next.userName, id: plan.next.id }),
     changes: changes.slice(0, PLAN_LIMITS.parts),
     changesCount: changes.length,
     refusal: decision.allowed ? null : { rule: decision.rule, message: decision.message },
-    warnings: parsed.warnings.slice(0, PLAN_LIMITS.validationWarnings),
-    warningsCount: parsed.warnings.length,
+    warnings: warnings.slice(0, PLAN_LIMITS.validationWarnings),
+    warningsCount: warnings.length,
   };
 }
 

@@ -51,7 +51,7 @@ export interface PlanPlace {
 type ListedWarning =
   | { code: "rule_matches_no_group"; ruleIndex: number; ruleId: string; message: string }
   | { code: "rule_matches_no_app_role"; ruleIndex: number; ruleId: string; appRole: string; message: string }
-  | { code: "role_never_reached"; role: string; message: string }
+  | { code: "role_never_reached"; role: string; reason: UnreachedReason; orgRoles: OrgRole[]; message: string }
   | { code: "loses_identity_access_manage"; memberId: string; userName: string; message: string }
   | { code: "no_role_editor"; message: string }
   | { code: "primary_owner_not_in_directory"; userName: string; message: string }
@@ -588,13 +588,21 @@ function rolesNeverReached(context: DirectoryContext, reached: ReadonlySet<strin
   const granting = rulesByRole(context.mapping);
   return context.mapping.roles
     .filter((role) => !reached.has(role.name))
-    .map((role) => ({ code: "role_never_reached" as const, role: role.name, message: `Role '${role.name}' would apply to no member: ${unreachedBecause(granting.get(role.name) ?? [], context)}.` }));
+    .map((role) => {
+      const why = unreachedBecause(granting.get(role.name) ?? [], context);
+      return { code: "role_never_reached" as const, role: role.name, reason: why.reason, orgRoles: why.orgRoles, message: `Role '${role.name}' would apply to no member: ${why.text}.` };
+    });
 }
 
-function unreachedBecause(granting: readonly MappingRule[], context: DirectoryContext): string {
-  if (granting.length === 0) return "no rule grants it";
+/** Why no member would hold a role, as a code a console words itself and as text. */
+export type UnreachedReason = "no_rule" | "rules_match_nothing" | "no_active_member" | "standard_roles";
+
+function unreachedBecause(granting: readonly MappingRule[], context: DirectoryContext): { reason: UnreachedReason; orgRoles: OrgRole[]; text: string } {
+  if (granting.length === 0) return { reason: "no_rule", orgRoles: [], text: "no rule grants it" };
   const ruleList = namedList(granting.map((rule) => rule.index), PLAN_LIMITS.rulesNamed);
-  if (granting.every((rule) => !ruleReachesDirectory(rule, context))) return `the rules granting it (${ruleList}) match no group or app role in the directory`;
+  if (granting.every((rule) => !ruleReachesDirectory(rule, context))) {
+    return { reason: "rules_match_nothing", orgRoles: [], text: `the rules granting it (${ruleList}) match no group or app role in the directory` };
+  }
   // The org roles of the active members the granting rules match, gathered per group and app role as members were read.
   const orgRoles = new Set<OrgRole>();
   for (const rule of granting) {
@@ -603,8 +611,9 @@ function unreachedBecause(granting: readonly MappingRule[], context: DirectoryCo
       : context.groups.matching(rule).map((group) => context.orgRolesByGroup.get(group.id));
     for (const set of sets) for (const orgRole of set ?? []) orgRoles.add(orgRole);
   }
-  if (orgRoles.size === 0) return `no active member is matched by the rules granting it (${ruleList})`;
-  return `every active member it is mapped to has a standard role (${sortedUnique([...orgRoles]).join(", ")}), and custom roles apply only to custom members`;
+  if (orgRoles.size === 0) return { reason: "no_active_member", orgRoles: [], text: `no active member is matched by the rules granting it (${ruleList})` };
+  const held = [...orgRoles].sort(compareText);
+  return { reason: "standard_roles", orgRoles: held, text: `every active member it is mapped to has a standard role (${held.join(", ")}), and custom roles apply only to custom members` };
 }
 
 function primaryOwnerMissing(mapping: Mapping): ListedWarning {

@@ -50,7 +50,8 @@ describe("the warnings a plan shows for one edit", () => {
 
   it("shows the warning about the role being edited, and about the rule being added, once each", () => {
     const edited = BEFORE.replace("orphan: { admin: { privacy: view } }", "orphan: { admin: { privacy: manage } }");
-    expect(shown(BEFORE, edited).map((w) => [w.code, w.code === "role_never_reached" ? w.role : ""])).toEqual([["role_never_reached", "orphan"]]);
+    // With why, as a code a console can word: its only rule matches no group in the directory.
+    expect(shown(BEFORE, edited).map((w) => [w.code, w.code === "role_never_reached" ? [w.role, w.reason] : ""])).toEqual([["role_never_reached", ["orphan", "rules_match_nothing"]]]);
 
     const added = `${BEFORE}  - { id: nobody, group: { externalId: g-nobody }, roles: [finance] }\n`;
     const warnings = shown(BEFORE, added);

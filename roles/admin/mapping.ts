@@ -60,6 +60,8 @@ async function parseEdited(deps: AdminDeps, document: unknown): Promise<ParseRes
   return deps.parse ? deps.parse(text, ADMIN_SOURCE) : parseMapping(text, ADMIN_SOURCE);
 }
 
+const problems = (count: number): string => (count === 1 ? "1 problem" : `${count} problems`);
+
 /** The If-Match of a write: `*`, the versions it names, or null when the request had none. */
 export type IfMatch = { readonly any: true } | { readonly versions: readonly number[] } | null;
 
@@ -134,7 +136,7 @@ export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: Mappin
       const edited = applyEdit(version === null ? null : current, edit);
       if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
       const parsed = await parseEdited(deps, edited.document);
-      if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s); nothing was applied.`, { issues: parsed.errors });
+      if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${problems(parsed.errors.length)}; nothing was applied.`, { issues: parsed.errors });
       const before = version === null ? emptyMapping() : current;
       const changes = mappingChanges(before, parsed.mapping);
       requireGrant(actor, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(tx, actor.orgId, before, parsed.mapping) });
@@ -200,7 +202,7 @@ export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit,
   const edited = applyEdit(version === null ? null : current, edit);
   if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
   const parsed = await parseEdited(deps, edited.document);
-  if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s).`, { issues: parsed.errors });
+  if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${problems(parsed.errors.length)}.`, { issues: parsed.errors });
   const before = version === null ? emptyMapping() : current;
   const changes = mappingChanges(before, parsed.mapping);
   const decision = judgeGrant(actor.permissions, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(deps.db.knex, actor.orgId, before, parsed.mapping) });

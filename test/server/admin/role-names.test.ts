@@ -24,7 +24,7 @@ describe("role names and plan warnings in the admin API", () => {
     const editor = w.as("roleEditor");
     const res = await editor.put("/roles/finance", { displayName: "", admin: { billing: "manage" } }, await editor.etag());
     expect(res.status).toBe(422);
-    expect((res.body as { error: { code: string } }).error.code).toBe("invalid_mapping");
+    expect((res.body as { error: { code: string; message: string } }).error).toMatchObject({ code: "invalid_mapping", message: "The mapping is invalid: 1 problem; nothing was applied." });
     expect(((await editor.get("/mapping")).body as { version: number }).version).toBe(1);
   });
 

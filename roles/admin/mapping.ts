@@ -207,7 +207,7 @@ export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit,
   const changes = mappingChanges(before, parsed.mapping);
   const decision = judgeGrant(actor.permissions, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(deps.db.knex, actor.orgId, before, parsed.mapping) });
   const plan = await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping, page);
-  // Only the warnings this edit brings or touches, each once (mapping/plan-warnings.ts).
+  // Only the warnings this edit brings or touches, each once (mapping/planWarnings.ts).
   const inForce = version === null ? null : await parseEdited(deps, mappingToDocument(current));
   const warnings = newValidationWarnings(parsed.warnings, inForce?.ok === true ? inForce.warnings : []);
   return {

@@ -2,7 +2,9 @@
 import type { ComponentChildren, JSX } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiFailure } from "../api/client";
+import { NO_ROLE_NAMES } from "../labels";
 import { isPlainClick, navigate } from "../router";
+import { inWords } from "../wording";
 
 export function Link(props: { href: string; children: ComponentChildren; class?: string; "aria-current"?: "page" | undefined }): JSX.Element {
   const onClick = (event: MouseEvent) => {
@@ -40,14 +42,30 @@ export function Notice(props: { tone: Tone; title?: string; children?: Component
   );
 }
 
+/** The problems an invalid mapping answer lists (`issues`), each in words; none for any other error. */
+function issuesOf(error: unknown): string[] {
+  if (!(error instanceof ApiFailure) || !Array.isArray(error.details["issues"])) return [];
+  return error.details["issues"].flatMap((issue: unknown) =>
+    typeof issue === "object" && issue !== null && "message" in issue && typeof issue.message === "string" ? [inWords(issue.message, NO_ROLE_NAMES)] : [],
+  );
+}
+
 export function ErrorNotice(props: { error: unknown; title?: string }): JSX.Element {
   const error = props.error;
   const message = error instanceof ApiFailure ? error.message : error instanceof Error ? error.message : String(error);
   const code = error instanceof ApiFailure ? error.code : null;
+  const issues = issuesOf(error);
   return (
     <Notice tone="error" {...(props.title === undefined ? {} : { title: props.title })}>
       {message}
       {code !== null && <span class="code"> ({code})</span>}
+      {issues.length > 0 && (
+        <ul class="issues">
+          {issues.map((issue) => (
+            <li key={issue}>{issue}</li>
+          ))}
+        </ul>
+      )}
     </Notice>
   );
 }

@@ -176,7 +176,7 @@ describe("the admin console in a browser", () => {
     await page.getByRole("tab", { name: "Permissions" }).click();
     expect(await page.getByRole("group", { name: "Billing" }).getByRole("radio", { name: "Can view" }).isDisabled()).toBe(true);
     expect(await page.getByRole("button", { name: "Review changes…" }).isDisabled()).toBe(true);
-    expect(await page.getByRole("button", { name: "Remove rule finance…" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Stop giving it to the identity provider's group g-finance…" }).isDisabled()).toBe(true);
     expect(await page.getByRole("searchbox", { name: "Give this role to a group" }).isDisabled()).toBe(true);
 
     await page.goto(`${world.base}/console/organisation`);

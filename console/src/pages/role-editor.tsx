@@ -15,7 +15,7 @@ import { type PickerItem, SearchPicker } from "../components/picker";
 import { Tabs } from "../components/tabs";
 import { DisabledReason, ErrorNotice, Link, Loading, PageTitle, useLoad } from "../components/ui";
 import { orgOf, roleNamesOf, roleOf, rulesOf } from "../document";
-import { AREAS, AREA_LABELS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, LEVELS, LEVEL_LABELS, capabilityLabel, connectorLabel, listInWords, plural, vocabulary } from "../labels";
+import { AREAS, AREA_LABELS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, LEVELS, LEVEL_LABELS, capabilityLabel, connectorLabel, listInWords, orgRoleLabel, plural, vocabulary } from "../labels";
 import { href, navigate } from "../router";
 import { ruleTargetInWords, theRole } from "../wording";
 import { GivenBy } from "./roles";
@@ -144,7 +144,7 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
     });
   const rules = rulesOf(mapping.document).filter((r) => r.roles.includes(props.name));
   const removeRule = (ruleId: string, target: string, others: readonly string[]) =>
-    review(`stop giving ${shownName} to ${target}${others.length > 0 ? ` (the same rule also gives ${listInWords(others.map((o) => theRole(o, names)))}, which go too)` : ""}`, { change: { kind: "delete_rule", ruleId } }, async () => {
+    review(`stop giving ${shownName} to ${target}${others.length > 0 ? ` (the same rule also gives ${listInWords(others)}, which go too)` : ""}`, { change: { kind: "delete_rule", ruleId } }, async () => {
       const { body } = await call<EditAnswer>("DELETE", `${ADMIN_API}/rules/${encodeURIComponent(ruleId)}`, { ifMatch });
       props.reload();
       return saved(body);
@@ -314,11 +314,11 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
             <ul class="rules">
               {rules.map((rule) => {
                 const target = ruleTargetInWords(rule.document, groupNames);
-                const others = rule.roles.filter((r) => r !== props.name);
+                const others = [...rule.roles.filter((r) => r !== props.name).map((o) => theRole(o, names)), ...(rule.orgRole === null ? [] : [`the ${orgRoleLabel(rule.orgRole)} org role`])];
                 return (
                   <li key={rule.id}>
                     Given to {target}
-                    {others.length > 0 && ` (with ${listInWords(others.map((o) => theRole(o, names)))})`}{" "}
+                    {others.length > 0 && ` (with ${listInWords(others)})`}{" "}
                     <button type="button" disabled={disabled} aria-describedby={describedBy} onClick={() => removeRule(rule.id, target, others)}>
                       Stop giving it to {target}…
                     </button>

@@ -258,3 +258,37 @@ export function warningInWords(warning: Warning, plan: PlanAnswer, names: RoleNa
       return `${plural(warning.count, "more warning")} about ${WARNING_KINDS[warning.of]} left out.`;
   }
 }
+
+/** The admin actions (the admin log's names) in words, as the cause of a permission change. */
+const ADMIN_ACTIONS: Readonly<Record<string, string>> = {
+  "role.put": "saved a custom role",
+  "role.delete": "deleted a custom role",
+  "rule.add": "gave a role to a group",
+  "rule.delete": "removed a rule giving roles",
+  "org.set": "changed the organisation's features and connectors",
+  "standard_role.set": "changed a standard role's levels",
+  "primary_owner.set": "transferred primary ownership",
+  "mapping.replace": "replaced the role mapping",
+  "mapping.rollback": "rolled the role mapping back",
+  "group.create": "created a group",
+  "group.rename": "renamed a group",
+  "group.delete": "deleted a group",
+  "group.member.add": "added a member to a group",
+  "group.member.remove": "removed a member from a group",
+  "member.suspend": "suspended a member",
+  "member.reactivate": "reactivated a member",
+};
+
+/** "saved a custom role": an admin action (the admin log's name, `role.put`) as what an administrator did. */
+export function adminActionInWords(action: string): string {
+  return ADMIN_ACTIONS[action] ?? `made the change ${humanise(action).toLowerCase()}`;
+}
+
+const MATCHED_BY: Readonly<Record<string, string>> = {
+  externalId: "the identity provider's id",
+  id: "its id",
+  displayName: "its name",
+  manual: "its name",
+};
+/** How a rule matched a group, in words: "the identity provider's id", "its name". */
+export const matchedByInWords = (kind: string): string => MATCHED_BY[kind] ?? humanise(kind).toLowerCase();

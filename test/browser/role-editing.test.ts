@@ -46,6 +46,11 @@ describe("editing a role in the console", () => {
     expect(main).not.toMatch(/\br_[0-9a-f]{10}\b|Rule finance/);
     await page.getByRole("searchbox", { name: "Give this role to a group" }).fill("Fin");
     await page.getByText("SCIM group, 1 member", { exact: true }).waitFor();
+
+    // A member's page names the role the same way, in the facts and in the explanation.
+    await page.goto(`${world.base}/console/members/${world.ids.finance}`);
+    await page.getByText("Group Finance (SCIM, matched by the identity provider's id “g-finance”) → the Finance approvers role").waitFor();
+    await page.getByRole("link", { name: "Finance approvers", exact: true }).waitFor();
   });
 
   it("shows the role's own change before → after, moves focus to the plan and then to the result, and Tab goes from Review to Confirm", async () => {

@@ -1,8 +1,10 @@
 /** Small building blocks every page uses: links, notices, loading, errors and reasons for disabled controls. */
 import type { ComponentChildren, JSX } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { ApiFailure } from "../api/client";
-import { NO_ROLE_NAMES } from "../labels";
+import { ApiFailure, get } from "../api/client";
+import type { RoleSummary } from "../api/types";
+import { roleNamesFromList } from "../document";
+import { NO_ROLE_NAMES, type RoleNames } from "../labels";
 import { isPlainClick, navigate } from "../router";
 import { inWords } from "../wording";
 
@@ -86,6 +88,26 @@ export function Loading(props: { what: string }): JSX.Element {
       Loading {props.what}…
     </p>
   );
+}
+
+/**
+ * Role display names by key, read from the role list when the member may read roles (`enabled`);
+ * until then, and otherwise, none (roles are named by their keys).
+ */
+export function useRoleNames(enabled: boolean): RoleNames {
+  const [names, setNames] = useState<RoleNames>(NO_ROLE_NAMES);
+  useEffect(() => {
+    if (!enabled) return undefined;
+    let current = true;
+    get<{ roles: RoleSummary[] }>("/roles").then(
+      ({ roles }) => current && setNames(roleNamesFromList(roles)),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [enabled]);
+  return names;
 }
 
 export interface Loaded<T> {

@@ -6,6 +6,7 @@ import type { AuditEntry, AuditPage as AuditList, Level, OrgRole, RoleSummary } 
 import type { Viewer } from "../app";
 import { ErrorNotice, Link, Loading, PageTitle, Pager, useDebounced, useLoad, usePages } from "../components/ui";
 import { roleNamesFromList } from "../document";
+import { adminActionInWords } from "../wording";
 import { AREAS, AREA_LABELS, LEVEL_LABELS, NO_ROLE_NAMES, ORG_ROLE_LABELS, type RoleNames, capabilityLabel, connectorLabel, humanise, listInWords, roleLabel as customRoleLabel, when } from "../labels";
 import { href } from "../router";
 
@@ -102,26 +103,6 @@ function actorInWords(actor: string): string {
   }
 }
 
-/** The admin actions (the admin log's names) in words, as the cause of a permission change. */
-const ADMIN_ACTIONS: Readonly<Record<string, string>> = {
-  "role.put": "saved a custom role",
-  "role.delete": "deleted a custom role",
-  "rule.add": "gave a role to a group",
-  "rule.delete": "removed a rule giving roles",
-  "org.set": "changed the organisation's features and connectors",
-  "standard_role.set": "changed a standard role's levels",
-  "primary_owner.set": "transferred primary ownership",
-  "mapping.replace": "replaced the role mapping",
-  "mapping.rollback": "rolled the role mapping back",
-  "group.create": "created a group",
-  "group.rename": "renamed a group",
-  "group.delete": "deleted a group",
-  "group.member.add": "added a member to a group",
-  "group.member.remove": "removed a member from a group",
-  "member.suspend": "suspended a member",
-  "member.reactivate": "reactivated a member",
-};
-
 const SCIM_VERBS: Readonly<Record<string, string>> = { POST: "created", PUT: "replaced", PATCH: "changed", DELETE: "deleted" };
 
 /** "the identity provider changed a group", from SCIM's method and path. */
@@ -142,7 +123,7 @@ function causeText(cause: unknown): string {
     }
     case "admin": {
       const action = text(cause["action"]) ?? "";
-      const what = ADMIN_ACTIONS[action] ?? `made the change ${humanise(action).toLowerCase()}`;
+      const what = adminActionInWords(action);
       const target = text(cause["target"]);
       const version = text(cause["version"]);
       return `An administrator ${what}${target === null ? "" : ` (${target})`}${version === null ? "" : `: role mapping version ${version}`}`;

@@ -156,6 +156,8 @@ describe("the admin console in a browser", () => {
 
     await page.getByRole("button", { name: "Confirm and apply" }).click();
     await page.getByRole("heading", { name: "Conflict: the mapping changed" }).waitFor();
+    // The keyboard lands on the conflict, as it lands on a plan or a result.
+    expect(await page.evaluate("document.activeElement.id")).toBe("conflict-title");
     await page.getByText(/Your change was not applied, and theirs was not overwritten/).waitFor();
     const roles = (await world.as("owner").get("/roles")).body as { roles: Array<{ name: string; definition: Record<string, unknown> }> };
     expect(roles.roles.find((r) => r.name === "finance")?.definition).toEqual({ description: "Changed by the other admin", admin: { billing: "view" }, capabilities: [], connectors: [] });

@@ -35,6 +35,7 @@ describe("editing a role in the console", () => {
   it("names the role by its display name in the list and the editor, and keeps its key for rules", async () => {
     const page = await world.signIn("owner");
     await heading(page, "Roles").waitFor();
+    expect(await page.getByRole("row", { name: /^Finance approvers/ }).getByRole("rowheader").textContent()).toBe("Finance approvers (finance)");
     await page.getByRole("link", { name: "Finance approvers", exact: true }).click();
     await heading(page, "Role Finance approvers").waitFor();
     await page.getByText("Key in the mapping: finance").waitFor();
@@ -167,7 +168,7 @@ describe("editing a role in the console", () => {
     expect(contrasts.length).toBe(18);
     expect(contrasts.filter((c) => c.ratio < 4.5 || c.opacity < 1)).toEqual([]);
     // The chosen level stands out from the others although all are disabled.
-    expect(await page.evaluate(`getComputedStyle(document.querySelector('label[for="area-billing-manage"]')).fontWeight`)).toBe("700");
+    expect(await page.evaluate(`(() => { const s = getComputedStyle(document.querySelector('label[for="area-billing-manage"]')); return [s.fontWeight, s.textDecorationLine]; })()`)).toEqual(["700", "underline"]);
     // Disabled controls look disabled: dashed borders, a not-allowed cursor.
     for (const control of [page.getByRole("button", { name: "Review changes…" }), page.getByRole("button", { name: "Delete role…" }), page.getByRole("textbox", { name: "Display name" })]) {
       expect(await control.isDisabled()).toBe(true);

@@ -52,6 +52,11 @@ describe("editing a role in the console", () => {
     await page.goto(`${world.base}/console/members/${world.ids.finance}`);
     await page.getByText("Group Finance (SCIM, matched by the identity provider's id “g-finance”) → the Finance approvers role").waitFor();
     await page.getByRole("link", { name: "Finance approvers", exact: true }).waitFor();
+    // And so do the member list and the group list, where they say what each gives.
+    await page.goto(`${world.base}/console/members`);
+    await page.getByRole("row", { name: new RegExp(`^${MEMBERS.finance}`) }).getByRole("cell", { name: "Finance approvers", exact: true }).waitFor();
+    await page.goto(`${world.base}/console/groups`);
+    await page.getByRole("row", { name: /^Finance/ }).getByRole("link", { name: "Finance approvers", exact: true }).waitFor();
   });
 
   it("shows the role's own change before → after, moves focus to the plan and then to the result, and Tab goes from Review to Confirm", async () => {

@@ -28,6 +28,7 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
   const list = useLoad(() => get<MemberList>(`/members${query({ q, orgRole, role, cursor: pages.cursor, limit: PAGE })}`), `${key}\n${pages.cursor ?? ""}`);
   // The custom roles to filter by; a member who may list people but not read roles types a name instead.
   const roles = useLoad(async () => (access.may.read_roles ? (await get<{ roles: RoleSummary[] }>("/roles")).roles.map((r) => r.name) : null), "roles");
+  const names = useRoleNames(access.may.read_roles);
   return (
     <>
       <PageTitle>Members</PageTitle>
@@ -59,7 +60,7 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
               <option value="">Any custom role</option>
               {roles.data.map((r) => (
                 <option key={r} value={r}>
-                  {r}
+                  {roleLabel(r, names)}
                 </option>
               ))}
             </select>
@@ -92,7 +93,7 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
                 <td>{m.displayName ?? ""}</td>
                 <td>{m.active ? <Badge kind="on">Active</Badge> : <Badge kind="off">Inactive</Badge>}</td>
                 <td>{ORG_ROLE_LABELS[m.orgRole]}</td>
-                <td>{m.roles.join(", ")}</td>
+                <td>{m.roles.map((r) => roleLabel(r, names)).join(", ")}</td>
               </tr>
             ))}
           </tbody>

@@ -9,6 +9,7 @@
  * bounded lists: its cost is linear in members × what changes for them, its memory and its answer
  * bounded by PLAN_LIMITS whatever the directory.
  */
+import type { DescribedChange } from "./changes";
 import { diffPermissions } from "./diff";
 import type { PermissionChange } from "./diff";
 import { levelRank } from "./levels";
@@ -17,6 +18,7 @@ import { foldName, ruleSelectsGroup } from "./match";
 import { compareText, emptyMapping, sortedUnique } from "./normalise";
 import { utf8Length } from "./source";
 import { closestMatch } from "./suggest";
+import { warningsTouchedBy } from "./planWarnings";
 import { batchResolver, canEditRoles } from "./resolve";
 import { AREAS, STANDARD_ORG_ROLES } from "./types";
 import type { Area, EffectivePermissions, GroupMatcher, GroupRef, Level, Mapping, MappingRule, MemberInput, OrgRole, PlatformOverrides, StandardOrgRole } from "./types";
@@ -142,6 +144,11 @@ export interface PlanInput {
   before: Mapping | null;
   after: Mapping;
   platform?: PlatformOverrides;
+  /**
+   * The parts of an edit (admin API): when given, only the warnings they touch are kept, before each
+   * code's cap, so a touched warning is never left out behind untouched ones (planWarnings.ts).
+   */
+  touchedBy?: readonly DescribedChange[];
 }
 
 /** Which changed members a plan lists: those after `after`, at most `limit` (PLAN_LIMITS.maxMembers). */
@@ -263,14 +270,15 @@ export function startPlan(input: Omit<PlanInput, "members">, page: PlanPage = {}
       ...toCustom.warnings(),
     ];
     const lostManage = losingManage.seen - losingManage.items().length;
+    const counted = sortedEffects(effects);
     return {
       changedCount,
       unchangedCount,
-      effects: sortedEffects(effects),
+      effects: counted,
       changes,
       next,
       warnings: [
-        ...capPerCode(warnings),
+        ...capPerCode(input.touchedBy === undefined ? warnings : warningsTouchedBy(warnings, input.touchedBy, counted)),
         ...(lostManage > 0 ? [moreWarnings("loses_identity_access_manage", lostManage)] : []),
       ],
       lockout: editors > 0 ? null : lockoutFrom(losingEditing.items(), losingEditing.seen),

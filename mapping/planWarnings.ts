@@ -31,10 +31,10 @@ function touchedBy(parts: readonly DescribedChange[]): { roles: Set<string>; rul
  * defines or whose rules it changes, members it takes something from, and a role editor it leaves
  * missing only when someone loses that right in it. Each warning once.
  */
-export function warningsTouchedBy(warnings: readonly PlanWarning[], parts: readonly DescribedChange[], effects: readonly PlanEffect[]): PlanWarning[] {
+export function warningsTouchedBy<W extends PlanWarning>(warnings: readonly W[], parts: readonly DescribedChange[], effects: readonly PlanEffect[]): W[] {
   const touched = touchedBy(parts);
   const losesEditing = effects.some((e) => e.lost > 0 && ((e.kind === "admin" && e.name === "identity_access") || (e.kind === "orgRole" && (e.name === "owner" || e.name === "primary_owner"))));
-  const concerns = (warning: PlanWarning): boolean => {
+  const concerns = (warning: W): boolean => {
     switch (warning.code) {
       case "rule_matches_no_group":
       case "rule_matches_no_app_role":

@@ -35,7 +35,6 @@ import {
   judgeGrant,
   newValidationWarnings,
   parseMapping,
-  warningsTouchedBy,
 } from "../../mapping";
 import { refuseLockout, storeAndRecompute } from "../apply";
 import { planMapping } from "../plan";
@@ -206,12 +205,12 @@ export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit,
   const before = version === null ? emptyMapping() : current;
   const changes = mappingChanges(before, parsed.mapping);
   const decision = judgeGrant(actor.permissions, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(deps.db.knex, actor.orgId, before, parsed.mapping) });
-  const plan = await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping, page);
   // Only the warnings this edit brings or touches, each once (mapping/planWarnings.ts).
+  const plan = await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping, page, changes);
   const inForce = version === null ? null : await parseEdited(deps, mappingToDocument(current));
   const warnings = newValidationWarnings(parsed.warnings, inForce?.ok === true ? inForce.warnings : []);
   return {
-    plan: { ...plan, warnings: warningsTouchedBy(plan.warnings, changes, plan.effects) },
+    plan,
     nextCursor: plan.next === null ? null : encodeCursor({ userName: plan.next.userName, id: plan.next.id }),
     changes: changes.slice(0, PLAN_LIMITS.parts),
     changesCount: changes.length,

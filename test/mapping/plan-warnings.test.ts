@@ -1,4 +1,4 @@
-import { mappingChanges, newValidationWarnings, parseMapping, planMappingChange, warningsTouchedBy } from "../../mapping";
+import { PLAN_LIMITS, mappingChanges, newValidationWarnings, parseMapping, planMappingChange, warningsTouchedBy } from "../../mapping";
 import type { Mapping, MappingIssue, MemberInput, PlanWarning } from "../../mapping";
 import { group, mappingFrom, member } from "./helpers";
 
@@ -86,6 +86,19 @@ describe("the warnings a plan shows for one edit", () => {
     const quiet = bare(BEFORE).replace("admin: { admin: { user_management: manage, analytics: view } }", "admin: { admin: {} }");
     const after = quiet.replace("  - { id: admins, group: { externalId: g-admins }, orgRole: admin }\n", "");
     expect(codes(shown(quiet, after))).not.toContain("standard_to_custom");
+  });
+});
+
+describe("a plan told which parts an edit changes", () => {
+  it("keeps the warning about the rule the edit adds, though more warnings of its kind than the cap are in force", () => {
+    const many = Array.from({ length: PLAN_LIMITS.warningsPerCode + 5 }, (_, i) => `  - { id: missing-${i}, group: { externalId: g-missing-${i} }, roles: [finance] }\n`).join("");
+    const before = mappingFrom(BEFORE + many);
+    const after = mappingFrom(`${BEFORE}${many}  - { id: zz-added, group: { externalId: g-zz }, roles: [finance] }\n`);
+    const whole = planMappingChange({ members: MEMBERS, groups: GROUPS, before, after });
+    // Untouched, the added rule's warning is past the cap, counted among those left out.
+    expect(whole.warnings.some((w) => w.code === "rule_matches_no_group" && w.ruleId === "zz-added")).toBe(false);
+    const touched = planMappingChange({ members: MEMBERS, groups: GROUPS, before, after, touchedBy: mappingChanges(before, after) });
+    expect(touched.warnings.map((w) => [w.code, "ruleId" in w ? w.ruleId : ""])).toEqual([["rule_matches_no_group", "zz-added"]]);
   });
 });
 

@@ -37,6 +37,13 @@ describe("places in the mapping, in words", () => {
     expect(pathInWords("standardRoles.admin.admin.privacy", NAMES)).toBe("the Admin role's Privacy level");
   });
 
+  it("words the standard roles' and the Primary Owner's places as the explanation names them", () => {
+    expect(inWords("Admins get view in analytics from `standardRoles.admin` (the built-in default unless the file sets it).", NAMES)).toBe(
+      "Admins get view in analytics from the Admin role's admin levels (the built-in default unless the file sets it).",
+    );
+    expect(inWords("named by `primaryOwner` in the mapping file", NAMES)).toBe("named by the Primary Owner setting in the mapping file");
+  });
+
   it("leaves no JSON path in a server message shown to people", () => {
     const message = "Role 'finance' grants the connector 'jira', but `org.connectors` switches it off for everyone, so `roles.finance.connectors[1]` has no effect.";
     expect(inWords(message, NAMES)).toBe(

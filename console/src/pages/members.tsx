@@ -11,7 +11,7 @@ import type { Explanation, MemberDetail, MemberPage as MemberList, OrgRole, Perm
 import type { Viewer } from "../app";
 import { Badge, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useDebounced, useLoad, usePages, useRoleNames } from "../components/ui";
 import { AREAS, AREA_LABELS, LEVEL_LABELS, ORG_ROLES, ORG_ROLE_LABELS, type RoleNames, capabilityLabel, connectorLabel, listInWords, roleLabel, when } from "../labels";
-import { adminActionInWords, matchedByInWords, theRole } from "../wording";
+import { adminActionInWords, inWords, matchedByInWords, theRole } from "../wording";
 import { usePermissionChanges } from "../live";
 import { href } from "../router";
 
@@ -147,7 +147,7 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
         <dt>Org role</dt>
         <dd data-testid="org-role">
           {ORG_ROLE_LABELS[p.orgRole]}
-          {x !== null && <span class="reason"> — {x.orgRoleReason}</span>}
+          {x !== null && <span class="reason"> — {inWords(x.orgRoleReason, names)}</span>}
         </dd>
         <dt>Custom roles</dt>
         <dd>{p.roles.length === 0 ? "None" : p.roles.map((r, i) => <span key={r}>{i > 0 && ", "}{props.viewer.access.sections.roles === "none" ? roleLabel(r, names) : <Link href={href("roles", r)}>{roleLabel(r, names)}</Link>}</span>)}</dd>
@@ -225,10 +225,10 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
 
 function areaWhy(x: Explanation, area: (typeof AREAS)[number], names: RoleNames): JSX.Element {
   const chain = x.chains.admin[area];
-  if (chain.source.kind !== "custom_roles" || chain.source.grants.length === 0) return <span>{chain.reason}</span>;
+  if (chain.source.kind !== "custom_roles" || chain.source.grants.length === 0) return <span>{inWords(chain.reason, names)}</span>;
   return (
     <span>
-      {chain.reason}
+      {inWords(chain.reason, names)}
       <ul class="plain">
         {chain.source.grants.map((g) => (
           <li key={g.role}>

@@ -292,3 +292,18 @@ const MATCHED_BY: Readonly<Record<string, string>> = {
 };
 /** How a rule matched a group, in words: "the identity provider's id", "its name". */
 export const matchedByInWords = (kind: string): string => MATCHED_BY[kind] ?? humanise(kind).toLowerCase();
+
+/**
+ * A refusal in words: the server's sentence of who may make such a change, then the refused parts
+ * worded here (the server lists them as the file names them: "rule r_… (group id '…') (added)").
+ */
+export function refusalInWords(plan: PlanAnswer, names: RoleNames, groupNames: ReadonlyMap<string, string> = new Map()): string {
+  const refusal = plan.refusal;
+  if (refusal === null) return "";
+  const refused = plan.parts.filter((part) => refusal.message.includes(part.description)).map((part) => partInWords(part, names, groupNames).title);
+  const listed = refusal.message.indexOf(" Refused: ");
+  const mayChange = refusal.message.indexOf(" may change ");
+  const who = listed >= 0 ? refusal.message.slice(0, listed) : mayChange >= 0 ? `${refusal.message.slice(0, mayChange)} may change this.` : null;
+  if (refused.length === 0 || who === null) return inWords(refusal.message, names);
+  return `${who} Refused: ${refused.join("; ")}. Nothing was applied.`;
+}

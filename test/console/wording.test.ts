@@ -1,6 +1,6 @@
 import { capabilityLabel, connectorLabel, humanise, listInWords, ordinal, plural, roleLabel } from "../../console/src/labels";
-import { inWords, partInWords, pathInWords, roleChangeLines } from "../../console/src/wording";
-import type { ChangePart } from "../../console/src/api/types";
+import { inWords, partInWords, pathInWords, refusalInWords, roleChangeLines } from "../../console/src/wording";
+import type { ChangePart, PlanAnswer } from "../../console/src/api/types";
 
 const NAMES = new Map([["finance", "Finance approvers"]]);
 
@@ -95,5 +95,25 @@ describe("a mapping change, in words", () => {
     const words = partInWords(rule, NAMES, new Map([["g-123", "Contractors"]]));
     expect(words.title).toBe("Give the Finance approvers role to the group Contractors");
     expect(JSON.stringify(words)).not.toContain("r_2e70674167");
+  });
+
+  it("words a refusal's refused parts, keeping the server's sentence of who may make the change", () => {
+    const rule: ChangePart = {
+      part: "rule",
+      id: "r_2e70674167",
+      change: "removed",
+      before: { id: "r_2e70674167", group: { externalId: "g-design" }, roles: ["finance"], orgRole: "admin" },
+      after: null,
+      action: "edit_standard_roles",
+      description: "rule r_2e70674167 (group externalId 'g-design', orgRole admin) (removed)",
+    };
+    const message = `Rules giving owner or admin, the standard roles' levels, and the organisation's toggles can be changed only by Owners and the Primary Owner. Refused: ${rule.description}. Nothing was applied.`;
+    const plan: PlanAnswer = {
+      changedCount: 0, unchangedCount: 0, effects: [], changes: [], warnings: [], lockout: null, nextCursor: null,
+      parts: [rule], partsCount: 1, refusal: { code: "owner_required", message }, validationWarnings: [], validationWarningsCount: 0,
+    };
+    expect(refusalInWords(plan, NAMES)).toBe(
+      "Rules giving owner or admin, the standard roles' levels, and the organisation's toggles can be changed only by Owners and the Primary Owner. Refused: Stop giving the Finance approvers role and the Admin org role to the identity provider's group g-design. Nothing was applied.",
+    );
   });
 });

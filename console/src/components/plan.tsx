@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiFailure, ADMIN_API, call } from "../api/client";
 import type { Level, MappingDocument, PlanAnswer, ProposedChange } from "../api/types";
 import { NO_ROLE_NAMES, ORG_ROLE_LABELS, type RoleNames, areaLabel, capabilityLabel, connectorLabel, LEVEL_LABELS, orgRoleLabel, plural, roleLabel } from "../labels";
-import { inWords, partInWords, theRole, warningInWords } from "../wording";
+import { inWords, partInWords, refusalInWords, theRole, warningInWords } from "../wording";
 import { ErrorNotice, Notice } from "./ui";
 
 export type Proposal = { readonly change: ProposedChange } | { readonly document: MappingDocument };
@@ -175,19 +175,6 @@ export function PlanPanel(props: PlanPanelProps): JSX.Element | null {
         />
       );
   }
-}
-
-/**
- * The refusal in words: the server's sentence of who may make such a change, then the parts refused,
- * worded here (the server's list names them as the file does).
- */
-function refusalInWords(plan: PlanAnswer, names: RoleNames, groupNames: ReadonlyMap<string, string>): string {
-  const refusal = plan.refusal;
-  if (refusal === null) return "";
-  const refused = plan.parts.filter((part) => refusal.message.includes(part.description)).map((part) => partInWords(part, names, groupNames).title);
-  const cut = refusal.message.indexOf(" may change ");
-  if (refused.length === 0 || cut < 0) return inWords(refusal.message, names);
-  return `${refusal.message.slice(0, cut)} may change this. Refused: ${refused.join("; ")}. Nothing was applied.`;
 }
 
 function PlanDetails(props: { plan: PlanAnswer; what: string; busy: boolean; onConfirm(): void; onCancel(): void; names: RoleNames; groupNames: ReadonlyMap<string, string> }): JSX.Element {

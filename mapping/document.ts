@@ -32,6 +32,7 @@ export function mappingToYaml(mapping: Mapping): string {
 
 export function roleDocument(role: RoleDefinition): Record<string, unknown> {
   return {
+    ...(role.displayName === undefined ? {} : { displayName: role.displayName }),
     ...(role.description === null ? {} : { description: role.description }),
     admin: grantedAreas(role.admin),
     capabilities: [...role.capabilities],

@@ -112,8 +112,11 @@ function roleDefinition(value: unknown, where: string, problems: string[]): Role
   if (!isStringArray(role["capabilities"]) || !isStringArray(role["connectors"])) problems.push(`${where} capabilities/connectors are not lists of strings`);
   const description = role["description"];
   if (description !== null && typeof description !== "string") problems.push(`${where}.description is neither text nor null`);
+  const displayName = role["displayName"];
+  if (displayName !== undefined && typeof displayName !== "string") problems.push(`${where}.displayName is present but not text`);
   return {
     name: typeof role["name"] === "string" ? role["name"] : "",
+    ...(typeof displayName === "string" ? { displayName } : {}),
     description: typeof description === "string" ? description : null,
     admin: levels(role["admin"], `${where}.admin`, problems),
     capabilities: isStringArray(role["capabilities"]) ? [...role["capabilities"]] : [],

@@ -16,7 +16,8 @@ export type { Explanation, AreaChain, AreaSource, GrantChain, LayerEffect, RoleG
 export { diffPermissions } from "./diff";
 export type { PermissionChange, ListChange } from "./diff";
 export { EFFECT_KINDS, indexGroups, planMappingChange, rulesByRole, startPlan, lockoutOf, matchingGroups } from "./plan";
-export type { EffectKind, GroupIndex, MappingPlan, MemberPlanChange, PlanEffect, PlanPlace, PlanWarning, PlanInput, PlanPage, Planner, Lockout } from "./plan";
+export type { EffectKind, GroupIndex, MappingPlan, MemberPlanChange, PlanEffect, PlanPlace, PlanWarning, PlanInput, PlanPage, Planner, Lockout, StandardToCustom, UnreachedReason } from "./plan";
+export { newValidationWarnings, warningsTouchedBy } from "./planWarnings";
 export { MAPPING_LIMITS, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS } from "./limits";
 export { ADMIN_ACTIONS, POLICY_RULES, RULE_FOR, allowedActions, decide } from "./policy";
 export type { AdminAction, AllowedActions, Decision, PolicyRule } from "./policy";

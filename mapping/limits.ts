@@ -40,6 +40,8 @@ export const PLAN_LIMITS = {
   groupsNamed: 20,
   /** Rules a `role_never_reached` message names. */
   rulesNamed: 20,
+  /** Capabilities, and connectors, a `standard_to_custom` warning names. */
+  lostNamed: 50,
   /** Parts of the mapping (roles, rules, toggles) a plan answer describes one by one. */
   parts: 1_000,
   /** The document's own validation warnings a plan answer lists. */

@@ -71,6 +71,7 @@ function toRole(name: string, value: unknown): RoleDefinition {
   const role = isRecord(value) ? value : {};
   return {
     name,
+    ...(typeof role["displayName"] === "string" ? { displayName: role["displayName"] } : {}),
     description: typeof role["description"] === "string" ? role["description"] : null,
     admin: toAreaLevels(role["admin"]),
     capabilities: isStringArray(role["capabilities"]) ? sortedUnique(role["capabilities"]) : [],

@@ -9,6 +9,7 @@
  * bounded lists: its cost is linear in members × what changes for them, its memory and its answer
  * bounded by PLAN_LIMITS whatever the directory.
  */
+import type { DescribedChange } from "./changes";
 import { diffPermissions } from "./diff";
 import type { PermissionChange } from "./diff";
 import { levelRank } from "./levels";
@@ -17,8 +18,10 @@ import { foldName, ruleSelectsGroup } from "./match";
 import { compareText, emptyMapping, sortedUnique } from "./normalise";
 import { utf8Length } from "./source";
 import { closestMatch } from "./suggest";
+import { warningsTouchedBy } from "./planWarnings";
 import { batchResolver, canEditRoles } from "./resolve";
-import type { EffectivePermissions, GroupMatcher, GroupRef, Mapping, MappingRule, MemberInput, OrgRole, PlatformOverrides } from "./types";
+import { AREAS, STANDARD_ORG_ROLES } from "./types";
+import type { Area, EffectivePermissions, GroupMatcher, GroupRef, Level, Mapping, MappingRule, MemberInput, OrgRole, PlatformOverrides, StandardOrgRole } from "./types";
 
 export interface MemberPlanChange {
   member: { id: string; userName: string; active: boolean };
@@ -50,11 +53,28 @@ export interface PlanPlace {
 type ListedWarning =
   | { code: "rule_matches_no_group"; ruleIndex: number; ruleId: string; message: string }
   | { code: "rule_matches_no_app_role"; ruleIndex: number; ruleId: string; appRole: string; message: string }
-  | { code: "role_never_reached"; role: string; message: string }
+  | { code: "role_never_reached"; role: string; reason: UnreachedReason; orgRoles: OrgRole[]; message: string }
   | { code: "loses_identity_access_manage"; memberId: string; userName: string; message: string }
   | { code: "no_role_editor"; message: string }
   | { code: "primary_owner_not_in_directory"; userName: string; message: string }
-  | { code: "display_name_rule"; ruleIndex: number; ruleId: string; displayName: string; groupIds: string[]; message: string };
+  | { code: "display_name_rule"; ruleIndex: number; ruleId: string; displayName: string; groupIds: string[]; message: string }
+  | StandardToCustom;
+
+/**
+ * Members whose org role goes from a standard role (owner, admin, user) to custom: custom roles
+ * replace the standard role, so what it gave them and their custom roles do not goes with it. Lists
+ * what at least one of them loses (each list bounded by PLAN_LIMITS.lostNamed), to grant in a role;
+ * absent when they lose nothing.
+ */
+export interface StandardToCustom {
+  code: "standard_to_custom";
+  members: number;
+  from: StandardOrgRole[];
+  admin: Array<{ area: Area; before: Level }>;
+  capabilities: string[];
+  connectors: string[];
+  message: string;
+}
 
 /** `more_warnings`: past PLAN_LIMITS.warningsPerCode warnings of one code, how many more there are. */
 export type PlanWarning = ListedWarning | { code: "more_warnings"; of: ListedWarning["code"]; count: number; message: string };
@@ -124,6 +144,11 @@ export interface PlanInput {
   before: Mapping | null;
   after: Mapping;
   platform?: PlatformOverrides;
+  /**
+   * The parts of an edit (admin API): when given, only the warnings they touch are kept, before each
+   * code's cap, so a touched warning is never left out behind untouched ones (planWarnings.ts).
+   */
+  touchedBy?: readonly DescribedChange[];
 }
 
 /** Which changed members a plan lists: those after `after`, at most `limit` (PLAN_LIMITS.maxMembers). */
@@ -174,6 +199,7 @@ export function startPlan(input: Omit<PlanInput, "members">, page: PlanPage = {}
   // The org roles of active members, by group and by app role: what a rule that grants an unreached role met.
   const orgRolesByGroup = new Map<string, Set<OrgRole>>();
   const orgRolesByAppRole = new Map<string, Set<OrgRole>>();
+  const toCustom = standardToCustomCounter();
 
   // Members with the same groups share one change object: they are counted per change, and the
   // counts added to the effects once per change (a few changes kept at a time, so memory stays bounded).
@@ -209,6 +235,7 @@ export function startPlan(input: Omit<PlanInput, "members">, page: PlanPage = {}
       }
       changedCount += 1;
       perChange.set(change, (perChange.get(change) ?? 0) + 1);
+      toCustom.add(change);
       const place = { userName: member.userName, id: member.id };
       if (canEditRoles(before) && !editsAfter) losingEditing.offer(place);
       if (before.admin.identity_access === "manage" && now.admin.identity_access !== "manage") {
@@ -240,16 +267,18 @@ export function startPlan(input: Omit<PlanInput, "members">, page: PlanPage = {}
       ...losingManage.items(),
       ...(ownerPresent ? [] : [primaryOwnerMissing(input.after)]),
       ...(editorsBesidesOwner > 0 ? [] : [noRoleEditor()]),
+      ...toCustom.warnings(),
     ];
     const lostManage = losingManage.seen - losingManage.items().length;
+    const counted = sortedEffects(effects);
     return {
       changedCount,
       unchangedCount,
-      effects: sortedEffects(effects),
+      effects: counted,
       changes,
       next,
       warnings: [
-        ...capPerCode(warnings),
+        ...capPerCode(input.touchedBy === undefined ? warnings : warningsTouchedBy(warnings, input.touchedBy, counted)),
         ...(lostManage > 0 ? [moreWarnings("loses_identity_access_manage", lostManage)] : []),
       ],
       lockout: editors > 0 ? null : lockoutFrom(losingEditing.items(), losingEditing.seen),
@@ -567,13 +596,21 @@ function rolesNeverReached(context: DirectoryContext, reached: ReadonlySet<strin
   const granting = rulesByRole(context.mapping);
   return context.mapping.roles
     .filter((role) => !reached.has(role.name))
-    .map((role) => ({ code: "role_never_reached" as const, role: role.name, message: `Role '${role.name}' would apply to no member: ${unreachedBecause(granting.get(role.name) ?? [], context)}.` }));
+    .map((role) => {
+      const why = unreachedBecause(granting.get(role.name) ?? [], context);
+      return { code: "role_never_reached" as const, role: role.name, reason: why.reason, orgRoles: why.orgRoles, message: `Role '${role.name}' would apply to no member: ${why.text}.` };
+    });
 }
 
-function unreachedBecause(granting: readonly MappingRule[], context: DirectoryContext): string {
-  if (granting.length === 0) return "no rule grants it";
+/** Why no member would hold a role, as a code a console words itself and as text. */
+export type UnreachedReason = "no_rule" | "rules_match_nothing" | "no_active_member" | "standard_roles";
+
+function unreachedBecause(granting: readonly MappingRule[], context: DirectoryContext): { reason: UnreachedReason; orgRoles: OrgRole[]; text: string } {
+  if (granting.length === 0) return { reason: "no_rule", orgRoles: [], text: "no rule grants it" };
   const ruleList = namedList(granting.map((rule) => rule.index), PLAN_LIMITS.rulesNamed);
-  if (granting.every((rule) => !ruleReachesDirectory(rule, context))) return `the rules granting it (${ruleList}) match no group or app role in the directory`;
+  if (granting.every((rule) => !ruleReachesDirectory(rule, context))) {
+    return { reason: "rules_match_nothing", orgRoles: [], text: `the rules granting it (${ruleList}) match no group or app role in the directory` };
+  }
   // The org roles of the active members the granting rules match, gathered per group and app role as members were read.
   const orgRoles = new Set<OrgRole>();
   for (const rule of granting) {
@@ -582,8 +619,9 @@ function unreachedBecause(granting: readonly MappingRule[], context: DirectoryCo
       : context.groups.matching(rule).map((group) => context.orgRolesByGroup.get(group.id));
     for (const set of sets) for (const orgRole of set ?? []) orgRoles.add(orgRole);
   }
-  if (orgRoles.size === 0) return `no active member is matched by the rules granting it (${ruleList})`;
-  return `every active member it is mapped to has a standard role (${sortedUnique([...orgRoles]).join(", ")}), and custom roles apply only to custom members`;
+  if (orgRoles.size === 0) return { reason: "no_active_member", orgRoles: [], text: `no active member is matched by the rules granting it (${ruleList})` };
+  const held = [...orgRoles].sort(compareText);
+  return { reason: "standard_roles", orgRoles: held, text: `every active member it is mapped to has a standard role (${held.join(", ")}), and custom roles apply only to custom members` };
 }
 
 function primaryOwnerMissing(mapping: Mapping): ListedWarning {
@@ -591,6 +629,61 @@ function primaryOwnerMissing(mapping: Mapping): ListedWarning {
     code: "primary_owner_not_in_directory",
     userName: mapping.primaryOwner,
     message: `No active member has the userName '${mapping.primaryOwner}' named by \`primaryOwner\`, so the organisation would have no Primary Owner.`,
+  };
+}
+
+const isStandard = (role: OrgRole): role is StandardOrgRole => (STANDARD_ORG_ROLES as readonly string[]).includes(role);
+
+/**
+ * Gathers the members who move from a standard org role to custom, and the union of what they lose:
+ * per change object (members with the same groups share one), so its cost is that of the changes.
+ */
+function standardToCustomCounter(): { add(change: PermissionChange): void; warnings(): StandardToCustom[] } {
+  let members = 0;
+  const from = new Set<StandardOrgRole>();
+  const admin = new Map<Area, Level>();
+  const capabilities = new Set<string>();
+  const connectors = new Set<string>();
+  return {
+    add(change) {
+      const move = change.orgRole;
+      if (move === null || move.after !== "custom" || !isStandard(move.before)) return;
+      members += 1;
+      from.add(move.before);
+      for (const area of change.admin) {
+        if (levelRank(area.after) >= levelRank(area.before)) continue;
+        const known = admin.get(area.area);
+        if (known === undefined || levelRank(area.before) > levelRank(known)) admin.set(area.area, area.before);
+      }
+      for (const name of change.capabilities.removed) capabilities.add(name);
+      for (const name of change.connectors.removed) connectors.add(name);
+    },
+    warnings() {
+      if (members === 0) return [];
+      const lost = {
+        from: STANDARD_ORG_ROLES.filter((role) => from.has(role)),
+        admin: AREAS.flatMap((area) => {
+          const before = admin.get(area);
+          return before === undefined ? [] : [{ area, before }];
+        }),
+        capabilities: sortedUnique([...capabilities]).slice(0, PLAN_LIMITS.lostNamed),
+        connectors: sortedUnique([...connectors]).slice(0, PLAN_LIMITS.lostNamed),
+      };
+      const what = [
+        ...lost.admin.map(({ area, before }) => `${area} ${before}`),
+        ...lost.capabilities.map((name) => `the capability ${name}`),
+        ...lost.connectors.map((name) => `the connector ${name}`),
+      ];
+      // A move that takes nothing away (the standard role gave nothing their custom roles do not) needs no word.
+      if (what.length === 0) return [];
+      const who = members === 1 ? "1 member moves" : `${members} members move`;
+      return [{
+        code: "standard_to_custom" as const,
+        members,
+        ...lost,
+        message: `${who} from a standard role (${lost.from.join(", ")}) to custom roles, which replace the standard role: what it gave them and their custom roles do not goes with it (${what.join(", ")}). Grant these in a custom role to keep them.`,
+      }];
+    },
   };
 }
 

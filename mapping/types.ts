@@ -42,6 +42,12 @@ export interface GroupMatcher {
 
 export interface RoleDefinition {
   name: string;
+  /**
+   * The name people read ("Finance approvers") beside the key rules name it by; absent when the file
+   * gives none (then the key is shown). Absent rather than null, so mappings written before display
+   * names keep their hash.
+   */
+  displayName?: string;
   description: string | null;
   /** Every area present; areas the file does not list are `none`. */
   admin: AreaLevels;

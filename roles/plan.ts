@@ -11,7 +11,7 @@
 import type { Database } from "../db/connection";
 import { allGroups } from "../db/groups";
 import { allMembers } from "../db/member-snapshots";
-import { type Mapping, type MappingIssue, type MappingPlan, type ParseResult, type PlanPage, type SourceLimits, parseMapping, startPlan } from "../mapping";
+import { type DescribedChange, type Mapping, type MappingIssue, type MappingPlan, type ParseResult, type PlanPage, type SourceLimits, parseMapping, startPlan } from "../mapping";
 import type { MappingPermissionSync } from "./sync";
 import { turns } from "./turns";
 
@@ -34,10 +34,16 @@ const PAGE_SIZE = 1000;
 /** Members planned between two looks at the clock. */
 const STEP = 25;
 
-/** The plan of replacing the mapping in force by `after`, over the whole directory as it is now. */
-export async function planMapping(db: Database, sync: MappingPermissionSync, orgId: string, after: Mapping, page: PlanPage = {}): Promise<MappingPlan> {
+/**
+ * The plan of replacing the mapping in force by `after`, over the whole directory as it is now; with
+ * `touchedBy` (an edit's parts), only the warnings the edit touches.
+ */
+export async function planMapping(db: Database, sync: MappingPermissionSync, orgId: string, after: Mapping, page: PlanPage = {}, touchedBy?: readonly DescribedChange[]): Promise<MappingPlan> {
   const { mapping: before, version } = await sync.mappingFor(db.knex, orgId);
-  const planner = startPlan({ groups: await allGroups(db.knex, orgId), before: version === null ? null : before, after, platform: await sync.platformFor(db.knex, orgId) }, page);
+  const planner = startPlan(
+    { groups: await allGroups(db.knex, orgId), before: version === null ? null : before, after, platform: await sync.platformFor(db.knex, orgId), ...(touchedBy === undefined ? {} : { touchedBy }) },
+    page,
+  );
   const turn = turns();
   for await (const { members } of allMembers(db.knex, orgId, { pageSize: PAGE_SIZE })) {
     for (let i = 0; i < members.length; i += STEP) {

@@ -55,7 +55,18 @@ const schemas: Record<string, Schema> = {
     },
   }),
   MappingIssue: closed({ file: str, line: int, column: int, code: str, message: str }),
-  MappingDocument: { type: "object", description: "What a mapping file holds (mapping/mapping.schema.json)", required: ["version", "primaryOwner"] },
+  MappingDocument: {
+    type: "object",
+    description: "What a mapping file holds (mapping/mapping.schema.json)",
+    required: ["version", "primaryOwner"],
+    properties: { roles: { type: "object", additionalProperties: ref("RoleDocument") } },
+  },
+  RoleDocument: {
+    type: "object",
+    description: "A custom role as a mapping file writes it; `displayName` is the name people read, beside the key rules use",
+    additionalProperties: false,
+    properties: { displayName: { type: "string", minLength: 1, maxLength: 100 }, description: str, admin: { type: "object" }, capabilities: list(str), connectors: list(str) },
+  },
   Rule: {
     type: "object",
     description: "A rule as a mapping file writes it (mapping/mapping.schema.json): one source, a group or an app role, and what it grants",
@@ -331,7 +342,7 @@ const operations: Record<string, Record<string, Operation>> = {
     get: { summary: "Custom roles, with how many members hold each and the groups and app roles that give it", tags: ["admin: roles"], auth: "member", responses: { 200: closed({ roles: list(closed({ name: str, definition: { type: "object" }, memberCount: int, rules: list(closed({ id: str, target: str })), groups: list(closed({ id: str, displayName: str, source: str })), appRoles: list(str) })) }) }, errors: ["identity_access_view_required"] },
   },
   "/admin/roles/{name}": {
-    put: write("Create or replace a custom role", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], requestBody: json({ type: "object", description: "description, admin, capabilities, connectors" }) }),
+    put: write("Create or replace a custom role", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], requestBody: json(ref("RoleDocument")) }),
     delete: write("Delete a custom role (and take it out of the rules giving it)", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], errors: [...MAPPING_WRITE, "role_not_found"] }),
   },
   "/admin/rules": {

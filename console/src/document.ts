@@ -4,7 +4,7 @@
  * part is and fall back to "nothing" for anything else, so a page never trusts a shape blindly.
  */
 import type { Area, Level, MappingDocument, OrgDocument, RoleDocument, Toggle } from "./api/types";
-import { AREAS } from "./labels";
+import { AREAS, type RoleNames } from "./labels";
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isLevel = (value: unknown): value is Level => value === "none" || value === "view" || value === "manage";
@@ -19,6 +19,7 @@ export function roleFromDefinition(definition: unknown): RoleDocument {
     if (isLevel(level) && level !== "none") admin[area] = level;
   }
   return {
+    ...(typeof d["displayName"] === "string" ? { displayName: d["displayName"] } : {}),
     ...(typeof d["description"] === "string" ? { description: d["description"] } : {}),
     admin,
     capabilities: strings(d["capabilities"]),
@@ -29,6 +30,21 @@ export function roleFromDefinition(definition: unknown): RoleDocument {
 export function roleOf(document: MappingDocument | null, name: string): RoleDocument | null {
   const roles = document !== null && isRecord(document["roles"]) ? document["roles"] : {};
   return Object.hasOwn(roles, name) ? roleFromDefinition(roles[name]) : null;
+}
+
+/** Each custom role's display name by its key, for the roles that have one. */
+export function roleNamesOf(document: MappingDocument | null): RoleNames {
+  const roles = document !== null && isRecord(document["roles"]) ? document["roles"] : {};
+  const names = new Map<string, string>();
+  for (const [name, definition] of Object.entries(roles)) {
+    if (isRecord(definition) && typeof definition["displayName"] === "string") names.set(name, definition["displayName"]);
+  }
+  return names;
+}
+
+/** The same, from the role list (`GET /roles`), for pages that read it rather than the mapping. */
+export function roleNamesFromList(roles: ReadonlyArray<{ readonly name: string; readonly definition: Record<string, unknown> }>): RoleNames {
+  return new Map(roles.flatMap((role) => (typeof role.definition["displayName"] === "string" ? [[role.name, role.definition["displayName"]] as const] : [])));
 }
 
 const toggles = (value: unknown): Record<string, Toggle> => {
@@ -46,12 +62,14 @@ export interface RuleView {
   readonly id: string;
   readonly roles: readonly string[];
   readonly orgRole: string | null;
+  /** The rule as the document writes it, for wording what it matches (wording.ts). */
+  readonly document: Record<string, unknown>;
 }
 
 /** The rules of a document with the roles each gives (deleting a rule takes all of them away). */
 export function rulesOf(document: MappingDocument | null): RuleView[] {
   const list = document !== null && Array.isArray(document["mappings"]) ? document["mappings"] : [];
   return list.flatMap((rule: unknown) =>
-    isRecord(rule) && typeof rule["id"] === "string" ? [{ id: rule["id"], roles: strings(rule["roles"]), orgRole: typeof rule["orgRole"] === "string" ? rule["orgRole"] : null }] : [],
+    isRecord(rule) && typeof rule["id"] === "string" ? [{ id: rule["id"], roles: strings(rule["roles"]), orgRole: typeof rule["orgRole"] === "string" ? rule["orgRole"] : null, document: rule }] : [],
   );
 }

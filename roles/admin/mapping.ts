@@ -32,6 +32,7 @@ import {
   mappingToDocument,
   mappingToYaml,
   judgeGrant,
+  newValidationWarnings,
   parseMapping,
 } from "../../mapping";
 import { refuseLockout, storeAndRecompute } from "../apply";
@@ -57,6 +58,8 @@ async function parseEdited(deps: AdminDeps, document: unknown): Promise<ParseRes
   const text = JSON.stringify(document, null, 2);
   return deps.parse ? deps.parse(text, ADMIN_SOURCE) : parseMapping(text, ADMIN_SOURCE);
 }
+
+const problems = (count: number): string => (count === 1 ? "1 problem" : `${count} problems`);
 
 /** The If-Match of a write: `*`, the versions it names, or null when the request had none. */
 export type IfMatch = { readonly any: true } | { readonly versions: readonly number[] } | null;
@@ -132,7 +135,7 @@ export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: Mappin
       const edited = applyEdit(version === null ? null : current, edit);
       if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
       const parsed = await parseEdited(deps, edited.document);
-      if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s); nothing was applied.`, { issues: parsed.errors });
+      if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${problems(parsed.errors.length)}; nothing was applied.`, { issues: parsed.errors });
       const before = version === null ? emptyMapping() : current;
       const changes = mappingChanges(before, parsed.mapping);
       requireGrant(actor, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(tx, actor.orgId, before, parsed.mapping) });
@@ -185,7 +188,8 @@ const isPlace = (value: unknown): value is PlanPlace =>
 /**
  * Who would gain and lose what; nothing is written (file-managed organisations may plan too). Any
  * member who may read roles may ask, so the answer is bounded (PLAN_ANSWER_MAX_BYTES): counts for
- * everyone, a page of members (`page`), and at most so many parts and warnings.
+ * everyone, a page of members (`page`), and at most so many parts and warnings — only the warnings
+ * the edit touches or brings, so an edit of one role is not buried under every other role's.
  */
 export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit, query: { limit?: number; cursor?: string } = {}): Promise<PlanOutcome> {
   requireAction(actor, "read_roles");
@@ -197,19 +201,22 @@ export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit,
   const edited = applyEdit(version === null ? null : current, edit);
   if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
   const parsed = await parseEdited(deps, edited.document);
-  if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${parsed.errors.length} problem(s).`, { issues: parsed.errors });
+  if (!parsed.ok) refuse("invalid_mapping", `The mapping is invalid: ${problems(parsed.errors.length)}.`, { issues: parsed.errors });
   const before = version === null ? emptyMapping() : current;
   const changes = mappingChanges(before, parsed.mapping);
   const decision = judgeGrant(actor.permissions, { kind: "mapping", before, after: parsed.mapping, successor: await successorOf(deps.db.knex, actor.orgId, before, parsed.mapping) });
-  const plan = await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping, page);
+  // Only the warnings this edit brings or touches, each once (mapping/planWarnings.ts).
+  const plan = await planMapping(deps.db, deps.sync, actor.orgId, parsed.mapping, page, changes);
+  const inForce = version === null ? null : await parseEdited(deps, mappingToDocument(current));
+  const warnings = newValidationWarnings(parsed.warnings, inForce?.ok === true ? inForce.warnings : []);
   return {
     plan,
     nextCursor: plan.next === null ? null : encodeCursor({ userName: plan.next.userName, id: plan.next.id }),
     changes: changes.slice(0, PLAN_LIMITS.parts),
     changesCount: changes.length,
     refusal: decision.allowed ? null : { rule: decision.rule, message: decision.message },
-    warnings: parsed.warnings.slice(0, PLAN_LIMITS.validationWarnings),
-    warningsCount: parsed.warnings.length,
+    warnings: warnings.slice(0, PLAN_LIMITS.validationWarnings),
+    warningsCount: warnings.length,
   };
 }
 

@@ -126,8 +126,11 @@ describe("the admin console in a browser", () => {
     await heading(page, MEMBERS.finance).waitFor();
     const billing = page.getByRole("row", { name: /^Billing/ });
     expect(await billing.getByRole("cell").first().textContent()).toBe("Can manage");
-    // The explanation trail: the group, the rule, the role, the level, and what the org's toggle removed.
-    await page.getByText("Group Finance (SCIM, matched by externalId “g-finance”) → rule finance → role finance").waitFor();
+    // The explanation trail in words: the group, how the rule matched it, the role it gives, the level,
+    // and what the org's toggle removed — no rule ids.
+    await page.getByText("Group Finance (SCIM, matched by the identity provider's id “g-finance”) → the finance role").waitFor();
+    await page.getByRole("row", { name: /^Billing/ }).getByText("the finance role → Can manage").waitFor();
+    expect((await page.locator("main").textContent()) ?? "").not.toMatch(/\brule finance\b|\(rules? /);
     expect(await page.getByRole("row", { name: /^Jira/ }).textContent()).toMatch(/No.*Removed by the organisation's toggle/);
     await screenshot(page, "console-member.png");
     await page.evaluate("window.notReloaded = true");
@@ -156,6 +159,8 @@ describe("the admin console in a browser", () => {
 
     await page.getByRole("button", { name: "Confirm and apply" }).click();
     await page.getByRole("heading", { name: "Conflict: the mapping changed" }).waitFor();
+    // The keyboard lands on the conflict, as it lands on a plan or a result.
+    expect(await page.evaluate("document.activeElement.id")).toBe("conflict-title");
     await page.getByText(/Your change was not applied, and theirs was not overwritten/).waitFor();
     const roles = (await world.as("owner").get("/roles")).body as { roles: Array<{ name: string; definition: Record<string, unknown> }> };
     expect(roles.roles.find((r) => r.name === "finance")?.definition).toEqual({ description: "Changed by the other admin", admin: { billing: "view" }, capabilities: [], connectors: [] });
@@ -179,7 +184,7 @@ describe("the admin console in a browser", () => {
     await page.getByRole("tab", { name: "Permissions" }).click();
     expect(await page.getByRole("group", { name: "Billing" }).getByRole("radio", { name: "Can view" }).isDisabled()).toBe(true);
     expect(await page.getByRole("button", { name: "Review changes…" }).isDisabled()).toBe(true);
-    expect(await page.getByRole("button", { name: "Remove rule finance…" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Stop giving it to the identity provider's group g-finance…" }).isDisabled()).toBe(true);
     expect(await page.getByRole("searchbox", { name: "Give this role to a group" }).isDisabled()).toBe(true);
 
     await page.goto(`${world.base}/console/organisation`);

@@ -30,14 +30,19 @@ export const areaLevels: fc.Arbitrary<AreaLevels> = fc.tuple(...AREAS.map(() => 
 const sorted = (values: readonly string[]): string[] => [...values].sort();
 const toggles = (names: readonly string[]): fc.Arbitrary<Record<string, boolean>> => fc.dictionary(fc.constantFrom(...names), fc.boolean());
 
+/** A role sometimes has a display name (absent, not null, when it has none). */
 const role = (name: string): fc.Arbitrary<RoleDefinition> =>
-  fc.record({
-    name: fc.constant(name),
-    description: fc.constant(null),
-    admin: areaLevels,
-    capabilities: fc.subarray([...FEATURES]).map(sorted),
-    connectors: fc.subarray([...CONNECTORS]).map(sorted),
-  });
+  fc.record(
+    {
+      name: fc.constant(name),
+      displayName: fc.constantFrom("Finance approvers", "Équipe RH: opérations", "IT: read only"),
+      description: fc.constant(null),
+      admin: areaLevels,
+      capabilities: fc.subarray([...FEATURES]).map(sorted),
+      connectors: fc.subarray([...CONNECTORS]).map(sorted),
+    },
+    { requiredKeys: ["name", "description", "admin", "capabilities", "connectors"] },
+  );
 
 /**
  * Matchers that sometimes hit a group (in any of the four ways) and sometimes miss: a name matcher

@@ -77,6 +77,8 @@ export type ProposedChange =
 
 /** A custom role as a mapping file writes it. */
 export interface RoleDocument {
+  /** The name people read; the key stays what rules name the role by. */
+  displayName?: string;
   description?: string;
   admin: Partial<Record<Area, Level>>;
   capabilities: string[];

@@ -3,11 +3,12 @@
  * refuse it), then the write, only when the member confirms. A write that finds the mapping changed
  * by someone else since the page read it (412) is shown as a conflict and never retried over it.
  */
-import type { JSX } from "preact";
-import { useState } from "preact/hooks";
+import type { ComponentChildren, JSX } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiFailure, ADMIN_API, call } from "../api/client";
 import type { Level, MappingDocument, PlanAnswer, ProposedChange } from "../api/types";
-import { ORG_ROLES, ORG_ROLE_LABELS, areaLabel, capabilityLabel, connectorLabel, LEVEL_LABELS } from "../labels";
+import { NO_ROLE_NAMES, ORG_ROLE_LABELS, type RoleNames, areaLabel, capabilityLabel, connectorLabel, LEVEL_LABELS, orgRoleLabel, plural, roleLabel } from "../labels";
+import { inWords, partInWords, refusalInWords, theRole, warningInWords } from "../wording";
 import { ErrorNotice, Notice } from "./ui";
 
 export type Proposal = { readonly change: ProposedChange } | { readonly document: MappingDocument };
@@ -64,17 +65,15 @@ const RANK: Record<Level, number> = { none: 0, view: 1, manage: 2 };
 const SHOWN_MEMBERS = 50;
 const SHOWN_EFFECTS = 30;
 
-/** "role finance", "Billing (level)", "org role Admin": what a count of members gains or loses. */
-function effectLabel(effect: PlanAnswer["effects"][number]): string {
+/** "the Finance role", "Billing level", "the Admin org role": what a count of members gains or loses. */
+function effectLabel(effect: PlanAnswer["effects"][number], names: RoleNames): string {
   switch (effect.kind) {
-    case "orgRole": {
-      const role = ORG_ROLES.find((r) => r === effect.name);
-      return `org role ${role === undefined ? effect.name : ORG_ROLE_LABELS[role]}`;
-    }
+    case "orgRole":
+      return `the ${orgRoleLabel(effect.name)} org role`;
     case "admin":
       return `${areaLabel(effect.name)} level`;
     case "role":
-      return `role ${effect.name}`;
+      return theRole(effect.name, names);
     case "capability":
       return capabilityLabel(effect.name);
     case "connector":
@@ -83,7 +82,7 @@ function effectLabel(effect: PlanAnswer["effects"][number]): string {
 }
 
 /** One member's change as two lists a person reads: what they gain and what they lose. */
-export function gainsAndLosses(change: PlanAnswer["changes"][number]["change"]): { gains: string[]; losses: string[] } {
+export function gainsAndLosses(change: PlanAnswer["changes"][number]["change"], names: RoleNames = NO_ROLE_NAMES): { gains: string[]; losses: string[] } {
   const gains: string[] = [];
   const losses: string[] = [];
   if (change.orgRole !== null) {
@@ -94,13 +93,39 @@ export function gainsAndLosses(change: PlanAnswer["changes"][number]["change"]):
     const line = `${areaLabel(a.area)}: ${LEVEL_LABELS[a.after]} (was ${LEVEL_LABELS[a.before]})`;
     (RANK[a.after] > RANK[a.before] ? gains : losses).push(line);
   }
-  gains.push(...change.roles.added.map((r) => `role ${r}`), ...change.capabilities.added.map(capabilityLabel), ...change.connectors.added.map((c) => `${connectorLabel(c)} connector`));
-  losses.push(...change.roles.removed.map((r) => `role ${r}`), ...change.capabilities.removed.map(capabilityLabel), ...change.connectors.removed.map((c) => `${connectorLabel(c)} connector`));
+  const role = (r: string) => `role ${roleLabel(r, names)}`;
+  gains.push(...change.roles.added.map(role), ...change.capabilities.added.map(capabilityLabel), ...change.connectors.added.map((c) => `${connectorLabel(c)} connector`));
+  losses.push(...change.roles.removed.map(role), ...change.capabilities.removed.map(capabilityLabel), ...change.connectors.removed.map((c) => `${connectorLabel(c)} connector`));
   return { gains, losses };
 }
 const RANK_ORG = { user: 0, custom: 1, admin: 2, owner: 3, primary_owner: 4 } as const;
 
-export function PlanPanel(props: { edit: PlannedEdit; what: string; onConfirm(): void; onReload(): void }): JSX.Element | null {
+/**
+ * A heading that takes the keyboard focus when it appears: after "Review changes…" the plan, after
+ * "Confirm and apply" the result, so keyboard and screen-reader users land on what just appeared.
+ */
+function FocusedHeading(props: { id: string; children: ComponentChildren }): JSX.Element {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <h2 id={props.id} ref={ref} tabIndex={-1}>
+      {props.children}
+    </h2>
+  );
+}
+
+export interface PlanPanelProps {
+  edit: PlannedEdit;
+  what: string;
+  onConfirm(): void;
+  onReload(): void;
+  /** Role display names by key, so the plan names roles as people know them. */
+  names?: RoleNames;
+  /** Group names by id, for rules that name a group by its id. */
+  groupNames?: ReadonlyMap<string, string>;
+}
+
+export function PlanPanel(props: PlanPanelProps): JSX.Element | null {
   const { state } = props.edit;
   switch (state.step) {
     case "editing":
@@ -109,17 +134,18 @@ export function PlanPanel(props: { edit: PlannedEdit; what: string; onConfirm():
       return <p role="status">Working out who this change affects…</p>;
     case "failed":
       return (
-        <div class="plan">
-          <ErrorNotice error={state.error} title="Not applied" />
+        <section class="plan" aria-labelledby="plan-failed-title">
+          <FocusedHeading id="plan-failed-title">Not applied</FocusedHeading>
+          <ErrorNotice error={state.error} />
           <button type="button" onClick={props.edit.cancel}>
             Back to editing
           </button>
-        </div>
+        </section>
       );
     case "conflict":
       return (
         <section class="plan" aria-labelledby="conflict-title">
-          <h2 id="conflict-title">Conflict: the mapping changed</h2>
+          <FocusedHeading id="conflict-title">Conflict: the mapping changed</FocusedHeading>
           <Notice tone="error" title="Conflict">
             {state.message}
           </Notice>
@@ -129,51 +155,100 @@ export function PlanPanel(props: { edit: PlannedEdit; what: string; onConfirm():
         </section>
       );
     case "applied":
-      return <Notice tone="success">{state.message}</Notice>;
+      return (
+        <section class="plan-result" aria-labelledby="plan-result-title">
+          <FocusedHeading id="plan-result-title">Change applied</FocusedHeading>
+          <Notice tone="success">{state.message}</Notice>
+        </section>
+      );
     case "planned":
     case "applying":
-      return <PlanDetails plan={state.plan} what={props.what} busy={state.step === "applying"} onConfirm={props.onConfirm} onCancel={props.edit.cancel} />;
+      return (
+        <PlanDetails
+          plan={state.plan}
+          what={props.what}
+          busy={state.step === "applying"}
+          onConfirm={props.onConfirm}
+          onCancel={props.edit.cancel}
+          names={props.names ?? NO_ROLE_NAMES}
+          groupNames={props.groupNames ?? new Map()}
+        />
+      );
   }
 }
 
-function PlanDetails(props: { plan: PlanAnswer; what: string; busy: boolean; onConfirm(): void; onCancel(): void }): JSX.Element {
-  const { plan } = props;
+function PlanDetails(props: { plan: PlanAnswer; what: string; busy: boolean; onConfirm(): void; onCancel(): void; names: RoleNames; groupNames: ReadonlyMap<string, string> }): JSX.Element {
+  const { plan, names, groupNames } = props;
   const blocked = plan.refusal !== null || plan.lockout !== null;
+  const warnings = [...new Set([...plan.warnings.map((w) => warningInWords(w, plan, names, groupNames)), ...plan.validationWarnings.map((w) => inWords(w.message, names))])];
+  const shownMembers = Math.min(plan.changes.length, SHOWN_MEMBERS);
   return (
     <section class="plan" aria-labelledby="plan-title">
-      <h2 id="plan-title">Review: {props.what}</h2>
+      <FocusedHeading id="plan-title">Review: {props.what}</FocusedHeading>
       {plan.parts.length === 0 ? (
         <p>This changes nothing in the mapping.</p>
       ) : (
         <ul class="parts">
-          {plan.parts.map((part) => (
-            <li key={part.description}>{part.description}</li>
-          ))}
+          {plan.parts.map((part) => {
+            const { title, lines } = partInWords(part, names, groupNames);
+            return (
+              <li key={part.description}>
+                {title}
+                {lines.length > 0 && (
+                  <table class="role-change">
+                    <caption class="visually-hidden">{title}: before and after</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Setting</th>
+                        <th scope="col">Before</th>
+                        <th scope="col">After</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {lines.map((line) => (
+                        <tr key={line.what}>
+                          <th scope="row">{line.what}</th>
+                          <td>{line.before}</td>
+                          <td>
+                            <span aria-hidden="true">→ </span>
+                            {line.after}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </li>
+            );
+          })}
         </ul>
       )}
+      {plan.partsCount > plan.parts.length && <p>… and {plural(plan.partsCount - plan.parts.length, "more change")} to the mapping.</p>}
       {plan.refusal !== null && (
         <Notice tone="error" title="You cannot apply this">
-          {plan.refusal.message} <span class="code">({plan.refusal.code})</span>
+          {refusalInWords(plan, names, groupNames)}
         </Notice>
       )}
       {plan.lockout !== null && (
         <Notice tone="error" title="Would lock everyone out">
-          {plan.lockout.message}
+          This change would leave no active member able to change roles: {plan.lockout.losing.slice(0, 10).map((m) => m.userName).join(", ")}
+          {plan.lockout.losingCount > Math.min(plan.lockout.losing.length, 10) && ` and ${plural(plan.lockout.losingCount - Math.min(plan.lockout.losing.length, 10), "other member")}`} would lose the right.
+          An active Owner or Primary Owner, or a member whose custom role has Identity & Access at Can manage, must remain.
         </Notice>
       )}
       <h3>
-        {plan.changedCount === 1 ? "1 member changes" : `${plan.changedCount} members change`}; {plan.unchangedCount} unchanged
+        {plural(plan.changedCount, "member changes", "members change")}; {plan.unchangedCount} unchanged
       </h3>
       {plan.effects.length > 0 && (
         <ul class="plan-effects">
           {plan.effects.slice(0, SHOWN_EFFECTS).map((e) => (
             <li key={`${e.kind} ${e.name}`}>
-              {effectLabel(e)}: {e.gained > 0 && `+${e.gained}`}
-              {e.gained > 0 && e.lost > 0 && " / "}
-              {e.lost > 0 && `−${e.lost}`}
+              {effectLabel(e, names)}: {e.gained > 0 && `${plural(e.gained, "member gains", "members gain")} it`}
+              {e.gained > 0 && e.lost > 0 && ", "}
+              {e.lost > 0 && `${plural(e.lost, "member loses", "members lose")} it`}
             </li>
           ))}
-          {plan.effects.length > SHOWN_EFFECTS && <li>… and {plan.effects.length - SHOWN_EFFECTS} more</li>}
+          {plan.effects.length > SHOWN_EFFECTS && <li>… and {plural(plan.effects.length - SHOWN_EFFECTS, "more thing")} that change</li>}
         </ul>
       )}
       {plan.changes.length > 0 && (
@@ -188,7 +263,7 @@ function PlanDetails(props: { plan: PlanAnswer; what: string; busy: boolean; onC
           </thead>
           <tbody>
             {plan.changes.slice(0, SHOWN_MEMBERS).map((c) => {
-              const { gains, losses } = gainsAndLosses(c.change);
+              const { gains, losses } = gainsAndLosses(c.change, names);
               return (
                 <tr key={c.member.id}>
                   <th scope="row">{c.member.userName}</th>
@@ -200,16 +275,13 @@ function PlanDetails(props: { plan: PlanAnswer; what: string; busy: boolean; onC
           </tbody>
         </table>
       )}
-      {plan.changedCount > Math.min(plan.changes.length, SHOWN_MEMBERS) && <p>… and {plan.changedCount - Math.min(plan.changes.length, SHOWN_MEMBERS)} more members.</p>}
-      {plan.warnings.length + plan.validationWarnings.length > 0 && (
+      {plan.changedCount > shownMembers && <p>… and {plural(plan.changedCount - shownMembers, "more member")}.</p>}
+      {warnings.length > 0 && (
         <div class="warnings">
-          <h3>Warnings</h3>
+          <h3>{warnings.length === 1 ? "Warning" : "Warnings"}</h3>
           <ul>
-            {plan.warnings.map((w) => (
-              <li key={w.message}>Warning: {w.message}</li>
-            ))}
-            {plan.validationWarnings.map((w) => (
-              <li key={w.message}>Warning: {w.message}</li>
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
             ))}
           </ul>
         </div>

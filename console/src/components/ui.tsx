@@ -1,8 +1,12 @@
 /** Small building blocks every page uses: links, notices, loading, errors and reasons for disabled controls. */
 import type { ComponentChildren, JSX } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { ApiFailure } from "../api/client";
+import { ApiFailure, get } from "../api/client";
+import type { RoleSummary } from "../api/types";
+import { roleNamesFromList } from "../document";
+import { NO_ROLE_NAMES, type RoleNames } from "../labels";
 import { isPlainClick, navigate } from "../router";
+import { inWords } from "../wording";
 
 export function Link(props: { href: string; children: ComponentChildren; class?: string; "aria-current"?: "page" | undefined }): JSX.Element {
   const onClick = (event: MouseEvent) => {
@@ -40,14 +44,30 @@ export function Notice(props: { tone: Tone; title?: string; children?: Component
   );
 }
 
+/** The problems an invalid mapping answer lists (`issues`), each in words; none for any other error. */
+function issuesOf(error: unknown): string[] {
+  if (!(error instanceof ApiFailure) || !Array.isArray(error.details["issues"])) return [];
+  return error.details["issues"].flatMap((issue: unknown) =>
+    typeof issue === "object" && issue !== null && "message" in issue && typeof issue.message === "string" ? [inWords(issue.message, NO_ROLE_NAMES)] : [],
+  );
+}
+
 export function ErrorNotice(props: { error: unknown; title?: string }): JSX.Element {
   const error = props.error;
   const message = error instanceof ApiFailure ? error.message : error instanceof Error ? error.message : String(error);
   const code = error instanceof ApiFailure ? error.code : null;
+  const issues = issuesOf(error);
   return (
     <Notice tone="error" {...(props.title === undefined ? {} : { title: props.title })}>
       {message}
       {code !== null && <span class="code"> ({code})</span>}
+      {issues.length > 0 && (
+        <ul class="issues">
+          {issues.map((issue) => (
+            <li key={issue}>{issue}</li>
+          ))}
+        </ul>
+      )}
     </Notice>
   );
 }
@@ -68,6 +88,26 @@ export function Loading(props: { what: string }): JSX.Element {
       Loading {props.what}…
     </p>
   );
+}
+
+/**
+ * Role display names by key, read from the role list when the member may read roles (`enabled`);
+ * until then, and otherwise, none (roles are named by their keys).
+ */
+export function useRoleNames(enabled: boolean): RoleNames {
+  const [names, setNames] = useState<RoleNames>(NO_ROLE_NAMES);
+  useEffect(() => {
+    if (!enabled) return undefined;
+    let current = true;
+    get<{ roles: RoleSummary[] }>("/roles").then(
+      ({ roles }) => current && setNames(roleNamesFromList(roles)),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [enabled]);
+  return names;
 }
 
 export interface Loaded<T> {

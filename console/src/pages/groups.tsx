@@ -11,8 +11,8 @@ import type { GroupDetail, GroupPage as GroupList, GroupSummary, MemberPage, Mem
 import { MemberPlanView } from "../components/member-plan";
 import type { Viewer } from "../app";
 import { type PickerItem, SearchPicker } from "../components/picker";
-import { Badge, DisabledReason, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useAction, useDebounced, useLoad, usePages } from "../components/ui";
-import { ORG_ROLE_LABELS } from "../labels";
+import { Badge, DisabledReason, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useAction, useDebounced, useLoad, usePages, useRoleNames } from "../components/ui";
+import { ORG_ROLE_LABELS, type RoleNames, roleLabel } from "../labels";
 import { href, navigate } from "../router";
 
 const PAGE = "50";
@@ -23,7 +23,7 @@ function SourceBadge(props: { group: Pick<GroupDetail, "source"> & Partial<Pick<
   return <Badge kind="scim">SCIM{idp === null ? "" : ` · ${idp}`}</Badge>;
 }
 
-function Gives(props: { group: GroupSummary }): JSX.Element {
+function Gives(props: { group: GroupSummary; names: RoleNames }): JSX.Element {
   const { roles, orgRole } = props.group.grants;
   if (roles.length === 0 && orgRole === null) return <span>Nothing</span>;
   return (
@@ -32,7 +32,7 @@ function Gives(props: { group: GroupSummary }): JSX.Element {
       {roles.map((r, i) => (
         <span key={r}>
           {i > 0 && ", "}
-          <Link href={href("roles", r)}>{r}</Link>
+          <Link href={href("roles", r)}>{roleLabel(r, props.names)}</Link>
         </span>
       ))}
     </span>
@@ -41,6 +41,7 @@ function Gives(props: { group: GroupSummary }): JSX.Element {
 
 export function GroupsPage(props: { viewer: Viewer }): JSX.Element {
   const { access } = props.viewer;
+  const names = useRoleNames(access.sections.roles !== "none");
   const [source, setSource] = useState<"" | "scim" | "manual">("");
   const [text, setText] = useState("");
   const q = useDebounced(text.trim(), 250);
@@ -98,7 +99,7 @@ export function GroupsPage(props: { viewer: Viewer }): JSX.Element {
                 </td>
                 <td class="number">{g.memberCount}</td>
                 <td>
-                  <Gives group={g} />
+                  <Gives group={g} names={names} />
                 </td>
               </tr>
             ))}
@@ -135,6 +136,7 @@ function sourceOf(value: string): "" | "scim" | "manual" {
 
 export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
   const { access } = props.viewer;
+  const names = useRoleNames(access.sections.roles !== "none");
   const group = useLoad(() => get<GroupDetail>(`/groups/${encodeURIComponent(props.id)}`), props.id);
   const [round, setRound] = useState(0);
   const pages = usePages(`${props.id}\n${round}`);
@@ -219,7 +221,7 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
         <dd>{g.memberCount}</dd>
         <dt>Gives</dt>
         <dd>
-          <Gives group={g} />
+          <Gives group={g} names={names} />
         </dd>
       </dl>
       <DisabledReason id="group-disabled" reason={deleteBlock} />

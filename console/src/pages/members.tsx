@@ -10,8 +10,9 @@ import { useState } from "preact/hooks";
 import { get, query } from "../api/client";
 import type { Explanation, MemberDetail, MemberPage as MemberList, OrgRole, PermissionChangedData, RoleSummary } from "../api/types";
 import type { Viewer } from "../app";
-import { Badge, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useDebounced, useLoad, usePages } from "../components/ui";
-import { AREAS, AREA_LABELS, LEVEL_LABELS, ORG_ROLES, ORG_ROLE_LABELS, capabilityLabel, connectorLabel, when } from "../labels";
+import { Badge, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useDebounced, useLoad, usePages, useRoleNames } from "../components/ui";
+import { AREAS, AREA_LABELS, LEVEL_LABELS, ORG_ROLES, ORG_ROLE_LABELS, type RoleNames, capabilityLabel, connectorLabel, listInWords, roleLabel, when } from "../labels";
+import { adminActionInWords, inWords, matchedByInWords, theRole } from "../wording";
 import { usePermissionChanges } from "../live";
 import { href } from "../router";
 import { AddMemberForm, MemberControls, StandingFacts, StatusBadges } from "./member-admin";
@@ -29,6 +30,7 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
   const list = useLoad(() => get<MemberList>(`/members${query({ q, orgRole, role, cursor: pages.cursor, limit: PAGE })}`), `${key}\n${pages.cursor ?? ""}`);
   // The custom roles to filter by; a member who may list people but not read roles types a name instead.
   const roles = useLoad(async () => (access.may.read_roles ? (await get<{ roles: RoleSummary[] }>("/roles")).roles.map((r) => r.name) : null), "roles");
+  const names = useRoleNames(access.may.read_roles);
   return (
     <>
       <PageTitle>Members</PageTitle>
@@ -60,7 +62,7 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
               <option value="">Any custom role</option>
               {roles.data.map((r) => (
                 <option key={r} value={r}>
-                  {r}
+                  {roleLabel(r, names)}
                 </option>
               ))}
             </select>
@@ -95,7 +97,7 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
                   <StatusBadges active={m.active} suspended={m.suspended} />
                 </td>
                 <td>{ORG_ROLE_LABELS[m.orgRole]}</td>
-                <td>{m.roles.join(", ")}</td>
+                <td>{m.roles.map((r) => roleLabel(r, names)).join(", ")}</td>
               </tr>
             ))}
           </tbody>
@@ -113,6 +115,7 @@ function orgRoleOf(value: string): OrgRole | "" {
 
 export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
   const detail = useLoad(() => get<MemberDetail>(`/members/${encodeURIComponent(props.id)}`), props.id);
+  const names = useRoleNames(props.viewer.access.sections.roles !== "none");
   const [update, setUpdate] = useState<{ at: string; cause: string } | null>(null);
   usePermissionChanges([props.id], (data) => {
     detail.reload();
@@ -148,10 +151,10 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
         <dt>Org role</dt>
         <dd data-testid="org-role">
           {ORG_ROLE_LABELS[p.orgRole]}
-          {x !== null && <span class="reason"> — {x.orgRoleReason}</span>}
+          {x !== null && <span class="reason"> — {inWords(x.orgRoleReason, names)}</span>}
         </dd>
         <dt>Custom roles</dt>
-        <dd>{p.roles.length === 0 ? "None" : p.roles.map((r, i) => <span key={r}>{i > 0 && ", "}{props.viewer.access.sections.roles === "none" ? r : <Link href={href("roles", r)}>{r}</Link>}</span>)}</dd>
+        <dd>{p.roles.length === 0 ? "None" : p.roles.map((r, i) => <span key={r}>{i > 0 && ", "}{props.viewer.access.sections.roles === "none" ? roleLabel(r, names) : <Link href={href("roles", r)}>{roleLabel(r, names)}</Link>}</span>)}</dd>
         <dt>Groups</dt>
         <dd>
           {d.groups.length === 0
@@ -173,7 +176,7 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
       )}
       {x !== null && x.customRolesNotApplied !== null && (
         <Notice tone="info" title="Custom roles not applied">
-          {x.customRolesNotApplied.roles.join(", ")}: {x.customRolesNotApplied.reason}
+          {listInWords(x.customRolesNotApplied.roles.map((r) => roleLabel(r, names)))}: {x.customRolesNotApplied.reason}
         </Notice>
       )}
       <h2>Admin areas</h2>
@@ -193,7 +196,7 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
               <td>
                 <span class={`level level-${p.admin[area]}`}>{LEVEL_LABELS[p.admin[area]]}</span>
               </td>
-              {x !== null && <td>{areaWhy(x, area)}</td>}
+              {x !== null && <td>{areaWhy(x, area, names)}</td>}
             </tr>
           ))}
         </tbody>
@@ -211,14 +214,14 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
                 <li key={`${m.ruleId}-${m.kind === "group" ? m.group.id : m.appRole}`}>
                   {m.kind === "group" ? (
                     <>
-                      Group <strong>{m.group.displayName}</strong> ({m.group.source === "manual" ? "manual" : "SCIM"}, matched by {m.matchedBy} “{m.matcherValue}”)
+                      Group <strong>{m.group.displayName}</strong> ({m.group.source === "manual" ? "manual" : "SCIM"}, matched by {matchedByInWords(m.matchedBy)} “{m.matcherValue}”)
                     </>
                   ) : (
                     <>
                       App role <code>{m.appRole}</code>
                     </>
                   )}{" "}
-                  → rule <code>{m.ruleId}</code> → {[...(m.orgRole === null ? [] : [`org role ${ORG_ROLE_LABELS[m.orgRole]}`]), ...m.roles.map((r) => `role ${r}`)].join(", ")}
+                  → {listInWords([...(m.orgRole === null ? [] : [`the ${ORG_ROLE_LABELS[m.orgRole]} org role`]), ...m.roles.map((r) => theRole(r, names))])}
                 </li>
               ))}
             </ol>
@@ -231,25 +234,21 @@ export function MemberPage(props: { viewer: Viewer; id: string }): JSX.Element {
   );
 }
 
-function areaWhy(x: Explanation, area: (typeof AREAS)[number]): JSX.Element {
+function areaWhy(x: Explanation, area: (typeof AREAS)[number], names: RoleNames): JSX.Element {
   const chain = x.chains.admin[area];
-  if (chain.source.kind !== "custom_roles" || chain.source.grants.length === 0) return <span>{chain.reason}</span>;
+  if (chain.source.kind !== "custom_roles" || chain.source.grants.length === 0) return <span>{inWords(chain.reason, names)}</span>;
   return (
     <span>
-      {chain.reason}
+      {inWords(chain.reason, names)}
       <ul class="plain">
         {chain.source.grants.map((g) => (
           <li key={g.role}>
-            role {g.role} → {LEVEL_LABELS[g.level]} (rule{g.rules.length === 1 ? "" : "s"} {g.rules.map((r) => ruleIdAt(x, r)).join(", ")})
+            {theRole(g.role, names)} → {LEVEL_LABELS[g.level]}
           </li>
         ))}
       </ul>
     </span>
   );
-}
-
-function ruleIdAt(x: Explanation, index: number): string {
-  return x.matches.find((m) => m.ruleIndex === index)?.ruleId ?? `#${index}`;
 }
 
 function Grants(props: { title: string; granted: readonly string[]; chains: Explanation["chains"]["capabilities"] | null; label: (n: string) => string }): JSX.Element {
@@ -307,7 +306,7 @@ function causeOf(data: PermissionChangedData): string {
     case "scim":
       return `a SCIM ${cause.method} from the identity provider`;
     case "admin":
-      return `${cause.actor.replace(/^member:/, "")} (${cause.action})`;
+      return `${cause.actor.replace(/^member:/, "")}, who ${adminActionInWords(cause.action)}`;
     case "mapping":
       return `mapping version ${cause.version}`;
     case "cli":

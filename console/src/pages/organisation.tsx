@@ -10,9 +10,12 @@ import type { EditAnswer, MappingView, OrgDocument, RollbackAnswer, Toggle, Vers
 import type { Viewer } from "../app";
 import { PlanPanel, usePlannedEdit } from "../components/plan";
 import { DisabledReason, ErrorNotice, Link, Loading, PageTitle, Pager, useAction, useLoad, usePages } from "../components/ui";
-import { orgOf } from "../document";
+import { orgOf, roleNamesOf } from "../document";
 import { href } from "../router";
-import { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, capabilityLabel, connectorLabel, vocabulary, when } from "../labels";
+import { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, capabilityLabel, connectorLabel, plural, vocabulary, when } from "../labels";
+import { partInWords } from "../wording";
+
+const membersChanged = (count: number): string => `${plural(count, "member's", "members'")} permissions changed`;
 
 export function OrganisationPage(props: { viewer: Viewer }): JSX.Element {
   const mapping = useLoad(() => get<MappingView>("/mapping"), "mapping");
@@ -55,7 +58,7 @@ function Toggles(props: { viewer: Viewer; mapping: MappingView; reload(): void }
   const apply = async () => {
     const { body } = await call<EditAnswer>("PUT", `${ADMIN_API}/org`, { body: draft, ifMatch: mappingEtag(props.mapping.version) });
     props.reload();
-    return body.unchanged ? "Nothing changed." : `Saved as version ${body.version}; ${body.changedMembers} members' permissions changed.`;
+    return body.unchanged ? "Nothing changed." : `Saved as version ${body.version}; ${membersChanged(body.changedMembers)}.`;
   };
   const list = (kind: keyof OrgDocument, names: string[], label: (n: string) => string) => (
     <fieldset disabled={disabled} aria-describedby={describedBy} class="toggles">
@@ -150,7 +153,7 @@ function Versions(props: { viewer: Viewer; mapping: MappingView; reload(): void 
     if (target === null) return "Nothing to roll back to.";
     const { body } = await call<RollbackAnswer>("POST", `${ADMIN_API}/mapping/rollback`, { body: { version: target }, ifMatch: mappingEtag(props.mapping.version) });
     props.reload();
-    return body.unchanged ? `Version ${target} is already what is in force.` : `Rolled back to version ${target} as version ${body.version}; ${body.changedMembers} members' permissions changed.`;
+    return body.unchanged ? `Version ${target} is already what is in force.` : `Rolled back to version ${target} as version ${body.version}; ${membersChanged(body.changedMembers)}.`;
   };
   const numbers = Array.from({ length: latest }, (_, i) => String(latest - i));
   return (
@@ -239,7 +242,7 @@ function Versions(props: { viewer: Viewer; mapping: MappingView; reload(): void 
           ) : (
             <ul>
               {diff.changes.map((c) => (
-                <li key={c.description}>{c.description}</li>
+                <li key={c.description}>{partInWords(c, roleNamesOf(props.mapping.document)).title}</li>
               ))}
             </ul>
           )}

@@ -14,9 +14,10 @@ import { PlanPanel, usePlannedEdit } from "../components/plan";
 import { type PickerItem, SearchPicker } from "../components/picker";
 import { Tabs } from "../components/tabs";
 import { DisabledReason, ErrorNotice, Link, Loading, PageTitle, useLoad } from "../components/ui";
-import { orgOf, roleOf, rulesOf } from "../document";
-import { AREAS, AREA_LABELS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, LEVELS, LEVEL_LABELS, capabilityLabel, connectorLabel, vocabulary } from "../labels";
+import { orgOf, roleNamesOf, roleOf, rulesOf } from "../document";
+import { AREAS, AREA_LABELS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, LEVELS, LEVEL_LABELS, capabilityLabel, connectorLabel, listInWords, orgRoleLabel, plural, vocabulary } from "../labels";
 import { href, navigate } from "../router";
+import { ruleTargetInWords, theRole } from "../wording";
 import { GivenBy } from "./roles";
 
 interface EditorData {
@@ -25,6 +26,19 @@ interface EditorData {
 }
 
 const EMPTY_ROLE: RoleDocument = { admin: {}, capabilities: [], connectors: [] };
+
+/**
+ * The arrow keys move between a level's options without wrapping: from "Can manage" onwards, or
+ * from "No access" back, they stay put, so a keyboard user never drops an area to no access (or
+ * raises it to manage) by pressing once too often.
+ */
+function stopAtEnds(index: number, last: number) {
+  return (event: KeyboardEvent): void => {
+    const forward = event.key === "ArrowRight" || event.key === "ArrowDown";
+    const back = event.key === "ArrowLeft" || event.key === "ArrowUp";
+    if ((forward && index === last) || (back && index === 0)) event.preventDefault();
+  };
+}
 
 export function RoleEditorPage(props: { viewer: Viewer; name: string | null }): JSX.Element {
   const newName = props.name === null ? (new URLSearchParams(window.location.search).get("name") ?? "") : null;
@@ -55,6 +69,8 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
   const [tab, setTab] = useState("capabilities");
   const edit = usePlannedEdit();
   const [pending, setPending] = useState<{ what: string; apply: () => Promise<string> } | null>(null);
+  // Groups picked to give the role to, by id: a plan names a rule's group by its name, not its id.
+  const [picked, setPicked] = useState<ReadonlyArray<readonly [string, string]>>([]);
   const block = mappingEditBlock(access, access.may.edit_custom_roles, RULES.editRoles);
   const disabled = block !== null || edit.state.step === "applying";
   // A plan is for the draft it was made from: editing again sets it aside.
@@ -63,6 +79,10 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
     setDraftState(next);
   };
   const ifMatch = mappingEtag(mapping.version);
+  const names = roleNamesOf(mapping.document);
+  // The role as people know it: its display name when it has one (the draft's, as edited), else its key.
+  const shownName = stored?.displayName ?? props.name;
+  const groupNames: ReadonlyMap<string, string> = new Map([...(summary?.groups ?? []).map((g) => [g.id, g.displayName] as const), ...picked]);
 
   // Only an explicit reload (after a save, or "load the latest version" after a conflict) replaces
   // the draft and the version it is based on: a change elsewhere must surface as a conflict, never
@@ -110,28 +130,29 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
     answer.unchanged ? "Nothing changed: the mapping already says this." : `Saved as version ${answer.version}; ${answer.changedMembers === 1 ? "1 member's" : `${answer.changedMembers} members'`} permissions changed.`;
 
   const save = () =>
-    review(props.isNew ? `create role ${props.name}` : `save role ${props.name}`, { change: { kind: "put_role", name: props.name, role: draft } }, async () => {
+    review(props.isNew ? `create role ${draft.displayName ?? props.name}` : `save role ${shownName}`, { change: { kind: "put_role", name: props.name, role: draft } }, async () => {
       const { body } = await call<EditAnswer>("PUT", `${ADMIN_API}/roles/${encodeURIComponent(props.name)}`, { body: draft, ifMatch });
       if (props.isNew) navigate(href("roles", props.name), { replace: true });
       else props.reload();
       return saved(body);
     });
   const remove = () =>
-    review(`delete role ${props.name}`, { change: { kind: "delete_role", name: props.name } }, async () => {
+    review(`delete role ${shownName}`, { change: { kind: "delete_role", name: props.name } }, async () => {
       await call<EditAnswer>("DELETE", `${ADMIN_API}/roles/${encodeURIComponent(props.name)}`, { ifMatch });
       navigate(href("roles"));
-      return `Role ${props.name} deleted.`;
+      return `Role ${shownName} deleted.`;
     });
   const rules = rulesOf(mapping.document).filter((r) => r.roles.includes(props.name));
-  const removeRule = (ruleId: string, others: readonly string[]) =>
-    review(`remove rule ${ruleId}${others.length > 0 ? ` (it also gives ${others.join(", ")})` : ""}`, { change: { kind: "delete_rule", ruleId } }, async () => {
+  const removeRule = (ruleId: string, target: string, others: readonly string[]) =>
+    review(`stop giving ${shownName} to ${target}${others.length > 0 ? ` (the same rule also gives ${listInWords(others)}, which go too)` : ""}`, { change: { kind: "delete_rule", ruleId } }, async () => {
       const { body } = await call<EditAnswer>("DELETE", `${ADMIN_API}/rules/${encodeURIComponent(ruleId)}`, { ifMatch });
       props.reload();
       return saved(body);
     });
   const giveTo = (group: PickerItem) => {
     const rule = { group: { id: group.id }, roles: [props.name] };
-    review(`give ${props.name} to the group ${group.label}`, { change: { kind: "add_rule", rule } }, async () => {
+    setPicked((known) => [...known, [group.id, group.label]]);
+    review(`give ${shownName} to the group ${group.label}`, { change: { kind: "add_rule", rule } }, async () => {
       const { body } = await call<EditAnswer>("POST", `${ADMIN_API}/rules`, { body: rule, ifMatch });
       props.reload();
       return saved(body);
@@ -142,7 +163,7 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
       (await get<GroupPage>(`/groups${query({ q, limit: "10" })}`)).groups.map((g) => ({
         id: g.id,
         label: g.displayName,
-        detail: `${g.source === "manual" ? "manual group" : "SCIM group"}, ${g.memberCount} members`,
+        detail: `${g.source === "manual" ? "manual group" : "SCIM group"}, ${plural(g.memberCount, "member")}`,
       })),
     [],
   );
@@ -170,12 +191,17 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
   return (
     <>
       <p class="breadcrumb">
-        <Link href={href("roles")}>Roles</Link> › {props.name}
+        <Link href={href("roles")}>Roles</Link> › {shownName}
       </p>
-      <PageTitle>{props.isNew ? `New role ${props.name}` : `Role ${props.name}`}</PageTitle>
+      <PageTitle>{props.isNew ? `New role ${props.name}` : `Role ${shownName}`}</PageTitle>
+      {shownName !== props.name && (
+        <p class="hint">
+          Key in the mapping: <code>{props.name}</code>
+        </p>
+      )}
       {summary !== null && (
         <p>
-          {summary.memberCount === 1 ? "1 member holds" : `${summary.memberCount} members hold`} this role. Mapping version {mapping.version}.
+          {plural(summary.memberCount, "member holds", "members hold")} this role. Mapping version {mapping.version}.
         </p>
       )}
       <DisabledReason id={reasonId} reason={block} />
@@ -185,6 +211,23 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
           if (!disabled) save();
         }}
       >
+        <div class="field">
+          <label for="role-display-name">Display name</label>
+          <input
+            id="role-display-name"
+            value={draft.displayName ?? ""}
+            maxLength={100}
+            disabled={disabled}
+            aria-describedby={describedBy === undefined ? "role-display-name-hint" : `role-display-name-hint ${describedBy}`}
+            onInput={(e) => {
+              const displayName = e.currentTarget.value;
+              setDraft(({ displayName: _old, ...d }) => (displayName.trim() === "" ? d : { ...d, displayName }));
+            }}
+          />
+          <span id="role-display-name-hint" class="hint">
+            The name people see in the console. Rules keep naming the role {props.name}.
+          </span>
+        </div>
         <div class="field">
           <label for="role-description">Description</label>
           <input
@@ -199,7 +242,7 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
           />
         </div>
         <Tabs
-          label={`Role ${props.name}`}
+          label={`Role ${shownName}`}
           idPrefix="role"
           selected={tab}
           onSelect={setTab}
@@ -213,11 +256,19 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
                   {AREAS.map((area) => (
                     <fieldset key={area} class="area" disabled={disabled} aria-describedby={describedBy}>
                       <legend>{AREA_LABELS[area]}</legend>
-                      {LEVELS.map((level) => {
+                      {LEVELS.map((level, index) => {
                         const id = `area-${area}-${level}`;
                         return (
                           <span key={level} class="radio">
-                            <input type="radio" id={id} name={`area-${area}`} value={level} checked={(draft.admin[area] ?? "none") === level} onChange={() => setLevel(area, level)} />
+                            <input
+                              type="radio"
+                              id={id}
+                              name={`area-${area}`}
+                              value={level}
+                              checked={(draft.admin[area] ?? "none") === level}
+                              onChange={() => setLevel(area, level)}
+                              onKeyDown={stopAtEnds(index, LEVELS.length - 1)}
+                            />
                             <label for={id}>{LEVEL_LABELS[level]}</label>
                           </span>
                         );
@@ -234,17 +285,27 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
           <button type="submit" class="primary" disabled={disabled} aria-describedby={describedBy}>
             Review changes…
           </button>
-          {!props.isNew && (
-            <button type="button" class="danger" disabled={disabled} aria-describedby={describedBy} onClick={remove}>
-              Delete role…
-            </button>
-          )}
         </div>
       </form>
-      <PlanPanel edit={edit} what={pending?.what ?? ""} onConfirm={() => pending !== null && void edit.confirm(pending.apply)} onReload={() => {
-        edit.cancel();
-        props.reload();
-      }} />
+      {/* Right after Review in the page's order: the next Tab from Review reaches the plan's Confirm, not Delete. */}
+      <PlanPanel
+        edit={edit}
+        what={pending?.what ?? ""}
+        names={names}
+        groupNames={groupNames}
+        onConfirm={() => pending !== null && void edit.confirm(pending.apply)}
+        onReload={() => {
+          edit.cancel();
+          props.reload();
+        }}
+      />
+      {!props.isNew && (
+        <div class="actions">
+          <button type="button" class="danger" disabled={disabled} aria-describedby={describedBy} onClick={remove}>
+            Delete role…
+          </button>
+        </div>
+      )}
       {!props.isNew && (
         <section aria-labelledby="given-by">
           <h2 id="given-by">Given by</h2>
@@ -252,13 +313,14 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
           {rules.length > 0 && (
             <ul class="rules">
               {rules.map((rule) => {
-                const target = summary?.rules.find((r) => r.id === rule.id)?.target ?? rule.id;
-                const others = rule.roles.filter((r) => r !== props.name);
+                const target = ruleTargetInWords(rule.document, groupNames);
+                const others = [...rule.roles.filter((r) => r !== props.name).map((o) => theRole(o, names)), ...(rule.orgRole === null ? [] : [`the ${orgRoleLabel(rule.orgRole)} org role`])];
                 return (
                   <li key={rule.id}>
-                    Rule <code>{rule.id}</code>: {target}{" "}
-                    <button type="button" disabled={disabled} aria-describedby={describedBy} onClick={() => removeRule(rule.id, others)}>
-                      Remove rule {rule.id}…
+                    Given to {target}
+                    {others.length > 0 && ` (with ${listInWords(others)})`}{" "}
+                    <button type="button" disabled={disabled} aria-describedby={describedBy} onClick={() => removeRule(rule.id, target, others)}>
+                      Stop giving it to {target}…
                     </button>
                   </li>
                 );

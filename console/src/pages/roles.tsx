@@ -43,7 +43,8 @@ export function RolesPage(props: { viewer: Viewer }): JSX.Element {
             {roles.data.roles.map((role) => (
               <tr key={role.name}>
                 <th scope="row">
-                  <Link href={href("roles", role.name)}>{role.name}</Link>
+                  <Link href={href("roles", role.name)}>{displayNameOf(role) ?? role.name}</Link>
+                  {displayNameOf(role) !== null && <span class="hint"> ({role.name})</span>}
                 </th>
                 <td>{typeof role.definition["description"] === "string" ? role.definition["description"] : ""}</td>
                 <td class="number">{role.memberCount}</td>
@@ -75,6 +76,9 @@ export function RolesPage(props: { viewer: Viewer }): JSX.Element {
     </>
   );
 }
+
+/** The name people read for a role, when its mapping gives one. */
+const displayNameOf = (role: RoleSummary): string | null => (typeof role.definition["displayName"] === "string" ? role.definition["displayName"] : null);
 
 export function GivenBy(props: { role: RoleSummary }): JSX.Element {
   const { groups, appRoles } = props.role;

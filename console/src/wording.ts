@@ -277,6 +277,17 @@ const ADMIN_ACTIONS: Readonly<Record<string, string>> = {
   "group.member.remove": "removed a member from a group",
   "member.suspend": "suspended a member",
   "member.reactivate": "reactivated a member",
+  "member.add": "added a member by e-mail",
+  "member.remove": "removed a member",
+  "member.sign_out": "signed a member out of every console session",
+  "scim_token.create": "created a SCIM token",
+  "scim_token.rotate": "rotated a SCIM token",
+  "scim_token.revoke": "revoked a SCIM token",
+  "sign_in.set": "changed the organisation's single sign-on",
+  "session_limits.set": "changed the console's session limits",
+  "privacy.retention.set": "changed how long personal data is kept",
+  "privacy.export": "exported a member's personal data",
+  "privacy.erasure": "erased a deleted member's personal data",
 };
 
 /** "saved a custom role": an admin action (the admin log's name, `role.put`) as what an administrator did. */

@@ -204,6 +204,8 @@ export interface PseudonymisedCounts {
   readonly adminRows: number;
   readonly events: number;
   readonly consoleSessions: number;
+  /** Recent SCIM errors whose detail named them (diagnostics: deleted, not rewritten). */
+  readonly scimErrors: number;
 }
 
 /** Rows rewritten per statement batch: erasure reads and rewrites a page at a time. */
@@ -234,11 +236,19 @@ export async function pseudonymiseMember(tx: Executor, orgId: string, who: Pseud
     .where((q) => q.where({ user_id: who.userId }).orWhereRaw("lower(user_name) = ?", [who.userName.toLowerCase()]))
     .delete();
 
+  const needles = identifiersOf({ ...who, displayName: null });
+  const scimErrors = await tx("scim_errors")
+    .where({ org_id: orgId })
+    .where((q) => {
+      for (const needle of needles) q.orWhere(containsText(tx, "detail", needle));
+    })
+    .delete();
+
   await tx("deleted_members")
     .insert({ org_id: orgId, user_id: who.userId, user_name: who.pseudonym, display_name: null, emails: writeJson([]), deleted_at: at, erased_at: at })
     .onConflict(["org_id", "user_id"])
     .merge({ user_name: who.pseudonym, display_name: null, emails: writeJson([]), erased_at: at });
-  return { auditRows, adminRows, events, consoleSessions };
+  return { auditRows, adminRows, events, consoleSessions, scimErrors };
 }
 
 /** How many kept mapping versions (and refused mapping files) still carry the member's userName or an email of theirs in their text. */

@@ -569,7 +569,7 @@ const operations: Record<string, Record<string, Operation>> = {
           userId: str,
           pseudonym: str,
           erasedAt: str,
-          pseudonymised: closed({ auditRows: int, adminRows: int, events: int, consoleSessions: int }),
+          pseudonymised: closed({ auditRows: int, adminRows: int, events: int, consoleSessions: int, scimErrors: int }),
           notErased: list(closed({ what: str, count: nullable(int), why: str })),
           revision: ref("Revision"),
         }, ["revision"]),

@@ -99,6 +99,27 @@ export function privacyStatement(retention: EffectiveRetention): StatementRow[] 
       setting: null,
     },
     {
+      what: "Suspensions",
+      holds: "A suspended member's id, who suspended them, when, and the reason given",
+      where: "member_suspensions",
+      kept: "While the suspension stands; removed at reactivation or when the member is deleted.",
+      setting: null,
+    },
+    {
+      what: "Where each member came from",
+      holds: "Whether a member was added in the console (and by whom) or pushed by an identity provider",
+      where: "member_origins",
+      kept: "While the member exists.",
+      setting: null,
+    },
+    {
+      what: "SCIM connection activity",
+      holds: "Per SCIM token: its last request (time, method, path, status) and its newest 50 errors (status, method, path without query, and the error's detail, which may name a member)",
+      where: "token_usage, scim_errors",
+      kept: "While the token exists; errors beyond the newest 50 per token are deleted; errors naming a member are deleted with the member's erasure.",
+      setting: null,
+    },
+    {
       what: "Mapping versions",
       holds: "The role mapping text as applied, which may name members (primaryOwner, a rule), and who applied it",
       where: "mappings, mapping_refusals",

@@ -297,7 +297,7 @@ export async function eraseIn(tx: Executor, orgId: string, key: { userId: string
   if (who === null) refuse("member_not_found", `No deleted member ${named} is known to this organisation`);
   const pseudonym = pseudonymOf(orgId, who.userId);
   if (who.erasedAt !== null) {
-    return { userId: who.userId, pseudonym, erasedAt: who.erasedAt, pseudonymised: { auditRows: 0, adminRows: 0, events: 0, consoleSessions: 0 }, notErased: [] };
+    return { userId: who.userId, pseudonym, erasedAt: who.erasedAt, pseudonymised: { auditRows: 0, adminRows: 0, events: 0, consoleSessions: 0, scimErrors: 0 }, notErased: [] };
   }
   const reused = await findUserByUserName(tx, orgId, who.userName);
   if (reused !== null) {

@@ -263,6 +263,7 @@ describe("privacy: erasure of a deleted member", () => {
       admin: await count("admin_actions", ["actor", "target", "detail"]),
       events: await count("event_outbox", ["payload"]),
       deleted: await count("deleted_members", ["user_name", "display_name", "emails"]),
+      scimErrors: await count("scim_errors", ["detail"]),
     };
   };
 
@@ -274,6 +275,10 @@ describe("privacy: erasure of a deleted member", () => {
     await withAfterCommit(w.h.db, (tx) =>
       insertConsoleSession(tx, { idHash: "a".repeat(64), orgId: w.h.orgId, userId: ada, userName: "ada@example.com", csrfToken: "c".repeat(43), createdAt: new Date().toISOString(), lastSeenAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
     );
+    // A SCIM error the IdP met while she was a member names her in its detail; another names no one.
+    const token = (await w.h.db.knex("tokens").where({ org_id: w.h.orgId }).first("id")) as { id: string };
+    const scimError = (detail: string) => ({ token_id: token.id, org_id: w.h.orgId, status: 409, scim_type: "uniqueness", method: "POST", path: "/scim/v2/Users", detail, at: new Date().toISOString() });
+    await w.h.db.knex("scim_errors").insert([scimError("userName ada@example.com is already taken"), scimError("Group name taken")]);
     const auditBefore = (await readAudit(w.h.db.knex, w.h.orgId, { userId: ada, limit: 100 })).length;
     const eventsBefore = (await readOutbox(w.h.db.knex, w.h.orgId, 0, 1000)).length;
     expect((await mentions("ada@example.com")).audit).toBeGreaterThan(0);
@@ -289,11 +294,13 @@ describe("privacy: erasure of a deleted member", () => {
     expect(outcome.pseudonymised.auditRows).toBe(auditBefore);
     expect(outcome.pseudonymised.events).toBeGreaterThan(0);
     expect(outcome.pseudonymised.consoleSessions).toBe(1);
+    expect(outcome.pseudonymised.scimErrors).toBe(1);
+    expect(await w.h.db.knex("scim_errors").where({ org_id: w.h.orgId }).pluck("detail")).toEqual(["Group name taken"]);
     expect(Number(((await w.h.db.knex("console_sessions").where({ user_id: ada }).count({ n: "*" }).first()) as { n: number | string }).n)).toBe(0);
     expectError(await w.as("peopleManager").get(`/members/${ada}/export`), 404, "member_not_found");
-    expect(await mentions("ada@example.com")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0 });
-    expect(await mentions("ada.l@example.org")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0 });
-    expect(await mentions("Ada Lovelace")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0 });
+    expect(await mentions("ada@example.com")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0, scimErrors: 0 });
+    expect(await mentions("ada.l@example.org")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0, scimErrors: 0 });
+    expect(await mentions("Ada Lovelace")).toEqual({ audit: 0, admin: 0, events: 0, deleted: 0, scimErrors: 0 });
     // Counts kept: the same rows, now under the pseudonym.
     expect((await readAudit(w.h.db.knex, w.h.orgId, { userId: ada, limit: 100 })).map((e) => e.userName)).toEqual(Array(auditBefore).fill(outcome.pseudonym));
     // Every event kept, plus the erasure's own admin.action event.

@@ -22,6 +22,7 @@ import * as changeNotifications from "./migrations/20261130150000_change_notific
 import * as consoleSessionMember from "./migrations/20261207170000_console_session_member";
 import * as tokenExpiry from "./migrations/20261207170100_token_expiry";
 import * as webhookCircuit from "./migrations/20261207170200_webhook_circuit";
+import * as analytics from "./migrations/20261207200100_analytics";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -48,6 +49,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261207170000_console_session_member", consoleSessionMember],
   ["20261207170100_token_expiry", tokenExpiry],
   ["20261207170200_webhook_circuit", webhookCircuit],
+  ["20261207200100_analytics", analytics],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

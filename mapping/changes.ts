@@ -72,6 +72,8 @@ const RANK: Readonly<Record<AdminAction, number>> = {
   toggle_org: 2,
   transfer_primary_owner: 3,
   change_platform_overrides: 4,
+  read_analytics: 0,
+  configure_analytics: 1,
 };
 
 const RULE_DESCRIPTION: Readonly<Record<PolicyRule, string>> = {
@@ -82,6 +84,8 @@ const RULE_DESCRIPTION: Readonly<Record<PolicyRule, string>> = {
   user_management_view_required: "Listing members needs User Management at view or manage.",
   user_management_manage_required: "Changing who is in a manual group needs User Management at manage, or more.",
   operator_only: "Platform overrides are the operator's.",
+  analytics_view_required: "Reading analytics needs Analytics at view or manage.",
+  analytics_manage_required: "Changing what analytics collects needs Analytics at manage.",
 };
 
 function primaryOwnerChange(before: Mapping, after: Mapping): DescribedChange[] {

@@ -62,7 +62,9 @@ export type GrantChange =
   /** A SCIM token: whoever holds one can make anyone an Owner, so minting one is an Owner's. */
   | { readonly kind: "scim_token"; readonly op: "create" | "rotate" | "revoke" }
   /** The organisation's OIDC issuer and client: whoever controls the issuer can sign in as anyone. */
-  | { readonly kind: "sign_in_settings" };
+  | { readonly kind: "sign_in_settings" }
+  /** What usage analytics collects: gives and takes no one's rights. */
+  | { readonly kind: "analytics_settings" };
 
 export type GrantRule = PolicyRule | "primary_owner_not_member";
 
@@ -150,6 +152,8 @@ export function judgeGrant(actor: EffectivePermissions, change: GrantChange): Gr
       return needAction(actor, change.op === "revoke" ? "manage_scim_tokens" : "create_scim_tokens");
     case "sign_in_settings":
       return needAction(actor, "change_sign_in_settings");
+    case "analytics_settings":
+      return needAction(actor, "configure_analytics");
   }
 }
 

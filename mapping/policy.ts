@@ -14,6 +14,8 @@
  * | create or rotate SCIM tokens (a SCIM token can make anyone an Owner) | owners, the Primary Owner     |
  * | revoke SCIM tokens (incident response)    | owners, the Primary Owner, custom members with identity_access manage |
  * | change the sign-in settings (whoever controls the issuer signs in as anyone) | owners, the Primary Owner |
+ * | read usage analytics and the access review | owners, the Primary Owner, analytics view or manage     |
+ * | change what analytics collects            | owners, the Primary Owner, analytics manage              |
  * | platform overrides                        | no member: they are the operator's                       |
  *
  * This says who may *attempt* each kind of write; `judgeGrant` (grant.ts) then decides whether the
@@ -36,6 +38,8 @@ export const ADMIN_ACTIONS = [
   "create_scim_tokens",
   "change_sign_in_settings",
   "change_platform_overrides",
+  "read_analytics",
+  "configure_analytics",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -48,6 +52,8 @@ export const POLICY_RULES = {
   user_management_view_required: "Only role administrators and members with User Management at view or manage may list members.",
   user_management_manage_required: "Only Owners, the Primary Owner, members whose custom role has Identity & Access at manage, and members with User Management at manage may change who is in a manual group.",
   operator_only: "Platform overrides are the operator's contract; no member can change them.",
+  analytics_view_required: "Only Owners, the Primary Owner, and members with Analytics at view or manage may read analytics.",
+  analytics_manage_required: "Only Owners, the Primary Owner, and members with Analytics at manage may change what analytics collects.",
 } as const;
 export type PolicyRule = keyof typeof POLICY_RULES;
 
@@ -65,6 +71,8 @@ export const RULE_FOR: Readonly<Record<AdminAction, PolicyRule>> = {
   create_scim_tokens: "owner_required",
   change_sign_in_settings: "owner_required",
   change_platform_overrides: "operator_only",
+  read_analytics: "analytics_view_required",
+  configure_analytics: "analytics_manage_required",
 };
 
 export type AllowedActions = Readonly<Record<AdminAction, boolean>>;
@@ -92,6 +100,8 @@ export function allowedActions(p: EffectivePermissions): AllowedActions {
     create_scim_tokens: owner,
     change_sign_in_settings: owner,
     change_platform_overrides: false,
+    read_analytics: owner || levelRank(p.admin.analytics) >= levelRank("view"),
+    configure_analytics: owner || p.admin.analytics === "manage",
   };
 }
 

@@ -31,6 +31,8 @@ const STATUS = {
   user_management_view_required: 403,
   user_management_manage_required: 403,
   operator_only: 403,
+  analytics_view_required: 403,
+  analytics_manage_required: 403,
   member_not_found: 404,
   not_found: 404,
   role_not_found: 404,

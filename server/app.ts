@@ -16,6 +16,7 @@ import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimJsonBodyInTurns, scimRouter } from "../scim/router";
 import { adminRouter } from "./admin/router";
+import { type Analytics, countProvisioning } from "./analytics";
 import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError, toApiError } from "./api-errors";
@@ -70,6 +71,8 @@ export interface AppDeps {
   readonly rateLimits?: RateLimits;
   /** Parses mappings the admin API edits and plans, off the event loop; absent: in the request's own turn. */
   readonly parseMapping?: ParseMappingText;
+  /** Usage analytics: counts authorize's decisions and SCIM writes per IdP; absent: nothing is counted. */
+  readonly analytics?: Analytics;
 }
 
 export interface ConsoleOptions extends ConsoleConfig {
@@ -208,6 +211,7 @@ export function createApp(deps: AppDeps): Express {
   const changes = deps.changes ?? null;
   scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
+  if (deps.analytics) scim.use(countProvisioning(deps.analytics));
   // A body limit per route, 413 past it. The bulk limit is the one advertised in
   // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
   // fixtures/okta/aiw-membership-put.json); a User, a search or anything else is small.
@@ -291,7 +295,17 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, changes, maxJsonDepth: input.maxJsonDepth, metrics }),
+    apiRouter({
+      db: deps.db,
+      sync: deps.sync,
+      events: deps.events,
+      logger: deps.logger,
+      authenticate: authenticateApi,
+      changes,
+      maxJsonDepth: input.maxJsonDepth,
+      metrics,
+      ...(deps.analytics ? { usage: deps.analytics } : {}),
+    }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));

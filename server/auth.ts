@@ -28,6 +28,15 @@ export function viaEntraToken(res: Response): boolean {
   return res.locals.entraToken === true;
 }
 
+/**
+ * The token that authenticated the request: a secret token's id, or `entra` for an Entra-issued JWT
+ * (one IdP connection each); null before authentication.
+ */
+export function tokenIdOf(res: Response): string | null {
+  const id: unknown = res.locals.tokenId;
+  return typeof id === "string" ? id : null;
+}
+
 export function authenticate(options: {
   db: Database;
   kind: TokenKind;
@@ -52,6 +61,7 @@ export function authenticate(options: {
         }
         res.locals.orgId = found.orgId;
         res.locals.entraToken = found.entraToken;
+        res.locals.tokenId = found.tokenId;
         next();
       })
       .catch(next);
@@ -61,14 +71,14 @@ export function authenticate(options: {
 async function resolveOrg(
   options: { db: Database; kind: TokenKind; entra?: EntraVerifier; cache?: ReadCache<TokenInfo> },
   token: string,
-): Promise<{ orgId: string; entraToken: boolean } | null> {
+): Promise<{ orgId: string; entraToken: boolean; tokenId: string } | null> {
   if (options.entra && looksLikeJwt(token)) {
     const org = await options.entra.verify(options.db.knex, token);
-    return org ? { orgId: org.id, entraToken: true } : null;
+    return org ? { orgId: org.id, entraToken: true, tokenId: "entra" } : null;
   }
   const verify = () => authenticateToken(options.db.knex, options.kind, token);
   // Keyed by the hash, as the database keeps it: no plain token is held past its request.
   const info = options.cache ? await options.cache.get(hashToken(token), verify) : await verify();
   // An expiry passes without a write the cache could hear of, so a kept token is checked again here.
-  return info && tokenInForce(info, Date.now()) ? { orgId: info.orgId, entraToken: false } : null;
+  return info && tokenInForce(info, Date.now()) ? { orgId: info.orgId, entraToken: false, tokenId: info.id } : null;
 }

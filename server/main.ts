@@ -18,6 +18,7 @@ import { Metrics } from "./metrics";
 import { OidcIssuers } from "./oidc/issuers";
 import { PlatformFileWatcher } from "./platform-watcher";
 import { Retention } from "./retention";
+import { Analytics } from "./analytics";
 import { TlsConfigError, createTlsServer } from "./tls";
 import { WebhookDispatcher } from "./webhooks";
 
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   dispatcher.start();
   const retention = new Retention(db, logger, ops.events.retentionMs);
   retention.start();
+  const analytics = new Analytics(db, logger);
+  analytics.start();
 
   const app = createApp({
     db,
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     oidcIssuers: new OidcIssuers(),
     console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
     parseMapping: mappingParser.parse,
+    analytics,
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
   const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);
@@ -90,7 +94,7 @@ async function main(): Promise<void> {
   const stop = (signalName: string) => {
     if (stopping) return;
     stopping = true;
-    void shutdown({ server, metricsServer, events, dispatcher, retention, outboxWatch, changes, watchers, mappingParser, tls, db, logger, config }, signalName).then(
+    void shutdown({ server, metricsServer, events, dispatcher, retention, analytics, outboxWatch, changes, watchers, mappingParser, tls, db, logger, config }, signalName).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
@@ -114,6 +118,7 @@ async function shutdown(
     events: EventHub;
     dispatcher: WebhookDispatcher;
     retention: Retention;
+    analytics: Analytics;
     outboxWatch: OutboxWatch;
     changes: ChangeFeed;
     watchers: readonly FileWatcher[];
@@ -145,6 +150,8 @@ async function shutdown(
     await new Promise<void>((resolve) => parts.metricsServer?.close(() => resolve()));
   }
   await parts.dispatcher.stop(Math.max(0, deadline - Date.now()));
+  // The counts of the requests just finished, before the database closes.
+  await parts.analytics.close();
   for (const watcher of parts.watchers) await watcher.stop();
   await parts.mappingParser.close();
   parts.tls?.stopWatching();

@@ -13,3 +13,7 @@ export { type AuditPage, type Me, type RoleSummary, authorizeEventStream, listRo
 export {
   DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS, type NewToken, createScimToken, listScimTokens, revokeScimToken, rotateScimToken,
 } from "./tokens";
+export {
+  type AccessReviewPage, type AccessReviewRow, type DayRange, type Series, MAX_RANGE_DAYS, MAX_SERIES_ROWS, REVIEW_SCAN,
+  accessReview, changeCollectionSettings, decisionSeries, memberSeries, provisioningSeries, readCollectionSettings,
+} from "./analytics";

@@ -18,6 +18,7 @@ import { type EventHub, streamEvents } from "../events";
 import type { ParseMappingText } from "../mapping-parser";
 import { reportRevision } from "../revision-header";
 import type { MemberTokens } from "../oidc/member-tokens";
+import { analyticsRoutes } from "./analytics-routes";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
 
@@ -235,6 +236,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const [actor, cursor] = [query(req, "actor"), query(req, "cursor")];
     res.json(await admin.readAdminLog(use, actorOf(res), { limit: pageLimit(req), ...(actor === undefined ? {} : { actor }), ...(cursor === undefined ? {} : { cursor }) }));
   }));
+
+  analyticsRoutes(router, use);
 
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
   router.use(apiErrorHandler(deps.logger));

@@ -138,7 +138,7 @@ function write(summary: string, extra: Partial<Operation> = {}): Operation {
 }
 
 const dayRange = [q("from", "First day, YYYY-MM-DD (UTC; default: 29 days before to)"), q("to", "Last day, YYYY-MM-DD (default: today); at most 366 days in all"), q("format", "csv for a CSV download (as Accept: text/csv)")];
-const series = (row: Schema): Schema => closed({ from: str, to: str, rows: list(row), truncated: { ...bool, description: "More rows than one answer holds (20000): narrow the range" } });
+const series = (row: Schema, extra: Record<string, Schema> = {}): Schema => closed({ ...extra, from: str, to: str, rows: list(row), truncated: { ...bool, description: "More rows than one answer holds (20000): narrow the range" } });
 const ANALYTICS_READ: readonly ApiErrorCode[] = ["analytics_view_required", "invalid_request"];
 
 const operations: Record<string, Record<string, Operation>> = {
@@ -356,7 +356,7 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: analytics"],
       auth: "member",
       requestBody: json(closed({ collectAuthorize: bool, collectProvisioning: bool }, ["collectAuthorize", "collectProvisioning"])),
-      responses: { 200: ref("AnalyticsSettings") },
+      responses: { 200: closed({ collectAuthorize: bool, collectProvisioning: bool, updatedAt: nullable(str), updatedBy: nullable(str), revision: ref("Revision") }, ["revision"]) },
       errors: ["analytics_manage_required", "invalid_request", "invalid_json"],
     },
   },
@@ -366,7 +366,7 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: analytics"],
       auth: "member",
       parameters: [q("by", "org_role (default) or custom_role"), ...dayRange],
-      responses: { 200: { allOf: [series(closed({ day: str, key: str, members: int })), { type: "object", required: ["by"], properties: { by: { type: "string", enum: ["org_role", "custom_role"] } } }] } },
+      responses: { 200: series(closed({ day: str, key: str, members: int }), { by: { type: "string", enum: ["org_role", "custom_role"] } }) },
       errors: ANALYTICS_READ,
       csv: true,
     },

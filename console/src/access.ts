@@ -6,10 +6,24 @@
 import type { Me } from "./api/types";
 
 export type SectionLevel = "none" | "view" | "manage";
-export const SECTIONS = ["roles", "groups", "members", "organisation", "audit"] as const;
+export const SECTIONS = [
+  "roles",
+  "groups",
+  "members",
+  "organisation",
+  "audit",
+  "analytics",
+] as const;
 export type Section = (typeof SECTIONS)[number];
 /** Sections with something to change; the others only ever show, so "view only" would say nothing. */
-export const EDITABLE: Readonly<Record<Section, boolean>> = { roles: true, groups: true, members: false, organisation: true, audit: false };
+export const EDITABLE: Readonly<Record<Section, boolean>> = {
+  roles: true,
+  groups: true,
+  members: false,
+  organisation: true,
+  audit: false,
+  analytics: true,
+};
 
 export interface Access {
   readonly sections: Readonly<Record<Section, SectionLevel>>;
@@ -29,6 +43,7 @@ export function accessOf(me: Me): Access {
       members: level(may.list_members, false),
       organisation: level(may.read_roles, may.toggle_org || may.manage_scim_tokens),
       audit: level(may.read_roles, false),
+      analytics: level(may.read_analytics, may.configure_analytics),
     },
     may,
     managedByFile: me.org.managedByFile,

@@ -9,6 +9,7 @@ import { type Access, type Section, EDITABLE, SECTIONS, accessOf, hasAnyAccess }
 import { ApiFailure, ADMIN_API, call, useCsrfToken } from "./api/client";
 import type { Me, Session } from "./api/types";
 import { ErrorNotice, Link, Loading, PageTitle } from "./components/ui";
+import { AnalyticsPage } from "./pages/analytics";
 import { AuditPage } from "./pages/audit";
 import { GroupPage, GroupsPage } from "./pages/groups";
 import { MemberPage, MembersPage } from "./pages/members";
@@ -26,7 +27,14 @@ export interface Viewer {
 
 type Boot = { state: "loading" } | { state: "ready"; viewer: Viewer } | { state: "refused"; message: string } | { state: "failed"; error: unknown } | { state: "signed_out" };
 
-const SECTION_TITLES: Record<Section, string> = { roles: "Roles", groups: "Groups", members: "Members", organisation: "Organisation", audit: "Audit" };
+const SECTION_TITLES: Record<Section, string> = {
+  roles: "Roles",
+  groups: "Groups",
+  members: "Members",
+  organisation: "Organisation",
+  audit: "Audit",
+  analytics: "Analytics",
+};
 
 export function App(): JSX.Element {
   const [boot, setBoot] = useState<Boot>({ state: "loading" });
@@ -157,6 +165,8 @@ function sectionOf(route: Route): Section | null {
       return "organisation";
     case "audit":
       return "audit";
+    case "analytics":
+      return "analytics";
     case "home":
     case "not_found":
       return null;
@@ -184,6 +194,8 @@ function Page(props: { route: Route; viewer: Viewer }): JSX.Element {
       return <OrganisationPage viewer={viewer} />;
     case "audit":
       return <AuditPage viewer={viewer} />;
+    case "analytics":
+      return <AnalyticsPage viewer={viewer} />;
     case "not_found":
       return (
         <>

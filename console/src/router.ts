@@ -17,6 +17,7 @@ export type Route =
   | { readonly page: "member"; readonly id: string }
   | { readonly page: "organisation" }
   | { readonly page: "audit" }
+  | { readonly page: "analytics" }
   | { readonly page: "not_found" };
 
 /** `/console/roles/new?name=x` is the editor of a role not saved yet; `/console/roles/new` alone is a role named "new". */
@@ -38,6 +39,8 @@ export function parseRoute(pathname: string, search = ""): Route {
       return item === undefined ? { page: "organisation" } : { page: "not_found" };
     case "audit":
       return item === undefined ? { page: "audit" } : { page: "not_found" };
+    case "analytics":
+      return item === undefined ? { page: "analytics" } : { page: "not_found" };
     default:
       return { page: "not_found" };
   }

@@ -11,7 +11,7 @@ import {
 } from "../../db/analytics";
 import { loadMembers } from "../../db/member-snapshots";
 import { withAfterCommit } from "../../db/transaction";
-import { AREAS, type Area, type AreaHolding, type Level, areaHolding, explainMember, levelRank, permissionsFromJSON } from "../../mapping";
+import { AREAS, type Area, type AreaHolding, type Level, type OrgRole, areaHolding, explainMember, levelRank, permissionsFromJSON } from "../../mapping";
 import { type Actor, actorName, loadActor, requireAction, requireGrant } from "./actor";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AdminDeps } from "./mapping";
@@ -90,7 +90,7 @@ export async function provisioningSeries(deps: AdminDeps, actor: Actor, range: D
 
 export interface AccessReviewRow extends AreaHolding {
   readonly member: { readonly id: string; readonly userName: string };
-  readonly orgRole: string;
+  readonly orgRole: OrgRole;
 }
 
 export interface AccessReviewPage {

@@ -287,6 +287,43 @@ function throughputRow(key: string, scenario: string, c: Compared, minRatio: num
   };
 }
 
+/**
+ * What usage counting (server/analytics.ts) costs authorize: a second server on the same database
+ * with counting on, measured alternately with the first (off), the same hot questions, medians of
+ * the runs. Counting is one Map increment per decision and a flush every 10 s.
+ */
+async function countingCost(kind: "sqlite" | "pg", url: string, off: Proc, spec: Omit<LoadSpec, "connections" | "seconds">): Promise<Row> {
+  const on = await startProc(`server (${kind}-read, counting)`, "server-process.ts", { env: { BENCH_DATABASE_URL: url, BENCH_ANALYTICS: "1" } });
+  try {
+    const run = (proc: Proc, seconds: number) => load({ ...spec, base: proc.base, connections: CONNECTIONS, seconds });
+    await run(off, SIZES.warm);
+    await run(on, SIZES.warm);
+    const offRuns: LoadResult[] = [];
+    const onRuns: LoadResult[] = [];
+    for (let i = 0; i < SIZES.runs; i++) {
+      offRuns.push(await run(off, SIZES.seconds));
+      onRuns.push(await run(on, SIZES.seconds));
+    }
+    const [offResult, onResult] = [medianResult(offRuns), medianResult(onRuns)];
+    const ratio = onResult.rps / offResult.rps;
+    const minRatio = 0.9;
+    return {
+      key: "authorize-counting",
+      scenario: "POST /api/v1/authorize, 500 members: usage counting on vs off (two servers on one database, runs alternated)",
+      ours: `on ${fmtRps(onResult)}; off ${fmtRps(offResult)}`,
+      ceiling: "—",
+      naive: "n/a (no such API)",
+      ratio: null,
+      target: `on ≥ ${minRatio} × off`,
+      met: ratio >= minRatio,
+      note: `on ÷ off = ${fmt(ratio)}${ratio >= minRatio ? "" : ` — ${missBy(ratio, minRatio, true)}`}`,
+      data: { on: onResult, off: offResult, onRuns, offRuns, ratio },
+    };
+  } finally {
+    await on.stop();
+  }
+}
+
 // ---------------------------------------------------------------- databases
 interface BenchDb {
   readonly kind: "sqlite" | "pg";
@@ -452,6 +489,7 @@ async function readScenarios(kind: "sqlite" | "pg", baselines: Baselines, report
           const row = throughputRow(key, scenario, v, 0);
           rows.push({ ...row, target: "—", naive: "n/a (no such API)", note: `${fmt(v.ours.rps * 10)} questions/s${row.note ? `; ${row.note}` : ""}` });
         }
+        rows.push(await countingCost(kind, benchDb.url, ours, { base: ours.base, method: "POST", path: "/api/v1/authorize", body: hotQuestion, headers: api }));
       });
       if (wants("patch")) await guarded(rows, "patch", "PATCH /Groups/{id} add / remove one member", async () => void rows.push(...(await patchScenarios(kind, ours, naive, seeded, spares, naiveSpares, scim))));
       if (wants("events")) await guarded(rows, "events", "SCIM PATCH response → permissions.changed", async () => void rows.push(await eventLatency(ours, seeded, spares, scim)));

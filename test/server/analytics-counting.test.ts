@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { addDecisionCounts, pruneAnalytics, readDecisionSeries, readMemberSeries, readProvisioningSeries, storeAnalyticsSettings } from "../../db/analytics";
 import { createToken } from "../../db/tokens";
 import { Analytics, provisioningOutcomes } from "../../server/analytics";
@@ -105,6 +107,47 @@ describe("usage counting", () => {
     expect(after.find((row) => row.idp.id === okta.info.id)).toEqual({ day: today(), idp: { id: okta.info.id, label: "Okta" }, creates: 1, updates: 1, deactivations: 3, errors: 2 });
     // The other connection's counts are its own.
     expect(after.filter((row) => row.idp.id !== okta.info.id)).toEqual(before);
+  });
+
+  it("counts requests authenticated by an Entra-issued token under the connection `entra`", async () => {
+    const tenantId = randomUUID();
+    const { privateKey, publicKey } = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "k1", use: "sig", alg: "RS256" };
+    h = await startHarness({ analytics: {}, entra: { tenantId, jwks: { keys: [jwk] } } });
+    const iat = Math.floor(Date.now() / 1000) - 60;
+    const token = await new SignJWT({ tid: tenantId, appid: "00000014-0000-0000-c000-000000000000", appidacr: "2", idp: `https://sts.windows.net/${tenantId}/`, oid: randomUUID() })
+      .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: "k1" })
+      .setIssuer(`https://sts.windows.net/${tenantId}/`)
+      .setAudience("8adf8e6e-67b2-4cf2-a259-e3dc5476c621")
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + 3600)
+      .sign(privateKey);
+    const created = await h.scim("post", "/Users").set("Authorization", `Bearer ${token}`).send(userBody("entra-user@example.com"));
+    expect(created.status).toBe(201);
+    await counter().flush();
+    expect((await readProvisioningSeries(h.db.knex, h.orgId, today(), today(), 10)).find((row) => row.idp.id === "entra")).toMatchObject({ idp: { id: "entra", label: null }, creates: 1 });
+  });
+
+  it("writes what it holds when closed (at shutdown), and keeps the counts of a failed flush for the next one", async () => {
+    h = await startHarness();
+    const a = new Analytics(h.db, silentLogger());
+    a.decided(h.orgId, "connector", "slack", true);
+    await h.db.knex.schema.renameTable("analytics_decisions", "analytics_decisions_away");
+    await a.flush();
+    await h.db.knex.schema.renameTable("analytics_decisions_away", "analytics_decisions");
+    a.decided(h.orgId, "connector", "slack", false);
+    await a.close();
+    expect(await readDecisionSeries(h.db.knex, h.orgId, today(), today(), 10)).toEqual([{ day: today(), kind: "connector", name: "slack", allowed: 1, denied: 1 }]);
+  });
+
+  it("holds at most the configured number of distinct counters between flushes, dropping the rest", async () => {
+    h = await startHarness();
+    const a = new Analytics(h.db, silentLogger(), { maxHeldKeys: 2 });
+    for (const name of ["a", "b", "c"]) a.decided(h.orgId, "capability", name, true);
+    a.decided(h.orgId, "capability", "a", true);
+    await a.flush();
+    expect((await readDecisionSeries(h.db.knex, h.orgId, today(), today(), 10)).map((r) => [r.name, r.allowed])).toEqual([["a", 2], ["b", 1]]);
   });
 
   it("drops, at the flush, the counts of an organisation that switched collection off, and keeps the other kind", async () => {

@@ -28,8 +28,6 @@ export const MAX_HELD_KEYS = 100_000;
 
 export const DEFAULT_FLUSH_MS = 10_000;
 
-const DAY_MS = 86_400_000;
-const SEP = "\u0000";
 
 export interface AnalyticsOptions {
   readonly flushEveryMs?: number;
@@ -44,15 +42,31 @@ export interface UsageCounter {
   provisioned(orgId: string, idp: string, outcome: ProvisioningOutcome): void;
 }
 
+/** One UTC day's counts, nested by kind, organisation and name: no key is built per decision. */
+class Held {
+  readonly decisions: Record<DecisionKind, Map<string, Map<string, Mutable<DecisionCount>>>> = { capability: new Map(), connector: new Map(), area: new Map() };
+  readonly provisioning = new Map<string, Map<string, Mutable<ProvisioningCount>>>();
+  /** Distinct counters held. */
+  size = 0;
+  constructor(readonly day: string) {}
+
+  decisionRows(): DecisionCount[] {
+    return Object.values(this.decisions).flatMap((byOrg) => [...byOrg.values()].flatMap((byName) => [...byName.values()]));
+  }
+
+  provisioningRows(): ProvisioningCount[] {
+    return [...this.provisioning.values()].flatMap((byIdp) => [...byIdp.values()]);
+  }
+}
+
 export class Analytics implements UsageCounter {
-  private decisions = new Map<string, Mutable<DecisionCount>>();
-  private provisioning = new Map<string, Mutable<ProvisioningCount>>();
-  private day = "";
-  private dayEnds = 0;
+  private held: Held;
+  /** Rows of a flush that failed, written with the next one. */
+  private retry: { decisions: DecisionCount[]; provisioning: ProvisioningCount[] } = { decisions: [], provisioning: [] };
   private snapshotDay = "";
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
-  /** Entries refused since the last flush because MAX_HELD_KEYS were held. */
+  /** Counters refused since the last flush because MAX_HELD_KEYS were held. */
   private dropped = 0;
   private readonly now: () => number;
   private readonly maxKeys: number;
@@ -64,47 +78,50 @@ export class Analytics implements UsageCounter {
   ) {
     this.now = options.now ?? Date.now;
     this.maxKeys = options.maxHeldKeys ?? MAX_HELD_KEYS;
+    this.held = new Held(this.today());
   }
 
-  /** The UTC day, recomputed only when the previous one has ended. */
   private today(): string {
-    const now = this.now();
-    if (now >= this.dayEnds || now < this.dayEnds - DAY_MS) {
-      this.day = new Date(now).toISOString().slice(0, 10);
-      this.dayEnds = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
-    }
-    return this.day;
+    return new Date(this.now()).toISOString().slice(0, 10);
   }
 
+  /**
+   * Counted in the day of the counters held, which a flush renews: a decision made in the seconds
+   * between midnight and the next flush counts for the day before. Reading the clock per decision
+   * cost more than the rest of the count.
+   */
   decided(orgId: string, kind: DecisionKind, name: string, allowed: boolean): void {
-    const day = this.today();
-    const key = day + SEP + orgId + SEP + kind + SEP + name;
-    let held = this.decisions.get(key);
-    if (held === undefined) {
-      if (this.decisions.size >= this.maxKeys) {
+    const byOrg = this.held.decisions[kind];
+    let byName = byOrg.get(orgId);
+    if (byName === undefined) byOrg.set(orgId, (byName = new Map()));
+    let counter = byName.get(name);
+    if (counter === undefined) {
+      if (this.held.size >= this.maxKeys) {
         this.dropped += 1;
         return;
       }
-      held = { day, orgId, kind, name, allowed: 0, denied: 0 };
-      this.decisions.set(key, held);
+      counter = { day: this.held.day, orgId, kind, name, allowed: 0, denied: 0 };
+      byName.set(name, counter);
+      this.held.size += 1;
     }
-    if (allowed) held.allowed += 1;
-    else held.denied += 1;
+    if (allowed) counter.allowed += 1;
+    else counter.denied += 1;
   }
 
   provisioned(orgId: string, idp: string, outcome: ProvisioningOutcome): void {
-    const day = this.today();
-    const key = day + SEP + orgId + SEP + idp;
-    let held = this.provisioning.get(key);
-    if (held === undefined) {
-      if (this.provisioning.size >= this.maxKeys) {
+    let byIdp = this.held.provisioning.get(orgId);
+    if (byIdp === undefined) this.held.provisioning.set(orgId, (byIdp = new Map()));
+    let counter = byIdp.get(idp);
+    if (counter === undefined) {
+      if (this.held.size >= this.maxKeys) {
         this.dropped += 1;
         return;
       }
-      held = { day, orgId, idp, creates: 0, updates: 0, deactivations: 0, errors: 0 };
-      this.provisioning.set(key, held);
+      counter = { day: this.held.day, orgId, idp, creates: 0, updates: 0, deactivations: 0, errors: 0 };
+      byIdp.set(idp, counter);
+      this.held.size += 1;
     }
-    held[outcome] += 1;
+    counter[outcome] += 1;
   }
 
   start(): void {
@@ -129,16 +146,21 @@ export class Analytics implements UsageCounter {
   }
 
   private async write(): Promise<void> {
-    const decisions = this.decisions;
-    const provisioning = this.provisioning;
-    this.decisions = new Map();
-    this.provisioning = new Map();
+    const held = this.held;
+    const day = this.today();
+    this.held = new Held(day);
     const dropped = this.dropped;
     this.dropped = 0;
-    const day = this.today();
+    // One row per key and statement: PostgreSQL refuses an upsert that touches a row twice.
+    const decisionRows = mergeRows([...this.retry.decisions, ...held.decisionRows()], (r) => `${r.day}\n${r.orgId}\n${r.kind}\n${r.name}`, (into, from) => {
+      into.allowed += from.allowed;
+      into.denied += from.denied;
+    });
+    const provisioningRows = mergeRows([...this.retry.provisioning, ...held.provisioningRows()], (r) => `${r.day}\n${r.orgId}\n${r.idp}`, (into, from) => {
+      for (const outcome of PROVISIONING_OUTCOMES) into[outcome] += from[outcome];
+    });
+    this.retry = { decisions: [], provisioning: [] };
     try {
-      const decisionRows = [...decisions.values()];
-      const provisioningRows = [...provisioning.values()];
       const orgIds = [...new Set([...decisionRows, ...provisioningRows].map((row) => row.orgId))];
       if (orgIds.length > 0) {
         await withAfterCommit(this.db, async (tx) => {
@@ -149,7 +171,7 @@ export class Analytics implements UsageCounter {
       }
       if (dropped > 0) this.log.warn({ dropped, maxHeldKeys: this.maxKeys }, "analytics: counts dropped because too many distinct names were held between flushes");
     } catch (err) {
-      this.putBack(decisions, provisioning);
+      this.retry = { decisions: decisionRows, provisioning: provisioningRows };
       this.log.warn({ err }, "analytics: flushing counts failed; they are kept for the next flush");
       return;
     }
@@ -166,22 +188,18 @@ export class Analytics implements UsageCounter {
       this.log.warn({ err }, "analytics: the daily member snapshot failed; retrying at the next flush");
     }
   }
+}
 
-  private putBack(decisions: Map<string, Mutable<DecisionCount>>, provisioning: Map<string, Mutable<ProvisioningCount>>): void {
-    for (const [key, counts] of decisions) {
-      const held = this.decisions.get(key);
-      if (held === undefined) this.decisions.set(key, counts);
-      else {
-        held.allowed += counts.allowed;
-        held.denied += counts.denied;
-      }
-    }
-    for (const [key, counts] of provisioning) {
-      const held = this.provisioning.get(key);
-      if (held === undefined) this.provisioning.set(key, counts);
-      else for (const outcome of PROVISIONING_OUTCOMES) held[outcome] += counts[outcome];
-    }
+/** Rows with equal keys added together. */
+function mergeRows<T extends object>(rows: readonly T[], keyOf: (row: T) => string, add: (into: Mutable<T>, from: T) => void): T[] {
+  const merged = new Map<string, Mutable<T>>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const held = merged.get(key);
+    if (held === undefined) merged.set(key, { ...row });
+    else add(held, row);
   }
+  return [...merged.values()];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -12,7 +12,7 @@ import { Analytics } from "../server/analytics";
 import { createApp } from "../server/app";
 import { createSync } from "../server/bootstrap";
 import { EventHub } from "../server/events";
-import { silentLogger } from "../server/logger";
+import { createLogger, silentLogger } from "../server/logger";
 import { attachStatsChannel } from "./lib/child";
 import { DEFAULT_LIMITS } from "../server/config";
 
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const limits = DEFAULT_LIMITS;
   const changes = watchChanges(db);
   // BENCH_ANALYTICS=1: usage counting on, as main.ts runs it (flushed every 10 s).
-  const analytics = process.env.BENCH_ANALYTICS === "1" ? new Analytics(db, silentLogger()) : null;
+  const analytics = process.env.BENCH_ANALYTICS === "1" ? new Analytics(db, createLogger("warn", process.stderr)) : null;
   analytics?.start();
   const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, changes, ...(analytics ? { analytics } : {}) });
   const server = app.listen(0, "127.0.0.1", () => {

@@ -27,6 +27,7 @@ export type ProvisioningOutcome = (typeof PROVISIONING_OUTCOMES)[number];
 export const MAX_HELD_KEYS = 100_000;
 
 export const DEFAULT_FLUSH_MS = 10_000;
+const SNAPSHOT_RETRY_MS = 600_000;
 
 
 export interface AnalyticsOptions {
@@ -64,6 +65,8 @@ export class Analytics implements UsageCounter {
   /** Rows of a flush that failed, written with the next one. */
   private retry: { decisions: DecisionCount[]; provisioning: ProvisioningCount[] } = { decisions: [], provisioning: [] };
   private snapshotDay = "";
+  /** After a failed snapshot, not before this (ms since the epoch): a snapshot reads every member. */
+  private snapshotRetryAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   /** Counters refused since the last flush because MAX_HELD_KEYS were held. */
@@ -175,7 +178,7 @@ export class Analytics implements UsageCounter {
       this.log.warn({ err }, "analytics: flushing counts failed; they are kept for the next flush");
       return;
     }
-    if (this.snapshotDay !== day) await this.snapshot(day);
+    if (this.snapshotDay !== day && this.now() >= this.snapshotRetryAt) await this.snapshot(day);
   }
 
   private async snapshot(day: string): Promise<void> {
@@ -185,7 +188,8 @@ export class Analytics implements UsageCounter {
       });
       this.snapshotDay = day;
     } catch (err) {
-      this.log.warn({ err }, "analytics: the daily member snapshot failed; retrying at the next flush");
+      this.snapshotRetryAt = this.now() + SNAPSHOT_RETRY_MS;
+      this.log.warn({ err }, "analytics: the daily member snapshot failed; retrying in 10 minutes");
     }
   }
 }

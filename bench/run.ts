@@ -287,6 +287,59 @@ function throughputRow(key: string, scenario: string, c: Compared, minRatio: num
   };
 }
 
+/**
+ * What usage counting (server/analytics.ts) costs authorize: two fresh servers on the same
+ * database, one counting and one not, each warmed alike (the same hot members in memory), then
+ * measured alternately with the same questions; medians of the runs. Counting is nested Map
+ * increments per decision and a flush every 10 s. (Against the server that ran the scenarios
+ * before, a fresh one measured its cold cache, not counting.)
+ */
+async function countingCost(kind: "sqlite" | "pg", url: string, spec: Omit<LoadSpec, "connections" | "seconds">): Promise<Row> {
+  const off = await startProc(`server (${kind}-read, not counting)`, "server-process.ts", { env: { BENCH_DATABASE_URL: url } });
+  const on = await startProc(`server (${kind}-read, counting)`, "server-process.ts", { env: { BENCH_DATABASE_URL: url, BENCH_ANALYTICS: "1" } });
+  try {
+    const run = (proc: Proc, seconds: number) => load({ ...spec, base: proc.base, connections: CONNECTIONS, seconds });
+    for (let i = 0; i < 3; i++) {
+      await run(off, SIZES.warm);
+      await run(on, SIZES.warm);
+    }
+    const offRuns: LoadResult[] = [];
+    const onRuns: LoadResult[] = [];
+    // The machine is shared: its load drifts by more than counting costs. So the runs come in
+    // pairs, close in time, which goes first alternating, and the figure is the median of the
+    // pairs' ratios, beside the medians of each side.
+    const pairs = Math.max(SIZES.runs, 10);
+    for (let i = 0; i < pairs; i++) {
+      if (i % 2 === 0) {
+        offRuns.push(await run(off, SIZES.seconds));
+        onRuns.push(await run(on, SIZES.seconds));
+      } else {
+        onRuns.push(await run(on, SIZES.seconds));
+        offRuns.push(await run(off, SIZES.seconds));
+      }
+    }
+    const [offResult, onResult] = [medianResult(offRuns), medianResult(onRuns)];
+    const ratio = median(onRuns.map((r, i) => r.rps / (offRuns[i]?.rps ?? r.rps)));
+    log(`authorize-counting: on ${fmtRps(onResult)} | off ${fmtRps(offResult)} | on ÷ off ${fmt(ratio)}`);
+    const minRatio = 0.95;
+    return {
+      key: "authorize-counting",
+      scenario: "POST /api/v1/authorize, 500 members: usage counting on vs off (two servers on one database, runs alternated)",
+      ours: `on ${fmtRps(onResult)}; off ${fmtRps(offResult)}`,
+      ceiling: "—",
+      naive: "n/a (no such API)",
+      ratio: null,
+      target: `on ≥ ${minRatio} × off`,
+      met: ratio >= minRatio,
+      note: `on ÷ off = ${fmt(ratio)} (median of ${pairs} paired runs' ratios)${ratio >= minRatio ? "" : ` — ${missBy(ratio, minRatio, true)}`}`,
+      data: { on: onResult, off: offResult, onRuns, offRuns, ratio },
+    };
+  } finally {
+    await on.stop();
+    await off.stop();
+  }
+}
+
 // ---------------------------------------------------------------- databases
 interface BenchDb {
   readonly kind: "sqlite" | "pg";
@@ -452,6 +505,7 @@ async function readScenarios(kind: "sqlite" | "pg", baselines: Baselines, report
           const row = throughputRow(key, scenario, v, 0);
           rows.push({ ...row, target: "—", naive: "n/a (no such API)", note: `${fmt(v.ours.rps * 10)} questions/s${row.note ? `; ${row.note}` : ""}` });
         }
+        rows.push(await countingCost(kind, benchDb.url, { base: ours.base, method: "POST", path: "/api/v1/authorize", body: hotQuestion, headers: api }));
       });
       if (wants("patch")) await guarded(rows, "patch", "PATCH /Groups/{id} add / remove one member", async () => void rows.push(...(await patchScenarios(kind, ours, naive, seeded, spares, naiveSpares, scim))));
       if (wants("events")) await guarded(rows, "events", "SCIM PATCH response → permissions.changed", async () => void rows.push(await eventLatency(ours, seeded, spares, scim)));

@@ -2,15 +2,17 @@
  * The server under test, in its own process so that the load generator's CPU is accounted
  * separately. Built exactly as test/support/harness.ts assembles an app, on a database the parent
  * already migrated and seeded. Talks to the parent over IPC: "ready" with the port; answers
- * "stats" with RSS and CPU; exits cleanly on "exit" (so `--cpu-prof` writes its profile).
+ * "stats" with RSS and CPU; exits cleanly on "exit" (so `--cpu-prof` writes its profile). With
+ * BENCH_ANALYTICS=1 it counts usage (server/analytics.ts) as a deployed server does.
  */
 import type { AddressInfo } from "node:net";
 import { watchChanges } from "../db/change-feed";
 import { openDatabase } from "../db/connection";
+import { Analytics } from "../server/analytics";
 import { createApp } from "../server/app";
 import { createSync } from "../server/bootstrap";
 import { EventHub } from "../server/events";
-import { silentLogger } from "../server/logger";
+import { createLogger, silentLogger } from "../server/logger";
 import { attachStatsChannel } from "./lib/child";
 import { DEFAULT_LIMITS } from "../server/config";
 
@@ -22,12 +24,16 @@ async function main(): Promise<void> {
   const events = new EventHub(db, signal, silentLogger());
   const limits = DEFAULT_LIMITS;
   const changes = watchChanges(db);
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, changes });
+  // BENCH_ANALYTICS=1: usage counting on, as main.ts runs it (flushed every 10 s).
+  const analytics = process.env.BENCH_ANALYTICS === "1" ? new Analytics(db, createLogger("warn", process.stderr)) : null;
+  analytics?.start();
+  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, changes, ...(analytics ? { analytics } : {}) });
   const server = app.listen(0, "127.0.0.1", () => {
     attachStatsChannel(async () => {
       server.close();
       server.closeAllConnections();
       events.close();
+      await analytics?.close();
       await changes.close();
       await db.close();
     });

@@ -23,6 +23,7 @@ import * as consoleSessionMember from "./migrations/20261207170000_console_sessi
 import * as tokenExpiry from "./migrations/20261207170100_token_expiry";
 import * as webhookCircuit from "./migrations/20261207170200_webhook_circuit";
 import * as memberStanding from "./migrations/20261207200000_member_standing";
+import * as analytics from "./migrations/20261207200100_analytics";
 import * as privacy from "./migrations/20261207200200_privacy";
 import * as identityAccess from "./migrations/20261207200300_identity_access";
 
@@ -52,6 +53,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261207170100_token_expiry", tokenExpiry],
   ["20261207170200_webhook_circuit", webhookCircuit],
   ["20261207200000_member_standing", memberStanding],
+  ["20261207200100_analytics", analytics],
   ["20261207200200_privacy", privacy],
   ["20261207200300_identity_access", identityAccess],
 ];

@@ -75,6 +75,8 @@ const RANK: Readonly<Record<AdminAction, number>> = {
   change_platform_overrides: 4,
   read_privacy: 0,
   manage_privacy: 1,
+  read_analytics: 0,
+  configure_analytics: 1,
 };
 
 const RULE_DESCRIPTION: Readonly<Record<PolicyRule, string>> = {
@@ -87,6 +89,8 @@ const RULE_DESCRIPTION: Readonly<Record<PolicyRule, string>> = {
   operator_only: "Platform overrides are the operator's.",
   privacy_view_required: "The privacy settings need Privacy at view or manage.",
   privacy_manage_required: "Retention, personal data exports and erasure need Privacy at manage.",
+  analytics_view_required: "Reading analytics needs Analytics at view or manage.",
+  analytics_manage_required: "Changing what analytics collects needs Analytics at manage.",
 };
 
 function primaryOwnerChange(before: Mapping, after: Mapping): DescribedChange[] {

@@ -64,7 +64,9 @@ export type GrantChange =
   /** The organisation's OIDC issuer and client: whoever controls the issuer can sign in as anyone. */
   | { readonly kind: "sign_in_settings" }
   /** Retention settings, a personal data export of another member, an erasure: no one's rights move, Privacy at manage decides. */
-  | { readonly kind: "privacy"; readonly op: "retention" | "export" | "erasure" };
+  | { readonly kind: "privacy"; readonly op: "retention" | "export" | "erasure" }
+  /** What usage analytics collects: gives and takes no one's rights. */
+  | { readonly kind: "analytics_settings" };
 
 export type GrantRule = PolicyRule | "primary_owner_not_member";
 
@@ -154,6 +156,8 @@ export function judgeGrant(actor: EffectivePermissions, change: GrantChange): Gr
       return needAction(actor, "change_sign_in_settings");
     case "privacy":
       return needAction(actor, "manage_privacy");
+    case "analytics_settings":
+      return needAction(actor, "configure_analytics");
   }
 }
 

@@ -37,3 +37,5 @@ export { closestMatch } from "./suggest";
 export { isArea, isLevel, isOrgRole, isRecord } from "./guards";
 export { REACHES, judgeGrant, memberChangeReach, reachOf, ruleReach } from "./grant";
 export type { GrantChange, GrantDecision, GrantRule, MemberChange, Reach } from "./grant";
+export { areaHolding } from "./review";
+export type { AccessPath, AreaHolding } from "./review";

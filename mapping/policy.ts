@@ -15,6 +15,8 @@
  * | create or rotate SCIM tokens (a SCIM token can make anyone an Owner) | owners, the Primary Owner     |
  * | revoke SCIM tokens (incident response)    | owners, the Primary Owner, custom members with identity_access manage |
  * | change the sign-in settings (whoever controls the issuer signs in as anyone) | owners, the Primary Owner |
+ * | read usage analytics and the access review | owners, the Primary Owner, analytics view or manage     |
+ * | change what analytics collects            | owners, the Primary Owner, analytics manage              |
  * | platform overrides                        | no member: they are the operator's                       |
  * | read retention settings, the privacy statement, deleted members | owners, the Primary Owner, privacy view or manage |
  * | change retention, export anyone's personal data, erase a deleted member | owners, the Primary Owner, privacy manage |
@@ -42,6 +44,8 @@ export const ADMIN_ACTIONS = [
   "change_platform_overrides",
   "read_privacy",
   "manage_privacy",
+  "read_analytics",
+  "configure_analytics",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -56,6 +60,8 @@ export const POLICY_RULES = {
   operator_only: "Platform overrides are the operator's contract; no member can change them.",
   privacy_view_required: "Only Owners, the Primary Owner, and members with Privacy at view or manage may see the privacy settings.",
   privacy_manage_required: "Only Owners, the Primary Owner, and members with Privacy at manage may change retention, export a member's personal data or erase a deleted member.",
+  analytics_view_required: "Only Owners, the Primary Owner, and members with Analytics at view or manage may read analytics.",
+  analytics_manage_required: "Only Owners, the Primary Owner, and members with Analytics at manage may change what analytics collects.",
 } as const;
 export type PolicyRule = keyof typeof POLICY_RULES;
 
@@ -76,6 +82,8 @@ export const RULE_FOR: Readonly<Record<AdminAction, PolicyRule>> = {
   change_platform_overrides: "operator_only",
   read_privacy: "privacy_view_required",
   manage_privacy: "privacy_manage_required",
+  read_analytics: "analytics_view_required",
+  configure_analytics: "analytics_manage_required",
 };
 
 export type AllowedActions = Readonly<Record<AdminAction, boolean>>;
@@ -106,6 +114,8 @@ export function allowedActions(p: EffectivePermissions): AllowedActions {
     change_platform_overrides: false,
     read_privacy: owner || levelRank(p.admin.privacy) >= levelRank("view"),
     manage_privacy: owner || p.admin.privacy === "manage",
+    read_analytics: owner || levelRank(p.admin.analytics) >= levelRank("view"),
+    configure_analytics: owner || p.admin.analytics === "manage",
   };
 }
 

@@ -38,6 +38,8 @@ const STATUS = {
   privacy_manage_required: 403,
   // Nobody suspends or removes the Primary Owner (transfer primary ownership first).
   primary_owner_protected: 403,
+  analytics_view_required: 403,
+  analytics_manage_required: 403,
   member_not_found: 404,
   not_found: 404,
   role_not_found: 404,

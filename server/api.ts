@@ -17,6 +17,7 @@ import { type MappingPermissionSync, explainUser } from "../roles";
 import { DEFAULT_INPUT_LIMITS } from "../scim/limits";
 import { inspectJsonBody, nulInUrl } from "../scim/raw-input";
 import type { Logger } from "../scim/respond";
+import type { UsageCounter } from "./analytics";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
 import { type AuthorizeDeps, type FoundMember, MemberReader, type MemberRef, authorize } from "./authorize";
@@ -38,6 +39,8 @@ export interface ApiDeps {
   readonly maxJsonDepth?: number;
   /** Counts where authorize's member reads were answered from (memory or the database). */
   readonly metrics?: Metrics;
+  /** Usage analytics: authorize's decisions are counted here. */
+  readonly usage?: UsageCounter;
 }
 
 /** The product API's questions are small: a member and what to ask about. */
@@ -85,7 +88,13 @@ export function apiRouter(deps: ApiDeps): Router {
   };
 
   const members = new ReadCache<FoundMember>(deps.changes ?? null, MEMBER_TABLES);
-  const authorizeDeps: AuthorizeDeps = { db: deps.db, sync: deps.sync, members, ...(deps.metrics ? { counted: (source) => deps.metrics?.memberReads.inc({ source }) } : {}) };
+  const authorizeDeps: AuthorizeDeps = {
+    db: deps.db,
+    sync: deps.sync,
+    members,
+    ...(deps.metrics ? { counted: (source) => deps.metrics?.memberReads.inc({ source }) } : {}),
+    ...(deps.usage ? { usage: deps.usage } : {}),
+  };
 
   /** A member's permissions as of every write acknowledged before the request ("full" consistency). */
   async function memberWithPermissions(orgId: string, by: MemberLookup): Promise<FoundMember> {

@@ -17,6 +17,7 @@ import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf, scimJsonBody, scimJsonBodyInTurns, scimRouter } from "../scim/router";
 import { adminRouter } from "./admin/router";
+import { type Analytics, countProvisioning } from "./analytics";
 import type { SessionReader } from "./admin/auth";
 import { apiRouter } from "./api";
 import { ApiError, sendApiError, toApiError } from "./api-errors";
@@ -79,6 +80,8 @@ export interface AppDeps {
   readonly privacyDefaults?: PrivacyDefaults;
   /** The product's own sections (CONSOLE_SECTIONS, read and checked at start); none when not given. */
   readonly productSections?: ProductSections;
+  /** Usage analytics: counts authorize's decisions and SCIM writes per IdP; absent: nothing is counted. */
+  readonly analytics?: Analytics;
   /** Identity & Access: whose sign-in the environment sets, and where an issuer may be (absent: none, public addresses only). */
   readonly identity?: IdentityOptions;
 }
@@ -230,6 +233,7 @@ export function createApp(deps: AppDeps): Express {
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
   // Each connection's last request and recent errors, for the console's SCIM page; written after the answer.
   scim.use(new ScimActivity(deps.db, deps.logger).middleware());
+  if (deps.analytics) scim.use(countProvisioning(deps.analytics));
   // A body limit per route, 413 past it. The bulk limit is the one advertised in
   // /ServiceProviderConfig; a Group may carry its whole member list (an App Integration Wizard PUT,
   // fixtures/okta/aiw-membership-put.json); a User, a search or anything else is small.
@@ -326,7 +330,17 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     "/api/v1",
-    apiRouter({ db: deps.db, sync: deps.sync, events: deps.events, logger: deps.logger, authenticate: authenticateApi, changes, maxJsonDepth: input.maxJsonDepth, metrics }),
+    apiRouter({
+      db: deps.db,
+      sync: deps.sync,
+      events: deps.events,
+      logger: deps.logger,
+      authenticate: authenticateApi,
+      changes,
+      maxJsonDepth: input.maxJsonDepth,
+      metrics,
+      ...(deps.analytics ? { usage: deps.analytics } : {}),
+    }),
   );
 
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));

@@ -20,6 +20,7 @@ import {
 } from "../mapping";
 import { type MappingPermissionSync, isKnownGrant } from "../roles";
 import { ApiError } from "./api-errors";
+import type { UsageCounter } from "./analytics";
 import type { ReadCache } from "./read-cache";
 
 export const CONSISTENCY_MODES = ["full", "at_least", "minimize_latency"] as const;
@@ -51,6 +52,8 @@ export interface AuthorizeDeps {
   readonly sync: MappingPermissionSync;
   readonly members: ReadCache<FoundMember>;
   readonly counted?: (source: MemberSource) => void;
+  /** Usage analytics (server/analytics.ts): one in-memory increment per decision. */
+  readonly usage?: UsageCounter;
 }
 
 const REVISION = /^\d{1,15}$/;
@@ -150,7 +153,16 @@ export async function answerOne(deps: AuthorizeDeps, reader: MemberReader, orgId
   if (typeof input.member !== "string" || input.member === "") throw new ApiError("invalid_request", "member must be a member id or userName");
   const found = await reader.find({ idOrUserName: input.member });
   await checkVocabulary(deps, orgId, input, vocabulary);
-  return { ...decide(found.member, found.permissions, input), revision: String(found.revision) };
+  const answer = decide(found.member, found.permissions, input);
+  if (deps.usage !== undefined) countDecision(deps.usage, orgId, input, answer.allowed === true);
+  return { ...answer, revision: String(found.revision) };
+}
+
+/** A decision as analytics counts it: by the area, capability or connector asked about (a decided question names one). */
+function countDecision(usage: UsageCounter, orgId: string, input: Record<string, unknown>, allowed: boolean): void {
+  if (typeof input.area === "string") usage.decided(orgId, "area", input.area, allowed);
+  else if (typeof input.capability === "string") usage.decided(orgId, "capability", input.capability, allowed);
+  else if (typeof input.connector === "string") usage.decided(orgId, "connector", input.connector, allowed);
 }
 
 /** Known-name answers of one request, so that a batch asks each name once. */

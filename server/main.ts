@@ -19,6 +19,7 @@ import { Metrics } from "./metrics";
 import { OidcIssuers } from "./oidc/issuers";
 import { PlatformFileWatcher } from "./platform-watcher";
 import { Retention } from "./retention";
+import { Analytics } from "./analytics";
 import { TlsConfigError, createTlsServer } from "./tls";
 import { WebhookDispatcher } from "./webhooks";
 
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
   const privacyDefaults = { eventDays: Math.round(ops.events.retentionMs / 86_400_000) };
   const retention = new Retention(db, logger, { defaults: privacyDefaults });
   retention.start();
+  const analytics = new Analytics(db, logger);
+  analytics.start();
 
   const app = createApp({
     db,
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
     privacyDefaults,
     productSections,
     identity: { environmentSignInOrg: config.oidc === null ? null : config.defaultOrg, allowPrivateIssuers: config.oidcAllowPrivate },
+    analytics,
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
   const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
   const stop = (signalName: string) => {
     if (stopping) return;
     stopping = true;
-    void shutdown({ server, metricsServer, events, dispatcher, retention, outboxWatch, changes, watchers, mappingParser, tls, db, logger, config }, signalName).then(
+    void shutdown({ server, metricsServer, events, dispatcher, retention, analytics, outboxWatch, changes, watchers, mappingParser, tls, db, logger, config }, signalName).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
@@ -121,6 +125,7 @@ async function shutdown(
     events: EventHub;
     dispatcher: WebhookDispatcher;
     retention: Retention;
+    analytics: Analytics;
     outboxWatch: OutboxWatch;
     changes: ChangeFeed;
     watchers: readonly FileWatcher[];
@@ -152,6 +157,8 @@ async function shutdown(
     await new Promise<void>((resolve) => parts.metricsServer?.close(() => resolve()));
   }
   await parts.dispatcher.stop(Math.max(0, deadline - Date.now()));
+  // The counts of the requests just finished, before the database closes.
+  await parts.analytics.close();
   for (const watcher of parts.watchers) await watcher.stop();
   await parts.mappingParser.close();
   parts.tls?.stopWatching();

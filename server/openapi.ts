@@ -152,6 +152,12 @@ const schemas: Record<string, Schema> = {
     limits: closed({ entriesPerList: int }),
     truncated: closed({ permissionHistory: bool, adminLog: bool, consoleSessions: bool }),
   }),
+  AnalyticsSettings: closed({ collectAuthorize: bool, collectProvisioning: bool, updatedAt: nullable(str), updatedBy: nullable(str) }),
+  AccessPath: closed({
+    role: str,
+    roleKind: { type: "string", enum: ["standard", "custom"] },
+    source: nullable({ oneOf: [closed({ kind: { const: "group" }, id: str, displayName: str, manual: bool }), closed({ kind: { const: "app_role" }, value: str })] }),
+  }),
 };
 
 interface Operation {
@@ -164,6 +170,8 @@ interface Operation {
   responses: Record<number, Schema | null>;
   errors: readonly ApiErrorCode[];
   headers?: Record<number, string[]>;
+  /** Also answers text/csv (RFC 4180) to `?format=csv` or `Accept: text/csv`. */
+  csv?: boolean;
 }
 
 const path = (name: string, description: string): Schema => ({ name, in: "path", required: true, description, schema: str });
@@ -188,6 +196,10 @@ const MEMBER_GRANT: readonly ApiErrorCode[] = ["user_management_manage_required"
 function write(summary: string, extra: Partial<Operation> = {}): Operation {
   return { summary, tags: ["admin: mapping"], auth: "member", parameters: [ifMatch], responses: { 200: ref("WriteResult") }, errors: MAPPING_WRITE, headers: { 200: ["ETag", "X-Revision"] }, ...extra };
 }
+
+const dayRange = [q("from", "First day, YYYY-MM-DD (UTC; default: 29 days before to)"), q("to", "Last day, YYYY-MM-DD (default: today); at most 366 days in all"), q("format", "csv for a CSV download (as Accept: text/csv)")];
+const series = (row: Schema, extra: Record<string, Schema> = {}): Schema => closed({ ...extra, from: str, to: str, rows: list(row), truncated: { ...bool, description: "More rows than one answer holds (20000): narrow the range" } });
+const ANALYTICS_READ: readonly ApiErrorCode[] = ["analytics_view_required", "invalid_request"];
 
 const operations: Record<string, Record<string, Operation>> = {
   "/openapi.json": { get: { summary: "This document", tags: ["meta"], auth: "none", responses: { 200: { type: "object", required: ["openapi", "paths"] } }, errors: [] } },
@@ -581,6 +593,66 @@ const operations: Record<string, Record<string, Operation>> = {
   "/admin/actions": {
     get: { summary: "Every admin write, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("actor", "As for /admin/audit"), ...paging], responses: { 200: closed({ entries: list(ref("AdminAction")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
   },
+  "/admin/analytics/settings": {
+    get: { summary: "What usage analytics collects for the organisation (both on until changed)", tags: ["admin: analytics"], auth: "member", responses: { 200: ref("AnalyticsSettings") }, errors: ["analytics_view_required"] },
+    put: {
+      summary: "Change what usage analytics collects (Analytics at manage); counts held when collection is switched off are dropped at the next flush",
+      tags: ["admin: analytics"],
+      auth: "member",
+      requestBody: json(closed({ collectAuthorize: bool, collectProvisioning: bool }, ["collectAuthorize", "collectProvisioning"])),
+      responses: { 200: closed({ collectAuthorize: bool, collectProvisioning: bool, updatedAt: nullable(str), updatedBy: nullable(str), revision: ref("Revision") }, ["revision"]) },
+      errors: ["analytics_manage_required", "invalid_request", "invalid_json"],
+    },
+  },
+  "/admin/analytics/members": {
+    get: {
+      summary: "Active members per day by org role or by custom role: the daily snapshot, and today counted now",
+      tags: ["admin: analytics"],
+      auth: "member",
+      parameters: [q("by", "org_role (default) or custom_role"), ...dayRange],
+      responses: { 200: series(closed({ day: str, key: str, members: int }), { by: { type: "string", enum: ["org_role", "custom_role"] } }) },
+      errors: ANALYTICS_READ,
+      csv: true,
+    },
+  },
+  "/admin/analytics/provisioning": {
+    get: {
+      summary: "SCIM activity per day and IdP connection (the token it authenticates with): creates, updates, deactivations, errors",
+      tags: ["admin: analytics"],
+      auth: "member",
+      parameters: dayRange,
+      responses: { 200: series(closed({ day: str, idp: closed({ id: str, label: nullable(str) }), creates: int, updates: int, deactivations: int, errors: int })) },
+      errors: ANALYTICS_READ,
+      csv: true,
+    },
+  },
+  "/admin/analytics/decisions": {
+    get: {
+      summary: "authorize's decisions per day, per capability, connector and admin area: allowed and denied",
+      tags: ["admin: analytics"],
+      auth: "member",
+      parameters: [q("kind", "capability, connector or area"), ...dayRange],
+      responses: { 200: series(closed({ day: str, kind: { type: "string", enum: ["capability", "connector", "area"] }, name: str, allowed: int, denied: int })) },
+      errors: ANALYTICS_READ,
+      csv: true,
+    },
+  },
+  "/admin/analytics/access-review": {
+    get: {
+      summary: "Who holds each admin area at view or manage, and through which groups, app roles and roles; a page reads at most 500 members (it may hold fewer rows and still have a next one). The CSV holds every page, up to 10000 rows (X-Next-Cursor past that)",
+      tags: ["admin: analytics"],
+      auth: "member",
+      parameters: [q("area", "One admin area"), q("level", "view or manage (default: either)"), q("format", "csv for a CSV download (as Accept: text/csv)"), ...paging],
+      responses: {
+        200: closed({
+          rows: list(closed({ member: closed({ id: str, userName: str }), orgRole: ref("OrgRole"), area: { type: "string", enum: [...AREAS] }, level: ref("Level"), paths: list(ref("AccessPath")), through: str })),
+          nextCursor: nullable(str),
+        }),
+      },
+      errors: ANALYTICS_READ,
+      csv: true,
+    },
+  },
 };
 
 /** Every described operation as `METHOD /path` (the route test compares this with the routers). */
@@ -599,7 +671,9 @@ function toOpenApi(op: Operation): Schema {
     const headers = op.headers?.[Number(status)] ?? [];
     responses[status] = {
       description: "Success",
-      ...(schema === null ? {} : { content: { [op.summary.startsWith("Server-Sent") ? "text/event-stream" : "application/json"]: { schema } } }),
+      ...(schema === null
+        ? {}
+        : { content: { [op.summary.startsWith("Server-Sent") ? "text/event-stream" : "application/json"]: { schema }, ...(op.csv === true ? { "text/csv": { schema: { type: "string" } } } : {}) } }),
       ...(headers.length > 0 ? { headers: Object.fromEntries(headers.map((h) => [h, { schema: str }])) } : {}),
     };
   }

@@ -2,14 +2,15 @@
  * The retention job: each organisation's records pruned by its own retention settings (Privacy,
  * docs/privacy.md), the defaults where it set none — the audit and admin logs (never below the
  * audit log's 30-day floor), outbox events (except those a webhook has not yet picked up) and
- * finished webhook deliveries (EVENT_RETENTION_DAYS by default), whatever the pruners given prune
- * (the analytics counts), and deleted members' records, which are erased (pseudonymised) once past
+ * finished webhook deliveries (EVENT_RETENTION_DAYS by default), the analytics counts, whatever
+ * further pruners are given prune, and deleted members' records, which are erased (pseudonymised) once past
  * theirs. Hourly, and once shortly after start; every replica runs it, and a repeat deletes nothing.
  *
  * Bounded: each pruner deletes in batches of `batch` rows, each batch its own short transaction, at
  * most `perRun` rows per organisation and pruner per run, and at most `erasuresPerRun` deleted members
  * are erased per organisation per run; what is left waits for the next hour.
  */
+import { pruneAnalyticsBatch } from "../db/analytics";
 import type { Database, Executor } from "../db/connection";
 import { pruneOutbox } from "../db/outbox";
 import { type StoredRetention, NO_RETENTION_SETTINGS, allOrgIds, allRetention, deletedMembersBefore, pruneAdminLog, pruneAuditLog } from "../db/privacy";
@@ -43,11 +44,13 @@ export const BUILT_IN_PRUNERS: readonly RetentionPruner[] = [
   { name: "adminLog", setting: "auditLogDays", prune: (tx, orgId, before, limit) => pruneAdminLog(tx, orgId, before.toISOString(), limit) },
   { name: "events", setting: "eventDays", prune: (tx, orgId, before, limit) => pruneOutbox(tx, before.getTime(), { orgId, limit }) },
   { name: "deliveries", setting: "eventDays", prune: (tx, orgId, before, limit) => pruneDeliveries(tx, before.getTime(), { orgId, limit }) },
+  // Counts are per UTC day: a day goes once all of it is past the retention.
+  { name: "analytics", setting: "analyticsDays", prune: (tx, orgId, before, limit) => pruneAnalyticsBatch(tx, orgId, before.toISOString().slice(0, 10), limit) },
 ];
 
 export interface RetentionOptions {
   readonly defaults: PrivacyDefaults;
-  /** Pruned besides the built-in ones (the analytics counts'). */
+  /** Pruned besides the built-in ones. */
   readonly pruners?: readonly RetentionPruner[];
   readonly batch?: number;
   readonly perRun?: number;

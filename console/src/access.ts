@@ -34,6 +34,7 @@ export const SECTION_TABLE = {
   audit: { title: "Audit", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
   activity: { title: "Admin activity", area: "identity_access", editable: false, level: ({ may }) => levelOf(may.read_roles, false) },
   members: { title: "Members", area: "user_management", editable: true, level: ({ may }) => levelOf(may.list_members, may.manage_members) },
+  analytics: { title: "Analytics", area: "analytics", editable: true, level: ({ may }) => levelOf(may.read_analytics, may.configure_analytics) },
   privacy: { title: "Privacy", area: "privacy", editable: true, level: ({ may }) => levelOf(may.read_privacy, may.manage_privacy) },
 } as const satisfies Record<string, SectionSpec>;
 

@@ -32,6 +32,7 @@ const DESCRIBE: Readonly<Record<string, (target: string | null, detail: Detail) 
   "member.sign_out": (_t, d) => `Signed ${text(d, "member") ?? "a member"} out of every console session`,
   "member.add": (_t, d) => `Added ${text(d, "member") ?? "a member"} as a member who signs in with the organisation's single sign-on`,
   "member.remove": (_t, d) => `Removed the member ${text(d, "member") ?? ""}`,
+  "analytics.settings": () => "Changed what usage analytics collects",
   "sign_in.set": (_t, d) => `Changed the organisation's single sign-on to the issuer ${quoted(text(d, "issuer"), "")}`,
   "session_limits.set": () => "Changed the console's session limits",
   "privacy.retention.set": () => "Changed how long personal data is kept",

@@ -11,6 +11,7 @@ import type { Area, Me, Session } from "./api/types";
 import { ErrorNotice, Link, Loading, PageTitle } from "./components/ui";
 import { AREAS, AREA_LABELS } from "./labels";
 import { ActivityPage } from "./pages/activity";
+import { AnalyticsPage } from "./pages/analytics";
 import { AuditPage } from "./pages/audit";
 import { MyAccessPage } from "./pages/my-access";
 import { AuthenticationPage } from "./pages/authentication";
@@ -217,6 +218,8 @@ function sectionOf(route: Route): Section | null {
     case "scim":
     case "authentication":
       return route.page;
+    case "analytics":
+      return "analytics";
     case "home":
     case "not_found":
       return null;
@@ -256,6 +259,8 @@ function Page(props: { route: Route; viewer: Viewer }): JSX.Element {
       return <ScimPage viewer={viewer} />;
     case "authentication":
       return <AuthenticationPage viewer={viewer} />;
+    case "analytics":
+      return <AnalyticsPage viewer={viewer} />;
     case "not_found":
       return (
         <>

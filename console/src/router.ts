@@ -23,6 +23,7 @@ export type Route =
   | { readonly page: "sso" }
   | { readonly page: "scim" }
   | { readonly page: "authentication" }
+  | { readonly page: "analytics" }
   | { readonly page: "not_found" };
 
 /** `/console/roles/new?name=x` is the editor of a role not saved yet; `/console/roles/new` alone is a role named "new". */
@@ -54,6 +55,8 @@ export function parseRoute(pathname: string, search = ""): Route {
     case "scim":
     case "authentication":
       return item === undefined ? { page: section } : { page: "not_found" };
+    case "analytics":
+      return item === undefined ? { page: "analytics" } : { page: "not_found" };
     default:
       return { page: "not_found" };
   }

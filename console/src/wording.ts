@@ -283,6 +283,7 @@ const ADMIN_ACTIONS: Readonly<Record<string, string>> = {
   "scim_token.create": "created a SCIM token",
   "scim_token.rotate": "rotated a SCIM token",
   "scim_token.revoke": "revoked a SCIM token",
+  "analytics.settings": "changed what usage analytics collects",
   "sign_in.set": "changed the organisation's single sign-on",
   "session_limits.set": "changed the console's session limits",
   "privacy.retention.set": "changed how long personal data is kept",

@@ -30,3 +30,7 @@ export {
   type AddedMember, type MemberPlan, type StandingOutcome, MAX_REASON_LENGTH, addLocalMember, idpName, planSuspension, reactivateAsOperator, reactivateMember, removeLocalMember,
   signOutMember, suspendAsOperator, suspendMember,
 } from "./member-admin";
+export {
+  type AccessReviewPage, type AccessReviewRow, type DayRange, type Series, MAX_RANGE_DAYS, MAX_SERIES_ROWS, REVIEW_SCAN,
+  accessReview, changeCollectionSettings, decisionSeries, memberSeries, provisioningSeries, readCollectionSettings,
+} from "./analytics";

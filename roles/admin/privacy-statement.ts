@@ -76,7 +76,7 @@ export function privacyStatement(retention: EffectiveRetention): StatementRow[] 
     {
       what: "Analytics counts",
       holds: "Counts per day (members, provisioning requests, authorize decisions); no names",
-      where: "the analytics tables",
+      where: "analytics_decisions, analytics_provisioning, analytics_members",
       kept: keptFor(retention.analyticsDays, "deleted.", "Indefinitely."),
       setting: "analyticsDays",
     },

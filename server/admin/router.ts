@@ -20,6 +20,7 @@ import { reportRevision } from "../revision-header";
 import type { MemberTokens } from "../oidc/member-tokens";
 import type { ProductSections } from "../console-sections";
 import { addAccessRoutes, meAnswer } from "./access-routes";
+import { analyticsRoutes } from "./analytics-routes";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { addPrivacyRoutes } from "./privacy-routes";
 import { type IdentityRouteOptions, defaultIdentityOptions, identityRoutes } from "./identity-routes";
@@ -254,6 +255,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   addAccessRoutes(router, { use });
   identityRoutes(router, use, deps.identity ?? defaultIdentityOptions());
   addMemberRoutes(router, use);
+  analyticsRoutes(router, use);
 
   router.use((_req, _res, next) => next(new ApiError("not_found", "No such admin endpoint")));
   router.use(apiErrorHandler(deps.logger));

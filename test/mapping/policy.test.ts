@@ -15,7 +15,7 @@ describe("who may administer roles", () => {
   it("lets an owner do everything but the transfer", () => {
     expect(allowedFor(as("owner"))).toEqual([
       "read_roles", "edit_custom_roles", "edit_manual_groups", "edit_group_members", "edit_standard_roles", "toggle_org", "list_members", "manage_members", "manage_scim_tokens", "create_scim_tokens", "change_sign_in_settings",
-      "read_privacy", "manage_privacy",
+      "read_privacy", "manage_privacy", "read_analytics", "configure_analytics",
     ]);
   });
 
@@ -25,6 +25,13 @@ describe("who may administer roles", () => {
     expect(allowedFor(as("admin", { privacy: "manage" }))).toEqual(["read_privacy", "manage_privacy"]);
     expect(decide(as("custom", { privacy: "view" }), "manage_privacy")).toMatchObject({ allowed: false, rule: "privacy_manage_required" });
     expect(decide(as("custom", { identity_access: "manage" }), "read_privacy")).toMatchObject({ allowed: false, rule: "privacy_view_required" });
+  });
+
+  it("lets analytics view read analytics and analytics manage also change what is collected, and nothing else", () => {
+    expect(allowedFor(as("custom", { analytics: "view" }))).toEqual(["read_analytics"]);
+    expect(allowedFor(as("admin", { analytics: "manage" }))).toEqual(["read_analytics", "configure_analytics"]);
+    expect(decide(as("custom", { analytics: "view" }), "configure_analytics")).toMatchObject({ allowed: false, rule: "analytics_manage_required" });
+    expect(decide(as("user"), "read_analytics")).toMatchObject({ allowed: false, rule: "analytics_view_required" });
   });
 
   it("lets a custom member with identity_access manage edit custom roles and manual groups and revoke SCIM tokens, and nothing owners keep (creating tokens included)", () => {

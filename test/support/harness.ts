@@ -11,6 +11,7 @@ import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
+import { Analytics, type AnalyticsOptions } from "../../server/analytics";
 import { type AppDeps, type AppLimits, type ConsoleOptions, createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import { DEFAULT_LIMITS, type TrustProxy } from "../../server/config";
@@ -48,6 +49,8 @@ export interface Harness {
   /** Another organisation on the same database, with its own token. */
   addOrg(name: string): Promise<{ orgId: string; token: string; apiToken: string }>;
   applyMapping(text: string, sourceName?: string): Promise<void>;
+  /** The usage counter, when `analytics` was given. */
+  readonly analytics: Analytics | null;
   /** Serves the app on an ephemeral port of 127.0.0.1 (closed with the harness); returns its base URL. */
   serve(): Promise<string>;
   close(): Promise<void>;
@@ -70,6 +73,8 @@ export interface HarnessOptions {
   readonly streams?: Partial<EventStreamLimits>;
   /** Operations settings of the app: its logger, the metrics token, rate limits. */
   readonly app?: Partial<Pick<AppDeps, "logger" | "metrics" | "metricsToken" | "rateLimits" | "productSections" | "identity">>;
+  /** Count usage (server/analytics.ts) with these options; the test flushes `h.analytics` itself. */
+  readonly analytics?: AnalyticsOptions;
   /**
    * Serve the admin console (/console) with its sessions, which the admin API then accepts; its public
    * URL is `publicUrl` here, else PUBLIC_URL's, else http://127.0.0.1.
@@ -126,9 +131,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const consoleOptions: ConsoleOptions | null = options.console === undefined
     ? null
     : { publicUrl: options.publicUrl ?? "http://127.0.0.1", defaultOrg: "default", idleMinutes: 30, sessionHours: 12, sessionSecret: null, ...options.console };
+  const analytics = options.analytics === undefined ? null : new Analytics(db, silentLogger(), options.analytics);
   const app = createApp({
     db,
     config: { limits, ...reach },
+    ...(analytics === null ? {} : { analytics }),
     logger: silentLogger(),
     sync,
     events,
@@ -141,6 +148,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     app,
     db,
+    analytics,
     orgId: org.id,
     token,
     apiToken,

@@ -105,23 +105,46 @@ describe("privacy: the retention job", () => {
     await seed(w.h.orgId, w.ids.plain, now, [1, 3, 29, 31, 400]);
     await seed(other.orgId, w.ids.plain, now, [1, 3, 8, 31, 400]);
     const calls: Array<[string, number]> = [];
-    const analytics: RetentionPruner = {
-      name: "analytics",
+    const custom: RetentionPruner = {
+      name: "custom",
       setting: "analyticsDays",
       prune: async (_tx, orgId, before) => {
         calls.push([orgId, Math.round((now - before.getTime()) / DAY)]);
         return 0;
       },
     };
-    const job = new Retention(w.h.db, silentLogger(), { defaults: { eventDays: 7 }, pruners: [analytics] });
+    const job = new Retention(w.h.db, silentLogger(), { defaults: { eventDays: 7 }, pruners: [custom] });
     const outcome = await job.prune(now);
 
     expect(await left(w.h.orgId)).toEqual({ audit: ["aged-1@example.com", "aged-29@example.com", "aged-3@example.com"], admin: ["test.1", "test.29", "test.3"], events: [1] });
     // Nothing set: the audit and admin logs are kept, events by EVENT_RETENTION_DAYS.
     expect(await left(other.orgId)).toEqual({ audit: ["aged-1@example.com", "aged-31@example.com", "aged-3@example.com", "aged-400@example.com", "aged-8@example.com"], admin: ["test.1", "test.3", "test.31", "test.400", "test.8"], events: [1, 3] });
     expect(calls).toEqual([[w.h.orgId, 10]]);
-    expect(outcome).toMatchObject({ auditLog: 2, adminLog: 2, events: 4 + 3, analytics: 0, erasedMembers: 0 });
+    expect(outcome).toMatchObject({ auditLog: 2, adminLog: 2, events: 4 + 3, custom: 0, analytics: 0, erasedMembers: 0 });
     expect(await job.prune(now)).toMatchObject({ auditLog: 0, adminLog: 0, events: 0 });
+  });
+
+  it("deletes the analytics counts of days past the organisation's setting, oldest first and in batches, and no other organisation's", async () => {
+    const now = Date.now();
+    const other = await w.h.addOrg("globex");
+    await w.as("owner").put("/privacy/retention", { analyticsDays: 10 });
+    const dayAgo = (age: number) => new Date(now - age * DAY).toISOString().slice(0, 10);
+    for (const orgId of [w.h.orgId, other.orgId]) {
+      for (const age of [1, 9, 12, 40]) {
+        await w.h.db.knex("analytics_decisions").insert({ org_id: orgId, day: dayAgo(age), kind: "capability", name: "web_search", allowed: 3, denied: 1 });
+        await w.h.db.knex("analytics_provisioning").insert({ org_id: orgId, day: dayAgo(age), idp: "okta", creates: 1, updates: 2, deactivations: 0, errors: 0 });
+        await w.h.db.knex("analytics_members").insert({ org_id: orgId, day: dayAgo(age), kind: "org_role", key: "user", members: 5 });
+      }
+    }
+    const days = async (orgId: string) => (await w.h.db.knex("analytics_decisions").where({ org_id: orgId }).orderBy("day").pluck("day")) as string[];
+    const job = new Retention(w.h.db, silentLogger(), { defaults: { eventDays: 365 }, batch: 2, perRun: 4 });
+    // Six rows are past: four this run (two batches), the rest at the next.
+    expect(await job.prune(now)).toMatchObject({ analytics: 4 });
+    expect(await job.prune(now)).toMatchObject({ analytics: 2 });
+    expect(await days(w.h.orgId)).toEqual([dayAgo(9), dayAgo(1)]);
+    const count = async (table: string) => Number(((await w.h.db.knex(table).where({ org_id: w.h.orgId }).count({ n: "*" }).first()) as { n: number | string }).n);
+    expect([await count("analytics_provisioning"), await count("analytics_members")]).toEqual([2, 2]);
+    expect(await days(other.orgId)).toEqual([dayAgo(40), dayAgo(12), dayAgo(9), dayAgo(1)]);
   });
 
   it("deletes in batches, at most its bound per run, the rest at the next run", async () => {

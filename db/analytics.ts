@@ -128,9 +128,13 @@ export async function orgsWithoutSnapshot(tx: Executor, day: string): Promise<st
   return rows.map((r) => r.id);
 }
 
-/** Takes the organisation's snapshot for `day` unless one exists (another replica may have taken it first). */
-export async function snapshotMembers(tx: Executor, orgId: string, day: string): Promise<void> {
-  const live = await liveMemberCounts(tx, orgId);
+/**
+ * Stores the organisation's snapshot for `day` unless one exists (another replica may have taken it
+ * first): the counts `live` read (counted outside the writing transaction, so the write lock is held
+ * only for the insert, not for a scan of every member), or counted here when not given.
+ */
+export async function snapshotMembers(tx: Executor, orgId: string, day: string, counted?: Record<MemberSeriesKind, Map<string, number>>): Promise<void> {
+  const live = counted ?? (await liveMemberCounts(tx, orgId));
   const rows = [
     { org_id: orgId, day, kind: "org_role", key: TAKEN_KEY, members: [...live.org_role.values()].reduce((a, b) => a + b, 0) },
     ...MEMBER_SERIES.flatMap((kind) => [...live[kind]].map(([key, members]) => ({ org_id: orgId, day, kind, key, members }))),

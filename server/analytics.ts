@@ -10,7 +10,7 @@
  * setting. A change takes effect from the next flush, for the counts held since the previous one.
  */
 import {
-  type DecisionCount, type DecisionKind, type ProvisioningCount, addDecisionCounts, addProvisioningCounts, orgsWithoutSnapshot, readAnalyticsSettings, snapshotMembers,
+  type DecisionCount, type DecisionKind, type ProvisioningCount, addDecisionCounts, addProvisioningCounts, liveMemberCounts, orgsWithoutSnapshot, readAnalyticsSettings, snapshotMembers,
 } from "../db/analytics";
 import type { Database } from "../db/connection";
 import type { RequestHandler } from "express";
@@ -183,9 +183,12 @@ export class Analytics implements UsageCounter {
 
   private async snapshot(day: string): Promise<void> {
     try {
-      await withAfterCommit(this.db, async (tx) => {
-        for (const orgId of await orgsWithoutSnapshot(tx, day)) await snapshotMembers(tx, orgId, day);
-      });
+      // Counted with reads, each organisation's rows then written in a short transaction of their own:
+      // a scan of every member inside a write would hold the database's one write lock that long.
+      for (const orgId of await orgsWithoutSnapshot(this.db.knex, day)) {
+        const live = await liveMemberCounts(this.db.knex, orgId);
+        await withAfterCommit(this.db, (tx) => snapshotMembers(tx, orgId, day, live));
+      }
       this.snapshotDay = day;
     } catch (err) {
       this.snapshotRetryAt = this.now() + SNAPSHOT_RETRY_MS;

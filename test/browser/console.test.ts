@@ -238,13 +238,23 @@ describe("the admin console in a browser", () => {
       [`/console/members/${world.ids.finance}`, MEMBERS.finance],
       ["/console/organisation", "Organisation"],
       ["/console/audit", "Audit"],
+      ["/console/authentication", "Authentication"],
     ];
+    /** The sections whose screenshots docs/ shows besides those other tests take. */
+    const shots: Readonly<Record<string, string>> = {
+      "/console/groups": "console-groups.png",
+      "/console/organisation": "console-organisation.png",
+      "/console/audit": "console-audit.png",
+      "/console/authentication": "console-authentication.png",
+    };
     const found: Record<string, string[]> = {};
     for (const [path, title] of pages) {
       await page.goto(`${world.base}${path}`);
       await heading(page, title).waitFor();
       await loaded(page);
       found[path] = await accessibilityViolations(page);
+      const shot = shots[path];
+      if (shot !== undefined) await screenshot(page, shot);
     }
     expect(found).toEqual(Object.fromEntries(pages.map(([path]) => [path, []])));
   });

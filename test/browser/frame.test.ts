@@ -66,6 +66,9 @@ describe("the console's frame in a browser", () => {
 
   it("shows a member with Billing at manage and Analytics at view their access and why, not that they have no admin access", async () => {
     const page = await world.signIn("finance");
+    // Analytics at view opens its section first; My access is in the navigation.
+    await heading(page, "Analytics").waitFor();
+    await nav(page).getByRole("link", { name: "My access" }).click();
     await heading(page, "My access").waitFor();
     await loaded(page);
     expect(page.url()).toBe(`${world.base}/console/access`);
@@ -81,7 +84,7 @@ describe("the console's frame in a browser", () => {
     // The product's Billing page, by the member's level; Libraries (none) is absent.
     const product = nav(page).getByRole("link", { name: "Billing — opens the product (you can manage)" });
     expect(await product.getAttribute("href")).toBe("https://billing.example.com/settings");
-    expect(await nav(page).getByRole("heading").allTextContents()).toEqual(["Billing"]);
+    expect(await nav(page).getByRole("heading").allTextContents()).toEqual(["Billing", "Analytics"]);
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, "console-my-access.png");
   });
@@ -95,7 +98,7 @@ describe("the console's frame in a browser", () => {
 
     const owner = await world.signIn("owner");
     await heading(owner, "Roles").waitFor();
-    expect(await nav(owner).getByRole("heading").allTextContents()).toEqual(["Identity & Access", "Billing", "Privacy", "User Management", "Libraries"]);
+    expect(await nav(owner).getByRole("heading").allTextContents()).toEqual(["Identity & Access", "Billing", "Analytics", "Privacy", "User Management", "Libraries"]);
     expect(await nav(owner).getByRole("list", { name: "Identity & Access" }).getByRole("link").allTextContents()).toEqual(["Roles", "Groups", "Organisation", "Single sign-on", "SCIM", "Authentication", "Audit", "Admin activity"]);
     expect(await accessibilityViolations(owner)).toEqual([]);
   });
@@ -208,7 +211,7 @@ describe("the console's frame in a browser", () => {
 
   it("offers to sign in again or as someone else after signing out of the console", async () => {
     const page = await world.signIn("finance");
-    await heading(page, "My access").waitFor();
+    await heading(page, "Analytics").waitFor();
     await page.getByRole("button", { name: "Sign out" }).click();
     await heading(page, "You are signed out").waitFor();
     expect(await page.getByRole("link").allTextContents()).toEqual(["Sign in again", "Use another account", "Sign out of your sign-in provider"]);

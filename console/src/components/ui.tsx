@@ -138,6 +138,19 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   return { ...state, reload };
 }
 
+/**
+ * Calls `onNew` when `value` changes after the first render: a form's fields start from the value
+ * already, and setting them again once the page has painted would overwrite what was typed meanwhile.
+ */
+export function useOnNewValue<T>(value: T, onNew: (value: T) => void): void {
+  const seen = useRef(value);
+  useEffect(() => {
+    if (seen.current === value) return;
+    seen.current = value;
+    onNew(value);
+  }, [value]);
+}
+
 /** Runs one write at a time, keeping its error for the page to show. */
 export function useAction(): { busy: boolean; error: unknown; run<T>(work: () => Promise<T>): Promise<T | undefined>; clear(): void } {
   const [busy, setBusy] = useState(false);

@@ -4,12 +4,12 @@
  * session follows a change from its next request on.
  */
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { RULES } from "../access";
 import { ADMIN_API, call, get } from "../api/client";
 import type { SessionLimitsView } from "../api/types";
 import type { Viewer } from "../app";
-import { DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useLoad } from "../components/ui";
+import { DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useLoad, useOnNewValue } from "../components/ui";
 import { when } from "../labels";
 
 export function AuthenticationPage(props: { viewer: Viewer }): JSX.Element {
@@ -29,10 +29,10 @@ function LimitsForm(props: { viewer: Viewer; limits: SessionLimitsView; onSaved(
   const [hours, setHours] = useState(String(limits.sessionHours));
   const [done, setDone] = useState<string | null>(null);
   const action = useAction();
-  useEffect(() => {
-    setIdle(String(limits.idleMinutes));
-    setHours(String(limits.sessionHours));
-  }, [limits]);
+  useOnNewValue(limits, (saved) => {
+    setIdle(String(saved.idleMinutes));
+    setHours(String(saved.sessionHours));
+  });
   const block = props.viewer.access.may.change_sign_in_settings ? null : RULES.sessionLimits;
   const disabled = block !== null || action.busy;
   const describedBy = block === null ? undefined : "limits-disabled";

@@ -10,7 +10,7 @@ import { RULES } from "../access";
 import { ADMIN_API, call, get, query } from "../api/client";
 import type { DeletedMember, DeletedMembers, ErasureOutcome, PrivacyStatement, RetentionDays, RetentionSetting, RetentionView } from "../api/types";
 import type { Viewer } from "../app";
-import { DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useDebounced, useLoad } from "../components/ui";
+import { DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useDebounced, useLoad, useOnNewValue } from "../components/ui";
 import { when } from "../labels";
 
 const SETTING_LABELS: Readonly<Record<RetentionSetting, { label: string; unset: string }>> = {
@@ -42,7 +42,7 @@ const draftOf = (settings: RetentionDays): Draft => Object.fromEntries(SETTINGS.
 
 function Retention(props: { view: RetentionView; manage: boolean; reload(): void }): JSX.Element {
   const [draft, setDraft] = useState<Draft>(draftOf(props.view.settings));
-  useEffect(() => setDraft(draftOf(props.view.settings)), [props.view]);
+  useOnNewValue(props.view, (view) => setDraft(draftOf(view.settings)));
   const [saved, setSaved] = useState<string | null>(null);
   const action = useAction();
   const block = props.manage ? null : RULES.privacy;

@@ -4,13 +4,13 @@
  * never shown. Settings the server's environment sets are shown read-only, with that reason.
  */
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { RULES } from "../access";
 import { ADMIN_API, call, get } from "../api/client";
 import type { SsoAnswer, SsoSettings } from "../api/types";
 import type { Viewer } from "../app";
 import { CopyField } from "../components/copy";
-import { DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useLoad } from "../components/ui";
+import { DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useLoad, useOnNewValue } from "../components/ui";
 
 export function SsoPage(props: { viewer: Viewer }): JSX.Element {
   const settings = useLoad(() => get<SsoSettings>("/sso"), "sso");
@@ -32,11 +32,11 @@ function SsoForm(props: { viewer: Viewer; settings: SsoSettings; reload(): void 
   const [claim, setClaim] = useState(settings.usernameClaim ?? "email");
   const [saved, setSaved] = useState<SsoAnswer | null>(null);
   const action = useAction();
-  useEffect(() => {
-    setIssuer(settings.issuer ?? "");
-    setClientId(settings.clientId ?? "");
-    setClaim(settings.usernameClaim ?? "email");
-  }, [settings]);
+  useOnNewValue(settings, (saved) => {
+    setIssuer(saved.issuer ?? "");
+    setClientId(saved.clientId ?? "");
+    setClaim(saved.usernameClaim ?? "email");
+  });
   const block = settings.managedBy?.reason ?? (props.viewer.access.may.change_sign_in_settings ? null : RULES.signIn);
   const disabled = block !== null || action.busy;
   const describedBy = block === null ? undefined : "sso-disabled";

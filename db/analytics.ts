@@ -210,20 +210,6 @@ export async function readProvisioningSeries(tx: Executor, orgId: string, from: 
   }));
 }
 
-/**
- * Deletes every count and snapshot of days before `beforeDay` (of one organisation, or of all):
- * the retention job's step for analytics. Returns how many rows went.
- */
-export async function pruneAnalytics(tx: Executor, beforeDay: string, options: { orgId?: string } = {}): Promise<number> {
-  let removed = 0;
-  for (const table of ["analytics_decisions", "analytics_provisioning", "analytics_members"]) {
-    const query = tx(table).where("day", "<", beforeDay);
-    if (options.orgId !== undefined) query.where({ org_id: options.orgId });
-    removed += await query.delete();
-  }
-  return removed;
-}
-
 /** Each analytics table with the columns of its key beside `org_id` and `day`. */
 const ANALYTICS_KEYS: ReadonlyArray<readonly [table: string, key: readonly string[]]> = [
   ["analytics_decisions", ["kind", "name"]],

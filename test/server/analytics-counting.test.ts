@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
-import { addDecisionCounts, pruneAnalytics, readDecisionSeries, readMemberSeries, readProvisioningSeries, storeAnalyticsSettings } from "../../db/analytics";
+import { addDecisionCounts, pruneAnalyticsBatch, readDecisionSeries, readMemberSeries, readProvisioningSeries, storeAnalyticsSettings } from "../../db/analytics";
 import { createToken } from "../../db/tokens";
 import { Analytics, provisioningOutcomes } from "../../server/analytics";
 import { silentLogger } from "../../server/logger";
@@ -188,15 +188,18 @@ describe("usage counting", () => {
     expect(await readMemberSeries(h.db.knex, h.orgId, "org_role", today(), today(), 10)).toEqual([{ day: today(), key: "custom", members: 1 }]);
   });
 
-  it("prunes the counts and snapshots of days before the given one, of one organisation or of all", async () => {
+  it("prunes the counts of one organisation's days before the given one, up to a limit at a time", async () => {
     h = await startHarness();
     const other = await h.addOrg("other");
     const row = (orgId: string, day: string) => ({ orgId, day, kind: "capability" as const, name: "web_search", allowed: 1, denied: 0 });
     await addDecisionCounts(h.db.knex, [row(h.orgId, "2026-01-01"), row(h.orgId, "2026-02-01"), row(other.orgId, "2026-01-01")]);
-    expect(await pruneAnalytics(h.db.knex, "2026-02-01", { orgId: h.orgId })).toBe(1);
+    await addDecisionCounts(h.db.knex, [{ ...row(h.orgId, "2026-01-01"), name: "file_uploads" }]);
+    expect(await pruneAnalyticsBatch(h.db.knex, h.orgId, "2026-02-01", 1)).toBe(1);
+    expect(await pruneAnalyticsBatch(h.db.knex, h.orgId, "2026-02-01", 5)).toBe(1);
+    expect(await pruneAnalyticsBatch(h.db.knex, h.orgId, "2026-02-01", 5)).toBe(0);
     expect((await readDecisionSeries(h.db.knex, h.orgId, "2026-01-01", "2026-12-31", 10)).map((r) => r.day)).toEqual(["2026-02-01"]);
     expect((await readDecisionSeries(h.db.knex, other.orgId, "2026-01-01", "2026-12-31", 10)).map((r) => r.day)).toEqual(["2026-01-01"]);
-    expect(await pruneAnalytics(h.db.knex, "2026-03-01")).toBe(2);
+    expect(await pruneAnalyticsBatch(h.db.knex, other.orgId, "2026-03-01", 5)).toBe(1);
   });
 });
 

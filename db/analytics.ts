@@ -104,6 +104,8 @@ export async function liveMemberCounts(tx: Executor, orgId: string): Promise<Rec
     .join("users as u", "u.id", "p.user_id")
     .where("p.org_id", orgId)
     .where("u.active", true)
+    // A suspended member is no active member, whatever the IdP says.
+    .whereNotExists(tx("member_suspensions as s").whereRaw("s.user_id = u.id").select(tx.raw("1")))
     // Rows stored before the index columns existed have none until the member is next recomputed.
     .whereNotNull("p.org_role")
     .groupBy("p.org_role")

@@ -20,6 +20,8 @@ export interface MemberSnapshot {
   readonly groups: GroupRef[];
   /** The values of the user's SCIM `roles` (db/app-roles.ts). */
   readonly appRoles: readonly string[];
+  /** Present (true) only while the organisation's suspension stands. */
+  readonly suspended?: boolean;
 }
 
 interface UserRow {
@@ -44,7 +46,10 @@ function rolesColumn(tx: Executor, alias: string): Knex.Raw {
 
 function snapshots(users: readonly UserRow[], memberships: Iterable<{ memberId: string; group: GroupRef }>): MemberSnapshot[] {
   const byId = new Map<string, MemberSnapshot>();
-  for (const u of users) byId.set(u.id, { id: u.id, userName: u.user_name, active: readBoolean(u.active) && !readBoolean(u.suspended), groups: [], appRoles: appRoleValues(u.roles) });
+  for (const u of users) {
+    const suspended = readBoolean(u.suspended);
+    byId.set(u.id, { id: u.id, userName: u.user_name, active: readBoolean(u.active) && !suspended, groups: [], appRoles: appRoleValues(u.roles), ...(suspended ? { suspended: true } : {}) });
+  }
   for (const m of memberships) byId.get(m.memberId)?.groups.push(m.group);
   return [...byId.values()];
 }

@@ -85,7 +85,9 @@ export function explainMember(member: MemberInput, mapping: Mapping, platform: P
     roles: member.active ? appliedGrants.map((grant) => grant.role) : [],
     inactiveReason: member.active
       ? null
-      : `${member.userName} is deactivated (active: false), so they have no access at all; reactivating them restores what their groups and app roles grant (they would be ${orgRole}).`,
+      : member.suspended === true
+        ? `${member.userName} is suspended by the organisation, so they have no access at all; reactivating them restores what their groups and app roles grant (they would be ${orgRole}).`
+        : `${member.userName} is deactivated (active: false), so they have no access at all; reactivating them restores what their groups and app roles grant (they would be ${orgRole}).`,
     orgRoleReason,
     matches,
     customRolesNotApplied: notAppliedRoles(orgRole, roleGrants),

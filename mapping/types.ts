@@ -161,6 +161,8 @@ export interface MemberInput {
   groups: readonly GroupRef[];
   /** The values of the user's SCIM `roles` (the app roles an IdP such as Entra assigned), as sent. */
   appRoles: readonly string[];
+  /** Inactive because the organisation suspended them (whatever `active` the IdP sent); absent: not suspended. */
+  suspended?: boolean;
 }
 
 /** Operator overrides already narrowed to one organisation; they beat everything. */

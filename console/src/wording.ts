@@ -97,6 +97,9 @@ export function pathInWords(path: string, names: RoleNames): string {
  */
 export function inWords(message: string, names: RoleNames): string {
   return message
+    // The explanation names the rule that matched by its place in the file; people know the group.
+    .replace(/\b([Rr])ule \d+ \((manual group|group) '([^']*)', matched by \w+ '[^']*'\)/g, (_whole, r: string, kind: string, name: string) => `${r === "R" ? "Their" : "their"} ${kind} “${name}”`)
+    .replace(/\b([Rr])ule \d+ \(app role '([^']*)'\)/g, (_whole, r: string, value: string) => `${r === "R" ? "Their" : "their"} app role “${value}”`)
     .replace(/`([A-Za-z][\w]*(?:\.[^\s`]+|\[\d+\][^\s`]*)?)`/g, (whole, path: string) => (/^(roles|org|mappings|standardRoles|primaryOwner)\b/.test(path) ? pathInWords(path, names) : whole))
     .replace(/\bRole '([^']+)'/g, (_whole, name: string) => `The ${roleLabel(name, names)} role`)
     .replace(/\bthe (capability|feature) '([^']+)'/g, (_whole, _kind: string, name: string) => `the capability ${capabilityLabel(name)}`)

@@ -30,6 +30,7 @@ import { refuseLockout } from "../apply";
 import type { MappingPermissionSync } from "../sync";
 import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";
 import { AdminError, guardLockout, refuse } from "./errors";
+import { logAdminAction } from "./log";
 import type { AdminDeps } from "./mapping";
 
 /** A reason is for people reading the admin log: one line or a short paragraph. */
@@ -177,7 +178,7 @@ function judgeSuspension(acting: Acting, target: Target, change: MemberChange): 
 
 /** Ends every console session of the member at once (bearer tokens are the issuer's; they end at expiry or with a suspension). */
 export async function signOutMember(deps: AdminDeps, signedIn: Actor, userId: string): Promise<{ sessionsEnded: number }> {
-  return withAfterCommit(deps.db, async (tx) => {
+  return withAfterCommit(deps.db, async (tx, after) => {
     const actor = { ...(await loadActor(tx, signedIn.orgId, signedIn.userName)), ...requestOf(signedIn) };
     const target = await loadTarget(deps, tx, actor.orgId, { id: userId });
     // Ending one's own sessions takes nothing from anyone.
@@ -186,7 +187,7 @@ export async function signOutMember(deps: AdminDeps, signedIn: Actor, userId: st
       requireGrant(actor, { kind: "member_status", member: { userName: target.userName, before: target.now, after: NO_ACCESS } });
     }
     const sessionsEnded = await deleteMemberConsoleSessions(tx, actor.orgId, target.id);
-    await appendAdminAction(tx, actor.orgId, { actor: actorName(actor), action: "member.sign_out", target: target.id, detail: { member: target.userName, sessionsEnded } });
+    await logAdminAction(deps, tx, after, actor.orgId, { actor: actorName(actor), action: "member.sign_out", target: target.id, detail: { member: target.userName, sessionsEnded } });
     return { sessionsEnded };
   });
 }

@@ -191,19 +191,23 @@ export interface PersonalDataExport {
 
 /** A Privacy manager's export of any member's personal data (a current member, or a deleted one not yet erased). */
 export async function exportMemberData(deps: AdminDeps, signedIn: Actor, memberId: string): Promise<PersonalDataExport> {
-  return withAfterCommit(deps.db, async (tx) => {
+  return withAfterCommit(deps.db, async (tx, onCommit) => {
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireAction(actor, "manage_privacy");
     requireGrant(actor, { kind: "privacy", op: "export" });
-    return exportOf(tx, actor, memberId, false);
+    const exported = await exportOf(tx, actor, memberId, false);
+    onCommit(deps.sync.eventsStaged(actor.orgId));
+    return exported;
   });
 }
 
 /** Every signed-in member's export of their own personal data. */
 export async function exportOwnData(deps: AdminDeps, signedIn: Actor): Promise<PersonalDataExport> {
-  return withAfterCommit(deps.db, async (tx) => {
+  return withAfterCommit(deps.db, async (tx, onCommit) => {
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
-    return exportOf(tx, actor, actor.id, true);
+    const exported = await exportOf(tx, actor, actor.id, true);
+    onCommit(deps.sync.eventsStaged(actor.orgId));
+    return exported;
   });
 }
 
@@ -274,11 +278,13 @@ export const NOT_ERASED_WHY: Readonly<Record<NotErased["what"], string>> = {
 
 /** Erases a deleted member's personal data at a Privacy manager's request. */
 export async function eraseDeletedMember(deps: AdminDeps, signedIn: Actor, key: { userId: string } | { userName: string }): Promise<ErasureOutcome> {
-  return withAfterCommit(deps.db, async (tx) => {
+  return withAfterCommit(deps.db, async (tx, onCommit) => {
     const actor = await loadActor(tx, signedIn.orgId, signedIn.userName);
     requireAction(actor, "manage_privacy");
     requireGrant(actor, { kind: "privacy", op: "erasure" });
-    return eraseIn(tx, actor.orgId, key, actorName(actor));
+    const outcome = await eraseIn(tx, actor.orgId, key, actorName(actor));
+    onCommit(deps.sync.eventsStaged(actor.orgId));
+    return outcome;
   });
 }
 

@@ -26,6 +26,17 @@ describe("the console's words for the model's names", () => {
   });
 });
 
+describe("the explanation's sentences, in words", () => {
+  it("names the group or app role a rule matched, never the rule's place in the file", () => {
+    expect(inWords("Rule 3 (group 'Owners', matched by externalId 'g-owners') maps the member to owner, the highest standard role among their groups and app roles.", NAMES)).toBe(
+      "Their group “Owners” maps the member to owner, the highest standard role among their groups and app roles.",
+    );
+    expect(inWords("No rule maps the member to owner or admin, and rule 0 (manual group 'Vault', matched by manual 'Vault') and rule 2 (app role 'Finance.Approver') grant custom roles, so the member is custom.", NAMES)).toBe(
+      "No rule maps the member to owner or admin, and their manual group “Vault” and their app role “Finance.Approver” grant custom roles, so the member is custom.",
+    );
+  });
+});
+
 describe("places in the mapping, in words", () => {
   it("translates a JSON path into words, naming the role as people know it", () => {
     expect(pathInWords("roles.finance.connectors[1]", NAMES)).toBe("the Finance approvers role's second connector");

@@ -181,6 +181,13 @@ describe("usage counting", () => {
     expect(await march("2026-03-02", "org_role")).toEqual([{ day: "2026-03-02", key: "custom", members: 1 }, { day: "2026-03-02", key: "user", members: 2 }]);
   });
 
+  it("leaves a suspended member out of the members counted, whatever active the IdP sent", async () => {
+    const { plain } = await world();
+    await h.db.knex("member_suspensions").insert({ user_id: plain, org_id: h.orgId, reason: "Left the company", suspended_by: "cli:ops", suspended_at: new Date().toISOString() });
+    await counter().flush();
+    expect(await readMemberSeries(h.db.knex, h.orgId, "org_role", today(), today(), 10)).toEqual([{ day: today(), key: "custom", members: 1 }]);
+  });
+
   it("leaves out of the snapshot a member whose stored permissions predate the org-role index, rather than failing it", async () => {
     const { plain } = await world();
     await h.db.knex("member_permissions").where({ user_id: plain }).update({ org_role: null });

@@ -69,6 +69,9 @@ describe("User Management", () => {
       const listed = (await w.as("peopleManager").get(`/members?q=fin`)).body as { members: Array<{ userName: string; suspended: boolean; active: boolean }> };
       expect(listed.members).toEqual([expect.objectContaining({ userName: MEMBERS.finance, suspended: true, active: true })]);
       expect((await detail(w.ids.finance)).member.suspension).toMatchObject({ reason: "Laptop stolen", by: `member:${MEMBERS.owner}` });
+      // The explanation says why they hold nothing: suspended, not deactivated by the IdP.
+      const explained = (await w.as("owner").get(`/members/${w.ids.finance}`)).body as { explanation: { inactiveReason: string | null } };
+      expect(explained.explanation.inactiveReason).toMatch(/is suspended by the organisation/);
     });
 
     it("survives SCIM: an IdP's PUT or PATCH with active true does not lift it, and SCIM GET keeps showing active as the IdP sent it", async () => {

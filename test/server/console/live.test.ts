@@ -79,6 +79,13 @@ describe("the console's live updates", () => {
     await stream.drainToEnd(10_000);
   });
 
+  it("ends the stream of a member suspended while it is open, whatever the IdP says of them", async () => {
+    const stream = await open({ token: await world.op.signIn(MEMBERS.roleReader) });
+    expect(stream.status).toBe(200);
+    expect((await world.as("owner").post(`/members/${world.ids.roleReader}/suspend`, { reason: "Investigation" })).status).toBe(200);
+    await stream.drainToEnd(10_000);
+  });
+
   it("is refused to members who may not read roles, and to anyone not signed in", async () => {
     for (const member of ["plain", "peopleManager", "finance"] as const) {
       expectError(await world.as(member).get("/events"), 403, "identity_access_view_required");

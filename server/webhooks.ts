@@ -26,7 +26,7 @@ import type { Logger } from "../scim/respond";
 import { withRevision } from "./events";
 import { isLoopback } from "./loopback";
 import type { OutboxSignal } from "./signal";
-import { type Resolve, type ResolvedAddress, WebhookTargets } from "./webhook-targets";
+import { type Resolve, type ResolvedAddress, WebhookTargets, untilAborted } from "./webhook-targets";
 
 /** The event types a webhook can subscribe to. */
 export const WEBHOOK_EVENT_TYPES = [PERMISSIONS_CHANGED, ADMIN_ACTION] as const;
@@ -124,25 +124,6 @@ function post(url: URL, pinned: ResolvedAddress | null, headers: Record<string, 
     );
     request.on("error", reject);
     request.end(body);
-  });
-}
-
-/** `work`, or a rejection as soon as `signal` aborts (a resolver cannot be cancelled, only left behind). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error("aborted"));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new Error("aborted"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
   });
 }
 

@@ -12,7 +12,7 @@ import { request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
 import { ApiError } from "../api-errors";
 import { issuerProblem } from "../config";
-import { type ResolvedAddress, type Resolve, WebhookTargets, systemResolve } from "../webhook-targets";
+import { type ResolvedAddress, type Resolve, WebhookTargets, systemResolve, untilAborted } from "../webhook-targets";
 
 /** A discovery document is a few kilobytes; Entra's and Okta's are under 8 KiB. */
 export const DISCOVERY_MAX_BYTES = 65_536;
@@ -145,23 +145,5 @@ function fetchText(url: URL, pinned: ResolvedAddress | null, signal: AbortSignal
     );
     request.on("error", reject);
     request.end();
-  });
-}
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error("aborted"));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new Error("aborted"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
   });
 }

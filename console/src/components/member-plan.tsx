@@ -6,7 +6,7 @@
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { MemberPlan } from "../api/types";
-import { gainsAndLosses } from "./plan";
+import { GainsAndLosses, gainsAndLosses } from "./plan";
 import { Notice } from "./ui";
 
 export function MemberPlanView(props: {
@@ -21,7 +21,6 @@ export function MemberPlanView(props: {
   const { plan } = props;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [plan]);
-  const { gains, losses } = gainsAndLosses(plan.change);
   return (
     <section class="plan" aria-labelledby="member-plan-title">
       <h2 id="member-plan-title" tabIndex={-1} ref={heading}>
@@ -32,23 +31,7 @@ export function MemberPlanView(props: {
           {plan.refusal.message} <span class="code">({plan.refusal.code})</span>
         </Notice>
       )}
-      <table class="plan-members">
-        <caption class="visually-hidden">What {plan.member.userName} gains and loses</caption>
-        <thead>
-          <tr>
-            <th scope="col">Member</th>
-            <th scope="col">Gains</th>
-            <th scope="col">Loses</th>
-          </tr>
-        </thead>
-        <tbody>
-          <tr>
-            <th scope="row">{plan.member.userName}</th>
-            <td>{gains.length === 0 ? "Nothing" : <ul>{gains.map((g) => <li key={g}>+ {g}</li>)}</ul>}</td>
-            <td>{losses.length === 0 ? "Nothing" : <ul>{losses.map((l) => <li key={l}>− {l}</li>)}</ul>}</td>
-          </tr>
-        </tbody>
-      </table>
+      <GainsAndLosses caption={`What ${plan.member.userName} gains and loses`} none="Nothing" rows={[{ id: plan.member.id, userName: plan.member.userName, ...gainsAndLosses(plan.change) }]} />
       {props.children}
       <div class="actions">
         <button type="button" class="primary" disabled={plan.refusal !== null || props.busy} onClick={props.onConfirm}>

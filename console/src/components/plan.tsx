@@ -100,6 +100,36 @@ export function gainsAndLosses(change: PlanAnswer["changes"][number]["change"], 
 }
 const RANK_ORG = { user: 0, custom: 1, admin: 2, owner: 3, primary_owner: 4 } as const;
 
+/** Members with what each gains and loses: a plan's table, for many members or for one. */
+export function GainsAndLosses(props: {
+  caption: string;
+  /** What a cell says when there is nothing to list. */
+  none: string;
+  rows: ReadonlyArray<{ readonly id: string; readonly userName: string; readonly gains: readonly string[]; readonly losses: readonly string[] }>;
+}): JSX.Element {
+  return (
+    <table class="plan-members">
+      <caption class="visually-hidden">{props.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Member</th>
+          <th scope="col">Gains</th>
+          <th scope="col">Loses</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => (
+          <tr key={row.id}>
+            <th scope="row">{row.userName}</th>
+            <td>{row.gains.length === 0 ? props.none : <ul>{row.gains.map((g) => <li key={g}>+ {g}</li>)}</ul>}</td>
+            <td>{row.losses.length === 0 ? props.none : <ul>{row.losses.map((l) => <li key={l}>− {l}</li>)}</ul>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /**
  * A heading that takes the keyboard focus when it appears: after "Review changes…" the plan, after
  * "Confirm and apply" the result, so keyboard and screen-reader users land on what just appeared.
@@ -252,28 +282,11 @@ function PlanDetails(props: { plan: PlanAnswer; what: string; busy: boolean; onC
         </ul>
       )}
       {plan.changes.length > 0 && (
-        <table class="plan-members">
-          <caption class="visually-hidden">Who gains and who loses what</caption>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Gains</th>
-              <th scope="col">Loses</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plan.changes.slice(0, SHOWN_MEMBERS).map((c) => {
-              const { gains, losses } = gainsAndLosses(c.change, names);
-              return (
-                <tr key={c.member.id}>
-                  <th scope="row">{c.member.userName}</th>
-                  <td>{gains.length === 0 ? "—" : <ul>{gains.map((g) => <li key={g}>+ {g}</li>)}</ul>}</td>
-                  <td>{losses.length === 0 ? "—" : <ul>{losses.map((l) => <li key={l}>− {l}</li>)}</ul>}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <GainsAndLosses
+          caption="Who gains and who loses what"
+          none="—"
+          rows={plan.changes.slice(0, SHOWN_MEMBERS).map((c) => ({ id: c.member.id, userName: c.member.userName, ...gainsAndLosses(c.change, names) }))}
+        />
       )}
       {plan.changedCount > shownMembers && <p>… and {plural(plan.changedCount - shownMembers, "more member")}.</p>}
       {warnings.length > 0 && (

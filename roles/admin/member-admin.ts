@@ -1,7 +1,7 @@
 /**
  * User Management: what an organisation does to a member beside the IdP. A suspension takes every
  * right away in its transaction (the member resolves as inactive: no access, audited and announced
- * as any change, their console sessions ended) and stands until reactivated, whatever `active` the
+ * like every other change, their console sessions ended) and stands until reactivated, whatever `active` the
  * IdP sends; signing a member out ends their console sessions; a member may be added by e-mail (they
  * sign in with the organisation's OIDC) and removed again, while the IdP's members stay the IdP's.
  *
@@ -153,7 +153,7 @@ async function reactivateIn(deps: Pick<AdminDeps, "sync">, tx: Executor, acting:
   const orgId = orgOf(acting);
   const target = await loadTarget(deps, tx, orgId, who);
   if (target.suspension === null) return { changed: false, suspension: null };
-  // Giving back what the member holds is judged as any gain: within the actor's grant.
+  // Giving back what the member holds is judged like every other gain: within the actor's grant.
   if (acting.kind === "member") requireGrant(acting.actor, { kind: "member_status", member: { userName: target.userName, before: target.now, after: target.standing } });
   await deleteSuspension(tx, orgId, target.id);
   const cause = await logged(tx, acting, { action: "member.reactivate", target: target.id, detail: { member: target.userName, suspendedBy: target.suspension.by, suspendedAt: target.suspension.at } });
@@ -204,7 +204,7 @@ export interface AddedMember {
 /**
  * Adds a member who is not in the IdP: their userName is their e-mail, which the organisation's OIDC
  * issuer must present to sign them in. They hold what the mapping gives a member in no group (the
- * `user` standard role's levels), judged as any gain.
+ * `user` standard role's levels), judged like every other gain.
  */
 export async function addLocalMember(deps: AdminDeps, signedIn: Actor, input: { email: unknown; displayName: unknown }): Promise<AddedMember> {
   const email = readEmail(input.email);

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 import { type AdminWorld, type MemberKey, ADMIN_MAPPING, MEMBERS, startAdminWorld } from "../server/admin/support";
 import type { ProductSections } from "../../server/console-sections";
@@ -32,17 +33,49 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: asRoot ? ["--no-sandbox"] : [] });
 }
 
-/** Builds the console from its sources into a directory of its own (fresh for every test file). */
-export function buildConsole(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), "console-build-"));
+/**
+ * The console built from its sources, once per content: the build lands in a directory named by a
+ * hash of console/ and package-lock.json, so every browser test file, worker and database pass of a
+ * run (and the next run, until a source changes) shares one Vite build instead of making its own.
+ * Workers racing to build each build into a directory of their own and rename it into place; the
+ * rename is atomic, and a loser's build is dropped.
+ */
+export function buildConsole(): { dir: string } {
+  const dir = join(tmpdir(), `scim-console-build-${consoleSourceHash()}`);
+  if (existsSync(join(dir, "index.html"))) return { dir };
+  const building = mkdtempSync(join(tmpdir(), "console-build-"));
   const vite = join(dirname(require.resolve("vite/package.json")), "bin", "vite.js");
-  const built = spawnSync(process.execPath, [vite, "build", "--config", join(ROOT, "console", "vite.config.mts"), "--outDir", dir, "--emptyOutDir"], {
+  const built = spawnSync(process.execPath, [vite, "build", "--config", join(ROOT, "console", "vite.config.mts"), "--outDir", building, "--emptyOutDir"], {
     cwd: ROOT,
     encoding: "utf8",
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
   });
-  if (built.status !== 0 || !existsSync(join(dir, "index.html"))) throw new Error(`vite build failed (${built.status}):\n${built.stdout}\n${built.stderr}`);
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  if (built.status !== 0 || !existsSync(join(building, "index.html"))) {
+    rmSync(building, { recursive: true, force: true });
+    throw new Error(`vite build failed (${built.status}):\n${built.stdout}\n${built.stderr}`);
+  }
+  try {
+    renameSync(building, dir);
+  } catch {
+    // Another worker put the same build in place first.
+    rmSync(building, { recursive: true, force: true });
+  }
+  return { dir };
+}
+
+/** A hash of everything the console's build reads: its sources and configuration, and the locked dependencies. */
+function consoleSourceHash(): string {
+  const hash = createHash("sha256");
+  const add = (path: string): void => {
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) if (name !== "dist") add(join(path, name));
+      return;
+    }
+    hash.update(relative(ROOT, path)).update("\0").update(readFileSync(path)).update("\0");
+  };
+  add(join(ROOT, "console"));
+  add(join(ROOT, "package-lock.json"));
+  return hash.digest("hex").slice(0, 16);
 }
 
 /**
@@ -73,7 +106,7 @@ export function consoleInBrowserPerTest(options: { mapping?: string; productSect
   let browser: Browser | null = null;
   let op: TestIssuer | null = null;
   let server: Server | null = null;
-  let build: { dir: string; remove(): void } | null = null;
+  let build: { dir: string } | null = null;
   let base = "";
   let world: AdminWorld | null = null;
   const contexts: BrowserContext[] = [];
@@ -92,7 +125,6 @@ export function consoleInBrowserPerTest(options: { mapping?: string; productSect
     await op?.close();
     server?.closeAllConnections();
     await new Promise((ok) => (server === null ? ok(undefined) : server.close(ok)));
-    build?.remove();
   });
   beforeEach(async () => {
     if (op === null || server === null || build === null) throw new Error("the browser, the provider or the build did not start");

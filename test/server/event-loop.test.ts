@@ -51,14 +51,22 @@ async function underPolling(base: string, hostile: () => Promise<Response>): Pro
       await new Promise((r) => setTimeout(r, POLL_EVERY_MS));
     }
   })();
-  // Let the poller take its first measurement before the hostile request starts.
-  await new Promise((r) => setTimeout(r, 3 * POLL_EVERY_MS));
+  // The poller's first measurement is taken before the hostile request starts, and two more after
+  // its answer, so a stall that began with the answer is seen too: waited for, not timed, since a
+  // busy machine delays the test's own timers as much as the server.
+  const pollsReached = async (count: number) => {
+    const deadline = performance.now() + 30_000;
+    while (polls < count) {
+      if (performance.now() > deadline) throw new Error(`/healthz answered only ${polls} of ${count} polls within 30 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await pollsReached(1);
   const started = performance.now();
   const res = await hostile();
   await res.arrayBuffer();
   const answeredInMs = performance.now() - started;
-  // A few more polls, so a stall that began with the answer is seen too.
-  await new Promise((r) => setTimeout(r, 5 * POLL_EVERY_MS));
+  await pollsReached(polls + 2);
   done = true;
   await poller;
   return { status: res.status, answeredInMs, worstPollMs, polls };
@@ -68,7 +76,6 @@ function expectLoopKeptFree(result: UnderPolling, status: number): void {
   expect(result.status).toBe(status);
   expect(result.answeredInMs).toBeLessThan(MAX_ANSWER_MS);
   expect(result.worstPollMs).toBeLessThan(MAX_POLL_WAIT_MS);
-  expect(result.polls).toBeGreaterThan(2);
 }
 
 const headers = { Authorization: `Bearer ${SCIM_TOKEN}`, "Content-Type": "application/scim+json" };
@@ -200,7 +207,6 @@ describe(`the event loop while a SCIM client sends the largest requests the limi
     expect(result.status).toBe(status);
     expect(result.answeredInMs).toBeLessThan(WITHIN_LIMITS_ANSWER_MS);
     expect(result.worstPollMs).toBeLessThanOrEqual(MAX_WITHIN_LIMITS_POLL_WAIT_MS);
-    expect(result.polls).toBeGreaterThan(2);
   };
 
   it("applies a 1,000-operation PATCH alternating 'add 10 members' and 'replace displayName'", async () => {
@@ -329,7 +335,6 @@ describe("the event loop while MAPPING_FILE changes", () => {
       return new Response(null, { status: done() ? 204 : 504 });
     });
     expect(result.status).toBe(204);
-    expect(result.polls).toBeGreaterThan(2);
     return result.worstPollMs;
   }
 

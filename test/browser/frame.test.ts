@@ -3,7 +3,7 @@ import { appendAdminAction } from "../../db/admin-actions";
 import { withAfterCommit } from "../../db/transaction";
 import { parseConsoleSections } from "../../server/console-sections";
 import { MEMBERS } from "../server/admin/support";
-import { BROWSER_MAPPING, accessibilityViolations, consoleInBrowserPerTest, screenshot } from "./support";
+import { BROWSER_MAPPING, accessibilityViolations, consoleInBrowserPerTest, screenshot, throughProvider } from "./support";
 
 /**
  * The console's frame in Chromium: My access for every member, the navigation by admin area with the
@@ -41,27 +41,8 @@ describe("the console's frame in a browser", () => {
       if (/Content Security Policy|Refused to/i.test(message.text())) world.problems.push(`${page.url()}: ${message.text()}`);
     });
     await page.goto(`${world.base}/console`);
-    await atProvider(page, login);
+    await throughProvider(page, world.base, login);
     return page;
-  };
-
-  /** Fills the provider's login form (and consent) until the browser is back at the console. */
-  const atProvider = async (page: Page, login: string): Promise<void> => {
-    for (let step = 0; step < 6 && !page.url().startsWith(`${world.base}/console`); step++) {
-      const field = page.locator('input[name="login"]');
-      if (await field.count()) {
-        await field.fill(login);
-        await page.locator('input[name="password"]').fill("any password");
-        await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Sign-in" }).click()]);
-        continue;
-      }
-      const consent = page.getByRole("button", { name: "Continue" });
-      if (await consent.count()) {
-        await Promise.all([page.waitForNavigation(), consent.click()]);
-        continue;
-      }
-      await page.waitForLoadState();
-    }
   };
 
   it("shows a member with Billing at manage and Analytics at view their access and why, not that they have no admin access", async () => {
@@ -196,7 +177,7 @@ describe("the console's frame in a browser", () => {
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole("link", { name: "Use another account" }).click();
     await page.waitForURL((url) => !url.href.startsWith(`${world.base}/console`));
-    await atProvider(page, MEMBERS.owner);
+    await throughProvider(page, world.base, MEMBERS.owner);
     await page.getByText(`Signed in as`).waitFor();
     expect(await page.locator("header.top").textContent()).toContain(MEMBERS.owner);
   });

@@ -188,6 +188,13 @@ export function consoleInBrowserPerTest(options: { mapping?: string; productSect
 /** Visits /console, signs in on the provider's own login form (and consents), and waits for the console. */
 async function signInAt(page: Page, base: string, login: string, path: string): Promise<void> {
   await page.goto(`${base}${path}`);
+  await throughProvider(page, base, login);
+  if (!page.url().startsWith(`${base}/console`)) throw new Error(`sign-in as ${login} ended at ${page.url()}: ${await page.content()}`);
+  await page.locator("header.top, main h1").first().waitFor();
+}
+
+/** Fills the provider's login form (and consents) until the browser is back at the console, at most six steps. */
+export async function throughProvider(page: Page, base: string, login: string): Promise<void> {
   for (let step = 0; step < 6 && !page.url().startsWith(`${base}/console`); step++) {
     const loginField = page.locator('input[name="login"]');
     if (await loginField.count()) {
@@ -203,8 +210,6 @@ async function signInAt(page: Page, base: string, login: string, path: string): 
     }
     await page.waitForLoadState();
   }
-  if (!page.url().startsWith(`${base}/console`)) throw new Error(`sign-in as ${login} ended at ${page.url()}: ${await page.content()}`);
-  await page.locator("header.top, main h1").first().waitFor();
 }
 
 /** Runs axe-core (from node_modules, evaluated in the page: nothing is fetched) and returns its violations, one line each. */

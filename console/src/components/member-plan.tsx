@@ -4,7 +4,7 @@
  * The plan takes the focus when it appears, so a keyboard or screen-reader user lands on it.
  */
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import type { MemberPlan } from "../api/types";
 import { GainsAndLosses, gainsAndLosses } from "./plan";
 import { Notice } from "./ui";
@@ -20,7 +20,7 @@ export function MemberPlanView(props: {
 }): JSX.Element {
   const { plan } = props;
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [plan]);
+  useLayoutEffect(() => heading.current?.focus(), [plan]);
   return (
     <section class="plan" aria-labelledby="member-plan-title">
       <h2 id="member-plan-title" tabIndex={-1} ref={heading}>

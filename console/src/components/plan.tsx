@@ -4,7 +4,7 @@
  * by someone else since the page read it (412) is shown as a conflict and never retried over it.
  */
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiFailure, ADMIN_API, call } from "../api/client";
 import type { Level, MappingDocument, PlanAnswer, ProposedChange } from "../api/types";
 import { NO_ROLE_NAMES, ORG_ROLE_LABELS, type RoleNames, areaLabel, capabilityLabel, connectorLabel, LEVEL_LABELS, orgRoleLabel, plural, roleLabel } from "../labels";
@@ -133,10 +133,11 @@ export function GainsAndLosses(props: {
 /**
  * A heading that takes the keyboard focus when it appears: after "Review changes…" the plan, after
  * "Confirm and apply" the result, so keyboard and screen-reader users land on what just appeared.
+ * A layout effect: the focus moves in the same commit that shows the heading, never a frame later.
  */
 function FocusedHeading(props: { id: string; children: ComponentChildren }): JSX.Element {
   const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => ref.current?.focus(), []);
+  useLayoutEffect(() => ref.current?.focus(), []);
   return (
     <h2 id={props.id} ref={ref} tabIndex={-1}>
       {props.children}

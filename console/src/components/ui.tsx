@@ -1,6 +1,6 @@
 /** Small building blocks every page uses: links, notices, loading, errors and reasons for disabled controls. */
 import type { ComponentChildren, JSX } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiFailure, get } from "../api/client";
 import type { RoleSummary } from "../api/types";
 import { roleNamesFromList } from "../document";
@@ -21,10 +21,13 @@ export function Link(props: { href: string; children: ComponentChildren; class?:
   );
 }
 
-/** A page's heading, focused when the page opens so that keyboard and screen-reader users start there. */
+/**
+ * A page's heading, focused when the page opens so that keyboard and screen-reader users start there
+ * (in the commit that shows it, so no one sees or reads the page before the focus lands).
+ */
 export function PageTitle(props: { children: ComponentChildren }): JSX.Element {
   const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => ref.current?.focus(), []);
+  useLayoutEffect(() => ref.current?.focus(), []);
   return (
     <h1 ref={ref} tabIndex={-1}>
       {props.children}

@@ -5,7 +5,7 @@
  * of what the server stores, where, and for how long — all from the server's own answers.
  */
 import type { JSX } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { RULES } from "../access";
 import { ADMIN_API, call, get, query } from "../api/client";
 import type { DeletedMember, DeletedMembers, ErasureOutcome, PrivacyStatement, RetentionDays, RetentionSetting, RetentionView } from "../api/types";
@@ -183,8 +183,8 @@ function Erasure(props: { manage: boolean }): JSX.Element {
   const block = props.manage ? null : RULES.privacy;
   const confirmRef = useRef<HTMLHeadingElement>(null);
   const resultRef = useRef<HTMLDivElement>(null);
-  useEffect(() => confirmRef.current?.focus(), [confirming]);
-  useEffect(() => resultRef.current?.focus(), [outcome]);
+  useLayoutEffect(() => confirmRef.current?.focus(), [confirming]);
+  useLayoutEffect(() => resultRef.current?.focus(), [outcome]);
   const erase = (member: DeletedMember) =>
     void action.run(async () => {
       const { body } = await call<ErasureOutcome>("POST", `${ADMIN_API}/erasures`, { body: { userId: member.userId } });

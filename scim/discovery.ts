@@ -2,7 +2,9 @@
  * Discovery (RFC 7644 §4) is served by scimmy-routers from scimmy's schema registry: it renders
  * /Schemas, /ResourceTypes and /ServiceProviderConfig correctly and with no nulls (Entra rejects
  * nulls there, fixtures/entra/schemas.json). Only those paths reach it; our own routes handle
- * everything else, and the request is already authenticated when it gets here.
+ * everything else, and the request is already authenticated when it gets here. The documents hold
+ * RFC 7643's attributes and nothing else (§5, §6, §7): strict clients refuse an undeclared
+ * extension, so the limits RFC 7643 has no attribute for are published at /api/v1/limits.
  */
 import { type Request, type RequestHandler, type Router } from "express";
 import SCIMMYRouters from "scimmy-routers";
@@ -12,21 +14,8 @@ import { declareScimmyResources } from "./schemas";
 export interface DiscoveryOptions {
   readonly maxResults: number;
   readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };
-  /** Limits RFC 7643 §5 has no attribute for, advertised in LIMITS_EXTENSION. */
-  readonly patch: { readonly maxOperations: number };
-  readonly attributes: { readonly maxPaths: number };
   readonly documentationUri?: string;
 }
-
-/**
- * RFC 7643 §5's `patch` is only `supported`, and nothing describes the `attributes` parameter, so
- * the limits this server holds requests to beyond Bulk's are stated in an extension of the
- * ServiceProviderConfig (RFC 7643 §3.3: clients ignore extensions they do not know), documented in
- * docs/conformance.md: `{"patch": {"maxOperations"}, "attributes": {"maxPaths"}}`.
- */
-export const LIMITS_EXTENSION = "urn:scim-role-mapping:schemas:extension:limits:1.0:ServiceProviderConfig";
-
-let limits: { patch: { maxOperations: number }; attributes: { maxPaths: number } } = { patch: { maxOperations: 0 }, attributes: { maxPaths: 0 } };
 
 const DISCOVERY_PATH = /^\/(Schemas|ResourceTypes|ServiceProviderConfig)(\/|$)/;
 
@@ -51,7 +40,6 @@ export function configureDiscovery(options: DiscoveryOptions): void {
   // scimmy-routers sets its own defaults when constructed; state what this server really does.
   // An empty list resets scimmy's accumulated authentication schemes (scimmy lib/config.js).
   SCIMMY.Config.set({ authenticationSchemes: [] });
-  limits = { patch: { maxOperations: options.patch.maxOperations }, attributes: { maxPaths: options.attributes.maxPaths } };
   SCIMMY.Config.set({
     documentationUri: options.documentationUri ?? "https://datatracker.ietf.org/doc/html/rfc7644",
     patch: { supported: true },
@@ -73,13 +61,6 @@ export function configureDiscovery(options: DiscoveryOptions): void {
   });
 }
 
-function withLimits(body: unknown): unknown {
-  const plain: unknown = JSON.parse(JSON.stringify(body));
-  if (typeof plain !== "object" || plain === null || Array.isArray(plain)) return plain;
-  const schemas: unknown = Reflect.get(plain, "schemas");
-  return { ...plain, schemas: [...(Array.isArray(schemas) ? schemas : []), LIMITS_EXTENSION], [LIMITS_EXTENSION]: limits };
-}
-
 export function discoveryRouter(originOf: (req: Request) => string): RequestHandler {
   return (req: Request, res, next) => {
     if (!DISCOVERY_PATH.test(req.path) || req.method !== "GET" || !scimmyRouter) {
@@ -87,10 +68,6 @@ export function discoveryRouter(originOf: (req: Request) => string): RequestHand
       return;
     }
     origins.set(req, originOf(req));
-    if (/^\/ServiceProviderConfig\/?$/.test(req.path)) {
-      const json = res.json.bind(res);
-      res.json = (body: unknown) => json(withLimits(body));
-    }
     scimmyRouter(req, res, next);
   };
 }

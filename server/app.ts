@@ -36,6 +36,7 @@ import { reportRevision } from "./revision-header";
 import { IssuerDiscovery } from "./oidc/discovery-check";
 import { OidcIssuers } from "./oidc/issuers";
 import { MemberTokens } from "./oidc/member-tokens";
+import { publishedLimits } from "./limits";
 import { openApiDocument } from "./openapi";
 import { originOf } from "./public-url";
 import { ReadCache, TOKEN_TABLES } from "./read-cache";
@@ -212,8 +213,6 @@ export function createApp(deps: AppDeps): Express {
   configureDiscovery({
     maxResults: limits.maxCount,
     bulk: { maxOperations: limits.maxBulkOperations, maxPayloadSize: limits.maxBulkPayloadBytes },
-    patch: { maxOperations: input.maxPatchOperations },
-    attributes: { maxPaths: input.maxAttributePaths },
   });
 
   app.get("/healthz", (_req, res) => {
@@ -320,6 +319,12 @@ export function createApp(deps: AppDeps): Express {
   );
   app.get("/api/v1/openapi.json", (_req, res) => {
     res.json(openApiDocument());
+  });
+  // What a client may send, for clients and scripts that size their requests; public, as the
+  // OpenAPI document is, since it is the same for every organisation.
+  const published = publishedLimits(limits, input);
+  app.get("/api/v1/limits", (_req, res) => {
+    res.json(published);
   });
 
   const authenticateApi = authenticate({

@@ -1,11 +1,11 @@
 import fc from "fast-check";
-import { LIMITS_EXTENSION } from "../../scim/discovery";
+import request from "supertest";
 import { splitAttributeList } from "../../scim/projection";
 import { CORE_USER, type Harness, PATCH_OP, createGroup, createUser, expectScimError, patchBody, startHarness } from "../support/harness";
 
 /**
  * The limits that keep one request from holding the server (README "Limits"): attribute lists and
- * PATCH operations, advertised in /ServiceProviderConfig and refused past them before any work.
+ * PATCH operations, published at /api/v1/limits and refused past them before any work.
  */
 describe("splitAttributeList", () => {
   /** What the server did before, with a regular expression that backtracks on unclosed brackets. */
@@ -31,10 +31,13 @@ describe("request limits", () => {
   });
   afterEach(async () => h.close());
 
-  it("advertises the PATCH and attributes limits in a ServiceProviderConfig extension", async () => {
-    const res = await h.scim("get", "/ServiceProviderConfig");
+  it("publishes the PATCH and attributes limits at /api/v1/limits, and keeps /ServiceProviderConfig to RFC 7643's attributes", async () => {
+    const res = await request(h.app).get("/api/v1/limits");
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ schemas: expect.arrayContaining([LIMITS_EXTENSION]) as unknown, patch: { supported: true }, [LIMITS_EXTENSION]: { patch: { maxOperations: 5 }, attributes: { maxPaths: 3 } } });
+    expect(res.body).toMatchObject({ scim: { patch: { maxOperations: 5 }, attributes: { maxPaths: 3, charactersPerPath: 256 }, bulk: { maxOperations: expect.any(Number) as unknown } }, api: { authorize: { maxChecks: 100 } } });
+    const config = await h.scim("get", "/ServiceProviderConfig");
+    expect(config.body).toMatchObject({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"], patch: { supported: true } });
+    expect(Object.keys(config.body as object).filter((key) => key.startsWith("urn:"))).toEqual([]);
   });
 
   it("answers attribute lists longer than the limit with 400 invalidValue, in the query and in a search body", async () => {

@@ -15,7 +15,7 @@ export interface CliRun {
 export function runCli(databaseUrl: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
   const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, USER: "tester", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...env };
   return new Promise((ok, fail) => {
-    const child = spawn(TSX, ["server/cli.ts", ...args], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(TSX, ["server/cli/main.ts", ...args], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

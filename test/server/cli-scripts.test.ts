@@ -25,6 +25,9 @@ interface AdminRow {
   target: string;
 }
 
+// Each test runs the CLI up to ten times, each a process of its own that loads TypeScript.
+jest.setTimeout(300_000);
+
 describe("the CLI for scripts and people", () => {
   let dir: string;
   let url: string;

@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -173,5 +174,15 @@ describe("the CLI for scripts and people", () => {
     expect(help.stdout).toMatch(/--actor <name>/);
     const { version } = JSON.parse(await readFile("package.json", "utf8")) as { version: string };
     expect(await cli("--version")).toMatchObject({ code: 0, lines: [version] });
+  });
+
+  it("reads the environment only in its entry points, as the server does, and passes the configuration down", () => {
+    const readers: string[] = [];
+    const visit = (path: string): void => {
+      if (statSync(path).isDirectory()) readdirSync(path).forEach((name) => visit(join(path, name)));
+      else if (path.endsWith(".ts") && readFileSync(path, "utf8").includes("process.env")) readers.push(path);
+    };
+    ["server", "scim", "roles", "mapping", "db"].forEach(visit);
+    expect(readers.sort()).toEqual([join("server", "cli", "main.ts"), join("server", "main.ts")]);
   });
 });

@@ -16,6 +16,9 @@ mappings:
   - { group: { externalId: g-owners }, orgRole: owner }
 `;
 
+
+// Each test runs the CLI several times, each a process of its own that loads TypeScript.
+jest.setTimeout(300_000);
 describe("members suspend and reactivate from the CLI", () => {
   let dir: string;
   let url: string;

@@ -28,6 +28,9 @@ import { DEFAULT_LIMITS } from "../../server/config";
  */
 
 
+
+// Each test runs the CLI several times, each a process of its own that loads TypeScript.
+jest.setTimeout(300_000);
 describe("operations from the CLI, beside a running server", () => {
   let dir: string;
   let url: string;

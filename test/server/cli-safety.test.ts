@@ -29,6 +29,9 @@ mappings:
 `;
 const NO_OWNERS = "version: 1\nprimaryOwner: ceo@acme.example\nmappings:\n  - { group: { externalId: g-other }, orgRole: admin }\n";
 
+
+// Each test runs the CLI several times, each a process of its own that loads TypeScript.
+jest.setTimeout(300_000);
 describe("the CLI, made safe", () => {
   let dir: string;
   let url: string;

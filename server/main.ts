@@ -21,6 +21,7 @@ import { PlatformFileWatcher } from "./platform-watcher";
 import { Retention } from "./retention";
 import { Analytics } from "./analytics";
 import { TlsConfigError, createTlsServer } from "./tls";
+import { VERSION } from "./version";
 import { WebhookDispatcher } from "./webhooks";
 
 async function main(): Promise<void> {
@@ -201,11 +202,17 @@ async function provisionOnce<T>(provision: () => Promise<T>): Promise<T> {
   }
 }
 
-main().catch((err: unknown) => {
+if (process.argv.includes("--version") || process.argv.includes("-V")) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  main().catch(fatal);
+}
+
+function fatal(err: unknown): void {
   if (err instanceof ConfigError || err instanceof TlsConfigError || err instanceof ConsoleSectionsError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }
   process.exit(1);
-});
+}

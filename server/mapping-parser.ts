@@ -37,10 +37,7 @@ export class MappingParser {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    // The server runs its TypeScript through tsx (`node --import tsx`), whose hooks a worker does
-    // not inherit in Node 20: the worker registers tsx's require hook before loading its file.
-    const entry = join(__dirname, "mapping-parse-worker.ts");
-    const worker = new Worker(`require("tsx/cjs/api").register(); require(${JSON.stringify(entry)});`, { eval: true });
+    const worker = parseWorker();
     worker.unref();
     worker.on("message", (message: unknown) => this.settle(message));
     const failAll = (err: Error): void => {
@@ -102,4 +99,15 @@ function issuesFromJSON(value: unknown): MappingIssue[] {
     }
     return { file, line, column, code: ISSUE_CODES.find((c) => c === code) ?? "syntax", message };
   });
+}
+
+/**
+ * The compiled server (dist/) starts the compiled worker beside this file. From TypeScript (tsx in
+ * development, ts-jest) the worker does not inherit tsx's hooks in Node 20, so it registers tsx's
+ * require hook before loading its file.
+ */
+function parseWorker(): Worker {
+  if (__filename.endsWith(".js")) return new Worker(join(__dirname, "mapping-parse-worker.js"));
+  const entry = join(__dirname, "mapping-parse-worker.ts");
+  return new Worker(`require("tsx/cjs/api").register(); require(${JSON.stringify(entry)});`, { eval: true });
 }

@@ -11,7 +11,8 @@ export {
 export { type MemberDetail, type MemberProvenance, type MemberQuery, type MemberRow, listMemberPage, memberDetail } from "./members";
 export { type AuditPage, type Me, type RoleSummary, authorizeEventStream, listRoles, readAdminLog, readAuditPage, whoAmI } from "./reads";
 export {
-  DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS, type NewToken, createScimToken, listScimTokens, revokeScimToken, rotateScimToken,
+  DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS, type NewToken, type Operator, createScimToken, createTokenAsOperator, listScimTokens, revokeScimToken,
+  revokeTokenAsOperator, rotateScimToken,
 } from "./tokens";
 export {
   AUDIT_LOG_FLOOR_DAYS, DELETED_MEMBERS_LIST_LIMIT, ERASURE_ERASES, EXPORT_LIST_LIMIT, MEMBER_SEARCH_LIMIT, NOT_ERASED_WHY, RETENTION_BOUNDS,

@@ -7,7 +7,7 @@
  * and revoke is in the admin log.
  */
 import { lockOrgPermissions } from "../../db/locks";
-import { type TokenInfo, createToken, expireTokenBy, findOrgToken, listTokens, revokeOrgToken, tokenInForce } from "../../db/tokens";
+import { type TokenInfo, type TokenKind, createToken, expireTokenBy, findOrgToken, listTokens, revokeOrgToken, tokenInForce } from "../../db/tokens";
 import { withAfterCommit } from "../../db/transaction";
 import { type Actor, actorName, loadActor, requireAction, requireGrant } from "./actor";
 import { refuse } from "./errors";
@@ -88,6 +88,41 @@ export async function revokeScimToken(deps: AdminDeps, signedIn: Actor, id: stri
     requireGrant(actor, { kind: "scim_token", op: "revoke" });
     if (!(await revokeOrgToken(tx, actor.orgId, "scim", id))) refuse("token_not_found", `No SCIM token with id ${id}`);
     await logAdminAction(deps, tx, after, actor.orgId, { actor: actorName(actor), action: "scim_token.revoke", target: id, detail: {} });
+  });
+}
+
+/**
+ * An operator on the server's machine (the CLI): no member's grant applies to them, but their
+ * writes go through the same steps and into the same admin log as a member's, under their name.
+ */
+export interface Operator {
+  readonly orgId: string;
+  /** `cli:<os user>`: how the admin log and the token's `createdBy` name them. */
+  readonly name: string;
+}
+
+const TOKEN_NOUN: Readonly<Record<TokenKind, string>> = { scim: "SCIM token", api: "permissions API token" };
+
+/** A SCIM or permissions API token created by an operator, logged as `<kind>_token.create`. */
+export async function createTokenAsOperator(
+  deps: Pick<AdminDeps, "db" | "sync">,
+  operator: Operator,
+  request: NewToken & { readonly kind: TokenKind },
+): Promise<{ token: string; info: TokenInfo }> {
+  const label = checkedLabel(request.label);
+  const expiresAt = checkedExpiry(request.expiresAt);
+  return withAfterCommit(deps.db, async (tx, after) => {
+    const created = await createToken(tx, { orgId: operator.orgId, kind: request.kind, label: label ?? `created by ${operator.name}`, expiresAt, createdBy: operator.name });
+    await logAdminAction(deps, tx, after, operator.orgId, { actor: operator.name, action: `${request.kind}_token.create`, target: created.info.id, detail: { label: created.info.label, expiresAt } });
+    return created;
+  });
+}
+
+/** Revokes one of the organisation's tokens of `kind`; a token of the other kind is not found. */
+export async function revokeTokenAsOperator(deps: Pick<AdminDeps, "db" | "sync">, operator: Operator, kind: TokenKind, id: string): Promise<void> {
+  await withAfterCommit(deps.db, async (tx, after) => {
+    if (!(await revokeOrgToken(tx, operator.orgId, kind, id))) refuse("token_not_found", `No ${TOKEN_NOUN[kind]} with id ${id} in this organisation`);
+    await logAdminAction(deps, tx, after, operator.orgId, { actor: operator.name, action: `${kind}_token.revoke`, target: id, detail: {} });
   });
 }
 

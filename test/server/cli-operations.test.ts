@@ -28,6 +28,9 @@ import { DEFAULT_LIMITS } from "../../server/config";
  */
 
 
+
+// Each test runs the CLI several times, each a process of its own that loads TypeScript.
+jest.setTimeout(300_000);
 describe("operations from the CLI, beside a running server", () => {
   let dir: string;
   let url: string;
@@ -96,9 +99,12 @@ describe("operations from the CLI, beside a running server", () => {
     expect(secret).toMatch(/^whsec_/);
     receiver.setSecret(secret ?? "");
 
-    const listed = await cli(url, "webhooks", "list", "--org", "acme");
-    expect(listed.lines).toEqual([expect.stringMatching(new RegExp(`^${id}\\t${receiver.url}\\tpermissions\\.changed\\t`))]);
+    const listed = await cli(url, "webhooks", "list", "--org", "acme", "--json");
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id, url: receiver.url, events: ["permissions.changed"], pausedUntil: null })]);
     expect(listed.stdout).not.toContain(secret);
+    const table = await cli(url, "webhooks", "list", "--org", "acme");
+    expect(table.lines).toEqual([expect.stringMatching(/^ID +URL +EVENTS +CREATED +CIRCUIT$/), expect.stringMatching(new RegExp(`^${id} +${receiver.url} +permissions\\.changed +\\S+ +closed$`))]);
+    expect(table.stdout).not.toContain(secret);
 
     const tested = await runCli(url, ["webhooks", "test", id ?? "", "--org", "acme"], allowLoopback);
     expect(tested.code).toBe(0);
@@ -126,8 +132,8 @@ describe("operations from the CLI, beside a running server", () => {
     expect([metadataName.code, metadataName.stderr]).toEqual([1, expect.stringMatching(/metadata\.google\.internal is the cloud metadata service/)]);
     expect([mapped.code, mapped.stderr]).toEqual([1, expect.stringMatching(/is private \(192\.168\.0\.0\/16\)/)]);
     expect(allowed.code).toBe(0);
-    const listed = await cli(url, "webhooks", "list", "--org", "acme");
-    expect(listed.lines.map((l) => l.split("\t")[1])).toEqual([receiver.url, "https://10.20.30.40/hooks"]);
+    const listed = await cli(url, "webhooks", "list", "--org", "acme", "--json");
+    expect((JSON.parse(listed.stdout) as Array<{ url: string }>).map((hook) => hook.url)).toEqual([receiver.url, "https://10.20.30.40/hooks"]);
     expect((await cli(url, "webhooks", "remove", allowed.lines[0] ?? "", "--org", "acme")).code).toBe(0);
   });
 
@@ -180,10 +186,12 @@ describe("operations from the CLI, beside a running server", () => {
     await failDeliveriesForTest(db);
     const failed = await cli(url, "webhooks", "deliveries", "--org", "acme");
     expect(failed.code).toBe(0);
-    expect(failed.lines.length).toBeGreaterThan(0);
-    expect(failed.lines[0]).toMatch(/^msg_\S+\tfailed\tevent \d+\tattempts \d+\thttp:\/\/127\.0\.0\.1:\d+\/hooks\tgone for the test$/);
-    const removed = await cli(url, "webhooks", "remove", (await cli(url, "webhooks", "list", "--org", "acme")).lines[0]?.split("\t")[0] ?? "", "--org", "acme");
+    expect(failed.lines.length).toBeGreaterThan(1);
+    expect(failed.lines[0]).toMatch(/^ID +STATUS +EVENT +ATTEMPTS +URL +LAST ERROR$/);
+    expect(failed.lines[1]).toMatch(/^msg_\S+ +failed +\d+ +\d+ +http:\/\/127\.0\.0\.1:\d+\/hooks +gone for the test$/);
+    const [hook] = JSON.parse((await cli(url, "webhooks", "list", "--org", "acme", "--json")).stdout) as Array<{ id: string }>;
+    const removed = await cli(url, "webhooks", "remove", hook?.id ?? "", "--org", "acme");
     expect(removed.code).toBe(0);
-    expect((await cli(url, "webhooks", "list", "--org", "acme")).lines).toEqual([]);
+    expect((await cli(url, "webhooks", "list", "--org", "acme", "--json")).stdout).toBe("[]\n");
   });
 });

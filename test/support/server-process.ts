@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { ensureBuilt } from "./build";
 
 /**
- * The real server process, started the way `npm start` starts it (`node --import tsx
- * server/main.ts`), on an ephemeral port of 127.0.0.1; its JSON log lines are collected.
+ * The real server process on an ephemeral port of 127.0.0.1, its JSON log lines collected: from
+ * the TypeScript sources (`node --import tsx server/main.ts`), or through `npm start`, which runs
+ * the compiled build (made first when a source is newer than it).
  */
 const ROOT = resolve(__dirname, "../..");
 
@@ -23,6 +25,7 @@ export interface ServerProcess {
 
 export async function startServerProcess(env: Record<string, string>, options: { command?: "node" | "npm"; timeoutMs?: number } = {}): Promise<ServerProcess> {
   const command = options.command ?? "node";
+  if (command === "npm") await ensureBuilt();
   const args = command === "npm" ? ["start", "--silent"] : ["--import", "tsx", "server/main.ts"];
   const child = spawn(command, args, {
     cwd: ROOT,

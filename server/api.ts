@@ -12,15 +12,15 @@ import { lastMappingRefusal } from "../db/mapping-refusals";
 import { currentMapping } from "../db/mappings";
 import type { MemberLookup } from "../db/permissions";
 import { findUser, findUserIdByUserName } from "../db/users";
-import { type EffectivePermissions, mappingFromJSON } from "../mapping";
-import { type MappingPermissionSync, explainUser } from "../roles";
+import { type AuthorizeMember, type EffectivePermissions, mappingFromJSON } from "../mapping";
+import { type AuthorizeDeps, AuthorizeError, type FoundMember, MemberReader, type MappingPermissionSync, explainUser } from "../roles";
 import { DEFAULT_INPUT_LIMITS } from "../scim/limits";
 import { inspectJsonBody, nulInUrl } from "../scim/raw-input";
 import type { Logger } from "../scim/respond";
 import type { UsageCounter } from "./analytics";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
-import { type AuthorizeDeps, type FoundMember, MemberReader, type MemberRef, authorize } from "./authorize";
+import { answerAuthorize, apiErrorOf } from "./authorize";
 import { type EventHub, streamEvents } from "./events";
 import type { Metrics } from "./metrics";
 import { MEMBER_TABLES, ReadCache } from "./read-cache";
@@ -88,20 +88,27 @@ export function apiRouter(deps: ApiDeps): Router {
   };
 
   const members = new ReadCache<FoundMember>(deps.changes ?? null, MEMBER_TABLES);
+  const usage = deps.usage;
   const authorizeDeps: AuthorizeDeps = {
     db: deps.db,
     sync: deps.sync,
     members,
     ...(deps.metrics ? { counted: (source) => deps.metrics?.memberReads.inc({ source }) } : {}),
-    ...(deps.usage ? { usage: deps.usage } : {}),
+    ...(usage
+      ? { decided: (orgId, q, allowed) => usage.decided(orgId, q.kind, q.kind === "area" ? q.area : q.kind === "capability" ? q.capability : q.connector, allowed) }
+      : {}),
   };
 
   /** A member's permissions as of every write acknowledged before the request ("full" consistency). */
   async function memberWithPermissions(orgId: string, by: MemberLookup): Promise<FoundMember> {
-    return new MemberReader(authorizeDeps, orgId, { mode: "full" }).find(by);
+    try {
+      return await new MemberReader(authorizeDeps, orgId, { mode: "full" }).find(by);
+    } catch (err) {
+      throw err instanceof AuthorizeError ? apiErrorOf(err) : err;
+    }
   }
 
-  const body = (member: MemberRef, p: EffectivePermissions) => ({
+  const body = (member: AuthorizeMember, p: EffectivePermissions) => ({
     member,
     orgRole: p.orgRole,
     admin: p.admin,
@@ -131,7 +138,7 @@ export function apiRouter(deps: ApiDeps): Router {
   }));
 
   router.post("/authorize", wrap(async (req, res) => {
-    res.json(await authorize(authorizeDeps, orgIdOf(res), req.body));
+    res.json(await answerAuthorize(authorizeDeps, orgIdOf(res), req.body));
   }));
 
   router.get("/mapping", wrap(async (_req, res) => {

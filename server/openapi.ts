@@ -8,7 +8,7 @@
 import { ADMIN_ACTIONS, AREAS, EFFECT_KINDS, LEVELS, MATCHER_KINDS, ORG_ROLES, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, STANDARD_ORG_ROLES } from "../mapping";
 import { MAX_REASON_LENGTH } from "../roles/admin";
 import { API_ERROR_STATUS, type ApiErrorCode } from "./api-errors";
-import { CONSISTENCY_MODES, MAX_BATCH_CHECKS } from "./authorize";
+import { CONSISTENCY_MODES, MAX_BATCH_CHECKS } from "./authorize-schema";
 import { PRODUCT_AREAS } from "./console-sections";
 
 type Schema = Record<string, unknown>;

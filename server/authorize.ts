@@ -22,6 +22,7 @@ export type AuthorizeRequestParsed =
 const ASKED_KEYS = ["area", "capability", "connector"] as const;
 const QUESTION_KEYS = new Set<string>(["member", "level", ...ASKED_KEYS]);
 const QUESTION_SHAPE = "{ member, area (with level) | capability | connector }";
+const NOT_AN_OBJECT = `A question is an object ${QUESTION_SHAPE}, and a batch { checks: [question, …] }`;
 
 /** The body of `POST /api/v1/authorize`, answered: validate → ask → render. */
 export async function answerAuthorize(deps: AuthorizeDeps, orgId: string, body: unknown): Promise<AuthorizeResult | AuthorizeBatchResult> {
@@ -73,7 +74,7 @@ function checkErrorCode(code: ApiError["code"]): AuthorizeCheckError["error"]["c
 
 /** The request, validated; a 400 ApiError naming the first thing to fix when the single form or the batch's envelope is not valid. */
 export function parseAuthorizeRequest(body: unknown): AuthorizeRequestParsed {
-  if (!isRecord(body)) throw new ApiError("invalid_request", `The body must be a JSON object: one question ${QUESTION_SHAPE}, or a batch { checks: [...] }`);
+  if (!isRecord(body)) throw new ApiError("invalid_request", NOT_AN_OBJECT);
   if ("checks" in body) {
     if (!isAuthorizeBatchEnvelope(body)) throw batchProblem(body);
     return { kind: "batch", consistency: toConsistency(body.consistency), checks: body.checks.map((check) => (isAuthorizeCheck(check) ? toCheck(check) : questionProblem(check, true))) };
@@ -118,7 +119,7 @@ function batchProblem(body: Record<string, unknown>): ApiError {
  * that holds it to the schema: whatever the schema refuses, this names.
  */
 export function questionProblem(question: unknown, inBatch: boolean): ApiError {
-  if (!isRecord(question)) return new ApiError("invalid_request", `Each check must be an object ${QUESTION_SHAPE}`);
+  if (!isRecord(question)) return new ApiError("invalid_request", NOT_AN_OBJECT);
   if (inBatch && "consistency" in question) return new ApiError("invalid_request", "consistency applies to the whole batch: give it beside checks, not in a check");
   const consistency = inBatch ? null : consistencyProblem(question.consistency);
   if (consistency !== null) return consistency;

@@ -69,21 +69,23 @@ export function nameToConfirm(permissions: EffectivePermissions, question: Autho
  * `nameToConfirm` returned is in the organisation's vocabulary (it is asked about no other name).
  */
 export function decide(member: AuthorizeMember, permissions: EffectivePermissions, question: AuthorizeQuestion, known: (asked: AskedName) => boolean): AuthorizeVerdict {
-  const base = { member, orgRole: permissions.orgRole };
+  // Each answer is built whole, not spread from a shared base: it is made on every request, and
+  // objects of one literal shape are what V8 copies fastest when the API adds its stamp.
+  const orgRole = permissions.orgRole;
   switch (question.kind) {
     case "area": {
       const granted = permissions.admin[question.area];
-      return { ok: true, answer: { allowed: levelRank(granted) >= levelRank(question.level), ...base, area: question.area, level: question.level, granted } };
+      return { ok: true, answer: { allowed: levelRank(granted) >= levelRank(question.level), member, orgRole, area: question.area, level: question.level, granted } };
     }
     case "capability": {
       const asked = nameToConfirm(permissions, question);
       if (asked !== null && !known(asked)) return { ok: false, refusal: unknownName(asked) };
-      return { ok: true, answer: { allowed: permissions.capabilities.includes(question.capability), ...base, capability: question.capability } };
+      return { ok: true, answer: { allowed: permissions.capabilities.includes(question.capability), member, orgRole, capability: question.capability } };
     }
     case "connector": {
       const asked = nameToConfirm(permissions, question);
       if (asked !== null && !known(asked)) return { ok: false, refusal: unknownName(asked) };
-      return { ok: true, answer: { allowed: permissions.connectors.includes(question.connector), ...base, connector: question.connector } };
+      return { ok: true, answer: { allowed: permissions.connectors.includes(question.connector), member, orgRole, connector: question.connector } };
     }
   }
 }

@@ -62,7 +62,7 @@ describe("decide: authorize's answer from a member's effective permissions (prop
         if (!verdict.ok && asked !== null) {
           expect(verdict.refusal.code).toBe(asked.kind === "capability" ? "unknown_capability" : "unknown_connector");
           expect(verdict.refusal.message).toContain(`"${asked.name}"`);
-          if (asked.name === "web_serch") expect(verdict.refusal.message).toMatch(/did you mean "web_search"\?/);
+          if (asked.kind === "capability" && asked.name === "web_serch") expect(verdict.refusal.message).toMatch(/did you mean "web_search"\?/);
         }
       }),
       RUNS,

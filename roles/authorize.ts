@@ -45,6 +45,8 @@ export interface AuthorizeDeps {
   readonly db: Database;
   readonly sync: MappingPermissionSync;
   readonly members: MemberCache;
+  /** Revision reads shared by concurrent requests (without it, each request reads its own). */
+  readonly revisions?: SharedRevisionReads;
   readonly counted?: (source: MemberSource) => void;
   /** One call per decision (usage analytics). */
   readonly decided?: (orgId: string, question: AuthorizeQuestion, allowed: boolean) => void;
@@ -110,6 +112,34 @@ async function answer(reader: MemberReader, check: Check): Promise<Answered> {
   if (!verdict.ok) throw new AuthorizeError(verdict.refusal.code, verdict.refusal.message);
   reader.decided(check.question, verdict.answer.allowed);
   return { answer: verdict.answer, revision: found.revision };
+}
+
+/**
+ * An organisation's revision read once for every request that asked for it before the read began.
+ * `full` needs a revision read after the request arrived: a read that has not begun yet is one,
+ * for every request already waiting on it, so the requests that arrive in one turn of the event
+ * loop share one statement, started at the end of that turn. A request that asks once the read
+ * has begun waits for the next.
+ */
+export class SharedRevisionReads {
+  private readonly waiting = new Map<string, Promise<number>>();
+
+  constructor(private readonly db: Database) {}
+
+  read(orgId: string): Promise<number> {
+    let next = this.waiting.get(orgId);
+    if (next === undefined) {
+      next = new Promise<number>((resolve, reject) => {
+        setImmediate(() => {
+          // Begun: whoever asks from now on may have arrived after this read's snapshot was chosen.
+          this.waiting.delete(orgId);
+          organisationRevision(this.db.knex, orgId).then(resolve, reject);
+        });
+      });
+      this.waiting.set(orgId, next);
+    }
+    return next;
+  }
 }
 
 /**
@@ -202,7 +232,7 @@ export class MemberReader {
   }
 
   private requiredRevision(): Promise<number> {
-    this.required ??= organisationRevision(this.deps.db.knex, this.orgId);
+    this.required ??= this.deps.revisions?.read(this.orgId) ?? organisationRevision(this.deps.db.knex, this.orgId);
     return this.required;
   }
 }

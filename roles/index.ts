@@ -9,6 +9,6 @@ export { reconcileAll } from "./reconcile";
 export { verifyPermissions, type Drift, type VerifyResult } from "./verify";
 export { isKnownGrant } from "./vocabulary";
 export {
-  AuthorizeError, MemberReader, authorizeCheck, authorizeChecks,
+  AuthorizeError, MemberReader, SharedRevisionReads, authorizeCheck, authorizeChecks,
   type Answered, type AuthorizeDeps, type AuthorizeErrorCode, type Check, type CheckOutcome, type Consistency, type FoundMember, type MemberCache, type MemberSource,
 } from "./authorize";

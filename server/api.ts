@@ -13,7 +13,7 @@ import { currentMapping } from "../db/mappings";
 import type { MemberLookup } from "../db/permissions";
 import { findUser, findUserIdByUserName } from "../db/users";
 import { type AuthorizeMember, type EffectivePermissions, mappingFromJSON } from "../mapping";
-import { type AuthorizeDeps, AuthorizeError, type FoundMember, type MappingPermissionSync, MemberReader, type MemberSource, explainUser } from "../roles";
+import { type AuthorizeDeps, AuthorizeError, type FoundMember, type MappingPermissionSync, MemberReader, type MemberSource, SharedRevisionReads, explainUser } from "../roles";
 import { DEFAULT_INPUT_LIMITS } from "../scim/limits";
 import { inspectJsonBody, nulInUrl } from "../scim/raw-input";
 import type { Logger } from "../scim/respond";
@@ -99,6 +99,7 @@ export function apiRouter(deps: ApiDeps): Router {
     db: deps.db,
     sync: deps.sync,
     members,
+    revisions: new SharedRevisionReads(deps.db),
     ...(deps.metrics ? { counted: memberReadCounter(deps.metrics) } : {}),
     ...(usage
       ? { decided: (orgId, q, allowed) => usage.decided(orgId, q.kind, q.kind === "area" ? q.area : q.kind === "capability" ? q.capability : q.connector, allowed) }

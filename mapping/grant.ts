@@ -18,7 +18,7 @@
  */
 import { refuseMappingChange, mappingChanges } from "./changes";
 import { ruleSelectsGroup } from "./match";
-import { type AdminAction, type PolicyRule, decide } from "./policy";
+import { type AdminAction, type PolicyRule, judgeAction } from "./policy";
 import { canEditRoles, permissionsEqual } from "./resolve";
 import { describeRuleTarget } from "./rules";
 import { AREAS } from "./types";
@@ -168,7 +168,7 @@ function first(...decisions: GrantDecision[]): GrantDecision {
 }
 
 function needAction(actor: EffectivePermissions, action: AdminAction): GrantDecision {
-  const decision = decide(actor, action);
+  const decision = judgeAction(actor, action);
   return decision.allowed ? ALLOWED : { ...decision, refused: [] };
 }
 

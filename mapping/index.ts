@@ -19,8 +19,10 @@ export { EFFECT_KINDS, indexGroups, planMappingChange, rulesByRole, startPlan, l
 export type { EffectKind, GroupIndex, MappingPlan, MemberPlanChange, PlanEffect, PlanPlace, PlanWarning, PlanInput, PlanPage, Planner, Lockout, StandardToCustom, UnreachedReason } from "./plan";
 export { newValidationWarnings, warningsTouchedBy } from "./planWarnings";
 export { MAPPING_LIMITS, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS } from "./limits";
-export { ADMIN_ACTIONS, POLICY_RULES, RULE_FOR, allowedActions, decide } from "./policy";
-export type { AdminAction, AllowedActions, Decision, PolicyRule } from "./policy";
+export { decide, nameToConfirm } from "./authorize";
+export type { AskedName, AuthorizeAnswer, AuthorizeMember, AuthorizeQuestion, AuthorizeRefusal, AuthorizeVerdict } from "./authorize";
+export { ADMIN_ACTIONS, POLICY_RULES, RULE_FOR, allowedActions, judgeAction } from "./policy";
+export type { ActionDecision, AdminAction, AllowedActions, PolicyRule } from "./policy";
 export { mappingChanges, refuseMappingChange } from "./changes";
 export type { ChangeKind, ChangeRefusal, DescribedChange, MappingChangePart } from "./changes";
 export { mappingToDocument, mappingToYaml, roleDocument, ruleDocument } from "./document";

@@ -119,9 +119,10 @@ export function allowedActions(p: EffectivePermissions): AllowedActions {
   };
 }
 
-export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly rule: PolicyRule; readonly message: string };
+/** Whether a member may attempt an admin action; a refusal names the rule of the table above. */
+export type ActionDecision = { readonly allowed: true } | { readonly allowed: false; readonly rule: PolicyRule; readonly message: string };
 
-export function decide(p: EffectivePermissions, action: AdminAction): Decision {
+export function judgeAction(p: EffectivePermissions, action: AdminAction): ActionDecision {
   if (allowedActions(p)[action]) return { allowed: true };
   const rule = RULE_FOR[action];
   return { allowed: false, rule, message: POLICY_RULES[rule] };

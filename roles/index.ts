@@ -8,3 +8,7 @@ export { explainUser } from "./explain";
 export { reconcileAll } from "./reconcile";
 export { verifyPermissions, type Drift, type VerifyResult } from "./verify";
 export { isKnownGrant } from "./vocabulary";
+export {
+  AuthorizeError, MemberReader, SharedRevisionReads, authorizeCheck, authorizeChecks,
+  type Answered, type AuthorizeDeps, type AuthorizeErrorCode, type Check, type CheckOutcome, type Consistency, type FoundMember, type MemberCache, type MemberSource,
+} from "./authorize";

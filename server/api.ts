@@ -12,15 +12,15 @@ import { lastMappingRefusal } from "../db/mapping-refusals";
 import { currentMapping } from "../db/mappings";
 import type { MemberLookup } from "../db/permissions";
 import { findUser, findUserIdByUserName } from "../db/users";
-import { type EffectivePermissions, mappingFromJSON } from "../mapping";
-import { type MappingPermissionSync, explainUser } from "../roles";
+import { type AuthorizeMember, type EffectivePermissions, mappingFromJSON } from "../mapping";
+import { type AuthorizeDeps, AuthorizeError, type FoundMember, type MappingPermissionSync, MemberReader, type MemberSource, SharedRevisionReads, explainUser } from "../roles";
 import { DEFAULT_INPUT_LIMITS } from "../scim/limits";
 import { inspectJsonBody, nulInUrl } from "../scim/raw-input";
 import type { Logger } from "../scim/respond";
 import type { UsageCounter } from "./analytics";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
-import { type AuthorizeDeps, type FoundMember, MemberReader, type MemberRef, authorize } from "./authorize";
+import { answerAuthorize, apiErrorOf } from "./authorize";
 import { type EventHub, streamEvents } from "./events";
 import type { Metrics } from "./metrics";
 import { MEMBER_TABLES, ReadCache } from "./read-cache";
@@ -77,31 +77,52 @@ export const refuseNulInUrl: RequestHandler = (req, _res, next) => {
   next(new ApiError("invalid_request", `The query parameter "${nul.parameter}" contains a NUL character (%00)`));
 };
 
+/** Counts authorize's member reads by source, with the two label sets bound once rather than hashed per read. */
+function memberReadCounter(metrics: Metrics): (source: MemberSource) => void {
+  const cache = metrics.memberReads.labels({ source: "cache" });
+  const database = metrics.memberReads.labels({ source: "database" });
+  return (source) => (source === "cache" ? cache : database).inc();
+}
+
 export function apiRouter(deps: ApiDeps): Router {
   const router = Router();
   router.use(deps.authenticate);
   router.use(refuseNulInUrl);
   router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
-  router.use(reportRevision());
   const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
     handler(req, res).catch(next);
   };
 
   const members = new ReadCache<FoundMember>(deps.changes ?? null, MEMBER_TABLES);
+  const usage = deps.usage;
   const authorizeDeps: AuthorizeDeps = {
     db: deps.db,
     sync: deps.sync,
     members,
-    ...(deps.metrics ? { counted: (source) => deps.metrics?.memberReads.inc({ source }) } : {}),
-    ...(deps.usage ? { usage: deps.usage } : {}),
+    revisions: new SharedRevisionReads(deps.db),
+    ...(deps.metrics ? { counted: memberReadCounter(deps.metrics) } : {}),
+    ...(usage
+      ? { decided: (orgId, q, allowed) => usage.decided(orgId, q.kind, q.kind === "area" ? q.area : q.kind === "capability" ? q.capability : q.connector, allowed) }
+      : {}),
   };
+
+  // Before the write steps: authorize only reads, so it has no revision of its own to report.
+  router.post("/authorize", wrap(async (req, res) => {
+    res.json(await answerAuthorize(authorizeDeps, orgIdOf(res), req.body));
+  }));
+
+  router.use(reportRevision());
 
   /** A member's permissions as of every write acknowledged before the request ("full" consistency). */
   async function memberWithPermissions(orgId: string, by: MemberLookup): Promise<FoundMember> {
-    return new MemberReader(authorizeDeps, orgId, { mode: "full" }).find(by);
+    try {
+      return await new MemberReader(authorizeDeps, orgId, { mode: "full" }).find(by);
+    } catch (err) {
+      throw err instanceof AuthorizeError ? apiErrorOf(err) : err;
+    }
   }
 
-  const body = (member: MemberRef, p: EffectivePermissions) => ({
+  const body = (member: AuthorizeMember, p: EffectivePermissions) => ({
     member,
     orgRole: p.orgRole,
     admin: p.admin,
@@ -128,10 +149,6 @@ export function apiRouter(deps: ApiDeps): Router {
     const explanation = await explainUser(deps.db, deps.sync, orgId, member.id);
     if (!explanation) throw new ApiError("member_not_found", `No member with id ${member.id}`);
     res.json({ ...explanation, member });
-  }));
-
-  router.post("/authorize", wrap(async (req, res) => {
-    res.json(await authorize(authorizeDeps, orgIdOf(res), req.body));
   }));
 
   router.get("/mapping", wrap(async (_req, res) => {

@@ -8,7 +8,7 @@
 import { ADMIN_ACTIONS, AREAS, EFFECT_KINDS, LEVELS, MATCHER_KINDS, ORG_ROLES, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, STANDARD_ORG_ROLES } from "../mapping";
 import { MAX_REASON_LENGTH } from "../roles/admin";
 import { API_ERROR_STATUS, type ApiErrorCode } from "./api-errors";
-import { CONSISTENCY_MODES, MAX_BATCH_CHECKS } from "./authorize";
+import { AuthorizeRequest, AuthorizeResponse } from "./authorize-schema";
 import { PRODUCT_AREAS } from "./console-sections";
 
 type Schema = Record<string, unknown>;
@@ -83,20 +83,6 @@ const schemas: Record<string, Schema> = {
   },
   MappingChangePart: open({ part: { type: "string", enum: ["primary_owner", "org_toggle", "standard_role", "role", "rule"] }, action: { type: "string", enum: [...ADMIN_ACTIONS] }, description: str }, ["part", "action", "description"]),
   Revision: { type: "string", pattern: "^[0-9]+$", description: "The organisation's revision a write left it at (also the X-Revision header): hand it to authorize as consistency.atLeast" },
-  Consistency: {
-    description: "How fresh authorize's answer must be: full (the default) is never older than a write acknowledged before the request; atLeast, from a state at least that revision; minimize_latency, from memory when held (at most 1 s old, and never older than a change the server heard of)",
-    oneOf: [{ type: "string", enum: ["full", "minimize_latency"] }, closed({ atLeast: { oneOf: [ref("Revision"), { type: "integer", minimum: 0 }] } })],
-  },
-  Question: {
-    type: "object",
-    required: ["member"],
-    properties: { member: { type: "string", description: "Member id or userName" }, area: { type: "string", enum: [...AREAS] }, level: ref("Level"), capability: str, connector: str },
-  },
-  Answer: open(
-    { allowed: bool, member: ref("MemberRef"), orgRole: ref("OrgRole"), revision: ref("Revision"), consistency: { type: "string", enum: [...CONSISTENCY_MODES] } },
-    ["allowed", "member", "orgRole", "revision", "consistency"],
-  ),
-  CheckError: closed({ status: int, error: closed({ code: { type: "string", enum: Object.keys(API_ERROR_STATUS) }, message: str }) }),
   WriteResult: closed(
     { version: int, hash: str, unchanged: bool, changedMembers: int, changes: list(ref("MappingChangePart")), warnings: list(ref("MappingIssue")), role: nullable({ type: "object" }), rule: nullable(ref("Rule")), revision: ref("Revision") },
     ["role", "rule"],
@@ -217,21 +203,8 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: "May this member do this?",
       tags: ["permissions"],
       auth: "api",
-      requestBody: json({
-        description: `One question, or a batch of up to ${MAX_BATCH_CHECKS} answered in order (a member named twice is looked up once; a question that alone would be refused is answered in its place with its error)`,
-        oneOf: [
-          { allOf: [ref("Question"), { type: "object", properties: { consistency: ref("Consistency") } }] },
-          closed({ checks: { ...list(ref("Question")), maxItems: MAX_BATCH_CHECKS }, consistency: ref("Consistency") }, ["consistency"]),
-        ],
-      }),
-      responses: {
-        200: {
-          oneOf: [
-            ref("Answer"),
-            closed({ results: list({ oneOf: [ref("Answer"), ref("CheckError")] }), revision: ref("Revision"), consistency: { type: "string", enum: [...CONSISTENCY_MODES] } }),
-          ],
-        },
-      },
+      requestBody: json(AuthorizeRequest),
+      responses: { 200: AuthorizeResponse },
       errors: ["invalid_request", "invalid_json", "member_not_found", "unknown_area", "unknown_level", "unknown_capability", "unknown_connector"],
     },
   },

@@ -7,7 +7,7 @@
 import type { Executor } from "../../db/connection";
 import { findMemberPermissions } from "../../db/permissions";
 import {
-  type AdminAction, type AllowedActions, type EffectivePermissions, type GrantChange, NO_ACCESS, allowedActions, decide, judgeGrant, permissionsFromJSON,
+  type AdminAction, type AllowedActions, type EffectivePermissions, type GrantChange, NO_ACCESS, allowedActions, judgeAction, judgeGrant, permissionsFromJSON,
 } from "../../mapping";
 import { refuse } from "./errors";
 
@@ -70,6 +70,6 @@ export function requireGrant(actor: Actor, change: GrantChange): void {
 
 /** 403 with the policy rule's code unless the actor may do `action`. */
 export function requireAction(actor: Actor, action: AdminAction): void {
-  const decision = decide(actor.permissions, action);
+  const decision = judgeAction(actor.permissions, action);
   if (!decision.allowed) refuse(decision.rule, decision.message);
 }

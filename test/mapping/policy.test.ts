@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { ADMIN_ACTIONS, AREAS, NO_ACCESS, allowedActions, decide } from "../../mapping";
+import { ADMIN_ACTIONS, AREAS, NO_ACCESS, allowedActions, judgeAction } from "../../mapping";
 import type { AdminAction, AreaLevels, EffectivePermissions, Level, OrgRole } from "../../mapping";
 import { areaLevels } from "./arbitraries";
 import { permissionsAs } from "./helpers";
@@ -23,15 +23,15 @@ describe("who may administer roles", () => {
     expect(allowedFor(as("custom", { privacy: "view" }))).toEqual(["read_privacy"]);
     expect(allowedFor(as("custom", { privacy: "manage" }))).toEqual(["read_privacy", "manage_privacy"]);
     expect(allowedFor(as("admin", { privacy: "manage" }))).toEqual(["read_privacy", "manage_privacy"]);
-    expect(decide(as("custom", { privacy: "view" }), "manage_privacy")).toMatchObject({ allowed: false, rule: "privacy_manage_required" });
-    expect(decide(as("custom", { identity_access: "manage" }), "read_privacy")).toMatchObject({ allowed: false, rule: "privacy_view_required" });
+    expect(judgeAction(as("custom", { privacy: "view" }), "manage_privacy")).toMatchObject({ allowed: false, rule: "privacy_manage_required" });
+    expect(judgeAction(as("custom", { identity_access: "manage" }), "read_privacy")).toMatchObject({ allowed: false, rule: "privacy_view_required" });
   });
 
   it("lets analytics view read analytics and analytics manage also change what is collected, and nothing else", () => {
     expect(allowedFor(as("custom", { analytics: "view" }))).toEqual(["read_analytics"]);
     expect(allowedFor(as("admin", { analytics: "manage" }))).toEqual(["read_analytics", "configure_analytics"]);
-    expect(decide(as("custom", { analytics: "view" }), "configure_analytics")).toMatchObject({ allowed: false, rule: "analytics_manage_required" });
-    expect(decide(as("user"), "read_analytics")).toMatchObject({ allowed: false, rule: "analytics_view_required" });
+    expect(judgeAction(as("custom", { analytics: "view" }), "configure_analytics")).toMatchObject({ allowed: false, rule: "analytics_manage_required" });
+    expect(judgeAction(as("user"), "read_analytics")).toMatchObject({ allowed: false, rule: "analytics_view_required" });
   });
 
   it("lets a custom member with identity_access manage edit custom roles and manual groups and revoke SCIM tokens, and nothing owners keep (creating tokens included)", () => {
@@ -58,16 +58,16 @@ describe("who may administer roles", () => {
   });
 
   it("never lets anyone change platform overrides", () => {
-    expect(decide(as("primary_owner"), "change_platform_overrides")).toEqual({ allowed: false, rule: "operator_only", message: expect.stringMatching(/operator/) });
+    expect(judgeAction(as("primary_owner"), "change_platform_overrides")).toEqual({ allowed: false, rule: "operator_only", message: expect.stringMatching(/operator/) });
   });
 
   it("names the rule behind each refusal", () => {
     const viewer = as("custom", { identity_access: "view" });
-    expect(decide(viewer, "edit_custom_roles")).toMatchObject({ allowed: false, rule: "identity_access_manage_required" });
-    expect(decide(viewer, "toggle_org")).toMatchObject({ allowed: false, rule: "owner_required" });
-    expect(decide(as("owner"), "transfer_primary_owner")).toMatchObject({ allowed: false, rule: "primary_owner_required" });
-    expect(decide(as("user"), "read_roles")).toMatchObject({ allowed: false, rule: "identity_access_view_required" });
-    expect(decide(as("user"), "list_members")).toMatchObject({ allowed: false, rule: "user_management_view_required" });
+    expect(judgeAction(viewer, "edit_custom_roles")).toMatchObject({ allowed: false, rule: "identity_access_manage_required" });
+    expect(judgeAction(viewer, "toggle_org")).toMatchObject({ allowed: false, rule: "owner_required" });
+    expect(judgeAction(as("owner"), "transfer_primary_owner")).toMatchObject({ allowed: false, rule: "primary_owner_required" });
+    expect(judgeAction(as("user"), "read_roles")).toMatchObject({ allowed: false, rule: "identity_access_view_required" });
+    expect(judgeAction(as("user"), "list_members")).toMatchObject({ allowed: false, rule: "user_management_view_required" });
   });
 
   it("is monotone: raising any level never takes an action away (property-based)", () => {

@@ -8,13 +8,12 @@
  */
 import type { InputLimits } from "../scim/limits";
 import { CHARS_PER_ATTRIBUTE_PATH } from "../scim/projection";
+import { MAX_BATCH_CHECKS } from "./authorize-schema";
 import type { Limits } from "./config";
 
 /** The limits the input limits are added to (server/app.ts gives them defaults). */
 type SizeLimits = Omit<Limits, keyof InputLimits>;
 
-/** Questions in one batch `POST /api/v1/authorize`. */
-export const MAX_AUTHORIZE_CHECKS = 100;
 
 export interface PublishedLimits {
   readonly scim: {
@@ -39,6 +38,6 @@ export function publishedLimits(limits: SizeLimits, input: InputLimits): Publish
       attributes: { maxPaths: input.maxAttributePaths, charactersPerPath: CHARS_PER_ATTRIBUTE_PATH },
       body: { maxGroupBytes: limits.maxBodyBytes, maxBytes: limits.maxUserBodyBytes, maxStringBytes: limits.maxStringBytes, maxJsonDepth: input.maxJsonDepth },
     },
-    api: { authorize: { maxChecks: MAX_AUTHORIZE_CHECKS } },
+    api: { authorize: { maxChecks: MAX_BATCH_CHECKS } },
   };
 }

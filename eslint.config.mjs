@@ -1,5 +1,7 @@
 // Lint: typescript-eslint's recommended rules plus the architecture as import boundaries.
-// Imports flow one way: server → {scim, roles} → {mapping, db}. scim/ never imports roles/ (it calls
+// Imports flow one way: server → {scim, roles} → {mapping, db}; http/ (the steps SCIM and /api both
+// take: request id, body guard, request problems, the async route wrapper) sits below server/, scim/
+// and roles/ and imports nothing of ours. scim/ never imports roles/ (it calls
 // the PermissionSync interface that roles/ implements, declared in scim/context.ts); roles/ knows
 // nothing of HTTP or SCIM; mapping/ imports nothing of ours; only scim/ imports scimmy; only db/
 // creates knex or runs SQL. test/architecture/layers.test.ts checks the same picture. The console
@@ -36,16 +38,26 @@ export default tseslint.config(
   {
     files: ["mapping/**/*.ts"],
     rules: restrict([
-      { group: ["../server/*", "../scim/*", "../roles/*", "../db/*", "../server", "../scim", "../roles", "../db"], message: "mapping/ is pure: it imports nothing of ours." },
+      { group: ["../server/*", "../scim/*", "../roles/*", "../db/*", "../http/*", "../server", "../scim", "../roles", "../db", "../http"], message: "mapping/ is pure: it imports nothing of ours." },
       { group: [...DRIVERS, "express", ...SCIMMY, "node:fs", "node:fs/*", "fs", "node:net", "node:http"], message: "mapping/ does no I/O." },
     ]),
   },
   {
     files: ["db/**/*.ts"],
     rules: restrict([
-      { group: ["../server/*", "../scim/*", "../roles/*", "../mapping/*", "../server", "../scim", "../roles", "../mapping"], message: "db/ is a leaf layer: it knows rows and SQL, nothing above it." },
+      { group: ["../server/*", "../scim/*", "../roles/*", "../mapping/*", "../http/*", "../server", "../scim", "../roles", "../mapping", "../http"], message: "db/ is a leaf layer: it knows rows and SQL, nothing above it." },
       { group: [...SCIMMY, "express"], message: "db/ knows nothing of HTTP or SCIM." },
     ]),
+  },
+  {
+    files: ["http/**/*.ts"],
+    rules: {
+      ...restrict([
+        { group: ["../server/*", "../scim/*", "../roles/*", "../mapping/*", "../db/*", "../server", "../scim", "../roles", "../mapping", "../db"], message: "http/ is a leaf below SCIM and /api: it imports nothing of ours." },
+        { group: [...DRIVERS, ...SCIMMY], message: "http/ knows requests, not the database or SCIM." },
+      ]),
+      ...noSql,
+    },
   },
   {
     files: ["scim/**/*.ts"],

@@ -21,7 +21,7 @@ import { readMemberIds } from "./members";
 import { type GroupPatchStep, applyPatch, parsePatchRequestInTurns, planGroupPatchInTurns } from "./patch";
 import { detectProvisioner } from "./provisioner";
 import type { GroupMember, GroupResource, ResourcePage } from "./reply";
-import { runInTurns } from "./turns";
+import { runInTurns } from "../http/turns";
 
 const MEMBER_PAGE = 5000;
 

@@ -8,7 +8,7 @@
  */
 import { invalidValue } from "./errors";
 import { getKey, isObject } from "./json";
-import { ITEMS_PER_STEP, type Stepwise } from "./turns";
+import { ITEMS_PER_STEP, type Stepwise } from "../http/turns";
 
 /**
  * The ids named by a member list; a lone member counts as a one-element list, and an id named

@@ -17,7 +17,7 @@ import type { RequestHandler } from "express";
 import { isRecord } from "../mapping";
 import { tokenIdOf, viaEntraToken } from "./auth";
 import { withAfterCommit } from "../db/transaction";
-import type { Logger } from "../scim/respond";
+import type { Logger } from "../http/logger";
 
 /** What one SCIM request did, as the provisioning chart counts it. */
 export const PROVISIONING_OUTCOMES = ["creates", "updates", "deactivations", "errors"] as const;

@@ -15,7 +15,8 @@ import { configureDiscovery } from "../scim/discovery";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
 import { ScimError } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
-import { requestIdOf, scimJsonBody, scimJsonBodyInTurns, scimRouter } from "../scim/router";
+import { requestIdOf } from "../http/request-id";
+import { scimJsonBody, scimJsonBodyInTurns, scimRouter } from "../scim/router";
 import { adminRouter } from "./admin/router";
 import { type Analytics, countProvisioning } from "./analytics";
 import type { SessionReader } from "./admin/auth";
@@ -143,8 +144,8 @@ export function createMetricsApp(metrics: Metrics, logger: AppLogger): Express {
   app.set("etag", false);
   app.get("/metrics", scrape(metrics));
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    sendApiError(res, toApiError(err, logger));
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    sendApiError(res, toApiError(err, logger, requestIdOf(req)));
   });
   return app;
 }
@@ -349,7 +350,7 @@ export function createApp(deps: AppDeps): Express {
   // production: SCIM's format under /scim/v2, the API's everywhere else.
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     if (req.originalUrl.startsWith("/scim/v2")) sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
-    else sendApiError(res, toApiError(err, deps.logger));
+    else sendApiError(res, toApiError(err, deps.logger, requestIdOf(req)));
   });
   return app;
 }

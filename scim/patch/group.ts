@@ -8,7 +8,7 @@ import { type JsonObject, isObject } from "../json";
 import { readMemberIds } from "../members";
 import type { PatchOperation } from "./request";
 import { CORE_GROUP } from "../schemas";
-import { ITEMS_PER_STEP, type Stepwise, runAtOnce, runInTurns } from "../turns";
+import { ITEMS_PER_STEP, type Stepwise, runAtOnce, runInTurns } from "../../http/turns";
 
 export type GroupPatchStep =
   | { kind: "addMembers"; ids: string[] }

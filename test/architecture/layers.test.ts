@@ -2,22 +2,25 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join, relative, resolve, dirname } from "node:path";
 
 /**
- * STYLE.md habit 1: folders are the architecture. Imports flow server → {scim, roles} → {mapping, db};
+ * STYLE.md habit 1: folders are the architecture. Imports flow server → {scim, roles} → {mapping, db},
+ * and server/, scim/ and roles/ may use http/, the leaf that holds what SCIM and /api share;
  * scim/ reaches roles/ only through the PermissionSync interface that roles/ implements, and roles/
  * may know only that interface of scim/. ESLint enforces the same arrows file by file
  * (eslint.config.mjs); this test reads every import of every layer so that a loosened lint rule
  * cannot quietly let an arrow back in.
  */
 const ROOT = resolve(__dirname, "../..");
-const LAYERS = ["server", "scim", "roles", "mapping", "db"] as const;
+const LAYERS = ["server", "scim", "roles", "mapping", "db", "http"] as const;
 type Layer = (typeof LAYERS)[number];
 
 const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
-  server: ["scim", "roles", "mapping", "db"],
-  scim: ["mapping", "db"],
-  roles: ["mapping", "db"],
+  server: ["scim", "roles", "mapping", "db", "http"],
+  scim: ["mapping", "db", "http"],
+  roles: ["mapping", "db", "http"],
   mapping: [],
   db: [],
+  // The steps SCIM and /api both take (request id, body guard, request problems, async routes).
+  http: [],
 };
 
 /** The one file of scim/ that roles/ may import: the interface it implements. */

@@ -8,6 +8,7 @@
  * transaction that calls it must be opened with `withAfterCommit` (db/transaction.ts), which
  * writes the staged events before COMMIT.
  */
+import { type ChangeCause, actorOf, requestIdOfCause } from "../db/change-cause";
 import { appendAudit } from "../db/audit";
 import type { Executor } from "../db/connection";
 import { lockOrgPermissions } from "../db/locks";
@@ -36,7 +37,7 @@ import {
   resolveMember,
   ruleSelectsGroup,
 } from "../mapping";
-import { type ChangeCause, type GroupIdentity, type NewMember, type PermissionSync, actorOf } from "../scim/context";
+import type { GroupIdentity, NewMember, PermissionSync } from "../scim/context";
 import { type EventSink, PERMISSIONS_CHANGED, type PermissionChangedData } from "./events";
 import { turns } from "./turns";
 
@@ -316,7 +317,7 @@ export class MappingPermissionSync implements PermissionSync {
   private async record(tx: Executor, orgId: string, changes: readonly (Change & { index: PermissionIndex })[], cause: ChangeCause, at: string): Promise<void> {
     if (changes.length === 0) return;
     await storePermissions(tx, orgId, changes, at);
-    await appendAudit(tx, orgId, changes, cause, actorOf(cause), { at, requestId: requestIdOf(cause) });
+    await appendAudit(tx, orgId, changes, cause, actorOf(cause), { at, requestId: requestIdOfCause(cause) });
     stageOutboxEvents(
       tx,
       changes.map((c) => {
@@ -341,6 +342,3 @@ export class MappingPermissionSync implements PermissionSync {
   }
 }
 
-function requestIdOf(cause: ChangeCause): string | null {
-  return "requestId" in cause && typeof cause.requestId === "string" ? cause.requestId : null;
-}

@@ -8,7 +8,7 @@ import type { Database } from "../db/connection";
 import { allMembers } from "../db/member-snapshots";
 import { withAfterCommit } from "../db/transaction";
 import { type EffectivePermissions, batchResolver, permissionsEqual, permissionsFromJSON } from "../mapping";
-import type { ChangeCause } from "../scim/context";
+import type { ChangeCause } from "../db/change-cause";
 import type { MappingPermissionSync } from "./sync";
 
 export interface Drift {

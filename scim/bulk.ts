@@ -9,7 +9,7 @@ import { ScimError, invalidSyntax, invalidValue, payloadTooLarge } from "./error
 import * as groups from "./groups";
 import type { Logger } from "../http/logger";
 import { toScimError } from "./respond";
-import { type JsonObject, isObject } from "./json";
+import { type JsonObject, isObject } from "../mapping/json";
 import { BULK_REQUEST, BULK_RESPONSE } from "./schemas";
 import * as users from "./users";
 

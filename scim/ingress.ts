@@ -11,7 +11,7 @@
  * Every string kept is bounded by `maxStringBytes`, whether it arrived by POST, PUT or PATCH.
  */
 import { invalidSyntax, invalidValue } from "./errors";
-import { type JsonObject, isObject } from "./json";
+import { type JsonObject, isObject } from "../mapping/json";
 import { type ResourceKind, type SchemaDef, CORE_GROUP, CORE_USER, ENTERPRISE_USER, coerce, findAttribute, schemasFor } from "./schemas";
 import { type Coercion, coerceAttributes, coerceValue } from "./values";
 

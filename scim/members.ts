@@ -7,7 +7,8 @@
  * `$ref` are derived from the member when the group is read.
  */
 import { invalidValue } from "./errors";
-import { getKey, isObject } from "./json";
+import { isObject } from "../mapping/json";
+import { getKey } from "./json";
 import { ITEMS_PER_STEP, type Stepwise } from "../http/turns";
 
 /**

@@ -17,7 +17,7 @@ import type { PermissionSync, ScimContext, ScimLimits } from "./context";
 import { discoveryRouter } from "./discovery";
 import { methodNotAllowed, notFound, notImplemented } from "./errors";
 import * as groups from "./groups";
-import { isObject } from "./json";
+import { isObject } from "../mapping/json";
 import type { ListRequest } from "./list-params";
 import { type Projection, parseProjection } from "./projection";
 import { type Reply, listReply, messageReply, noContent, resourceReply, sendReply } from "./reply";

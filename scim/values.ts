@@ -16,7 +16,8 @@
  */
 import { COLUMN_LENGTH } from "../db/tables";
 import { invalidValue } from "./errors";
-import { type JsonObject, getKey, isObject, setKey } from "./json";
+import { type JsonObject, isObject } from "../mapping/json";
+import { getKey, setKey } from "./json";
 import { type AttrDef, findAttribute } from "./schemas";
 
 /**

@@ -15,7 +15,7 @@ import type { Database } from "../db/connection";
 import { organisationRevision } from "../db/outbox";
 import { type MemberLookup, findMemberPermissionsAt } from "../db/permissions";
 import {
-  AREAS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, type EffectivePermissions, LEVELS, NO_ACCESS, closestMatch, isArea, isLevel, isRecord, levelRank,
+  AREAS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, type EffectivePermissions, LEVELS, NO_ACCESS, closestMatch, isArea, isLevel, isObject, levelRank,
   permissionsFromJSON,
 } from "../mapping";
 import { type MappingPermissionSync, isKnownGrant } from "../roles";
@@ -62,7 +62,7 @@ const REVISION = /^\d{1,15}$/;
 export function parseConsistency(value: unknown): Consistency {
   if (value === undefined || value === "full") return { mode: "full" };
   if (value === "minimize_latency") return { mode: "minimize_latency" };
-  if (isRecord(value) && Object.keys(value).length === 1 && "atLeast" in value) {
+  if (isObject(value) && Object.keys(value).length === 1 && "atLeast" in value) {
     const raw = value.atLeast;
     const text = typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0 ? String(raw) : raw;
     if (typeof text === "string" && REVISION.test(text)) return { mode: "at_least", revision: Number(text) };
@@ -209,7 +209,7 @@ function decide(member: MemberRef, p: EffectivePermissions, input: Record<string
 
 /** The body of `POST /api/v1/authorize`: one question, or `{ checks: [...] }`. */
 export async function authorize(deps: AuthorizeDeps, orgId: string, body: unknown): Promise<Record<string, unknown>> {
-  const input: Record<string, unknown> = isRecord(body) ? body : {};
+  const input: Record<string, unknown> = isObject(body) ? body : {};
   const consistency = parseConsistency(input.consistency);
   const reader = new MemberReader(deps, orgId, consistency);
   const vocabulary: Vocabulary = new Map();
@@ -221,7 +221,7 @@ export async function authorize(deps: AuthorizeDeps, orgId: string, body: unknow
   const results = await Promise.all(
     checks.map(async (check: unknown) => {
       try {
-        if (!isRecord(check)) throw new ApiError("invalid_request", "Each check must be an object { member, area (with level) | capability | connector }");
+        if (!isObject(check)) throw new ApiError("invalid_request", "Each check must be an object { member, area (with level) | capability | connector }");
         if (check.consistency !== undefined) throw new ApiError("invalid_request", "consistency applies to the whole batch: give it beside checks, not in a check");
         return { ...(await answerOne(deps, reader, orgId, check, vocabulary)), consistency: consistency.mode };
       } catch (err) {

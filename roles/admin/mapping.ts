@@ -24,7 +24,7 @@ import {
   type PlanPage,
   type PlanPlace,
   PLAN_LIMITS,
-  isRecord,
+  isObject,
   applyEdit,
   emptyMapping,
   mappingChanges,
@@ -183,7 +183,7 @@ export interface PlanOutcome {
 }
 
 const isPlace = (value: unknown): value is PlanPlace =>
-  isRecord(value) && typeof value["userName"] === "string" && typeof value["id"] === "string" && Object.keys(value).length === 2;
+  isObject(value) && typeof value["userName"] === "string" && typeof value["id"] === "string" && Object.keys(value).length === 2;
 
 /**
  * Who would gain and lose what; nothing is written (file-managed organisations may plan too). Any

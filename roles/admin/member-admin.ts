@@ -25,7 +25,7 @@ import type { UserRecord } from "../../db/resources";
 import { deleteUser, insertUser } from "../../db/users";
 import { type OnCommit, withAfterCommit } from "../../db/transaction";
 import { type EffectivePermissions, type MemberChange, NO_ACCESS, type PermissionChange, canEditRoles, diffPermissions, resolveMember } from "../../mapping";
-import type { ChangeCause } from "../../scim/context";
+import type { ChangeCause } from "../../db/change-cause";
 import { refuseLockout } from "../apply";
 import type { MappingPermissionSync } from "../sync";
 import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";

@@ -4,7 +4,8 @@
  */
 import { ScimError, invalidPath, invalidValue, mutability, noTarget } from "../errors";
 import { type AttrPath, type FilterNode, type FilterValue, type MatchOptions, filterToString, matchesFilter, parsePatchPath } from "../filter";
-import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "../json";
+import { isObject, type JsonObject } from "../../mapping/json";
+import { deleteKey, findKey, getKey, jsonEqual, setKey } from "../json";
 import { type AttrDef, ENTERPRISE_USER, type ResourceKind, type ResourceSchemas, type SchemaDef, findAttribute, schemasFor } from "../schemas";
 import { coerceMulti, coerceSingle, normaliseManager } from "../values";
 import type { PatchOpName, PatchOperation } from "./request";

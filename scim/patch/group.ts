@@ -4,7 +4,7 @@
  */
 import { invalidFilter, invalidPath, mutability } from "../errors";
 import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "../filter";
-import { type JsonObject, isObject } from "../json";
+import { type JsonObject, isObject } from "../../mapping/json";
 import { readMemberIds } from "../members";
 import type { PatchOperation } from "./request";
 import { CORE_GROUP } from "../schemas";

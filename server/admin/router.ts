@@ -7,7 +7,7 @@
 import { type Request, type Response, Router } from "express";
 import type { Database } from "../../db/connection";
 import type { TokenInfo } from "../../db/tokens";
-import { type MappingEdit, isRecord, roleDocument, ruleDocument } from "../../mapping";
+import { type MappingEdit, isObject, roleDocument, ruleDocument } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import * as admin from "../../roles/admin";
 import type { Logger } from "../../http/logger";
@@ -275,9 +275,9 @@ function memberQuery(req: Request): admin.MemberQuery {
 
 /** A plan's proposal: `{ document }` (a whole mapping) or `{ change }` (one fine-grained edit). */
 function proposedEdit(input: Record<string, unknown>): MappingEdit {
-  if (isRecord(input["document"])) return { kind: "replace", document: input["document"] };
+  if (isObject(input["document"])) return { kind: "replace", document: input["document"] };
   const change = input["change"];
-  if (!isRecord(change)) throw new ApiError("invalid_request", "Propose { document } or { change: { kind, … } }");
+  if (!isObject(change)) throw new ApiError("invalid_request", "Propose { document } or { change: { kind, … } }");
   const text = (name: string): string => textField(change, name);
   switch (change["kind"]) {
     case "put_role":

@@ -1,4 +1,4 @@
-import { type JsonObject } from "../../../scim/json";
+import { type JsonObject } from "../../../mapping/json";
 import { type PatchOperation, applyPatch, parsePatchRequest } from "../../../scim/patch";
 import { DEFAULT_INPUT_LIMITS } from "../../../scim/limits";
 

@@ -6,8 +6,8 @@
 import type { Response } from "express";
 import { DbUnavailableError, classifyDbError } from "../db/errors";
 import type { Logger } from "../http/logger";
-import { CLIENT_CLOSED_REQUEST, ClientGoneError, type HttpProblem, httpProblemOf } from "../http/problem";
-import { ScimError, invalidSyntax, invalidValue, notFound, payloadTooLarge } from "./errors";
+import { ClientGoneError, type HttpProblem, httpProblemOf } from "../http/problem";
+import { ScimError, clientClosedRequest, clientError, internalError, invalidSyntax, invalidValue, notFound, payloadTooLarge, serviceUnavailable } from "./errors";
 import { etagOf } from "./etag";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
@@ -39,17 +39,16 @@ function problemError(problem: HttpProblem, log: Logger, requestId: string): Sci
       return invalidValue(`The query parameter "${problem.parameter}" contains a NUL character (%00), which no attribute value may hold.`);
     case "client_aborted":
       log.info({ requestId, clientAborted: true, reason: problem.reason }, "the client closed the connection");
-      return new ScimError(CLIENT_CLOSED_REQUEST, undefined, "The client closed the connection before the request completed");
+      return clientClosedRequest();
   }
 }
 
 /** scimmy's own errors carry status and scimType; keep them rather than turning them into 404s. */
 function scimmyError(err: unknown): ScimError | null {
   if (!(err instanceof Error) || !("status" in err)) return null;
-  const status = Number((err as { status: unknown }).status);
+  const status = Number(err.status);
   if (!Number.isInteger(status) || status < 400 || status >= 500) return null;
-  const scimType = "scimType" in err ? (err as { scimType: unknown }).scimType : undefined;
-  return new ScimError(status, typeof scimType === "string" ? (scimType as ScimError["scimType"]) : undefined, err.message);
+  return clientError(status, "scimType" in err ? err.scimType : undefined, err.message);
 }
 
 /**
@@ -64,10 +63,10 @@ export function toScimError(err: unknown, log: Logger, requestId: string): ScimE
   if (fromScimmy) return fromScimmy;
   if (classifyDbError(err) instanceof DbUnavailableError) {
     log.error({ err, requestId }, "database unavailable");
-    return new ScimError(503, undefined, "The service is temporarily unavailable; retry later");
+    return serviceUnavailable("The service is temporarily unavailable; retry later");
   }
   log.error({ err, requestId }, "unexpected error");
-  return new ScimError(500, undefined, `Internal server error (request ${requestId})`);
+  return internalError(requestId);
 }
 
 export function sendError(res: Response, err: ScimError): void {

@@ -13,7 +13,7 @@ import type { MappingPermissionSync } from "../roles";
 import type { PrivacyDefaults } from "../roles/admin";
 import { configureDiscovery } from "../scim/discovery";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
-import { ScimError } from "../scim/errors";
+import { tooManyRequests } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
 import { requestIdOf } from "../http/request-id";
 import { scimJsonBody, scimJsonBodyInTurns, scimRouter } from "../scim/router";
@@ -230,7 +230,7 @@ export function createApp(deps: AppDeps): Express {
   const scim = express.Router();
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const changes = deps.changes ?? null;
-  scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
+  scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, tooManyRequests(message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
   // Each connection's last request and recent errors, for the console's SCIM page; written after the answer.
   scim.use(new ScimActivity(deps.db, deps.logger).middleware());

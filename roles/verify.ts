@@ -31,8 +31,8 @@ export async function verifyPermissions(
   options: { orgId: string; repair: boolean; actor: string },
 ): Promise<VerifyResult> {
   return withAfterCommit(db, async (tx, after) => {
-    const { mapping } = await sync.mappingFor(tx, options.orgId);
-    const resolve = batchResolver(mapping, await sync.platformFor(tx, options.orgId));
+    const { mapping } = await sync.inForce.mapping(tx, options.orgId);
+    const resolve = batchResolver(mapping, await sync.inForce.platform(tx, options.orgId));
     const drift: Drift[] = [];
     let checked = 0;
     for await (const page of allMembers(tx, options.orgId, { withPermissions: true })) {

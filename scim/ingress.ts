@@ -2,7 +2,7 @@
  * Reads a User or Group representation from a POST or PUT body (or a patched resource) into the
  * shape scimmy's schema coercion accepts, then runs it. Values are coerced by `values.ts`, as
  * PATCH values are; what is particular to a whole representation is handled here
- * (IDP-CLIENTS.md quirk 12):
+ * (docs/idp-clients.md#quirk-12-extras-are-tolerated):
  * - unknown attributes and unknown schema URNs (Entra's ADSCIM Group schema,
  *   fixtures/entra/create-group.json) are tolerated and dropped;
  * - request-side `id`, `meta`, `schemas`, `password` (Okta sends a placeholder,

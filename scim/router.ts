@@ -43,9 +43,10 @@ export interface ScimRouterDeps {
 type Handler = (req: Request, ctx: ScimContext) => Promise<Reply>;
 
 /**
- * Request bodies are JSON whatever the Content-Type says (IDP-CLIENTS.md quirk 14: Okta's spec test
- * sends none, fixtures/okta/spec-create-no-content-type.json). Before they are parsed, bodies
- * nested deeper than `maxDepth` are refused, and so is a NUL character anywhere (http/raw-input.ts).
+ * Request bodies are JSON whatever the Content-Type says: Okta's spec test sends none
+ * (docs/idp-clients.md#quirk-14-bodies-are-json-whatever-the-content-type,
+ * fixtures/okta/spec-create-no-content-type.json). Before they are parsed, bodies nested deeper
+ * than `maxDepth` are refused, and so is a NUL character anywhere (http/raw-input.ts).
  */
 export function scimJsonBody(limitBytes: number, maxDepth: number): RequestHandler {
   return jsonBody({ limit: limitBytes, maxDepth, strict: false });
@@ -153,7 +154,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   router.put("/Groups/:id", route(async (req, ctx) => resourceReply(200, await groups.replaceGroup(ctx, idOf(req), req.body, ifMatch(req)), projectionOf(req, "Group"))));
   router.patch("/Groups/:id", route(async (req, ctx) => {
     const group = await groups.patchGroup(ctx, idOf(req), req.body, ifMatch(req));
-    // RFC 7644 §3.5.2 allows 204; Entra recommends it and Okta accepts it (IDP-CLIENTS.md;
+    // RFC 7644 §3.5.2 allows 204; Entra recommends it and Okta accepts it (docs/idp-clients.md#entra-table;
     // fixtures/entra/add-members.json, fixtures/okta/membership-oin-patch.json), and it spares
     // serialising a large member list that the client did not ask for.
     if (req.query.attributes === undefined) return noContent(group.version);

@@ -262,7 +262,8 @@ function indexedList(ctx: Context, container: JsonObject, attr: AttrDef): ListIn
 
 /**
  * RFC 7644 §3.5.2.1: add appends (an exact duplicate is not added twice, so a repeated request
- * changes nothing, IDP-CLIENTS.md quirk 15); §3.5.2.3: replace without a filter replaces the whole list.
+ * changes nothing, docs/idp-clients.md#quirk-15-repeats-are-idempotent); §3.5.2.3: replace
+ * without a filter replaces the whole list.
  */
 function applyMulti(ctx: Context, container: JsonObject, attr: AttrDef, write: Write): void {
   if (write.op === "remove") {

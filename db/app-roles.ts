@@ -6,14 +6,15 @@
  * where its POST sends `"value": "Admin"` (Microsoft Learn, "Provisioning a role to a SCIM app";
  * fixtures/entra/assign-app-role.json). The stored text stays as sent; the app role is its `value`.
  */
-import { isJsonObject, readJson } from "./json";
+import { isObject } from "../mapping/json";
+import { readJson } from "./json";
 
 export function appRoleValues(roles: unknown): string[] {
   const list = readJson(roles);
   if (!Array.isArray(list)) return [];
   const values = new Set<string>();
   for (const role of list) {
-    const value = isJsonObject(role) ? role["value"] : undefined;
+    const value = isObject(role) ? role["value"] : undefined;
     if (typeof value === "string" && value !== "") values.add(encodedValue(value) ?? value);
   }
   return [...values].sort();
@@ -23,7 +24,7 @@ function encodedValue(text: string): string | undefined {
   if (!text.startsWith("{")) return undefined;
   try {
     const decoded: unknown = JSON.parse(text);
-    const inner = isJsonObject(decoded) ? decoded["value"] : undefined;
+    const inner = isObject(decoded) ? decoded["value"] : undefined;
     return typeof inner === "string" && inner !== "" ? inner : undefined;
   } catch {
     return undefined;

@@ -3,11 +3,7 @@
  * parses them) and text on SQLite; what they hold is `unknown` until a decoder says otherwise
  * (here for the shapes db/ owns, in mapping/ for the role-mapping values).
  */
-export type JsonObject = { [key: string]: unknown };
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { type JsonObject, isObject } from "../mapping/json";
 
 export function readJson(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : value;
@@ -16,7 +12,7 @@ export function readJson(value: unknown): unknown {
 /** A JSON column that must hold an object (a resource's attributes). */
 export function readJsonObject(value: unknown, column: string): JsonObject {
   const parsed = readJson(value);
-  if (!isJsonObject(parsed)) throw new Error(`stored ${column} is not a JSON object`);
+  if (!isObject(parsed)) throw new Error(`stored ${column} is not a JSON object`);
   return parsed;
 }
 

@@ -7,7 +7,8 @@
 import type { Knex } from "knex";
 import type { Executor } from "./connection";
 import { isPostgres } from "./dialect";
-import { type JsonObject, isJsonObject, nowIso, readJson, writeJson } from "./json";
+import { type JsonObject, isObject } from "../mapping/json";
+import { nowIso, readJson, writeJson } from "./json";
 import type { UserRecord } from "./resources";
 
 /** Days each kind of record is kept; null: the default (docs/privacy.md). */
@@ -112,7 +113,7 @@ const toDeleted = (row: DbDeletedMemberRow): DeletedMember => ({
 /** The `value` of each of a SCIM user's emails. */
 export function emailValues(emails: unknown): string[] {
   if (!Array.isArray(emails)) return [];
-  return emails.flatMap((email: unknown) => (typeof email === "string" ? [email] : isJsonObject(email) && typeof email["value"] === "string" ? [email["value"]] : []));
+  return emails.flatMap((email: unknown) => (typeof email === "string" ? [email] : isObject(email) && typeof email["value"] === "string" ? [email["value"]] : []));
 }
 
 /** Remembers who a member was as they are deleted (db/users.ts deleteUser, in its transaction). */
@@ -287,7 +288,7 @@ function rewriter(who: Pseudonymisation): (value: unknown) => unknown {
   const walk = (value: unknown): unknown => {
     if (typeof value === "string") return text(value);
     if (Array.isArray(value)) return value.map(walk);
-    if (isJsonObject(value)) {
+    if (isObject(value)) {
       const out: JsonObject = {};
       for (const [key, v] of Object.entries(value)) out[key] = walk(v);
       return out;

@@ -3,7 +3,8 @@
  * decoded (STYLE.md habit 6).
  */
 import type { DbGroupRow, DbUserRow } from "./tables";
-import { type JsonObject, readBoolean, readJsonObject } from "./json";
+import type { JsonObject } from "../mapping/json";
+import { readBoolean, readJsonObject } from "./json";
 
 /** A stored User. `data` holds the SCIM attributes other than id, meta, groups and manager. */
 export interface UserRecord {

@@ -4,7 +4,7 @@
  * and validated like any file, so an edit can never store what a file could not say.
  */
 import { mappingToDocument } from "./document";
-import { isRecord } from "./guards";
+import { isObject } from "./json";
 import { emptyMapping } from "./normalise";
 import type { Mapping } from "./types";
 
@@ -23,8 +23,8 @@ export type EditResult = { readonly ok: true; readonly document: unknown } | { r
 export function applyEdit(current: Mapping | null, edit: MappingEdit): EditResult {
   if (edit.kind === "replace") return { ok: true, document: edit.document };
   const document = mappingToDocument(current ?? emptyMapping());
-  const roles = isRecord(document["roles"]) ? { ...document["roles"] } : {};
-  const rules = Array.isArray(document["mappings"]) ? document["mappings"].filter(isRecord) : [];
+  const roles = isObject(document["roles"]) ? { ...document["roles"] } : {};
+  const rules = Array.isArray(document["mappings"]) ? document["mappings"].filter(isObject) : [];
   switch (edit.kind) {
     case "put_role":
       return { ok: true, document: { ...document, roles: { ...roles, [edit.name]: edit.role } } };
@@ -43,7 +43,7 @@ export function applyEdit(current: Mapping | null, edit: MappingEdit): EditResul
     case "set_org":
       return { ok: true, document: { ...document, org: edit.org } };
     case "set_standard_role": {
-      const standard = isRecord(document["standardRoles"]) ? document["standardRoles"] : {};
+      const standard = isObject(document["standardRoles"]) ? document["standardRoles"] : {};
       return { ok: true, document: { ...document, standardRoles: { ...standard, [edit.role]: { admin: edit.levels } } } };
     }
     case "set_primary_owner":

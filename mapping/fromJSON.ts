@@ -4,7 +4,8 @@
  * use, because a column can be edited by hand or written by an older version. (The original file
  * text, if kept, can instead be re-read with `parseMapping`.)
  */
-import { isLevel, isOrgRole, isRecord, isStandardOrgRole, isStringArray } from "./guards";
+import { isLevel, isOrgRole, isStandardOrgRole, isStringArray } from "./guards";
+import { isObject } from "./json";
 import { allAreasAt } from "./levels";
 import { assignRuleIds, ruleTargetKey } from "./rules";
 import { AREAS, MATCHER_KINDS } from "./types";
@@ -24,9 +25,9 @@ export function mappingFromJSON(value: unknown): Mapping {
     if (!ok) problems.push(problem);
     return result;
   };
-  const root = isRecord(value) ? value : need<Record<string, unknown>>(false, {}, "not an object");
-  const org = isRecord(root["org"]) ? root["org"] : need<Record<string, unknown>>(false, {}, "org is not an object");
-  const standard = isRecord(root["standardRoles"]) ? root["standardRoles"] : need<Record<string, unknown>>(false, {}, "standardRoles is not an object");
+  const root = isObject(value) ? value : need<Record<string, unknown>>(false, {}, "not an object");
+  const org = isObject(root["org"]) ? root["org"] : need<Record<string, unknown>>(false, {}, "org is not an object");
+  const standard = isObject(root["standardRoles"]) ? root["standardRoles"] : need<Record<string, unknown>>(false, {}, "standardRoles is not an object");
   const mapping: Mapping = {
     version: need(root["version"] === 1, 1, "version is not 1"),
     primaryOwner: typeof root["primaryOwner"] === "string" && root["primaryOwner"] !== "" ? root["primaryOwner"] : need(false, "", "primaryOwner is not a non-empty string"),
@@ -59,7 +60,7 @@ export class StoredPermissionsError extends Error {
  * path; the problems are listed only for an invalid one.
  */
 export function permissionsFromJSON(value: unknown): EffectivePermissions {
-  if (isRecord(value)) {
+  if (isObject(value)) {
     const { orgRole, capabilities, connectors, roles } = value;
     const admin = areaLevels(value["admin"]);
     if (isOrgRole(orgRole) && admin !== null && isStringArray(capabilities) && isStringArray(connectors) && isStringArray(roles)) {
@@ -71,7 +72,7 @@ export function permissionsFromJSON(value: unknown): EffectivePermissions {
 
 /** A level for every area, and nothing else; null when one is missing or unknown. */
 function areaLevels(value: unknown): AreaLevels | null {
-  if (!isRecord(value)) return null;
+  if (!isObject(value)) return null;
   const result = allAreasAt("none");
   for (const area of AREAS) {
     const level = value[area];
@@ -83,8 +84,8 @@ function areaLevels(value: unknown): AreaLevels | null {
 
 function permissionProblems(value: unknown): string[] {
   const problems: string[] = [];
-  const root = isRecord(value) ? value : {};
-  if (!isRecord(value)) problems.push("not an object");
+  const root = isObject(value) ? value : {};
+  if (!isObject(value)) problems.push("not an object");
   if (!isOrgRole(root["orgRole"])) problems.push("orgRole is not a known org role");
   for (const name of ["capabilities", "connectors", "roles"]) if (!isStringArray(root[name])) problems.push(`${name} is not a list of strings`);
   levels(root["admin"], "admin", problems);
@@ -92,7 +93,7 @@ function permissionProblems(value: unknown): string[] {
 }
 
 function toggles(value: unknown, where: string, problems: string[]): Toggles {
-  if (!isRecord(value) || !Object.values(value).every((setting) => typeof setting === "boolean")) {
+  if (!isObject(value) || !Object.values(value).every((setting) => typeof setting === "boolean")) {
     problems.push(`${where} is not a map of booleans`);
     return {};
   }
@@ -100,14 +101,14 @@ function toggles(value: unknown, where: string, problems: string[]): Toggles {
 }
 
 function levels(value: unknown, where: string, problems: string[]): AreaLevels {
-  const record = isRecord(value) ? value : {};
+  const record = isObject(value) ? value : {};
   const result = Object.fromEntries(AREAS.map((area) => [area, isLevel(record[area]) ? record[area] : "none"])) as AreaLevels;
-  if (!isRecord(value) || !AREAS.every((area) => isLevel(record[area]))) problems.push(`${where} does not give a level for every area`);
+  if (!isObject(value) || !AREAS.every((area) => isLevel(record[area]))) problems.push(`${where} does not give a level for every area`);
   return result;
 }
 
 function roleDefinition(value: unknown, where: string, problems: string[]): RoleDefinition {
-  const role = isRecord(value) ? value : {};
+  const role = isObject(value) ? value : {};
   if (typeof role["name"] !== "string" || role["name"] === "") problems.push(`${where}.name is not a non-empty string`);
   if (!isStringArray(role["capabilities"]) || !isStringArray(role["connectors"])) problems.push(`${where} capabilities/connectors are not lists of strings`);
   const description = role["description"];
@@ -134,7 +135,7 @@ function withStoredIds(rules: readonly StoredRule[]): MappingRule[] {
 
 function mappingRule(value: unknown, position: number, problems: string[]): StoredRule {
   const where = `rules[${position}]`;
-  const rule = isRecord(value) ? value : {};
+  const rule = isObject(value) ? value : {};
   if (rule["index"] !== position) problems.push(`${where}.index is not ${position}`);
   const id = rule["id"];
   if (id !== undefined && (typeof id !== "string" || id === "")) problems.push(`${where}.id is not a non-empty string`);
@@ -153,7 +154,7 @@ function mappingRule(value: unknown, position: number, problems: string[]): Stor
 /** `source` as stored now; a rule stored before app-role rules existed has `group` (a matcher) instead. */
 function ruleSource(rule: Record<string, unknown>, where: string, problems: string[]): RuleSource {
   if (!("source" in rule) && "group" in rule) return { kind: "group", matcher: matcher(rule["group"], `${where}.group`, problems) };
-  const source = isRecord(rule["source"]) ? rule["source"] : {};
+  const source = isObject(rule["source"]) ? rule["source"] : {};
   switch (source["kind"]) {
     case "group":
       return { kind: "group", matcher: matcher(source["matcher"], `${where}.source.matcher`, problems) };
@@ -170,7 +171,7 @@ function ruleSource(rule: Record<string, unknown>, where: string, problems: stri
 }
 
 function matcher(value: unknown, where: string, problems: string[]): GroupMatcher {
-  const group = isRecord(value) ? value : {};
+  const group = isObject(value) ? value : {};
   const kind = group["kind"];
   const matched = group["value"];
   if (!isMatcherKind(kind) || typeof matched !== "string" || matched === "") {

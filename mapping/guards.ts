@@ -2,10 +2,6 @@
 import { AREAS, LEVELS, ORG_ROLES, STANDARD_ORG_ROLES } from "./types";
 import type { Area, Level, OrgRole, StandardOrgRole } from "./types";
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === "string");
 }

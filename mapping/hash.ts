@@ -1,12 +1,12 @@
 /** A mapping's identity: the hash of its canonical JSON, so equal mappings hash alike whatever their layout. */
 import { createHash } from "node:crypto";
-import { isRecord } from "./guards";
+import { isObject } from "./json";
 import type { Mapping } from "./types";
 
 /** JSON with object keys sorted at every level, so equal mappings serialise identically. */
 export function canonicalJSON(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJSON).join(",")}]`;
-  if (isRecord(value)) {
+  if (isObject(value)) {
     const keys = Object.keys(value).sort();
     return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJSON(value[key])}`).join(",")}}`;
   }

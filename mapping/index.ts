@@ -36,7 +36,8 @@ export { parsePlatformFile, platformFor, platformFromJSON, hashPlatform, StoredP
 export type { PlatformFile, PlatformParseResult } from "./platform";
 export { levelRank } from "./levels";
 export { closestMatch } from "./suggest";
-export { isArea, isLevel, isOrgRole, isRecord } from "./guards";
+export { isArea, isLevel, isOrgRole } from "./guards";
+export { type JsonObject, isObject } from "./json";
 export { REACHES, judgeGrant, memberChangeReach, reachOf, ruleReach } from "./grant";
 export type { GrantChange, GrantDecision, GrantRule, MemberChange, Reach } from "./grant";
 export { areaHolding } from "./review";

@@ -4,7 +4,8 @@
  * name, so reordering them in the file does not change the mapping or its hash. Rules keep file
  * order because explanations cite them by index.
  */
-import { isRecord, isStringArray } from "./guards";
+import { isStringArray } from "./guards";
+import { isObject } from "./json";
 import { DEFAULT_ADMIN_LEVELS, DEFAULT_USER_LEVELS, completeAreaLevels } from "./levels";
 import { isLevel, isStandardOrgRole } from "./guards";
 import { assignRuleIds, ruleTargetKey } from "./rules";
@@ -12,9 +13,9 @@ import { MATCHER_KINDS } from "./types";
 import type { AreaLevels, GroupMatcher, Level, Mapping, MappingRule, RoleDefinition, RuleSource, Toggles } from "./types";
 
 export function normaliseMapping(raw: Record<string, unknown>): Mapping {
-  const org = isRecord(raw["org"]) ? raw["org"] : {};
-  const standard = isRecord(raw["standardRoles"]) ? raw["standardRoles"] : {};
-  const roles = isRecord(raw["roles"]) ? raw["roles"] : {};
+  const org = isObject(raw["org"]) ? raw["org"] : {};
+  const standard = isObject(raw["standardRoles"]) ? raw["standardRoles"] : {};
+  const roles = isObject(raw["roles"]) ? raw["roles"] : {};
   const rules = Array.isArray(raw["mappings"]) ? raw["mappings"] : [];
   return {
     version: 1,
@@ -48,27 +49,27 @@ export function compareText(a: string, b: string): number {
 }
 
 function toToggles(value: unknown): Toggles {
-  if (!isRecord(value)) return {};
+  if (!isObject(value)) return {};
   // Object.fromEntries defines own properties, so a key like `__proto__` stays plain data.
   return Object.fromEntries(Object.entries(value).map(([name, toggle]) => [name, toggle === "on" || toggle === true]));
 }
 
 /** A present `admin` block is the whole answer (unlisted areas are none); absent → the defaults. */
 function standardLevels(value: unknown, defaults: Readonly<AreaLevels>): AreaLevels {
-  if (!isRecord(value) || !isRecord(value["admin"])) return { ...defaults };
+  if (!isObject(value) || !isObject(value["admin"])) return { ...defaults };
   return toAreaLevels(value["admin"]);
 }
 
 function toAreaLevels(value: unknown): AreaLevels {
   const partial: Partial<Record<string, Level>> = {};
-  if (isRecord(value)) {
+  if (isObject(value)) {
     for (const [area, level] of Object.entries(value)) if (isLevel(level)) partial[area] = level;
   }
   return completeAreaLevels(partial);
 }
 
 function toRole(name: string, value: unknown): RoleDefinition {
-  const role = isRecord(value) ? value : {};
+  const role = isObject(value) ? value : {};
   return {
     name,
     ...(typeof role["displayName"] === "string" ? { displayName: role["displayName"] } : {}),
@@ -80,7 +81,7 @@ function toRole(name: string, value: unknown): RoleDefinition {
 }
 
 function toRule(value: unknown, index: number): RuleWithoutId {
-  const rule = isRecord(value) ? value : {};
+  const rule = isObject(value) ? value : {};
   return {
     explicitId: typeof rule["id"] === "string" ? rule["id"] : null,
     index,
@@ -92,12 +93,12 @@ function toRule(value: unknown, index: number): RuleWithoutId {
 
 function toSource(rule: Record<string, unknown>): RuleSource {
   const appRole = rule["appRole"];
-  if (isRecord(appRole) && typeof appRole["value"] === "string") return { kind: "appRole", value: appRole["value"] };
+  if (isObject(appRole) && typeof appRole["value"] === "string") return { kind: "appRole", value: appRole["value"] };
   return { kind: "group", matcher: toMatcher(rule["group"]) };
 }
 
 function toMatcher(value: unknown): GroupMatcher {
-  const group = isRecord(value) ? value : {};
+  const group = isObject(value) ? value : {};
   for (const kind of MATCHER_KINDS) {
     const matched = group[kind];
     if (typeof matched === "string") return { kind, value: matched };

@@ -1,7 +1,7 @@
 /** The entry point from text: parse, validate against the schema and semantics, normalise, hash. */
 import schema from "./mapping.schema.json";
 import { hashMapping } from "./hash";
-import { isRecord } from "./guards";
+import { isObject } from "./json";
 import { normaliseMapping } from "./normalise";
 import { compileSchema, schemaIssues } from "./schemaIssues";
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits, loadSource } from "./source";
@@ -22,7 +22,7 @@ export function parseMapping(text: string, file: string, limits: SourceLimits = 
   const { source } = loaded;
   const semantic = checkSemantics(source);
   const errors = sortIssues([...loaded.issues, ...schemaIssues(validateSchema, source), ...semantic.errors]);
-  if (errors.length > 0 || !isRecord(source.value)) return { ok: false, errors };
+  if (errors.length > 0 || !isObject(source.value)) return { ok: false, errors };
   const mapping = normaliseMapping(source.value);
   return { ok: true, mapping, hash: hashMapping(mapping), warnings: sortIssues(semantic.warnings) };
 }

@@ -8,7 +8,7 @@
  *   orgs: { acme: { connectors: { jira: on } } }
  */
 import { createHash } from "node:crypto";
-import { isRecord } from "./guards";
+import { isObject } from "./json";
 import { canonicalJSON } from "./hash";
 import { sortIssues } from "./parse";
 import { compileSchema, schemaIssues } from "./schemaIssues";
@@ -49,8 +49,8 @@ export function parsePlatformFile(text: string, file: string): PlatformParseResu
   if (!loaded.ok) return loaded;
   const errors = sortIssues([...loaded.issues, ...schemaIssues(validatePlatform, loaded.source)]);
   const root = loaded.source.value;
-  if (errors.length > 0 || !isRecord(root)) return { ok: false, errors };
-  const orgs = isRecord(root["orgs"]) ? root["orgs"] : {};
+  if (errors.length > 0 || !isObject(root)) return { ok: false, errors };
+  const orgs = isObject(root["orgs"]) ? root["orgs"] : {};
   const platform: PlatformFile = {
     all: toOverrides(root["all"]),
     orgs: Object.fromEntries(Object.entries(orgs).map(([name, value]) => [name, toOverrides(value)])),
@@ -73,8 +73,8 @@ export class StoredPlatformError extends Error {
 
 /** The overrides as stored in the database (STYLE.md habit 16: decode what you read back). */
 export function platformFromJSON(value: unknown): PlatformFile {
-  const root = isRecord(value) ? value : null;
-  const orgs = root !== null && isRecord(root["orgs"]) ? root["orgs"] : null;
+  const root = isObject(value) ? value : null;
+  const orgs = root !== null && isObject(root["orgs"]) ? root["orgs"] : null;
   if (root === null || orgs === null || !isOverrides(root["all"]) || !Object.values(orgs).every(isOverrides)) throw new StoredPlatformError();
   return {
     all: toOverrides(root["all"]),
@@ -83,8 +83,8 @@ export function platformFromJSON(value: unknown): PlatformFile {
 }
 
 function isOverrides(value: unknown): boolean {
-  const booleans = (v: unknown) => isRecord(v) && Object.values(v).every((b) => typeof b === "boolean");
-  return isRecord(value) && booleans(value["features"]) && booleans(value["connectors"]);
+  const booleans = (v: unknown) => isObject(v) && Object.values(v).every((b) => typeof b === "boolean");
+  return isObject(value) && booleans(value["features"]) && booleans(value["connectors"]);
 }
 
 /** The overrides in force for one organisation: its own entry beats the `all` entry, name by name. */
@@ -98,11 +98,11 @@ export function platformFor(platform: PlatformFile | null, orgName: string): Pla
 }
 
 function toOverrides(value: unknown): PlatformOverrides {
-  const entry = isRecord(value) ? value : {};
+  const entry = isObject(value) ? value : {};
   return { features: toBooleans(entry["features"]), connectors: toBooleans(entry["connectors"]) };
 }
 
 function toBooleans(value: unknown): Record<string, boolean> {
-  if (!isRecord(value)) return {};
+  if (!isObject(value)) return {};
   return Object.fromEntries(Object.entries(value).map(([name, setting]) => [name, setting === "on" || setting === true]));
 }

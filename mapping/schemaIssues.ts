@@ -5,7 +5,7 @@
  */
 import Ajv from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
-import { isRecord } from "./guards";
+import { isObject } from "./json";
 import { didYouMean } from "./suggest";
 import { AREAS, LEVELS } from "./types";
 import type { MappingIssue } from "./types";
@@ -71,7 +71,7 @@ function translate(error: ErrorObject, source: SourceDocument): MappingIssue | n
 
 /** The rule schema's `oneOf`: a rule has exactly one source, `group` or `appRole`. */
 function ruleSource(source: SourceDocument, path: Path, where: string, data: unknown): MappingIssue {
-  const rule = isRecord(data) ? data : {};
+  const rule = isObject(data) ? data : {};
   if ("group" in rule && "appRole" in rule) {
     return issueAt(source, [...path, "appRole"], "invalid_rule_source", `Rule ${where} names both \`group\` and \`appRole\`; a rule matches by one of them. Split it into two rules that grant the same.`, "key");
   }
@@ -142,12 +142,12 @@ function requiredHint(missing: string): string {
 }
 
 function allowedKeys(parentSchema: unknown): string[] {
-  if (!isRecord(parentSchema) || !isRecord(parentSchema["properties"])) return [];
+  if (!isObject(parentSchema) || !isObject(parentSchema["properties"])) return [];
   return Object.keys(parentSchema["properties"]);
 }
 
 function matcherKeys(data: unknown): string {
-  const keys = isRecord(data) ? Object.keys(data) : [];
+  const keys = isObject(data) ? Object.keys(data) : [];
   return keys.length === 0 ? "none" : keys.map((key) => `\`${key}\``).join(" and ");
 }
 
@@ -197,7 +197,7 @@ function pointerToPath(pointer: string, root: unknown): PathSegment[] {
       node = node[index];
     } else {
       path.push(segment);
-      node = isRecord(node) ? node[segment] : undefined;
+      node = isObject(node) ? node[segment] : undefined;
     }
   }
   return path;

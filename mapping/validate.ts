@@ -3,7 +3,8 @@
  * the raw parsed value even when the schema already failed, so one run reports every problem;
  * every access is guarded because nothing about the value is known yet.
  */
-import { isRecord, isStringArray } from "./guards";
+import { isStringArray } from "./guards";
+import { isObject } from "./json";
 import { MAPPING_LIMITS } from "./limits";
 import { closestMatch, didYouMean } from "./suggest";
 import { describePath, issueAt } from "./source";
@@ -29,8 +30,8 @@ function hinter(): (input: string, candidates: readonly string[]) => string {
 }
 
 export function checkSemantics(source: SourceDocument): SemanticResult {
-  const root = isRecord(source.value) ? source.value : {};
-  const roles = isRecord(root["roles"]) ? root["roles"] : {};
+  const root = isObject(source.value) ? source.value : {};
+  const roles = isObject(root["roles"]) ? root["roles"] : {};
   const rules = Array.isArray(root["mappings"]) ? root["mappings"] : [];
   const roleNames = Object.keys(roles);
   return {
@@ -66,9 +67,9 @@ function tooMany(source: SourceDocument, roleNames: readonly string[], rules: re
   }
   let granted = 0;
   for (const [index, rule] of rules.entries()) {
-    const names = isRecord(rule) && Array.isArray(rule["roles"]) ? rule["roles"] : [];
+    const names = isObject(rule) && Array.isArray(rule["roles"]) ? rule["roles"] : [];
     if (granted + names.length > maxRuleRoles) {
-      const total = rules.reduce<number>((sum, r) => sum + (isRecord(r) && Array.isArray(r["roles"]) ? r["roles"].length : 0), 0);
+      const total = rules.reduce<number>((sum, r) => sum + (isObject(r) && Array.isArray(r["roles"]) ? r["roles"].length : 0), 0);
       issues.push(issueAt(source, ["mappings", index, "roles", maxRuleRoles - granted], "too_many",
         `The rules list ${total} role names in all; at most ${maxRuleRoles} are allowed per organisation, and mappings[${index}].roles[${maxRuleRoles - granted}] is the first one past it.`));
       break;
@@ -76,7 +77,7 @@ function tooMany(source: SourceDocument, roleNames: readonly string[], rules: re
     granted += names.length;
   }
   for (const key of ["features", "connectors"] as const) {
-    const toggles = isRecord(org) && isRecord(org[key]) ? Object.keys(org[key]) : [];
+    const toggles = isObject(org) && isObject(org[key]) ? Object.keys(org[key]) : [];
     const firstOver = toggles[maxToggles];
     if (firstOver === undefined) continue;
     issues.push(issueAt(source, ["org", key, firstOver], "too_many",
@@ -92,7 +93,7 @@ function undefinedRoles(source: SourceDocument, rules: readonly unknown[], defin
   // Listing the defined roles helps with a handful of them; past that the list would repeat the file.
   const listed = defined.length > 0 && defined.length <= 20 ? ` Defined roles: ${defined.join(", ")}.` : "";
   rules.forEach((rule, index) => {
-    if (!isRecord(rule) || !isStringArray(rule["roles"])) return;
+    if (!isObject(rule) || !isStringArray(rule["roles"])) return;
     rule["roles"].forEach((name, position) => {
       if (names.has(name)) return;
       const hint = hintFor(name, defined);
@@ -109,7 +110,7 @@ function undefinedRoles(source: SourceDocument, rules: readonly unknown[], defin
 /** `roles: []` without `orgRole` passes the schema's "roles or orgRole" but still grants nothing. */
 function emptyRules(source: SourceDocument, rules: readonly unknown[]): MappingIssue[] {
   return rules.flatMap((rule, index) =>
-    isRecord(rule) && Array.isArray(rule["roles"]) && rule["roles"].length === 0 && rule["orgRole"] === undefined
+    isObject(rule) && Array.isArray(rule["roles"]) && rule["roles"].length === 0 && rule["orgRole"] === undefined
       ? [issueAt(source, ["mappings", index, "roles"], "rule_grants_nothing", `Rule mappings[${index}] grants nothing: its \`roles\` list is empty and it has no \`orgRole\`.`)]
       : [],
   );
@@ -118,7 +119,7 @@ function emptyRules(source: SourceDocument, rules: readonly unknown[]): MappingI
 function duplicateRuleIds(source: SourceDocument, rules: readonly unknown[]): MappingIssue[] {
   const firstAt = new Map<string, number>();
   return rules.flatMap((rule, index) => {
-    const id = isRecord(rule) ? rule["id"] : undefined;
+    const id = isObject(rule) ? rule["id"] : undefined;
     if (typeof id !== "string") return [];
     const first = firstAt.get(id);
     if (first === undefined) {
@@ -136,12 +137,12 @@ function duplicateRuleIds(source: SourceDocument, rules: readonly unknown[]): Ma
 function unknownGrants(source: SourceDocument, roles: Record<string, unknown>, org: unknown): MappingIssue[] {
   const issues: MappingIssue[] = [];
   for (const [list, toggleKey, kind] of [["capabilities", "features", "capability"], ["connectors", "connectors", "connector"]] as const) {
-    const declared = isRecord(org) && isRecord(org[toggleKey]) ? org[toggleKey] : {};
+    const declared = isObject(org) && isObject(org[toggleKey]) ? org[toggleKey] : {};
     const known = knownNames(kind, declared);
     const knownSet = new Set(known);
     const hintFor = hinter();
     for (const [roleName, role] of Object.entries(roles)) {
-      const names = isRecord(role) ? role[list] : undefined;
+      const names = isObject(role) ? role[list] : undefined;
       if (!isStringArray(names)) continue;
       names.forEach((name, position) => {
         if (knownSet.has(name)) return;
@@ -155,7 +156,7 @@ function unknownGrants(source: SourceDocument, roles: Record<string, unknown>, o
 }
 
 function unusedRoles(source: SourceDocument, rules: readonly unknown[], defined: readonly string[]): MappingIssue[] {
-  const used = new Set(rules.flatMap((rule) => (isRecord(rule) && isStringArray(rule["roles"]) ? rule["roles"] : [])));
+  const used = new Set(rules.flatMap((rule) => (isObject(rule) && isStringArray(rule["roles"]) ? rule["roles"] : [])));
   const usedNames = [...used];
   let hintsLeft = MAX_HINTS;
   return defined
@@ -177,8 +178,8 @@ const STABLE_MATCHER_ADVICE =
 
 function displayNameMatchers(source: SourceDocument, rules: readonly unknown[]): MappingIssue[] {
   return rules.flatMap((rule, index) => {
-    const group = isRecord(rule) ? rule["group"] : undefined;
-    if (!isRecord(group) || typeof group["displayName"] !== "string") return [];
+    const group = isObject(rule) ? rule["group"] : undefined;
+    if (!isObject(group) || typeof group["displayName"] !== "string") return [];
     return [
       issueAt(source, ["mappings", index, "group", "displayName"], "display_name_matcher",
         `Rule mappings[${index}] matches the group by displayName '${group["displayName"]}'; it stops matching if the group is renamed in the IdP. ${STABLE_MATCHER_ADVICE}`, "key"),
@@ -190,10 +191,10 @@ function displayNameMatchers(source: SourceDocument, rules: readonly unknown[]):
 function listsSwitchedOff(source: SourceDocument, roles: Record<string, unknown>, org: unknown): MappingIssue[] {
   const issues: MappingIssue[] = [];
   for (const [roleName, role] of Object.entries(roles)) {
-    if (!isRecord(role)) continue;
+    if (!isObject(role)) continue;
     for (const [list, toggleKey, noun] of [["capabilities", "features", "feature"], ["connectors", "connectors", "connector"]] as const) {
       const names = role[list];
-      const toggles = isRecord(org) && isRecord(org[toggleKey]) ? org[toggleKey] : {};
+      const toggles = isObject(org) && isObject(org[toggleKey]) ? org[toggleKey] : {};
       if (!isStringArray(names)) continue;
       names.forEach((name, position) => {
         const toggle = Object.prototype.hasOwnProperty.call(toggles, name) ? toggles[name] : undefined;

@@ -11,7 +11,7 @@ import { currentMappingVersion, insertMapping } from "../db/mappings";
 import { anyRoleEditor } from "../db/permissions";
 import { withAfterCommit } from "../db/transaction";
 import { type Lockout, type Mapping, type MappingIssue, type ParseResult, type SourceLimits, lockoutOf, parseMapping } from "../mapping";
-import type { ChangeCause } from "../scim/context";
+import type { ChangeCause } from "../db/change-cause";
 import type { MappingPermissionSync, Recomputed } from "./sync";
 
 export type ApplyResult =

@@ -5,7 +5,7 @@
  * process's readers look at once (other processes learn of them from the database).
  */
 import type { EffectivePermissions } from "../mapping";
-import type { ChangeCause } from "../scim/context";
+import type { ChangeCause } from "../db/change-cause";
 
 export const PERMISSIONS_CHANGED = "permissions.changed";
 

@@ -8,6 +8,6 @@ import type { MappingPermissionSync } from "./sync";
 export async function explainUser(db: Database, sync: MappingPermissionSync, orgId: string, userId: string): Promise<Explanation | null> {
   const [member] = await loadMembers(db.knex, orgId, [userId]);
   if (!member) return null;
-  const { mapping } = await sync.mappingFor(db.knex, orgId);
-  return explainMember(member, mapping, await sync.platformFor(db.knex, orgId));
+  const { mapping } = await sync.inForce.mapping(db.knex, orgId);
+  return explainMember(member, mapping, await sync.inForce.platform(db.knex, orgId));
 }

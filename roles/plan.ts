@@ -39,9 +39,9 @@ const STEP = 25;
  * `touchedBy` (an edit's parts), only the warnings the edit touches.
  */
 export async function planMapping(db: Database, sync: MappingPermissionSync, orgId: string, after: Mapping, page: PlanPage = {}, touchedBy?: readonly DescribedChange[]): Promise<MappingPlan> {
-  const { mapping: before, version } = await sync.mappingFor(db.knex, orgId);
+  const { mapping: before, version } = await sync.inForce.mapping(db.knex, orgId);
   const planner = startPlan(
-    { groups: await allGroups(db.knex, orgId), before: version === null ? null : before, after, platform: await sync.platformFor(db.knex, orgId), ...(touchedBy === undefined ? {} : { touchedBy }) },
+    { groups: await allGroups(db.knex, orgId), before: version === null ? null : before, after, platform: await sync.inForce.platform(db.knex, orgId), ...(touchedBy === undefined ? {} : { touchedBy }) },
     page,
   );
   const turn = turns();

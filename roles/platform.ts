@@ -11,7 +11,7 @@ import { noteRevision } from "../db/outbox";
 import { currentPlatform, insertPlatform } from "../db/platform";
 import { withAfterCommit } from "../db/transaction";
 import { type MappingIssue, parsePlatformFile } from "../mapping";
-import type { ChangeCause } from "../scim/context";
+import type { ChangeCause } from "../db/change-cause";
 import type { MappingPermissionSync } from "./sync";
 
 export type PlatformApplyResult =

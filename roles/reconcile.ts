@@ -5,7 +5,7 @@
 import type { Database } from "../db/connection";
 import { listOrgs } from "../db/orgs";
 import { withAfterCommit } from "../db/transaction";
-import type { ChangeCause } from "../scim/context";
+import type { ChangeCause } from "../db/change-cause";
 import type { MappingPermissionSync } from "./sync";
 
 const START_UP: ChangeCause = { kind: "cli", actor: "server", command: "start-up reconcile" };

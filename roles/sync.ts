@@ -8,43 +8,30 @@
  * transaction that calls it must be opened with `withAfterCommit` (db/transaction.ts), which
  * writes the staged events before COMMIT.
  */
+import { type ChangeCause, actorOf, requestIdOfCause } from "../db/change-cause";
 import { appendAudit } from "../db/audit";
 import type { Executor } from "../db/connection";
 import { lockOrgPermissions } from "../db/locks";
-import { currentMapping, currentMappingVersion, versionsInForce } from "../db/mappings";
 import { type MemberSnapshot, allMembers, loadMembers } from "../db/member-snapshots";
 import { membersOfGroup } from "../db/groups";
-import { findOrgById } from "../db/orgs";
 import { stageOutboxEvents } from "../db/outbox";
-import { currentPlatform, currentPlatformVersion } from "../db/platform";
 import { type PermissionIndex, deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
 import { type AfterCommit, nothingAfterCommit } from "../db/transaction";
 import {
   type EffectivePermissions,
   type Mapping,
-  type PlatformFile,
-  type PlatformOverrides,
   NO_ACCESS,
   batchResolver,
   canEditRoles,
-  emptyMapping,
-  mappingFromJSON,
   permissionsEqual,
   permissionsFromJSON,
-  platformFor,
-  platformFromJSON,
   resolveMember,
   ruleSelectsGroup,
 } from "../mapping";
-import { type ChangeCause, type GroupIdentity, type NewMember, type PermissionSync, actorOf } from "../scim/context";
+import type { GroupIdentity, NewMember, PermissionSync } from "../scim/context";
 import { type EventSink, PERMISSIONS_CHANGED, type PermissionChangedData } from "./events";
+import { MappingInForce } from "./in-force";
 import { turns } from "./turns";
-
-interface CachedMapping {
-  readonly version: number;
-  readonly hash: string;
-  readonly mapping: Mapping;
-}
 
 interface Change {
   readonly userId: string;
@@ -69,8 +56,6 @@ export interface RoleEditorChange {
 
 /** After-commit work that also says how many members changed, and whose right to edit roles did. */
 export type Recomputed = AfterCommit & { readonly changed: number; readonly roleEditorChanges: readonly RoleEditorChange[] };
-
-const NO_OVERRIDES: PlatformFile = { all: { features: {}, connectors: {} }, orgs: {} };
 
 const NOTHING: Recomputed = Object.assign(() => undefined, { changed: 0, roleEditorChanges: [] });
 
@@ -145,72 +130,17 @@ const MEMO_ENTRIES = 10_000;
 export type RecomputeObserver = (recomputed: number, changed: number) => void;
 
 export class MappingPermissionSync implements PermissionSync {
-  private readonly mappings = new Map<string, CachedMapping>();
-  private readonly orgNames = new Map<string, string>();
-  private platform: { readonly version: number; readonly file: PlatformFile } | null = null;
-
   constructor(
     private readonly events: EventSink,
     private readonly observe: RecomputeObserver = () => undefined,
+    /** What every recompute resolves with; the admin API's reads share it (roles/in-force.ts). */
+    readonly inForce: MappingInForce = new MappingInForce(),
   ) {}
-
-  /** The organisation's mapping in force; re-read when another process (the CLI) applied a new version. */
-  async mappingFor(tx: Executor, orgId: string): Promise<{ mapping: Mapping; version: number | null }> {
-    return this.mappingAt(tx, orgId, await currentMappingVersion(tx, orgId));
-  }
-
-  /**
-   * The mapping and platform overrides in force, as a directory write recomputes with them: both
-   * versions checked in one statement, each re-read only when another process stored a new one.
-   */
-  async inForce(tx: Executor, orgId: string): Promise<{ mapping: Mapping; platform: PlatformOverrides }> {
-    const versions = await versionsInForce(tx, orgId);
-    const { mapping } = await this.mappingAt(tx, orgId, versions.mapping);
-    return { mapping, platform: await this.platformAt(tx, orgId, versions.platform) };
-  }
-
-  private async mappingAt(tx: Executor, orgId: string, current: { version: number; hash: string } | null): Promise<{ mapping: Mapping; version: number | null }> {
-    if (!current) return { mapping: emptyMapping(), version: null };
-    const cached = this.mappings.get(orgId);
-    if (cached && cached.version === current.version && cached.hash === current.hash) return { mapping: cached.mapping, version: cached.version };
-    const stored = await currentMapping(tx, orgId);
-    if (!stored) return { mapping: emptyMapping(), version: null };
-    const mapping = mappingFromJSON(stored.mapping);
-    this.mappings.set(orgId, { version: stored.version, hash: stored.hash, mapping });
-    return { mapping, version: stored.version };
-  }
-
-  /**
-   * The platform overrides in force for the organisation, read from the database (every process
-   * computes with the same ones) and re-read when another process stored a new version.
-   */
-  async platformFor(tx: Executor, orgId: string): Promise<PlatformOverrides> {
-    return this.platformAt(tx, orgId, await currentPlatformVersion(tx));
-  }
-
-  private async platformAt(tx: Executor, orgId: string, version: number | null): Promise<PlatformOverrides> {
-    let name = this.orgNames.get(orgId);
-    if (name === undefined) {
-      name = (await findOrgById(tx, orgId))?.name ?? "";
-      this.orgNames.set(orgId, name);
-    }
-    return platformFor(await this.platformFile(tx, version), name);
-  }
-
-  private async platformFile(tx: Executor, current: number | null): Promise<PlatformFile> {
-    if (current === null) return NO_OVERRIDES;
-    if (this.platform?.version === current) return this.platform.file;
-    const stored = await currentPlatform(tx);
-    if (stored === null) return NO_OVERRIDES;
-    const file = platformFromJSON(stored.platform);
-    this.platform = { version: stored.version, file };
-    return file;
-  }
 
   async membersChanged(tx: Executor, orgId: string, userIds: readonly string[], cause: ChangeCause): Promise<Recomputed> {
     if (userIds.length === 0) return NOTHING;
     await lockOrgPermissions(tx, orgId, "shared");
-    const { mapping, platform } = await this.inForce(tx, orgId);
+    const { mapping, platform } = await this.inForce.both(tx, orgId);
     const members = await loadMembers(tx, orgId, [...new Set(userIds)], { forUpdate: true });
     if (members.length === 0) return NOTHING;
     const stored = decodeAll(await readPermissions(tx, orgId, members.map((m) => m.id)));
@@ -220,7 +150,7 @@ export class MappingPermissionSync implements PermissionSync {
   /** A user was just created: no groups and no stored permissions yet, so nothing to load. */
   async memberCreated(tx: Executor, orgId: string, member: NewMember, cause: ChangeCause): Promise<AfterCommit> {
     await lockOrgPermissions(tx, orgId, "shared");
-    const { mapping, platform } = await this.inForce(tx, orgId);
+    const { mapping, platform } = await this.inForce.both(tx, orgId);
     const after = resolveMember({ ...member, groups: [] }, mapping, platform);
     return this.store(tx, orgId, [{ member, previous: undefined, after }], cause);
   }
@@ -233,7 +163,7 @@ export class MappingPermissionSync implements PermissionSync {
    */
   async recomputeAll(tx: Executor, orgId: string, cause: ChangeCause, mapping?: Mapping): Promise<Recomputed> {
     await lockOrgPermissions(tx, orgId, "exclusive");
-    const inForce = await this.inForce(tx, orgId);
+    const inForce = await this.inForce.both(tx, orgId);
     const resolve = batchResolver(mapping ?? inForce.mapping, inForce.platform, { maxEntries: MEMO_ENTRIES });
     // The event loop serves every organisation meanwhile: members are resolved in slices with turns
     // between them, and only what changed is written, in set-based statements (db/permissions.ts).
@@ -274,7 +204,7 @@ export class MappingPermissionSync implements PermissionSync {
 
   async groupIdentityChanged(tx: Executor, orgId: string, before: GroupIdentity, after: GroupIdentity, cause: ChangeCause): Promise<AfterCommit> {
     await lockOrgPermissions(tx, orgId, "shared");
-    const { mapping } = await this.mappingFor(tx, orgId);
+    const { mapping } = await this.inForce.mapping(tx, orgId);
     const matching = (g: GroupIdentity) => mapping.rules.filter((r) => ruleSelectsGroup(r, g)).map((r) => r.index).join(",");
     // A rename changes nothing for rules keyed on id/externalId; only recompute when the matched rules differ.
     if (matching(before) === matching(after)) return nothingAfterCommit;
@@ -316,7 +246,7 @@ export class MappingPermissionSync implements PermissionSync {
   private async record(tx: Executor, orgId: string, changes: readonly (Change & { index: PermissionIndex })[], cause: ChangeCause, at: string): Promise<void> {
     if (changes.length === 0) return;
     await storePermissions(tx, orgId, changes, at);
-    await appendAudit(tx, orgId, changes, cause, actorOf(cause), { at, requestId: requestIdOf(cause) });
+    await appendAudit(tx, orgId, changes, cause, actorOf(cause), { at, requestId: requestIdOfCause(cause) });
     stageOutboxEvents(
       tx,
       changes.map((c) => {
@@ -341,6 +271,3 @@ export class MappingPermissionSync implements PermissionSync {
   }
 }
 
-function requestIdOf(cause: ChangeCause): string | null {
-  return "requestId" in cause && typeof cause.requestId === "string" ? cause.requestId : null;
-}

@@ -8,7 +8,7 @@ import type { Database } from "../db/connection";
 import { allMembers } from "../db/member-snapshots";
 import { withAfterCommit } from "../db/transaction";
 import { type EffectivePermissions, batchResolver, permissionsEqual, permissionsFromJSON } from "../mapping";
-import type { ChangeCause } from "../scim/context";
+import type { ChangeCause } from "../db/change-cause";
 import type { MappingPermissionSync } from "./sync";
 
 export interface Drift {
@@ -31,8 +31,8 @@ export async function verifyPermissions(
   options: { orgId: string; repair: boolean; actor: string },
 ): Promise<VerifyResult> {
   return withAfterCommit(db, async (tx, after) => {
-    const { mapping } = await sync.mappingFor(tx, options.orgId);
-    const resolve = batchResolver(mapping, await sync.platformFor(tx, options.orgId));
+    const { mapping } = await sync.inForce.mapping(tx, options.orgId);
+    const resolve = batchResolver(mapping, await sync.inForce.platform(tx, options.orgId));
     const drift: Drift[] = [];
     let checked = 0;
     for await (const page of allMembers(tx, options.orgId, { withPermissions: true })) {

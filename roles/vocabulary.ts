@@ -9,6 +9,6 @@ import type { MappingPermissionSync } from "./sync";
 export async function isKnownGrant(tx: Executor, sync: MappingPermissionSync, orgId: string, kind: GrantKind, name: string): Promise<boolean> {
   const builtin: readonly string[] = kind === "capability" ? BUILTIN_CAPABILITIES : BUILTIN_CONNECTORS;
   if (builtin.includes(name)) return true;
-  const { mapping } = await sync.mappingFor(tx, orgId);
-  return isKnownName(kind, name, mapping, await sync.platformFor(tx, orgId));
+  const { mapping } = await sync.inForce.mapping(tx, orgId);
+  return isKnownName(kind, name, mapping, await sync.inForce.platform(tx, orgId));
 }

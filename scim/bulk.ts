@@ -5,10 +5,11 @@
  */
 import { type ScimContext } from "./context";
 import { etagOf } from "./etag";
-import { ScimError, invalidSyntax, invalidValue, payloadTooLarge } from "./errors";
+import { invalidSyntax, invalidValue, payloadTooLarge, unresolvedBulkId } from "./errors";
 import * as groups from "./groups";
-import { type Logger, toScimError } from "./respond";
-import { type JsonObject, isObject } from "./json";
+import type { Logger } from "../http/logger";
+import { toScimError } from "./respond";
+import { type JsonObject, isObject } from "../mapping/json";
 import { BULK_REQUEST, BULK_RESPONSE } from "./schemas";
 import * as users from "./users";
 
@@ -128,7 +129,7 @@ export async function runBulk(ctx: ScimContext, body: unknown, log: Logger): Pro
     } catch (err) {
       errors += 1;
       const error = err instanceof UnresolvedBulkId
-        ? new ScimError(409, "invalidValue", `bulkId:${err.message} does not refer to a resource created earlier in this request`)
+        ? unresolvedBulkId(`bulkId:${err.message} does not refer to a resource created earlier in this request`)
         : toScimError(err, log, ctx.requestId);
       results.push({ method: op.method, ...(op.bulkId ? { bulkId: op.bulkId } : {}), status: String(error.status), response: error.toJSON() });
     }

@@ -3,49 +3,11 @@
  * the one hook it calls into the role service: `PermissionSync`, implemented by roles/ and passed
  * in by server/, so that scim/ never imports roles/.
  */
+import type { ChangeCause } from "../db/change-cause";
 import type { Database, Executor } from "../db/connection";
 import { type AfterCommit, type OnCommit, withAfterCommit } from "../db/transaction";
 import type { FilterLimits } from "./filter";
 import type { ClientSignals } from "./provisioner";
-
-/**
- * Why a member's permissions changed: recorded in the audit log and on the event stream. Actors are
- * `member:<userName>` (the admin API), `cli:<os user>`, `file:<path>` (MAPPING_FILE / PLATFORM_FILE).
- */
-export type ChangeCause =
-  | { readonly kind: "scim"; readonly method: string; readonly path: string; readonly requestId: string }
-  | { readonly kind: "mapping"; readonly version: number; readonly source: string; readonly actor?: string }
-  | { readonly kind: "cli"; readonly actor: string; readonly command: string; readonly reason?: string }
-  | {
-      readonly kind: "admin";
-      readonly actor: string;
-      /** e.g. `role.put`, `group.member.remove` (the admin log's action). */
-      readonly action: string;
-      readonly target: string | null;
-      /** The admin log row of this write. */
-      readonly actionSeq: number;
-      /** The mapping version it created, when it changed the mapping. */
-      readonly version?: number;
-      /** The admin API request (X-Request-Id), as a SCIM cause carries its own. */
-      readonly requestId?: string;
-      /** Why, when the actor had to say (a suspension). */
-      readonly reason?: string;
-    }
-  | { readonly kind: "platform"; readonly version: number; readonly source: string; readonly actor: string };
-
-/** Who caused a change, as the audit log's `actor` column holds it. */
-export function actorOf(cause: ChangeCause): string {
-  switch (cause.kind) {
-    case "scim":
-      return "scim";
-    case "mapping":
-      return cause.actor ?? `mapping:${cause.source}`;
-    case "cli":
-    case "admin":
-    case "platform":
-      return cause.actor;
-  }
-}
 
 export interface GroupIdentity {
   readonly id: string;

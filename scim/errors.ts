@@ -3,18 +3,16 @@
  * so handlers never spell a status code or a scimType by hand.
  */
 import { DbConflictError, DbUnknownReferenceError, DbVersionMismatchError } from "../db/errors";
+import { CLIENT_CLOSED_REQUEST } from "../http/problem";
 
-export type ScimType =
-  | "invalidFilter"
-  | "tooMany"
-  | "uniqueness"
-  | "mutability"
-  | "invalidSyntax"
-  | "invalidPath"
-  | "noTarget"
-  | "invalidValue"
-  | "invalidVers"
-  | "sensitive";
+/** RFC 7644 §3.12, Table 9. */
+const SCIM_TYPES = ["invalidFilter", "tooMany", "uniqueness", "mutability", "invalidSyntax", "invalidPath", "noTarget", "invalidValue", "invalidVers", "sensitive"] as const;
+
+export type ScimType = (typeof SCIM_TYPES)[number];
+
+export function isScimType(value: unknown): value is ScimType {
+  return typeof value === "string" && (SCIM_TYPES as readonly string[]).includes(value);
+}
 
 export class ScimError extends Error {
   override readonly name = "ScimError";
@@ -51,7 +49,18 @@ export const methodNotAllowed = (detail: string): ScimError => new ScimError(405
 export const uniqueness = (detail: string): ScimError => new ScimError(409, "uniqueness", detail);
 export const preconditionFailed = (detail: string): ScimError => new ScimError(412, undefined, detail);
 export const payloadTooLarge = (detail: string): ScimError => new ScimError(413, undefined, detail);
+export const tooManyRequests = (detail: string): ScimError => new ScimError(429, undefined, detail);
+/** Recorded, never received: the client closed the connection (nginx's 499, http/problem.ts). */
+export const clientClosedRequest = (): ScimError => new ScimError(CLIENT_CLOSED_REQUEST, undefined, "The client closed the connection before the request completed");
+/** A fault of the server: the body names only the request id that the log line carries. */
+export const internalError = (requestId: string): ScimError => new ScimError(500, undefined, `Internal server error (request ${requestId})`);
 export const notImplemented = (detail: string): ScimError => new ScimError(501, undefined, detail);
+export const serviceUnavailable = (detail: string): ScimError => new ScimError(503, undefined, detail);
+/** A /Bulk operation naming a bulkId no earlier operation of the request created (RFC 7644 §3.7.2). */
+export const unresolvedBulkId = (detail: string): ScimError => new ScimError(409, "invalidValue", detail);
+
+/** A 4xx that scimmy raised, with its scimType when it is one of RFC 7644's. */
+export const clientError = (status: number, scimType: unknown, detail: string): ScimError => new ScimError(status, isScimType(scimType) ? scimType : undefined, detail);
 
 /** db/ errors → SCIM errors, at the boundary between storage and protocol (RFC 7644 §3.12). */
 export function translateDbWriteError(err: unknown): never {

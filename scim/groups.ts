@@ -11,17 +11,18 @@ import { listGroups as listGroupRows } from "../db/list";
 import * as members from "../db/memberships";
 import type { GroupRecord } from "../db/resources";
 import { type ScimContext, causeOf, inTransaction } from "./context";
-import { checkIfMatch } from "./etag";
 import { invalidValue, notFound, translateDbWriteError } from "./errors";
 import { patchableGroup, renderGroupHead, toGroupFields } from "./group-model";
 import { type ResourceLimits, readResource } from "./ingress";
-import { getKey, isObject } from "./json";
+import { isObject } from "../mapping/json";
+import { getKey } from "./json";
 import { type ListRequest, prepareList, resourcePage } from "./list-params";
 import { readMemberIds } from "./members";
 import { type GroupPatchStep, applyPatch, parsePatchRequestInTurns, planGroupPatchInTurns } from "./patch";
 import { detectProvisioner } from "./provisioner";
 import type { GroupMember, GroupResource, ResourcePage } from "./reply";
-import { runInTurns } from "./turns";
+import { lockForWrite } from "./write-step";
+import { runInTurns } from "../http/turns";
 
 const MEMBER_PAGE = 5000;
 
@@ -124,9 +125,7 @@ async function writeIdentity(tx: Executor, ctx: ScimContext, current: GroupRecor
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
   const { fields, memberIds: ids } = await readGroupBody(body, ctx.limits);
   return inTransaction(ctx, async (tx, after) => {
-    const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
-    if (!current) throw notFound(`Group ${id} not found`);
-    checkIfMatch(ifMatch, current.version);
+    const current = await lockForWrite(tx, ctx, { kind: "Group", id, find: db.findGroup }, ifMatch);
     refuseSelfMembership(id, ids);
     await writeIdentity(tx, ctx, current, fields, after);
     const change = await members.replaceMembers(tx, ctx.orgId, id, ids).catch(translateDbWriteError);
@@ -172,9 +171,7 @@ async function applyStep(tx: Executor, ctx: ScimContext, id: string, step: Group
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupResource> {
   const steps = await planGroupPatchInTurns(await parsePatchRequestInTurns(body, ctx.limits.maxPatchOperations, ctx.limits.filter));
   return inTransaction(ctx, async (tx, after) => {
-    const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
-    if (!current) throw notFound(`Group ${id} not found`);
-    checkIfMatch(ifMatch, current.version);
+    await lockForWrite(tx, ctx, { kind: "Group", id, find: db.findGroup }, ifMatch);
     for (const step of steps) await applyStep(tx, ctx, id, step, after).catch(translateDbWriteError);
     return groupResource(ctx, await fresh(tx, ctx, id));
   });
@@ -182,9 +179,7 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown, if
 
 export async function deleteGroup(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<void> {
   await inTransaction(ctx, async (tx, after) => {
-    const current = await db.findGroup(tx, ctx.orgId, id, { forUpdate: true });
-    if (!current) throw notFound(`Group ${id} not found`);
-    checkIfMatch(ifMatch, current.version);
+    await lockForWrite(tx, ctx, { kind: "Group", id, find: db.findGroup }, ifMatch);
     const former = (await db.deleteGroup(tx, ctx.orgId, id)) ?? [];
     await recompute(tx, ctx, former, after);
   });

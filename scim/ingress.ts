@@ -2,7 +2,7 @@
  * Reads a User or Group representation from a POST or PUT body (or a patched resource) into the
  * shape scimmy's schema coercion accepts, then runs it. Values are coerced by `values.ts`, as
  * PATCH values are; what is particular to a whole representation is handled here
- * (IDP-CLIENTS.md quirk 12):
+ * (docs/idp-clients.md#quirk-12-extras-are-tolerated):
  * - unknown attributes and unknown schema URNs (Entra's ADSCIM Group schema,
  *   fixtures/entra/create-group.json) are tolerated and dropped;
  * - request-side `id`, `meta`, `schemas`, `password` (Okta sends a placeholder,
@@ -11,7 +11,7 @@
  * Every string kept is bounded by `maxStringBytes`, whether it arrived by POST, PUT or PATCH.
  */
 import { invalidSyntax, invalidValue } from "./errors";
-import { type JsonObject, isObject } from "./json";
+import { type JsonObject, isObject } from "../mapping/json";
 import { type ResourceKind, type SchemaDef, CORE_GROUP, CORE_USER, ENTERPRISE_USER, coerce, findAttribute, schemasFor } from "./schemas";
 import { type Coercion, coerceAttributes, coerceValue } from "./values";
 

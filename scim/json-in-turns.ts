@@ -6,7 +6,7 @@
  * and every piece is still parsed by `JSON.parse`, so the result, and what is refused, is what
  * `JSON.parse` of the whole text gives: the splitting only reads strings' ends and brackets.
  */
-import { type Stepwise } from "./turns";
+import { type Stepwise } from "../http/turns";
 
 /** Text up to this many characters is parsed in one `JSON.parse` (≈ 1 ms). */
 const PIECE = 256 * 1024;

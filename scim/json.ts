@@ -1,13 +1,8 @@
 /**
- * Plain JSON as the protocol layer handles it: the one object type and guard, attribute names
- * matched case-insensitively (RFC 7643 §2.1), and structural equality.
+ * Plain JSON as the protocol layer handles it: attribute names matched case-insensitively
+ * (RFC 7643 §2.1), and structural equality. The object type and its guard are mapping/json.ts's.
  */
-
-export type JsonObject = { [key: string]: unknown };
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { type JsonObject, isObject } from "../mapping/json";
 
 /** The key of `object` that matches `name` case-insensitively (RFC 7643 §2.1), preferring an exact match. */
 export function findKey(object: JsonObject, name: string): string | undefined {

@@ -7,8 +7,9 @@
  * `$ref` are derived from the member when the group is read.
  */
 import { invalidValue } from "./errors";
-import { getKey, isObject } from "./json";
-import { ITEMS_PER_STEP, type Stepwise } from "./turns";
+import { isObject } from "../mapping/json";
+import { getKey } from "./json";
+import { ITEMS_PER_STEP, type Stepwise } from "../http/turns";
 
 /**
  * The ids named by a member list; a lone member counts as a one-element list, and an id named

@@ -8,7 +8,7 @@
 import { resolveAttrPath } from "./attribute-path";
 import { invalidValue } from "./errors";
 import { type AttrPath, parseAttrPath } from "./filter";
-import { type JsonObject, isObject } from "./json";
+import { type JsonObject, isObject } from "../mapping/json";
 import { type ResourceKind, type ResourceSchemas, schemasFor } from "./schemas";
 
 export interface Projection {

@@ -2,7 +2,7 @@
  * Which identity provider sent a request, from what it reliably shows, for recording on the groups
  * it creates (the mapping plan's advice on stable matchers depends on it):
  * - Okta names itself in the User-Agent, "Okta SCIM Client 1.0.0" (fixtures/okta/*.json).
- * - Entra sends no fixed User-Agent (IDP-CLIENTS.md: sometimes none at all), so it is recognised by
+ * - Entra sends no fixed User-Agent (docs/idp-clients.md#microsoft-entra-id: sometimes none at all), so it is recognised by
  *   what only it sends: the ADSCIM Group schema URN in a group POST (fixtures/entra/create-group.json,
  *   Microsoft's "Develop and plan provisioning for a SCIM endpoint"), the ?aadOptscim062020 flag on
  *   the tenant URL (fixtures/entra/*-flag.json), or a token Entra issued (fixtures/entra/jwt-bearer-token.json).

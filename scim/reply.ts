@@ -8,7 +8,7 @@
 import type { Request, Response } from "express";
 import type { ScimContext } from "./context";
 import { etagOf, matchesIfNoneMatch } from "./etag";
-import type { JsonObject } from "./json";
+import type { JsonObject } from "../mapping/json";
 import { NO_PROJECTION, type Projection, applyProjection, wantsAttribute } from "./projection";
 import { SCIM_CONTENT_TYPE, send, write } from "./respond";
 import { LIST_RESPONSE, type ResourceKind } from "./schemas";

@@ -5,16 +5,12 @@
  */
 import type { Response } from "express";
 import { DbUnavailableError, classifyDbError } from "../db/errors";
-import { ScimError, invalidSyntax, payloadTooLarge } from "./errors";
+import type { Logger } from "../http/logger";
+import { ClientGoneError, type HttpProblem, httpProblemOf } from "../http/problem";
+import { ScimError, clientClosedRequest, clientError, internalError, invalidSyntax, invalidValue, notFound, payloadTooLarge, serviceUnavailable } from "./errors";
 import { etagOf } from "./etag";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
-
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 export function send(res: Response, status: number, body: unknown, options: { version?: number; location?: string } = {}): void {
   res.status(status).type(SCIM_CONTENT_TYPE);
@@ -23,47 +19,36 @@ export function send(res: Response, status: number, body: unknown, options: { ve
   res.send(JSON.stringify(body));
 }
 
-function bodyParserError(err: unknown): ScimError | null {
-  if (typeof err !== "object" || err === null || !("type" in err)) return null;
-  const type = (err as { type: unknown }).type;
-  if (type === "entity.parse.failed") return invalidSyntax("The request body is not valid JSON");
-  if (type === "entity.too.large") {
-    const limit = "limit" in err && typeof err.limit === "number" ? ` of ${err.limit} bytes` : "";
-    return payloadTooLarge(`The request body is larger than this endpoint's limit${limit}`);
+/** A problem of the request itself (http/problem.ts), in SCIM's terms. */
+function problemError(problem: HttpProblem, log: Logger, requestId: string): ScimError {
+  switch (problem.kind) {
+    case "bad_json":
+      return invalidSyntax("The request body is not valid JSON");
+    case "too_large":
+      return payloadTooLarge(`The request body is larger than this endpoint's limit${problem.limitBytes === null ? "" : ` of ${problem.limitBytes} bytes`}`);
+    case "unsupported_encoding":
+    case "undecodable_charset":
+      return invalidSyntax("The request body's encoding is not supported; send UTF-8 JSON");
+    case "too_deep":
+      return invalidSyntax(`The request body nests arrays and objects more than ${problem.maxDepth} levels deep.`);
+    case "nul_in_body":
+      return invalidValue("The request body contains a NUL character (\\u0000), which no attribute value may hold.");
+    case "nul_in_path":
+      return notFound(`No SCIM resource at ${problem.path}`);
+    case "nul_in_query":
+      return invalidValue(`The query parameter "${problem.parameter}" contains a NUL character (%00), which no attribute value may hold.`);
+    case "client_aborted":
+      log.info({ requestId, clientAborted: true, reason: problem.reason }, "the client closed the connection");
+      return clientClosedRequest();
   }
-  if (type === "encoding.unsupported" || type === "charset.unsupported") return invalidSyntax("The request body's encoding is not supported; send UTF-8 JSON");
-  return null;
 }
-
-/**
- * Why the client is gone, when a failure only means that: it closed the connection while its body
- * was being read ("request aborted"), before reading began (raw-body's "stream is not readable",
- * which body-parser gives status 500), with a reset socket, or while a response streamed to it.
- * Nobody receives the answer; these are logged at info with `clientAborted` and counted as 499,
- * so that 5xx counts and alerts mean a fault of the server. Null for every other error.
- */
-export function clientAbortReason(err: unknown): string | null {
-  if (err instanceof ClientGoneError) return "response";
-  if (typeof err !== "object" || err === null) return null;
-  const type = "type" in err ? err.type : undefined;
-  if (type === "request.aborted" || type === "stream.not.readable") return type;
-  // A socket error while body-parser read the body: it passes the error on with status 400.
-  const code = "code" in err ? err.code : undefined;
-  const status = "status" in err ? err.status : undefined;
-  if ((code === "ECONNRESET" || code === "ECONNABORTED") && status === 400) return code;
-  return null;
-}
-
-/** The status recorded for a request whose client went away (nginx's "client closed request"). */
-export const CLIENT_CLOSED_REQUEST = 499;
 
 /** scimmy's own errors carry status and scimType; keep them rather than turning them into 404s. */
 function scimmyError(err: unknown): ScimError | null {
   if (!(err instanceof Error) || !("status" in err)) return null;
-  const status = Number((err as { status: unknown }).status);
+  const status = Number(err.status);
   if (!Number.isInteger(status) || status < 400 || status >= 500) return null;
-  const scimType = "scimType" in err ? (err as { scimType: unknown }).scimType : undefined;
-  return new ScimError(status, typeof scimType === "string" ? (scimType as ScimError["scimType"]) : undefined, err.message);
+  return clientError(status, "scimType" in err ? err.scimType : undefined, err.message);
 }
 
 /**
@@ -72,19 +57,16 @@ function scimmyError(err: unknown): ScimError | null {
  */
 export function toScimError(err: unknown, log: Logger, requestId: string): ScimError {
   if (err instanceof ScimError) return err;
-  const aborted = clientAbortReason(err);
-  if (aborted !== null) {
-    log.info({ requestId, clientAborted: true, reason: aborted }, "the client closed the connection");
-    return new ScimError(CLIENT_CLOSED_REQUEST, undefined, "The client closed the connection before the request completed");
-  }
-  const parsed = bodyParserError(err) ?? scimmyError(err);
-  if (parsed) return parsed;
+  const problem = httpProblemOf(err);
+  if (problem !== null) return problemError(problem, log, requestId);
+  const fromScimmy = scimmyError(err);
+  if (fromScimmy) return fromScimmy;
   if (classifyDbError(err) instanceof DbUnavailableError) {
     log.error({ err, requestId }, "database unavailable");
-    return new ScimError(503, undefined, "The service is temporarily unavailable; retry later");
+    return serviceUnavailable("The service is temporarily unavailable; retry later");
   }
   log.error({ err, requestId }, "unexpected error");
-  return new ScimError(500, undefined, `Internal server error (request ${requestId})`);
+  return internalError(requestId);
 }
 
 export function sendError(res: Response, err: ScimError): void {
@@ -116,11 +98,4 @@ export async function write(res: Response, chunk: string): Promise<void> {
     res.on("close", onClose);
   });
   if (!drained) throw new ClientGoneError();
-}
-
-export class ClientGoneError extends Error {
-  override readonly name = "ClientGoneError";
-  constructor() {
-    super("the client closed the connection");
-  }
 }

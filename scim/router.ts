@@ -2,25 +2,29 @@
  * The SCIM routes (RFC 7644 §3): each reads the request, calls one handler, and hands what the
  * handler returns to the one response step (`reply.ts`); errors go to the one error renderer.
  */
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
 import type { Database } from "../db/connection";
+import { jsonBody, refuseNulInUrl, refuseRawProblem } from "../http/body";
+import type { Logger } from "../http/logger";
+import { HttpProblemError } from "../http/problem";
+import { inspectJsonBody, inspectJsonBytesStepwise } from "../http/raw-input";
+import { requestIdOf } from "../http/request-id";
+import { asyncRoute } from "../http/route";
+import { runInTurns } from "../http/turns";
 import { runBulk } from "./bulk";
 import type { PermissionSync, ScimContext, ScimLimits } from "./context";
 import { discoveryRouter } from "./discovery";
-import { invalidSyntax, invalidValue, methodNotAllowed, notFound, notImplemented } from "./errors";
+import { methodNotAllowed, notFound, notImplemented } from "./errors";
 import * as groups from "./groups";
-import { isObject } from "./json";
+import { isObject } from "../mapping/json";
 import type { ListRequest } from "./list-params";
 import { type Projection, parseProjection } from "./projection";
 import { type Reply, listReply, messageReply, noContent, resourceReply, sendReply } from "./reply";
-import { type Logger, sendError, toScimError } from "./respond";
+import { sendError, toScimError } from "./respond";
 import { parseJsonStepwise } from "./json-in-turns";
-import { type RawBodyProblem, inspectJsonBody, inspectJsonBytesStepwise, nulInUrl } from "./raw-input";
 import type { ResourceKind } from "./schemas";
 import { searchAll } from "./search";
-import { runInTurns } from "./turns";
 import * as users from "./users";
 
 export interface ScimRouterDeps {
@@ -39,29 +43,13 @@ export interface ScimRouterDeps {
 type Handler = (req: Request, ctx: ScimContext) => Promise<Reply>;
 
 /**
- * Request bodies are JSON whatever the Content-Type says (IDP-CLIENTS.md quirk 14: Okta's spec test
- * sends none, fixtures/okta/spec-create-no-content-type.json). Before they are parsed, bodies
- * nested deeper than `maxDepth` are refused, and so is a NUL character anywhere (scim/raw-input.ts).
+ * Request bodies are JSON whatever the Content-Type says: Okta's spec test sends none
+ * (docs/idp-clients.md#quirk-14-bodies-are-json-whatever-the-content-type,
+ * fixtures/okta/spec-create-no-content-type.json). Before they are parsed, bodies nested deeper
+ * than `maxDepth` are refused, and so is a NUL character anywhere (http/raw-input.ts).
  */
 export function scimJsonBody(limitBytes: number, maxDepth: number): RequestHandler {
-  return express.json({
-    type: () => true,
-    limit: limitBytes,
-    strict: false,
-    verify: (_req, _res, raw, encoding) => refuseRawProblem(inspectJsonBody(raw, encoding, maxDepth)),
-  });
-}
-
-function refuseRawProblem(problem: RawBodyProblem | null): void {
-  if (problem === null) return;
-  switch (problem.kind) {
-    case "tooDeep":
-      throw invalidSyntax(`The request body nests arrays and objects more than ${problem.maxDepth} levels deep.`);
-    case "nul":
-      throw invalidValue("The request body contains a NUL character (\\u0000), which no attribute value may hold.");
-    case "charset":
-      throw invalidSyntax("The request body's encoding is not supported; send UTF-8 JSON");
-  }
+  return jsonBody({ limit: limitBytes, maxDepth, strict: false });
 }
 
 /**
@@ -77,7 +65,7 @@ export function scimJsonBodyInTurns(limitBytes: number, maxDepth: number): Reque
     limit: limitBytes,
     verify: (req, _res, raw, encoding) => {
       // body-parser's JSON reader accepts only the UTF encodings (RFC 8259 §8.1); so does this one.
-      if (!encoding.toLowerCase().startsWith("utf-")) throw invalidSyntax("The request body's encoding is not supported; send UTF-8 JSON");
+      if (!encoding.toLowerCase().startsWith("utf-")) throw new HttpProblemError({ kind: "undecodable_charset" });
       raws.set(req, { raw, encoding });
     },
   });
@@ -131,12 +119,11 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     limits: deps.limits,
   });
 
-  const route = (handler: Handler): RequestHandler => (req, res, next) => {
-    const ctx = contextOf(req);
-    handler(req, ctx)
-      .then((reply) => sendReply(req, res, ctx, reply))
-      .catch(next);
-  };
+  const route = (handler: Handler): RequestHandler =>
+    asyncRoute(async (req, res) => {
+      const ctx = contextOf(req);
+      await sendReply(req, res, ctx, await handler(req, ctx));
+    });
 
   const query = (req: Request): ListRequest => req.query as ListRequest;
   const searchBody = (req: Request): ListRequest => (isObject(req.body) ? (req.body as ListRequest) : {});
@@ -167,7 +154,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   router.put("/Groups/:id", route(async (req, ctx) => resourceReply(200, await groups.replaceGroup(ctx, idOf(req), req.body, ifMatch(req)), projectionOf(req, "Group"))));
   router.patch("/Groups/:id", route(async (req, ctx) => {
     const group = await groups.patchGroup(ctx, idOf(req), req.body, ifMatch(req));
-    // RFC 7644 §3.5.2 allows 204; Entra recommends it and Okta accepts it (IDP-CLIENTS.md;
+    // RFC 7644 §3.5.2 allows 204; Entra recommends it and Okta accepts it (docs/idp-clients.md#entra-table;
     // fixtures/entra/add-members.json, fixtures/okta/membership-oin-patch.json), and it spares
     // serialising a large member list that the client did not ask for.
     if (req.query.attributes === undefined) return noContent(group.version);
@@ -194,24 +181,4 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
   });
   return router;
-}
-
-/** No id holds U+0000, and no attribute value does: a NUL in the path is 404, in the query 400 (scim/raw-input.ts). */
-function refuseNulInUrl(req: Request, _res: Response, next: NextFunction): void {
-  const nul = nulInUrl(req.originalUrl);
-  if (nul === null) return next();
-  if (nul.where === "path") return next(notFound(`No SCIM resource at ${req.path}`));
-  next(invalidValue(`The query parameter "${nul.parameter}" contains a NUL character (%00), which no attribute value may hold.`));
-}
-
-const requestIds = new WeakMap<Request, string>();
-
-export function requestIdOf(req: Request): string {
-  let id = requestIds.get(req);
-  if (id === undefined) {
-    const header = req.get("x-request-id");
-    id = header && /^[\w.:-]{1,100}$/.test(header) ? header : randomUUID();
-    requestIds.set(req, id);
-  }
-  return id;
 }

@@ -6,7 +6,7 @@
  */
 import SCIMMY from "scimmy";
 import { invalidValue, ScimError } from "./errors";
-import { type JsonObject, isObject } from "./json";
+import { type JsonObject, isObject } from "../mapping/json";
 
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

@@ -11,7 +11,6 @@ import { type GroupRef, groupsOfUsers } from "../db/groups";
 import * as db from "../db/users";
 import { adoptConsoleMember, recordMemberOrigin } from "../db/member-standing";
 import { type ScimContext, causeOf, inTransaction } from "./context";
-import { checkIfMatch } from "./etag";
 import { notFound, translateDbWriteError } from "./errors";
 import { readResource } from "./ingress";
 import { type ListRequest, prepareList, resourcePage } from "./list-params";
@@ -20,6 +19,7 @@ import { type Projection, wantsAttribute } from "./projection";
 import { detectProvisioner } from "./provisioner";
 import type { ResourcePage, UserResource } from "./reply";
 import { patchableUser, renderUser, toUserFields } from "./user-model";
+import { lockForWrite } from "./write-step";
 
 function userResource(ctx: ScimContext, record: UserRecord, groups: readonly GroupRef[] | undefined): UserResource {
   return { type: "User", id: record.id, version: record.version, body: renderUser(record, groups, ctx.baseUrl) };
@@ -60,9 +60,7 @@ export async function getUser(ctx: ScimContext, id: string, projection: Projecti
 export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResource> {
   const resource = readResource("User", body, ctx.limits);
   return inTransaction(ctx, async (tx, after) => {
-    const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
-    if (!current) throw notFound(`User ${id} not found`);
-    checkIfMatch(ifMatch, current.version);
+    const current = await lockForWrite(tx, ctx, { kind: "User", id, find: db.findUser }, ifMatch);
     // A PUT that leaves `active` out (or sends null) does not assert it: the stored flag stays.
     const fields = toUserFields(resource, current.active);
     const record = await db.updateUser(tx, ctx.orgId, id, current.version, fields, current).catch(translateDbWriteError);
@@ -79,9 +77,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserResource> {
   const operations = parsePatchRequest(body, ctx.limits.maxPatchOperations, ctx.limits.filter);
   return inTransaction(ctx, async (tx, after) => {
-    const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
-    if (!current) throw notFound(`User ${id} not found`);
-    checkIfMatch(ifMatch, current.version);
+    const current = await lockForWrite(tx, ctx, { kind: "User", id, find: db.findUser }, ifMatch);
     const patched = applyPatch("User", patchableUser(current), operations);
     // `active` is absent only when an operation removed it or set it to null: unassigned, not active.
     const fields = toUserFields(readResource("User", patched, ctx.limits), false);
@@ -94,9 +90,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifM
 
 export async function deleteUser(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<void> {
   await inTransaction(ctx, async (tx, after) => {
-    const current = await db.findUser(tx, ctx.orgId, id, { forUpdate: true });
-    if (!current) throw notFound(`User ${id} not found`);
-    checkIfMatch(ifMatch, current.version);
+    await lockForWrite(tx, ctx, { kind: "User", id, find: db.findUser }, ifMatch);
     after(await ctx.sync.userDeleted(tx, ctx.orgId, id, causeOf(ctx)));
     await db.deleteUser(tx, ctx.orgId, id);
   });

@@ -16,7 +16,8 @@
  */
 import { COLUMN_LENGTH } from "../db/tables";
 import { invalidValue } from "./errors";
-import { type JsonObject, getKey, isObject, setKey } from "./json";
+import { type JsonObject, isObject } from "../mapping/json";
+import { getKey, setKey } from "./json";
 import { type AttrDef, findAttribute } from "./schemas";
 
 /**
@@ -24,7 +25,7 @@ import { type AttrDef, findAttribute } from "./schemas";
  * sub-attribute in its value is the client's mistake: `invalidValue`, since the value, not the
  * path, does not fit the schema (RFC 7644 §3.12). A POST or PUT carries a whole representation,
  * from IdP mappings that may hold more than our schema: unknown names are dropped there, as they
- * are at the top level (IDP-CLIENTS.md quirk 12).
+ * are at the top level (docs/idp-clients.md#quirk-12-extras-are-tolerated).
  */
 export type UnknownNames = "reject" | "drop";
 

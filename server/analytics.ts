@@ -14,10 +14,10 @@ import {
 } from "../db/analytics";
 import type { Database } from "../db/connection";
 import type { RequestHandler } from "express";
-import { isRecord } from "../mapping";
+import { isObject } from "../mapping";
 import { tokenIdOf, viaEntraToken } from "./auth";
 import { withAfterCommit } from "../db/transaction";
-import type { Logger } from "../scim/respond";
+import type { Logger } from "../http/logger";
 
 /** What one SCIM request did, as the provisioning chart counts it. */
 export const PROVISIONING_OUTCOMES = ["creates", "updates", "deactivations", "errors"] as const;
@@ -238,9 +238,9 @@ export function provisioningOutcomes(method: string, path: string, status: numbe
   if (status >= 400) return ["errors"];
   if (status < 200 || status >= 300) return [];
   if (path === "/Bulk" && method === "POST") {
-    const operations = isRecord(body) && Array.isArray(body.Operations) ? body.Operations : [];
+    const operations = isObject(body) && Array.isArray(body.Operations) ? body.Operations : [];
     return operations.flatMap((op: unknown) => {
-      if (!isRecord(op) || typeof op.method !== "string" || typeof op.path !== "string") return [];
+      if (!isObject(op) || typeof op.method !== "string" || typeof op.path !== "string") return [];
       return writeOutcome(op.method.toUpperCase(), op.path, op.data);
     });
   }
@@ -261,7 +261,7 @@ function writeOutcome(method: string, path: string, body: unknown): Provisioning
     case "DELETE":
       return [resource === "Users" ? "deactivations" : "updates"];
     case "PUT":
-      return [resource === "Users" && isRecord(body) && isFalse(body.active) ? "deactivations" : "updates"];
+      return [resource === "Users" && isObject(body) && isFalse(body.active) ? "deactivations" : "updates"];
     case "PATCH":
       return [resource === "Users" && patchDeactivates(body) ? "deactivations" : "updates"];
     default:
@@ -275,10 +275,10 @@ function isFalse(value: unknown): boolean {
 }
 
 function patchDeactivates(body: unknown): boolean {
-  if (!isRecord(body) || !Array.isArray(body.Operations)) return false;
+  if (!isObject(body) || !Array.isArray(body.Operations)) return false;
   return body.Operations.some((op: unknown) => {
-    if (!isRecord(op) || typeof op.op !== "string" || !["replace", "add"].includes(op.op.toLowerCase())) return false;
+    if (!isObject(op) || typeof op.op !== "string" || !["replace", "add"].includes(op.op.toLowerCase())) return false;
     if (typeof op.path === "string") return op.path.toLowerCase() === "active" && isFalse(op.value);
-    return isRecord(op.value) && isFalse(op.value.active);
+    return isObject(op.value) && isFalse(op.value.active);
   });
 }

@@ -7,7 +7,9 @@
 import type { NextFunction, Request, Response } from "express";
 import { DbUnavailableError, classifyDbError } from "../db/errors";
 import { AdminError } from "../roles/admin";
-import { type Logger, clientAbortReason } from "../scim/respond";
+import type { Logger } from "../http/logger";
+import { type HttpProblem, httpProblemOf } from "../http/problem";
+import { requestIdOf } from "../http/request-id";
 import { IssuerUnavailableError } from "./oidc/issuers";
 
 const STATUS = {
@@ -105,15 +107,29 @@ export class ApiError extends Error {
 /** Every code with its status (the OpenAPI document lists them). */
 export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = STATUS;
 
-/** body-parser's failures, by the `type` it gives them. */
-function bodyParserError(err: unknown): ApiError | null {
-  if (typeof err !== "object" || err === null || !("type" in err)) return null;
-  if (err.type === "entity.parse.failed") return new ApiError("invalid_json", "The request body is not valid JSON");
-  if (err.type === "entity.too.large") return new ApiError("payload_too_large", "The request body is larger than this API accepts");
-  if (err.type === "encoding.unsupported" || err.type === "charset.unsupported") {
-    return new ApiError("invalid_request", "The request body's encoding is not supported; send UTF-8 JSON without Content-Encoding, or gzip/deflate");
+/** A problem of the request itself (http/problem.ts), in the API's terms. */
+function problemError(problem: HttpProblem, log: Logger, requestId: string): ApiError {
+  switch (problem.kind) {
+    case "bad_json":
+      return new ApiError("invalid_json", "The request body is not valid JSON");
+    case "too_large":
+      return new ApiError("payload_too_large", "The request body is larger than this API accepts");
+    case "unsupported_encoding":
+      return new ApiError("invalid_request", "The request body's encoding is not supported; send UTF-8 JSON without Content-Encoding, or gzip/deflate");
+    case "undecodable_charset":
+      return new ApiError("invalid_request", "The request body's encoding is not supported; send UTF-8 JSON");
+    case "too_deep":
+      return new ApiError("invalid_request", `The request body nests arrays and objects more than ${problem.maxDepth} levels deep`);
+    case "nul_in_body":
+      return new ApiError("invalid_request", "The request body contains a NUL character (\\u0000), which no value may hold");
+    case "nul_in_path":
+      return new ApiError("not_found", "Not found");
+    case "nul_in_query":
+      return new ApiError("invalid_request", `The query parameter "${problem.parameter}" contains a NUL character (%00)`);
+    case "client_aborted":
+      log.info({ requestId, clientAborted: true, reason: problem.reason }, "the client closed the connection");
+      return new ApiError("client_closed_request", "The client closed the connection before the request completed");
   }
-  return null;
 }
 
 /**
@@ -130,27 +146,27 @@ function requestError(err: unknown): ApiError | null {
   return exposed ? new ApiError("invalid_request", err instanceof URIError ? "The request path is not valid percent-encoded UTF-8" : err.message) : null;
 }
 
-/** Whatever was thrown, as the ApiError to answer with. */
-export function toApiError(err: unknown, log: Logger): ApiError {
+/**
+ * Whatever was thrown, as the ApiError to answer with. A fault of the server is logged with the
+ * request id, and the 500's body names it, so that a caller's report finds the log line (as SCIM's do).
+ */
+export function toApiError(err: unknown, log: Logger, requestId: string): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof AdminError) return new ApiError(err.code, err.message, { details: err.details });
   if (err instanceof IssuerUnavailableError) {
-    log.warn({ err }, "OIDC issuer unavailable");
+    log.warn({ err, requestId }, "OIDC issuer unavailable");
     return new ApiError("issuer_unavailable", "The organisation's sign-in provider cannot be reached; retry later", { cause: err });
   }
-  const aborted = clientAbortReason(err);
-  if (aborted !== null) {
-    log.info({ clientAborted: true, reason: aborted }, "the client closed the connection");
-    return new ApiError("client_closed_request", "The client closed the connection before the request completed");
-  }
-  const parsed = bodyParserError(err) ?? requestError(err);
-  if (parsed) return parsed;
+  const problem = httpProblemOf(err);
+  if (problem !== null) return problemError(problem, log, requestId);
+  const refused = requestError(err);
+  if (refused) return refused;
   if (classifyDbError(err) instanceof DbUnavailableError) {
-    log.error({ err }, "database unavailable");
+    log.error({ err, requestId }, "database unavailable");
     return new ApiError("unavailable", "The service is temporarily unavailable; retry later", { cause: err });
   }
-  log.error({ err }, "api error");
-  return new ApiError("internal", "Internal server error", { cause: err });
+  log.error({ err, requestId }, "api error");
+  return new ApiError("internal", `Internal server error (request ${requestId})`, { cause: err, details: { requestId } });
 }
 
 export function sendApiError(res: Response, err: ApiError): void {
@@ -164,5 +180,5 @@ export function sendApiError(res: Response, err: ApiError): void {
 
 /** The express error handler of the /api router: everything thrown below it, authentication included. */
 export function apiErrorHandler(log: Logger): (err: unknown, req: Request, res: Response, next: NextFunction) => void {
-  return (err, _req, res, _next) => sendApiError(res, toApiError(err, log));
+  return (err, req, res, _next) => sendApiError(res, toApiError(err, log, requestIdOf(req)));
 }

@@ -4,7 +4,7 @@
  * asked (server/authorize.ts): by default never older than a write acknowledged before the request.
  * Errors, authentication's included, are rendered by server/api-errors.ts.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import { type RequestHandler, Router } from "express";
 import { readAudit } from "../db/audit";
 import type { ChangeFeed } from "../db/change-feed";
 import type { Database } from "../db/connection";
@@ -14,9 +14,10 @@ import type { MemberLookup } from "../db/permissions";
 import { findUser, findUserIdByUserName } from "../db/users";
 import { type AuthorizeMember, type EffectivePermissions, mappingFromJSON } from "../mapping";
 import { type AuthorizeDeps, AuthorizeError, type FoundMember, type MappingPermissionSync, MemberReader, type MemberSource, SharedRevisionReads, explainUser } from "../roles";
+import { jsonBody, refuseNulInUrl } from "../http/body";
+import type { Logger } from "../http/logger";
+import { asyncRoute } from "../http/route";
 import { DEFAULT_INPUT_LIMITS } from "../scim/limits";
-import { inspectJsonBody, nulInUrl } from "../scim/raw-input";
-import type { Logger } from "../scim/respond";
 import type { UsageCounter } from "./analytics";
 import { ApiError, apiErrorHandler } from "./api-errors";
 import { orgIdOf } from "./auth";
@@ -48,34 +49,11 @@ const BODY_LIMIT = "64kb";
 
 /**
  * A JSON body of at most `limit`, refused before it is parsed when it nests deeper than `maxDepth`
- * or holds a NUL character (scim/raw-input.ts): the same checks as SCIM bodies, rendered as /api errors.
+ * or holds a NUL character: the same checks as SCIM bodies (http/body.ts), rendered as /api errors.
  */
 export function apiJsonBody(limit: string, maxDepth: number): RequestHandler {
-  return express.json({
-    type: () => true,
-    limit,
-    verify: (_req, _res, raw, encoding) => {
-      const problem = inspectJsonBody(raw, encoding, maxDepth);
-      if (problem === null) return;
-      switch (problem.kind) {
-        case "tooDeep":
-          throw new ApiError("invalid_request", `The request body nests arrays and objects more than ${problem.maxDepth} levels deep`);
-        case "nul":
-          throw new ApiError("invalid_request", "The request body contains a NUL character (\\u0000), which no value may hold");
-        case "charset":
-          throw new ApiError("invalid_request", "The request body's encoding is not supported; send UTF-8 JSON");
-      }
-    },
-  });
+  return jsonBody({ limit, maxDepth, strict: true });
 }
-
-/** No id or name holds U+0000 (PostgreSQL's text cannot): in the path 404, in the query 400. */
-export const refuseNulInUrl: RequestHandler = (req, _res, next) => {
-  const nul = nulInUrl(req.originalUrl);
-  if (nul === null) return next();
-  if (nul.where === "path") return next(new ApiError("not_found", "Not found"));
-  next(new ApiError("invalid_request", `The query parameter "${nul.parameter}" contains a NUL character (%00)`));
-};
 
 /** Counts authorize's member reads by source, with the two label sets bound once rather than hashed per read. */
 function memberReadCounter(metrics: Metrics): (source: MemberSource) => void {
@@ -89,9 +67,7 @@ export function apiRouter(deps: ApiDeps): Router {
   router.use(deps.authenticate);
   router.use(refuseNulInUrl);
   router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
-  const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
-    handler(req, res).catch(next);
-  };
+  const wrap = asyncRoute;
 
   const members = new ReadCache<FoundMember>(deps.changes ?? null, MEMBER_TABLES);
   const usage = deps.usage;

@@ -13,9 +13,10 @@ import type { MappingPermissionSync } from "../roles";
 import type { PrivacyDefaults } from "../roles/admin";
 import { configureDiscovery } from "../scim/discovery";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../scim/limits";
-import { ScimError } from "../scim/errors";
+import { tooManyRequests } from "../scim/errors";
 import { sendError, toScimError } from "../scim/respond";
-import { requestIdOf, scimJsonBody, scimJsonBodyInTurns, scimRouter } from "../scim/router";
+import { requestIdOf } from "../http/request-id";
+import { scimJsonBody, scimJsonBodyInTurns, scimRouter } from "../scim/router";
 import { adminRouter } from "./admin/router";
 import { type Analytics, countProvisioning } from "./analytics";
 import type { SessionReader } from "./admin/auth";
@@ -144,8 +145,8 @@ export function createMetricsApp(metrics: Metrics, logger: AppLogger): Express {
   app.set("etag", false);
   app.get("/metrics", scrape(metrics));
   app.use((_req, res) => sendApiError(res, new ApiError("not_found", "Not found")));
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    sendApiError(res, toApiError(err, logger));
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    sendApiError(res, toApiError(err, logger, requestIdOf(req)));
   });
   return app;
 }
@@ -228,7 +229,7 @@ export function createApp(deps: AppDeps): Express {
   const scim = express.Router();
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const changes = deps.changes ?? null;
-  scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, new ScimError(429, undefined, message))));
+  scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, tooManyRequests(message))));
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
   // Each connection's last request and recent errors, for the console's SCIM page; written after the answer.
   scim.use(new ScimActivity(deps.db, deps.logger).middleware());
@@ -354,7 +355,7 @@ export function createApp(deps: AppDeps): Express {
   // production: SCIM's format under /scim/v2, the API's everywhere else.
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     if (req.originalUrl.startsWith("/scim/v2")) sendError(res, toScimError(err, deps.logger, requestIdOf(req)));
-    else sendApiError(res, toApiError(err, deps.logger));
+    else sendApiError(res, toApiError(err, deps.logger, requestIdOf(req)));
   });
   return app;
 }

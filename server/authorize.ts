@@ -6,7 +6,7 @@
  * it, so that its 400 names the one thing to change.
  */
 import type { AuthorizeQuestion } from "../mapping";
-import { AREAS, LEVELS, isArea, isLevel, isRecord } from "../mapping";
+import { AREAS, LEVELS, isArea, isLevel, isObject } from "../mapping";
 import { type AuthorizeDeps, AuthorizeError, type Check, type Consistency, authorizeCheck, authorizeChecks } from "../roles";
 import { ApiError } from "./api-errors";
 import {
@@ -74,7 +74,7 @@ function checkErrorCode(code: ApiError["code"]): AuthorizeCheckError["error"]["c
 
 /** The request, validated; a 400 ApiError naming the first thing to fix when the single form or the batch's envelope is not valid. */
 export function parseAuthorizeRequest(body: unknown): AuthorizeRequestParsed {
-  if (!isRecord(body)) throw new ApiError("invalid_request", NOT_AN_OBJECT);
+  if (!isObject(body)) throw new ApiError("invalid_request", NOT_AN_OBJECT);
   if ("checks" in body) {
     if (!isAuthorizeBatchEnvelope(body)) throw batchProblem(body);
     return { kind: "batch", consistency: toConsistency(body.consistency), checks: body.checks.map((check) => (isAuthorizeCheck(check) ? toCheck(check) : questionProblem(check, true))) };
@@ -119,7 +119,7 @@ function batchProblem(body: Record<string, unknown>): ApiError {
  * that holds it to the schema: whatever the schema refuses, this names.
  */
 export function questionProblem(question: unknown, inBatch: boolean): ApiError {
-  if (!isRecord(question)) return new ApiError("invalid_request", NOT_AN_OBJECT);
+  if (!isObject(question)) return new ApiError("invalid_request", NOT_AN_OBJECT);
   if (inBatch && "consistency" in question) return new ApiError("invalid_request", "consistency applies to the whole batch: give it beside checks, not in a check");
   const consistency = inBatch ? null : consistencyProblem(question.consistency);
   if (consistency !== null) return consistency;
@@ -143,7 +143,7 @@ const REVISION = /^\d{1,15}$/;
 /** Why `consistency` is not one the API knows, or null when it is (or absent). */
 function consistencyProblem(value: unknown): ApiError | null {
   if (value === undefined || value === "full" || value === "minimize_latency") return null;
-  if (isRecord(value) && Object.keys(value).length === 1 && "atLeast" in value) {
+  if (isObject(value) && Object.keys(value).length === 1 && "atLeast" in value) {
     const raw = value.atLeast;
     if ((typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) || (typeof raw === "string" && REVISION.test(raw))) return null;
     return new ApiError("invalid_request", "consistency.atLeast must be a revision: the decimal string of an X-Revision header or an answer's revision");

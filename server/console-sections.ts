@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { type Area, type Level, isRecord } from "../mapping";
+import { type Area, type Level, isObject } from "../mapping";
 
 /** The areas whose pages are the product's, not this console's. */
 export const PRODUCT_AREAS = ["billing", "libraries"] as const;
@@ -65,7 +65,7 @@ export function parseConsoleSections(text: string, file: string): ProductSection
   } catch (err) {
     throw new ConsoleSectionsError(file, [`not JSON or YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`]);
   }
-  if (!isRecord(document)) throw new ConsoleSectionsError(file, ["the file must map areas (billing, libraries) to { title, url }"]);
+  if (!isObject(document)) throw new ConsoleSectionsError(file, ["the file must map areas (billing, libraries) to { title, url }"]);
   const problems: string[] = [];
   const sections: ProductSection[] = [];
   for (const [key, value] of Object.entries(document)) {
@@ -73,7 +73,7 @@ export function parseConsoleSections(text: string, file: string): ProductSection
       problems.push(`${key}: ${isServerArea(key) ? `the console has its own ${key} section; only billing and libraries may be listed` : "not an area; only billing and libraries may be listed"}`);
       continue;
     }
-    if (!isRecord(value)) {
+    if (!isObject(value)) {
       problems.push(`${key}: must be { title, url }`);
       continue;
     }

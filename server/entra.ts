@@ -1,5 +1,5 @@
 /**
- * Entra ID-issued bearer tokens (IDP-CLIENTS.md, "Entra-issued bearer tokens"). The audience is the
+ * Entra ID-issued bearer tokens (docs/idp-clients.md#entra-issued-bearer-tokens). The audience is the
  * same for every tenant, so the token is pinned to ONE organisation by its issuer and `tid`:
  * otherwise one tenant's token would open another organisation.
  */

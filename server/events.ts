@@ -22,7 +22,7 @@
 import type { Request, Response } from "express";
 import type { Database } from "../db/connection";
 import { type OutboxEvent, outboxPosition, readOutbox } from "../db/outbox";
-import type { Logger } from "../scim/respond";
+import type { Logger } from "../http/logger";
 import { ApiError } from "./api-errors";
 import type { OutboxSignal } from "./signal";
 

@@ -9,7 +9,7 @@
  * until the file changes. Nothing a file holds can stop the process, at start or later.
  */
 import { readFile, stat } from "node:fs/promises";
-import type { Logger } from "../scim/respond";
+import type { Logger } from "../http/logger";
 
 export interface WatchedFile {
   readonly file: string;

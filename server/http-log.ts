@@ -8,8 +8,8 @@ import type { Request, RequestHandler, Response } from "express";
 import pinoHttp from "pino-http";
 import { type AppLogger, serializeError } from "./logger";
 import { routeOf } from "./metrics";
-import { CLIENT_CLOSED_REQUEST } from "../scim/respond";
-import { requestIdOf } from "../scim/router";
+import { CLIENT_CLOSED_REQUEST } from "../http/problem";
+import { requestIdOf } from "../http/request-id";
 
 /**
  * The client went away before its answer was written: its body never arrived whole, or the

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { ISSUE_CODES, type MappingIssue, type ParseResult, type SourceLimits, mappingFromJSON } from "../mapping";
+import { ISSUE_CODES, type MappingIssue, type ParseResult, type SourceLimits, isObject, mappingFromJSON } from "../mapping";
 
 export type ParseMappingText = (text: string, file: string) => Promise<ParseResult>;
 
@@ -52,7 +52,7 @@ export class MappingParser {
   }
 
   private settle(message: unknown): void {
-    if (!isRecord(message) || typeof message.id !== "number") return;
+    if (!isObject(message) || typeof message.id !== "number") return;
     const waiting = this.waiting.get(message.id);
     if (!waiting) return;
     this.waiting.delete(message.id);
@@ -73,13 +73,10 @@ export class MappingParser {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The worker's answer, decoded: structured clone carries data, not types. */
 export function parseResultFromJSON(value: unknown): ParseResult {
-  if (!isRecord(value)) throw new Error("mapping parser answered with something other than a result");
+  if (!isObject(value)) throw new Error("mapping parser answered with something other than a result");
   if (value.ok === true && typeof value.hash === "string") {
     return { ok: true, mapping: mappingFromJSON(value.mapping), hash: value.hash, warnings: issuesFromJSON(value.warnings) };
   }
@@ -92,7 +89,7 @@ const CODES: ReadonlySet<string> = new Set(ISSUE_CODES);
 function issuesFromJSON(value: unknown): MappingIssue[] {
   if (!Array.isArray(value)) throw new Error("mapping parser answered with malformed issues");
   return value.map((issue): MappingIssue => {
-    if (!isRecord(issue)) throw new Error("mapping parser answered with a malformed issue");
+    if (!isObject(issue)) throw new Error("mapping parser answered with a malformed issue");
     const { file, line, column, code, message } = issue;
     if (typeof file !== "string" || typeof line !== "number" || typeof column !== "number" || typeof message !== "string" || typeof code !== "string" || !CODES.has(code)) {
       throw new Error("mapping parser answered with a malformed issue");

@@ -7,7 +7,7 @@
 import type { Database } from "../db/connection";
 import type { SourceLimits } from "../mapping";
 import { type MappingPermissionSync, applyMappingText, refuseMappingSource } from "../roles";
-import type { Logger } from "../scim/respond";
+import type { Logger } from "../http/logger";
 import { FileWatcher } from "./file-watcher";
 import type { ParseMappingText } from "./mapping-parser";
 

@@ -13,7 +13,7 @@ import { classifyDbError } from "../db/errors";
 import { mappingVersionsByOrg } from "../db/mappings";
 import { outboxHeads } from "../db/outbox";
 import { webhookQueue } from "../db/webhooks";
-import { CLIENT_CLOSED_REQUEST } from "../scim/respond";
+import { CLIENT_CLOSED_REQUEST } from "../http/problem";
 import type { EventHub } from "./events";
 
 /** The route template a request matched, e.g. `/scim/v2/Users/:id`; "unmatched" otherwise. */

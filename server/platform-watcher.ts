@@ -5,7 +5,7 @@
  */
 import type { Database } from "../db/connection";
 import { type MappingPermissionSync, applyPlatformText } from "../roles";
-import type { Logger } from "../scim/respond";
+import type { Logger } from "../http/logger";
 import { FileWatcher } from "./file-watcher";
 
 export class PlatformFileWatcher extends FileWatcher {

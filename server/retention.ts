@@ -17,7 +17,7 @@ import { type StoredRetention, NO_RETENTION_SETTINGS, allOrgIds, allRetention, d
 import { withAfterCommit } from "../db/transaction";
 import { pruneDeliveries } from "../db/webhooks";
 import { AUDIT_LOG_FLOOR_DAYS, type EffectiveRetention, type PrivacyDefaults, type RetentionSetting, eraseIn, effectiveRetention } from "../roles/admin";
-import type { Logger } from "../scim/respond";
+import type { Logger } from "../http/logger";
 
 const EVERY_MS = 3_600_000;
 const DAY_MS = 86_400_000;

@@ -22,7 +22,7 @@ import { withAfterCommit } from "../db/transaction";
 import { ADMIN_ACTION } from "../db/admin-actions";
 import { type DeliveryOutcome, type EndpointOutcome, type LeasedDelivery, claimDeliveries, enqueueDeliveries, finishDelivery, releaseLeases } from "../db/webhooks";
 import { PERMISSIONS_CHANGED } from "../roles";
-import type { Logger } from "../scim/respond";
+import type { Logger } from "../http/logger";
 import { withRevision } from "./events";
 import { isLoopback } from "./loopback";
 import type { OutboxSignal } from "./signal";

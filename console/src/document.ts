@@ -3,10 +3,10 @@
  * document is the file's JSON, typed by the server as a plain record; these decoders say what each
  * part is and fall back to "nothing" for anything else, so a page never trusts a shape blindly.
  */
+import { isObject as isRecord } from "../../mapping/json";
 import type { Area, Level, MappingDocument, OrgDocument, RoleDocument, Toggle } from "./api/types";
 import { AREAS, type RoleNames } from "./labels";
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isLevel = (value: unknown): value is Level => value === "none" || value === "view" || value === "manage";
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : []);
 

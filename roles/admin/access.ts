@@ -23,8 +23,8 @@ export interface MyAccess {
 export async function explainMyAccess(deps: AdminDeps, actor: Actor): Promise<MyAccess> {
   const [snapshot] = await loadMembers(deps.db.knex, actor.orgId, [actor.id]);
   if (snapshot === undefined) refuse("not_a_member", `${actor.userName} is no longer a member of this organisation`);
-  const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
-  const explanation = explainMember(snapshot, mapping, await deps.sync.platformFor(deps.db.knex, actor.orgId));
+  const { mapping } = await deps.sync.inForce.mapping(deps.db.knex, actor.orgId);
+  const explanation = explainMember(snapshot, mapping, await deps.sync.inForce.platform(deps.db.knex, actor.orgId));
   return {
     member: { id: actor.id, userName: actor.userName },
     permissions: actor.permissions,

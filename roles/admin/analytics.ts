@@ -123,8 +123,8 @@ export async function accessReview(deps: AdminDeps, actor: Actor, query: { area?
     }
     last = candidate.seq;
   }
-  const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
-  const platform = await deps.sync.platformFor(deps.db.knex, actor.orgId);
+  const { mapping } = await deps.sync.inForce.mapping(deps.db.knex, actor.orgId);
+  const platform = await deps.sync.inForce.platform(deps.db.knex, actor.orgId);
   const members = new Map((await loadMembers(deps.db.knex, actor.orgId, holders.map((h) => h.id))).map((m) => [m.id, m]));
   const rows = holders.flatMap((holder) => {
     const member = members.get(holder.id);

@@ -59,7 +59,7 @@ export async function listGroups(
     ...(query.q === undefined ? {} : { q: query.q }),
     ...(after === undefined ? {} : { after }),
   });
-  const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
+  const { mapping } = await deps.sync.inForce.mapping(deps.db.knex, actor.orgId);
   const last = rows[rows.length - 1];
   return {
     groups: rows.map(({ cursor: _cursor, ...group }) => ({ ...group, grants: grantsOf(mapping, group) })),
@@ -76,7 +76,7 @@ export async function readGroup(deps: AdminDeps, actor: Actor, groupId: string):
   requireAction(actor, "read_roles");
   const group = await findAnyGroup(deps.db.knex, actor.orgId, groupId);
   if (group === null) refuse("group_not_found", `No group with id ${groupId}`);
-  const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
+  const { mapping } = await deps.sync.inForce.mapping(deps.db.knex, actor.orgId);
   return {
     id: group.id,
     displayName: group.displayName,
@@ -97,7 +97,7 @@ export async function createManualGroup(deps: AdminDeps, signedIn: Actor, displa
   const name = groupName(displayName);
   return withAfterCommit(deps.db, async (tx, after) => {
     const actor = await writer(tx, signedIn, "edit_manual_groups");
-    const { mapping } = await deps.sync.mappingFor(tx, actor.orgId);
+    const { mapping } = await deps.sync.inForce.mapping(tx, actor.orgId);
     requireGrant(actor, { kind: "manual_group", op: "create", mapping, before: null, after: manualRef({ id: "", displayName: name }), members: [] });
     let group: GroupRecord;
     try {
@@ -122,7 +122,7 @@ export async function renameManualGroup(deps: AdminDeps, signedIn: Actor, groupI
       const actor = await writer(tx, signedIn, "edit_manual_groups");
       const group = await manualGroup(tx, actor.orgId, groupId);
       if (group.displayName === name) return group;
-      const { mapping } = await deps.sync.mappingFor(tx, actor.orgId);
+      const { mapping } = await deps.sync.inForce.mapping(tx, actor.orgId);
       requireGrant(actor, { kind: "manual_group", op: "rename", mapping, before: manualRef(group), after: manualRef({ ...group, displayName: name }), members: [] });
       let renamed: GroupRecord;
       try {
@@ -143,7 +143,7 @@ export async function deleteManualGroup(deps: AdminDeps, signedIn: Actor, groupI
       const actor = await writer(tx, signedIn, "edit_manual_groups");
       const group = await manualGroup(tx, actor.orgId, groupId);
       // What its members lose is bounded by what its rules give, which the grant judges.
-      const { mapping } = await deps.sync.mappingFor(tx, actor.orgId);
+      const { mapping } = await deps.sync.inForce.mapping(tx, actor.orgId);
       requireGrant(actor, { kind: "manual_group", op: "delete", mapping, before: manualRef(group), after: null, members: [] });
       const former = (await deleteGroup(tx, actor.orgId, group.id)) ?? [];
       await recomputeMembers(deps, tx, actor, former, { action: "group.delete", target: group.id, detail: { displayName: group.displayName } }, after);
@@ -207,7 +207,7 @@ async function judgeMembership(deps: AdminDeps, tx: Executor, actor: Actor, grou
 
 /** What adding `userId` to (or removing them from) `group` changes, as the grant judges it. */
 async function membershipChange(deps: AdminDeps, tx: Executor, orgId: string, group: GroupRecord, userId: string, change: "add" | "remove"): Promise<Extract<GrantChange, { kind: "group_members" }>> {
-  const { mapping, platform } = await deps.sync.inForce(tx, orgId);
+  const { mapping, platform } = await deps.sync.inForce.both(tx, orgId);
   const [member] = await loadMembers(tx, orgId, [userId]);
   const ref = manualRef(group);
   const members: MemberChange[] = [];
@@ -266,7 +266,7 @@ export async function listManualGroups(deps: AdminDeps, actor: Actor, query: { q
     ...(query.q === undefined ? {} : { q: query.q }),
     ...(after === undefined ? {} : { after }),
   });
-  const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
+  const { mapping } = await deps.sync.inForce.mapping(deps.db.knex, actor.orgId);
   const rank = (reach: Reach) => REACHES.indexOf(reach);
   const last = rows[rows.length - 1];
   return {

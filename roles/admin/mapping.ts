@@ -24,7 +24,7 @@ import {
   type PlanPage,
   type PlanPlace,
   PLAN_LIMITS,
-  isRecord,
+  isObject,
   applyEdit,
   emptyMapping,
   mappingChanges,
@@ -127,7 +127,7 @@ export async function editMapping(deps: AdminDeps, signedIn: Actor, edit: Mappin
       if (!actor.may.edit_custom_roles && !actor.may.edit_standard_roles && !actor.may.toggle_org && !actor.may.transfer_primary_owner) {
         requireAction(actor, "edit_custom_roles");
       }
-      const { mapping: current, version } = await deps.sync.mappingFor(tx, actor.orgId);
+      const { mapping: current, version } = await deps.sync.inForce.mapping(tx, actor.orgId);
       const inForce = version ?? 0;
       if (!("any" in ifMatch) && !ifMatch.versions.includes(inForce)) {
         refuse("precondition_failed", `The mapping changed since you read it: version ${inForce} is in force. Read it again, reapply your change and retry.`, { version: inForce });
@@ -183,7 +183,7 @@ export interface PlanOutcome {
 }
 
 const isPlace = (value: unknown): value is PlanPlace =>
-  isRecord(value) && typeof value["userName"] === "string" && typeof value["id"] === "string" && Object.keys(value).length === 2;
+  isObject(value) && typeof value["userName"] === "string" && typeof value["id"] === "string" && Object.keys(value).length === 2;
 
 /**
  * Who would gain and lose what; nothing is written (file-managed organisations may plan too). Any
@@ -197,7 +197,7 @@ export async function planEdit(deps: AdminDeps, actor: Actor, edit: MappingEdit,
     ...(query.limit === undefined ? {} : { limit: query.limit }),
     ...(query.cursor === undefined ? {} : { after: decodeCursor(query.cursor, isPlace) }),
   };
-  const { mapping: current, version } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
+  const { mapping: current, version } = await deps.sync.inForce.mapping(deps.db.knex, actor.orgId);
   const edited = applyEdit(version === null ? null : current, edit);
   if (!edited.ok) refuse(edited.missing === "role" ? "role_not_found" : "rule_not_found", edited.message);
   const parsed = await parseEdited(deps, edited.document);

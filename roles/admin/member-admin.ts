@@ -25,7 +25,7 @@ import type { UserRecord } from "../../db/resources";
 import { deleteUser, insertUser } from "../../db/users";
 import { type OnCommit, withAfterCommit } from "../../db/transaction";
 import { type EffectivePermissions, type MemberChange, NO_ACCESS, type PermissionChange, canEditRoles, diffPermissions, resolveMember } from "../../mapping";
-import type { ChangeCause } from "../../scim/context";
+import type { ChangeCause } from "../../db/change-cause";
 import { refuseLockout } from "../apply";
 import type { MappingPermissionSync } from "../sync";
 import { type Actor, actorName, loadActor, requestOf, requireAction, requireGrant } from "./actor";
@@ -211,7 +211,7 @@ export async function addLocalMember(deps: AdminDeps, signedIn: Actor, input: { 
   const displayName = readDisplayName(input.displayName);
   return withAfterCommit(deps.db, async (tx, after) => {
     const actor = await writerActor(tx, signedIn);
-    const { mapping, platform } = await deps.sync.inForce(tx, actor.orgId);
+    const { mapping, platform } = await deps.sync.inForce.both(tx, actor.orgId);
     const gives = resolveMember({ id: "", userName: email, active: true, groups: [], appRoles: [] }, mapping, platform);
     requireGrant(actor, { kind: "member_status", member: { userName: email, before: NO_ACCESS, after: gives } });
     let record: UserRecord;
@@ -290,7 +290,7 @@ async function loadTarget(deps: Pick<AdminDeps, "sync">, tx: Executor, orgId: st
   if (found === null) refuse("member_not_found", "id" in who ? `No member with id ${who.id}` : `No member with userName ${who.userName}`);
   const [snapshot] = await loadMembers(tx, orgId, [found.id]);
   if (snapshot === undefined) refuse("member_not_found", `No member with id ${found.id}`);
-  const { mapping, platform } = await deps.sync.inForce(tx, orgId);
+  const { mapping, platform } = await deps.sync.inForce.both(tx, orgId);
   const now = resolveMember(snapshot, mapping, platform);
   const standing = resolveMember({ ...snapshot, active: found.active }, mapping, platform);
   const primaryOwner = mapping.primaryOwner !== "" && mapping.primaryOwner.toLowerCase() === found.userName.toLowerCase();

@@ -91,8 +91,8 @@ export async function memberDetail(deps: AdminDeps, actor: Actor, userId: string
   if (found === null || snapshot === undefined) refuse("member_not_found", `No member with id ${userId}`);
   let explanation: Explanation | null = null;
   if (actor.may.read_roles) {
-    const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
-    explanation = explainMember(snapshot, mapping, await deps.sync.platformFor(deps.db.knex, actor.orgId));
+    const { mapping } = await deps.sync.inForce.mapping(deps.db.knex, actor.orgId);
+    explanation = explainMember(snapshot, mapping, await deps.sync.inForce.platform(deps.db.knex, actor.orgId));
   }
   const user = await findUser(deps.db.knex, actor.orgId, found.id);
   const origin = await findMemberOrigin(deps.db.knex, actor.orgId, found.id);

@@ -49,7 +49,7 @@ export interface RoleSummary {
 
 export async function listRoles(deps: AdminDeps, actor: Actor): Promise<RoleSummary[]> {
   requireAction(actor, "read_roles");
-  const { mapping } = await deps.sync.mappingFor(deps.db.knex, actor.orgId);
+  const { mapping } = await deps.sync.inForce.mapping(deps.db.knex, actor.orgId);
   const counts = await roleHolderCounts(deps.db.knex, actor.orgId);
   const groups = await allGroups(deps.db.knex, actor.orgId);
   // Indexed once, so thousands of roles and rules cost their sum, not roles × rules × groups.

@@ -2,7 +2,8 @@
  * Evaluates a parsed filter against plain JSON in memory. Only PATCH value filters
  * (`emails[type eq "work"]`) are matched here; list filters always run in the database.
  */
-import { getKey, isObject } from "../json";
+import { isObject } from "../../mapping/json";
+import { getKey } from "../json";
 import type { AttrPath, CompareOp, FilterNode, FilterValue } from "./ast";
 
 export interface MatchOptions {

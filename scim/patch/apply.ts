@@ -4,7 +4,8 @@
  */
 import { ScimError, invalidPath, invalidValue, mutability, noTarget } from "../errors";
 import { type AttrPath, type FilterNode, type FilterValue, type MatchOptions, filterToString, matchesFilter, parsePatchPath } from "../filter";
-import { deleteKey, findKey, getKey, isObject, jsonEqual, setKey, type JsonObject } from "../json";
+import { isObject, type JsonObject } from "../../mapping/json";
+import { deleteKey, findKey, getKey, jsonEqual, setKey } from "../json";
 import { type AttrDef, ENTERPRISE_USER, type ResourceKind, type ResourceSchemas, type SchemaDef, findAttribute, schemasFor } from "../schemas";
 import { coerceMulti, coerceSingle, normaliseManager } from "../values";
 import type { PatchOpName, PatchOperation } from "./request";
@@ -261,7 +262,8 @@ function indexedList(ctx: Context, container: JsonObject, attr: AttrDef): ListIn
 
 /**
  * RFC 7644 §3.5.2.1: add appends (an exact duplicate is not added twice, so a repeated request
- * changes nothing, IDP-CLIENTS.md quirk 15); §3.5.2.3: replace without a filter replaces the whole list.
+ * changes nothing, docs/idp-clients.md#quirk-15-repeats-are-idempotent); §3.5.2.3: replace
+ * without a filter replaces the whole list.
  */
 function applyMulti(ctx: Context, container: JsonObject, attr: AttrDef, write: Write): void {
   if (write.op === "remove") {

@@ -4,11 +4,11 @@
  */
 import { invalidFilter, invalidPath, mutability } from "../errors";
 import { type FilterNode, type PatchPath, filterToString, parsePatchPath } from "../filter";
-import { type JsonObject, isObject } from "../json";
+import { type JsonObject, isObject } from "../../mapping/json";
 import { readMemberIds } from "../members";
 import type { PatchOperation } from "./request";
 import { CORE_GROUP } from "../schemas";
-import { ITEMS_PER_STEP, type Stepwise, runAtOnce, runInTurns } from "../turns";
+import { ITEMS_PER_STEP, type Stepwise, runAtOnce, runInTurns } from "../../http/turns";
 
 export type GroupPatchStep =
   | { kind: "addMembers"; ids: string[] }

@@ -9,7 +9,8 @@
  * array: its index, if one is needed, is built afresh.
  */
 import { type AttrPath, type FilterNode, type FilterValue } from "../filter";
-import { getKey, isObject, type JsonObject } from "../json";
+import { isObject, type JsonObject } from "../../mapping/json";
+import { getKey } from "../json";
 
 export class ListIndex {
   /** Canonical JSON of each element → how many elements have it (RFC 7644 §3.5.2.1 add skips exact duplicates). */

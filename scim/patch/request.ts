@@ -1,7 +1,8 @@
 /** The PatchOp envelope (RFC 7644 §3.5.2): validation and normalisation of its operations. */
 import { invalidSyntax, invalidValue, noTarget, payloadTooLarge } from "../errors";
 import { DEFAULT_FILTER_LIMITS, type FilterLimits, type PatchPath, parsePatchPath } from "../filter";
-import { getKey, isObject } from "../json";
+import { isObject } from "../../mapping/json";
+import { getKey } from "../json";
 import { PATCH_OP } from "../schemas";
 
 export type PatchOpName = "add" | "remove" | "replace";

@@ -2,15 +2,14 @@
  * My access: `GET /me/access`, the signed-in member's own explanation (every member may read it;
  * no admin right needed), beside `GET /me`.
  */
-import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
+import type { Response, Router } from "express";
 import * as admin from "../../roles/admin";
 import { type ProductSections, type VisibleProductSection, visibleSections } from "../console-sections";
 import { actorOf } from "./auth";
+import { asyncRoute } from "../../http/route";
 
 export function addAccessRoutes(router: Router, deps: { readonly use: admin.AdminDeps }): void {
-  const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
-    handler(req, res).catch(next);
-  };
+  const route = asyncRoute;
   router.get("/me/access", route(async (_req, res) => {
     res.json(await admin.explainMyAccess(deps.use, actorOf(res)));
   }));

@@ -3,7 +3,7 @@
  * a CSV download (`?format=csv` or `Accept: text/csv`, server/csv.ts), and the collection settings
  * (Analytics at manage).
  */
-import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
+import type { Request, Router } from "express";
 import { DECISION_KINDS, type DecisionKind, MEMBER_SERIES, type MemberSeriesKind } from "../../db/analytics";
 import { AREAS, type Area, isArea } from "../../mapping";
 import * as admin from "../../roles/admin";
@@ -11,6 +11,7 @@ import { ApiError } from "../api-errors";
 import { type CsvValue, sendCsv, toCsv, wantsCsv } from "../csv";
 import { actorOf } from "./auth";
 import { body, pageLimit, query } from "./http";
+import { asyncRoute } from "../../http/route";
 
 /** The access review's CSV holds at most this many rows (the JSON answer is paged). */
 export const ACCESS_REVIEW_CSV_MAX_ROWS = 10_000;
@@ -20,9 +21,7 @@ const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function analyticsRoutes(router: Router, use: admin.AdminDeps): void {
-  const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
-    handler(req, res).catch(next);
-  };
+  const route = asyncRoute;
 
   router.get("/analytics/settings", route(async (_req, res) => {
     res.json(await admin.readCollectionSettings(use, actorOf(res)));

@@ -7,7 +7,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Database } from "../../db/connection";
 import { type Actor, loadActor } from "../../roles/admin";
-import { requestIdOf } from "../../scim/router";
+import { requestIdOf } from "../../http/request-id";
 import { ApiError } from "../api-errors";
 import { bearerToken } from "../auth";
 import type { MemberTokens } from "../oidc/member-tokens";

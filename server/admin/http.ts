@@ -1,6 +1,6 @@
 /** The admin API's request readers: If-Match, query parameters, bodies. Each refuses bad input with 400. */
 import type { Request } from "express";
-import { ORG_ROLES, type OrgRole, isOrgRole, isRecord } from "../../mapping";
+import { ORG_ROLES, type OrgRole, isOrgRole, isObject } from "../../mapping";
 import type { IfMatch } from "../../roles/admin";
 import { ApiError } from "../api-errors";
 
@@ -54,7 +54,7 @@ export function positiveInteger(value: unknown, name: string): number {
 
 export function body(req: Request): Record<string, unknown> {
   const value: unknown = req.body;
-  if (!isRecord(value)) throw new ApiError("invalid_request", "The request body must be a JSON object");
+  if (!isObject(value)) throw new ApiError("invalid_request", "The request body must be a JSON object");
   return value;
 }
 

@@ -3,7 +3,7 @@
  * (`/scim-tokens/{id}/errors`; the token list itself is in router.ts) and the console's session
  * limits (`/authentication`). Each reads its input, calls one use case of roles/admin, answers JSON.
  */
-import type { Request, RequestHandler, Response, Router } from "express";
+import type { Router } from "express";
 import { findOrgByName } from "../../db/orgs";
 import * as admin from "../../roles/admin";
 import { ApiError } from "../api-errors";
@@ -11,6 +11,7 @@ import { DEFAULT_CONSOLE } from "../config";
 import { IssuerDiscovery } from "../oidc/discovery-check";
 import { actorOf } from "./auth";
 import { body, textField } from "./http";
+import { asyncRoute } from "../../http/route";
 
 export interface IdentityRouteOptions {
   /** The organisation (by name) whose sign-in OIDC_* set: DEFAULT_ORG when OIDC_ISSUER is set, else null. */
@@ -28,9 +29,7 @@ export function defaultIdentityOptions(): IdentityRouteOptions {
 }
 
 export function identityRoutes(router: Router, use: admin.AdminDeps, options: IdentityRouteOptions): void {
-  const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res, next) => {
-    handler(req, res).catch(next);
-  };
+  const route = asyncRoute;
   const context = async (): Promise<admin.SignInContext> => {
     if (options.environmentSignInOrg === null) return { environmentOrgId: null };
     return { environmentOrgId: (await findOrgByName(use.db.knex, options.environmentSignInOrg))?.id ?? null };

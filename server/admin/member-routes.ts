@@ -4,16 +4,15 @@
  * fill, and the plan of a membership change. Each reads its input and calls one use case of
  * roles/admin, which re-reads the actor in its transaction and judges the change.
  */
-import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
+import type { Request, Router } from "express";
 import * as admin from "../../roles/admin";
 import { ApiError } from "../api-errors";
 import { actorOf } from "./auth";
 import { body, pageLimit, query } from "./http";
+import { asyncRoute } from "../../http/route";
 
 export function addMemberRoutes(router: Router, use: admin.AdminDeps): void {
-  const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
-    handler(req, res).catch(next);
-  };
+  const route = asyncRoute;
   const id = (req: Request): string => req.params.id ?? "";
 
   router.post("/members", route(async (req, res) => {

@@ -4,16 +4,15 @@
  * Privacy manager's of anyone, every member's of themselves) and erasures. Each reads its input,
  * calls one use case of roles/admin and answers JSON.
  */
-import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
+import type { Response, Router } from "express";
 import * as admin from "../../roles/admin";
 import { ApiError } from "../api-errors";
 import { actorOf } from "./auth";
 import { body, query } from "./http";
+import { asyncRoute } from "../../http/route";
 
 export function addPrivacyRoutes(router: Router, use: admin.AdminDeps, defaults: admin.PrivacyDefaults): void {
-  const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
-    handler(req, res).catch(next);
-  };
+  const route = asyncRoute;
 
   router.get("/privacy/retention", route(async (_req, res) => {
     res.json(await admin.readRetentionSettings(use, actorOf(res), defaults));

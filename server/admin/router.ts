@@ -4,15 +4,16 @@
  * the file that may manage the mapping and the lock-out), and answers JSON; errors are rendered by
  * server/api-errors.ts as `{ error: { code, message, … } }`.
  */
-import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import { type Request, type Response, Router } from "express";
 import type { Database } from "../../db/connection";
 import type { TokenInfo } from "../../db/tokens";
-import { type MappingEdit, isRecord, roleDocument, ruleDocument } from "../../mapping";
+import { type MappingEdit, isObject, roleDocument, ruleDocument } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import * as admin from "../../roles/admin";
-import type { Logger } from "../../scim/respond";
+import type { Logger } from "../../http/logger";
 import { DEFAULT_INPUT_LIMITS } from "../../scim/limits";
-import { apiJsonBody, refuseNulInUrl } from "../api";
+import { refuseNulInUrl } from "../../http/body";
+import { apiJsonBody } from "../api";
 import { ApiError, apiErrorHandler } from "../api-errors";
 import { type EventHub, streamEvents } from "../events";
 import type { ParseMappingText } from "../mapping-parser";
@@ -26,6 +27,7 @@ import { addPrivacyRoutes } from "./privacy-routes";
 import { type IdentityRouteOptions, defaultIdentityOptions, identityRoutes } from "./identity-routes";
 import { addMemberRoutes } from "./member-routes";
 import { body, mappingEtag, pageLimit, positiveInteger, query, queryOrgRole, readIfMatch, textField } from "./http";
+import { asyncRoute } from "../../http/route";
 
 export interface AdminRouterDeps {
   readonly db: Database;
@@ -61,9 +63,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.use(refuseNulInUrl);
   router.use(apiJsonBody(BODY_LIMIT, deps.maxJsonDepth ?? DEFAULT_INPUT_LIMITS.maxJsonDepth));
   router.use(reportRevision({ inBody: true }));
-  const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
-    handler(req, res).catch(next);
-  };
+  const route = asyncRoute;
 
   /** Applies a mapping edit and answers with the new version (its ETag too). */
   const edit = async (req: Request, res: Response, change: MappingEdit, action: string, target: string | null, status = 200, extra: (o: admin.EditOutcome) => Record<string, unknown> = () => ({})) => {
@@ -275,9 +275,9 @@ function memberQuery(req: Request): admin.MemberQuery {
 
 /** A plan's proposal: `{ document }` (a whole mapping) or `{ change }` (one fine-grained edit). */
 function proposedEdit(input: Record<string, unknown>): MappingEdit {
-  if (isRecord(input["document"])) return { kind: "replace", document: input["document"] };
+  if (isObject(input["document"])) return { kind: "replace", document: input["document"] };
   const change = input["change"];
-  if (!isRecord(change)) throw new ApiError("invalid_request", "Propose { document } or { change: { kind, … } }");
+  if (!isObject(change)) throw new ApiError("invalid_request", "Propose { document } or { change: { kind, … } }");
   const text = (name: string): string => textField(change, name);
   switch (change["kind"]) {
     case "put_role":

@@ -15,18 +15,20 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import express, { type NextFunction, type Request, type Response, Router } from "express";
 import type { Database } from "../../db/connection";
 import { findOrgById } from "../../db/orgs";
 import { findSessionLimits } from "../../db/session-limits";
 import { findUserByUserName } from "../../db/users";
-import type { Logger } from "../../scim/respond";
+import type { Logger } from "../../http/logger";
 import { ApiError, sendApiError, toApiError } from "../api-errors";
 import type { OidcIssuers } from "../oidc/issuers";
 import type { MemberTokens } from "../oidc/member-tokens";
 import { PAGE_CSS, PAGE_CSS_PATH, sendPage } from "./pages";
 import type { ConsoleSessions } from "./sessions";
 import { consoleReturnPath, finishSignIn, signOutAtIssuer, startSignIn } from "./sign-in";
+import { requestIdOf } from "../../http/request-id";
+import { asyncRoute } from "../../http/route";
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -57,9 +59,7 @@ const ASSET_MAX_AGE_MS = 365 * 86_400_000;
 
 export function consoleRouter(deps: ConsoleRouterDeps): Router {
   const router = Router();
-  const route = (handler: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res, next) => {
-    handler(req, res).catch(next);
-  };
+  const route = asyncRoute;
   const signIn = { db: deps.db, issuers: deps.issuers, tokens: deps.tokens, sessions: deps.sessions, logger: deps.logger, defaultOrg: deps.defaultOrg };
 
   router.use(securityHeaders);
@@ -121,7 +121,7 @@ export function consoleRouter(deps: ConsoleRouterDeps): Router {
   router.use((_req: Request, res: Response) => sendPage(res, 404, { title: "Not found", message: "The console has no such page." }));
   // JSON for the session endpoints the application calls; a page for the ones a person navigates to.
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const apiError = toApiError(err, deps.logger);
+    const apiError = toApiError(err, deps.logger, requestIdOf(req));
     if (req.path === "/session" || req.path === "/logout") {
       sendApiError(res, apiError);
       return;

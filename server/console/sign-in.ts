@@ -12,7 +12,7 @@ import * as client from "openid-client";
 import type { Database } from "../../db/connection";
 import { type Org, findOrgById, findOrgByName } from "../../db/orgs";
 import { AdminError, loadActor } from "../../roles/admin";
-import type { Logger } from "../../scim/respond";
+import type { Logger } from "../../http/logger";
 import { IssuerUnavailableError, type OidcIssuers } from "../oidc/issuers";
 import type { MemberToken, MemberTokens } from "../oidc/member-tokens";
 import { clearCookie, readCookie, setCookie, sign, unsign } from "./cookies";

@@ -1,5 +1,5 @@
 import { parseJsonStepwise } from "../../scim/json-in-turns";
-import { runAtOnce } from "../../scim/turns";
+import { runAtOnce } from "../../http/turns";
 
 const parse = (text: string): unknown => runAtOnce(parseJsonStepwise(text));
 

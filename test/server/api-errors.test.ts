@@ -1,4 +1,6 @@
+import { Writable } from "node:stream";
 import request from "supertest";
+import { createLogger } from "../../server/logger";
 import { type Harness, startHarness } from "../support/harness";
 
 /** Every /api failure is JSON `{ error: { code, message } }` with the status its code stands for. */
@@ -60,5 +62,27 @@ describe("errors of the product API", () => {
   it("answers a NUL in an /api path with 404 and in its query with 400, before any SQL", async () => {
     expectApiError(await h.api("get", "/members/%00/permissions"), 404, "not_found");
     expectApiError(await h.api("get", "/members/permissions?userName=ada%00"), 400, "invalid_request");
+  });
+});
+
+describe("a fault of the server behind the product API", () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it("is logged with the request id, and its 500 names that id and nothing of the fault, as SCIM's 500s do", async () => {
+    const lines: string[] = [];
+    const logger = createLogger("info", new Writable({ write: (chunk: Buffer, _encoding, done) => void (lines.push(chunk.toString()), done()) }));
+    h = await startHarness({ app: { logger } });
+    // A column GET /mapping reads is gone: the database fails the statement.
+    await h.db.knex.schema.alterTable("mapping_refusals", (t) => t.renameColumn("resolved_at", "resolved_at_gone"));
+
+    const res = await h.api("get", "/mapping").set("X-Request-Id", "api-fault-7");
+
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: { code: "internal", requestId: "api-fault-7", message: "Internal server error (request api-fault-7)" } });
+    const errors = lines.map((l) => JSON.parse(l) as { level: number; msg: string; requestId?: string; err?: { message: string } }).filter((l) => l.level >= 50);
+    const fault = errors.find((l) => l.msg === "api error");
+    expect(fault).toMatchObject({ requestId: "api-fault-7" });
+    expect(fault?.err?.message).toMatch(/resolved_at/);
   });
 });

@@ -5,7 +5,7 @@ import { setOrgEntra } from "../../db/orgs";
 import { type Harness, expectScimError, startHarness } from "../support/harness";
 
 /**
- * Entra-issued bearer tokens (IDP-CLIENTS.md, "Entra-issued bearer tokens"). Keys are made in the
+ * Entra-issued bearer tokens (docs/idp-clients.md#entra-issued-bearer-tokens). Keys are made in the
  * test and handed to the server as a local JWKS: no network call is ever made.
  */
 const AUDIENCE = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";

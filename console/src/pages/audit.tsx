@@ -1,6 +1,7 @@
 /** Audit: every change of a member's permissions, newest first, with who caused it and why; filtered by member and actor, a page at a time. */
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
+import { isObject as isRecord } from "../../../mapping/json";
 import { get, query } from "../api/client";
 import type { AuditEntry, AuditPage as AuditList, Level, OrgRole, RoleSummary } from "../api/types";
 import type { Viewer } from "../app";
@@ -82,7 +83,6 @@ export function AuditPage(props: { viewer: Viewer }): JSX.Element {
   );
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | null => (typeof v === "string" ? v : typeof v === "number" ? String(v) : null);
 
 /** Who caused it, as the log stores it (`member:ada@example.com`, `scim`, `cli:…`, `file:…`), in words. */

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../../scim/json";
+import type { JsonObject } from "../../../mapping/json";
 import { expectScimError } from "../../support/scim-error";
 import { CORE_USER, ENTERPRISE, ada, patchGroup, patchUser, sales } from "./support";
 

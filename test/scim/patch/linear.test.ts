@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { type JsonObject } from "../../../scim/json";
+import { type JsonObject } from "../../../mapping/json";
 import { applyPatch, planGroupPatch } from "../../../scim/patch";
 import { DEFAULT_INPUT_LIMITS } from "../../../scim/limits";
 import { ada, ops } from "./support";

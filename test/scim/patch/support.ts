@@ -1,4 +1,4 @@
-import { type JsonObject } from "../../../scim/json";
+import { type JsonObject } from "../../../mapping/json";
 import { type PatchOperation, applyPatch, parsePatchRequest } from "../../../scim/patch";
 import { DEFAULT_INPUT_LIMITS } from "../../../scim/limits";
 
@@ -15,7 +15,7 @@ export const ops = (...operations: unknown[]): PatchOperation[] => parsePatchReq
 export const patchUser = (user: JsonObject, ...operations: unknown[]): JsonObject => applyPatch("User", user, ops(...operations));
 export const patchGroup = (group: JsonObject, ...operations: unknown[]): JsonObject => applyPatch("Group", group, ops(...operations));
 
-/** What Okta's create request leaves in our store (IDP-CLIENTS.md, Okta "create"). */
+/** What Okta's create request leaves in our store (docs/idp-clients.md#okta-table, "create"). */
 export function ada(): JsonObject {
   return {
     schemas: [CORE_USER],

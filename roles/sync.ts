@@ -17,7 +17,7 @@ import { membersOfGroup } from "../db/groups";
 import { findOrgById } from "../db/orgs";
 import { stageOutboxEvents } from "../db/outbox";
 import { currentPlatform, currentPlatformVersion } from "../db/platform";
-import { type PermissionIndex, deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
+import { type ComputedWith, type PermissionIndex, deleteMemberPermissions, insertFirstPermissionsIf, readPermissions, storePermissions } from "../db/permissions";
 import { type AfterCommit, nothingAfterCommit } from "../db/transaction";
 import {
   type EffectivePermissions,
@@ -133,9 +133,13 @@ function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectiveP
 
 /**
  * Members a whole-organisation recompute reads and writes at once. The page's stored permissions
- * are parsed in one go when read (tens of kilobytes each with thousands of roles), so pages are small.
+ * are parsed in one go when read (tens of kilobytes each with thousands of roles), so pages stay
+ * at one write chunk (db/chunks.ts): each page's permissions, audit and role rows are one statement
+ * each. 500 rather than 200: 2.5 times fewer statements, and on PostgreSQL (one round trip, parse
+ * and plan each) a 50k-member apply took 57–60 s against 69–85 s at 200 on a machine loaded far
+ * beyond its cores; on SQLite it made no difference measurable there.
  */
-const RECOMPUTE_PAGE = 200;
+const RECOMPUTE_PAGE = 500;
 /** Members resolved between two looks at the clock. */
 const STEP = 25;
 /** Results kept for members with the same groups and app roles; past it the memo starts again (as a plan's). */
@@ -147,6 +151,8 @@ export type RecomputeObserver = (recomputed: number, changed: number) => void;
 export class MappingPermissionSync implements PermissionSync {
   private readonly mappings = new Map<string, CachedMapping>();
   private readonly orgNames = new Map<string, string>();
+  /** What `inForce` last found per organisation: a creation computes with it and checks it as it writes. */
+  private readonly lastInForce = new Map<string, { readonly versions: ComputedWith; readonly mapping: Mapping; readonly platform: PlatformOverrides }>();
   private platform: { readonly version: number; readonly file: PlatformFile } | null = null;
 
   constructor(
@@ -166,7 +172,9 @@ export class MappingPermissionSync implements PermissionSync {
   async inForce(tx: Executor, orgId: string): Promise<{ mapping: Mapping; platform: PlatformOverrides }> {
     const versions = await versionsInForce(tx, orgId);
     const { mapping } = await this.mappingAt(tx, orgId, versions.mapping);
-    return { mapping, platform: await this.platformAt(tx, orgId, versions.platform) };
+    const platform = await this.platformAt(tx, orgId, versions.platform);
+    this.lastInForce.set(orgId, { versions, mapping, platform });
+    return { mapping, platform };
   }
 
   private async mappingAt(tx: Executor, orgId: string, current: { version: number; hash: string } | null): Promise<{ mapping: Mapping; version: number | null }> {
@@ -217,9 +225,26 @@ export class MappingPermissionSync implements PermissionSync {
     return this.recompute(tx, orgId, members, batchResolver(mapping, platform), cause, stored);
   }
 
-  /** A user was just created: no groups and no stored permissions yet, so nothing to load. */
+  /**
+   * A user was just created: no groups and no stored permissions yet, so nothing to load. Most new
+   * members get no access (their groups come later): their row is written with the mapping last
+   * seen in force, by a statement that writes it only if that is still the one in force, so the
+   * versions are not read first; otherwise (another version stored since, or access to audit and
+   * announce) the versions are read and the member computed as any other.
+   */
   async memberCreated(tx: Executor, orgId: string, member: NewMember, cause: ChangeCause): Promise<AfterCommit> {
     await lockOrgPermissions(tx, orgId, "shared");
+    const known = this.lastInForce.get(orgId);
+    if (known) {
+      const after = resolveMember({ ...member, groups: [] }, known.mapping, known.platform);
+      if (permissionsEqual(NO_ACCESS, after)) {
+        const index = indexed({ userId: member.id, userName: member.userName, before: NO_ACCESS, after }, false).index;
+        if (await insertFirstPermissionsIf(tx, orgId, { userId: member.id, after, index }, known.versions)) {
+          this.observe(1, 0);
+          return nothingAfterCommit;
+        }
+      }
+    }
     const { mapping, platform } = await this.inForce(tx, orgId);
     const after = resolveMember({ ...member, groups: [] }, mapping, platform);
     return this.store(tx, orgId, [{ member, previous: undefined, after }], cause);

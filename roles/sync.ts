@@ -135,9 +135,9 @@ function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectiveP
  * Members a whole-organisation recompute reads and writes at once. The page's stored permissions
  * are parsed in one go when read (tens of kilobytes each with thousands of roles), so pages stay
  * at one write chunk (db/chunks.ts): each page's permissions, audit and role rows are one statement
- * each. 500 rather than 200: 2.5 times fewer statements, and on PostgreSQL (one round trip, parse
- * and plan each) a 50k-member apply took 57–60 s against 69–85 s at 200 on a machine loaded far
- * beyond its cores; on SQLite it made no difference measurable there.
+ * each. 500 rather than 200: 2.5 times fewer statements; a 50k-member apply on a machine loaded
+ * far beyond its cores took 6.4–6.7 s of process CPU against 7.0–8.1 s at 200 on SQLite
+ * (alternated), and 57–60 s against 69–85 s of wall time on PostgreSQL.
  */
 const RECOMPUTE_PAGE = 500;
 /** Members resolved between two looks at the clock. */

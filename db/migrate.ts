@@ -26,6 +26,7 @@ import * as memberStanding from "./migrations/20261207200000_member_standing";
 import * as analytics from "./migrations/20261207200100_analytics";
 import * as privacy from "./migrations/20261207200200_privacy";
 import * as identityAccess from "./migrations/20261207200300_identity_access";
+import * as statementLevelOrgKeys from "./migrations/20261208000000_statement_level_org_keys";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -56,6 +57,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["20261207200100_analytics", analytics],
   ["20261207200200_privacy", privacy],
   ["20261207200300_identity_access", identityAccess],
+  ["20261208000000_statement_level_org_keys", statementLevelOrgKeys],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -6,10 +6,10 @@
 import type { Knex } from "knex";
 import { chunks, chunksBySize } from "./chunks";
 import type { Executor } from "./connection";
-import { jsonIdRows } from "./dialect";
+import { isPostgres, jsonIdRows } from "./dialect";
 import { suspendedColumn } from "./member-standing";
 import { prepared } from "./prepared";
-import { jsonWriter, nowIso, readBoolean, readJson } from "./json";
+import { jsonWriter, nowIso, readBoolean, readJson, writeJson } from "./json";
 import { noteRevision } from "./outbox";
 import type { DbMemberPermissionsRow } from "./tables";
 
@@ -58,6 +58,61 @@ export async function storePermissions(
     await tx("member_permissions").insert(chunk).onConflict("user_id").merge(["permissions", "org_role", "role_editor", "updated_at"]);
   }
   await storeRoleRows(tx, orgId, rows.filter((r) => r.index.rolesChanged));
+}
+
+/** The versions a member's permissions were computed with (db/mappings.ts `versionsInForce`). */
+export interface ComputedWith {
+  readonly mapping: { readonly version: number; readonly hash: string } | null;
+  readonly platform: number | null;
+}
+
+/**
+ * A member's first permissions row, written only while the mapping and platform versions it was
+ * computed with are still those in force, checked by the inserting statement itself (one statement
+ * where a check and an insert were two). False when another process stored a new version
+ * meanwhile: nothing was written, and the caller computes again. The member must have no row yet
+ * and no custom roles (a user created in this transaction, given none).
+ */
+export async function insertFirstPermissionsIf(
+  tx: Executor,
+  orgId: string,
+  row: { userId: string; after: unknown; index: PermissionIndex },
+  computedWith: ComputedWith,
+  at = nowIso(),
+): Promise<boolean> {
+  const pg = isPostgres(tx);
+  const latest = (column: "version" | "hash") => `(SELECT ${column} FROM mappings WHERE org_id = ? ORDER BY version DESC LIMIT 1)`;
+  const same = pg ? "IS NOT DISTINCT FROM" : "IS";
+  const result: unknown = await tx.raw(
+    `INSERT INTO member_permissions (user_id, org_id, permissions, org_role, role_editor, updated_at)
+      SELECT ?, ?, ${pg ? "CAST(? AS jsonb)" : "?"}, ?, ${pg ? "CAST(? AS boolean)" : "?"}, ?
+      WHERE ${latest("version")} ${same} ${pg ? "CAST(? AS bigint)" : "?"} AND ${latest("hash")} ${same} ${pg ? "CAST(? AS text)" : "?"}
+        AND (SELECT MAX(version) FROM platform_versions) ${same} ${pg ? "CAST(? AS bigint)" : "?"}
+      RETURNING user_id`,
+    [
+      row.userId,
+      orgId,
+      writeJson(row.after),
+      row.index.orgRole,
+      row.index.roleEditor,
+      at,
+      orgId,
+      computedWith.mapping?.version ?? null,
+      orgId,
+      computedWith.mapping?.hash ?? null,
+      computedWith.platform,
+    ],
+  );
+  if (returnedRows(result) === 0) return false;
+  noteRevision(tx, orgId);
+  return true;
+}
+
+/** How many rows a raw `… RETURNING` statement gave back: an array on SQLite, `{ rows }` on PostgreSQL. */
+function returnedRows(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  if (typeof result === "object" && result !== null && "rows" in result && Array.isArray(result.rows)) return result.rows.length;
+  return 0;
 }
 
 /**

@@ -8,6 +8,7 @@
 import type { Executor } from "../db/connection";
 import { currentMapping, currentMappingVersion, versionsInForce } from "../db/mappings";
 import { findOrgById } from "../db/orgs";
+import type { ComputedWith } from "../db/permissions";
 import { currentPlatform, currentPlatformVersion } from "../db/platform";
 import { type Mapping, type PlatformFile, type PlatformOverrides, emptyMapping, mappingFromJSON, platformFor, platformFromJSON } from "../mapping";
 
@@ -23,6 +24,8 @@ export class MappingInForce {
   private readonly mappings = new Map<string, CachedMapping>();
   private readonly orgNames = new Map<string, string>();
   private platformFile: { readonly version: number; readonly file: PlatformFile } | null = null;
+  /** What `both` last found per organisation: a creation computes with it and checks it as it writes. */
+  private readonly lastFound = new Map<string, { readonly versions: ComputedWith; readonly mapping: Mapping; readonly platform: PlatformOverrides }>();
 
   /** The organisation's mapping in force and its version (null while none was ever applied). */
   async mapping(tx: Executor, orgId: string): Promise<{ mapping: Mapping; version: number | null }> {
@@ -44,7 +47,17 @@ export class MappingInForce {
   async both(tx: Executor, orgId: string): Promise<{ mapping: Mapping; platform: PlatformOverrides }> {
     const versions = await versionsInForce(tx, orgId);
     const { mapping } = await this.mappingAt(tx, orgId, versions.mapping);
-    return { mapping, platform: await this.platformAt(tx, orgId, versions.platform) };
+    const platform = await this.platformAt(tx, orgId, versions.platform);
+    this.lastFound.set(orgId, { versions, mapping, platform });
+    return { mapping, platform };
+  }
+
+  /**
+   * What `both` last found for the organisation, with the versions it was found at, or undefined.
+   * It may no longer be in force: a writer that uses it checks the versions in the statement that writes.
+   */
+  lastSeen(orgId: string): { readonly versions: ComputedWith; readonly mapping: Mapping; readonly platform: PlatformOverrides } | undefined {
+    return this.lastFound.get(orgId);
   }
 
   private async mappingAt(tx: Executor, orgId: string, current: { version: number; hash: string } | null): Promise<{ mapping: Mapping; version: number | null }> {

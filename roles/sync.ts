@@ -15,7 +15,7 @@ import { lockOrgPermissions } from "../db/locks";
 import { type MemberSnapshot, allMembers, loadMembers } from "../db/member-snapshots";
 import { membersOfGroup } from "../db/groups";
 import { stageOutboxEvents } from "../db/outbox";
-import { type PermissionIndex, deleteMemberPermissions, readPermissions, storePermissions } from "../db/permissions";
+import { type PermissionIndex, deleteMemberPermissions, insertFirstPermissionsIf, readPermissions, storePermissions } from "../db/permissions";
 import { type AfterCommit, nothingAfterCommit } from "../db/transaction";
 import {
   type EffectivePermissions,
@@ -118,9 +118,13 @@ function decodeAll(stored: ReadonlyMap<string, unknown>): Map<string, EffectiveP
 
 /**
  * Members a whole-organisation recompute reads and writes at once. The page's stored permissions
- * are parsed in one go when read (tens of kilobytes each with thousands of roles), so pages are small.
+ * are parsed in one go when read (tens of kilobytes each with thousands of roles), so pages stay
+ * at one write chunk (db/chunks.ts): each page's permissions, audit and role rows are one statement
+ * each. 500 rather than 200: 2.5 times fewer statements; a 50k-member apply on a machine loaded
+ * far beyond its cores took 6.4–6.7 s of process CPU against 7.0–8.1 s at 200 on SQLite
+ * (alternated), and 57–60 s against 69–85 s of wall time on PostgreSQL.
  */
-const RECOMPUTE_PAGE = 200;
+const RECOMPUTE_PAGE = 500;
 /** Members resolved between two looks at the clock. */
 const STEP = 25;
 /** Results kept for members with the same groups and app roles; past it the memo starts again (as a plan's). */
@@ -147,9 +151,26 @@ export class MappingPermissionSync implements PermissionSync {
     return this.recompute(tx, orgId, members, batchResolver(mapping, platform), cause, stored);
   }
 
-  /** A user was just created: no groups and no stored permissions yet, so nothing to load. */
+  /**
+   * A user was just created: no groups and no stored permissions yet, so nothing to load. Most new
+   * members get no access (their groups come later): their row is written with the mapping last
+   * seen in force, by a statement that writes it only if that is still the one in force, so the
+   * versions are not read first; otherwise (another version stored since, or access to audit and
+   * announce) the versions are read and the member computed as any other.
+   */
   async memberCreated(tx: Executor, orgId: string, member: NewMember, cause: ChangeCause): Promise<AfterCommit> {
     await lockOrgPermissions(tx, orgId, "shared");
+    const known = this.inForce.lastSeen(orgId);
+    if (known) {
+      const after = resolveMember({ ...member, groups: [] }, known.mapping, known.platform);
+      if (permissionsEqual(NO_ACCESS, after)) {
+        const index = indexed({ userId: member.id, userName: member.userName, before: NO_ACCESS, after }, false).index;
+        if (await insertFirstPermissionsIf(tx, orgId, { userId: member.id, after, index }, known.versions)) {
+          this.observe(1, 0);
+          return nothingAfterCommit;
+        }
+      }
+    }
     const { mapping, platform } = await this.inForce.both(tx, orgId);
     const after = resolveMember({ ...member, groups: [] }, mapping, platform);
     return this.store(tx, orgId, [{ member, previous: undefined, after }], cause);

@@ -10,7 +10,7 @@ import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
-import { cli } from "../support/cli";
+import { CLI_ACTOR, cli } from "../support/cli";
 import { CORE_GROUP, userBody } from "../support/harness";
 import { MAPPING } from "./support";
 import { DEFAULT_LIMITS } from "../../server/config";
@@ -76,15 +76,15 @@ describe("the CLI", () => {
     // A SCIM token is not an API token.
     expect((await request(app).get("/api/v1/mapping").set("Authorization", `Bearer ${token}`)).status).toBe(401);
 
-    const listed = await cli(url, "tokens", "list", "--org", "acme");
+    const listed = await cli(url, "tokens", "list", "--org", "acme", "--json");
     expect(listed.code).toBe(0);
-    expect(listed.lines).toEqual([expect.stringMatching(new RegExp(`^${tokenId}\\t\\S+\\tactive\\t.*\\tokta$`))]);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: tokenId, state: "active", label: "okta", createdBy: CLI_ACTOR })]);
 
-    const revoked = await cli(url, "tokens", "revoke", tokenId);
+    const revoked = await cli(url, "tokens", "revoke", tokenId, "--org", "acme");
     expect(revoked.code).toBe(0);
     expect((await scim(token).get("/Users")).status).toBe(401);
     expect((await scim(otherToken).get("/Users")).status).toBe(200);
-    expect((await cli(url, "tokens", "list", "--org", "acme")).lines).toEqual([expect.stringMatching(/\trevoked /)]);
+    expect(JSON.parse((await cli(url, "tokens", "list", "--org", "acme", "--json")).stdout)).toEqual([expect.objectContaining({ id: tokenId, state: "revoked" })]);
   });
 
   it("validates mapping files: exit 1 with file:line:col errors for a bad one, exit 0 for the example", async () => {
@@ -138,10 +138,10 @@ describe("the CLI", () => {
     expect(applied.lines[0]).toBe("2 member(s) would change");
     expect(applied.lines.at(-1)).toBe("applied version 1: 2 member(s) changed");
     expect((await api(`/members/${ada.id}/permissions`)).body).toMatchObject({ orgRole: "custom", roles: ["finance"], admin: { billing: "manage" } });
-    expect((await api("/mapping")).body).toMatchObject({ version: 1, appliedBy: "cli:tester", source: file, mapping: { version: 1, appliedBy: "cli:tester", source: file }, lastRefused: null });
+    expect((await api("/mapping")).body).toMatchObject({ version: 1, appliedBy: CLI_ACTOR, source: file, mapping: { version: 1, appliedBy: CLI_ACTOR, source: file }, lastRefused: null });
     expect((await api(`/audit?member=${ada.id}`)).body).toMatchObject({ entries: [{ cause: { kind: "mapping", version: 1, source: file } }] });
 
-    const explained = await cli(url, "explain", "ADA@acme.example", "--org", "acme");
+    const explained = await cli(url, "explain", "ADA@acme.example", "--org", "acme", "--json");
     expect(explained.code).toBe(0);
     const explanation = JSON.parse(explained.stdout) as Record<string, unknown>;
     expect(explanation).toMatchObject({

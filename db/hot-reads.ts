@@ -93,6 +93,7 @@ export interface HotReaderFile {
 /** A read-only connection on the event loop's thread, holding the hot statements prepared. */
 export class SqliteHotReader {
   private connection: { readonly db: Database; readonly identity: string; readonly statements: Map<HotStatement, Database.Statement> } | null = null;
+  private closed = false;
 
   constructor(
     private readonly filename: string,
@@ -118,18 +119,25 @@ export class SqliteHotReader {
     }
   }
 
+  /** For good: a read after this asks the knex path, which is closing too. */
   close(): void {
+    this.closed = true;
+    this.release();
+  }
+
+  private release(): void {
     const connection = this.connection;
     this.connection = null;
     if (connection?.db.open === true) connection.db.close();
   }
 
   private opened(): SqliteHotReader["connection"] {
-    if (!this.file.serving()) return null;
+    if (this.closed || !this.file.serving()) return null;
     const identity = this.file.current();
     if (identity === null) return null;
     if (this.connection !== null && this.connection.identity === identity) return this.connection;
-    this.close();
+    // Another file is at the path now (restored from a backup): its own connection, once the writer opened it.
+    this.release();
     try {
       // No busy timeout: the event loop never waits for a lock here; the knex path does, off it.
       const db = new Database(this.filename, { readonly: true, fileMustExist: true, timeout: 0 });

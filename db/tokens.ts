@@ -9,9 +9,10 @@ import { HOT, hotRows } from "./hot-reads";
 import { prepared } from "./prepared";
 import type { DbTokenRow } from "./tables";
 
+import { nowIso } from "./json";
+
 /** Listed rather than `*` for the named statement on PostgreSQL (db/prepared.ts). */
 const TOKEN_COLUMNS = ["id", "org_id", "kind", "token_hash", "label", "created_at", "revoked_at", "expires_at", "created_by"] as const satisfies readonly (keyof DbTokenRow)[];
-import { nowIso } from "./json";
 
 export type TokenKind = "scim" | "api";
 

@@ -8,7 +8,6 @@ import { isPostgres } from "./dialect";
 import { HOT, hotRows } from "./hot-reads";
 import { prepared } from "./prepared";
 import type { DbTokenRow } from "./tables";
-
 import { nowIso } from "./json";
 
 /** Listed rather than `*` for the named statement on PostgreSQL (db/prepared.ts). */

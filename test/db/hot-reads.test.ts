@@ -75,6 +75,17 @@ describe("the hot reads on a SQLite file", () => {
     expect(await everyRead(h.db.knex)).toEqual(onTheDatabaseThread);
   });
 
+  it("answers every hot read while a write transaction holds the database thread's one connection", async () => {
+    const committed = await everyRead(h.db.knex);
+    const trx = await h.db.knex.transaction();
+    try {
+      // Through the pool, each of these would wait for the transaction (DB_TIMEOUT_MS) and fail.
+      expect(await everyRead(h.db.knex)).toEqual(committed);
+    } finally {
+      await trx.rollback();
+    }
+  });
+
   it("finds `userName eq` filters in the form the filter compiler writes them", () => {
     const compiled = compileFilter("sqlite", "users", { kind: "compare", target: { kind: "column", column: "user_name_ci", type: "string", lowered: true }, op: "eq", value: "x", caseExact: false });
     expect(compiled.sql).toBe(USERS_WHERE_USER_NAME);

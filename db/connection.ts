@@ -6,6 +6,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { DbUnavailableError } from "./errors";
+import { SqliteHotReader, attachHotReader } from "./hot-reads";
 import { SqliteWorkerConnection, sqliteWorkerClient } from "./sqlite-worker-client";
 
 export type Dialect = "sqlite" | "pg";
@@ -108,42 +109,78 @@ function fileIdentity(path: string): string | null {
  * identity is remembered when the connection opens; a connection whose file is no longer at the
  * path is retired before use (the pool opens a new one), a missing file is not recreated once the
  * database exists (the request is a 503 until the file is back), and a commit checks it last.
+ *
+ * The path is looked at on a timer (`FILE_CHECK_INTERVAL_MS`) and on the outage path (a failed
+ * statement, a commit, the health check, opening a connection), never per request: a `stat` on
+ * every pool acquire was 3% of the server's CPU under load. A read in the interval after the file
+ * was replaced may still come from the file it replaced; no write does, since every commit looks.
  */
 class SqliteFileGuard {
   /** The file the open connection uses. */
   private opened: string | null = null;
   /** The file the connection settings were last confirmed for. */
   private accepted: string | null = null;
+  /** The file at the path when it was last looked at. */
+  private seen: string | null;
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly filename: string) {}
+  constructor(private readonly filename: string) {
+    this.seen = fileIdentity(filename);
+    this.timer = setInterval(() => this.check(), FILE_CHECK_INTERVAL_MS);
+    // The check must not keep a finished CLI command (or a test file) from exiting.
+    this.timer.unref();
+  }
+
+  /** Looks at the path now; what it finds is what the next acquire and hot read go by. */
+  check(): string | null {
+    this.seen = fileIdentity(this.filename);
+    return this.seen;
+  }
+
+  /** The file at the path as last looked at. */
+  current(): string | null {
+    return this.seen;
+  }
 
   /** knex asks before opening a connection whether its settings still hold: not once the file changed. */
   expired(): boolean {
-    return this.accepted !== null && fileIdentity(this.filename) !== this.accepted;
+    return this.accepted !== null && this.seen !== this.accepted;
   }
 
   /** Before a connection is opened: the file must still exist once it has existed. */
   beforeOpen(): void {
-    const identity = fileIdentity(this.filename);
+    const identity = this.check();
     if (this.accepted !== null && identity === null) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} is missing`) });
     this.accepted = identity;
   }
 
   opening(conn: SqliteWorkerConnection): void {
-    const identity = fileIdentity(this.filename);
+    const identity = this.check();
     conn.fileIdentity = identity;
     this.opened = identity;
     this.accepted = identity;
   }
 
   isCurrent(conn: SqliteWorkerConnection): boolean {
-    return conn.fileIdentity !== undefined && conn.fileIdentity === fileIdentity(this.filename);
+    return conn.fileIdentity !== undefined && conn.fileIdentity === this.seen;
+  }
+
+  /** Whether the writing connection is open on the file at the path (it put it in WAL mode). */
+  writerOnCurrentFile(): boolean {
+    return this.opened !== null && this.opened === this.seen;
   }
 
   assertWritable(): void {
-    if (this.opened !== fileIdentity(this.filename)) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} was removed or replaced`) });
+    if (this.opened !== this.check()) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} was removed or replaced`) });
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
   }
 }
+
+/** How often the SQLite file's identity is looked at between the outage path's own looks. */
+const FILE_CHECK_INTERVAL_MS = 500;
 
 /** Owner only: the file holds token hashes, webhook secrets and the directory's personal data. */
 const PRIVATE_FILE_MODE = 0o600;
@@ -180,7 +217,7 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number, log: O
   const filename = memory ? ":memory:" : resolve(path);
   if (!memory) preparePrivateFile(filename, log);
   const guard = memory ? null : new SqliteFileGuard(filename);
-  const health = memory ? null : new SqliteHealthCheck(filename, Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs)));
+  const health = guard ? new SqliteHealthCheck(filename, Math.min(SYNC_BUSY_TIMEOUT_MS, Math.trunc(timeoutMs)), () => guard.check()) : null;
   const knex = knexFactory({
     // knex's better-sqlite3 dialect with its connection in a worker thread: statements run off the
     // event loop (db/sqlite-worker-client.ts); the pragmas and prepared statements live there.
@@ -210,6 +247,20 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number, log: O
       },
     },
   });
+  // The hot reads (db/hot-reads.ts) on a connection of their own: a file only, since an in-memory
+  // database is private to its one connection.
+  const hot = guard
+    ? new SqliteHotReader(filename, {
+        current: () => guard.current(),
+        serving: () => guard.writerOnCurrentFile() && knex.client.pool !== undefined,
+        trouble: () => guard.check(),
+      })
+    : null;
+  if (guard && hot) {
+    attachHotReader(knex, hot);
+    // The outage path: a statement that failed may have met a file that is gone.
+    knex.on("query-error", () => guard.check());
+  }
   return {
     knex,
     dialect: "sqlite",
@@ -218,6 +269,8 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number, log: O
     ...(guard ? { assertWritable: () => guard.assertWritable() } : {}),
     ...(health ? { ping: () => health.ping() } : {}),
     close: async () => {
+      guard?.stop();
+      hot?.close();
       await knex.destroy();
       await health?.close();
     },
@@ -232,10 +285,15 @@ function openSqlite(path: string, common: Knex.Config, timeoutMs: number, log: O
 class SqliteHealthCheck {
   private reader: Promise<{ conn: SqliteWorkerConnection; identity: string | null }> | null = null;
 
-  constructor(private readonly filename: string, private readonly busyTimeoutMs: number) {}
+  constructor(
+    private readonly filename: string,
+    private readonly busyTimeoutMs: number,
+    /** The file guard's look at the path: what the health check finds, the next acquire goes by. */
+    private readonly identityNow: () => string | null,
+  ) {}
 
   async ping(): Promise<void> {
-    const identity = fileIdentity(this.filename);
+    const identity = this.identityNow();
     if (identity === null) throw new DbUnavailableError({ cause: new Error(`the database file ${this.filename} is missing`) });
     let current = await this.opened();
     if (current.identity !== identity || !current.conn.isOpen) {
@@ -258,7 +316,7 @@ class SqliteHealthCheck {
 
   private opened(): Promise<{ conn: SqliteWorkerConnection; identity: string | null }> {
     if (this.reader === null) {
-      const identity = fileIdentity(this.filename);
+      const identity = this.identityNow();
       const reader = SqliteWorkerConnection.open(this.filename, { busyTimeoutMs: this.busyTimeoutMs, statementCacheSize: 1, readonly: true }).then((conn) => ({ conn, identity }));
       // A failed opening is forgotten, so that the next check tries again.
       reader.catch(() => {

@@ -24,6 +24,7 @@
 import type { Executor } from "./connection";
 import type { CompiledSql } from "./filter-sql";
 import { SCIM_VISIBLE } from "./groups";
+import { HOT, HOT_ROWS_MAX, USERS_WHERE_USER_NAME, hotRows } from "./hot-reads";
 import { prepared } from "./prepared";
 import { type DbGroupRow, type DbUserRow, GROUP_COLUMNS, USER_COLUMNS, qualified } from "./tables";
 import { type GroupRecord, type UserRecord, toGroupRecord, toUserRecord } from "./resources";
@@ -58,6 +59,10 @@ function filtered(tx: Executor, table: "users" | "groups", q: ListQuery) {
 
 async function list<Row>(tx: Executor, table: "users" | "groups", q: ListQuery): Promise<ListResult<Row>> {
   if (q.limit === 0) return { total: await count(tx, table, q), items: [] };
+  if (table === "users") {
+    const hot = hotUserNameMatch<Row>(tx, q);
+    if (hot !== null && hot.length < q.limit) return { total: hot.length, items: hot };
+  }
   const query = filtered(tx, table, q)
     .select(...qualified(table, table === "users" ? USER_COLUMNS : GROUP_COLUMNS))
     .offset(q.offset)
@@ -78,6 +83,12 @@ async function list<Row>(tx: Executor, table: "users" | "groups", q: ListQuery):
   // A short page ends the list; an empty page past the start says nothing about where it ended.
   if (items.length < q.limit && (items.length > 0 || q.offset === 0)) return { total: q.offset + items.length, items };
   return { total: await count(tx, table, q), items };
+}
+
+/** `filter=userName eq "…"` from its first index, read on the event loop's thread (db/hot-reads.ts). */
+function hotUserNameMatch<Row>(tx: Executor, q: ListQuery): Row[] | null {
+  if (q.where === null || q.where.sql !== USERS_WHERE_USER_NAME || q.sort !== null || q.offset !== 0) return null;
+  return hotRows<Row>(tx, HOT.usersWhereUserName, [q.orgId, ...q.where.bindings, Math.min(q.limit, HOT_ROWS_MAX)]);
 }
 
 // ---------------------------------------------------------------- unfiltered users, counted and remembered
@@ -121,6 +132,8 @@ type Start = { readonly after: number } | { readonly from: number; readonly skip
 
 /** One statement: the page, and beside every row the organisation's counter as of that same snapshot. */
 async function countedPage(tx: Executor, q: ListQuery, start: Start): Promise<CountedRow[]> {
+  const hot = start === null && q.offset === 0 && q.limit <= HOT_ROWS_MAX ? hotRows<CountedRow>(tx, HOT.usersFirstPage, [q.orgId, q.orgId, q.orgId, q.limit]) : null;
+  if (hot !== null) return hot;
   const counter = (column: "users" | "users_changes") => tx("resource_counters").where("resource_counters.org_id", q.orgId).select(column);
   const query = tx("users")
     .where("users.org_id", q.orgId)

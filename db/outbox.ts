@@ -24,6 +24,7 @@ import { chunksBySize } from "./chunks";
 import type { Executor } from "./connection";
 import { isPostgres } from "./dialect";
 import { readJson, writeJson } from "./json";
+import { HOT, hotRows } from "./hot-reads";
 import { prepared } from "./prepared";
 
 /** The PostgreSQL channel committed outbox rows are announced on (payload: `<orgId>:<lastId>`). */
@@ -141,7 +142,8 @@ async function writeEvents(tx: Knex.Transaction, events: readonly OutboxEventInp
 
 /** The organisation's revision: the last outbox id allocated (0 before the first write). */
 export async function organisationRevision(tx: Executor, orgId: string): Promise<number> {
-  const row: { last_id: number | string } | undefined = await prepared(tx, "organisationRevision", tx("event_counters").where({ org_id: orgId }).first("last_id"));
+  const hot = hotRows<{ last_id: number | string }>(tx, HOT.revision, [orgId]);
+  const row: { last_id: number | string } | undefined = hot !== null ? hot[0] : await prepared(tx, "organisationRevision", tx("event_counters").where({ org_id: orgId }).first("last_id"));
   return Number(row?.last_id ?? 0);
 }
 

@@ -8,6 +8,7 @@ import { chunks, chunksBySize } from "./chunks";
 import type { Executor } from "./connection";
 import { isPostgres, jsonIdRows } from "./dialect";
 import { suspendedColumn } from "./member-standing";
+import { HOT, hotRows } from "./hot-reads";
 import { prepared } from "./prepared";
 import { jsonWriter, nowIso, readBoolean, readJson, writeJson } from "./json";
 import { noteRevision } from "./outbox";
@@ -217,6 +218,13 @@ function toMember(rows: readonly MemberRow[], by: MemberLookup): MemberPermissio
  * (authorize's `member`, where an id match wins over a userName that happens to equal it).
  */
 export async function findMemberPermissions(tx: Executor, orgId: string, by: MemberLookup): Promise<MemberPermissions | null> {
+  const hot =
+    "id" in by
+      ? hotRows<MemberRow>(tx, HOT.memberById, [orgId, by.id])
+      : "userName" in by
+        ? hotRows<MemberRow>(tx, HOT.memberByUserName, [orgId, by.userName.toLowerCase()])
+        : hotRows<MemberRow>(tx, HOT.memberByEither, [orgId, by.idOrUserName, by.idOrUserName.toLowerCase()]);
+  if (hot !== null) return toMember(hot, by);
   const rows: MemberRow[] = await prepared(tx, `findMemberPermissions:${variant(by)}`, memberQuery(tx, orgId, by));
   return toMember(rows, by);
 }
@@ -228,6 +236,13 @@ export async function findMemberPermissions(tx: Executor, orgId: string, by: Mem
  * revision N may be served again while the organisation is still at N.
  */
 export async function findMemberPermissionsAt(tx: Executor, orgId: string, by: MemberLookup): Promise<{ revision: number; member: MemberPermissions | null }> {
+  const hot =
+    "id" in by
+      ? hotRows<MemberAtRow>(tx, HOT.memberAtById, [orgId, by.id, orgId])
+      : "userName" in by
+        ? hotRows<MemberAtRow>(tx, HOT.memberAtByUserName, [orgId, by.userName.toLowerCase(), orgId])
+        : hotRows<MemberAtRow>(tx, HOT.memberAtByEither, [orgId, by.idOrUserName, by.idOrUserName.toLowerCase(), orgId]);
+  if (hot !== null) return memberAt(hot, by);
   // Anchored on the organisation's row, so that a member not found still gives one row with the
   // revision, and every table is reached through its key (no derived table to scan).
   const query = tx("orgs as o")
@@ -242,6 +257,12 @@ export async function findMemberPermissionsAt(tx: Executor, orgId: string, by: M
     // A scalar read of the counter by its key: a join to it may be planned as a scan of a table that is tiny.
     .select(tx.raw("(select last_id from event_counters where org_id = ?) as revision", [orgId]), "u.id", "u.user_name", "u.active", suspendedColumn(tx, "u"), "p.permissions")
     .limit(2);
-  const rows: (MemberRow & { revision: number | string | null })[] = await prepared(tx, `findMemberPermissionsAt:${variant(by)}`, query);
+  const rows: MemberAtRow[] = await prepared(tx, `findMemberPermissionsAt:${variant(by)}`, query);
+  return memberAt(rows, by);
+}
+
+type MemberAtRow = MemberRow & { revision: number | string | null };
+
+function memberAt(rows: readonly MemberAtRow[], by: MemberLookup): { revision: number; member: MemberPermissions | null } {
   return { revision: Number(rows[0]?.revision ?? 0), member: toMember(rows, by) };
 }

@@ -5,8 +5,13 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Executor } from "./connection";
 import { isPostgres } from "./dialect";
+import { HOT, hotRows } from "./hot-reads";
+import { prepared } from "./prepared";
 import type { DbTokenRow } from "./tables";
 import { nowIso } from "./json";
+
+/** Listed rather than `*` for the named statement on PostgreSQL (db/prepared.ts). */
+const TOKEN_COLUMNS = ["id", "org_id", "kind", "token_hash", "label", "created_at", "revoked_at", "expires_at", "created_by"] as const satisfies readonly (keyof DbTokenRow)[];
 
 export type TokenKind = "scim" | "api";
 
@@ -81,7 +86,8 @@ export async function ensureToken(tx: Executor, options: { orgId: string; kind: 
  */
 export async function authenticateToken(tx: Executor, kind: TokenKind, presented: string): Promise<TokenInfo | null> {
   const hash = hashToken(presented);
-  const row = await tx<DbTokenRow>("tokens").where({ token_hash: hash }).first();
+  const hot = hotRows<DbTokenRow>(tx, HOT.tokenByHash, [hash]);
+  const row = hot !== null ? hot[0] : await prepared(tx, "token by hash", tx<DbTokenRow>("tokens").where({ token_hash: hash }).first(...TOKEN_COLUMNS));
   if (!row || row.kind !== kind || !tokenInForce(toInfo(row), Date.now())) return null;
   const same = timingSafeEqual(Buffer.from(row.token_hash, "hex"), Buffer.from(hash, "hex"));
   return same ? toInfo(row) : null;

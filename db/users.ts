@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Executor } from "./connection";
 import { type GroupRef, SCIM_VISIBLE, touchGroups } from "./groups";
+import { HOT, HOT_ROWS_MAX, hotRows } from "./hot-reads";
 import { writeJson } from "./json";
 import { type UserRecord, toUserRecord } from "./resources";
 import { prepared } from "./prepared";
@@ -51,17 +52,26 @@ export async function insertUser(tx: Executor, orgId: string, fields: UserFields
 }
 
 export async function findUser(tx: Executor, orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRecord | null> {
-  const row = await findVersioned<DbUserRow>(tx, "users", orgId, id, options.forUpdate);
+  if (options.forUpdate === true) {
+    const locked = await findVersioned<DbUserRow>(tx, "users", orgId, id, true);
+    return locked ? toUserRecord(locked) : null;
+  }
+  const hot = hotRows<DbUserRow>(tx, HOT.userById, [orgId, id]);
+  const row = hot !== null ? hot[0] : await prepared(tx, "user by id", tx<DbUserRow>("users").where({ org_id: orgId, id }).first(...USER_COLUMNS));
   return row ? toUserRecord(row) : null;
 }
 
 export async function findUserByUserName(tx: Executor, orgId: string, userName: string): Promise<UserRecord | null> {
-  const row = await tx<DbUserRow>("users").where({ org_id: orgId, user_name_ci: userName.toLowerCase() }).first();
+  const key = userName.toLowerCase();
+  const hot = hotRows<DbUserRow>(tx, HOT.userByUserName, [orgId, key]);
+  const row = hot !== null ? hot[0] : await prepared(tx, "user by userName", tx<DbUserRow>("users").where({ org_id: orgId, user_name_ci: key }).first(...USER_COLUMNS));
   return row ? toUserRecord(row) : null;
 }
 
 export async function findUserIdByUserName(tx: Executor, orgId: string, userName: string): Promise<string | null> {
-  const row: { id: string } | undefined = await tx("users").where({ org_id: orgId, user_name_ci: userName.toLowerCase() }).first("id");
+  const key = userName.toLowerCase();
+  const hot = hotRows<{ id: string }>(tx, HOT.userIdByUserName, [orgId, key]);
+  const row: { id: string } | undefined = hot !== null ? hot[0] : await prepared(tx, "user id by userName", tx("users").where({ org_id: orgId, user_name_ci: key }).first("id"));
   return row?.id ?? null;
 }
 
@@ -105,7 +115,10 @@ export async function deleteUser(tx: Executor, orgId: string, id: string): Promi
 
 /** A user and its direct groups in one query (GET /Users/{id}, the IdPs' most frequent read). */
 export async function findUserWithGroups(tx: Executor, orgId: string, id: string): Promise<{ user: UserRecord; groups: GroupRef[] } | null> {
-  const rows: (DbUserRow & { g_id: string | null; g_display_name: string | null; g_external_id: string | null })[] = await prepared(
+  type Row = DbUserRow & { g_id: string | null; g_display_name: string | null; g_external_id: string | null };
+  const hot = hotRows<Row>(tx, HOT.userWithGroups, [SCIM_VISIBLE.source, orgId, id]);
+  // A user in more groups than a hot read may return is read on the database thread.
+  const rows: Row[] = hot !== null && hot.length <= HOT_ROWS_MAX ? hot : await prepared(
     tx,
     "user with groups",
     tx("users as u")

@@ -80,6 +80,15 @@ async function expectUnavailable(s: Served, userId: string, withinMs: number): P
   expect((await request(s.app).get("/healthz")).status).toBe(503);
 }
 
+/** Waits until a SCIM read answers 503: the server has noticed that the file is gone. */
+async function noticed(s: Served, userId: string, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while ((await request(s.app).get(`/scim/v2/Users/${userId}`).set("Authorization", `Bearer ${s.token}`)).status !== 503) {
+    if (Date.now() > deadline) throw new Error("the server did not notice that the database file is gone");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function expectServing(s: Served, ids: readonly string[]): Promise<void> {
   const deadline = Date.now() + 15_000;
   while ((await request(s.app).get("/healthz")).status !== 200) {
@@ -140,6 +149,9 @@ describeOnSqlite("a SQLite file going away and coming back", () => {
     s = await serve(`sqlite:${file}`, { timeoutMs: 500 });
     const acknowledged = ((await createUser(s, "ada@example.com")).body as { id: string }).id;
     for (const suffix of ["", "-wal", "-shm"]) await rename(`${file}${suffix}`, `${file}${suffix}.away`).catch(() => undefined);
+    // The server looks at the path on a timer, not per request: a read may still come from the
+    // open file until it has looked (no write can: every commit looks first).
+    await noticed(s, acknowledged, 3_000);
     await expectUnavailable(s, acknowledged, 3_000);
     for (const suffix of ["", "-wal", "-shm"]) await rename(`${file}${suffix}.away`, `${file}${suffix}`).catch(() => undefined);
     await expectServing(s, [acknowledged]);

@@ -289,6 +289,10 @@ async function compare(name: string, ours: Side, ceiling: Proc, naiveSide: Side 
     await run(ours, SIZES.seconds);
     const profile = await profiling.stop();
     if (profile) {
+      // Kept for `npx tsx bench/profile-summary.ts` (bench/profiles/ is not committed).
+      const dir = resolve(__dirname, "profiles", `${report.db}-layers`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${name.replace(/[^\w]+/g, "-")}.cpuprofile`), JSON.stringify(profile));
       const { shares } = layerShares(profile);
       layers = Object.fromEntries(LAYERS.map((l) => [l, shares[l] * oursMicros])) as Record<Layer, number>;
     }

@@ -118,8 +118,7 @@ function observe(app: Express, deps: AppDeps, metrics: Metrics): void {
     res.setHeader("X-Frame-Options", "DENY");
     next();
   });
-  app.use(metrics.middleware());
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, metrics));
   const token = deps.metricsToken ?? null;
   if (token !== null) app.get("/metrics", metricsGuard(token), scrape(metrics));
 }

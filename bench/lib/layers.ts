@@ -4,7 +4,8 @@
  * nearest its leaf that names one (by file path): a statement knex builds for the token lookup is
  * DB, a hash of the token is auth, `JSON.stringify` under `scim/reply.ts` is render. Node's own
  * modules and V8's builtins name no layer, so their time goes to whoever called them; a stack that
- * reaches its root without a layer is node's HTTP (sockets, parsers, timers) or other.
+ * reaches its root without a layer is node's HTTP (sockets, parsers, timers) or other. Idle time and
+ * the profiler's own inspector session are left out of busy time.
  */
 
 export interface ProfileNode {
@@ -75,7 +76,8 @@ export function layerShares(profile: Profile, from?: string): LayerShares {
     else if (name === "(garbage collector)") layer = "GC";
     for (let at: number | undefined = id; layer === null && at !== undefined; at = parent.get(at)) {
       const url = byId.get(at)?.callFrame.url ?? "";
-      layer = NODE_HTTP.test(url) ? "node http" : layerOfUrl(url);
+      // The profiler's own session (bench/lib/child.ts) is no work of the server's.
+      layer = url === "node:inspector" ? "idle" : NODE_HTTP.test(url) ? "node http" : layerOfUrl(url);
     }
     if (layer === null) layer = "other";
     cache.set(id, layer);

@@ -139,8 +139,13 @@ interface Budget {
   readonly oursMicros: number;
   /** The same for the ceiling, answering a body of the same size. */
   readonly ceilingMicros: number;
-  /** µs per request per layer: the profiled run's shares of busy time × `oursMicros`; null when profiling failed. */
+  /**
+   * µs per request per layer of the main thread: the profiled run's shares of its busy time × the
+   * main thread's CPU per request; null when profiling failed.
+   */
   readonly layers: Readonly<Record<Layer, number>> | null;
+  /** µs per request on the other threads (the SQLite thread, GC helpers, libuv's pool); null without /proc. */
+  readonly otherThreadsMicros: number | null;
 }
 
 const fmtRps = (r: LoadResult | null): string => (r === null ? "—" : `${fmt(r.rps)} req/s (p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms)`);
@@ -259,6 +264,7 @@ async function compare(name: string, ours: Side, ceiling: Proc, naiveSide: Side 
   const naiveRuns: LoadResult[] = [];
   const serverCpu: number[] = [];
   let oursCpuMicros = 0;
+  let oursMainMicros: number | null = 0;
   let ceilingCpuMicros = 0;
   let ceilingRequests = 0;
   let naiveCapped: (LoadResult & { capped: true }) | null = null;
@@ -269,6 +275,7 @@ async function compare(name: string, ours: Side, ceiling: Proc, naiveSide: Side 
     const s1 = await ours.proc.stats();
     serverCpu.push((s1.cpuMicros - s0.cpuMicros) / ((performance.now() - t0) * 1000));
     oursCpuMicros += s1.cpuMicros - s0.cpuMicros;
+    oursMainMicros = oursMainMicros === null || s0.mainThreadCpuMicros === null || s1.mainThreadCpuMicros === null ? null : oursMainMicros + s1.mainThreadCpuMicros - s0.mainThreadCpuMicros;
     oursRuns.push(result);
     if (measureCeiling) {
       const c0 = await ceiling.stats();
@@ -281,7 +288,10 @@ async function compare(name: string, ours: Side, ceiling: Proc, naiveSide: Side 
     if (naive && naiveSlow && r === 0) naiveCapped = await sequentialCapped(naive, SIZES.naiveSlowCap, naiveProbeMs);
   }
   const measuredNaive = naiveCapped ?? (naiveRuns.length > 0 ? medianResult(naiveRuns) : null);
-  const oursMicros = oursCpuMicros / Math.max(1, oursRuns.reduce((n, r) => n + r.requests, 0));
+  const oursRequests = Math.max(1, oursRuns.reduce((n, r) => n + r.requests, 0));
+  const oursMicros = oursCpuMicros / oursRequests;
+  // The main thread's share, capped by the total: /proc counts in 10 ms ticks, cpuUsage in µs.
+  const mainMicros = oursMainMicros === null ? null : Math.min(oursMicros, oursMainMicros / oursRequests);
   const ceilingMicros = ceilingRequests > 0 ? ceilingCpuMicros / ceilingRequests : (cached?.ceilingMicros ?? Number.NaN);
   let layers: Budget["layers"] = null;
   if (BUDGETED.has(name)) {
@@ -294,10 +304,10 @@ async function compare(name: string, ours: Side, ceiling: Proc, naiveSide: Side 
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, `${name.replace(/[^\w]+/g, "-")}.cpuprofile`), JSON.stringify(profile));
       const { shares } = layerShares(profile);
-      layers = Object.fromEntries(LAYERS.map((l) => [l, shares[l] * oursMicros])) as Record<Layer, number>;
+      layers = Object.fromEntries(LAYERS.map((l) => [l, shares[l] * (mainMicros ?? oursMicros)])) as Record<Layer, number>;
     }
   }
-  const budget: Budget = { scenario: name, oursMicros, ceilingMicros, layers };
+  const budget: Budget = { scenario: name, oursMicros, ceilingMicros, layers, otherThreadsMicros: mainMicros === null ? null : oursMicros - mainMicros };
   const compared: Compared = {
     ours: medianResult(oursRuns),
     ceiling: measureCeiling ? medianResult(ceilingRuns) : (cached?.ceiling ?? medianResult([])),
@@ -312,7 +322,7 @@ async function compare(name: string, ours: Side, ceiling: Proc, naiveSide: Side 
   report.generatorCpu.push(...oursRuns.map((r) => r.generatorCpu));
   report.serverCpu.push(...serverCpu);
   if (compared.ours.errors > 0 || compared.ours.non2xx > 0) log(`WARNING ${name}: ${compared.ours.errors} errors, ${compared.ours.non2xx} non-2xx`);
-  log(`${name}: ours ${fmtRps(compared.ours)} | ceiling ${fmtRps(compared.ceiling)} | naive ${naiveText(compared.naive)} | server CPU ${fmt(oursMicros)} µs/request (ceiling ${fmt(ceilingMicros)})${layers ? `: ${LAYERS.map((l) => `${l} ${fmt(layers?.[l] ?? 0)}`).join(", ")}` : ""}`);
+  log(`${name}: ours ${fmtRps(compared.ours)} | ceiling ${fmtRps(compared.ceiling)} | naive ${naiveText(compared.naive)} | server CPU ${fmt(oursMicros)} µs/request (ceiling ${fmt(ceilingMicros)})${layers ? `: ${LAYERS.map((l) => `${l} ${fmt(layers?.[l] ?? 0)}`).join(", ")}` : ""}${budget.otherThreadsMicros !== null ? `; other threads ${fmt(budget.otherThreadsMicros)}` : ""}`);
   return compared;
 }
 
@@ -862,20 +872,20 @@ function machine(): Record<string, string> {
 
 /**
  * Server CPU per request, and where it goes. µs are process CPU time (all threads) ÷ requests over
- * the measured runs; the layers split that by a profiled run of the same scenario (main thread
- * only: what the SQLite thread spends shows as the DB layer's wait for it on the main thread, if at
- * all, while it counts in the total).
+ * the measured runs; the main thread's part is split by a profiled run of the same scenario, and the
+ * other threads' part (the SQLite thread above all) is shown beside it, since a profile of the main
+ * thread does not see it.
  */
 function budgetTable(budgets: readonly Budget[]): string[] {
   const lines = [
-    "Per-request CPU budget: server process CPU time (all threads) ÷ requests, in µs; the layers split it by the busy time of a profiled run of the same scenario (main thread; `bench/lib/layers.ts` assigns frames by file path).",
+    "Per-request CPU budget: server process CPU time (all threads) ÷ requests, in µs. The main thread's part is split by layer by the busy time of a profiled run of the same scenario (`bench/lib/layers.ts` assigns frames by file path); the other threads' part (the SQLite thread, GC helpers, libuv's pool) is the last column.",
     "",
-    `| scenario | ours µs/request | ceiling µs/request | ${LAYERS.join(" | ")} |`,
-    `| --- | --- | --- | ${LAYERS.map(() => "---").join(" | ")} |`,
+    `| scenario | ours µs/request | ceiling µs/request | ${LAYERS.join(" | ")} | other threads |`,
+    `| --- | --- | --- | ${LAYERS.map(() => "---").join(" | ")} | --- |`,
   ];
   for (const b of budgets) {
     const cells = LAYERS.map((l) => (b.layers === null ? "—" : fmt(b.layers[l])));
-    lines.push(`| ${b.scenario} | ${fmt(b.oursMicros)} | ${fmt(b.ceilingMicros)} | ${cells.join(" | ")} |`);
+    lines.push(`| ${b.scenario} | ${fmt(b.oursMicros)} | ${fmt(b.ceilingMicros)} | ${cells.join(" | ")} | ${b.otherThreadsMicros === null ? "—" : fmt(b.otherThreadsMicros)} |`);
   }
   lines.push("");
   return lines;

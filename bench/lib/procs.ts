@@ -9,7 +9,8 @@ export interface Proc {
   readonly name: string;
   readonly base: string;
   readonly pid: number;
-  stats(): Promise<{ rss: number; cpuMicros: number }>;
+  /** RSS, the process's CPU time (all threads) and its main thread's alone (null where /proc is not). */
+  stats(): Promise<{ rss: number; cpuMicros: number; mainThreadCpuMicros: number | null }>;
   /** Starts a CPU profile of the process's main thread (node:inspector); `stop` hands it back (null if it failed). */
   profile(): Promise<{ stop(): Promise<Profile | null> }>;
   stop(): Promise<void>;
@@ -45,7 +46,7 @@ export async function startProc(name: string, script: string, options: { env?: R
         const onMessage = (m: ChildMessage) => {
           if (m.type !== "stats") return;
           child.off("message", onMessage);
-          resolveStats({ rss: m.rss, cpuMicros: m.cpuMicros });
+          resolveStats({ rss: m.rss, cpuMicros: m.cpuMicros, mainThreadCpuMicros: m.mainThreadCpuMicros });
         };
         child.on("message", onMessage);
         child.send({ type: "stats" });

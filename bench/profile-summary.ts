@@ -8,28 +8,18 @@
  * short `--quick` profile and says nothing about the requests. `--from <frame>` does the same from the first
  * sample with a frame whose function name or file contains <frame> (e.g. `applyMappingText` in a
  * profile of the bench process itself, to leave out the seeding).
+ *
+ * Last, busy time per layer of the server (auth, DB, render, log, metrics, express, node's HTTP, GC,
+ * other; bench/lib/layers.ts says how frames are assigned), the breakdown RESULTS.md shows per request.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { LAYERS, type Profile, layerShares } from "./lib/layers";
 
 /** This checkout's root, so our files are named relative to it wherever the repository lives. */
 const ROOT = `file://${resolve(__dirname, "..")}/`;
 
-interface ProfileNode {
-  parent?: number;
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-  children?: number[];
-}
-
-interface Profile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples?: number[];
-  timeDeltas?: number[];
-}
+type ProfileNode = Profile["nodes"][number] & { parent?: number };
 
 function ownerOf(url: string): string {
   if (url === "") return "(native / V8)";
@@ -57,13 +47,13 @@ function main(): void {
   const [file, topArg] = args.filter((a, i) => !a.startsWith("--") && (fromAt < 0 || i !== fromAt + 1));
   if (!file) throw new Error("usage: profile-summary.ts <file.cpuprofile> [top] [--from-first-request | --from <frame>]");
   const top = Number(topArg ?? 25);
-  const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  const profile = JSON.parse(readFileSync(file, "utf8")) as Profile & { nodes: ProfileNode[] };
   const self = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   let first = 0;
   if (fromFrame !== undefined) {
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const byId = new Map<number, ProfileNode>(profile.nodes.map((n) => [n.id, n]));
     for (const n of profile.nodes) for (const c of n.children ?? []) {
       const child = byId.get(c);
       if (child) child.parent = n.id;
@@ -104,6 +94,9 @@ function main(): void {
   for (const [k, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(t)}  ${k}`);
   console.log("\nself time by package / file:");
   for (const [k, t] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(t)}  ${k}`);
+  const layers = layerShares(profile, fromFrame);
+  console.log("\nbusy time by layer:");
+  for (const layer of LAYERS) console.log(`  ${(100 * layers.shares[layer]).toFixed(1).padStart(5)}%  ${layer}`);
 }
 
 main();

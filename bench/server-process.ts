@@ -3,9 +3,12 @@
  * separately. Built exactly as test/support/harness.ts assembles an app, on a database the parent
  * already migrated and seeded. Talks to the parent over IPC: "ready" with the port; answers
  * "stats" with RSS and CPU; exits cleanly on "exit" (so `--cpu-prof` writes its profile). With
- * BENCH_ANALYTICS=1 it counts usage (server/analytics.ts) as a deployed server does.
+ * BENCH_ANALYTICS=1 it counts usage (server/analytics.ts) as a deployed server does. It logs a line
+ * per request at info, as main.ts does by default, into /dev/null (pino's synchronous writes, as to
+ * stdout): a silent logger would leave the request log's cost out of every figure.
  */
 import type { AddressInfo } from "node:net";
+import pino from "pino";
 import { watchChanges } from "../db/change-feed";
 import { openDatabase } from "../db/connection";
 import { Analytics } from "../server/analytics";
@@ -27,7 +30,8 @@ async function main(): Promise<void> {
   // BENCH_ANALYTICS=1: usage counting on, as main.ts runs it (flushed every 10 s).
   const analytics = process.env.BENCH_ANALYTICS === "1" ? new Analytics(db, createLogger("warn", process.stderr)) : null;
   analytics?.start();
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events, changes, ...(analytics ? { analytics } : {}) });
+  const logger = createLogger(process.env.BENCH_LOG_LEVEL ?? "info", pino.destination({ dest: "/dev/null", sync: true }));
+  const app = createApp({ db, config: { limits }, logger, sync, events, changes, ...(analytics ? { analytics } : {}) });
   const server = app.listen(0, "127.0.0.1", () => {
     attachStatsChannel(async () => {
       server.close();

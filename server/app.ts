@@ -120,8 +120,7 @@ function observe(app: Express, deps: AppDeps, metrics: Metrics): void {
     res.setHeader("X-Frame-Options", "DENY");
     next();
   });
-  app.use(metrics.middleware());
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, metrics));
   const token = deps.metricsToken ?? null;
   if (token !== null) app.get("/metrics", metricsGuard(token), scrape(metrics));
 }
@@ -174,9 +173,12 @@ function privateResponses(): RequestHandler {
   };
 }
 
-/** 429 with Retry-After, in the route's own error format. */
-function limiter(limits: RateLimiter | null, surface: RateLimitedSurface, metrics: Metrics, reject: (res: Response, message: string) => void): RequestHandler {
-  if (!limits) return (_req, _res, next) => next();
+/**
+ * 429 with Retry-After, in the route's own error format; none without limits (a layer that only
+ * calls `next` still costs every request its match and its turn).
+ */
+function limiter(limits: RateLimiter | null, surface: RateLimitedSurface, metrics: Metrics, reject: (res: Response, message: string) => void): RequestHandler | null {
+  if (!limits) return null;
   return limits.middleware(surface, (_req: Request, res: Response, retryAfter: number, scope) => {
     metrics.rateLimited.inc({ scope });
     res.setHeader("Retry-After", String(retryAfter));
@@ -229,7 +231,8 @@ export function createApp(deps: AppDeps): Express {
   const scim = express.Router();
   // Authenticate before reading a body: an anonymous client cannot make us parse 32 MB.
   const changes = deps.changes ?? null;
-  scim.use(limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, tooManyRequests(message))));
+  const scimLimits = limiter(rateLimits, "scim", metrics, (res, message) => sendError(res, tooManyRequests(message)));
+  if (scimLimits) scim.use(scimLimits);
   scim.use(authenticate({ db: deps.db, kind: "scim", entra: deps.entra ?? new EntraVerifier(), cache: new ReadCache(changes, TOKEN_TABLES, { whileClosed: true }), onError: scimError }));
   // Each connection's last request and recent errors, for the console's SCIM page; written after the answer.
   scim.use(new ScimActivity(deps.db, deps.logger).middleware());
@@ -279,7 +282,8 @@ export function createApp(deps: AppDeps): Express {
       res.setHeader("Cache-Control", "no-store");
       res.redirect(302, `${new URL(options.publicUrl).pathname.replace(/\/$/, "")}/console/`);
     });
-    app.use("/console", limiter(rateLimits, "console", metrics, (res, message) => sendPage(res, 429, { title: "Too many requests", message })));
+    const consoleLimits = limiter(rateLimits, "console", metrics, (res, message) => sendPage(res, 429, { title: "Too many requests", message }));
+    if (consoleLimits) app.use("/console", consoleLimits);
     app.use(
       "/console",
       consoleRouter({
@@ -295,7 +299,8 @@ export function createApp(deps: AppDeps): Express {
   }
 
   // One limiter for everything under /api/v1: the admin API, the OpenAPI document and the product API.
-  app.use("/api/v1", limiter(rateLimits, "api", metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message))));
+  const apiLimits = limiter(rateLimits, "api", metrics, (res, message) => sendApiError(res, new ApiError("too_many_requests", message)));
+  if (apiLimits) app.use("/api/v1", apiLimits);
   // Role administration by members (OIDC). Mounted before /api/v1, whose product-service tokens it never accepts.
   app.use(
     "/api/v1/admin",

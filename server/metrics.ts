@@ -58,21 +58,46 @@ export class Metrics {
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * The series each response lands in, bound once per route, method and status: prom-client's
+   * `inc(labels)` / `startTimer()` build and merge a labels object on every call, which on a GET by
+   * id cost more than the rest of the request's metrics together.
+   */
+  private readonly requestSeries = new Map<string, Counter.Internal>();
+  private readonly latencySeries = new Map<string, Histogram.Internal<"route" | "method">>();
+
+  /** Counts one finished request and its duration in seconds. */
+  recordRequest(route: string, method: string, status: number, seconds: number): void {
+    const routeMethod = `${method} ${route}`;
+    let latency = this.latencySeries.get(routeMethod);
+    if (latency === undefined) {
+      latency = this.latency.labels({ route, method });
+      this.latencySeries.set(routeMethod, latency);
+    }
+    latency.observe(seconds);
+    const key = `${status} ${routeMethod}`;
+    let requests = this.requestSeries.get(key);
+    if (requests === undefined) {
+      requests = this.requests.labels({ route, method, status: String(status) });
+      this.requestSeries.set(key, requests);
+    }
+    requests.inc();
+  }
+
   /** Records every response's route, status and duration. */
   middleware(): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
-      const end = this.latency.startTimer();
-      let recorded = false;
+      const startedAt = performance.now();
       // A response that never finished (the client closed the connection) is counted as 499.
-      const record = (status: number) => {
-        if (recorded) return;
-        recorded = true;
-        const route = routeOf(req);
-        this.requests.inc({ route, method: req.method, status: String(status) });
-        end({ route, method: req.method });
+      const record = (status: number): void => {
+        res.off("finish", onFinish);
+        res.off("close", onClose);
+        this.recordRequest(routeOf(req), req.method, status, (performance.now() - startedAt) / 1000);
       };
-      res.on("finish", () => record(res.statusCode));
-      res.on("close", () => record(res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST));
+      const onFinish = (): void => record(res.statusCode);
+      const onClose = (): void => record(res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST);
+      res.on("finish", onFinish);
+      res.on("close", onClose);
       next();
     };
   }

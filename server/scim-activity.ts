@@ -39,15 +39,19 @@ export class ScimActivity {
   private record(res: Response, method: string, url: string, startedAt: number): void {
     const tokenId = tokenIdOf(res);
     if (tokenId === null) return;
+    const now = this.now();
+    const recordUse = now - (this.lastUse.get(tokenId) ?? -Infinity) >= USE_RECORDED_EVERY_MS;
+    const recordError = res.statusCode >= 400 && this.errorAllowed(tokenId, now);
+    // Most requests record nothing (a token's use once a minute): the summary is built only for a write.
+    if (!recordUse && !recordError) return;
     const orgId = orgIdOf(res);
     const request: ScimRequestSummary = { method, path: pathOf(url), status: res.statusCode, at: new Date(startedAt).toISOString() };
     const writes: Array<Promise<void>> = [];
-    const now = this.now();
-    if (now - (this.lastUse.get(tokenId) ?? -Infinity) >= USE_RECORDED_EVERY_MS) {
+    if (recordUse) {
       remember(this.lastUse, tokenId, now);
       writes.push(recordTokenUse(this.db.knex, { tokenId, orgId, request, notBefore: new Date(now - USE_RECORDED_EVERY_MS).toISOString() }));
     }
-    if (res.statusCode >= 400 && this.errorAllowed(tokenId, now)) {
+    if (recordError) {
       const error = errorOf(res);
       writes.push(recordScimError(this.db.knex, { tokenId, orgId, request, scimType: error.scimType, detail: error.detail }));
     }

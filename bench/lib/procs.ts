@@ -3,12 +3,16 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import type { ChildMessage } from "./child";
+import type { Profile } from "./layers";
 
 export interface Proc {
   readonly name: string;
   readonly base: string;
   readonly pid: number;
-  stats(): Promise<{ rss: number; cpuMicros: number }>;
+  /** RSS, the process's CPU time (all threads) and its main thread's alone (null where /proc is not). */
+  stats(): Promise<{ rss: number; cpuMicros: number; mainThreadCpuMicros: number | null }>;
+  /** Starts a CPU profile of the process's main thread (node:inspector); `stop` hands it back (null if it failed). */
+  profile(): Promise<{ stop(): Promise<Profile | null> }>;
   stop(): Promise<void>;
 }
 
@@ -42,11 +46,15 @@ export async function startProc(name: string, script: string, options: { env?: R
         const onMessage = (m: ChildMessage) => {
           if (m.type !== "stats") return;
           child.off("message", onMessage);
-          resolveStats({ rss: m.rss, cpuMicros: m.cpuMicros });
+          resolveStats({ rss: m.rss, cpuMicros: m.cpuMicros, mainThreadCpuMicros: m.mainThreadCpuMicros });
         };
         child.on("message", onMessage);
         child.send({ type: "stats" });
       }),
+    profile: async () => {
+      await ask(child, { type: "profile-start" }, "profile-started");
+      return { stop: async () => (await ask(child, { type: "profile-stop" }, "profile")).profile };
+    },
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = once(child, "exit");
@@ -56,4 +64,17 @@ export async function startProc(name: string, script: string, options: { env?: R
       clearTimeout(timer);
     },
   };
+}
+
+/** Sends a message and waits for the child's answer of the given type. */
+function ask<T extends ChildMessage["type"]>(child: ChildProcess, message: { type: string }, answer: T): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolveAnswer) => {
+    const onMessage = (m: ChildMessage) => {
+      if (m.type !== answer) return;
+      child.off("message", onMessage);
+      resolveAnswer(m as Extract<ChildMessage, { type: T }>);
+    };
+    child.on("message", onMessage);
+    child.send(message);
+  });
 }

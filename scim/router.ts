@@ -139,7 +139,11 @@ export function scimRouter(deps: ScimRouterDeps): Router {
   };
 
   const query = (req: Request): ListRequest => req.query as ListRequest;
-  const searchBody = (req: Request): ListRequest => (isObject(req.body) ? (req.body as ListRequest) : {});
+  // A SearchRequest is a JSON object (RFC 7644 §3.4.3); any other body is no query at all, not "list everything".
+  const searchBody = (req: Request): ListRequest => {
+    if (!isObject(req.body)) throw invalidSyntax("The request body must be a JSON object (a SearchRequest, RFC 7644 §3.4.3).");
+    return req.body as ListRequest;
+  };
   const ifMatch = (req: Request): string | undefined => req.get("if-match");
   const idOf = (req: Request): string => req.params.id ?? "";
   const projectionOf = (req: Request, kind: ResourceKind): Projection => parseProjection(kind, req.query.attributes, req.query.excludedAttributes, deps.limits.maxAttributePaths);

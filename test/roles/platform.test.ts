@@ -5,6 +5,7 @@ import { platformVersions } from "../../db/platform";
 import { applyMappingText, applyPlatformText, explainUser } from "../../roles";
 import { createSync } from "../../server/bootstrap";
 import { PlatformFileWatcher } from "../../server/platform-watcher";
+import { eventually } from "../support/eventually";
 import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
 import { allowed, auditOf, permissionsOf } from "./support";
 
@@ -89,13 +90,9 @@ describe("platform overrides in the database", () => {
     try {
       expect(await allowed(h, { member: "p@example.com", capability: "web_search" })).toBe(false);
       await writeFile(file, "version: 1\nall: { features: { web_search: on } }\n# edited\n");
-      const start = Date.now();
-      while (!(await allowed(h, { member: "p@example.com", capability: "web_search" }))) {
-        if (Date.now() - start > 2000) throw new Error("the edit was not applied within 2 s");
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await eventually(async () => expect(await allowed(h, { member: "p@example.com", capability: "web_search" })).toBe(true), { timeoutMs: 2000, intervalMs: 20 });
       await writeFile(file, "version: 1\nall: { feature: { web_search: off } }\n");
-      while (errors.length === 0) await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => expect(errors).not.toEqual([]));
       expect(await allowed(h, { member: "p@example.com", capability: "web_search" })).toBe(true);
       expect((await platformVersions(h.db.knex)).length).toBe(2);
     } finally {

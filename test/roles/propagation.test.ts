@@ -1,5 +1,6 @@
 import request from "supertest";
 import { outboxPosition } from "../../db/outbox";
+import { eventually } from "../support/eventually";
 import { type Harness, CORE_GROUP, createGroup, createUser, patchBody, startHarness } from "../support/harness";
 import {
   AREAS,
@@ -275,8 +276,12 @@ describe("role mapping propagation through SCIM", () => {
         .then((res) => res);
       await inside;
 
+      // The mapping change asks for its transaction, and waits there (for SQLite's one connection)
+      // or at the permission lock the SCIM write holds (PostgreSQL) until that write commits.
+      const transactions = jest.spyOn(h.db.knex, "transaction");
       const applying = h.applyMapping(MAPPING.replace("billing: manage, analytics: view", "billing: view"));
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually(() => expect(transactions).toHaveBeenCalled());
+      transactions.mockRestore();
       release();
       expect((await patch).status).toBe(204);
       await applying;

@@ -60,8 +60,6 @@ export interface ListBody {
   readonly Resources: Record<string, unknown>[];
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Walks a JSON value and returns the paths of every null in it. */
 export function nullPaths(value: unknown, path = "$"): string[] {
   if (value === null) return [path];

@@ -11,6 +11,7 @@ import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
+import { eventually } from "../support/eventually";
 import { ON_POSTGRES, expectScimError, userBody } from "../support/harness";
 import { type PgCluster, startPgCluster } from "../support/pg-cluster";
 import { DEFAULT_LIMITS } from "../../server/config";
@@ -81,11 +82,7 @@ async function expectUnavailable(s: Served, userId: string, withinMs: number): P
 }
 
 async function expectServing(s: Served, ids: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while ((await request(s.app).get("/healthz")).status !== 200) {
-    if (Date.now() > deadline) throw new Error("the server did not recover");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await eventually(async () => expect((await request(s.app).get("/healthz")).status).toBe(200), { timeoutMs: 15_000, intervalMs: 100 });
   for (const id of ids) expect((await request(s.app).get(`/scim/v2/Users/${id}`).set("Authorization", `Bearer ${s.token}`)).status).toBe(200);
   expect((await createUser(s, `after-${Date.now()}@example.com`)).status).toBe(201);
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CORE_USER } from "../support/harness";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { eventually } from "../support/eventually";
 import { openStream } from "../support/sse";
 
 /**
@@ -67,7 +68,11 @@ describe("graceful shutdown of the server process", () => {
       headers: { Authorization: `Bearer ${SCIM_TOKEN}`, "Content-Type": "application/scim+json" },
       body: JSON.stringify(bulkOfUsers(300)),
     });
-    await new Promise((r) => setTimeout(r, 150));
+    // The Bulk commits one creation at a time: the first one seen means it is running.
+    await eventually(async () => {
+      const users = await fetch(`${base}/scim/v2/Users?count=0`, { headers: { Authorization: `Bearer ${SCIM_TOKEN}` } });
+      expect(((await users.json()) as { totalResults: number }).totalResults).toBeGreaterThan(0);
+    }, { intervalMs: 5 });
     const exited = server.stop(signal);
 
     const res = await inFlight;

@@ -9,7 +9,7 @@ import pino from "pino";
 import { createTlsServer } from "../../server/tls";
 import { type TestCertificate, selfSignedCertificate } from "../support/certificates";
 import { type Harness, startHarness } from "../support/harness";
-import { sleep } from "../scim/support";
+import { eventually } from "../support/eventually";
 
 interface Answer {
   status: number;
@@ -29,15 +29,6 @@ function get(url: string, trusted: readonly TestCertificate[], token?: string): 
     req.on("error", fail);
     req.end();
   });
-}
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(50);
-  }
 }
 
 async function writePair(dir: string, cert: TestCertificate): Promise<{ certFile: string; keyFile: string }> {
@@ -91,8 +82,7 @@ describe("native TLS", () => {
       const base = await serve(first);
       expect((await get(`${base}/healthz`, [first, renewed])).fingerprint256).toBe(first.fingerprint256);
       await writePair(dir, renewed);
-      const after = await until(() => get(`${base}/healthz`, [first, renewed]), (a) => a.fingerprint256 === renewed.fingerprint256, 5000);
-      expect(after).toMatchObject({ status: 200, fingerprint256: renewed.fingerprint256 });
+      await eventually(async () => expect(await get(`${base}/healthz`, [first, renewed])).toMatchObject({ status: 200, fingerprint256: renewed.fingerprint256 }));
       expect(logged.some((line) => line.msg === "TLS certificate reloaded")).toBe(true);
     });
 
@@ -100,8 +90,7 @@ describe("native TLS", () => {
       const cert = selfSignedCertificate();
       const base = await serve(cert);
       await writeFile(join(dir, "cert.pem"), "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
-      await until(async () => logged.some((line) => line.msg?.startsWith("TLS certificate files changed but do not load") === true), (seen) => seen, 5000);
-      expect(logged.some((line) => line.msg?.startsWith("TLS certificate files changed but do not load") === true)).toBe(true);
+      await eventually(() => expect(logged.some((line) => line.msg?.startsWith("TLS certificate files changed but do not load") === true)).toBe(true));
       expect(await get(`${base}/healthz`, [cert])).toMatchObject({ status: 200, fingerprint256: cert.fingerprint256 });
     });
   });
@@ -132,7 +121,11 @@ describe("native TLS", () => {
         TLS_CERT_FILE: files.certFile, TLS_KEY_FILE: files.keyFile, PUBLIC_URL: "https://scim.example.com/",
       });
       try {
-        const started = await until(async () => server.lines().find((l) => l.msg === "SCIM server listening"), (l) => l !== undefined, 20000);
+        const started = await eventually(() => {
+          const line = server.lines().find((l) => l.msg === "SCIM server listening");
+          expect(line).toBeDefined();
+          return line;
+        }, { timeoutMs: 20_000 });
         expect(started).toMatchObject({ url: "https://scim.example.com/scim/v2", tls: true, listening: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/) as unknown });
         const base = String(started?.listening);
         const users = await get(`${base}/scim/v2/Users`, [first], token);
@@ -149,8 +142,7 @@ describe("native TLS", () => {
         expect(created.body).toMatchObject({ meta: { location: expect.stringMatching(/^https:\/\/scim\.example\.com\/scim\/v2\/Groups\//) as unknown } });
 
         await writePair(dir, renewed);
-        const after = await until(() => get(`${base}/healthz`, [first, renewed]), (a) => a.fingerprint256 === renewed.fingerprint256, 15000);
-        expect(after.fingerprint256).toBe(renewed.fingerprint256);
+        await eventually(async () => expect((await get(`${base}/healthz`, [first, renewed])).fingerprint256).toBe(renewed.fingerprint256), { timeoutMs: 15_000 });
       } finally {
         server.stop();
         await server.exited;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { eventually } from "./eventually";
 
 /**
  * The real server process, started the way `npm start` starts it (`node --import tsx
@@ -51,28 +52,27 @@ export async function startServerProcess(env: Record<string, string>, options: {
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | string>((ok) => child.on("exit", (code, signal) => ok(code ?? signal ?? -1)));
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    const listening = logs.find((l) => l.msg === "SCIM server listening");
-    if (listening && typeof listening.url === "string") {
-      const base = new URL(listening.url).origin;
-      return {
-        child,
-        base,
-        logs,
-        stdoutLines,
-        stderr: () => stderr,
-        exited,
-        stop: async (signal = "SIGTERM") => {
-          child.kill(signal);
-          return exited;
-        },
-      };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`server did not start (exit ${String(child.exitCode)}):\n${stderr}\n${JSON.stringify(logs.slice(-5))}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  const listening = await eventually(() => {
+    const line = logs.find((l) => l.msg === "SCIM server listening");
+    if (line && typeof line.url === "string") return line.url;
+    // An exited process will never listen: stop waiting.
+    if (child.exitCode !== null) return null;
+    throw new Error("not listening yet");
+  }, { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 50 }).catch(() => null);
+  if (listening === null) {
+    child.kill("SIGKILL");
+    throw new Error(`server did not start (exit ${String(child.exitCode)}):\n${stderr}\n${JSON.stringify(logs.slice(-5))}`);
   }
+  return {
+    child,
+    base: new URL(listening).origin,
+    logs,
+    stdoutLines,
+    stderr: () => stderr,
+    exited,
+    stop: async (signal = "SIGTERM") => {
+      child.kill(signal);
+      return exited;
+    },
+  };
 }

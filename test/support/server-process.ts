@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { eventually } from "./eventually";
+import { type TempSqlite, tempSqlitePerTest } from "./temp-sqlite";
 
 /**
  * The real server process, started the way `npm start` starts it (`node --import tsx
@@ -73,6 +74,25 @@ export async function startServerProcess(env: Record<string, string>, options: {
     stop: async (signal = "SIGTERM") => {
       child.kill(signal);
       return exited;
+    },
+  };
+}
+
+/**
+ * Per test of the enclosing `describe`: a temporary directory for the database (`tmp`), and the
+ * server processes the test starts, stopped after it before the directory goes.
+ */
+export function serverProcessesPerTest(): { readonly tmp: TempSqlite; start: typeof startServerProcess } {
+  const started: ServerProcess[] = [];
+  const tmp = tempSqlitePerTest(async () => {
+    await Promise.all(started.splice(0).map((server) => server.stop()));
+  });
+  return {
+    tmp,
+    start: async (env, options) => {
+      const server = await startServerProcess(env, options);
+      started.push(server);
+      return server;
     },
   };
 }

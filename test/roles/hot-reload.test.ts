@@ -1,11 +1,11 @@
-import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_SOURCE_LIMITS } from "../../mapping";
 import { MappingFileWatcher } from "../../server/mapping-watcher";
 import { until } from "../support/eventually";
 import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
 import { MAPPING, permissionsOf } from "./support";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * MAPPING_FILE hot reload with a real file on disk. A valid
@@ -39,7 +39,7 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
 
 describe("MAPPING_FILE hot reload", () => {
   let h: Harness;
-  let dir: string;
+  let tmp: TempSqlite;
   let file: string;
   let watcher: MappingFileWatcher | null = null;
   let edits = 0;
@@ -47,15 +47,15 @@ describe("MAPPING_FILE hot reload", () => {
 
   beforeEach(async () => {
     h = await startHarness();
-    dir = await mkdtemp(join(tmpdir(), "mapping-watch-"));
-    file = join(dir, "mapping.yaml");
+    tmp = await tempSqlite();
+    file = join(tmp.dir, "mapping.yaml");
     log.errors.length = 0;
   });
   afterEach(async () => {
     await watcher?.stop();
     watcher = null;
     await h.close();
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   /**

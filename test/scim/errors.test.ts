@@ -1,14 +1,10 @@
-import { type Harness, ON_POSTGRES, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { type Harness, ON_POSTGRES, createGroup, createUser, expectScimError, harnessPerTest, patchBody, startHarness, userBody } from "../support/harness";
 import type request from "supertest";
 import { nullPaths } from "./support";
 
 /** RFC 7644 §3.12 errors: the right status and scimType, and never a 500 for a client mistake. */
 describe("errors", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness({ limits: { maxCount: 50, maxBulkOperations: 7, maxBulkPayloadBytes: 4096 } });
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest({ limits: { maxCount: 50, maxBulkOperations: 7, maxBulkPayloadBytes: 4096 } });
 
   it("answers a body that is not JSON with 400 invalidSyntax", async () => {
     expectScimError(await h.scim("post", "/Users").set("Content-Type", "application/scim+json").send('{"userName": '), 400, "invalidSyntax");

@@ -24,6 +24,15 @@ function rowCount(response: unknown): number {
   return typeof response === "object" && response !== null ? 1 : 0;
 }
 
+/** Runs one request and returns every statement it issued, once it answered with `status`. */
+export async function queriesOf(h: Harness, run: () => PromiseLike<{ status: number }>, status: number): Promise<IssuedQuery[]> {
+  const capture = captureQueries(h);
+  const res = await run();
+  capture.stop();
+  expect(res.status).toBe(status);
+  return capture.queries;
+}
+
 /**
  * Records every statement issued on the harness's knex (transactions included) and how many
  * rows each returned, so tests can prove work happens in SQL and costs what it should.

@@ -1,12 +1,12 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { type Socket, connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { selfSignedCertificate } from "../support/certificates";
 import { eventually } from "../support/eventually";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
 import { openStream } from "../support/sse";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * What one client may hold of the real process's sockets, over plain HTTP and over TLS: a client
@@ -99,21 +99,21 @@ async function idleKeepAlive(open: () => Promise<RawClient>, count: number): Pro
 }
 
 describe("connections one client may hold", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let server: ServerProcess | null = null;
   const clients: RawClient[] = [];
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-connections-"));
+    tmp = await tempSqlite();
   });
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.socket.destroy());
     if (server && server.child.exitCode === null) await server.stop();
     server = null;
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const start = async (env: Record<string, string>): Promise<ServerProcess> => {
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN, API_TOKEN, ...env });
+    server = await startServerProcess({ DATABASE_URL: tmp.url, SCIM_TOKEN, API_TOKEN, ...env });
     return server;
   };
   const track = <T extends RawClient | RawClient[]>(c: T): T => {
@@ -185,10 +185,10 @@ describe("connections one client may hold", () => {
   describe("over TLS", () => {
     it("disconnects a client that never completes the handshake or its headers after HTTP_HEADERS_TIMEOUT_MS, and caps connections as plain HTTP does", async () => {
       const cert = selfSignedCertificate();
-      await writeFile(join(dir, "cert.pem"), cert.certPem);
-      await writeFile(join(dir, "key.pem"), cert.keyPem);
+      await writeFile(join(tmp.dir, "cert.pem"), cert.certPem);
+      await writeFile(join(tmp.dir, "key.pem"), cert.keyPem);
       const { logs } = await start({
-        TLS_CERT_FILE: join(dir, "cert.pem"), TLS_KEY_FILE: join(dir, "key.pem"),
+        TLS_CERT_FILE: join(tmp.dir, "cert.pem"), TLS_KEY_FILE: join(tmp.dir, "key.pem"),
         HTTP_HEADERS_TIMEOUT_MS: "1000", HTTP_KEEPALIVE_TIMEOUT_MS: "30000", HTTP_MAX_CONNECTIONS: "4",
       });
       const base = String(logs.find((l) => l.msg === "SCIM server listening")?.listening);

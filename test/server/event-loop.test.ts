@@ -1,9 +1,7 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { randomUUID } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import knexFactory from "knex";
-import { openDatabase } from "../../db/connection";
+import { type Database, openDatabase } from "../../db/connection";
 import { insertGroup } from "../../db/groups";
 import { migrateToLatest } from "../../db/migrate";
 import { findMemberPermissions } from "../../db/permissions";
@@ -13,9 +11,11 @@ import { MAPPING_LIMITS, PLAN_ANSWER_MAX_BYTES, permissionsFromJSON } from "../.
 import { applyMappingText, refusalLines } from "../../roles";
 import { createSync } from "../../server/bootstrap";
 import { eventually } from "../support/eventually";
-import { CORE_GROUP, CORE_USER, ON_POSTGRES, PATCH_OP, TEST_DATABASE_URL } from "../support/harness";
+import { CORE_GROUP, CORE_USER, ON_POSTGRES, PATCH_OP } from "../support/harness";
 import { type TestIssuer, startIssuer } from "../support/oidc";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { serverDatabase } from "../support/server-database";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * One process serves every organisation, so no request may hold its event loop: each hostile
@@ -76,14 +76,14 @@ function expectLoopKeptFree(result: UnderPolling, status: number): void {
 const headers = { Authorization: `Bearer ${SCIM_TOKEN}`, "Content-Type": "application/scim+json" };
 
 describe("the event loop while a SCIM client sends hostile requests", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let server: ServerProcess;
   let groupId: string;
   let userId: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-"));
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN });
+    tmp = await tempSqlite();
+    server = await startServerProcess({ DATABASE_URL: tmp.url, SCIM_TOKEN });
     const group = await fetch(`${server.base}/scim/v2/Groups`, { method: "POST", headers, body: JSON.stringify({ schemas: [CORE_GROUP], displayName: "Everyone" }) });
     groupId = ((await group.json()) as { id: string }).id;
     const user = await fetch(`${server.base}/scim/v2/Users`, { method: "POST", headers, body: JSON.stringify({ schemas: [CORE_USER], userName: "ada@example.com" }) });
@@ -92,7 +92,7 @@ describe("the event loop while a SCIM client sends hostile requests", () => {
 
   afterAll(async () => {
     await server?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const send = (method: string, path: string, body?: unknown) => () =>
@@ -141,33 +141,16 @@ const MAX_WITHIN_LIMITS_POLL_WAIT_MS = 300;
 const WITHIN_LIMITS_ANSWER_MS = 60_000;
 const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
-/** A database of its own for the server process: a SQLite file, or a throw-away PostgreSQL database. */
-async function serverDatabase(dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!ON_POSTGRES) return { url: `sqlite:${join(dir, "scim.sqlite")}`, drop: async () => undefined };
-  const name = `scim_event_loop_${randomUUID().replace(/-/g, "")}`;
-  const admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
-    },
-  };
-}
-
 describe(`the event loop while a SCIM client sends the largest requests the limits allow (${ON_POSTGRES ? "PostgreSQL" : "SQLite"})`, () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let database: { url: string; drop: () => Promise<void> };
   let server: ServerProcess;
   /** 14,000 users of the default organisation, seeded in SQL. */
   let users: string[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-limits-"));
-    database = await serverDatabase(dir);
+    tmp = await tempSqlite();
+    database = await serverDatabase(tmp);
     server = await startServerProcess({ DATABASE_URL: database.url, SCIM_TOKEN });
     const db = openDatabase(database.url);
     try {
@@ -183,7 +166,7 @@ describe(`the event loop while a SCIM client sends the largest requests the limi
   afterAll(async () => {
     await server?.stop();
     await database?.drop();
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const send = (method: string, path: string, body: unknown) => () =>
@@ -295,23 +278,23 @@ interface Refusal {
 }
 
 describe("the event loop while MAPPING_FILE changes", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let file: string;
   let server: ServerProcess | null = null;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-mapping-"));
-    file = join(dir, "roles.yaml");
+    tmp = await tempSqlite();
+    file = join(tmp.dir, "roles.yaml");
   });
   afterEach(async () => {
     // SIGKILL: a server whose loop is held (the old behaviour) would not handle SIGTERM in time.
     if (server && server.child.exitCode === null) await server.stop("SIGKILL");
     server = null;
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const start = async (): Promise<ServerProcess> => {
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: file });
+    server = await startServerProcess({ DATABASE_URL: tmp.url, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: file });
     return server;
   };
   const lastRefused = async (base: string): Promise<Refusal | null> => {
@@ -374,7 +357,7 @@ describe("the event loop while MAPPING_FILE changes", () => {
     const s = await start();
     const refused = (): boolean => refusalsLogged(s) > 0;
     // Written aside and renamed over the file, as editors save: one version of the file, refused once.
-    const aside = join(dir, "roles.yaml.new");
+    const aside = join(tmp.dir, "roles.yaml.new");
     await writeFile(aside, `${SMALL_MAPPING}# ${"x".repeat(50 * 1024 * 1024)}\n`);
     const worst = await pollWhile(s.base, () => rename(aside, file), refused, 10_000);
     expect(worst).toBeLessThan(MAX_POLL_WAIT_MS);
@@ -397,6 +380,28 @@ describe("the event loop while MAPPING_FILE changes", () => {
     expect(refusalsLogged(s)).toBe(1);
   }, 60_000);
 });
+
+/** Applies a mapping to the organisation as the CLI would; a refusal fails the set-up. */
+async function applyOrFail(db: Database, orgId: string, text: string): Promise<void> {
+  const applied = await applyMappingText(db, createSync().sync, { orgId, text, sourceName: "roles.yaml", actor: "test" });
+  if (!applied.ok) throw new Error(refusalLines(applied).join("; "));
+}
+
+/**
+ * The server process with the default organisation's sign-in through `issuer`: the environment is
+ * authoritative for it, and a start without OIDC_* would remove it.
+ */
+function startSignedIn(url: string, issuer: TestIssuer): Promise<ServerProcess> {
+  return startServerProcess({ DATABASE_URL: url, SCIM_TOKEN, OIDC_ISSUER: issuer.issuer, OIDC_CLIENT_ID: issuer.clientId, OIDC_CLIENT_SECRET: issuer.clientSecret }, { timeoutMs: 60_000 });
+}
+
+/** The server killed (a held loop would not answer SIGTERM in time), the issuer closed, the databases gone. */
+async function stopAll(parts: { server: ServerProcess | undefined; issuer: TestIssuer | undefined; dropDatabase: () => Promise<void>; tmp: TempSqlite }): Promise<void> {
+  if (parts.server && parts.server.child.exitCode === null) await parts.server.stop("SIGKILL");
+  await parts.issuer?.close();
+  await parts.dropDatabase();
+  await parts.tmp.remove();
+}
 
 /**
  * A member who may only view roles may still ask for a plan, and a plan reads every member of the
@@ -423,28 +428,20 @@ describe("the event loop while a role viewer plans a large mapping", () => {
     "    roles: [iam-viewer]",
     "",
   ].join("\n");
-  let dir: string;
+  let tmp: TempSqlite;
   let issuer: TestIssuer;
   let server: ServerProcess;
   let dropDatabase: () => Promise<void> = async () => undefined;
 
   /** A SQLite file, or a PostgreSQL database of its own (the server process migrates neither twice). */
   async function databaseUrl(): Promise<string> {
-    if (!ON_POSTGRES) return `sqlite:${join(dir, "scim.sqlite")}`;
-    const admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
-    const name = `scim_plan_${randomBytes(5).toString("hex")}`;
-    await admin.raw(`CREATE DATABASE ${name}`);
-    dropDatabase = async () => {
-      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
-    };
-    const url = new URL(TEST_DATABASE_URL);
-    url.pathname = `/${name}`;
-    return url.toString();
+    const database = await serverDatabase(tmp);
+    dropDatabase = database.drop;
+    return database.url;
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-plan-"));
+    tmp = await tempSqlite();
     issuer = await startIssuer();
     const url = await databaseUrl();
     const db = openDatabase(url);
@@ -462,21 +459,14 @@ describe("the event loop while a role viewer plans a large mapping", () => {
         await seedMembers(tx, org.id, everyone.id, ids);
         await seedMembers(tx, org.id, viewers.id, [viewer]);
       });
-      const applied = await applyMappingText(db, createSync().sync, { orgId: org.id, text: viewerMapping, sourceName: "roles.yaml", actor: "test" });
-      if (!applied.ok) throw new Error(refusalLines(applied).join("; "));
+      await applyOrFail(db, org.id, viewerMapping);
     } finally {
       await db.close();
     }
-    // The environment is authoritative for the default organisation's sign-in: a start without it would remove it.
-    server = await startServerProcess({ DATABASE_URL: url, SCIM_TOKEN, OIDC_ISSUER: issuer.issuer, OIDC_CLIENT_ID: issuer.clientId, OIDC_CLIENT_SECRET: issuer.clientSecret }, { timeoutMs: 60_000 });
+    server = await startSignedIn(url, issuer);
   }, 120_000);
 
-  afterAll(async () => {
-    if (server && server.child.exitCode === null) await server.stop("SIGKILL");
-    await issuer?.close();
-    await dropDatabase();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => stopAll({ server, issuer, dropDatabase, tmp }));
 
   /** ROLES roles, each given to everyone by a rule of its own, beside the viewer's. */
   function largeDocument(): Record<string, unknown> {
@@ -523,7 +513,7 @@ describe(`the event loop while the Primary Owner applies a large mapping (${ON_P
   // The first apply writes 2 million role rows: tens of seconds on PostgreSQL on a shared test machine.
   const MAX_APPLY_ANSWER_MS = 180_000;
   const OWNER = "ceo@example.com";
-  let dir: string;
+  let tmp: TempSqlite;
   let issuer: TestIssuer;
   let server: ServerProcess;
   let url: string;
@@ -532,9 +522,9 @@ describe(`the event loop while the Primary Owner applies a large mapping (${ON_P
   let dropDatabase: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-apply-"));
+    tmp = await tempSqlite();
     issuer = await startIssuer();
-    const database = await serverDatabase(dir);
+    const database = await serverDatabase(tmp);
     url = database.url;
     dropDatabase = database.drop;
     const db = openDatabase(url);
@@ -551,21 +541,14 @@ describe(`the event loop while the Primary Owner applies a large mapping (${ON_P
         const everyone = await insertGroup(tx, org.id, { displayName: "Everyone", externalId: "everyone", data: {} }, { source: "scim", provisionedBy: null });
         await seedMembers(tx, org.id, everyone.id, ids);
       });
-      const applied = await applyMappingText(db, createSync().sync, { orgId: org.id, text: `version: 1\nprimaryOwner: ${OWNER}\n`, sourceName: "roles.yaml", actor: "test" });
-      if (!applied.ok) throw new Error(refusalLines(applied).join("; "));
+      await applyOrFail(db, org.id, `version: 1\nprimaryOwner: ${OWNER}\n`);
     } finally {
       await db.close();
     }
-    // The server writes the default organisation's sign-in from OIDC_* at every start (and removes it when unset).
-    server = await startServerProcess({ DATABASE_URL: url, SCIM_TOKEN, OIDC_ISSUER: issuer.issuer, OIDC_CLIENT_ID: issuer.clientId, OIDC_CLIENT_SECRET: issuer.clientSecret }, { timeoutMs: 60_000 });
+    server = await startSignedIn(url, issuer);
   }, 120_000);
 
-  afterAll(async () => {
-    if (server && server.child.exitCode === null) await server.stop("SIGKILL");
-    await issuer?.close();
-    await dropDatabase();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => stopAll({ server, issuer, dropDatabase, tmp }));
 
   /** ROLES roles, each given to everyone by a rule of its own, at `billing`. */
   function largeDocument(billing: "view" | "manage"): Record<string, unknown> {

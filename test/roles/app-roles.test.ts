@@ -36,20 +36,15 @@ describe("app roles propagate through SCIM writes", () => {
       expect(await permissionsOf(h, userId())).toMatchObject(BILLING_ADMIN);
     });
 
-    it("grants on the PATCH that assigns the app role", async () => {
-      const file = fixtureNamed("entra", `assign-app-role${suffix}.json`);
+    it.each([
+      ["grants on the PATCH that assigns the app role", "assign-app-role", NO_ROLE, BILLING_ADMIN],
+      ["takes away on the PATCH that replaces the roles without it", "remove-app-role", BILLING_ADMIN, NO_ROLE],
+    ])("%s", async (_name, fixture, before, after) => {
+      const file = fixtureNamed("entra", `${fixture}${suffix}.json`);
       await replay(ctx, file, ["setup"]);
-      expect(await permissionsOf(h, userId())).toMatchObject(NO_ROLE);
+      expect(await permissionsOf(h, userId())).toMatchObject(before);
       await replay(ctx, file, ["steps"]);
-      expect(await permissionsOf(h, userId())).toMatchObject(BILLING_ADMIN);
-    });
-
-    it("takes away on the PATCH that replaces the roles without it", async () => {
-      const file = fixtureNamed("entra", `remove-app-role${suffix}.json`);
-      await replay(ctx, file, ["setup"]);
-      expect(await permissionsOf(h, userId())).toMatchObject(BILLING_ADMIN);
-      await replay(ctx, file, ["steps"]);
-      expect(await permissionsOf(h, userId())).toMatchObject(NO_ROLE);
+      expect(await permissionsOf(h, userId())).toMatchObject(after);
     });
   });
 

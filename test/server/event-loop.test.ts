@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Knex } from "knex";
 import { type Database, openDatabase } from "../../db/connection";
 import { insertGroup } from "../../db/groups";
 import { migrateToLatest } from "../../db/migrate";
@@ -381,6 +382,20 @@ describe("the event loop while MAPPING_FILE changes", () => {
   }, 60_000);
 });
 
+/**
+ * Seeds the members `ids` (userNames from their ids) in a group "Everyone", and one more user
+ * named `userName` outside it; returns that user's id.
+ */
+async function seedEveryone(tx: Knex.Transaction, orgId: string, ids: readonly string[], userName: string): Promise<string> {
+  const named = randomUUID();
+  await seedUsers(tx, orgId, ids, "member-");
+  await seedUsers(tx, orgId, [named], "");
+  await tx("users").where({ id: named }).update({ user_name: userName, user_name_ci: userName });
+  const everyone = await insertGroup(tx, orgId, { displayName: "Everyone", externalId: "everyone", data: {} }, { source: "scim", provisionedBy: null });
+  await seedMembers(tx, orgId, everyone.id, ids);
+  return named;
+}
+
 /** Applies a mapping to the organisation as the CLI would; a refusal fails the set-up. */
 async function applyOrFail(db: Database, orgId: string, text: string): Promise<void> {
   const applied = await applyMappingText(db, createSync().sync, { orgId, text, sourceName: "roles.yaml", actor: "test" });
@@ -449,14 +464,9 @@ describe("the event loop while a role viewer plans a large mapping", () => {
       await migrateToLatest(db.knex);
       const org = await ensureOrg(db.knex, "default");
       const ids = Array.from({ length: MEMBERS }, () => randomUUID());
-      const viewer = randomUUID();
       await db.knex.transaction(async (tx) => {
-        await seedUsers(tx, org.id, ids, "member-");
-        await seedUsers(tx, org.id, [viewer], "");
-        await tx("users").where({ id: viewer }).update({ user_name: VIEWER, user_name_ci: VIEWER });
-        const everyone = await insertGroup(tx, org.id, { displayName: "Everyone", externalId: "everyone", data: {} }, { source: "scim", provisionedBy: null });
+        const viewer = await seedEveryone(tx, org.id, ids, VIEWER);
         const viewers = await insertGroup(tx, org.id, { displayName: "Viewers", externalId: "viewers", data: {} }, { source: "scim", provisionedBy: null });
-        await seedMembers(tx, org.id, everyone.id, ids);
         await seedMembers(tx, org.id, viewers.id, [viewer]);
       });
       await applyOrFail(db, org.id, viewerMapping);
@@ -533,14 +543,7 @@ describe(`the event loop while the Primary Owner applies a large mapping (${ON_P
       const org = await ensureOrg(db.knex, "default");
       orgId = org.id;
       ids = Array.from({ length: MEMBERS }, () => randomUUID());
-      const owner = randomUUID();
-      await db.knex.transaction(async (tx) => {
-        await seedUsers(tx, org.id, ids, "member-");
-        await seedUsers(tx, org.id, [owner], "");
-        await tx("users").where({ id: owner }).update({ user_name: OWNER, user_name_ci: OWNER });
-        const everyone = await insertGroup(tx, org.id, { displayName: "Everyone", externalId: "everyone", data: {} }, { source: "scim", provisionedBy: null });
-        await seedMembers(tx, org.id, everyone.id, ids);
-      });
+      await db.knex.transaction(async (tx) => seedEveryone(tx, org.id, ids, OWNER));
       await applyOrFail(db, org.id, `version: 1\nprimaryOwner: ${OWNER}\n`);
     } finally {
       await db.close();

@@ -125,7 +125,7 @@ describe("native TLS", () => {
           const line = server.lines().find((l) => l.msg === "SCIM server listening");
           expect(line).toBeDefined();
           return line;
-        }, { timeoutMs: 20_000 });
+        }, { timeoutMs: 45_000 });
         expect(started).toMatchObject({ url: "https://scim.example.com/scim/v2", tls: true, listening: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/) as unknown });
         const base = String(started?.listening);
         const users = await get(`${base}/scim/v2/Users`, [first], token);
@@ -147,7 +147,7 @@ describe("native TLS", () => {
         server.stop();
         await server.exited;
       }
-    }, 60000);
+    }, 90_000);
 
     it("refuses to start, naming the variables, when only one of TLS_CERT_FILE and TLS_KEY_FILE is set or TRUST_PROXY is not a form express takes", async () => {
       const server = start({ DATABASE_URL: tmp.url, PORT: "0", TLS_CERT_FILE: join(tmp.dir, "cert.pem"), TRUST_PROXY: "10.0.0.0/33", PUBLIC_URL: "scim.example.com" });

@@ -47,6 +47,16 @@ describe("webhook delivery", () => {
     });
   }
 
+  /** One member joins while the receiver answers `status` to every attempt: the deliveries once one has failed. */
+  async function failedAnswering(status: number, overrides: Partial<DispatcherOptions>): Promise<Awaited<ReturnType<typeof listDeliveries>>> {
+    const { group, users } = await financeDirectory(1);
+    await subscribeReceiver();
+    receiver.respond = () => status;
+    startDispatcher(overrides);
+    await join(group, users[0] ?? "");
+    return until(() => listDeliveries(h.db.knex, h.orgId, { status: "failed", limit: 10 }), (rows) => rows.length > 0, "the delivery failed", { timeoutMs: 10_000 });
+  }
+
   async function join(group: string, id: string): Promise<void> {
     expect((await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: [{ value: id }] }))).status).toBe(204);
   }
@@ -56,9 +66,12 @@ describe("webhook delivery", () => {
     await h.applyMapping(MAPPING);
     receiver = await startReceiver();
   });
-  afterEach(async () => {
+  async function stopDispatcher(): Promise<void> {
     await dispatcher?.stop(0);
     dispatcher = null;
+  }
+  afterEach(async () => {
+    await stopDispatcher();
     await receiver.close();
     await h.close();
   });
@@ -103,16 +116,8 @@ describe("webhook delivery", () => {
   });
 
   it("marks a delivery failed with the last error once its retry window is over", async () => {
-    const { group, users } = await financeDirectory(1);
-    await subscribeReceiver();
-    receiver.respond = () => 500;
-    startDispatcher({ retryForMs: 400, firstRetryMs: 100 });
-    await join(group, users[0] ?? "");
-    const failed = await eventually(async () => {
-      const rows = await listDeliveries(h.db.knex, h.orgId, { status: "failed", limit: 10 });
-      expect(rows).toEqual([expect.objectContaining({ status: "failed", lastStatus: 500, lastError: "HTTP 500 Internal Server Error" })]);
-      return rows;
-    });
+    const failed = await failedAnswering(500, { retryForMs: 400, firstRetryMs: 100 });
+    expect(failed).toEqual([expect.objectContaining({ status: "failed", lastStatus: 500, lastError: "HTTP 500 Internal Server Error" })]);
     expect(failed[0]?.attempts).toBeGreaterThan(1);
   });
 
@@ -218,8 +223,7 @@ describe("webhook delivery", () => {
       });
       expect(pending.every((d) => d.url !== receiver.url)).toBe(true);
     } finally {
-      await dispatcher?.stop(0);
-      dispatcher = null;
+      await stopDispatcher();
       await hanging.close();
       await failing.close();
     }
@@ -357,19 +361,13 @@ describe("webhook delivery", () => {
         expect(got?.host).toBe(`localhost:${port}`);
         expect(lookups).toBe(1);
       } finally {
-        await dispatcher?.stop(0);
-        dispatcher = null;
+        await stopDispatcher();
         await pinned.close();
       }
     });
 
     it("does not follow a redirect, even to an address it may reach", async () => {
-      const { group, users } = await financeDirectory(1);
-      await subscribeReceiver();
-      receiver.respond = () => 307;
-      startDispatcher({ retryForMs: 150, firstRetryMs: 100 });
-      await join(group, users[0] ?? "");
-      const [row] = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 1 }), ([d]) => d?.status === "failed", "the delivery failed", { timeoutMs: 10_000 });
+      const [row] = await failedAnswering(307, { retryForMs: 150, firstRetryMs: 100 });
       expect(row).toMatchObject({ lastStatus: 307, lastError: "HTTP 307 Temporary Redirect" });
     });
   });

@@ -116,17 +116,32 @@ async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database
   };
 }
 
+/**
+ * Migrates the database and provisions the organisation with its tokens. On a database of the
+ * test's own, through a handle without the test's short timeouts: those are for what the test
+ * does, and migrating on a busy machine may take longer.
+ */
+async function prepare(db: Database, options: HarnessOptions): Promise<{ org: { id: string }; token: string; apiToken: string }> {
+  const setup = options.databaseUrl === undefined ? db : openDatabase(options.databaseUrl, { log: silentLogger() });
+  try {
+    await migrateToLatest(setup.knex);
+    const org = await ensureOrg(setup.knex, "default");
+    if (options.entra) await setOrgEntra(setup.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
+    if (options.oidc) {
+      const o = options.oidc;
+      await setOrgOidc(setup.knex, org.id, { issuer: o.issuer, clientId: o.clientId, clientSecret: o.clientSecret ?? null, jwks: o.jwks ?? null, usernameClaim: o.usernameClaim ?? "email" });
+    }
+    const { token } = await createToken(setup.knex, { orgId: org.id, kind: "scim" });
+    const { token: apiToken } = await createToken(setup.knex, { orgId: org.id, kind: "api" });
+    return { org, token, apiToken };
+  } finally {
+    if (setup !== db) await setup.close();
+  }
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { db, drop } = await openTestDatabase(options);
-  await migrateToLatest(db.knex);
-  const org = await ensureOrg(db.knex, "default");
-  if (options.entra) await setOrgEntra(db.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
-  if (options.oidc) {
-    const o = options.oidc;
-    await setOrgOidc(db.knex, org.id, { issuer: o.issuer, clientId: o.clientId, clientSecret: o.clientSecret ?? null, jwks: o.jwks ?? null, usernameClaim: o.usernameClaim ?? "email" });
-  }
-  const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim" });
-  const { token: apiToken } = await createToken(db.knex, { orgId: org.id, kind: "api" });
+  const { org, token, apiToken } = await prepare(db, options);
   const { sync, signal } = createSync();
   if (options.platform) {
     const stored = await applyPlatformText(db, sync, { text: JSON.stringify({ version: 1, ...options.platform }), sourceName: "test-platform.json", actor: "test" });

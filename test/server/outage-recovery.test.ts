@@ -48,8 +48,10 @@ async function expectUnavailable(s: Harness, userId: string, withinMs: number): 
 }
 
 async function expectServing(s: Harness, ids: readonly string[]): Promise<void> {
-  await eventually(async () => expect((await request(s.app).get("/healthz")).status).toBe(200), { timeoutMs: 15_000, intervalMs: 100 });
-  for (const id of ids) expect((await request(s.app).get(`/scim/v2/Users/${id}`).set("Authorization", `Bearer ${s.token}`)).status).toBe(200);
+  await eventually(async () => {
+    expect((await request(s.app).get("/healthz")).status).toBe(200);
+    for (const id of ids) expect((await request(s.app).get(`/scim/v2/Users/${id}`).set("Authorization", `Bearer ${s.token}`)).status).toBe(200);
+  }, { timeoutMs: 15_000, intervalMs: 100 });
   expect((await createUser(s, `after-${Date.now()}@example.com`)).status).toBe(201);
 }
 

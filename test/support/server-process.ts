@@ -59,7 +59,7 @@ export async function startServerProcess(env: Record<string, string>, options: {
     // An exited process will never listen: stop waiting.
     if (child.exitCode !== null) return null;
     throw new Error("not listening yet");
-  }, { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 50 }).catch(() => null);
+  }, { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 50 }).catch(() => null);
   if (listening === null) {
     child.kill("SIGKILL");
     throw new Error(`server did not start (exit ${String(child.exitCode)}):\n${stderr}\n${JSON.stringify(logs.slice(-5))}`);

@@ -27,7 +27,7 @@ async function abortMidBody(base: string, path: string, token: string, requestId
           `Content-Length: ${announced}\r\nX-Request-Id: ${requestId}\r\n\r\n${sent}`,
         // Once the kernel has the bytes, closing sends them before the FIN: the server reads the
         // request and then the close, whatever the machine's load.
-        () => socket.end(),
+        () => socket.destroy(),
       );
     });
     socket.on("close", () => resolve());

@@ -1,9 +1,4 @@
-/**
- * Waiting for a condition, not for time: `check` (an assertion, or any function that throws until
- * the outcome is there) is run again every `intervalMs` until it returns, and its value is
- * returned; once `timeoutMs` has passed its last error is thrown, so a failure reads as the
- * assertion that never came true.
- */
+/** How long to keep trying (10 s unless given), and how long to wait between tries (10 ms). */
 export interface EventuallyOptions {
   readonly timeoutMs?: number;
   readonly intervalMs?: number;
@@ -11,6 +6,12 @@ export interface EventuallyOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/**
+ * Waiting for a condition, not for time: `check` (an assertion, or any function that throws until
+ * the outcome is there) is run again every `intervalMs` until it returns, and its value is
+ * returned; once `timeoutMs` has passed its last error is thrown, so a failure reads as the
+ * assertion that never came true.
+ */
 export async function eventually<T>(check: () => T | Promise<T>, options: EventuallyOptions = {}): Promise<T> {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = 10 } = options;
   const deadline = performance.now() + timeoutMs;

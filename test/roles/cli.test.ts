@@ -17,6 +17,8 @@ import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
  */
 
 describe("the CLI", () => {
+  // Each test spawns the CLI several times, and a spawn takes tens of seconds on a busy machine.
+  jest.setTimeout(180_000);
   let tmp: TempSqlite;
   let url: string;
   let db: Database | null = null;

@@ -62,7 +62,7 @@ describe("credentials across restarts of the server process", () => {
     const replacement = "lifecycle-scim-token-replacement-01";
     const third = await restart({ SCIM_TOKEN: replacement, API_TOKEN });
     expect([await scimStatus(third.base, replacement), await scimStatus(third.base, SCIM_TOKEN)]).toEqual([200, 401]);
-  }, 90_000);
+  }, 180_000);
 
   describe("Entra-issued JWTs", () => {
     let privateKey: KeyLike;
@@ -98,7 +98,7 @@ describe("credentials across restarts of the server process", () => {
       const again = await restart(entraEnv);
       expect(await scimStatus(again.base, jwt)).toBe(200);
       expect(again.logs).toContainEqual(expect.objectContaining({ tenant, msg: "Entra-issued tokens accepted for the default organisation" }));
-    }, 90_000);
+    }, 180_000);
 
     it("stops accepting them for another organisation at once with `entra --org <name> --remove`", async () => {
       const running = await restart({ SCIM_TOKEN });
@@ -113,6 +113,6 @@ describe("credentials across restarts of the server process", () => {
       expect(await scimStatus(running.base, jwt)).toBe(401);
       // Without --remove, a tenant and its keys are needed.
       expect((await cli(url, "entra", "--org", "acme")).code).toBe(2);
-    }, 90_000);
+    }, 180_000);
   });
 });

@@ -15,7 +15,7 @@ import { runInTurns } from "../http/turns";
 import { runBulk } from "./bulk";
 import type { PermissionSync, ScimContext, ScimLimits } from "./context";
 import { discoveryRouter } from "./discovery";
-import { methodNotAllowed, notFound, notImplemented } from "./errors";
+import { invalidSyntax, methodNotAllowed, notFound, notImplemented } from "./errors";
 import * as groups from "./groups";
 import { isObject } from "../mapping/json";
 import type { ListRequest } from "./list-params";
@@ -126,7 +126,11 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     });
 
   const query = (req: Request): ListRequest => req.query as ListRequest;
-  const searchBody = (req: Request): ListRequest => (isObject(req.body) ? (req.body as ListRequest) : {});
+  // A SearchRequest is a JSON object (RFC 7644 §3.4.3); any other body is no query at all, not "list everything".
+  const searchBody = (req: Request): ListRequest => {
+    if (!isObject(req.body)) throw invalidSyntax("The request body must be a JSON object (a SearchRequest, RFC 7644 §3.4.3).");
+    return req.body as ListRequest;
+  };
   const ifMatch = (req: Request): string | undefined => req.get("if-match");
   const idOf = (req: Request): string => req.params.id ?? "";
   const projectionOf = (req: Request, kind: ResourceKind): Projection => parseProjection(kind, req.query.attributes, req.query.excludedAttributes, deps.limits.maxAttributePaths);

@@ -1,16 +1,17 @@
 /** The server process: the only place that reads process.env. */
 import { type Server, createServer } from "node:http";
-import { type ChangeFeed, watchChanges } from "../db/change-feed";
+import type { ChangeFeed } from "../db/change-feed";
 import { openDatabase } from "../db/connection";
 import { isDbError } from "../db/errors";
 import { type OutboxWatch, watchOutbox } from "../db/outbox-watch";
 import { reconcileAll } from "../roles";
-import { createApp, createMetricsApp } from "./app";
+import { createMetricsApp } from "./app";
 import { createSync, prepareDatabase, provisionDefaultOrg, storePlatformFile } from "./bootstrap";
 import { type Config, ConfigError, parseConfig } from "./config";
 import { ConsoleSectionsError, readConsoleSections } from "./console-sections";
 import { limitConnections, serverOptions } from "./connection-limits";
-import { EventHub } from "./events";
+import { composeServices } from "./compose";
+import type { EventHub } from "./events";
 import type { FileWatcher } from "./file-watcher";
 import { type AppLogger, createLogger } from "./logger";
 import { MappingParser } from "./mapping-parser";
@@ -48,14 +49,6 @@ async function main(): Promise<void> {
   ];
   for (const watcher of watchers) await watcher.start();
 
-  const events = new EventHub(db, signal, logger, {
-    maxBufferBytes: ops.events.sseMaxBufferBytes,
-    stallMs: ops.events.sseStallMs,
-    maxSubscribersPerOrg: ops.events.sseMaxSubscribersPerOrg,
-    heartbeatMs: ops.events.sseHeartbeatMs,
-    retryMs: ops.events.sseRetryMs,
-  });
-  const changes = watchChanges(db, { warn: (err, message) => logger.warn({ err }, message) });
   const outboxWatch: OutboxWatch = watchOutbox(db, { changed: (org) => signal.changed(org), warn: (err, message) => logger.warn({ err }, message) });
   const dispatcher = new WebhookDispatcher(db, signal, logger, { ...ops.webhooks, onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }) });
   dispatcher.start();
@@ -65,24 +58,33 @@ async function main(): Promise<void> {
   const analytics = new Analytics(db, logger);
   analytics.start();
 
-  const app = createApp({
+  const { app, events, changes } = composeServices({
     db,
-    config,
-    logger,
     sync,
-    events,
-    metrics,
-    metricsToken: ops.metricsToken,
-    rateLimits: ops.rateLimits,
-    changes,
-    // Discovery of members' OIDC issuers happens at first use: the server starts while one is unreachable.
-    oidcIssuers: new OidcIssuers(),
-    console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
-    parseMapping: mappingParser.parse,
-    privacyDefaults,
-    productSections,
-    identity: { environmentSignInOrg: config.oidc === null ? null : config.defaultOrg, allowPrivateIssuers: config.oidcAllowPrivate },
-    analytics,
+    signal,
+    logger,
+    streams: {
+      maxBufferBytes: ops.events.sseMaxBufferBytes,
+      stallMs: ops.events.sseStallMs,
+      maxSubscribersPerOrg: ops.events.sseMaxSubscribersPerOrg,
+      heartbeatMs: ops.events.sseHeartbeatMs,
+      retryMs: ops.events.sseRetryMs,
+    },
+    readCache: true,
+    app: {
+      config,
+      metrics,
+      metricsToken: ops.metricsToken,
+      rateLimits: ops.rateLimits,
+      // Discovery of members' OIDC issuers happens at first use: the server starts while one is unreachable.
+      oidcIssuers: new OidcIssuers(),
+      console: { ...config.console, publicUrl: consolePublicUrl(config), defaultOrg: config.defaultOrg },
+      parseMapping: mappingParser.parse,
+      privacyDefaults,
+      productSections,
+      identity: { environmentSignInOrg: config.oidc === null ? null : config.defaultOrg, allowPrivateIssuers: config.oidcAllowPrivate },
+      analytics,
+    },
   });
   const tls = config.tls ? createTlsServer(app, config.tls, { logger, connections: ops.http }) : null;
   const server: Server = tls?.server ?? createServer(serverOptions(ops.http), app);
@@ -128,7 +130,7 @@ async function shutdown(
     retention: Retention;
     analytics: Analytics;
     outboxWatch: OutboxWatch;
-    changes: ChangeFeed;
+    changes: ChangeFeed | null;
     watchers: readonly FileWatcher[];
     mappingParser: MappingParser;
     tls: { stopWatching(): void } | null;
@@ -164,7 +166,7 @@ async function shutdown(
   await parts.mappingParser.close();
   parts.tls?.stopWatching();
   await parts.outboxWatch.close();
-  await parts.changes.close();
+  await parts.changes?.close();
   await parts.db.close();
   logger.info("stopped");
 }

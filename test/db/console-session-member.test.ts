@@ -1,14 +1,10 @@
 import { findConsoleSession, insertConsoleSession } from "../../db/console-sessions";
 import * as consoleSessionMember from "../../db/migrations/20261207170000_console_session_member";
-import { type Harness, createUser, startHarness } from "../support/harness";
+import { createUser, harnessPerTest } from "../support/harness";
 
 /** Console sessions opened before they recorded their member's id keep working for that member, and only for them. */
 describe("console sessions' member", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness({ oidc: { issuer: "https://idp.example.com", clientId: "console" } });
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest({ oidc: { issuer: "https://idp.example.com", clientId: "console" } });
 
   it("is filled in by userName, case-insensitively, for the sessions already stored; one that names no user stays without", async () => {
     const ada = await createUser(h, "Ada@Example.com");

@@ -1,10 +1,10 @@
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openDatabase } from "../../db/connection";
 import { migrateToLatest } from "../../db/migrate";
 import { ensureOrg } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * The SQLite database holds token hashes, webhook secrets and the directory's personal data: its
@@ -12,11 +12,11 @@ import { createToken } from "../../db/tokens";
  * (A file-system property of the embedded database, so these run on SQLite whatever TEST_DATABASE_URL says.)
  */
 describe("the SQLite database's files", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-perms-"));
+    tmp = await tempSqlite();
   });
-  afterEach(async () => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => tmp.remove());
 
   const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
@@ -41,16 +41,16 @@ describe("the SQLite database's files", () => {
   it("creates the directory 0700 and the database, -wal and -shm files 0600 although the umask would allow more", async () => {
     const previous = process.umask(0o002);
     try {
-      await writeSomething(`sqlite:${join(dir, "data", "nested", "scim.sqlite")}`);
+      await writeSomething(`sqlite:${join(tmp.dir, "data", "nested", "scim.sqlite")}`);
     } finally {
       process.umask(previous);
     }
-    expect(await modeOf(join(dir, "data"))).toBe(0o700);
-    expect(await modeOf(join(dir, "data", "nested"))).toBe(0o700);
+    expect(await modeOf(join(tmp.dir, "data"))).toBe(0o700);
+    expect(await modeOf(join(tmp.dir, "data", "nested"))).toBe(0o700);
   });
 
   it("makes a database file an older version left readable by others private, and keeps a directory it was given as it is", async () => {
-    const shared = join(dir, "shared");
+    const shared = join(tmp.dir, "shared");
     await mkdir(shared, { mode: 0o755 });
     await chmod(shared, 0o755);
     const file = join(shared, "scim.sqlite");

@@ -1,17 +1,13 @@
 import { stageOutboxEvents, readOutbox } from "../../db/outbox";
 import { withAfterCommit } from "../../db/transaction";
-import { type Harness, ON_POSTGRES, createUser, startHarness, userBody } from "../support/harness";
+import { ON_POSTGRES, createUser, harnessPerTest, userBody } from "../support/harness";
 
 /**
  * Writes that wait for SQLite's single writer commit together, each in its own savepoint: every
  * write keeps its own outcome, and none is answered before the commit that holds it.
  */
 describe("concurrent writes", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   const writeOrg = (name: string, fail = false) => {
     const announced: string[] = [];

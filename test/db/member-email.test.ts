@@ -1,13 +1,9 @@
 import * as memberEmail from "../../db/migrations/20261130130100_member_email";
-import { type Harness, createUser, startHarness } from "../support/harness";
+import { createUser, harnessPerTest } from "../support/harness";
 
 /** The email the members search finds a user by: the primary one, else the first, for users stored before the column existed too. */
 describe("members' search email", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   const emailsOf = async (): Promise<Record<string, string | null>> => {
     const rows: Array<{ user_name: string; email_ci: string | null }> = await h.db.knex("users").where({ org_id: h.orgId }).select("user_name", "email_ci");

@@ -1,5 +1,5 @@
 import { roleHolderCounts } from "../../db/permissions";
-import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
+import { createGroup, createUser, harnessPerTest, patchBody } from "../support/harness";
 
 const mapping = (fromB: string) => `version: 1
 primaryOwner: owner@example.com
@@ -16,11 +16,7 @@ mappings:
 
 /** The role rows the admin API filters and counts members by follow every recompute. */
 describe("each member's custom role rows", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   const counts = async () => Object.fromEntries(await roleHolderCounts(h.db.knex, h.orgId));
 

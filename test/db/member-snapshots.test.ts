@@ -1,15 +1,13 @@
 import { allMembers, loadMembers } from "../../db/member-snapshots";
 import { permissionsFromJSON } from "../../mapping";
-import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import { createGroup, createUser, harnessPerTest } from "../support/harness";
 import { MAPPING } from "../roles/support";
 
 /** The paged read that mapping plans and changes are computed from. */
 describe("reading every member of an organisation page by page", () => {
-  let h: Harness;
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   it("gives each member its groups, including a group created between two pages", async () => {
-    h = await startHarness();
     const first = await createUser(h, "first@example.com");
     const second = await createUser(h, "second@example.com");
     const early = await createGroup(h, "Early", [first]);
@@ -27,7 +25,6 @@ describe("reading every member of an organisation page by page", () => {
   });
 
   it("returns stored permissions with the page only when asked, and none for a member never computed", async () => {
-    h = await startHarness();
     await h.applyMapping(MAPPING);
     const member = await createUser(h, "member@example.com");
     await createGroup(h, "Finance", [member], { externalId: "00g1finance" });
@@ -46,7 +43,6 @@ describe("reading every member of an organisation page by page", () => {
   });
 
   it("gives each member the values of its stored roles, reading Entra's JSON-text values as the value they carry", async () => {
-    h = await startHarness();
     // Entra's PATCH without aadOptscim062020 (fixtures/entra/assign-app-role.json).
     const encoded = JSON.stringify({ id: "06b07648-ecfe-589f-9d2f-6325724a46ee", value: "BillingAdmins", displayName: "Billing Admins" });
     const roles = [{ value: "Admin", type: "WindowsAzureActiveDirectoryRole" }, { value: encoded }, { value: "{not json" }, { display: "no value" }, { value: "Admin" }];

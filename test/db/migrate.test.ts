@@ -1,7 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import knexFactory from "knex";
 import { type Database, openDatabase } from "../../db/connection";
 import { migrateToLatest } from "../../db/migrate";
@@ -9,6 +6,7 @@ import * as resourceCounters from "../../db/migrations/20261130140000_resource_c
 import { ensureOrg } from "../../db/orgs";
 import { seedUsers } from "../../db/seed";
 import { ON_POSTGRES, TEST_DATABASE_URL, startHarness } from "../support/harness";
+import { tempSqlite } from "../support/temp-sqlite";
 
 /**
  * Replicas starting together migrate at the same moment: every migration must run exactly once,
@@ -28,9 +26,9 @@ describe("migrations started by several processes at once", () => {
         await admin.destroy();
       };
     } else {
-      const dir = await mkdtemp(join(tmpdir(), "scim-migrate-"));
-      databases = [0, 1, 2].map(() => openDatabase(`sqlite:${join(dir, "scim.sqlite")}`));
-      cleanup = () => rm(dir, { recursive: true, force: true });
+      const tmp = await tempSqlite();
+      databases = [0, 1, 2].map(() => openDatabase(tmp.url));
+      cleanup = () => tmp.remove();
     }
     try {
       await Promise.all(databases.map((db) => migrateToLatest(db.knex)));

@@ -1,11 +1,13 @@
 import { NO_ACCESS, StoredMappingError, StoredPermissionsError, hashMapping, mappingFromJSON, parseMapping, permissionsFromJSON, resolveMember } from "../../mapping";
 import { example, readFixture } from "./helpers";
 
-function thrownBy(action: () => unknown): unknown {
+/** The problems listed by the decoder error `action` throws, which must be of `type`. */
+function problemsThrownBy(action: () => unknown, type: typeof StoredMappingError | typeof StoredPermissionsError): readonly string[] {
   try {
     action();
   } catch (error) {
-    return error;
+    expect(error).toBeInstanceOf(type);
+    return error instanceof StoredMappingError || error instanceof StoredPermissionsError ? error.problems : [];
   }
   throw new Error("expected a throw");
 }
@@ -21,9 +23,8 @@ describe("mappingFromJSON", () => {
 
   it("refuses a value that is not a normalised mapping, listing the problems", () => {
     expect(() => mappingFromJSON({ version: 1 })).toThrow(StoredMappingError);
-    const error = thrownBy(() => mappingFromJSON({ ...example(), version: 2, rules: [{ index: 5, group: { kind: "name", value: "x" }, roles: [], orgRole: "primary_owner" }] }));
-    expect(error).toBeInstanceOf(StoredMappingError);
-    expect(error instanceof StoredMappingError && error.problems).toEqual([
+    const stored = { ...example(), version: 2, rules: [{ index: 5, group: { kind: "name", value: "x" }, roles: [], orgRole: "primary_owner" }] };
+    expect(problemsThrownBy(() => mappingFromJSON(stored), StoredMappingError)).toEqual([
         "version is not 1",
         "rules[0].index is not 0",
         "rules[0].orgRole is not owner, admin, user or null",
@@ -49,9 +50,8 @@ describe("permissionsFromJSON", () => {
   });
 
   it("refuses a value that is not effective permissions, listing the problems", () => {
-    const error = thrownBy(() => permissionsFromJSON({ orgRole: "emperor", admin: { billing: "all" }, capabilities: "web_search", connectors: [], roles: [1] }));
-    expect(error).toBeInstanceOf(StoredPermissionsError);
-    expect(error instanceof StoredPermissionsError && error.problems).toEqual([
+    const stored = { orgRole: "emperor", admin: { billing: "all" }, capabilities: "web_search", connectors: [], roles: [1] };
+    expect(problemsThrownBy(() => permissionsFromJSON(stored), StoredPermissionsError)).toEqual([
       "orgRole is not a known org role",
       "capabilities is not a list of strings",
       "roles is not a list of strings",

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { outboxPosition, readOutbox } from "../../db/outbox";
 import type { PermissionChangedData } from "../../roles";
-import { type Harness, createUser, patchBody, startHarness, userBody } from "../support/harness";
+import { createUser, harnessPerTest, patchBody, userBody } from "../support/harness";
 import { FIXTURES_DIR, type ReplayContext, fixtureNamed, replay } from "../support/replay";
 import { NONE, auditOf, permissionsOf } from "./support";
 
@@ -18,14 +18,12 @@ const role = (value: string) => ({ primary: false, type: "WindowsAzureActiveDire
  * (fixtures/entra/*app-role*.json), with and without aadOptscim062020.
  */
 describe("app roles propagate through SCIM writes", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let ctx: ReplayContext;
   beforeEach(async () => {
-    h = await startHarness();
     await h.applyMapping(ENTRA_MAPPING, "entra.example.yaml");
     ctx = { h, vars: new Map([["token", h.token]]) };
   });
-  afterEach(async () => h.close());
 
   const userId = (): string => ctx.vars.get("userId") ?? "";
 
@@ -38,20 +36,15 @@ describe("app roles propagate through SCIM writes", () => {
       expect(await permissionsOf(h, userId())).toMatchObject(BILLING_ADMIN);
     });
 
-    it("grants on the PATCH that assigns the app role", async () => {
-      const file = fixtureNamed("entra", `assign-app-role${suffix}.json`);
+    it.each([
+      ["grants on the PATCH that assigns the app role", "assign-app-role", NO_ROLE, BILLING_ADMIN],
+      ["takes away on the PATCH that replaces the roles without it", "remove-app-role", BILLING_ADMIN, NO_ROLE],
+    ])("%s", async (_name, fixture, before, after) => {
+      const file = fixtureNamed("entra", `${fixture}${suffix}.json`);
       await replay(ctx, file, ["setup"]);
-      expect(await permissionsOf(h, userId())).toMatchObject(NO_ROLE);
+      expect(await permissionsOf(h, userId())).toMatchObject(before);
       await replay(ctx, file, ["steps"]);
-      expect(await permissionsOf(h, userId())).toMatchObject(BILLING_ADMIN);
-    });
-
-    it("takes away on the PATCH that replaces the roles without it", async () => {
-      const file = fixtureNamed("entra", `remove-app-role${suffix}.json`);
-      await replay(ctx, file, ["setup"]);
-      expect(await permissionsOf(h, userId())).toMatchObject(BILLING_ADMIN);
-      await replay(ctx, file, ["steps"]);
-      expect(await permissionsOf(h, userId())).toMatchObject(NO_ROLE);
+      expect(await permissionsOf(h, userId())).toMatchObject(after);
     });
   });
 

@@ -1,19 +1,14 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Express } from "express";
 import request from "supertest";
 import { type Database, openDatabase } from "../../db/connection";
 import { ensureOrg } from "../../db/orgs";
 import { createToken } from "../../db/tokens";
-import { createApp } from "../../server/app";
-import { createSync } from "../../server/bootstrap";
-import { EventHub } from "../../server/events";
-import { silentLogger } from "../../server/logger";
 import { CLI_ACTOR, cli } from "../support/cli";
-import { CORE_GROUP, userBody } from "../support/harness";
+import { CORE_GROUP, serverOn, userBody } from "../support/harness";
 import { MAPPING } from "./support";
-import { DEFAULT_LIMITS } from "../../server/config";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * The real CLI, spawned against a SQLite file that an in-process app opens
@@ -22,31 +17,32 @@ import { DEFAULT_LIMITS } from "../../server/config";
  */
 
 describe("the CLI", () => {
-  let dir: string;
+  // Each test spawns the CLI several times, and a spawn takes tens of seconds on a busy machine.
+  jest.setTimeout(180_000);
+  let tmp: TempSqlite;
   let url: string;
   let db: Database | null = null;
   let app: Express;
-  let events: EventHub | null = null;
+  let server: { close(): Promise<void> } | null = null;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-cli-"));
-    url = `sqlite:${join(dir, "scim.sqlite")}`;
+    tmp = await tempSqlite();
+    url = tmp.url;
   });
   afterEach(async () => {
-    events?.close();
-    events = null;
+    await server?.close();
+    server = null;
     await db?.close();
     db = null;
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   /** The server's view of the same file (after a CLI command has migrated it). */
   function openServer(): Express {
     db = openDatabase(url);
-    const { sync, signal } = createSync();
-    const limits = DEFAULT_LIMITS;
-    events = new EventHub(db, signal, silentLogger());
-    app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
+    const served = serverOn(db);
+    server = served;
+    app = served.app;
     return app;
   }
 
@@ -117,7 +113,7 @@ describe("the CLI", () => {
     // Pushed by Okta (fixtures/okta/push-group.json): the plan must advise its id, since Okta sends no externalId.
     const itAdmins = await post("/Groups", { schemas: [CORE_GROUP], displayName: "IT Admins", members: [{ value: ivan.id }] }).set("User-Agent", "Okta SCIM Client 1.0.0");
     expect(itAdmins.status).toBe(201);
-    const file = join(dir, "acme.yaml");
+    const file = join(tmp.dir, "acme.yaml");
     await writeFile(file, MAPPING);
 
     const plan = await cli(url, "mapping", "plan", file, "--org", "acme");

@@ -1,4 +1,4 @@
-import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
+import { createGroup, createUser, harnessPerTest, patchBody } from "../support/harness";
 import { MAPPING, permissionsOf } from "./support";
 
 /**
@@ -7,12 +7,10 @@ import { MAPPING, permissionsOf } from "./support";
  * before its groups are read).
  */
 describe("concurrent membership changes for one member", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   beforeEach(async () => {
-    h = await startHarness();
     await h.applyMapping(MAPPING);
   });
-  afterEach(async () => h.close());
 
   it("keeps the roles of both groups when two groups add the same member in parallel", async () => {
     const finance = await createGroup(h, "Finance", [], { externalId: "00g1finance" });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { planMappingText } from "../../roles";
-import { type Harness, patchBody, startHarness } from "../support/harness";
+import { harnessPerTest, patchBody } from "../support/harness";
 import { FIXTURES_DIR, type ReplayContext, fixtureNamed, replay } from "../support/replay";
 
 const mappingFile = (name: string): string => readFileSync(join(FIXTURES_DIR, "mapping", name), "utf8");
@@ -11,13 +11,11 @@ const mappingFile = (name: string): string => readFileSync(join(FIXTURES_DIR, "m
  * against a directory provisioned by that IdP's recorded traffic: the guides show these answers.
  */
 describe("the first mapping of each setup guide", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let ctx: ReplayContext;
   beforeEach(async () => {
-    h = await startHarness();
     ctx = { h, vars: new Map([["token", h.token]]) };
   });
-  afterEach(async () => h.close());
 
   const plan = async (text: string, name: string) => {
     const result = await planMappingText(h.db, h.sync, { orgId: h.orgId, text, sourceName: name });

@@ -1,10 +1,11 @@
-import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_SOURCE_LIMITS } from "../../mapping";
 import { MappingFileWatcher } from "../../server/mapping-watcher";
+import { until } from "../support/eventually";
 import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
 import { MAPPING, permissionsOf } from "./support";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * MAPPING_FILE hot reload with a real file on disk. A valid
@@ -29,19 +30,16 @@ function logCapture() {
   };
 }
 
+/** `until`, with how long the condition took to hold. */
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<{ value: T; elapsedMs: number }> {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (done(value)) return { value, elapsedMs: Date.now() - start };
-    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const start = performance.now();
+  const value = await until(read, done, "the watched file's effect", { timeoutMs, intervalMs: 20 });
+  return { value, elapsedMs: performance.now() - start };
 }
 
 describe("MAPPING_FILE hot reload", () => {
   let h: Harness;
-  let dir: string;
+  let tmp: TempSqlite;
   let file: string;
   let watcher: MappingFileWatcher | null = null;
   let edits = 0;
@@ -49,15 +47,15 @@ describe("MAPPING_FILE hot reload", () => {
 
   beforeEach(async () => {
     h = await startHarness();
-    dir = await mkdtemp(join(tmpdir(), "mapping-watch-"));
-    file = join(dir, "mapping.yaml");
+    tmp = await tempSqlite();
+    file = join(tmp.dir, "mapping.yaml");
     log.errors.length = 0;
   });
   afterEach(async () => {
     await watcher?.stop();
     watcher = null;
     await h.close();
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   /**
@@ -156,11 +154,13 @@ describe("MAPPING_FILE hot reload", () => {
     await start();
     const ada = await financeMember();
     await rm(file);
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => log.errors, (errors) => errors.some((e) => /cannot be read/.test(e.msg ?? "")), "the missing file noticed");
     expect((await permissionsOf(h, ada)).admin.billing).toBe("manage");
     expect((await mapping()).mapping).toMatchObject({ version: 1 });
 
     await edit(BILLING_VIEW);
     await waitFor(() => permissionsOf(h, ada), (p) => p.admin.billing === "view", 2000);
+    // The next version is the returning file's: the disappearance stored none.
+    expect((await mapping()).mapping).toMatchObject({ version: 2 });
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { seedMembers, seedUsers } from "../../db/seed";
-import { type Harness, createGroup, startHarness } from "../support/harness";
+import { createGroup, harnessPerTest } from "../support/harness";
 import { MAPPING } from "./support";
 
 /**
@@ -8,11 +8,7 @@ import { MAPPING } from "./support";
  * batch holds must all be stored and audited (SQLite caps a compound SELECT at 500 terms).
  */
 describe("a mapping change over a large organisation", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   it("stores and audits the new permissions of all 1,234 members it changes", async () => {
     const ids = Array.from({ length: 1234 }, () => randomUUID());

@@ -1,12 +1,13 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { platformVersions } from "../../db/platform";
 import { applyMappingText, applyPlatformText, explainUser } from "../../roles";
 import { createSync } from "../../server/bootstrap";
 import { PlatformFileWatcher } from "../../server/platform-watcher";
-import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import { eventually } from "../support/eventually";
+import { createGroup, createUser, harnessPerTest } from "../support/harness";
 import { allowed, auditOf, permissionsOf } from "./support";
+import { tempSqlitePerTest } from "../support/temp-sqlite";
 
 const MAPPING = `version: 1
 primaryOwner: ceo@example.com
@@ -25,24 +26,18 @@ mappings:
  * replica — computes with the same ones, and the platform sits above the org's toggles.
  */
 describe("platform overrides in the database", () => {
-  let h: Harness;
-  let dir: string;
+  const h = harnessPerTest();
+  const tmp = tempSqlitePerTest();
   let researcher: string;
   let uploader: string;
   let plain: string;
   beforeEach(async () => {
-    h = await startHarness();
-    dir = await mkdtemp(join(tmpdir(), "platform-"));
     await h.applyMapping(MAPPING);
     researcher = await createUser(h, "r@example.com");
     uploader = await createUser(h, "u@example.com");
     plain = await createUser(h, "p@example.com");
     await createGroup(h, "Research", [researcher], { externalId: "g-research" });
     await createGroup(h, "Uploads", [uploader], { externalId: "g-upload" });
-  });
-  afterEach(async () => {
-    await h.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const platform = (text: string) => applyPlatformText(h.db, h.sync, { text, sourceName: "/etc/platform.yaml", actor: "file:/etc/platform.yaml" });
@@ -81,7 +76,7 @@ describe("platform overrides in the database", () => {
   });
 
   it("reloads the file within 2 s of an edit, and keeps the overrides in force when an edit is invalid", async () => {
-    const file = join(dir, "platform.yaml");
+    const file = join(tmp.dir, "platform.yaml");
     await writeFile(file, "version: 1\nall: { features: { web_search: off } }\n");
     const errors: object[] = [];
     const watcher = new PlatformFileWatcher({ db: h.db, sync: h.sync, file, intervalMs: 50, maxBytes: 1_048_576, logger: { info: () => undefined, warn: () => undefined, error: (obj: object) => errors.push(obj) } });
@@ -89,13 +84,9 @@ describe("platform overrides in the database", () => {
     try {
       expect(await allowed(h, { member: "p@example.com", capability: "web_search" })).toBe(false);
       await writeFile(file, "version: 1\nall: { features: { web_search: on } }\n# edited\n");
-      const start = Date.now();
-      while (!(await allowed(h, { member: "p@example.com", capability: "web_search" }))) {
-        if (Date.now() - start > 2000) throw new Error("the edit was not applied within 2 s");
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await eventually(async () => expect(await allowed(h, { member: "p@example.com", capability: "web_search" })).toBe(true), { timeoutMs: 2000, intervalMs: 20 });
       await writeFile(file, "version: 1\nall: { feature: { web_search: off } }\n");
-      while (errors.length === 0) await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => expect(errors).not.toEqual([]));
       expect(await allowed(h, { member: "p@example.com", capability: "web_search" })).toBe(true);
       expect((await platformVersions(h.db.knex)).length).toBe(2);
     } finally {

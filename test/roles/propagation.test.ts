@@ -1,6 +1,8 @@
 import request from "supertest";
 import { outboxPosition } from "../../db/outbox";
-import { type Harness, CORE_GROUP, createGroup, createUser, patchBody, startHarness } from "../support/harness";
+import * as transactions from "../../db/transaction";
+import { eventually } from "../support/eventually";
+import { type Harness, CORE_GROUP, ON_POSTGRES, createGroup, createUser, patchBody, startHarness } from "../support/harness";
 import {
   AREAS,
   FINANCE_ADMIN,
@@ -17,6 +19,17 @@ import {
  * Every SCIM write that can change someone's access commits
  * their new permissions in the same transaction, so the very next API call sees them.
  */
+/**
+ * Whether a write transaction waits for the one a SCIM write holds open: on PostgreSQL, for the
+ * organisation's permission lock (an advisory lock, db/locks.ts); on SQLite, whose one writer takes
+ * write transactions in turn (db/transaction.ts), once one has been asked for since `begun` spied.
+ */
+async function waitsForTheWrite(h: Harness, begun: jest.SpiedFunction<typeof transactions.withAfterCommit>): Promise<boolean> {
+  if (!ON_POSTGRES) return begun.mock.calls.length > 0;
+  const { rows } = await h.db.knex.raw<{ rows: { n: number }[] }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted");
+  return (rows[0]?.n ?? 0) > 0;
+}
+
 describe("role mapping propagation through SCIM", () => {
   let h: Harness;
 
@@ -275,9 +288,14 @@ describe("role mapping propagation through SCIM", () => {
         .then((res) => res);
       await inside;
 
+      const begun = jest.spyOn(transactions, "withAfterCommit");
       const applying = h.applyMapping(MAPPING.replace("billing: manage, analytics: view", "billing: view"));
-      await new Promise((r) => setTimeout(r, 300));
-      release();
+      try {
+        await eventually(async () => expect(await waitsForTheWrite(h, begun)).toBe(true));
+      } finally {
+        release();
+        begun.mockRestore();
+      }
       expect((await patch).status).toBe(204);
       await applying;
 

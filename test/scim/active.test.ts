@@ -1,4 +1,4 @@
-import { type Harness, createGroup, createUser, patchBody, startHarness, userBody } from "../support/harness";
+import { createGroup, createUser, harnessPerTest, patchBody, userBody } from "../support/harness";
 import { MAPPING, permissionsOf } from "../roles/support";
 
 /**
@@ -9,15 +9,13 @@ import { MAPPING, permissionsOf } from "../roles/support";
  * §2.5 makes null and unassigned the same). So nothing but `active: true` restores access.
  */
 describe("the active flag", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let ada = "";
   beforeEach(async () => {
-    h = await startHarness();
     await h.applyMapping(MAPPING);
     ada = await createUser(h, "ada@example.com");
     await createGroup(h, "IT Admins", [ada]);
   });
-  afterEach(async () => h.close());
 
   const deactivate = async (): Promise<void> => {
     const res = await h.scim("patch", `/Users/${ada}`).send(patchBody({ op: "replace", value: { active: false } }));

@@ -1,4 +1,4 @@
-import { CORE_GROUP, CORE_USER, type Harness, createUser, expectScimError, startHarness, userBody } from "../support/harness";
+import { CORE_GROUP, CORE_USER, createUser, expectScimError, harnessPerTest, userBody } from "../support/harness";
 import type { ListBody } from "./support";
 
 const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
@@ -15,11 +15,7 @@ interface BulkResult {
 
 /** POST /Bulk (RFC 7644 §3.7), with small limits so they can be crossed. */
 describe("bulk", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness({ limits: { maxBulkOperations: 3, maxBulkPayloadBytes: 2048 } });
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest({ limits: { maxBulkOperations: 3, maxBulkPayloadBytes: 2048 } });
 
   const bulk = (operations: unknown[], extra: Record<string, unknown> = {}) => h.scim("post", "/Bulk").send({ schemas: [BULK_REQUEST], Operations: operations, ...extra });
 

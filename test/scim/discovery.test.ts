@@ -1,4 +1,4 @@
-import { type Harness, startHarness } from "../support/harness";
+import { harnessPerTest } from "../support/harness";
 
 interface AttributeBody {
   name: string;
@@ -13,11 +13,7 @@ interface AttributeBody {
  * each attribute's mutability is what the server really does with it.
  */
 describe("discovery: what /Schemas advertises", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   async function attributes(urn: string): Promise<AttributeBody[]> {
     const res = await h.scim("get", `/Schemas/${urn}`);

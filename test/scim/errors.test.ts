@@ -1,13 +1,10 @@
-import { type Harness, ON_POSTGRES, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { type Harness, ON_POSTGRES, createGroup, createUser, expectScimError, harnessPerTest, patchBody, startHarness, userBody } from "../support/harness";
+import type request from "supertest";
 import { nullPaths } from "./support";
 
 /** RFC 7644 §3.12 errors: the right status and scimType, and never a 500 for a client mistake. */
 describe("errors", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness({ limits: { maxCount: 50, maxBulkOperations: 7, maxBulkPayloadBytes: 4096 } });
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest({ limits: { maxCount: 50, maxBulkOperations: 7, maxBulkPayloadBytes: 4096 } });
 
   it("answers a body that is not JSON with 400 invalidSyntax", async () => {
     expectScimError(await h.scim("post", "/Users").set("Content-Type", "application/scim+json").send('{"userName": '), 400, "invalidSyntax");
@@ -69,32 +66,49 @@ describe("errors", () => {
     expect((await h.scim("get", `/Users/${ada}`)).body).not.toHaveProperty([enterprise]);
   });
 
-  it("never answers 500 to malformed requests", async () => {
+  it("answers each malformed request with its own status and scimType (RFC 7644 §3.12), never a 500", async () => {
     const ada = await createUser(h, "ada@example.com");
     const group = await createGroup(h, "Sales");
-    const attempts = [
-      h.scim("post", "/Users").send([1, 2]),
-      h.scim("post", "/Users").send({ userName: 42 }),
-      h.scim("post", "/Users").send({ userName: "x@y.z", emails: "nope" }),
-      h.scim("post", "/Users").send({ userName: "x@y.z", active: "maybe" }),
-      h.scim("post", "/Groups").send({ displayName: "G", members: [{ nope: 1 }] }),
-      h.scim("post", "/Groups").send({ displayName: "G", members: "x" }),
-      h.scim("patch", `/Users/${ada}`).send({ Operations: "x" }),
-      h.scim("patch", `/Users/${ada}`).send(patchBody({ op: "explode", path: "displayName" })),
-      h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: [{}] })),
-      h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "remove", path: "members[value eq" })),
-      h.scim("get", "/Users").query({ startIndex: "abc" }),
-      h.scim("get", "/Users").query({ sortBy: "nosuch" }),
-      h.scim("get", "/Users").query({ sortOrder: "sideways", sortBy: "userName" }),
-      h.scim("get", "/Users").query({ filter: "x".repeat(5000) }),
-      h.scim("get", "/Users").query({ "filter[]": "a" }),
-      h.scim("post", "/Users/.search").send("[]").set("Content-Type", "application/json"),
-      h.scim("post", "/Bulk").send({ schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [{ method: "POST", path: "/Nope", data: {} }] }),
-      h.scim("get", "/Nope"),
-      h.scim("delete", "/Users"),
+    // [request, status, scimType]: 400s carry the scimType of §3.12's table; 404 and 405 carry none.
+    const cases: [request.Test, number, string | undefined][] = [
+      [h.scim("post", "/Users").send([1, 2]), 400, "invalidSyntax"],
+      [h.scim("post", "/Users").send({ userName: "x@y.z", emails: "nope" }), 400, "invalidValue"],
+      [h.scim("post", "/Users").send({ userName: "x@y.z", active: "maybe" }), 400, "invalidValue"],
+      [h.scim("post", "/Groups").send({ displayName: "G", members: [{ nope: 1 }] }), 400, "invalidValue"],
+      // A lone value is a one-element list (scim/values.ts): "x" is a member id that does not exist.
+      [h.scim("post", "/Groups").send({ displayName: "G", members: "x" }), 400, "invalidValue"],
+      [h.scim("patch", `/Users/${ada}`).send({ Operations: "x" }), 400, "invalidSyntax"],
+      [h.scim("patch", `/Users/${ada}`).send(patchBody({ op: "explode", path: "displayName" })), 400, "invalidValue"],
+      [h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: [{}] })), 400, "invalidValue"],
+      [h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "remove", path: "members[value eq" })), 400, "invalidPath"],
+      [h.scim("get", "/Users").query({ startIndex: "abc" }), 400, "invalidValue"],
+      // The sort attribute is resolved as a filter's attribute is; RFC 7644 §3.4.2.3 names no error of its own.
+      [h.scim("get", "/Users").query({ sortBy: "nosuch" }), 400, "invalidFilter"],
+      [h.scim("get", "/Users").query({ sortOrder: "sideways", sortBy: "userName" }), 400, "invalidValue"],
+      [h.scim("get", "/Users").query({ filter: "x".repeat(5000) }), 400, "invalidFilter"],
+      [h.scim("get", "/Users").query({ "filter[]": "a" }), 400, "invalidFilter"],
+      [h.scim("post", "/Users/.search").send("[]").set("Content-Type", "application/json"), 400, "invalidSyntax"],
+      [h.scim("post", "/.search").send("[]").set("Content-Type", "application/json"), 400, "invalidSyntax"],
+      [h.scim("get", "/Nope"), 404, undefined],
+      [h.scim("delete", "/Users"), 405, undefined],
     ];
-    const statuses = (await Promise.all(attempts)).map((res, attempt) => ({ attempt, status: res.status < 500 ? "4xx" : res.status }));
-    expect(statuses).toEqual(attempts.map((_a, attempt) => ({ attempt, status: "4xx" })));
+    for (const [req, status, scimType] of cases) {
+      const res = await req;
+      expectScimError(res, status, scimType);
+      if (scimType === undefined) expect(res.body).not.toHaveProperty("scimType");
+    }
+  });
+
+  it("reads a number sent as userName as its text, as it does for every string attribute", async () => {
+    const res = await h.scim("post", "/Users").send({ userName: 42 });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ userName: "42" });
+  });
+
+  it("answers a bulk operation on an unknown path inside a 200 BulkResponse, with that operation's 400 invalidValue (RFC 7644 §3.7.3)", async () => {
+    const res = await h.scim("post", "/Bulk").send({ schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [{ method: "POST", path: "/Nope", data: {} }] });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ Operations: [{ method: "POST", status: "400", response: { status: "400", scimType: "invalidValue" } }] });
   });
 
   it("tells discovery clients the truth, with no null anywhere", async () => {

@@ -1,4 +1,4 @@
-import { CORE_GROUP, ENTERPRISE, type Harness, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { CORE_GROUP, ENTERPRISE, createGroup, createUser, expectScimError, harnessPerTest, patchBody, userBody } from "../support/harness";
 import { withoutHost } from "./support";
 
 interface Resource {
@@ -9,11 +9,7 @@ interface Resource {
 
 /** RFC 7644 §3.14 versioning, and writes that race. */
 describe("ETags and versions", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   async function read(path: string): Promise<{ body: Resource; etag: string }> {
     const res = await h.scim("get", path);
@@ -115,11 +111,7 @@ describe("ETags and versions", () => {
 });
 
 describe("concurrent writes", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   it("lands all of 20 parallel add-member PATCHes to one group", async () => {
     const ids: string[] = [];

@@ -1,5 +1,6 @@
 import { ENTERPRISE, type Harness, createGroup, createUser, expectScimError, startHarness } from "../support/harness";
-import { type ListBody, captureQueries, sleep } from "./support";
+import { until } from "../support/eventually";
+import { type ListBody, captureQueries } from "./support";
 
 /** RFC 7644 §3.4.2.2 filters, through HTTP, evaluated by the database. */
 describe("filters", () => {
@@ -16,9 +17,10 @@ describe("filters", () => {
       emails: [{ value: "ada@x.com", type: "work", primary: true }],
       [ENTERPRISE]: { employeeNumber: "100", department: "Engineering" },
     });
-    await sleep(15);
-    between = new Date().toISOString();
-    await sleep(15);
+    // A moment strictly after Ada's last change and strictly before Bob's creation.
+    const adaModified = ((await h.scim("get", `/Users/${id.ada}`)).body as { meta: { lastModified: string } }).meta.lastModified;
+    between = await until(() => new Date().toISOString(), (now) => now > adaModified, "the clock past Ada's change", { intervalMs: 1 });
+    await until(() => new Date().toISOString(), (now) => now > between, "the clock past the boundary", { intervalMs: 1 });
     id.bob = await createUser(h, "bob@example.com", {
       externalId: "extb",
       active: false,

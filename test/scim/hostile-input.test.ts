@@ -1,4 +1,4 @@
-import { type Harness, CORE_GROUP, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { CORE_GROUP, createGroup, createUser, expectScimError, harnessPerTest, patchBody, startHarness, userBody } from "../support/harness";
 
 const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
@@ -13,11 +13,7 @@ const withHole = (body: unknown, raw: string): string => JSON.stringify(body).re
  * right scimType, never a 500, and the same on SQLite and PostgreSQL.
  */
 describe("hostile input", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   const raw = (method: "post" | "put" | "patch", path: string, text: string) => h.scim(method, path).set("Content-Type", "application/scim+json").send(text);
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { seedUsers } from "../../db/seed";
 import { type Harness, createGroup, patchBody, startHarness } from "../support/harness";
-import { type IssuedQuery, captureQueries, directoryWideAccesses } from "./support";
+import { type IssuedQuery, captureQueries, directoryWideAccesses, queriesOf } from "./support";
 
 const USERS = 20_000;
 const GROUPS = 200;
@@ -38,13 +38,7 @@ mappings:
   }, 120_000);
   afterAll(async () => h.close());
 
-  async function traced(run: () => PromiseLike<{ status: number }>, expected: number): Promise<IssuedQuery[]> {
-    const capture = captureQueries(h);
-    const res = await run();
-    capture.stop();
-    expect(res.status).toBe(expected);
-    return capture.queries;
-  }
+  const traced = (run: () => PromiseLike<{ status: number }>, status: number): Promise<IssuedQuery[]> => queriesOf(h, run, status);
 
   it("adds a batch of members and reads one member through keys", async () => {
     const batch = users.slice(0, 100).map((value) => ({ value }));

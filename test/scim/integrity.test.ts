@@ -1,4 +1,4 @@
-import { CORE_GROUP, ENTERPRISE, type Harness, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { CORE_GROUP, ENTERPRISE, createGroup, createUser, expectScimError, harnessPerTest, patchBody, userBody } from "../support/harness";
 import { type ListBody, withoutHost } from "./support";
 
 interface GroupBody {
@@ -9,12 +9,11 @@ interface GroupBody {
 
 /** Members and managers must name users of the same organisation; a refused request writes nothing. */
 describe("referential integrity", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let ada = "";
   let bob = "";
   let stranger = "";
   beforeEach(async () => {
-    h = await startHarness();
     ada = await createUser(h, "ada@example.com");
     bob = await createUser(h, "bob@example.com");
     const other = await h.addOrg("other");
@@ -22,7 +21,6 @@ describe("referential integrity", () => {
     expect(res.status).toBe(201);
     stranger = (res.body as { id: string }).id;
   });
-  afterEach(async () => h.close());
 
   async function group(id: string): Promise<GroupBody> {
     const res = await h.scim("get", `/Groups/${id}`);

@@ -1,14 +1,12 @@
-import { CORE_GROUP, type Harness, createGroup, createUser, expectScimError, patchBody, startHarness } from "../support/harness";
+import { CORE_GROUP, createGroup, createUser, expectScimError, harnessPerTest, patchBody } from "../support/harness";
 
 /** A member reference is read by one set of rules in a POST, a PUT and a PATCH of a Group. */
 describe("group member references", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let ada = "";
   beforeEach(async () => {
-    h = await startHarness();
     ada = await createUser(h, "ada@example.com");
   });
-  afterEach(async () => h.close());
 
   const memberValues = async (group: string): Promise<string[]> => {
     const res = await h.scim("get", `/Groups/${group}`);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { countGroupMembers } from "../../db/groups";
 import { seedMembers, seedUsers } from "../../db/seed";
 import { CORE_GROUP, type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
-import { type IssuedQuery, type ListBody, captureQueries, directoryWideAccesses } from "./support";
+import { type IssuedQuery, type ListBody, captureQueries, directoryWideAccesses, queriesOf } from "./support";
 
 const SIZE = 100_000;
 
@@ -29,14 +29,7 @@ describe("a group of 100,000 members", () => {
   }, 60_000);
   afterAll(async () => h.close());
 
-  /** Runs one request and returns every statement it issued. */
-  async function traced(run: () => Promise<{ status: number }>, status: number): Promise<IssuedQuery[]> {
-    const capture = captureQueries(h);
-    const res = await run();
-    capture.stop();
-    expect(res.status).toBe(status);
-    return capture.queries;
-  }
+  const traced = (run: () => PromiseLike<{ status: number }>, status: number): Promise<IssuedQuery[]> => queriesOf(h, run, status);
 
   function expectConstantWork(queries: readonly IssuedQuery[]): void {
     expect(queries.length).toBeLessThanOrEqual(20);

@@ -1,15 +1,13 @@
-import { CORE_GROUP, type Harness, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { CORE_GROUP, createGroup, createUser, expectScimError, harnessPerTest, patchBody, userBody } from "../support/harness";
 import type { ListBody } from "./support";
 
 /** Organisations are isolated: a token sees and touches only its own organisation. */
 describe("organisations", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let other: { token: string };
   beforeEach(async () => {
-    h = await startHarness();
     other = await h.addOrg("other");
   });
-  afterEach(async () => h.close());
 
   const as = (token: string, method: "get" | "post" | "put" | "patch" | "delete", path: string) => h.scim(method, path).set("Authorization", `Bearer ${token}`);
 

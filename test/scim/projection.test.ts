@@ -1,15 +1,13 @@
-import { CORE_GROUP, ENTERPRISE, type Harness, createGroup, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { CORE_GROUP, ENTERPRISE, createGroup, createUser, expectScimError, harnessPerTest, patchBody, userBody } from "../support/harness";
 import type { ListBody } from "./support";
 
 /** `attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9). */
 describe("projection", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let ada = "";
   beforeEach(async () => {
-    h = await startHarness();
     ada = await createUser(h, "ada@example.com", { displayName: "Ada", [ENTERPRISE]: { employeeNumber: "7", department: "R&D" } });
   });
-  afterEach(async () => h.close());
 
   it("returns only the asked attributes plus id and schemas", async () => {
     const res = await h.scim("get", `/Users/${ada}`).query({ attributes: "userName,name.familyName" });

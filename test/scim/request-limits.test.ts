@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import request from "supertest";
 import { splitAttributeList } from "../../scim/projection";
-import { CORE_USER, type Harness, PATCH_OP, createGroup, createUser, expectScimError, patchBody, startHarness } from "../support/harness";
+import { CORE_USER, PATCH_OP, createGroup, createUser, expectScimError, harnessPerTest, patchBody } from "../support/harness";
 
 /**
  * The limits that keep one request from holding the server (README "Limits"): attribute lists and
@@ -25,11 +25,7 @@ describe("splitAttributeList", () => {
 });
 
 describe("request limits", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness({ limits: { maxPatchOperations: 5, maxAttributePaths: 3 } });
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest({ limits: { maxPatchOperations: 5, maxAttributePaths: 3 } });
 
   it("publishes the PATCH and attributes limits at /api/v1/limits, and keeps /ServiceProviderConfig to RFC 7643's attributes", async () => {
     const res = await request(h.app).get("/api/v1/limits");

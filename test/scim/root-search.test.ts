@@ -1,4 +1,4 @@
-import { type Harness, createGroup, createUser, expectScimError, startHarness } from "../support/harness";
+import { createGroup, createUser, expectScimError, harnessPerTest } from "../support/harness";
 
 const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
@@ -11,15 +11,13 @@ interface ListBody {
 
 /** POST /.search at the service root (RFC 7644 §3.4.3). */
 describe("root-level search", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let users: string[];
   let groups: string[];
   beforeEach(async () => {
-    h = await startHarness();
     users = [await createUser(h, "ada@example.com"), await createUser(h, "bob@example.com")];
     groups = [await createGroup(h, "Sales", [users[0] ?? ""]), await createGroup(h, "Support")];
   });
-  afterEach(async () => h.close());
 
   it("returns Users then Groups, paged over both", async () => {
     const all = await h.scim("post", "/.search").send({ schemas: [SEARCH] });

@@ -24,6 +24,15 @@ function rowCount(response: unknown): number {
   return typeof response === "object" && response !== null ? 1 : 0;
 }
 
+/** Runs one request and returns every statement it issued, once it answered with `status`. */
+export async function queriesOf(h: Harness, run: () => PromiseLike<{ status: number }>, status: number): Promise<IssuedQuery[]> {
+  const capture = captureQueries(h);
+  const res = await run();
+  capture.stop();
+  expect(res.status).toBe(status);
+  return capture.queries;
+}
+
 /**
  * Records every statement issued on the harness's knex (transactions included) and how many
  * rows each returned, so tests can prove work happens in SQL and costs what it should.
@@ -59,8 +68,6 @@ export interface ListBody {
   readonly itemsPerPage: number;
   readonly Resources: Record<string, unknown>[];
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Walks a JSON value and returns the paths of every null in it. */
 export function nullPaths(value: unknown, path = "$"): string[] {

@@ -1,19 +1,17 @@
-import { CORE_GROUP, ENTERPRISE, type Harness, createUser, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { CORE_GROUP, ENTERPRISE, createUser, expectScimError, harnessPerTest, patchBody, userBody } from "../support/harness";
 
 /**
  * A value is read by one set of rules whether it arrives in a POST, a PUT or a PATCH: the same
  * value is accepted, or refused with the same error, by all three.
  */
 describe("attribute values by POST, PUT and PATCH", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   let ada = "";
   let grace = "";
   beforeEach(async () => {
-    h = await startHarness();
     ada = await createUser(h, "ada@example.com");
     grace = await createUser(h, "grace@example.com");
   });
-  afterEach(async () => h.close());
 
   const post = (extra: Record<string, unknown>) => h.scim("post", "/Users").send(userBody("bob@example.com", extra));
   const put = (id: string, extra: Record<string, unknown>) => h.scim("put", `/Users/${id}`).send(userBody("bob@example.com", extra));
@@ -82,11 +80,7 @@ describe("attribute values by POST, PUT and PATCH", () => {
  * vocabulary at all, so a `type` outside the suggested list is stored as sent, never refused.
  */
 describe("type sub-attributes outside the suggested values", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   const entraRole = { primary: false, type: "WindowsAzureActiveDirectoryRole", display: "Admin", value: "Admin" };
   const unusual = {

@@ -1,15 +1,11 @@
 import { Writable } from "node:stream";
 import request from "supertest";
 import { createLogger } from "../../server/logger";
-import { type Harness, startHarness } from "../support/harness";
+import { type Harness, harnessPerTest, startHarness } from "../support/harness";
 
 /** Every /api failure is JSON `{ error: { code, message } }` with the status its code stands for. */
 describe("errors of the product API", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   function expectApiError(res: request.Response, status: number, code: string): void {
     expect({ status: res.status, body: res.body as unknown }).toEqual({ status, body: { error: { code, message: expect.any(String) as unknown } } });

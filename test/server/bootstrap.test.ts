@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pino from "pino";
 import { findOrgByName } from "../../db/orgs";
@@ -8,18 +7,19 @@ import { createSync, provisionDefaultOrg, storePlatformFile } from "../../server
 import { parseConfig } from "../../server/config";
 import { silentLogger } from "../../server/logger";
 import { type Harness, startHarness } from "../support/harness";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /** What the server sets up for the default organisation at start, from its configuration. */
 describe("start-up of the default organisation", () => {
   let h: Harness;
-  let dir: string;
+  let tmp: TempSqlite;
   beforeEach(async () => {
     h = await startHarness();
-    dir = await mkdtemp(join(tmpdir(), "bootstrap-"));
+    tmp = await tempSqlite();
   });
   afterEach(async () => {
     await h.close();
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const start = (env: Record<string, string>, logger = silentLogger()) => provisionDefaultOrg(h.db, parseConfig({ SCIM_TOKEN: "s".repeat(20), ...env }), logger, () => undefined);
@@ -46,7 +46,7 @@ describe("start-up of the default organisation", () => {
   });
 
   it("writes ENTRA_* for the default organisation at start, and removes the setting when they are unset", async () => {
-    const jwks = join(dir, "entra.json");
+    const jwks = join(tmp.dir, "entra.json");
     await writeFile(jwks, JSON.stringify({ keys: [] }));
     const tenant = "6f1c7b2e-2f4d-4c59-9a43-0d1f4e9b7a10";
     await start({ ENTRA_TENANT_ID: tenant, ENTRA_JWKS_FILE: jwks });
@@ -65,7 +65,7 @@ describe("start-up of the default organisation", () => {
   });
 
   it("lets the default organisation's members sign in with the OIDC_* issuer, with a fixed key set when given", async () => {
-    const jwks = join(dir, "keys.json");
+    const jwks = join(tmp.dir, "keys.json");
     await writeFile(jwks, JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", kid: "k" }] }));
     await start({ OIDC_ISSUER: "https://login.microsoftonline.com/tenant/v2.0", OIDC_CLIENT_ID: "app", OIDC_USERNAME_CLAIM: "preferred_username", OIDC_JWKS_FILE: jwks });
     expect((await findOrgByName(h.db.knex, "default"))?.oidc).toEqual({
@@ -74,7 +74,7 @@ describe("start-up of the default organisation", () => {
   });
 
   it("refuses to start on an invalid PLATFORM_FILE, naming every problem", async () => {
-    const file = join(dir, "platform.yaml");
+    const file = join(tmp.dir, "platform.yaml");
     await writeFile(file, "version: 1\nall: { feature: {} }\n");
     await expect(storePlatformFile(h.db, createSync().sync, file, silentLogger())).rejects.toThrow(/PLATFORM_FILE is invalid:\n.*platform\.yaml:2:8 Unknown key 'feature'/);
   });

@@ -1,11 +1,12 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { type Socket, connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { selfSignedCertificate } from "../support/certificates";
+import { eventually } from "../support/eventually";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
 import { openStream } from "../support/sse";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * What one client may hold of the real process's sockets, over plain HTTP and over TLS: a client
@@ -31,17 +32,12 @@ function rawClient(socket: Socket, openedAt: number): RawClient {
   let text = "";
   let closedAt: number | null = null;
   const closeWaiters: Array<() => void> = [];
-  const dataWaiters: Array<() => void> = [];
   socket.setEncoding("utf8");
-  socket.on("data", (chunk: string) => {
-    text += chunk;
-    dataWaiters.splice(0).forEach((w) => w());
-  });
+  socket.on("data", (chunk: string) => (text += chunk));
   socket.on("error", () => undefined);
   socket.on("close", () => {
     closedAt = Date.now();
     closeWaiters.splice(0).forEach((w) => w());
-    dataWaiters.splice(0).forEach((w) => w());
   });
   return {
     socket,
@@ -60,20 +56,17 @@ function rawClient(socket: Socket, openedAt: number): RawClient {
       const start = text.length;
       const lines = [`GET ${path} HTTP/1.1`, "Host: 127.0.0.1", "Connection: keep-alive", ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
       socket.write(`${lines.join("\r\n")}\r\n\r\n`);
-      const deadline = Date.now() + 5000;
-      for (;;) {
+      const status = await eventually(() => {
         const answer = text.slice(start);
         const head = answer.indexOf("\r\n\r\n");
-        if (head >= 0) {
-          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(answer.slice(0, head))?.[1] ?? "0");
-          if (answer.length >= head + 4 + length) return Number(answer.slice(9, 12));
-        }
-        if (closedAt !== null || Date.now() > deadline) throw new Error(`no complete answer to ${path}: ${JSON.stringify(answer)}`);
-        await new Promise<void>((ok) => {
-          dataWaiters.push(ok);
-          setTimeout(ok, 100);
-        });
-      }
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(answer.slice(0, head))?.[1] ?? "0");
+        if (head >= 0 && answer.length >= head + 4 + length) return Number(answer.slice(9, 12));
+        // A closed socket will answer no more: stop waiting.
+        if (closedAt !== null) return null;
+        throw new Error(`no complete answer to ${path} within 5 s: ${JSON.stringify(answer)}`);
+      }, { timeoutMs: 5000 });
+      if (status === null) throw new Error(`the server closed the connection without a complete answer to ${path}: ${JSON.stringify(text.slice(start))}`);
+      return status;
     },
   };
 }
@@ -106,21 +99,21 @@ async function idleKeepAlive(open: () => Promise<RawClient>, count: number): Pro
 }
 
 describe("connections one client may hold", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let server: ServerProcess | null = null;
   const clients: RawClient[] = [];
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-connections-"));
+    tmp = await tempSqlite();
   });
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.socket.destroy());
     if (server && server.child.exitCode === null) await server.stop();
     server = null;
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const start = async (env: Record<string, string>): Promise<ServerProcess> => {
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN, API_TOKEN, ...env });
+    server = await startServerProcess({ DATABASE_URL: tmp.url, SCIM_TOKEN, API_TOKEN, ...env });
     return server;
   };
   const track = <T extends RawClient | RawClient[]>(c: T): T => {
@@ -165,7 +158,8 @@ describe("connections one client may hold", () => {
       const { base } = await start({ HTTP_HEADERS_TIMEOUT_MS: "500", HTTP_REQUEST_TIMEOUT_MS: "1000", HTTP_KEEPALIVE_TIMEOUT_MS: "1000", SSE_HEARTBEAT_MS: "1000" });
       const stream = await openStream(base, API_TOKEN);
       expect(stream.status).toBe(200);
-      await new Promise((r) => setTimeout(r, 3500));
+      // Three heartbeats, a second apart, arrive on a stream that has been open past both timeouts.
+      await eventually(() => expect(stream.keepAlives).toBeGreaterThanOrEqual(1 + 3), { timeoutMs: 15_000 });
       expect(stream.ended).toBe(false);
       stream.close();
     }, 60_000);
@@ -177,24 +171,24 @@ describe("connections one client may hold", () => {
       expect(await refused.closed(2000)).not.toBeNull();
       expect(refused.received()).toBe("");
       expect(await open[0]?.request("/healthz")).toBe(200);
-      const deadline = Date.now() + 3000;
-      while (!logs.some((l) => l.maxConnections === 4) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(logs).toContainEqual(expect.objectContaining({ level: 40, maxConnections: 4, msg: expect.stringMatching(/HTTP_MAX_CONNECTIONS reached/) as unknown }));
+      await eventually(() => expect(logs).toContainEqual(expect.objectContaining({ level: 40, maxConnections: 4, msg: expect.stringMatching(/HTTP_MAX_CONNECTIONS reached/) as unknown })));
 
       open[1]?.socket.destroy();
-      await new Promise((r) => setTimeout(r, 200));
-      const next = track(await plain(base));
-      expect(await next.request("/healthz")).toBe(200);
+      // The server counts the closed connection out as soon as it sees the close: a new one is then let in.
+      await eventually(async () => {
+        const next = track(await plain(base));
+        expect(await next.request("/healthz")).toBe(200);
+      });
     }, 60_000);
   });
 
   describe("over TLS", () => {
     it("disconnects a client that never completes the handshake or its headers after HTTP_HEADERS_TIMEOUT_MS, and caps connections as plain HTTP does", async () => {
       const cert = selfSignedCertificate();
-      await writeFile(join(dir, "cert.pem"), cert.certPem);
-      await writeFile(join(dir, "key.pem"), cert.keyPem);
+      await writeFile(join(tmp.dir, "cert.pem"), cert.certPem);
+      await writeFile(join(tmp.dir, "key.pem"), cert.keyPem);
       const { logs } = await start({
-        TLS_CERT_FILE: join(dir, "cert.pem"), TLS_KEY_FILE: join(dir, "key.pem"),
+        TLS_CERT_FILE: join(tmp.dir, "cert.pem"), TLS_KEY_FILE: join(tmp.dir, "key.pem"),
         HTTP_HEADERS_TIMEOUT_MS: "1000", HTTP_KEEPALIVE_TIMEOUT_MS: "30000", HTTP_MAX_CONNECTIONS: "4",
       });
       const base = String(logs.find((l) => l.msg === "SCIM server listening")?.listening);

@@ -2,7 +2,7 @@ import request from "supertest";
 import { organisationRevision } from "../../db/outbox";
 import { applyPlatformText } from "../../roles";
 import { webhookBody } from "../../server/webhooks";
-import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
+import { createGroup, createUser, harnessPerTest, patchBody } from "../support/harness";
 import { expectDocumented } from "../support/openapi";
 import { openStream, untilSubscribed } from "../support/sse";
 import { MAPPING } from "../roles/support";
@@ -16,16 +16,14 @@ const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
  * revision it read at, and answers a batch of questions in order, each member looked up once.
  */
 describe("revisions and authorize's consistency", () => {
-  let h: Harness;
+  const h = harnessPerTest({ app: { metricsToken: METRICS_TOKEN } });
   let ada: string;
   let finance: string;
   beforeEach(async () => {
-    h = await startHarness({ app: { metricsToken: METRICS_TOKEN } });
     await h.applyMapping(MAPPING);
     ada = await createUser(h, "ada@example.com");
     finance = await createGroup(h, "Finance", [], { externalId: "00g1finance" });
   });
-  afterEach(async () => h.close());
 
   const revision = () => organisationRevision(h.db.knex, h.orgId);
   const authorize = async (body: Record<string, unknown>) => {

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConsoleSectionsError, parseConsoleSections, readConsoleSections } from "../../server/console-sections";
-import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { serverProcessesPerTest } from "../support/server-process";
+import { tempSqlite } from "../support/temp-sqlite";
 
 /** CONSOLE_SECTIONS: the product's own sections, checked once at start with errors naming the file and key. */
 describe("the CONSOLE_SECTIONS file", () => {
@@ -51,32 +51,23 @@ libraries: { title: Libraries, url: "//evil.example.com/x" }
   });
 
   it("names the file in the error, and says when it does not exist", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "sections-"));
+    const tmp = await tempSqlite();
     try {
-      expect(() => readConsoleSections(join(dir, "missing.yaml"))).toThrow(`Invalid CONSOLE_SECTIONS file ${join(dir, "missing.yaml")}:\n  - the file does not exist`);
-      await writeFile(join(dir, "bad.json"), '{"billing": {"title": "B", "url": "ftp://x"}}');
-      expect(() => readConsoleSections(join(dir, "bad.json"))).toThrow(`Invalid CONSOLE_SECTIONS file ${join(dir, "bad.json")}:\n  - billing.url: must be https:// (got ftp://) or a path starting with /`);
+      expect(() => readConsoleSections(join(tmp.dir, "missing.yaml"))).toThrow(`Invalid CONSOLE_SECTIONS file ${join(tmp.dir, "missing.yaml")}:\n  - the file does not exist`);
+      await writeFile(join(tmp.dir, "bad.json"), '{"billing": {"title": "B", "url": "ftp://x"}}');
+      expect(() => readConsoleSections(join(tmp.dir, "bad.json"))).toThrow(`Invalid CONSOLE_SECTIONS file ${join(tmp.dir, "bad.json")}:\n  - billing.url: must be https:// (got ftp://) or a path starting with /`);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await tmp.remove();
     }
   });
 });
 
 describe("the server's start with the console", () => {
-  let dir: string;
-  let server: ServerProcess | null = null;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "console-start-"));
-  });
-  afterEach(async () => {
-    await server?.stop();
-    server = null;
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { tmp, start } = serverProcessesPerTest();
 
   it("names the console's URL in its start-up line and sends GET / there", async () => {
-    await writeFile(join(dir, "sections.yaml"), "billing: { title: Billing, url: /billing }\n");
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN: "console-start-scim-token-0123456789", CONSOLE_SECTIONS: join(dir, "sections.yaml") });
+    await writeFile(join(tmp.dir, "sections.yaml"), "billing: { title: Billing, url: /billing }\n");
+    const server = await start({ DATABASE_URL: tmp.url, SCIM_TOKEN: "console-start-scim-token-0123456789", CONSOLE_SECTIONS: join(tmp.dir, "sections.yaml") });
     const started = server.logs.find((l) => l.msg === "SCIM server listening");
     expect(started?.console).toBe(`${server.base}/console/`);
     const root = await fetch(`${server.base}/`, { redirect: "manual" });
@@ -84,9 +75,9 @@ describe("the server's start with the console", () => {
   }, 60_000);
 
   it("does not start with a CONSOLE_SECTIONS file that lists an area the console serves, and says which file and key", async () => {
-    await writeFile(join(dir, "sections.yaml"), "privacy: { title: Privacy, url: /privacy }\n");
-    await expect(startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN: "console-start-scim-token-0123456789", CONSOLE_SECTIONS: join(dir, "sections.yaml") })).rejects.toThrow(
-      `Invalid CONSOLE_SECTIONS file ${join(dir, "sections.yaml")}:\n  - privacy: the console has its own privacy section; only billing and libraries may be listed`,
+    await writeFile(join(tmp.dir, "sections.yaml"), "privacy: { title: Privacy, url: /privacy }\n");
+    await expect(start({ DATABASE_URL: tmp.url, SCIM_TOKEN: "console-start-scim-token-0123456789", CONSOLE_SECTIONS: join(tmp.dir, "sections.yaml") })).rejects.toThrow(
+      `Invalid CONSOLE_SECTIONS file ${join(tmp.dir, "sections.yaml")}:\n  - privacy: the console has its own privacy section; only billing and libraries may be listed`,
     );
   }, 60_000);
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type KeyLike, SignJWT, exportJWK, generateKeyPair } from "jose";
 import { cli } from "../support/cli";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { tempSqlitePerTest } from "../support/temp-sqlite";
 
 /**
  * What an operator revokes or removes stays so across restarts of the real process: a configured
@@ -16,17 +16,14 @@ const API_TOKEN = "lifecycle-api-token-0123456789";
 const ENTRA_AUDIENCE = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621";
 
 describe("credentials across restarts of the server process", () => {
-  let dir: string;
   let url: string;
   let server: ServerProcess | null = null;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-credentials-"));
-    url = `sqlite:${join(dir, "scim.sqlite")}`;
-  });
-  afterEach(async () => {
+  const tmp = tempSqlitePerTest(async () => {
     if (server && server.child.exitCode === null) await server.stop();
     server = null;
-    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    url = tmp.url;
   });
 
   async function restart(env: Record<string, string>): Promise<ServerProcess> {
@@ -65,7 +62,7 @@ describe("credentials across restarts of the server process", () => {
     const replacement = "lifecycle-scim-token-replacement-01";
     const third = await restart({ SCIM_TOKEN: replacement, API_TOKEN });
     expect([await scimStatus(third.base, replacement), await scimStatus(third.base, SCIM_TOKEN)]).toEqual([200, 401]);
-  }, 90_000);
+  }, 180_000);
 
   describe("Entra-issued JWTs", () => {
     let privateKey: KeyLike;
@@ -75,7 +72,7 @@ describe("credentials across restarts of the server process", () => {
     beforeEach(async () => {
       const pair = await generateKeyPair("RS256");
       privateKey = pair.privateKey;
-      jwksFile = join(dir, "entra-keys.json");
+      jwksFile = join(tmp.dir, "entra-keys.json");
       await writeFile(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: "k1", use: "sig", alg: "RS256" }] }));
     });
 
@@ -101,7 +98,7 @@ describe("credentials across restarts of the server process", () => {
       const again = await restart(entraEnv);
       expect(await scimStatus(again.base, jwt)).toBe(200);
       expect(again.logs).toContainEqual(expect.objectContaining({ tenant, msg: "Entra-issued tokens accepted for the default organisation" }));
-    }, 90_000);
+    }, 180_000);
 
     it("stops accepting them for another organisation at once with `entra --org <name> --remove`", async () => {
       const running = await restart({ SCIM_TOKEN });
@@ -116,6 +113,6 @@ describe("credentials across restarts of the server process", () => {
       expect(await scimStatus(running.base, jwt)).toBe(401);
       // Without --remove, a tenant and its keys are needed.
       expect((await cli(url, "entra", "--org", "acme")).code).toBe(2);
-    }, 90_000);
+    }, 180_000);
   });
 });

@@ -1,9 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { randomUUID } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import knexFactory from "knex";
-import { openDatabase } from "../../db/connection";
+import type { Knex } from "knex";
+import { type Database, openDatabase } from "../../db/connection";
 import { insertGroup } from "../../db/groups";
 import { migrateToLatest } from "../../db/migrate";
 import { findMemberPermissions } from "../../db/permissions";
@@ -12,9 +11,12 @@ import { seedMembers, seedUsers } from "../../db/seed";
 import { MAPPING_LIMITS, PLAN_ANSWER_MAX_BYTES, permissionsFromJSON } from "../../mapping";
 import { applyMappingText, refusalLines } from "../../roles";
 import { createSync } from "../../server/bootstrap";
-import { CORE_GROUP, CORE_USER, ON_POSTGRES, PATCH_OP, TEST_DATABASE_URL } from "../support/harness";
+import { eventually } from "../support/eventually";
+import { CORE_GROUP, CORE_USER, ON_POSTGRES, PATCH_OP } from "../support/harness";
 import { type TestIssuer, startIssuer } from "../support/oidc";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { serverDatabase } from "../support/server-database";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * One process serves every organisation, so no request may hold its event loop: each hostile
@@ -54,13 +56,7 @@ async function underPolling(base: string, hostile: () => Promise<Response>): Pro
   // The poller's first measurement is taken before the hostile request starts, and two more after
   // its answer, so a stall that began with the answer is seen too: waited for, not timed, since a
   // busy machine delays the test's own timers as much as the server.
-  const pollsReached = async (count: number) => {
-    const deadline = performance.now() + 30_000;
-    while (polls < count) {
-      if (performance.now() > deadline) throw new Error(`/healthz answered only ${polls} of ${count} polls within 30 s`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
+  const pollsReached = (count: number) => eventually(() => expect(polls).toBeGreaterThanOrEqual(count), { timeoutMs: 30_000, intervalMs: 5 });
   await pollsReached(1);
   const started = performance.now();
   const res = await hostile();
@@ -81,14 +77,14 @@ function expectLoopKeptFree(result: UnderPolling, status: number): void {
 const headers = { Authorization: `Bearer ${SCIM_TOKEN}`, "Content-Type": "application/scim+json" };
 
 describe("the event loop while a SCIM client sends hostile requests", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let server: ServerProcess;
   let groupId: string;
   let userId: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-"));
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN });
+    tmp = await tempSqlite();
+    server = await startServerProcess({ DATABASE_URL: tmp.url, SCIM_TOKEN });
     const group = await fetch(`${server.base}/scim/v2/Groups`, { method: "POST", headers, body: JSON.stringify({ schemas: [CORE_GROUP], displayName: "Everyone" }) });
     groupId = ((await group.json()) as { id: string }).id;
     const user = await fetch(`${server.base}/scim/v2/Users`, { method: "POST", headers, body: JSON.stringify({ schemas: [CORE_USER], userName: "ada@example.com" }) });
@@ -97,7 +93,7 @@ describe("the event loop while a SCIM client sends hostile requests", () => {
 
   afterAll(async () => {
     await server?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const send = (method: string, path: string, body?: unknown) => () =>
@@ -146,33 +142,16 @@ const MAX_WITHIN_LIMITS_POLL_WAIT_MS = 300;
 const WITHIN_LIMITS_ANSWER_MS = 60_000;
 const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
-/** A database of its own for the server process: a SQLite file, or a throw-away PostgreSQL database. */
-async function serverDatabase(dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!ON_POSTGRES) return { url: `sqlite:${join(dir, "scim.sqlite")}`, drop: async () => undefined };
-  const name = `scim_event_loop_${randomUUID().replace(/-/g, "")}`;
-  const admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
-    },
-  };
-}
-
 describe(`the event loop while a SCIM client sends the largest requests the limits allow (${ON_POSTGRES ? "PostgreSQL" : "SQLite"})`, () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let database: { url: string; drop: () => Promise<void> };
   let server: ServerProcess;
   /** 14,000 users of the default organisation, seeded in SQL. */
   let users: string[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-limits-"));
-    database = await serverDatabase(dir);
+    tmp = await tempSqlite();
+    database = await serverDatabase(tmp);
     server = await startServerProcess({ DATABASE_URL: database.url, SCIM_TOKEN });
     const db = openDatabase(database.url);
     try {
@@ -188,7 +167,7 @@ describe(`the event loop while a SCIM client sends the largest requests the limi
   afterAll(async () => {
     await server?.stop();
     await database?.drop();
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const send = (method: string, path: string, body: unknown) => () =>
@@ -300,23 +279,23 @@ interface Refusal {
 }
 
 describe("the event loop while MAPPING_FILE changes", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let file: string;
   let server: ServerProcess | null = null;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-mapping-"));
-    file = join(dir, "roles.yaml");
+    tmp = await tempSqlite();
+    file = join(tmp.dir, "roles.yaml");
   });
   afterEach(async () => {
     // SIGKILL: a server whose loop is held (the old behaviour) would not handle SIGTERM in time.
     if (server && server.child.exitCode === null) await server.stop("SIGKILL");
     server = null;
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   const start = async (): Promise<ServerProcess> => {
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: file });
+    server = await startServerProcess({ DATABASE_URL: tmp.url, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: file });
     return server;
   };
   const lastRefused = async (base: string): Promise<Refusal | null> => {
@@ -324,15 +303,25 @@ describe("the event loop while MAPPING_FILE changes", () => {
     return ((await res.json()) as { lastRefused: Refusal | null }).lastRefused;
   };
   const refusalsLogged = (s: ServerProcess): number => s.logs.filter((l) => l.msg === "watched file refused; what it last set stays in force" || l.msg === "mapping file refused; the last good mapping stays in force").length;
-  const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const applications = (s: ServerProcess): number => s.logs.filter((l) => l.msg === "mapping applied").length;
+
+  /**
+   * Puts a good file in place of a refused one and waits until it is applied: the watcher takes the
+   * file's changes in order, so a second refusal of the bad one would have been logged before.
+   */
+  const afterAGoodFile = async (s: ServerProcess): Promise<void> => {
+    const before = applications(s);
+    await rm(file, { recursive: true, force: true });
+    await writeFile(file, SMALL_MAPPING.replace("ceo@example.com", "cfo@example.com"));
+    await eventually(() => expect(applications(s)).toBe(before + 1));
+  };
 
   /** Polls /healthz while `change` runs and until `done` holds; the slowest poll. */
   async function pollWhile(base: string, change: () => Promise<void>, done: () => boolean, withinMs: number): Promise<number> {
     const result = await underPolling(base, async () => {
       await change();
-      const deadline = performance.now() + withinMs;
-      while (!done() && performance.now() < deadline) await settle(50);
-      return new Response(null, { status: done() ? 204 : 504 });
+      const held = await eventually(() => expect(done()).toBe(true), { timeoutMs: withinMs, intervalMs: 50 }).then(() => false, () => true);
+      return new Response(null, { status: held ? 504 : 204 });
     });
     expect(result.status).toBe(204);
     return result.worstPollMs;
@@ -359,9 +348,9 @@ describe("the event loop while MAPPING_FILE changes", () => {
     const refused = (): boolean => refusalsLogged(s) > 0;
     const worst = await pollWhile(s.base, () => writeFile(file, aliasBomb()), refused, 10_000);
     expect(worst).toBeLessThan(MAX_POLL_WAIT_MS);
-    await settle(1500);
-    expect(refusalsLogged(s)).toBe(1);
     expect(await lastRefused(s.base)).toMatchObject({ sourceName: file, errors: [{ code: "too_large", message: expect.stringMatching(/alias/) as unknown }] });
+    await afterAGoodFile(s);
+    expect(refusalsLogged(s)).toBe(1);
   }, 60_000);
 
   it("refuses a 50 MB file without reading it, once", async () => {
@@ -369,13 +358,13 @@ describe("the event loop while MAPPING_FILE changes", () => {
     const s = await start();
     const refused = (): boolean => refusalsLogged(s) > 0;
     // Written aside and renamed over the file, as editors save: one version of the file, refused once.
-    const aside = join(dir, "roles.yaml.new");
+    const aside = join(tmp.dir, "roles.yaml.new");
     await writeFile(aside, `${SMALL_MAPPING}# ${"x".repeat(50 * 1024 * 1024)}\n`);
     const worst = await pollWhile(s.base, () => rename(aside, file), refused, 10_000);
     expect(worst).toBeLessThan(MAX_POLL_WAIT_MS);
-    await settle(1500);
-    expect(refusalsLogged(s)).toBe(1);
     expect(await lastRefused(s.base)).toMatchObject({ errors: [{ code: "too_large", message: expect.stringMatching(/MAPPING_MAX_BYTES/) as unknown }] });
+    await afterAGoodFile(s);
+    expect(refusalsLogged(s)).toBe(1);
   }, 60_000);
 
   it.each([
@@ -384,13 +373,50 @@ describe("the event loop while MAPPING_FILE changes", () => {
   ])("starts with %s at the watched path, refuses it once and records why", async (_name, put) => {
     await put(file);
     const s = await start();
-    await settle(1500);
-    expect(s.child.exitCode).toBeNull();
-    expect(refusalsLogged(s)).toBe(1);
+    await eventually(() => expect(refusalsLogged(s)).toBe(1));
     expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
     expect(await lastRefused(s.base)).toMatchObject({ sourceName: file, errors: [{ code: "too_large" }] });
+    await afterAGoodFile(s);
+    expect(s.child.exitCode).toBeNull();
+    expect(refusalsLogged(s)).toBe(1);
   }, 60_000);
 });
+
+/**
+ * Seeds the members `ids` (userNames from their ids) in a group "Everyone", and one more user
+ * named `userName` outside it; returns that user's id.
+ */
+async function seedEveryone(tx: Knex.Transaction, orgId: string, ids: readonly string[], userName: string): Promise<string> {
+  const named = randomUUID();
+  await seedUsers(tx, orgId, ids, "member-");
+  await seedUsers(tx, orgId, [named], "");
+  await tx("users").where({ id: named }).update({ user_name: userName, user_name_ci: userName });
+  const everyone = await insertGroup(tx, orgId, { displayName: "Everyone", externalId: "everyone", data: {} }, { source: "scim", provisionedBy: null });
+  await seedMembers(tx, orgId, everyone.id, ids);
+  return named;
+}
+
+/** Applies a mapping to the organisation as the CLI would; a refusal fails the set-up. */
+async function applyOrFail(db: Database, orgId: string, text: string): Promise<void> {
+  const applied = await applyMappingText(db, createSync().sync, { orgId, text, sourceName: "roles.yaml", actor: "test" });
+  if (!applied.ok) throw new Error(refusalLines(applied).join("; "));
+}
+
+/**
+ * The server process with the default organisation's sign-in through `issuer`: the environment is
+ * authoritative for it, and a start without OIDC_* would remove it.
+ */
+function startSignedIn(url: string, issuer: TestIssuer): Promise<ServerProcess> {
+  return startServerProcess({ DATABASE_URL: url, SCIM_TOKEN, OIDC_ISSUER: issuer.issuer, OIDC_CLIENT_ID: issuer.clientId, OIDC_CLIENT_SECRET: issuer.clientSecret }, { timeoutMs: 60_000 });
+}
+
+/** The server killed (a held loop would not answer SIGTERM in time), the issuer closed, the databases gone. */
+async function stopAll(parts: { server: ServerProcess | undefined; issuer: TestIssuer | undefined; dropDatabase: () => Promise<void>; tmp: TempSqlite }): Promise<void> {
+  if (parts.server && parts.server.child.exitCode === null) await parts.server.stop("SIGKILL");
+  await parts.issuer?.close();
+  await parts.dropDatabase();
+  await parts.tmp.remove();
+}
 
 /**
  * A member who may only view roles may still ask for a plan, and a plan reads every member of the
@@ -417,28 +443,20 @@ describe("the event loop while a role viewer plans a large mapping", () => {
     "    roles: [iam-viewer]",
     "",
   ].join("\n");
-  let dir: string;
+  let tmp: TempSqlite;
   let issuer: TestIssuer;
   let server: ServerProcess;
   let dropDatabase: () => Promise<void> = async () => undefined;
 
   /** A SQLite file, or a PostgreSQL database of its own (the server process migrates neither twice). */
   async function databaseUrl(): Promise<string> {
-    if (!ON_POSTGRES) return `sqlite:${join(dir, "scim.sqlite")}`;
-    const admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
-    const name = `scim_plan_${randomBytes(5).toString("hex")}`;
-    await admin.raw(`CREATE DATABASE ${name}`);
-    dropDatabase = async () => {
-      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
-    };
-    const url = new URL(TEST_DATABASE_URL);
-    url.pathname = `/${name}`;
-    return url.toString();
+    const database = await serverDatabase(tmp);
+    dropDatabase = database.drop;
+    return database.url;
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-plan-"));
+    tmp = await tempSqlite();
     issuer = await startIssuer();
     const url = await databaseUrl();
     const db = openDatabase(url);
@@ -446,31 +464,19 @@ describe("the event loop while a role viewer plans a large mapping", () => {
       await migrateToLatest(db.knex);
       const org = await ensureOrg(db.knex, "default");
       const ids = Array.from({ length: MEMBERS }, () => randomUUID());
-      const viewer = randomUUID();
       await db.knex.transaction(async (tx) => {
-        await seedUsers(tx, org.id, ids, "member-");
-        await seedUsers(tx, org.id, [viewer], "");
-        await tx("users").where({ id: viewer }).update({ user_name: VIEWER, user_name_ci: VIEWER });
-        const everyone = await insertGroup(tx, org.id, { displayName: "Everyone", externalId: "everyone", data: {} }, { source: "scim", provisionedBy: null });
+        const viewer = await seedEveryone(tx, org.id, ids, VIEWER);
         const viewers = await insertGroup(tx, org.id, { displayName: "Viewers", externalId: "viewers", data: {} }, { source: "scim", provisionedBy: null });
-        await seedMembers(tx, org.id, everyone.id, ids);
         await seedMembers(tx, org.id, viewers.id, [viewer]);
       });
-      const applied = await applyMappingText(db, createSync().sync, { orgId: org.id, text: viewerMapping, sourceName: "roles.yaml", actor: "test" });
-      if (!applied.ok) throw new Error(refusalLines(applied).join("; "));
+      await applyOrFail(db, org.id, viewerMapping);
     } finally {
       await db.close();
     }
-    // The environment is authoritative for the default organisation's sign-in: a start without it would remove it.
-    server = await startServerProcess({ DATABASE_URL: url, SCIM_TOKEN, OIDC_ISSUER: issuer.issuer, OIDC_CLIENT_ID: issuer.clientId, OIDC_CLIENT_SECRET: issuer.clientSecret }, { timeoutMs: 60_000 });
+    server = await startSignedIn(url, issuer);
   }, 120_000);
 
-  afterAll(async () => {
-    if (server && server.child.exitCode === null) await server.stop("SIGKILL");
-    await issuer?.close();
-    await dropDatabase();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => stopAll({ server, issuer, dropDatabase, tmp }));
 
   /** ROLES roles, each given to everyone by a rule of its own, beside the viewer's. */
   function largeDocument(): Record<string, unknown> {
@@ -517,7 +523,7 @@ describe(`the event loop while the Primary Owner applies a large mapping (${ON_P
   // The first apply writes 2 million role rows: tens of seconds on PostgreSQL on a shared test machine.
   const MAX_APPLY_ANSWER_MS = 180_000;
   const OWNER = "ceo@example.com";
-  let dir: string;
+  let tmp: TempSqlite;
   let issuer: TestIssuer;
   let server: ServerProcess;
   let url: string;
@@ -526,9 +532,9 @@ describe(`the event loop while the Primary Owner applies a large mapping (${ON_P
   let dropDatabase: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-event-loop-apply-"));
+    tmp = await tempSqlite();
     issuer = await startIssuer();
-    const database = await serverDatabase(dir);
+    const database = await serverDatabase(tmp);
     url = database.url;
     dropDatabase = database.drop;
     const db = openDatabase(url);
@@ -537,29 +543,15 @@ describe(`the event loop while the Primary Owner applies a large mapping (${ON_P
       const org = await ensureOrg(db.knex, "default");
       orgId = org.id;
       ids = Array.from({ length: MEMBERS }, () => randomUUID());
-      const owner = randomUUID();
-      await db.knex.transaction(async (tx) => {
-        await seedUsers(tx, org.id, ids, "member-");
-        await seedUsers(tx, org.id, [owner], "");
-        await tx("users").where({ id: owner }).update({ user_name: OWNER, user_name_ci: OWNER });
-        const everyone = await insertGroup(tx, org.id, { displayName: "Everyone", externalId: "everyone", data: {} }, { source: "scim", provisionedBy: null });
-        await seedMembers(tx, org.id, everyone.id, ids);
-      });
-      const applied = await applyMappingText(db, createSync().sync, { orgId: org.id, text: `version: 1\nprimaryOwner: ${OWNER}\n`, sourceName: "roles.yaml", actor: "test" });
-      if (!applied.ok) throw new Error(refusalLines(applied).join("; "));
+      await db.knex.transaction(async (tx) => seedEveryone(tx, org.id, ids, OWNER));
+      await applyOrFail(db, org.id, `version: 1\nprimaryOwner: ${OWNER}\n`);
     } finally {
       await db.close();
     }
-    // The server writes the default organisation's sign-in from OIDC_* at every start (and removes it when unset).
-    server = await startServerProcess({ DATABASE_URL: url, SCIM_TOKEN, OIDC_ISSUER: issuer.issuer, OIDC_CLIENT_ID: issuer.clientId, OIDC_CLIENT_SECRET: issuer.clientSecret }, { timeoutMs: 60_000 });
+    server = await startSignedIn(url, issuer);
   }, 120_000);
 
-  afterAll(async () => {
-    if (server && server.child.exitCode === null) await server.stop("SIGKILL");
-    await issuer?.close();
-    await dropDatabase();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => stopAll({ server, issuer, dropDatabase, tmp }));
 
   /** ROLES roles, each given to everyone by a rule of its own, at `billing`. */
   function largeDocument(billing: "view" | "manage"): Record<string, unknown> {

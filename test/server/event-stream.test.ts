@@ -1,4 +1,5 @@
 import { outboxPosition, pruneOutbox, readOutbox } from "../../db/outbox";
+import { eventually } from "../support/eventually";
 import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
 import { type Stream, openStream, take } from "../support/sse";
 import { MAPPING } from "../roles/support";
@@ -144,8 +145,7 @@ describe("the event stream, from the outbox", () => {
     expect(refused.status).toBe(429);
     expect(JSON.parse(refused.body) as unknown).toEqual({ error: { code: "too_many_requests", message: expect.stringMatching(/3 event streams/) as unknown } });
     open[0]?.close();
-    const deadline = Date.now() + 2000;
-    while (h.events.subscriberCount(h.orgId) > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => expect(h.events.subscriberCount(h.orgId)).toBe(2));
     expect((await subscribe()).status).toBe(200);
     // Another organisation has its own allowance.
     const other = await h.addOrg("globex");
@@ -155,9 +155,7 @@ describe("the event stream, from the outbox", () => {
   it("ends every stream with a reconnection hint when the server shuts down", async () => {
     const stream = await subscribe();
     h.events.close();
-    const deadline = Date.now() + 2000;
-    while (!stream.ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(stream.ended).toBe(true);
+    await eventually(() => expect(stream.ended).toBe(true));
     expect(stream.retry).toBeGreaterThan(0);
   });
 });
@@ -186,9 +184,9 @@ describe("a subscriber that stops reading", () => {
       expected += 500;
       const got = await take(reader, 500, 20_000);
       expect(got.at(-1)?.id).toBe(String(expected));
-      await new Promise((r) => setTimeout(r, 300));
     }
-    expect(h.events.subscriberCount(h.orgId)).toBe(1);
+    // Cut stallMs after its buffer stayed full: during a later round, or after the last one.
+    await eventually(() => expect(h.events.subscriberCount(h.orgId)).toBe(1));
     await stalled.drainToEnd();
 
     // What it did take in is resumable from its last id: the rest arrives, none twice.
@@ -198,7 +196,7 @@ describe("a subscriber that stops reading", () => {
     const rest = await take(resumed, expected - Number(lastId), 20_000);
     expect(rest.map((e) => Number(e.id))).toEqual(Array.from({ length: expected - Number(lastId) }, (_, i) => Number(lastId) + i + 1));
     [stalled, reader, resumed].forEach((s) => s.close());
-  });
+  }, 120_000);
 });
 
 describe("what a paused subscriber costs the server", () => {
@@ -238,14 +236,12 @@ describe("what a paused subscriber costs the server", () => {
     }
     // The streams may still be writing what the rounds produced (they read the outbox a page at a
     // time): poll until both buffers are full, sampling all along.
-    const deadline = Date.now() + 60_000;
-    while (Math.min(...h.events.bufferedBytes(h.orgId)) <= bound / 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => {
       sample();
-    }
+      expect(Math.min(...h.events.bufferedBytes(h.orgId))).toBeGreaterThan(bound / 2);
+    }, { timeoutMs: 60_000, intervalMs: 20 });
     expect(h.events.subscriberCount(h.orgId)).toBe(2);
     // Both buffers filled up, and never past the bound.
-    expect(Math.min(...h.events.bufferedBytes(h.orgId))).toBeGreaterThan(bound / 2);
     expect(Math.max(...samples)).toBeLessThanOrEqual(bound);
 
     for (const stream of [live, catchingUp]) {

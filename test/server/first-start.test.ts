@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { serverProcessesPerTest } from "../support/server-process";
 
 /**
  * The first start of a real server process on a fresh database, with no token configured: stdout
@@ -10,19 +8,10 @@ import { type ServerProcess, startServerProcess } from "../support/server-proces
  * stays off the IdPs' port unless a token guards it; METRICS_PORT serves it on the loopback address.
  */
 describe("the first start of the server", () => {
-  let dir: string;
-  let server: ServerProcess | null = null;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-first-start-"));
-  });
-  afterEach(async () => {
-    await server?.stop();
-    server = null;
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { tmp, start } = serverProcessesPerTest();
 
   it("writes only JSON log lines to stdout and the generated SCIM token, which works, to stderr", async () => {
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "data", "scim.sqlite")}` });
+    const server = await start({ DATABASE_URL: `sqlite:${join(tmp.dir, "data", "scim.sqlite")}` });
     const token = /^([A-Za-z0-9_-]{20,})$/m.exec(server.stderr())?.[1];
     expect(server.stderr()).toMatch(/SCIM bearer token for organisation "default" \(shown once/);
     expect(token).toBeDefined();
@@ -43,7 +32,7 @@ describe("the first start of the server", () => {
   }, 60_000);
 
   it("serves /metrics on the METRICS_PORT loopback listener only, never on the IdPs' port without METRICS_TOKEN", async () => {
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN: "first-start-scim-token-0123456789", METRICS_PORT: "0" });
+    const server = await start({ DATABASE_URL: tmp.url, SCIM_TOKEN: "first-start-scim-token-0123456789", METRICS_PORT: "0" });
     const listening = server.logs.find((l) => l.msg === "metrics listening");
     const url = typeof listening?.url === "string" ? new URL(listening.url) : null;
     expect(url?.hostname).toBe("127.0.0.1");

@@ -7,7 +7,7 @@ import { silentLogger } from "../../server/logger";
 import { OidcIssuers } from "../../server/oidc/issuers";
 import { MemberTokens } from "../../server/oidc/member-tokens";
 import { documentedRoutes, openApiDocument } from "../../server/openapi";
-import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import { createGroup, createUser, harnessPerTest, startHarness } from "../support/harness";
 import { expectDocumented } from "../support/openapi";
 import { MAPPING } from "../roles/support";
 import { ADMIN_ACTIONS } from "../../mapping";
@@ -23,11 +23,7 @@ function registeredRoutes(router: Router, prefix: string): string[] {
 }
 
 describe("the OpenAPI document", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   it("is served without a token, as OpenAPI 3.1 whose every schema compiles", async () => {
     const res = await request(h.app).get("/api/v1/openapi.json");

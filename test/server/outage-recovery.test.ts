@@ -1,19 +1,11 @@
-import { mkdtemp, rename, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Express } from "express";
+import { rename } from "node:fs/promises";
 import request from "supertest";
-import { type Database, openDatabase } from "../../db/connection";
-import { migrateToLatest } from "../../db/migrate";
-import { ensureOrg } from "../../db/orgs";
-import { createToken } from "../../db/tokens";
-import { createApp } from "../../server/app";
-import { createSync } from "../../server/bootstrap";
-import { EventHub } from "../../server/events";
 import { silentLogger } from "../../server/logger";
-import { ON_POSTGRES, expectScimError, userBody } from "../support/harness";
+import { eventually } from "../support/eventually";
+import { openDatabase } from "../../db/connection";
+import { type Harness, ON_POSTGRES, expectScimError, startHarness, userBody } from "../support/harness";
 import { type PgCluster, startPgCluster } from "../support/pg-cluster";
-import { DEFAULT_LIMITS } from "../../server/config";
+import { tempSqlitePerTest } from "../support/temp-sqlite";
 
 /**
  * A database that goes away and comes back: while it is gone every SCIM and /api route answers
@@ -22,42 +14,17 @@ import { DEFAULT_LIMITS } from "../../server/config";
  * acknowledged is still there. PostgreSQL: a cluster the test owns, stopped and frozen for real.
  * SQLite: the file removed (and put back), or locked by another process.
  */
-interface Served {
-  readonly app: Express;
-  readonly db: Database;
-  readonly token: string;
-  readonly apiToken: string;
-  close(): Promise<void>;
+/** A server of its own on `url`, every request asking the database (nothing answered from memory). */
+function serve(url: string, timeouts: { timeoutMs: number; statementTimeoutMs?: number }): Promise<Harness> {
+  return startHarness({ databaseUrl: url, dbTimeoutMs: timeouts.timeoutMs, ...(timeouts.statementTimeoutMs === undefined ? {} : { dbStatementTimeoutMs: timeouts.statementTimeoutMs }), noReadCache: true });
 }
 
-async function serve(url: string, timeouts: { timeoutMs: number; statementTimeoutMs?: number }): Promise<Served> {
-  const db = openDatabase(url, { ...timeouts, log: silentLogger() });
-  await migrateToLatest(db.knex);
-  const org = await ensureOrg(db.knex, "default");
-  const token = (await createToken(db.knex, { orgId: org.id, kind: "scim" })).token;
-  const apiToken = (await createToken(db.knex, { orgId: org.id, kind: "api" })).token;
-  const { sync, signal } = createSync();
-  const events = new EventHub(db, signal, silentLogger());
-  const limits = DEFAULT_LIMITS;
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
-  return {
-    app,
-    db,
-    token,
-    apiToken,
-    close: async () => {
-      events.close();
-      await db.close();
-    },
-  };
-}
-
-async function createUser(s: Served, userName: string): Promise<request.Response> {
+async function createUser(s: Harness, userName: string): Promise<request.Response> {
   return request(s.app).post("/scim/v2/Users").set("Authorization", `Bearer ${s.token}`).send(userBody(userName));
 }
 
 /** Every kind of route, each answered 503 with Retry-After within `withinMs`. */
-async function expectUnavailable(s: Served, userId: string, withinMs: number): Promise<void> {
+async function expectUnavailable(s: Harness, userId: string, withinMs: number): Promise<void> {
   const scim = (method: "get" | "post", path: string) => request(s.app)[method](`/scim/v2${path}`).set("Authorization", `Bearer ${s.token}`);
   const api = (method: "get" | "post", path: string) => request(s.app)[method](`/api/v1${path}`).set("Authorization", `Bearer ${s.apiToken}`);
   const checks: [string, () => request.Test][] = [
@@ -81,21 +48,17 @@ async function expectUnavailable(s: Served, userId: string, withinMs: number): P
 }
 
 /** Waits until a SCIM read answers 503: the server has noticed that the file is gone. */
-async function noticed(s: Served, userId: string, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while ((await request(s.app).get(`/scim/v2/Users/${userId}`).set("Authorization", `Bearer ${s.token}`)).status !== 503) {
-    if (Date.now() > deadline) throw new Error("the server did not notice that the database file is gone");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+async function noticed(s: Harness, userId: string, withinMs: number): Promise<void> {
+  await eventually(async () => {
+    expect((await request(s.app).get(`/scim/v2/Users/${userId}`).set("Authorization", `Bearer ${s.token}`)).status).toBe(503);
+  }, { timeoutMs: withinMs, intervalMs: 50 });
 }
 
-async function expectServing(s: Served, ids: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while ((await request(s.app).get("/healthz")).status !== 200) {
-    if (Date.now() > deadline) throw new Error("the server did not recover");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  for (const id of ids) expect((await request(s.app).get(`/scim/v2/Users/${id}`).set("Authorization", `Bearer ${s.token}`)).status).toBe(200);
+async function expectServing(s: Harness, ids: readonly string[]): Promise<void> {
+  await eventually(async () => {
+    expect((await request(s.app).get("/healthz")).status).toBe(200);
+    for (const id of ids) expect((await request(s.app).get(`/scim/v2/Users/${id}`).set("Authorization", `Bearer ${s.token}`)).status).toBe(200);
+  }, { timeoutMs: 15_000, intervalMs: 100 });
   expect((await createUser(s, `after-${Date.now()}@example.com`)).status).toBe(201);
 }
 
@@ -104,7 +67,7 @@ const describeOnSqlite = ON_POSTGRES ? describe.skip : describe;
 
 describeOnPostgres("PostgreSQL going away and coming back", () => {
   let cluster: PgCluster;
-  let s: Served;
+  let s: Harness;
   beforeAll(async () => {
     cluster = await startPgCluster();
   }, 60_000);
@@ -134,18 +97,13 @@ describeOnPostgres("PostgreSQL going away and coming back", () => {
 });
 
 describeOnSqlite("a SQLite file going away and coming back", () => {
-  let dir: string;
-  let s: Served;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-outage-"));
-  });
-  afterEach(async () => {
+  let s: Harness;
+  const tmp = tempSqlitePerTest(async () => {
     await s.close().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("answers 503 while the database file is moved away, creates no empty database in its place, and serves again once it is back", async () => {
-    const file = join(dir, "scim.sqlite");
+    const file = tmp.file;
     s = await serve(`sqlite:${file}`, { timeoutMs: 500 });
     const acknowledged = ((await createUser(s, "ada@example.com")).body as { id: string }).id;
     for (const suffix of ["", "-wal", "-shm"]) await rename(`${file}${suffix}`, `${file}${suffix}.away`).catch(() => undefined);
@@ -158,7 +116,7 @@ describeOnSqlite("a SQLite file going away and coming back", () => {
   });
 
   it("answers writes 503 within the timeout while another process holds the file's lock, then carries on", async () => {
-    const file = join(dir, "scim.sqlite");
+    const file = tmp.file;
     s = await serve(`sqlite:${file}`, { timeoutMs: 500 });
     const acknowledged = ((await createUser(s, "ada@example.com")).body as { id: string }).id;
     // Another process's connection takes the write lock and keeps it (a long write, a backup tool).

@@ -1,7 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Express } from "express";
 import knexFactory, { type Knex } from "knex";
 import request from "supertest";
@@ -11,14 +8,12 @@ import { migrateToLatest } from "../../db/migrate";
 import { ensureOrg } from "../../db/orgs";
 import { createToken, revokeToken } from "../../db/tokens";
 import { applyMappingText, refusalLines } from "../../roles";
-import { createApp } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
-import { DEFAULT_LIMITS } from "../../server/config";
-import { EventHub } from "../../server/events";
-import { silentLogger } from "../../server/logger";
 import { ReadCache } from "../../server/read-cache";
-import { CORE_GROUP, type Harness, ON_POSTGRES, TEST_DATABASE_URL, createUser, patchBody, startHarness, userBody } from "../support/harness";
+import { eventually } from "../support/eventually";
+import { CORE_GROUP, ON_POSTGRES, TEST_DATABASE_URL, createUser, harnessPerTest, patchBody, serverOn, userBody } from "../support/harness";
 import { MAPPING } from "../roles/support";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * Verified tokens and authorize's permission reads are kept in memory, and must never answer from
@@ -27,12 +22,10 @@ import { MAPPING } from "../roles/support";
  * pool, as another replica has), and a revoked token is refused at once where it was revoked.
  */
 describe("answers kept in memory, on the server that wrote", () => {
-  let h: Harness;
+  const h = harnessPerTest();
   beforeEach(async () => {
-    h = await startHarness();
     await h.applyMapping(MAPPING);
   });
-  afterEach(async () => h.close());
 
   const billing = async (member: string) => {
     const res = await h.api("post", "/authorize").send({ member, area: "billing", level: "manage" });
@@ -119,13 +112,13 @@ describe("a read cache fill that raced a write", () => {
  * for the CLI or another replica. SQLite on a file; PostgreSQL in a throw-away schema.
  */
 describe("answers kept in memory, when another process writes", () => {
-  let dir: string | null = null;
+  let tmp: TempSqlite | null = null;
   let admin: Knex | null = null;
   let schema = "";
   let server: Database;
   let writer: Database;
   let feed: ChangeFeed;
-  let events: EventHub;
+  let closeServer: () => Promise<void>;
   let app: Express;
   let orgId: string;
   let apiToken: string;
@@ -141,8 +134,8 @@ describe("answers kept in memory, when another process writes", () => {
       url = TEST_DATABASE_URL;
       options = { pgSchema: schema };
     } else {
-      dir = await mkdtemp(join(tmpdir(), "scim-read-cache-"));
-      url = `sqlite:${join(dir, "scim.sqlite")}`;
+      tmp = await tempSqlite();
+      url = tmp.url;
     }
     writer = openDatabase(url, options);
     await migrateToLatest(writer.knex);
@@ -151,19 +144,15 @@ describe("answers kept in memory, when another process writes", () => {
     apiToken = created.token;
     apiTokenId = created.info.id;
     server = openDatabase(url, options);
-    feed = watchChanges(server);
-    const { sync, signal } = createSync();
-    events = new EventHub(server, signal, silentLogger());
-    const limits = DEFAULT_LIMITS;
-    app = createApp({ db: server, config: { limits }, logger: silentLogger(), sync, events, changes: feed });
-    const deadline = Date.now() + 10_000;
-    while (!feed.live && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(feed.live).toBe(true);
+    const served = serverOn(server, { readCache: true });
+    app = served.app;
+    feed = served.changes!;
+    closeServer = served.close;
+    await eventually(() => expect(feed.live).toBe(true));
   });
 
   afterEach(async () => {
-    events.close();
-    await feed.close();
+    await closeServer();
     await server.close();
     await writer.close();
     if (admin) {
@@ -171,18 +160,9 @@ describe("answers kept in memory, when another process writes", () => {
       await admin.destroy();
       admin = null;
     }
-    if (dir) await rm(dir, { recursive: true, force: true });
-    dir = null;
+    await tmp?.remove();
+    tmp = null;
   });
-
-  /** Asks until `done` holds; returns the milliseconds from `since`, or null past `limitMs`. */
-  async function within(limitMs: number, since: number, done: () => Promise<boolean>): Promise<number | null> {
-    for (;;) {
-      if (await done()) return Date.now() - since;
-      if (Date.now() - since > limitMs) return null;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
 
   it("sees a permission change written by the other well within a second", async () => {
     const { sync } = createSync();
@@ -195,32 +175,28 @@ describe("answers kept in memory, when another process writes", () => {
     const ask = () => request(app).post("/api/v1/authorize").set("Authorization", `Bearer ${apiToken}`).send({ member: "owner@example.com", area: "billing", level: "manage" });
     expect((await ask()).status).toBe(404);
     await createUserThroughWriter("owner@example.com");
-    expect(await within(1000, Date.now(), async () => (await ask()).status === 200)).not.toBeNull();
+    await eventually(async () => expect((await ask()).status).toBe(200), { timeoutMs: 1000, intervalMs: 5 });
     // Asked again, so that the answer is in memory when the change comes.
     expect((await ask()).body).toMatchObject({ allowed: true, orgRole: "primary_owner" });
     expect((await ask()).body).toMatchObject({ allowed: true, orgRole: "primary_owner" });
-    const changedAt = Date.now();
     await apply(owner("someone@example.com"));
     // Seen at the other's commit notice (≈ 20 ms on SQLite, NOTIFY on PostgreSQL), not after the 1 s
     // an entry may live at most: 500 ms is ten times the 50 ms the service promises across replicas.
-    expect(await within(500, changedAt, async () => ((await ask()).body as { allowed: boolean }).allowed === false)).not.toBeNull();
+    await eventually(async () => expect((await ask()).body).toMatchObject({ allowed: false }), { timeoutMs: 500, intervalMs: 5 });
   });
 
   it("refuses a token revoked by the other within a second", async () => {
     const mappingRead = () => request(app).get("/api/v1/mapping").set("Authorization", `Bearer ${apiToken}`);
     expect((await mappingRead()).status).toBe(200);
     expect((await mappingRead()).status).toBe(200);
-    const revokedAt = Date.now();
     expect(await revokeToken(writer.knex, apiTokenId)).toBe(true);
-    expect(await within(1000, revokedAt, async () => (await mappingRead()).status === 401)).not.toBeNull();
+    await eventually(async () => expect((await mappingRead()).status).toBe(401), { timeoutMs: 1000, intervalMs: 5 });
   });
 
   it("answers authorize after every write the other acknowledged, at once, by default: 40 rounds, none stale", async () => {
     const { token } = await createToken(writer.knex, { orgId, kind: "scim" });
-    const { sync, signal } = createSync();
-    const writerEvents = new EventHub(writer, signal, silentLogger());
+    const { app: writerApp, sync, close } = serverOn(writer);
     try {
-      const writerApp = createApp({ db: writer, config: { limits: DEFAULT_LIMITS }, logger: silentLogger(), sync, events: writerEvents });
       const applied = await applyMappingText(writer, sync, { orgId, text: MAPPING, sourceName: "m.yaml", actor: "test" });
       expect(applied.ok).toBe(true);
       const scim = (method: "post" | "patch", path: string) => request(writerApp)[method](`/scim/v2${path}`).set("Authorization", `Bearer ${token}`);
@@ -247,19 +223,16 @@ describe("answers kept in memory, when another process writes", () => {
       expect(await ask({ atLeast: at })).toMatchObject({ allowed: true, revision: at, consistency: "at_least" });
       expect(await ask("minimize_latency")).toMatchObject({ consistency: "minimize_latency" });
     } finally {
-      writerEvents.close();
+      await close();
     }
   });
 
   /** A SCIM POST through an app on the writer's handle (its own process, in production). */
   async function createUserThroughWriter(userName: string): Promise<void> {
     const { token } = await createToken(writer.knex, { orgId, kind: "scim" });
-    const { sync, signal } = createSync();
-    const writerEvents = new EventHub(writer, signal, silentLogger());
-    const limits = DEFAULT_LIMITS;
-    const writerApp = createApp({ db: writer, config: { limits }, logger: silentLogger(), sync, events: writerEvents });
-    const res = await request(writerApp).post("/scim/v2/Users").set("Authorization", `Bearer ${token}`).send(userBody(userName));
-    writerEvents.close();
+    const writerServer = serverOn(writer);
+    const res = await request(writerServer.app).post("/scim/v2/Users").set("Authorization", `Bearer ${token}`).send(userBody(userName));
+    await writerServer.close();
     expect(res.status).toBe(201);
   }
 });

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import knexFactory, { type Knex } from "knex";
-import { CORE_GROUP, ON_POSTGRES, PATCH_OP, TEST_DATABASE_URL, userBody } from "../support/harness";
+import { CORE_GROUP, ON_POSTGRES, PATCH_OP, userBody } from "../support/harness";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
 import { MAPPING } from "../roles/support";
+import { type ServerDatabase, serverDatabase } from "../support/server-database";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * Two server processes on one database (a fresh PostgreSQL database, or one SQLite file) never
@@ -18,26 +17,18 @@ const API_TOKEN = "replica-consistency-api-token-0123456789";
 const ROUNDS = 100;
 
 describe(`two server processes on one ${ON_POSTGRES ? "PostgreSQL database" : "SQLite file"}`, () => {
-  let admin: Knex | null = null;
-  let database = "";
-  let dir: string;
+  let tmp: TempSqlite;
+  let database: ServerDatabase;
   let replicas: ServerProcess[] = [];
   let ada = "";
   let group = "";
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-replica-consistency-"));
-    let url = `sqlite:${join(dir, "scim.sqlite")}`;
-    if (ON_POSTGRES) {
-      admin = knexFactory({ client: "pg", connection: TEST_DATABASE_URL, pool: { min: 0, max: 1 } });
-      database = `scim_consistency_${randomBytes(5).toString("hex")}`;
-      await admin.raw(`CREATE DATABASE ${database}`);
-      const u = new URL(TEST_DATABASE_URL);
-      u.pathname = `/${database}`;
-      url = u.toString();
-    }
-    await writeFile(join(dir, "roles.yaml"), MAPPING);
-    const env = { DATABASE_URL: url, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: join(dir, "roles.yaml") };
+    tmp = await tempSqlite();
+    database = await serverDatabase(tmp);
+    const { url } = database;
+    await writeFile(join(tmp.dir, "roles.yaml"), MAPPING);
+    const env = { DATABASE_URL: url, SCIM_TOKEN, API_TOKEN, MAPPING_FILE: join(tmp.dir, "roles.yaml") };
     // One after the other: on SQLite the first creates the file and migrates it.
     replicas.push(await startServerProcess(env, { timeoutMs: 60_000 }));
     replicas.push(await startServerProcess(env, { timeoutMs: 60_000 }));
@@ -46,11 +37,8 @@ describe(`two server processes on one ${ON_POSTGRES ? "PostgreSQL database" : "S
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
     replicas = [];
-    if (admin) {
-      await admin.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.destroy();
-    }
-    await rm(dir, { recursive: true, force: true });
+    await database.drop();
+    await tmp.remove();
   });
 
   const call = (replica: ServerProcess, method: string, path: string, body: unknown, token = SCIM_TOKEN) =>

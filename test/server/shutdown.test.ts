@@ -1,10 +1,9 @@
 import { readFileSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CORE_USER } from "../support/harness";
 import { type ServerProcess, startServerProcess } from "../support/server-process";
+import { eventually } from "../support/eventually";
 import { openStream } from "../support/sse";
+import { tempSqlitePerTest } from "../support/temp-sqlite";
 
 /**
  * Graceful shutdown of the real process, started as `npm start` starts it or through npm itself:
@@ -27,11 +26,11 @@ function bulkOfUsers(count: number): Record<string, unknown> {
 }
 
 /** Processes started with this test's marker in their environment (npm's and node's alike): none may be left. */
-function leftovers(dir: string): string[] {
+function leftovers(folder: string): string[] {
   return readdirSync("/proc").filter((pid) => {
     if (!/^\d+$/.test(pid)) return false;
     try {
-      return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`EXTRA_MARK=${dir}`);
+      return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`EXTRA_MARK=${folder}`);
     } catch {
       return false;
     }
@@ -39,15 +38,10 @@ function leftovers(dir: string): string[] {
 }
 
 describe("graceful shutdown of the server process", () => {
-  let dir: string;
   let server: ServerProcess | null = null;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-shutdown-"));
-  });
-  afterEach(async () => {
+  const tmp = tempSqlitePerTest(async () => {
     if (server && server.child.exitCode === null) server.child.kill("SIGKILL");
     server = null;
-    await rm(dir, { recursive: true, force: true });
   });
 
   it.each([
@@ -55,9 +49,9 @@ describe("graceful shutdown of the server process", () => {
     ["npm", "SIGTERM"],
     ["npm", "SIGINT"],
   ] as const)("started by %s, on %s finishes the request in flight, ends streams with a retry hint and exits 0", async (command, signal) => {
-    server = await startServerProcess({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, SCIM_TOKEN, API_TOKEN, SHUTDOWN_GRACE_MS: "20000", EXTRA_MARK: dir }, { command });
+    server = await startServerProcess({ DATABASE_URL: tmp.url, SCIM_TOKEN, API_TOKEN, SHUTDOWN_GRACE_MS: "20000", EXTRA_MARK: tmp.dir }, { command });
     const { base } = server;
-    expect(leftovers(dir).length).toBeGreaterThan(0);
+    expect(leftovers(tmp.dir).length).toBeGreaterThan(0);
     const stream = await openStream(base, API_TOKEN);
     expect(stream.status).toBe(200);
 
@@ -67,7 +61,11 @@ describe("graceful shutdown of the server process", () => {
       headers: { Authorization: `Bearer ${SCIM_TOKEN}`, "Content-Type": "application/scim+json" },
       body: JSON.stringify(bulkOfUsers(300)),
     });
-    await new Promise((r) => setTimeout(r, 150));
+    // The Bulk commits one creation at a time: the first one seen means it is running.
+    await eventually(async () => {
+      const users = await fetch(`${base}/scim/v2/Users?count=0`, { headers: { Authorization: `Bearer ${SCIM_TOKEN}` } });
+      expect(((await users.json()) as { totalResults: number }).totalResults).toBeGreaterThan(0);
+    }, { intervalMs: 5 });
     const exited = server.stop(signal);
 
     const res = await inFlight;
@@ -79,6 +77,6 @@ describe("graceful shutdown of the server process", () => {
     expect(stream.retry).toBeGreaterThan(0);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
     expect(server.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(["shutting down: finishing requests in flight", "stopped"]));
-    expect(leftovers(dir)).toEqual([]);
+    expect(leftovers(tmp.dir)).toEqual([]);
   });
 });

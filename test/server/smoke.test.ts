@@ -1,11 +1,7 @@
-import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
+import { createGroup, createUser, harnessPerTest, patchBody } from "../support/harness";
 
 describe("SCIM directory", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => h.close());
+  const h = harnessPerTest();
 
   it("adds a member with an Okta-style PATCH and shows it on GET", async () => {
     const ada = await createUser(h, "ada@example.com");

@@ -1,45 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Express } from "express";
 import request from "supertest";
-import { type Database, openDatabase } from "../../db/connection";
-import { migrateToLatest } from "../../db/migrate";
-import { ensureOrg } from "../../db/orgs";
-import { createToken } from "../../db/tokens";
-import { createApp } from "../../server/app";
-import { createSync } from "../../server/bootstrap";
-import { DEFAULT_LIMITS } from "../../server/config";
-import { EventHub } from "../../server/events";
-import { silentLogger } from "../../server/logger";
-import { CORE_GROUP, ON_POSTGRES, expectScimError, patchBody, userBody } from "../support/harness";
+import { CORE_GROUP, type Harness, ON_POSTGRES, expectScimError, patchBody, startHarness, userBody } from "../support/harness";
+import { tempSqlitePerTest } from "../support/temp-sqlite";
 
-interface Served {
-  readonly app: Express;
-  readonly db: Database;
-  readonly token: string;
-  close(): Promise<void>;
-}
-
-async function serve(file: string, timeoutMs: number): Promise<Served> {
-  const db = openDatabase(`sqlite:${file}`, { timeoutMs, log: silentLogger() });
-  await migrateToLatest(db.knex);
-  const org = await ensureOrg(db.knex, "default");
-  const token = (await createToken(db.knex, { orgId: org.id, kind: "scim" })).token;
-  const { sync, signal } = createSync();
-  const events = new EventHub(db, signal, silentLogger());
-  const limits = DEFAULT_LIMITS;
-  const app = createApp({ db, config: { limits }, logger: silentLogger(), sync, events });
-  return {
-    app,
-    db,
-    token,
-    close: async () => {
-      events.close();
-      await db.close();
-    },
-  };
+/** A server of its own on the file, every request asking the database, waiting up to `timeoutMs` for it. */
+function serve(file: string, timeoutMs: number): Promise<Harness> {
+  return startHarness({ databaseUrl: `sqlite:${file}`, dbTimeoutMs: timeoutMs, noReadCache: true });
 }
 
 /**
@@ -85,20 +51,15 @@ const describeOnSqlite = ON_POSTGRES ? describe.skip : describe;
  * waits out).
  */
 describeOnSqlite("SQLite writers while another process holds the write lock", () => {
-  let dir: string;
-  let s: Served;
+  let s: Harness;
   let holder: ChildProcess | null = null;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-lock-"));
-  });
-  afterEach(async () => {
+  const tmp = tempSqlitePerTest(async () => {
     holder?.kill();
     await s.close().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function directory(timeoutMs: number): Promise<{ file: string; group: string; users: string[] }> {
-    const file = join(dir, "scim.sqlite");
+    const file = tmp.file;
     s = await serve(file, timeoutMs);
     const users: string[] = [];
     for (let i = 0; i < 6; i++) {

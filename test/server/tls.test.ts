@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TLSSocket } from "node:tls";
 import pino from "pino";
 import { createTlsServer } from "../../server/tls";
 import { type TestCertificate, selfSignedCertificate } from "../support/certificates";
 import { type Harness, startHarness } from "../support/harness";
-import { sleep } from "../scim/support";
+import { eventually } from "../support/eventually";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 interface Answer {
   status: number;
@@ -31,17 +31,8 @@ function get(url: string, trusted: readonly TestCertificate[], token?: string): 
   });
 }
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(50);
-  }
-}
-
-async function writePair(dir: string, cert: TestCertificate): Promise<{ certFile: string; keyFile: string }> {
-  const files = { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") };
+async function writePair(folder: string, cert: TestCertificate): Promise<{ certFile: string; keyFile: string }> {
+  const files = { certFile: join(folder, "cert.pem"), keyFile: join(folder, "key.pem") };
   await writeFile(files.keyFile, cert.keyPem);
   await writeFile(files.certFile, cert.certPem);
   return files;
@@ -49,11 +40,11 @@ async function writePair(dir: string, cert: TestCertificate): Promise<{ certFile
 
 /** Okta and Entra call only HTTPS endpoints; without a proxy the server terminates TLS itself. */
 describe("native TLS", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-tls-"));
+    tmp = await tempSqlite();
   });
-  afterEach(async () => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => tmp.remove());
 
   describe("in process", () => {
     let h: Harness;
@@ -63,7 +54,7 @@ describe("native TLS", () => {
 
     async function serve(cert: TestCertificate): Promise<string> {
       h = await startHarness();
-      const tls = createTlsServer(h.app, await writePair(dir, cert), { logger, pollIntervalMs: 20 });
+      const tls = createTlsServer(h.app, await writePair(tmp.dir, cert), { logger, pollIntervalMs: 20 });
       await new Promise<void>((ok) => tls.server.listen(0, "127.0.0.1", ok));
       close = async () => {
         tls.stopWatching();
@@ -90,18 +81,16 @@ describe("native TLS", () => {
       const renewed = selfSignedCertificate("scim renewed");
       const base = await serve(first);
       expect((await get(`${base}/healthz`, [first, renewed])).fingerprint256).toBe(first.fingerprint256);
-      await writePair(dir, renewed);
-      const after = await until(() => get(`${base}/healthz`, [first, renewed]), (a) => a.fingerprint256 === renewed.fingerprint256, 5000);
-      expect(after).toMatchObject({ status: 200, fingerprint256: renewed.fingerprint256 });
+      await writePair(tmp.dir, renewed);
+      await eventually(async () => expect(await get(`${base}/healthz`, [first, renewed])).toMatchObject({ status: 200, fingerprint256: renewed.fingerprint256 }));
       expect(logged.some((line) => line.msg === "TLS certificate reloaded")).toBe(true);
     });
 
     it("keeps the certificate in force when the files on disk do not load, and logs why", async () => {
       const cert = selfSignedCertificate();
       const base = await serve(cert);
-      await writeFile(join(dir, "cert.pem"), "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
-      await until(async () => logged.some((line) => line.msg?.startsWith("TLS certificate files changed but do not load") === true), (seen) => seen, 5000);
-      expect(logged.some((line) => line.msg?.startsWith("TLS certificate files changed but do not load") === true)).toBe(true);
+      await writeFile(join(tmp.dir, "cert.pem"), "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
+      await eventually(() => expect(logged.some((line) => line.msg?.startsWith("TLS certificate files changed but do not load") === true)).toBe(true));
       expect(await get(`${base}/healthz`, [cert])).toMatchObject({ status: 200, fingerprint256: cert.fingerprint256 });
     });
   });
@@ -125,14 +114,18 @@ describe("native TLS", () => {
       // Different subjects: a client trusting both must find each one's issuer by name.
       const first = selfSignedCertificate("scim first");
       const renewed = selfSignedCertificate("scim renewed");
-      const files = await writePair(dir, first);
+      const files = await writePair(tmp.dir, first);
       const token = "tls-e2e-token-0123456789";
       const server = start({
-        DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, PORT: "0", HOST: "127.0.0.1", SCIM_TOKEN: token,
+        DATABASE_URL: tmp.url, PORT: "0", HOST: "127.0.0.1", SCIM_TOKEN: token,
         TLS_CERT_FILE: files.certFile, TLS_KEY_FILE: files.keyFile, PUBLIC_URL: "https://scim.example.com/",
       });
       try {
-        const started = await until(async () => server.lines().find((l) => l.msg === "SCIM server listening"), (l) => l !== undefined, 20000);
+        const started = await eventually(() => {
+          const line = server.lines().find((l) => l.msg === "SCIM server listening");
+          expect(line).toBeDefined();
+          return line;
+        }, { timeoutMs: 45_000 });
         expect(started).toMatchObject({ url: "https://scim.example.com/scim/v2", tls: true, listening: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/) as unknown });
         const base = String(started?.listening);
         const users = await get(`${base}/scim/v2/Users`, [first], token);
@@ -148,17 +141,16 @@ describe("native TLS", () => {
         });
         expect(created.body).toMatchObject({ meta: { location: expect.stringMatching(/^https:\/\/scim\.example\.com\/scim\/v2\/Groups\//) as unknown } });
 
-        await writePair(dir, renewed);
-        const after = await until(() => get(`${base}/healthz`, [first, renewed]), (a) => a.fingerprint256 === renewed.fingerprint256, 15000);
-        expect(after.fingerprint256).toBe(renewed.fingerprint256);
+        await writePair(tmp.dir, renewed);
+        await eventually(async () => expect((await get(`${base}/healthz`, [first, renewed])).fingerprint256).toBe(renewed.fingerprint256), { timeoutMs: 15_000 });
       } finally {
         server.stop();
         await server.exited;
       }
-    }, 60000);
+    }, 90_000);
 
     it("refuses to start, naming the variables, when only one of TLS_CERT_FILE and TLS_KEY_FILE is set or TRUST_PROXY is not a form express takes", async () => {
-      const server = start({ DATABASE_URL: `sqlite:${join(dir, "scim.sqlite")}`, PORT: "0", TLS_CERT_FILE: join(dir, "cert.pem"), TRUST_PROXY: "10.0.0.0/33", PUBLIC_URL: "scim.example.com" });
+      const server = start({ DATABASE_URL: tmp.url, PORT: "0", TLS_CERT_FILE: join(tmp.dir, "cert.pem"), TRUST_PROXY: "10.0.0.0/33", PUBLIC_URL: "scim.example.com" });
       const { code, stderr } = await server.exited;
       expect(code).toBe(1);
       expect(stderr).toMatch(/TLS_CERT_FILE and TLS_KEY_FILE must be set together/);

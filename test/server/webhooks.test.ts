@@ -4,6 +4,7 @@ import { silentLogger } from "../../server/logger";
 import { type Resolve, WebhookTargets } from "../../server/webhook-targets";
 import { type DispatcherOptions, WebhookDispatcher, circuitPausedUntil, newWebhookSecret, nextAttemptAt, retryDelayMs, webhookUrlProblem } from "../../server/webhooks";
 import { type Harness, createGroup, createUser, patchBody, startHarness } from "../support/harness";
+import { eventually, until } from "../support/eventually";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { MAPPING } from "../roles/support";
 
@@ -39,12 +40,21 @@ describe("webhook delivery", () => {
 
   /** The deliveries, once `count` of them are no longer pending (the receiver answers before the outcome is recorded). */
   async function settled(count: number): Promise<Awaited<ReturnType<typeof listDeliveries>>> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
+    return eventually(async () => {
       const rows = await listDeliveries(h.db.knex, h.orgId, { limit: 100 });
-      if (rows.filter((d) => d.status !== "pending").length >= count || Date.now() > deadline) return rows;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      expect(rows.filter((d) => d.status !== "pending").length).toBeGreaterThanOrEqual(count);
+      return rows;
+    });
+  }
+
+  /** One member joins while the receiver answers `status` to every attempt: the deliveries once one has failed. */
+  async function failedAnswering(status: number, overrides: Partial<DispatcherOptions>): Promise<Awaited<ReturnType<typeof listDeliveries>>> {
+    const { group, users } = await financeDirectory(1);
+    await subscribeReceiver();
+    receiver.respond = () => status;
+    startDispatcher(overrides);
+    await join(group, users[0] ?? "");
+    return until(() => listDeliveries(h.db.knex, h.orgId, { status: "failed", limit: 10 }), (rows) => rows.length > 0, "the delivery failed", { timeoutMs: 10_000 });
   }
 
   async function join(group: string, id: string): Promise<void> {
@@ -56,15 +66,19 @@ describe("webhook delivery", () => {
     await h.applyMapping(MAPPING);
     receiver = await startReceiver();
   });
-  afterEach(async () => {
+  async function stopDispatcher(): Promise<void> {
     await dispatcher?.stop(0);
     dispatcher = null;
+  }
+  afterEach(async () => {
+    await stopDispatcher();
     await receiver.close();
     await h.close();
   });
 
   it("delivers each permission change once, signed, with the outbox id, from the moment the webhook was added", async () => {
     const { group, users } = await financeDirectory(2);
+    const [ada, bob] = users;
     await subscribeReceiver();
     startDispatcher();
     for (const id of users) await join(group, id);
@@ -72,10 +86,12 @@ describe("webhook delivery", () => {
     expect(got.map((m) => ({ type: m.type, member: (m.data.member as { id: string }).id }))).toEqual(users.map((id) => ({ type: "permissions.changed", member: id })));
     expect(got.every((m) => /^msg_/.test(m.id) && typeof m.data.eventId === "number")).toBe(true);
     expect(got[0]?.data).toMatchObject({ after: { roles: ["finance"] }, cause: { kind: "scim", method: "PATCH" } });
-    // Nothing from before the webhook existed (the users' creation), nothing twice.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(receiver.received.length).toBe(2);
-    expect((await settled(2)).map((d) => d.status)).toEqual(["delivered", "delivered"]);
+    // Nothing from before the webhook existed (the users' creation), nothing twice: a later change
+    // of Bob's is delivered after his earlier events, and by then only the three changes were sent.
+    expect((await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "remove", path: `members[value eq "${bob}"]` }))).status).toBe(204);
+    const all = await receiver.waitFor(3);
+    expect(all.map((m) => (m.data.member as { id: string }).id).sort()).toEqual([ada, bob, bob].sort());
+    expect((await settled(3)).map((d) => d.status)).toEqual(["delivered", "delivered", "delivered"]);
   });
 
   it("retries a failed delivery with the same webhook-id until the receiver accepts it, keeping a member's events in order", async () => {
@@ -100,17 +116,7 @@ describe("webhook delivery", () => {
   });
 
   it("marks a delivery failed with the last error once its retry window is over", async () => {
-    const { group, users } = await financeDirectory(1);
-    await subscribeReceiver();
-    receiver.respond = () => 500;
-    startDispatcher({ retryForMs: 400, firstRetryMs: 100 });
-    await join(group, users[0] ?? "");
-    const deadline = Date.now() + 10_000;
-    let failed: Awaited<ReturnType<typeof listDeliveries>> = [];
-    while (failed.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      failed = await listDeliveries(h.db.knex, h.orgId, { status: "failed", limit: 10 });
-    }
+    const failed = await failedAnswering(500, { retryForMs: 400, firstRetryMs: 100 });
     expect(failed).toEqual([expect.objectContaining({ status: "failed", lastStatus: 500, lastError: "HTTP 500 Internal Server Error" })]);
     expect(failed[0]?.attempts).toBeGreaterThan(1);
   });
@@ -130,12 +136,19 @@ describe("webhook delivery", () => {
 
   it("sends only the event types a webhook asked for", async () => {
     const { group, users } = await financeDirectory(1);
-    await subscribeReceiver(["some.other.type"]);
-    startDispatcher();
-    await join(group, users[0] ?? "");
-    await new Promise((r) => setTimeout(r, 500));
-    expect(receiver.received).toEqual([]);
-    expect(await listDeliveries(h.db.knex, h.orgId, { limit: 10 })).toEqual([]);
+    const everything = await startReceiver();
+    try {
+      await subscribeReceiver(["some.other.type"]);
+      await subscribeReceiver([], everything);
+      startDispatcher();
+      await join(group, users[0] ?? "");
+      // The same event reaches a webhook that asked for every type: by then the other had its chance.
+      await everything.waitFor(1);
+      expect(receiver.received).toEqual([]);
+      expect((await listDeliveries(h.db.knex, h.orgId, { limit: 10 })).map((d) => d.url)).toEqual([everything.url]);
+    } finally {
+      await everything.close();
+    }
   });
 
   it("takes over a delivery whose claimer died mid-send once its lease runs out", async () => {
@@ -144,13 +157,20 @@ describe("webhook delivery", () => {
     // Claim the delivery as a replica that then vanishes without a word.
     await join(group, users[0] ?? "");
     await withAfterCommit(h.db, (tx) => enqueueDeliveries(tx, Date.now()));
-    const taken = await withAfterCommit(h.db, (tx) => claimDeliveries(tx, { nowMs: Date.now(), leaseMs: 600, limit: 10, owner: "replica-dead" }));
+    const claimedAt = Date.now();
+    const taken = await withAfterCommit(h.db, (tx) => claimDeliveries(tx, { nowMs: claimedAt, leaseMs: 600, limit: 10, owner: "replica-dead" }));
     expect(taken.length).toBe(1);
+    const arrivals: number[] = [];
+    receiver.respond = () => {
+      arrivals.push(Date.now());
+      return 200;
+    };
     startDispatcher();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(receiver.received).toEqual([]);
     const got = await receiver.waitFor(1, 5_000);
     expect(got[0]?.id).toBe(taken[0]?.id);
+    // Sent once, and not before the dead claimer's lease ran out.
+    expect(arrivals).toEqual([expect.any(Number)]);
+    expect(arrivals[0]).toBeGreaterThanOrEqual(claimedAt + 600);
   });
 
   it("hands back leases it could not finish when it stops, so the delivery is sent again at once", async () => {
@@ -159,8 +179,7 @@ describe("webhook delivery", () => {
     receiver.respond = (_m, attempt) => (attempt === 1 ? { delayMs: 5_000, status: 200 } : 200);
     const first = startDispatcher({ timeoutMs: 10_000 });
     await join(group, users[0] ?? "");
-    const deadline = Date.now() + 5_000;
-    while (first.sending === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => expect(first.sending).toBeGreaterThan(0));
     await first.stop(100);
     dispatcher = null;
     const [row] = await listDeliveries(h.db.knex, h.orgId, { limit: 10 });
@@ -169,17 +188,6 @@ describe("webhook delivery", () => {
     const got = await receiver.waitFor(1, 5_000);
     expect(got[0]?.id).toBe(row?.id);
   });
-
-  /** Polls `read` until `done` says yes, or fails naming `what` after `timeoutMs`. */
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms; last seen: ${JSON.stringify(value)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
 
   it("keeps delivering all 200 events to a healthy receiver while one receiver hangs and another answers 500", async () => {
     const hanging = await startReceiver();
@@ -208,11 +216,14 @@ describe("webhook delivery", () => {
       expect(hook?.failures).toBeGreaterThanOrEqual(5);
       expect(hook?.pausedUntil).not.toBeNull();
       // The healthy receiver answers before its outcome is recorded: wait for the last one to be.
-      const pending = await until(() => listDeliveries(h.db.knex, h.orgId, { status: "pending", limit: 1000 }), (rows) => rows.length === 400, 10_000, "only the bad receivers' 400 deliveries pending");
+      const pending = await eventually(async () => {
+        const rows = await listDeliveries(h.db.knex, h.orgId, { status: "pending", limit: 1000 });
+        expect(rows.length).toBe(400);
+        return rows;
+      });
       expect(pending.every((d) => d.url !== receiver.url)).toBe(true);
     } finally {
-      await dispatcher?.stop(0);
-      dispatcher = null;
+      await stopDispatcher();
       await hanging.close();
       await failing.close();
     }
@@ -225,12 +236,11 @@ describe("webhook delivery", () => {
     receiver.respond = () => (healthy ? 200 : 503);
     startDispatcher({ circuitFailures: 3, firstRetryMs: 100 });
     expect((await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: users.map((value) => ({ value })) }))).status).toBe(204);
-    const opened = await until(
-      async () => (await listWebhooks(h.db.knex, h.orgId)).find((w) => w.id === hook),
-      (w) => (w?.failures ?? 0) >= 3,
-      10_000,
-      "the circuit opened",
-    );
+    const opened = await eventually(async () => {
+      const webhook = (await listWebhooks(h.db.knex, h.orgId)).find((w) => w.id === hook);
+      expect(webhook?.failures).toBeGreaterThanOrEqual(3);
+      return webhook;
+    });
     expect(opened?.pausedUntil).not.toBeNull();
     healthy = true;
     await receiver.waitFor(8, 15_000);
@@ -263,10 +273,10 @@ describe("webhook delivery", () => {
     startDispatcher({ endpointConcurrency: 1, circuitFailures: 1, firstRetryMs: 5_000, retryForMs: 86_400_000, now: () => clock });
     expect((await h.scim("patch", `/Groups/${group}`).send(patchBody({ op: "add", path: "members", value: users.map((value) => ({ value })) }))).status).toBe(204);
     // The first delivery fails and opens the circuit; the other two wait, untried.
-    const waiting = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 10 }), (d) => d.length === 3 && d.some((x) => x.attempts === 1 && x.lastError !== null), 10_000, "the first attempt recorded");
+    const waiting = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 10 }), (d) => d.length === 3 && d.some((x) => x.attempts === 1 && x.lastError !== null), "the first attempt recorded", { timeoutMs: 10_000 });
     expect(waiting.map((d) => d.attempts).sort()).toEqual([0, 0, 1]);
     clock += 25 * 3_600_000;
-    const rows = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 10 }), (d) => d.every((x) => x.status === "failed"), 10_000, "all three failed");
+    const rows = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 10 }), (d) => d.every((x) => x.status === "failed"), "all three failed", { timeoutMs: 10_000 });
     expect(rows.map((d) => [d.attempts, d.lastError]).sort()).toEqual([
       [0, "not sent within the retry window: the webhook's circuit stayed open; its last error: HTTP 500 Internal Server Error"],
       [0, "not sent within the retry window: the webhook's circuit stayed open; its last error: HTTP 500 Internal Server Error"],
@@ -295,14 +305,14 @@ describe("webhook delivery", () => {
       const [row] = await until(
         () => listDeliveries(h.db.knex, h.orgId, { limit: 1 }),
         ([d]) => d !== undefined && d.attempts === attempt && d.nextAttemptAt !== null && Date.parse(d.nextAttemptAt) > clock,
-        10_000,
         `attempt ${attempt} recorded`,
+        { timeoutMs: 10_000 },
       );
       seen.push(Date.parse(row?.nextAttemptAt ?? "") - created);
       clock = Date.parse(row?.nextAttemptAt ?? "");
     }
     expect(seen).toEqual(expected);
-    const [last] = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 1 }), ([d]) => d?.status === "failed", 10_000, "the delivery failed");
+    const [last] = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 1 }), ([d]) => d?.status === "failed", "the delivery failed", { timeoutMs: 10_000 });
     expect(last).toMatchObject({ status: "failed", attempts: expected.length + 1, lastStatus: 500, lastError: "HTTP 500 Internal Server Error" });
   });
 
@@ -313,7 +323,7 @@ describe("webhook delivery", () => {
       await subscribeReceiver([], receiver, receiver.url.replace("127.0.0.1", "localhost"));
       startDispatcher({ allowPrivate: [], resolve: async () => [{ address: "127.0.0.1", family: 4 }] });
       await join(group, users[0] ?? "");
-      const [row] = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 1 }), ([d]) => d?.status === "failed", 10_000, "the delivery failed");
+      const [row] = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 1 }), ([d]) => d?.status === "failed", "the delivery failed", { timeoutMs: 10_000 });
       expect(row?.lastError).toMatch(/^refused localhost:\d+: localhost resolves to 127\.0\.0\.1, loopback \(127\.0\.0\.0\/8\); webhooks go only to public addresses unless WEBHOOK_ALLOW_PRIVATE lists it$/);
       expect(row?.attempts).toBe(1);
       expect(receiver.requests).toBe(0);
@@ -328,7 +338,7 @@ describe("webhook delivery", () => {
       await subscribeReceiver([], receiver, "https://[::ffff:10.1.2.3]/x");
       startDispatcher({ allowPrivate: [], resolve });
       await join(group, users[0] ?? "");
-      const rows = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 10 }), (d) => d.length === 3 && d.every((x) => x.status === "failed"), 10_000, "three deliveries failed");
+      const rows = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 10 }), (d) => d.length === 3 && d.every((x) => x.status === "failed"), "three deliveries failed", { timeoutMs: 10_000 });
       expect(rows.map((d) => d.lastError).sort()).toEqual([
         expect.stringMatching(/^refused \[::ffff:a01:203\]: ::ffff:a01:203 is private \(10\.0\.0\.0\/8\)/),
         expect.stringMatching(/^refused hooks\.example\.test: hooks\.example\.test resolves to 169\.254\.169\.254, link-local/),
@@ -351,19 +361,13 @@ describe("webhook delivery", () => {
         expect(got?.host).toBe(`localhost:${port}`);
         expect(lookups).toBe(1);
       } finally {
-        await dispatcher?.stop(0);
-        dispatcher = null;
+        await stopDispatcher();
         await pinned.close();
       }
     });
 
     it("does not follow a redirect, even to an address it may reach", async () => {
-      const { group, users } = await financeDirectory(1);
-      await subscribeReceiver();
-      receiver.respond = () => 307;
-      startDispatcher({ retryForMs: 150, firstRetryMs: 100 });
-      await join(group, users[0] ?? "");
-      const [row] = await until(() => listDeliveries(h.db.knex, h.orgId, { limit: 1 }), ([d]) => d?.status === "failed", 10_000, "the delivery failed");
+      const [row] = await failedAnswering(307, { retryForMs: 150, firstRetryMs: 100 });
       expect(row).toMatchObject({ lastStatus: 307, lastError: "HTTP 307 Temporary Redirect" });
     });
   });

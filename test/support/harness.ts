@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import knexFactory from "knex";
 import request from "supertest";
-import { watchChanges } from "../../db/change-feed";
+import type { ChangeFeed } from "../../db/change-feed";
 import { type Database, openDatabase } from "../../db/connection";
 import { migrateToLatest } from "../../db/migrate";
 import { ensureOrg, setOrgEntra, setOrgOidc } from "../../db/orgs";
@@ -12,13 +12,16 @@ import { createToken } from "../../db/tokens";
 import type { PlatformFile } from "../../mapping";
 import type { MappingPermissionSync } from "../../roles";
 import { Analytics, type AnalyticsOptions } from "../../server/analytics";
-import { type AppDeps, type AppLimits, type ConsoleOptions, createApp } from "../../server/app";
+import type { AppDeps, AppLimits, ConsoleOptions } from "../../server/app";
 import { createSync } from "../../server/bootstrap";
 import { DEFAULT_LIMITS, type TrustProxy } from "../../server/config";
 import type { OutboxSignal } from "../../server/signal";
-import { DEFAULT_STREAM_LIMITS, EventHub, type EventStreamLimits } from "../../server/events";
+import { composeServices } from "../../server/compose";
+import { DEFAULT_STREAM_LIMITS, type EventHub, type EventStreamLimits } from "../../server/events";
 import { silentLogger } from "../../server/logger";
 import { applyMappingText, applyPlatformText, refusalLines } from "../../roles";
+
+import { perTest } from "./per-test";
 
 export { expectScimError } from "./scim-error";
 
@@ -62,8 +65,9 @@ export interface HarnessOptions {
   readonly platform?: PlatformFile | null;
   readonly entra?: { tenantId: string; jwks: unknown };
   readonly limits?: Partial<AppLimits>;
-  /** How long a request waits for the database (DB_TIMEOUT_MS). */
+  /** How long a request waits for the database (DB_TIMEOUT_MS), and for one statement (DB_STATEMENT_TIMEOUT_MS). */
   readonly dbTimeoutMs?: number;
+  readonly dbStatementTimeoutMs?: number;
   /** Without the change feed: every request asks the database (no token or permission kept in memory). */
   readonly noReadCache?: boolean;
   /** PUBLIC_URL and TRUST_PROXY, as server/config.ts parses them. */
@@ -85,7 +89,11 @@ export interface HarnessOptions {
 }
 
 async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database; drop: () => Promise<void> }> {
-  const acquire = { log: silentLogger(), ...(options.dbTimeoutMs === undefined ? {} : { timeoutMs: options.dbTimeoutMs }) };
+  const acquire = {
+    log: silentLogger(),
+    ...(options.dbTimeoutMs === undefined ? {} : { timeoutMs: options.dbTimeoutMs }),
+    ...(options.dbStatementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.dbStatementTimeoutMs }),
+  };
   if (options.databaseUrl !== undefined) {
     const db = openDatabase(options.databaseUrl, acquire);
     return { db, drop: () => db.close() };
@@ -108,40 +116,57 @@ async function openTestDatabase(options: HarnessOptions): Promise<{ db: Database
   };
 }
 
+/**
+ * Migrates the database and provisions the organisation with its tokens. On a database of the
+ * test's own, through a handle without the test's short timeouts: those are for what the test
+ * does, and migrating on a busy machine may take longer.
+ */
+async function prepare(db: Database, options: HarnessOptions): Promise<{ org: { id: string }; token: string; apiToken: string }> {
+  const setup = options.databaseUrl === undefined ? db : openDatabase(options.databaseUrl, { log: silentLogger() });
+  try {
+    await migrateToLatest(setup.knex);
+    const org = await ensureOrg(setup.knex, "default");
+    if (options.entra) await setOrgEntra(setup.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
+    if (options.oidc) {
+      const o = options.oidc;
+      await setOrgOidc(setup.knex, org.id, { issuer: o.issuer, clientId: o.clientId, clientSecret: o.clientSecret ?? null, jwks: o.jwks ?? null, usernameClaim: o.usernameClaim ?? "email" });
+    }
+    const { token } = await createToken(setup.knex, { orgId: org.id, kind: "scim" });
+    const { token: apiToken } = await createToken(setup.knex, { orgId: org.id, kind: "api" });
+    return { org, token, apiToken };
+  } finally {
+    if (setup !== db) await setup.close();
+  }
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { db, drop } = await openTestDatabase(options);
-  await migrateToLatest(db.knex);
-  const org = await ensureOrg(db.knex, "default");
-  if (options.entra) await setOrgEntra(db.knex, org.id, { tenantId: options.entra.tenantId, jwks: options.entra.jwks });
-  if (options.oidc) {
-    const o = options.oidc;
-    await setOrgOidc(db.knex, org.id, { issuer: o.issuer, clientId: o.clientId, clientSecret: o.clientSecret ?? null, jwks: o.jwks ?? null, usernameClaim: o.usernameClaim ?? "email" });
-  }
-  const { token } = await createToken(db.knex, { orgId: org.id, kind: "scim" });
-  const { token: apiToken } = await createToken(db.knex, { orgId: org.id, kind: "api" });
+  const { org, token, apiToken } = await prepare(db, options);
   const { sync, signal } = createSync();
   if (options.platform) {
     const stored = await applyPlatformText(db, sync, { text: JSON.stringify({ version: 1, ...options.platform }), sourceName: "test-platform.json", actor: "test" });
     if (!stored.ok) throw new Error(`platform refused: ${stored.errors.map((e) => e.message).join("; ")}`);
   }
-  const events = new EventHub(db, signal, silentLogger(), { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const reach = { publicUrl: options.publicUrl ?? null, trustProxy: options.trustProxy ?? null };
-  const changes = options.noReadCache ? null : watchChanges(db);
   const consoleOptions: ConsoleOptions | null = options.console === undefined
     ? null
     : { publicUrl: options.publicUrl ?? "http://127.0.0.1", defaultOrg: "default", idleMinutes: 30, sessionHours: 12, sessionSecret: null, ...options.console };
   const analytics = options.analytics === undefined ? null : new Analytics(db, silentLogger(), options.analytics);
-  const app = createApp({
+  const { logger = silentLogger(), ...appOptions } = options.app ?? {};
+  const { app, events, changes } = composeServices({
     db,
-    config: { limits, ...reach },
-    ...(analytics === null ? {} : { analytics }),
-    logger: silentLogger(),
     sync,
-    events,
-    ...(changes ? { changes } : {}),
-    ...(consoleOptions === null ? {} : { console: consoleOptions }),
-    ...options.app,
+    signal,
+    logger,
+    streams: { ...DEFAULT_STREAM_LIMITS, heartbeatMs: 1000, ...options.streams },
+    readCache: options.noReadCache !== true,
+    app: {
+      config: { limits, ...reach },
+      ...(analytics === null ? {} : { analytics }),
+      ...(consoleOptions === null ? {} : { console: consoleOptions }),
+      ...appOptions,
+    },
   });
   const agent = request(app);
   const servers: Server[] = [];
@@ -187,6 +212,34 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
+/**
+ * Another server over a database that exists already (the file the CLI writes, a replica's
+ * database), composed as the process composes itself with its own permission sync and event
+ * streams; with `readCache`, it also keeps answers in memory as the process does. Closing it
+ * leaves the database open.
+ */
+export function serverOn(db: Database, options: { readCache?: boolean } = {}): { app: Express; sync: MappingPermissionSync; changes: ChangeFeed | null; close(): Promise<void> } {
+  const { sync, signal } = createSync();
+  const { app, events, changes } = composeServices({
+    db,
+    sync,
+    signal,
+    logger: silentLogger(),
+    streams: DEFAULT_STREAM_LIMITS,
+    readCache: options.readCache === true,
+    app: { config: { limits: DEFAULT_LIMITS } },
+  });
+  return {
+    app,
+    sync,
+    changes,
+    close: async () => {
+      events.close();
+      await changes?.close();
+    },
+  };
+}
+
 export const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -210,4 +263,9 @@ export async function createGroup(h: Harness, displayName: string, memberIds: st
 
 export function patchBody(...operations: Record<string, unknown>[]): Record<string, unknown> {
   return { schemas: [PATCH_OP], Operations: operations };
+}
+
+/** A fresh harness for every test of the enclosing `describe`, closed after it (`perTest`). */
+export function harnessPerTest(options: HarnessOptions = {}): Harness {
+  return perTest("the harness", () => startHarness(options), (h) => h.close());
 }

@@ -8,16 +8,17 @@ import { openApiDocument } from "../../server/openapi";
  * operation declares, and its JSON body matches that status's schema. API tests run every response
  * through it, so the document cannot drift from what the server answers.
  */
-interface Compiled {
+interface Operation {
   readonly template: RegExp;
   readonly path: string;
   readonly method: string;
-  readonly statuses: Map<number, ValidateFunction | null>;
+  /** Each declared status's validator, compiled when a response first has that status (compiling all of them took a minute on a busy machine). */
+  readonly statuses: Map<number, () => ValidateFunction | null>;
 }
 
-let compiled: Compiled[] | null = null;
+let compiled: Operation[] | null = null;
 
-function operations(): Compiled[] {
+function operations(): Operation[] {
   if (compiled !== null) return compiled;
   const document = openApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>; components: object };
   const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -31,7 +32,8 @@ function operations(): Compiled[] {
       statuses: new Map(
         Object.entries(op.responses).map(([status, response]) => {
           const schema = response.content?.["application/json"]?.schema;
-          return [Number(status), schema === undefined ? null : ajv.compile(resolve(schema))];
+          let validate: ValidateFunction | null | undefined;
+          return [Number(status), () => (validate ??= schema === undefined ? null : ajv.compile(resolve(schema)))];
         }),
       ),
     })),
@@ -47,7 +49,7 @@ export function expectDocumented(res: Response): void {
   const op = candidates.sort((a, b) => b.path.replace(/\{[^}]+\}/g, "").length - a.path.replace(/\{[^}]+\}/g, "").length)[0];
   if (op === undefined) throw new Error(`${request.method} ${pathname} is not in the OpenAPI document`);
   if (!op.statuses.has(res.status)) throw new Error(`${request.method} ${op.path} answered ${res.status}, which the OpenAPI document does not declare (${[...op.statuses.keys()].join(", ")}): ${JSON.stringify(res.body)}`);
-  const validate = op.statuses.get(res.status);
+  const validate = op.statuses.get(res.status)?.();
   if (validate !== null && validate !== undefined && !validate(res.body)) {
     throw new Error(`${request.method} ${op.path} ${res.status} does not match the OpenAPI document: ${JSON.stringify(validate.errors)}\nbody: ${JSON.stringify(res.body).slice(0, 800)}`);
   }

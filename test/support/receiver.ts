@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
+import { until } from "./eventually";
 
 /**
  * A webhook receiver on 127.0.0.1 that verifies every request's Standard Webhooks signature and
@@ -52,14 +53,8 @@ export async function startReceiver(options: { host?: string } = {}): Promise<Re
     },
     respond: () => 200,
     setSecret: (s) => (secret = s),
-    waitFor: async (count, timeoutMs = 10_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (received.filter((r) => r.verified).length < count) {
-        if (Date.now() > deadline) throw new Error(`received ${received.length} of ${count} webhooks within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return received.filter((r) => r.verified);
-    },
+    waitFor: (count, timeoutMs = 10_000) =>
+      until(() => received.filter((r) => r.verified), (verified) => verified.length >= count, `${count} verified webhooks received`, { timeoutMs, intervalMs: 20 }),
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

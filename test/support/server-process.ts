@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { ensureBuilt } from "./build";
+import { eventually } from "./eventually";
+import { type TempSqlite, tempSqlitePerTest } from "./temp-sqlite";
 
 /**
  * The real server process on an ephemeral port of 127.0.0.1, its JSON log lines collected: from
@@ -54,28 +56,46 @@ export async function startServerProcess(env: Record<string, string>, options: {
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | string>((ok) => child.on("exit", (code, signal) => ok(code ?? signal ?? -1)));
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    const listening = logs.find((l) => l.msg === "SCIM server listening");
-    if (listening && typeof listening.url === "string") {
-      const base = new URL(listening.url).origin;
-      return {
-        child,
-        base,
-        logs,
-        stdoutLines,
-        stderr: () => stderr,
-        exited,
-        stop: async (signal = "SIGTERM") => {
-          child.kill(signal);
-          return exited;
-        },
-      };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`server did not start (exit ${String(child.exitCode)}):\n${stderr}\n${JSON.stringify(logs.slice(-5))}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  const listening = await eventually(() => {
+    const line = logs.find((l) => l.msg === "SCIM server listening");
+    if (line && typeof line.url === "string") return line.url;
+    // An exited process will never listen: stop waiting.
+    if (child.exitCode !== null) return null;
+    throw new Error("not listening yet");
+  }, { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 50 }).catch(() => null);
+  if (listening === null) {
+    child.kill("SIGKILL");
+    throw new Error(`server did not start (exit ${String(child.exitCode)}):\n${stderr}\n${JSON.stringify(logs.slice(-5))}`);
   }
+  return {
+    child,
+    base: new URL(listening).origin,
+    logs,
+    stdoutLines,
+    stderr: () => stderr,
+    exited,
+    stop: async (signal = "SIGTERM") => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/**
+ * Per test of the enclosing `describe`: a temporary directory for the database (`tmp`), and the
+ * server processes the test starts, stopped after it before the directory goes.
+ */
+export function serverProcessesPerTest(): { readonly tmp: TempSqlite; start: typeof startServerProcess } {
+  const started: ServerProcess[] = [];
+  const tmp = tempSqlitePerTest(async () => {
+    await Promise.all(started.splice(0).map((server) => server.stop()));
+  });
+  return {
+    tmp,
+    start: async (env, options) => {
+      const server = await startServerProcess(env, options);
+      started.push(server);
+      return server;
+    },
+  };
 }

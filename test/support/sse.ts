@@ -1,4 +1,5 @@
 import http from "node:http";
+import { eventually } from "./eventually";
 
 /**
  * A Server-Sent Events client over a real socket: parses `id:`/`event:`/`data:`/`retry:` blocks
@@ -17,6 +18,8 @@ export interface Stream {
   readonly retry: number | null;
   /** Whether the server ended the stream. */
   readonly ended: boolean;
+  /** How many comment blocks have arrived: the server's `: connected`, then a `: keep-alive` per heartbeat. */
+  readonly keepAlives: number;
   /** The body when the server answered with an error instead of a stream. */
   readonly body: string;
   /** Resolves with the next event, or rejects after `timeoutMs`. */
@@ -44,6 +47,7 @@ export function openStream(base: string, token: string | null, options: { lastEv
       let buffer = "";
       let retry: number | null = null;
       let ended = false;
+      let keepAlives = 0;
       let body = "";
       res.setEncoding("utf8");
       res.on("end", () => (ended = true));
@@ -61,6 +65,7 @@ export function openStream(base: string, token: string | null, options: { lastEv
           let id: string | null = null;
           let event = "message";
           const data: string[] = [];
+          if (block.startsWith(":")) keepAlives += 1;
           for (const line of block.split("\n")) {
             if (line.startsWith(":")) continue;
             const [field, ...rest] = line.split(":");
@@ -86,6 +91,9 @@ export function openStream(base: string, token: string | null, options: { lastEv
         get ended() {
           return ended;
         },
+        get keepAlives() {
+          return keepAlives;
+        },
         get body() {
           return body;
         },
@@ -103,17 +111,9 @@ export function openStream(base: string, token: string | null, options: { lastEv
         queued: () => [...queue],
         pause: () => res.pause(),
         resume: () => res.resume(),
-        drainToEnd: (timeoutMs = 5000) => {
+        drainToEnd: async (timeoutMs = 5000) => {
           res.resume();
-          return new Promise((ok, fail) => {
-            const timer = setTimeout(() => fail(new Error(`the stream did not end within ${timeoutMs} ms`)), timeoutMs);
-            const check = () => {
-              if (!ended) return void setTimeout(check, 10);
-              clearTimeout(timer);
-              ok();
-            };
-            check();
-          });
+          await eventually(() => expect(ended).toBe(true), { timeoutMs });
         },
         close: () => req.destroy(),
       });
@@ -134,7 +134,6 @@ export async function take(stream: Stream, count: number, timeoutMs = 10_000): P
  * Waits until the server counts the new subscriber (the stream's `: connected` comment arrives
  * before that), so an event written next is one it will be sent; gives up after `timeoutMs`.
  */
-export async function untilSubscribed(subscribers: () => number, atLeast = 1, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (subscribers() < atLeast && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+export async function untilSubscribed(subscribers: () => number, atLeast = 1, timeoutMs = 10_000): Promise<void> {
+  await eventually(() => expect(subscribers()).toBeGreaterThanOrEqual(atLeast), { timeoutMs, intervalMs: 5 });
 }

@@ -1,6 +1,7 @@
 import { insertWebhook, listDeliveries } from "../../../db/webhooks";
 import { silentLogger } from "../../../server/logger";
 import { WebhookDispatcher, newWebhookSecret } from "../../../server/webhooks";
+import { eventually } from "../../support/eventually";
 import { type Receiver, startReceiver } from "../../support/receiver";
 import { type Stream, openStream } from "../../support/sse";
 import { MEMBERS, adminWorldPerTest, expectError } from "./support";
@@ -15,16 +16,6 @@ describe("admin activity", () => {
   afterEach(() => {
     for (const stream of streams.splice(0)) stream.close();
   });
-
-  const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> => {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
 
   it("sends a token's creation and revocation as admin.action events on the console's stream and the product's, with the admin log's sequence numbers", async () => {
     const base = await w.h.serve();
@@ -91,7 +82,11 @@ describe("admin activity", () => {
       const got = await receiver.waitFor(2);
       expect(got.map((m) => [m.type, m.data.action])).toEqual([["admin.action", "group.create"], ["admin.action", "group.member.add"]]);
       expect(got[0]).toMatchObject({ verified: true, data: { actor: `member:${MEMBERS.roleEditor}`, target: (group.body as { id: string }).id, eventId: expect.any(Number) } });
-      const deliveries = await until(() => listDeliveries(w.h.db.knex, w.h.orgId, { limit: 10 }), (rows) => rows.every((d) => d.status === "delivered"), "the deliveries to settle");
+      const deliveries = await eventually(async () => {
+        const rows = await listDeliveries(w.h.db.knex, w.h.orgId, { limit: 10 });
+        expect(rows.map((d) => d.status)).toEqual(rows.map(() => "delivered"));
+        return rows;
+      });
       expect(deliveries).toHaveLength(2);
     });
   });

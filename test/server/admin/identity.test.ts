@@ -5,6 +5,7 @@ import { SCIM_ERRORS_KEPT, listTokenUsage, readScimErrors, recordScimError, reco
 import { createToken } from "../../../db/tokens";
 import { ApiError } from "../../../server/api-errors";
 import { IssuerDiscovery } from "../../../server/oidc/discovery-check";
+import { until } from "../../support/eventually";
 import { type AdminClient, adminWorldPerTest, errorOf, expectError } from "./support";
 
 /**
@@ -69,16 +70,6 @@ async function startDiscoveryServer(): Promise<DiscoveryServer> {
       server.close(() => ok());
     }),
   };
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 5 s; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 interface SsoBody {
@@ -280,13 +271,13 @@ describe("SCIM connections", () => {
     const created = (await w.as("owner").post("/scim-tokens", { label: "entra" })).body as { id: string; token: string };
     expect((await tokens()).find((t) => t.id === created.id)?.lastRequest).toBeNull();
     expect((await scimWith(created.token, "/Users?filter=userName%20eq%20%22ada%40example.com%22")).status).toBe(200);
-    const first = await eventually(tokens, (all) => all.find((t) => t.id === created.id)?.lastRequest !== null, "the first request recorded");
+    const first = await until(tokens, (all) => all.find((t) => t.id === created.id)?.lastRequest !== null, "the first request recorded");
     expect(first.find((t) => t.id === created.id)?.lastRequest).toMatchObject({ method: "GET", path: "/Users", status: 200 });
 
     // Within the minute, a second request is not recorded as the last; an error after it always is, so once the error shows the second request was seen.
     expect((await scimWith(created.token, "/Groups")).status).toBe(200);
     expect((await scimWith(created.token, "/Users/no-such-user")).status).toBe(404);
-    const after = await eventually(tokens, (all) => all.find((t) => t.id === created.id)?.recentErrors === 1, "the error recorded");
+    const after = await until(tokens, (all) => all.find((t) => t.id === created.id)?.recentErrors === 1, "the error recorded");
     expect(after.find((t) => t.id === created.id)?.lastRequest).toMatchObject({ method: "GET", path: "/Users", status: 200 });
   });
 
@@ -294,7 +285,7 @@ describe("SCIM connections", () => {
     const created = (await w.as("owner").post("/scim-tokens", { label: "okta" })).body as { id: string; token: string };
     expect((await scimWith(created.token, '/Users?filter=userName%20eq%20"secret%40example.com"%20and')).status).toBe(400);
     expect((await scimWith(created.token, "/Users/missing")).status).toBe(404);
-    await eventually(tokens, (all) => all.find((t) => t.id === created.id)?.recentErrors === 2, "both errors recorded");
+    await until(tokens, (all) => all.find((t) => t.id === created.id)?.recentErrors === 2, "both errors recorded");
     const res = await w.as("roleReader").get(`/scim-tokens/${created.id}/errors`);
     const errors = (res.body as { errors: Array<Record<string, unknown>> }).errors;
     expect(errors.map((e) => [e.method, e.path, e.status, e.scimType])).toEqual([
@@ -322,7 +313,7 @@ describe("SCIM connections", () => {
     // A second token's error is recorded after the burst's writes were issued (one connection on SQLite, in order).
     const other = (await w.as("owner").post("/scim-tokens", { label: "quiet" })).body as { id: string; token: string };
     expect((await scimWith(other.token, "/Users/missing-after")).status).toBe(404);
-    await eventually(tokens, (all) => all.find((t) => t.id === other.id)?.recentErrors === 1 && all.find((t) => t.id === created.id)?.recentErrors === SCIM_ERRORS_KEPT, "the burst recorded");
+    await until(tokens, (all) => all.find((t) => t.id === other.id)?.recentErrors === 1 && all.find((t) => t.id === created.id)?.recentErrors === SCIM_ERRORS_KEPT, "the burst recorded");
     const kept = await readScimErrors(w.h.db.knex, w.h.orgId, created.id);
     expect(kept.map((e) => e.path).sort()).toEqual(Array.from({ length: SCIM_ERRORS_KEPT }, (_, i) => `/Users/missing-${i + 1}`).sort());
   });

@@ -1,24 +1,18 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
 import request from "supertest";
-import { watchChanges } from "../../../db/change-feed";
 import { openDatabase } from "../../../db/connection";
 import { insertConsoleSession } from "../../../db/console-sessions";
 import { migrateToLatest } from "../../../db/migrate";
 import { ensureOrg, findOrgByName, setOrgOidc } from "../../../db/orgs";
-import { createApp } from "../../../server/app";
-import { createSync, provisionDefaultOrg } from "../../../server/bootstrap";
+import { provisionDefaultOrg } from "../../../server/bootstrap";
 import { SESSION_COOKIE } from "../../../server/console/sessions";
-import { DEFAULT_LIMITS, parseConfig } from "../../../server/config";
-import { EventHub } from "../../../server/events";
-import { silentLogger } from "../../../server/logger";
+import { parseConfig } from "../../../server/config";
 import { setMemberSignIn } from "../../../server/oidc/org-sign-in";
 import { cli } from "../../support/cli";
-import { patchBody, userBody } from "../../support/harness";
+import { patchBody, serverOn, userBody } from "../../support/harness";
 import { MEMBERS, errorOf, expectError } from "../admin/support";
 import { Browser, type ConsoleWorld, consoleWorldPerTest, signIn, signedInBrowser } from "./support";
+import { tempSqlite } from "../../support/temp-sqlite";
 
 /**
  * Sign-in ends when what it stood on goes: the organisation's issuer (removed by the CLI, or by a
@@ -85,19 +79,15 @@ describe("members' sign-in, removed", () => {
   });
 
   it("on every replica: another server on the same database, which accepted the token a moment before, refuses it after the commit", async () => {
-    const { sync, signal } = createSync();
-    const events = new EventHub(world.h.db, signal, silentLogger());
-    const changes = watchChanges(world.h.db);
+    const { app: replica, close } = serverOn(world.h.db, { readCache: true });
     try {
-      const replica = createApp({ db: world.h.db, config: { limits: DEFAULT_LIMITS }, logger: silentLogger(), sync, events, changes });
       const token = await world.op.signIn(MEMBERS.owner);
       const me = () => request(replica).get("/api/v1/admin/me").set("Authorization", `Bearer ${token}`);
       expect((await me()).status).toBe(200);
       await setMemberSignIn(world.h.db, world.h.orgId, null);
       expectError(await me(), 401, "unauthorized");
     } finally {
-      events.close();
-      await changes.close();
+      await close();
     }
   });
 
@@ -118,8 +108,8 @@ describe("members' sign-in, removed", () => {
 
 describe("`cli oidc --remove`, as an operator runs it", () => {
   it("ends the organisation's console sessions with its sign-in, and says how many", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "scim-oidc-remove-"));
-    const url = `sqlite:${join(dir, "scim.sqlite")}`;
+    const tmp = await tempSqlite();
+    const url = tmp.url;
     try {
       const db = openDatabase(url);
       try {
@@ -142,7 +132,7 @@ describe("`cli oidc --remove`, as an operator runs it", () => {
         await after.close();
       }
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await tmp.remove();
     }
   });
 });

@@ -37,18 +37,18 @@ describe("credentials across restarts of the server process", () => {
 
   /** The id of the token `list` shows with this label (SCIM_TOKEN / API_TOKEN are labelled by their variable). */
   async function tokenId(command: "tokens" | "api-tokens", label: string): Promise<string> {
-    const listed = await cli(url, command, "list", "--org", "default");
-    const line = listed.lines.find((l) => l.endsWith(`\t${label}`));
-    if (line === undefined) throw new Error(`no ${label} in ${listed.stdout}`);
-    return line.split("\t")[0] ?? "";
+    const listed = JSON.parse((await cli(url, command, "list", "--org", "default", "--json")).stdout) as { id: string; label: string | null }[];
+    const token = listed.find((t) => t.label === label);
+    if (token === undefined) throw new Error(`no ${label} in ${JSON.stringify(listed)}`);
+    return token.id;
   }
 
   it("keeps a SCIM_TOKEN and an API_TOKEN revoked with the CLI revoked when a restart still configures them, and says so at start", async () => {
     const first = await restart({ SCIM_TOKEN, API_TOKEN });
     expect([await scimStatus(first.base, SCIM_TOKEN), await apiStatus(first.base, API_TOKEN)]).toEqual([200, 200]);
 
-    expect((await cli(url, "tokens", "revoke", await tokenId("tokens", "SCIM_TOKEN"))).code).toBe(0);
-    expect((await cli(url, "api-tokens", "revoke", await tokenId("api-tokens", "API_TOKEN"))).code).toBe(0);
+    expect((await cli(url, "tokens", "revoke", await tokenId("tokens", "SCIM_TOKEN"), "--org", "default")).code).toBe(0);
+    expect((await cli(url, "api-tokens", "revoke", await tokenId("api-tokens", "API_TOKEN"), "--org", "default")).code).toBe(0);
     expect([await scimStatus(first.base, SCIM_TOKEN), await apiStatus(first.base, API_TOKEN)]).toEqual([401, 401]);
 
     const second = await restart({ SCIM_TOKEN, API_TOKEN });
@@ -56,7 +56,7 @@ describe("credentials across restarts of the server process", () => {
     const warnings = second.logs.filter((l) => l.level === 40 && typeof l.msg === "string" && /is revoked/.test(l.msg));
     expect(warnings.map((l) => l.variable)).toEqual(["SCIM_TOKEN", "API_TOKEN"]);
     expect(String(warnings[0]?.msg)).toMatch(/the configured SCIM_TOKEN is revoked and is not accepted: create a new token .*set SCIM_TOKEN to it and restart/);
-    expect((await cli(url, "tokens", "list", "--org", "default")).lines).toEqual([expect.stringMatching(/\trevoked .*\tSCIM_TOKEN$/)]);
+    expect(JSON.parse((await cli(url, "tokens", "list", "--org", "default", "--json")).stdout)).toEqual([expect.objectContaining({ state: "revoked", label: "SCIM_TOKEN" })]);
 
     // A replacement set in the environment works at once; the revoked one stays refused.
     const replacement = "lifecycle-scim-token-replacement-01";

@@ -108,7 +108,7 @@ const schemas: Record<string, Schema> = {
   MemberPlan: closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), change: { type: "object", description: "What changes (as a mapping plan's members' changes)" }, refusal: nullable(closed({ code: str, message: str })) }),
   StandingOutcome: closed({ changed: bool, suspension: nullable(ref("Suspension")), revision: ref("Revision") }, ["revision"]),
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
-  AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: { type: "object" }, before: anyJson, after: anyJson, at: str }),
+  AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: nullable({ type: "object" }), before: nullable(ref("EffectivePermissions")), after: nullable(ref("EffectivePermissions")), change: nullable({ type: "object" }), at: str }),
   ScimToken: closed({ id: str, label: nullable(str), createdBy: { ...nullable(str), description: "member:<userName>, cli:<user>, env:SCIM_TOKEN; null for tokens made before it was recorded" }, createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
   NewScimToken: closed({ token: str, id: str, label: nullable(str), createdBy: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), revision: ref("Revision") }),
   ScimRequest: closed({ method: str, path: { type: "string", description: "Below /scim/v2, without the query" }, status: int, at: str }),

@@ -21,6 +21,7 @@ import type { MemberTokens } from "../oidc/member-tokens";
 import type { ProductSections } from "../console-sections";
 import { addAccessRoutes, meAnswer } from "./access-routes";
 import { analyticsRoutes } from "./analytics-routes";
+import { decodeAuditPage } from "./audit-entries";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { addPrivacyRoutes } from "./privacy-routes";
 import { type IdentityRouteOptions, defaultIdentityOptions, identityRoutes } from "./identity-routes";
@@ -239,12 +240,12 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   }));
   router.get("/audit", route(async (req, res) => {
     const [member, actor, cursor] = [query(req, "member"), query(req, "actor"), query(req, "cursor")];
-    res.json(await admin.readAuditPage(use, actorOf(res), {
+    res.json(decodeAuditPage(await admin.readAuditPage(use, actorOf(res), {
       limit: pageLimit(req),
       ...(member === undefined ? {} : { member }),
       ...(actor === undefined ? {} : { actor }),
       ...(cursor === undefined ? {} : { cursor }),
-    }));
+    })));
   }));
   router.get("/actions", route(async (req, res) => {
     const [actor, cursor] = [query(req, "actor"), query(req, "cursor")];

@@ -161,6 +161,8 @@ const schemas: Record<string, Schema> = {
 };
 
 interface Operation {
+  /** The name a generated client gives the call (unique in the document). */
+  operationId: string;
   summary: string;
   tags: string[];
   auth: "api" | "member" | "none";
@@ -193,8 +195,8 @@ const GROUP_GRANT: readonly ApiErrorCode[] = ["user_management_manage_required",
 // Changing a member's standing needs the reach of everything they hold (mapping/grant.ts); nobody touches the Primary Owner's.
 const MEMBER_GRANT: readonly ApiErrorCode[] = ["user_management_manage_required", "identity_access_manage_required", "owner_required", "primary_owner_required", "primary_owner_protected"];
 
-function write(summary: string, extra: Partial<Operation> = {}): Operation {
-  return { summary, tags: ["admin: mapping"], auth: "member", parameters: [ifMatch], responses: { 200: ref("WriteResult") }, errors: MAPPING_WRITE, headers: { 200: ["ETag", "X-Revision"] }, ...extra };
+function write(operationId: string, summary: string, extra: Partial<Operation> = {}): Operation {
+  return { operationId, summary, tags: ["admin: mapping"], auth: "member", parameters: [ifMatch], responses: { 200: ref("WriteResult") }, errors: MAPPING_WRITE, headers: { 200: ["ETag", "X-Revision"] }, ...extra };
 }
 
 const dayRange = [q("from", "First day, YYYY-MM-DD (UTC; default: 29 days before to)"), q("to", "Last day, YYYY-MM-DD (default: today); at most 366 days in all"), q("format", "csv for a CSV download (as Accept: text/csv)")];
@@ -202,18 +204,18 @@ const series = (row: Schema, extra: Record<string, Schema> = {}): Schema => clos
 const ANALYTICS_READ: readonly ApiErrorCode[] = ["analytics_view_required", "invalid_request"];
 
 const operations: Record<string, Record<string, Operation>> = {
-  "/openapi.json": { get: { summary: "This document", tags: ["meta"], auth: "none", responses: { 200: { type: "object", required: ["openapi", "paths"] } }, errors: [] } },
+  "/openapi.json": { get: { operationId: "getOpenApiDocument", summary: "This document", tags: ["meta"], auth: "none", responses: { 200: { type: "object", required: ["openapi", "paths"] } }, errors: [] } },
   "/members/permissions": {
-    get: { summary: "A member's effective permissions, by userName", tags: ["permissions"], auth: "api", parameters: [{ ...q("userName", "The member's userName (any case)"), required: true }], responses: { 200: ref("MemberPermissions") }, errors: ["invalid_request", "member_not_found"] },
+    get: { operationId: "getPermissionsByUserName", summary: "A member's effective permissions, by userName", tags: ["permissions"], auth: "api", parameters: [{ ...q("userName", "The member's userName (any case)"), required: true }], responses: { 200: ref("MemberPermissions") }, errors: ["invalid_request", "member_not_found"] },
   },
   "/members/{id}/permissions": {
-    get: { summary: "A member's effective permissions", tags: ["permissions"], auth: "api", parameters: [path("id", "Member id")], responses: { 200: ref("MemberPermissions") }, errors: ["member_not_found"] },
+    get: { operationId: "getPermissions", summary: "A member's effective permissions", tags: ["permissions"], auth: "api", parameters: [path("id", "Member id")], responses: { 200: ref("MemberPermissions") }, errors: ["member_not_found"] },
   },
   "/members/{id}/permissions/explain": {
-    get: { summary: "Why a member has what they have", tags: ["permissions"], auth: "api", parameters: [path("id", "Member id")], responses: { 200: ref("Explanation") }, errors: ["member_not_found"] },
+    get: { operationId: "explainPermissions", summary: "Why a member has what they have", tags: ["permissions"], auth: "api", parameters: [path("id", "Member id")], responses: { 200: ref("Explanation") }, errors: ["member_not_found"] },
   },
   "/authorize": {
-    post: {
+    post: { operationId: "authorize",
       summary: "May this member do this?",
       tags: ["permissions"],
       auth: "api",
@@ -236,13 +238,13 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/mapping": {
-    get: { summary: "The mapping in force and the last refused edit", tags: ["permissions"], auth: "api", responses: { 200: open({ version: nullable(int), hash: nullable(str), mapping: nullable({ type: "object" }), lastRefused: nullable({ type: "object" }) }, ["version", "hash", "mapping", "lastRefused"]) }, errors: [] },
+    get: { operationId: "getMapping", summary: "The mapping in force and the last refused edit", tags: ["permissions"], auth: "api", responses: { 200: open({ version: nullable(int), hash: nullable(str), mapping: nullable({ type: "object" }), lastRefused: nullable({ type: "object" }) }, ["version", "hash", "mapping", "lastRefused"]) }, errors: [] },
   },
   "/audit": {
-    get: { summary: "Permission changes, newest first", tags: ["permissions"], auth: "api", parameters: [q("member", "Member id or userName"), q("limit", "1–1000", int)], responses: { 200: closed({ entries: list(closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), cause: { type: "object" }, actor: nullable(str), at: str })) }) }, errors: [] },
+    get: { operationId: "listPermissionChanges", summary: "Permission changes, newest first", tags: ["permissions"], auth: "api", parameters: [q("member", "Member id or userName"), q("limit", "1–1000", int)], responses: { 200: closed({ entries: list(closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), cause: { type: "object" }, actor: nullable(str), at: str })) }) }, errors: [] },
   },
   "/events": {
-    get: {
+    get: { operationId: "streamEvents",
       summary: "Server-Sent Events from the outbox: permissions.changed and admin.action, each with a per-organisation id; resumable after Last-Event-ID on any replica",
       tags: ["permissions"],
       auth: "api",
@@ -255,7 +257,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/me": {
-    get: {
+    get: { operationId: "getMe",
       summary: "The signed-in member, their permissions, and what they may do",
       tags: ["admin"],
       auth: "member",
@@ -272,7 +274,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/me/access": {
-    get: {
+    get: { operationId: "getMyAccess",
       summary: "My access: the signed-in member's own permissions, groups, app roles and the explanation of each (every member, no admin right needed)",
       tags: ["admin"],
       auth: "member",
@@ -289,7 +291,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/events": {
-    get: {
+    get: { operationId: "streamAdminEvents",
       summary: "Server-Sent Events for the console: the organisation's permissions.changed and admin.action events, as GET /events streams them (role readers)",
       tags: ["admin"],
       auth: "member",
@@ -302,7 +304,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/mapping": {
-    get: {
+    get: { operationId: "getAdminMapping",
       summary: "The mapping in force, as the document a mapping file holds",
       tags: ["admin: mapping"],
       auth: "member",
@@ -310,10 +312,10 @@ const operations: Record<string, Record<string, Operation>> = {
       errors: ["identity_access_view_required"],
       headers: { 200: ["ETag"] },
     },
-    put: write("Replace the mapping (each changed part is checked against the policy)", { requestBody: json(ref("MappingDocument")) }),
+    put: write("replaceMapping", "Replace the mapping (each changed part is checked against the policy)", { requestBody: json(ref("MappingDocument")) }),
   },
   "/admin/mapping/plan": {
-    post: {
+    post: { operationId: "planMappingChange",
       summary: `Who would gain and lose what; nothing is written. Counts cover every member; \`changes\` is a page of the members who change (\`limit\`, \`cursor\`: post the same proposal again with \`nextCursor\`), at most ${PLAN_LIMITS.memberBytes} bytes of it; warnings, parts and validation warnings are capped, with their totals. The answer stays under ${PLAN_ANSWER_MAX_BYTES} bytes.`,
       tags: ["admin: mapping"],
       auth: "member",
@@ -339,58 +341,58 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/mapping/versions": {
-    get: { summary: "Mapping versions, newest first, with who applied each", tags: ["admin: mapping"], auth: "member", parameters: paging, responses: { 200: closed({ versions: list(ref("VersionSummary")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+    get: { operationId: "listMappingVersions", summary: "Mapping versions, newest first, with who applied each", tags: ["admin: mapping"], auth: "member", parameters: paging, responses: { 200: closed({ versions: list(ref("VersionSummary")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
   },
   "/admin/mapping/versions/{version}": {
-    get: { summary: "One version, as a mapping document", tags: ["admin: mapping"], auth: "member", parameters: [path("version", "Version number")], responses: { 200: closed({ version: int, hash: str, sourceName: str, appliedBy: str, appliedAt: str, document: ref("MappingDocument") }) }, errors: ["identity_access_view_required", "version_not_found", "invalid_request"] },
+    get: { operationId: "getMappingVersion", summary: "One version, as a mapping document", tags: ["admin: mapping"], auth: "member", parameters: [path("version", "Version number")], responses: { 200: closed({ version: int, hash: str, sourceName: str, appliedBy: str, appliedAt: str, document: ref("MappingDocument") }) }, errors: ["identity_access_view_required", "version_not_found", "invalid_request"] },
   },
   "/admin/mapping/versions/{version}/diff": {
-    get: { summary: "What changed from another version (default: the one before) to this one", tags: ["admin: mapping"], auth: "member", parameters: [path("version", "Version number"), q("from", "The version to compare with", int)], responses: { 200: closed({ from: int, to: int, changes: list(ref("MappingChangePart")) }) }, errors: ["identity_access_view_required", "version_not_found", "invalid_request"] },
+    get: { operationId: "diffMappingVersion", summary: "What changed from another version (default: the one before) to this one", tags: ["admin: mapping"], auth: "member", parameters: [path("version", "Version number"), q("from", "The version to compare with", int)], responses: { 200: closed({ from: int, to: int, changes: list(ref("MappingChangePart")) }) }, errors: ["identity_access_view_required", "version_not_found", "invalid_request"] },
   },
   "/admin/mapping/rollback": {
-    post: write("Make an earlier version's content the next version", { requestBody: json(closed({ version: int })), responses: { 200: closed({ version: int, hash: str, unchanged: bool, changedMembers: int, rolledBackTo: int, revision: ref("Revision") }) }, errors: [...MAPPING_WRITE, "version_not_found"] }),
+    post: write("rollBackMapping", "Make an earlier version's content the next version", { requestBody: json(closed({ version: int })), responses: { 200: closed({ version: int, hash: str, unchanged: bool, changedMembers: int, rolledBackTo: int, revision: ref("Revision") }) }, errors: [...MAPPING_WRITE, "version_not_found"] }),
   },
   "/admin/roles": {
-    get: { summary: "Custom roles, with how many members hold each and the groups and app roles that give it", tags: ["admin: roles"], auth: "member", responses: { 200: closed({ roles: list(closed({ name: str, definition: { type: "object" }, memberCount: int, rules: list(closed({ id: str, target: str })), groups: list(closed({ id: str, displayName: str, source: str })), appRoles: list(str) })) }) }, errors: ["identity_access_view_required"] },
+    get: { operationId: "listRoles", summary: "Custom roles, with how many members hold each and the groups and app roles that give it", tags: ["admin: roles"], auth: "member", responses: { 200: closed({ roles: list(closed({ name: str, definition: { type: "object" }, memberCount: int, rules: list(closed({ id: str, target: str })), groups: list(closed({ id: str, displayName: str, source: str })), appRoles: list(str) })) }) }, errors: ["identity_access_view_required"] },
   },
   "/admin/roles/{name}": {
-    put: write("Create or replace a custom role", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], requestBody: json(ref("RoleDocument")) }),
-    delete: write("Delete a custom role (and take it out of the rules giving it)", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], errors: [...MAPPING_WRITE, "role_not_found"] }),
+    put: write("putRole", "Create or replace a custom role", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], requestBody: json(ref("RoleDocument")) }),
+    delete: write("deleteRole", "Delete a custom role (and take it out of the rules giving it)", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], errors: [...MAPPING_WRITE, "role_not_found"] }),
   },
   "/admin/rules": {
-    post: write("Add a rule (its id is kept across edits)", { tags: ["admin: roles"], requestBody: json(ref("Rule")), responses: { 200: ref("WriteResult"), 201: ref("WriteResult") }, headers: { 200: ["ETag", "X-Revision"], 201: ["ETag", "X-Revision"] } }),
+    post: write("addRule", "Add a rule (its id is kept across edits)", { tags: ["admin: roles"], requestBody: json(ref("Rule")), responses: { 200: ref("WriteResult"), 201: ref("WriteResult") }, headers: { 200: ["ETag", "X-Revision"], 201: ["ETag", "X-Revision"] } }),
   },
   "/admin/rules/{ruleId}": {
-    delete: write("Delete a rule", { tags: ["admin: roles"], parameters: [path("ruleId", "Rule id"), ifMatch], errors: [...MAPPING_WRITE, "rule_not_found"] }),
+    delete: write("deleteRule", "Delete a rule", { tags: ["admin: roles"], parameters: [path("ruleId", "Rule id"), ifMatch], errors: [...MAPPING_WRITE, "rule_not_found"] }),
   },
   "/admin/org": {
-    put: write("Set the organisation's feature and connector toggles (Owners)", { tags: ["admin: roles"], requestBody: json({ type: "object", description: "{ features: { name: on|off }, connectors: { … } }" }) }),
+    put: write("setOrgToggles", "Set the organisation's feature and connector toggles (Owners)", { tags: ["admin: roles"], requestBody: json({ type: "object", description: "{ features: { name: on|off }, connectors: { … } }" }) }),
   },
   "/admin/standard-roles/{role}": {
-    put: write("Set the area levels of the admin or user standard role (Owners)", { tags: ["admin: roles"], parameters: [path("role", "admin or user"), ifMatch], requestBody: json({ type: "object" }), errors: [...MAPPING_WRITE, "not_found"] }),
+    put: write("setStandardRole", "Set the area levels of the admin or user standard role (Owners)", { tags: ["admin: roles"], parameters: [path("role", "admin or user"), ifMatch], requestBody: json({ type: "object" }), errors: [...MAPPING_WRITE, "not_found"] }),
   },
   "/admin/primary-owner": {
-    put: write("Transfer primary ownership (the Primary Owner only) to an active member", { tags: ["admin: roles"], requestBody: json(closed({ userName: str })) }),
+    put: write("transferPrimaryOwner", "Transfer primary ownership (the Primary Owner only) to an active member", { tags: ["admin: roles"], requestBody: json(closed({ userName: str })) }),
   },
   "/admin/groups": {
-    get: { summary: "Groups, the IdP's and manual ones, with what each gives", tags: ["admin: groups"], auth: "member", parameters: [q("source", "scim or manual"), q("q", "Name prefix"), ...paging], responses: { 200: closed({ groups: list(ref("Group")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
-    post: { summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str, revision: ref("Revision") }) }, headers: { 201: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_exists", "invalid_request", "invalid_json"] },
+    get: { operationId: "listGroups", summary: "Groups, the IdP's and manual ones, with what each gives", tags: ["admin: groups"], auth: "member", parameters: [q("source", "scim or manual"), q("q", "Name prefix"), ...paging], responses: { 200: closed({ groups: list(ref("Group")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+    post: { operationId: "createManualGroup", summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str, revision: ref("Revision") }) }, headers: { 201: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_exists", "invalid_request", "invalid_json"] },
   },
   "/admin/groups/{id}": {
-    get: { summary: "One group, the IdP's or manual, with the IdP that pushed it and what it gives", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 200: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, provisionedBy: nullable({ type: "string", enum: ["okta", "entra"] }), memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }) }, errors: ["identity_access_view_required", "group_not_found"] },
-    patch: { summary: "Rename a manual group (judged as giving and taking what rules naming either name give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], requestBody: json(closed({ displayName: str })), responses: { 200: closed({ id: str, displayName: str, source: str, created: str, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "group_exists", "would_lock_out", "invalid_request", "invalid_json"] },
-    delete: { summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
+    get: { operationId: "getGroup", summary: "One group, the IdP's or manual, with the IdP that pushed it and what it gives", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 200: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, provisionedBy: nullable({ type: "string", enum: ["okta", "entra"] }), memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }) }, errors: ["identity_access_view_required", "group_not_found"] },
+    patch: { operationId: "renameManualGroup", summary: "Rename a manual group (judged as giving and taking what rules naming either name give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], requestBody: json(closed({ displayName: str })), responses: { 200: closed({ id: str, displayName: str, source: str, created: str, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "group_exists", "would_lock_out", "invalid_request", "invalid_json"] },
+    delete: { operationId: "deleteManualGroup", summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/groups/{id}/members": {
-    get: { summary: "A group's members", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), q("q", "userName or displayName prefix"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
+    get: { operationId: "listGroupMembers", summary: "A group's members", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), q("q", "userName or displayName prefix"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
   },
   "/admin/groups/{id}/members/{userId}": {
-    put: { summary: "Add a member to a manual group (granting what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "member_not_found", "managed_by_idp", "would_lock_out"] },
-    delete: { summary: "Remove a member from a manual group (taking what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
+    put: { operationId: "addGroupMember", summary: "Add a member to a manual group (granting what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "member_not_found", "managed_by_idp", "would_lock_out"] },
+    delete: { operationId: "removeGroupMember", summary: "Remove a member from a manual group (taking what its rules give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id"), path("userId", "Member id")], responses: { 200: closed({ changed: bool, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/scim-tokens": {
-    get: { summary: "The SCIM connection's tokens (never the tokens themselves), with each one's last request and how many recent errors it has", tags: ["admin: scim"], auth: "member", responses: { 200: closed({ tokens: list(ref("ScimConnection")) }) }, errors: ["identity_access_view_required"] },
-    post: {
+    get: { operationId: "listScimTokens", summary: "The SCIM connection's tokens (never the tokens themselves), with each one's last request and how many recent errors it has", tags: ["admin: scim"], auth: "member", responses: { 200: closed({ tokens: list(ref("ScimConnection")) }) }, errors: ["identity_access_view_required"] },
+    post: { operationId: "createScimToken",
       summary: "Create a SCIM token (Owners: a SCIM token can make anyone an Owner); the token is in this answer only",
       tags: ["admin: scim"],
       auth: "member",
@@ -401,7 +403,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/scim-tokens/{id}/rotate": {
-    post: {
+    post: { operationId: "rotateScimToken",
       summary: "Create a successor token (Owners), then let this one expire after the overlap (default 3600 s, at most 7 days); the new token is in this answer only",
       tags: ["admin: scim"],
       auth: "member",
@@ -413,11 +415,11 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/scim-tokens/{id}/errors": {
-    get: { summary: "The token's recent SCIM errors, newest first (the last 50 are kept)", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 200: closed({ errors: list(ref("ScimErrorEntry")) }) }, errors: ["identity_access_view_required", "token_not_found"] },
+    get: { operationId: "listScimTokenErrors", summary: "The token's recent SCIM errors, newest first (the last 50 are kept)", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 200: closed({ errors: list(ref("ScimErrorEntry")) }) }, errors: ["identity_access_view_required", "token_not_found"] },
   },
   "/admin/sso": {
-    get: { summary: "The organisation's single sign-on: its OIDC issuer and client (never the secret), and the callback URL to register", tags: ["admin: identity"], auth: "member", responses: { 200: ref("SsoSettings") }, errors: ["identity_access_view_required"] },
-    put: {
+    get: { operationId: "getSso", summary: "The organisation's single sign-on: its OIDC issuer and client (never the secret), and the callback URL to register", tags: ["admin: identity"], auth: "member", responses: { 200: ref("SsoSettings") }, errors: ["identity_access_view_required"] },
+    put: { operationId: "changeSso",
       summary: "Change the issuer and client (Owners), once the issuer's discovery document checks out; ends the organisation's console sessions when who vouches for members changes",
       tags: ["admin: identity"],
       auth: "member",
@@ -431,8 +433,8 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/authentication": {
-    get: { summary: "The console's idle and absolute session limits for this organisation, and the operator's defaults (also the most it may set)", tags: ["admin: identity"], auth: "member", responses: { 200: ref("SessionLimits") }, errors: ["identity_access_view_required"] },
-    put: {
+    get: { operationId: "getSessionLimits", summary: "The console's idle and absolute session limits for this organisation, and the operator's defaults (also the most it may set)", tags: ["admin: identity"], auth: "member", responses: { 200: ref("SessionLimits") }, errors: ["identity_access_view_required"] },
+    put: { operationId: "changeSessionLimits",
       summary: "Set the session limits (Owners), held from each session's next request; both null: back to the defaults",
       tags: ["admin: identity"],
       auth: "member",
@@ -443,11 +445,11 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/scim-tokens/{id}": {
-    delete: { summary: "Revoke a SCIM token (incident response: Identity & Access managers too)", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: ["identity_access_manage_required", "token_not_found"] },
+    delete: { operationId: "revokeScimToken", summary: "Revoke a SCIM token (incident response: Identity & Access managers too)", tags: ["admin: scim"], auth: "member", parameters: [path("id", "Token id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: ["identity_access_manage_required", "token_not_found"] },
   },
   "/admin/members": {
-    get: { summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName, displayName or email prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
-    post: {
+    get: { operationId: "listMembers", summary: "Members with their org role and custom roles", tags: ["admin: members"], auth: "member", parameters: [q("q", "userName, displayName or email prefix"), q("orgRole", "An org role"), q("role", "A custom role"), ...paging], responses: { 200: ref("MemberPage") }, errors: ["user_management_view_required", "invalid_request"] },
+    post: { operationId: "addMember",
       summary: "Add a member who is not provisioned by an IdP: their e-mail is their userName, and they sign in with the organisation's OIDC; they hold what the mapping gives a member in no group",
       tags: ["admin: members"],
       auth: "member",
@@ -458,7 +460,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/members/{id}": {
-    get: {
+    get: { operationId: "getMember",
       summary: "One member: who owns their attributes, any suspension, permissions, groups, and the explanation (for role readers)",
       tags: ["admin: members"],
       auth: "member",
@@ -476,13 +478,13 @@ const operations: Record<string, Record<string, Operation>> = {
       },
       errors: ["user_management_view_required", "member_not_found"],
     },
-    delete: { summary: "Remove a member added by e-mail (an IdP's members are the IdP's: 409 managed_by_idp)", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: [...MEMBER_GRANT, "member_not_found", "managed_by_idp", "cannot_remove_self", "would_lock_out"] },
+    delete: { operationId: "removeMember", summary: "Remove a member added by e-mail (an IdP's members are the IdP's: 409 managed_by_idp)", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: [...MEMBER_GRANT, "member_not_found", "managed_by_idp", "cannot_remove_self", "would_lock_out"] },
   },
   "/admin/members/{id}/suspend/plan": {
-    post: { summary: "What suspending the member takes, and whether you may: nothing is written", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: ref("MemberPlan") }, errors: ["user_management_manage_required", "member_not_found"] },
+    post: { operationId: "planSuspension", summary: "What suspending the member takes, and whether you may: nothing is written", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: ref("MemberPlan") }, errors: ["user_management_manage_required", "member_not_found"] },
   },
   "/admin/members/{id}/suspend": {
-    post: {
+    post: { operationId: "suspendMember",
       summary: `Suspend a member: no access, no sign-in, console sessions ended, in one transaction; it stands whatever \`active\` the IdP sends (reason: 1–${MAX_REASON_LENGTH} characters)`,
       tags: ["admin: members"],
       auth: "member",
@@ -494,13 +496,13 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/members/{id}/reactivate": {
-    post: { summary: "Lift a suspension: the member holds again what the directory and the mapping give", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: ref("StandingOutcome") }, headers: { 200: ["X-Revision"] }, errors: [...MEMBER_GRANT, "member_not_found"] },
+    post: { operationId: "reactivateMember", summary: "Lift a suspension: the member holds again what the directory and the mapping give", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: ref("StandingOutcome") }, headers: { 200: ["X-Revision"] }, errors: [...MEMBER_GRANT, "member_not_found"] },
   },
   "/admin/members/{id}/sign-out": {
-    post: { summary: "End every console session of the member at once", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: closed({ sessionsEnded: int, revision: ref("Revision") }, ["revision"]) }, errors: [...MEMBER_GRANT, "member_not_found"] },
+    post: { operationId: "signOutMember", summary: "End every console session of the member at once", tags: ["admin: members"], auth: "member", parameters: [path("id", "Member id")], responses: { 200: closed({ sessionsEnded: int, revision: ref("Revision") }, ["revision"]) }, errors: [...MEMBER_GRANT, "member_not_found"] },
   },
   "/admin/manual-groups": {
-    get: {
+    get: { operationId: "listManualGroups",
       summary: "Manual groups for those who may list members: names, sizes, and whether you may change who is in each (not their rules)",
       tags: ["admin: members"],
       auth: "member",
@@ -510,7 +512,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/groups/{id}/members/{userId}/plan": {
-    post: {
+    post: { operationId: "planGroupMembership",
       summary: "Who gains and loses what if the member is added to or removed from the group, and whether you may: nothing is written",
       tags: ["admin: groups"],
       auth: "member",
@@ -521,11 +523,11 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/audit": {
-    get: { summary: "Permission changes with actor and cause, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("member", "Member id or userName"), q("actor", "member:<userName>, cli:<user>, file:<path>, scim; or a kind like cli:"), ...paging], responses: { 200: closed({ entries: list(ref("AuditEntry")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+    get: { operationId: "listAdminAudit", summary: "Permission changes with actor and cause, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("member", "Member id or userName"), q("actor", "member:<userName>, cli:<user>, file:<path>, scim; or a kind like cli:"), ...paging], responses: { 200: closed({ entries: list(ref("AuditEntry")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
   },
   "/admin/privacy/retention": {
-    get: { summary: "The organisation's retention settings, the days applied and their bounds (Privacy at view)", tags: ["admin: privacy"], auth: "member", responses: { 200: ref("RetentionView") }, errors: ["privacy_view_required"] },
-    put: {
+    get: { operationId: "getRetention", summary: "The organisation's retention settings, the days applied and their bounds (Privacy at view)", tags: ["admin: privacy"], auth: "member", responses: { 200: ref("RetentionView") }, errors: ["privacy_view_required"] },
+    put: { operationId: "changeRetention",
       summary: "Change retention settings (Privacy at manage): whole days within bounds, null for the default; settings left out keep their value. The audit log's floor is 30 days",
       tags: ["admin: privacy"],
       auth: "member",
@@ -536,7 +538,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/privacy/statement": {
-    get: {
+    get: { operationId: "getPrivacyStatement",
       summary: "What the server stores about people, where, and for how long, with the organisation's retention filled in (Privacy at view)",
       tags: ["admin: privacy"],
       auth: "member",
@@ -545,10 +547,10 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/privacy/deleted-members": {
-    get: { summary: "Members deleted from the directory, newest first, at most `limit` (200) of them (Privacy at view)", tags: ["admin: privacy"], auth: "member", responses: { 200: closed({ members: list(ref("DeletedMember")), limit: int, erasure: closed({ erases: list(str), keeps: list(closed({ what: str, why: str })) }) }) }, errors: ["privacy_view_required"] },
+    get: { operationId: "listDeletedMembers", summary: "Members deleted from the directory, newest first, at most `limit` (200) of them (Privacy at view)", tags: ["admin: privacy"], auth: "member", responses: { 200: closed({ members: list(ref("DeletedMember")), limit: int, erasure: closed({ erases: list(str), keeps: list(closed({ what: str, why: str })) }) }) }, errors: ["privacy_view_required"] },
   },
   "/admin/privacy/members": {
-    get: {
+    get: { operationId: "searchMembersForExport",
       summary: "Members by the start of their userName, display name or e-mail, at most 20, to pick whose data to export (Privacy at manage)",
       tags: ["admin: privacy"],
       auth: "member",
@@ -558,10 +560,10 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/me/export": {
-    get: { summary: "The signed-in member's personal data as one JSON document (every member; audited); at most 1000 entries per list", tags: ["admin: privacy"], auth: "member", responses: { 200: ref("PersonalDataExport") }, errors: [] },
+    get: { operationId: "exportMyData", summary: "The signed-in member's personal data as one JSON document (every member; audited); at most 1000 entries per list", tags: ["admin: privacy"], auth: "member", responses: { 200: ref("PersonalDataExport") }, errors: [] },
   },
   "/admin/members/{id}/export": {
-    get: {
+    get: { operationId: "exportMemberData",
       summary: "A member's personal data as one JSON document (Privacy at manage; a deleted member not yet erased too; audited); at most 1000 entries per list",
       tags: ["admin: privacy"],
       auth: "member",
@@ -571,7 +573,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/erasures": {
-    post: {
+    post: { operationId: "eraseDeletedMember",
       summary: "Erase a deleted member's personal data (Privacy at manage): their names in the audit log, admin log and events become a pseudonym, rows and counts kept; says what cannot be erased and why",
       tags: ["admin: privacy"],
       auth: "member",
@@ -591,11 +593,11 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/actions": {
-    get: { summary: "Every admin write, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("actor", "As for /admin/audit"), ...paging], responses: { 200: closed({ entries: list(ref("AdminAction")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
+    get: { operationId: "listAdminActions", summary: "Every admin write, newest first", tags: ["admin: logs"], auth: "member", parameters: [q("actor", "As for /admin/audit"), ...paging], responses: { 200: closed({ entries: list(ref("AdminAction")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
   },
   "/admin/analytics/settings": {
-    get: { summary: "What usage analytics collects for the organisation (both on until changed)", tags: ["admin: analytics"], auth: "member", responses: { 200: ref("AnalyticsSettings") }, errors: ["analytics_view_required"] },
-    put: {
+    get: { operationId: "getAnalyticsSettings", summary: "What usage analytics collects for the organisation (both on until changed)", tags: ["admin: analytics"], auth: "member", responses: { 200: ref("AnalyticsSettings") }, errors: ["analytics_view_required"] },
+    put: { operationId: "changeAnalyticsSettings",
       summary: "Change what usage analytics collects (Analytics at manage); counts held when collection is switched off are dropped at the next flush",
       tags: ["admin: analytics"],
       auth: "member",
@@ -605,7 +607,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/analytics/members": {
-    get: {
+    get: { operationId: "getMemberSeries",
       summary: "Active members per day by org role or by custom role: the daily snapshot, and today counted now",
       tags: ["admin: analytics"],
       auth: "member",
@@ -616,7 +618,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/analytics/provisioning": {
-    get: {
+    get: { operationId: "getProvisioningSeries",
       summary: "SCIM activity per day and IdP connection (the token it authenticates with): creates, updates, deactivations, errors",
       tags: ["admin: analytics"],
       auth: "member",
@@ -627,7 +629,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/analytics/decisions": {
-    get: {
+    get: { operationId: "getDecisionSeries",
       summary: "authorize's decisions per day, per capability, connector and admin area: allowed and denied",
       tags: ["admin: analytics"],
       auth: "member",
@@ -638,7 +640,7 @@ const operations: Record<string, Record<string, Operation>> = {
     },
   },
   "/admin/analytics/access-review": {
-    get: {
+    get: { operationId: "getAccessReview",
       summary: "Who holds each admin area at view or manage, and through which groups, app roles and roles; a page reads at most 500 members (it may hold fewer rows and still have a next one). The CSV holds every page, up to 10000 rows (X-Next-Cursor past that)",
       tags: ["admin: analytics"],
       auth: "member",
@@ -681,6 +683,7 @@ function toOpenApi(op: Operation): Schema {
     responses[String(status)] = { description: `Error: ${codes.join(", ")}`, content: { "application/json": { schema: ref("Error") } } };
   }
   return {
+    operationId: op.operationId,
     summary: op.summary,
     tags: op.tags,
     security: op.auth === "none" ? [] : op.auth === "api" ? [{ apiToken: [] }] : [{ memberToken: [] }, { consoleSession: [] }],

@@ -1,127 +1,85 @@
 /**
  * The OpenAPI 3.1 description of every /api/v1 route, product-facing and admin, served at
- * /api/v1/openapi.json. It cannot drift quietly: the tests check that every route the routers
- * register is described here and nothing else is (test/server/openapi.test.ts), and validate the
- * real responses of the API tests against these schemas (test/support/openapi.ts). Error codes and
- * their statuses come from server/api-errors.ts, areas, levels and roles from mapping/.
+ * /api/v1/openapi.json, built from one source: TypeBox schemas (server/openapi/, and
+ * server/authorize-schema.ts for authorize) that are at once the document's JSON Schemas, what ajv
+ * checks request bodies against before a route reads them, and the TypeScript types the routes read.
+ * The mapping file's own JSON Schema is published as it is (server/openapi/mapping-file.ts).
+ * It cannot drift quietly: the tests check that every route the routers register is described here
+ * and nothing else is (test/server/openapi.test.ts), validate the real responses of the API tests
+ * against these schemas (test/support/openapi.ts), and generate a typed client from the document.
+ * Error codes and their statuses come from server/api-errors.ts, areas, levels and roles from mapping/.
  */
-import { ADMIN_ACTIONS, AREAS, EFFECT_KINDS, LEVELS, MATCHER_KINDS, ORG_ROLES, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS, STANDARD_ORG_ROLES } from "../mapping";
+import { Type } from "@sinclair/typebox";
+import { ADMIN_ACTIONS, AREAS, EFFECT_KINDS, LEVELS, ORG_ROLES, PLAN_ANSWER_MAX_BYTES, PLAN_LIMITS } from "../mapping";
 import { MAX_REASON_LENGTH } from "../roles/admin";
 import { API_ERROR_STATUS, type ApiErrorCode } from "./api-errors";
-import { CONSISTENCY_MODES, MAX_BATCH_CHECKS } from "./authorize";
+import { AuthorizeRequest, AuthorizeResponse } from "./authorize-schema";
 import { PRODUCT_AREAS } from "./console-sections";
+import { explanationComponents } from "./openapi/explanation";
+import { mappingFileComponents } from "./openapi/mapping-file";
+import * as REQUESTS from "./openapi/requests";
+import { type TSchema, anyJson, anyObject, bool, closed, enumOf, int, list, nullable, open, ref, str } from "./openapi/types";
 
-type Schema = Record<string, unknown>;
-
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const str: Schema = { type: "string" };
-const int: Schema = { type: "integer" };
-const bool: Schema = { type: "boolean" };
-const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: "null" }] });
-const list = (items: Schema): Schema => ({ type: "array", items });
-const anyJson: Schema = {};
-/** An object whose listed properties are all required and nothing else is allowed. */
-const closed = (properties: Record<string, Schema>, optional: readonly string[] = []): Schema => ({
-  type: "object",
-  additionalProperties: false,
-  required: Object.keys(properties).filter((key) => !optional.includes(key)),
-  properties,
-});
-const open = (properties: Record<string, Schema>, required: readonly string[]): Schema => ({ type: "object", required: [...required], properties });
+type Schema = TSchema;
+/** A part of the document that is not a schema (a parameter, a response, the document itself). */
+type Json = Record<string, unknown>;
 
 const schemas: Record<string, Schema> = {
-  Level: { type: "string", enum: [...LEVELS] },
-  OrgRole: { type: "string", enum: [...ORG_ROLES] },
+  AuthorizeRequest,
+  AuthorizeResponse,
+  ...REQUESTS,
+  Level: enumOf(LEVELS),
+  OrgRole: enumOf(ORG_ROLES),
   AreaLevels: closed(Object.fromEntries(AREAS.map((area) => [area, ref("Level")]))),
   EffectivePermissions: closed({ orgRole: ref("OrgRole"), admin: ref("AreaLevels"), capabilities: list(str), connectors: list(str), roles: list(str) }),
   MemberRef: closed({ id: str, userName: str, active: bool }),
-  PlanEffect: closed({ kind: { type: "string", enum: [...EFFECT_KINDS] }, name: str, gained: int, lost: int }),
+  PlanEffect: closed({ kind: enumOf(EFFECT_KINDS), name: str, gained: int, lost: int }),
   MemberPermissions: closed({ member: ref("MemberRef"), orgRole: ref("OrgRole"), admin: ref("AreaLevels"), capabilities: list(str), connectors: list(str), roles: list(str) }),
-  Explanation: open({ member: ref("MemberRef"), orgRole: ref("OrgRole"), admin: ref("AreaLevels"), orgRoleReason: str, matches: list(anyJson), chains: { type: "object" } }, ["member", "orgRole", "admin", "orgRoleReason", "matches", "chains"]),
+  ...explanationComponents(),
   Error: closed({
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string", enum: Object.keys(API_ERROR_STATUS) },
-        message: str,
-        issues: list(ref("MappingIssue")),
-        losing: list(closed({ id: str, userName: str })),
-        refused: list(str),
+    error: closed(
+      {
+        code: enumOf(Object.keys(API_ERROR_STATUS) as ApiErrorCode[], { description: "Stable: switch on it (the statuses are in each operation's responses)" }),
+        message: Type.String({ description: "For people; may change" }),
+        issues: list(ref("MappingIssue"), { description: "invalid_mapping: each problem with its place in the file" }),
+        losing: list(closed({ id: str, userName: str }), { description: "would_lock_out: who would lose access" }),
+        refused: list(str, { description: "The parts of an edit the policy refused" }),
         problems: list(str),
         version: int,
         file: str,
       },
-    },
+      ["issues", "losing", "refused", "problems", "version", "file"],
+    ),
   }),
   MappingIssue: closed({ file: str, line: int, column: int, code: str, message: str }),
-  MappingDocument: {
-    type: "object",
-    description: "What a mapping file holds (mapping/mapping.schema.json)",
-    required: ["version", "primaryOwner"],
-    properties: { roles: { type: "object", additionalProperties: ref("RoleDocument") } },
-  },
-  RoleDocument: {
-    type: "object",
-    description: "A custom role as a mapping file writes it; `displayName` is the name people read, beside the key rules use",
-    additionalProperties: false,
-    properties: { displayName: { type: "string", minLength: 1, maxLength: 100 }, description: str, admin: { type: "object" }, capabilities: list(str), connectors: list(str) },
-  },
-  Rule: {
-    type: "object",
-    description: "A rule as a mapping file writes it (mapping/mapping.schema.json): one source, a group or an app role, and what it grants",
-    additionalProperties: false,
-    oneOf: [{ required: ["group"] }, { required: ["appRole"] }],
-    anyOf: [{ required: ["roles"] }, { required: ["orgRole"] }],
-    properties: {
-      id: str,
-      group: { type: "object", additionalProperties: false, minProperties: 1, maxProperties: 1, properties: Object.fromEntries(MATCHER_KINDS.map((kind) => [kind, str])) },
-      appRole: closed({ value: str }),
-      roles: list(str),
-      orgRole: { type: "string", enum: [...STANDARD_ORG_ROLES] },
-    },
-  },
-  MappingChangePart: open({ part: { type: "string", enum: ["primary_owner", "org_toggle", "standard_role", "role", "rule"] }, action: { type: "string", enum: [...ADMIN_ACTIONS] }, description: str }, ["part", "action", "description"]),
-  Revision: { type: "string", pattern: "^[0-9]+$", description: "The organisation's revision a write left it at (also the X-Revision header): hand it to authorize as consistency.atLeast" },
-  Consistency: {
-    description: "How fresh authorize's answer must be: full (the default) is never older than a write acknowledged before the request; atLeast, from a state at least that revision; minimize_latency, from memory when held (at most 1 s old, and never older than a change the server heard of)",
-    oneOf: [{ type: "string", enum: ["full", "minimize_latency"] }, closed({ atLeast: { oneOf: [ref("Revision"), { type: "integer", minimum: 0 }] } })],
-  },
-  Question: {
-    type: "object",
-    required: ["member"],
-    properties: { member: { type: "string", description: "Member id or userName" }, area: { type: "string", enum: [...AREAS] }, level: ref("Level"), capability: str, connector: str },
-  },
-  Answer: open(
-    { allowed: bool, member: ref("MemberRef"), orgRole: ref("OrgRole"), revision: ref("Revision"), consistency: { type: "string", enum: [...CONSISTENCY_MODES] } },
-    ["allowed", "member", "orgRole", "revision", "consistency"],
-  ),
-  CheckError: closed({ status: int, error: closed({ code: { type: "string", enum: Object.keys(API_ERROR_STATUS) }, message: str }) }),
+  ...mappingFileComponents(),
+  MappingChangePart: open({ part: enumOf(["primary_owner", "org_toggle", "standard_role", "role", "rule"]), action: enumOf(ADMIN_ACTIONS), description: str }, ["part", "action", "description"]),
+  Revision: Type.String({ pattern: "^[0-9]+$", description: "The organisation's revision a write left it at (also the X-Revision header): hand it to authorize as consistency.atLeast" }),
   WriteResult: closed(
-    { version: int, hash: str, unchanged: bool, changedMembers: int, changes: list(ref("MappingChangePart")), warnings: list(ref("MappingIssue")), role: nullable({ type: "object" }), rule: nullable(ref("Rule")), revision: ref("Revision") },
+    { version: int, hash: str, unchanged: bool, changedMembers: int, changes: list(ref("MappingChangePart")), warnings: list(ref("MappingIssue")), role: nullable(anyObject()), rule: nullable(ref("Rule")), revision: ref("Revision") },
     ["role", "rule"],
   ),
   VersionSummary: closed({ version: int, hash: str, sourceName: str, appliedBy: str, appliedAt: str }),
-  Group: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }),
+  Group: closed({ id: str, displayName: str, externalId: nullable(str), source: enumOf(["scim", "manual"]), memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }),
   MemberRow: closed({ id: str, userName: str, displayName: nullable(str), active: bool, orgRole: ref("OrgRole"), roles: list(str), suspended: bool }),
   Suspension: closed({ reason: str, by: str, at: str }),
-  MemberPlan: closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), change: { type: "object", description: "What changes (as a mapping plan's members' changes)" }, refusal: nullable(closed({ code: str, message: str })) }),
+  MemberPlan: closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), change: anyObject({ description: "What changes (as a mapping plan's members' changes)" }), refusal: nullable(closed({ code: str, message: str })) }),
   StandingOutcome: closed({ changed: bool, suspension: nullable(ref("Suspension")), revision: ref("Revision") }, ["revision"]),
   MemberPage: closed({ members: list(ref("MemberRow")), nextCursor: nullable(str) }),
-  AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: nullable({ type: "object" }), before: nullable(ref("EffectivePermissions")), after: nullable(ref("EffectivePermissions")), change: nullable({ type: "object" }), at: str }),
-  ScimToken: closed({ id: str, label: nullable(str), createdBy: { ...nullable(str), description: "member:<userName>, cli:<user>, env:SCIM_TOKEN; null for tokens made before it was recorded" }, createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
+  AuditEntry: closed({ seq: int, member: closed({ id: str, userName: str }), actor: nullable(str), requestId: nullable(str), cause: nullable(ref("ChangeCause")), before: nullable(ref("EffectivePermissions")), after: nullable(ref("EffectivePermissions")), change: nullable(ref("PermissionChange")), at: str }),
+  ScimToken: closed({ id: str, label: nullable(str), createdBy: nullable(str, { description: "member:<userName>, cli:<user>, env:SCIM_TOKEN; null for tokens made before it was recorded" }), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str) }),
   NewScimToken: closed({ token: str, id: str, label: nullable(str), createdBy: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), revision: ref("Revision") }),
-  ScimRequest: closed({ method: str, path: { type: "string", description: "Below /scim/v2, without the query" }, status: int, at: str }),
+  ScimRequest: closed({ method: str, path: Type.String({ description: "Below /scim/v2, without the query" }), status: int, at: str }),
   ScimConnection: closed({
     id: str, label: nullable(str), createdBy: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str),
-    lastRequest: { ...nullable(ref("ScimRequest")), description: "The last request recorded (at most one a minute per token); null: none since recording began" },
-    recentErrors: { type: "integer", minimum: 0, maximum: 50 },
+    lastRequest: nullable(ref("ScimRequest"), { description: "The last request recorded (at most one a minute per token); null: none since recording began" }),
+    recentErrors: Type.Integer({ minimum: 0, maximum: 50 }),
   }),
   ScimErrorEntry: closed({ seq: int, tokenId: str, method: str, path: str, status: int, scimType: nullable(str), detail: nullable(str), at: str }),
   SsoSettings: closed({
     issuer: nullable(str), clientId: nullable(str), clientSecretSet: bool, usernameClaim: nullable(str),
-    managedBy: nullable(closed({ source: { type: "string", enum: ["environment"] }, reason: str })),
-    callbackUrl: { ...nullable(str), description: "The redirect URI to register at the issuer: <public URL>/console/callback" },
+    managedBy: nullable(closed({ source: enumOf(["environment"]), reason: str })),
+    callbackUrl: nullable(str, { description: "The redirect URI to register at the issuer: <public URL>/console/callback" }),
     sessionsEnded: int, revision: ref("Revision"),
   }, ["sessionsEnded", "revision"]),
   SessionLimits: closed({
@@ -130,7 +88,7 @@ const schemas: Record<string, Schema> = {
   AdminAction: closed({ seq: int, actor: str, action: str, target: nullable(str), detail: anyJson, at: str }),
   RetentionDays: closed({ auditLogDays: nullable(int), eventDays: nullable(int), analyticsDays: nullable(int), deletedMemberDays: nullable(int) }),
   RetentionView: closed({
-    settings: { ...ref("RetentionDays"), description: "As set; null is the default" },
+    settings: ref("RetentionDays", { description: "As set; null is the default" }),
     effective: closed({ auditLogDays: nullable(int), eventDays: int, analyticsDays: nullable(int), deletedMemberDays: nullable(int) }),
     bounds: closed(Object.fromEntries(["auditLogDays", "eventDays", "analyticsDays", "deletedMemberDays"].map((k) => [k, closed({ min: int, max: int })]))),
     updatedAt: nullable(str),
@@ -139,11 +97,11 @@ const schemas: Record<string, Schema> = {
   }, ["revision"]),
   DeletedMember: closed({ userId: str, userName: str, displayName: nullable(str), emails: list(str), deletedAt: str, erasedAt: nullable(str) }),
   PersonalDataExport: closed({
-    format: { type: "string", enum: ["personal-data-export/1"] },
+    format: enumOf(["personal-data-export/1"]),
     exportedAt: str,
     exportedBy: str,
     organisation: closed({ id: str, name: str }),
-    member: closed({ id: str, userName: str, record: nullable({ type: "object", description: "The SCIM record as stored" }), deleted: nullable(ref("DeletedMember")) }),
+    member: closed({ id: str, userName: str, record: nullable(anyObject({ description: "The SCIM record as stored" })), deleted: nullable(ref("DeletedMember")) }),
     groups: list(closed({ id: str, displayName: str, externalId: nullable(str), source: str })),
     permissions: nullable(ref("EffectivePermissions")),
     permissionHistory: list(closed({ seq: int, userId: str, userName: str, before: anyJson, after: anyJson, cause: anyJson, actor: nullable(str), at: str, requestId: nullable(str) })),
@@ -155,8 +113,8 @@ const schemas: Record<string, Schema> = {
   AnalyticsSettings: closed({ collectAuthorize: bool, collectProvisioning: bool, updatedAt: nullable(str), updatedBy: nullable(str) }),
   AccessPath: closed({
     role: str,
-    roleKind: { type: "string", enum: ["standard", "custom"] },
-    source: nullable({ oneOf: [closed({ kind: { const: "group" }, id: str, displayName: str, manual: bool }), closed({ kind: { const: "app_role" }, value: str })] }),
+    roleKind: enumOf(["standard", "custom"]),
+    source: nullable(Type.Union([closed({ kind: Type.Literal("group"), id: str, displayName: str, manual: bool }), closed({ kind: Type.Literal("app_role"), value: str })])),
   }),
 };
 
@@ -164,10 +122,12 @@ interface Operation {
   /** The name a generated client gives the call (unique in the document). */
   operationId: string;
   summary: string;
+  /** What a caller must know beyond the summary (what an error means, defaults). */
+  description?: string;
   tags: string[];
   auth: "api" | "member" | "none";
-  parameters?: Schema[];
-  requestBody?: Schema;
+  parameters?: Json[];
+  requestBody?: Json;
   /** Success responses by status; an absent schema is a response without a body. */
   responses: Record<number, Schema | null>;
   errors: readonly ApiErrorCode[];
@@ -176,11 +136,12 @@ interface Operation {
   csv?: boolean;
 }
 
-const path = (name: string, description: string): Schema => ({ name, in: "path", required: true, description, schema: str });
-const q = (name: string, description: string, schema: Schema = str): Schema => ({ name, in: "query", required: false, description, schema });
+const path = (name: string, description: string): Json => ({ name, in: "path", required: true, description, schema: str });
+const q = (name: string, description: string, schema: Schema = str): Json => ({ name, in: "query", required: false, description, schema });
+const lastEventIdHeader: Json = { name: "Last-Event-ID", in: "header", required: false, description: "Resume exactly after this event (a `reset` event when it is past the retention)", schema: str };
 const paging = [q("cursor", "From the previous page's nextCursor"), q("limit", "1–200, default 50", int)];
-const ifMatch: Schema = { name: "If-Match", in: "header", required: true, description: "The ETag of the mapping version the edit starts from (GET /admin/mapping)", schema: str };
-const json = (schema: Schema): Schema => ({ required: true, content: { "application/json": { schema } } });
+const ifMatch: Json = { name: "If-Match", in: "header", required: true, description: "The ETag of the mapping version the edit starts from (GET /admin/mapping)", schema: str };
+const json = (schema: Schema): Json => ({ required: true, content: { "application/json": { schema } } });
 
 const API_AUTH: readonly ApiErrorCode[] = ["unauthorized", "unavailable"];
 // With the console's session cookie, a request from another origin or a write without X-CSRF-Token is 403 csrf.
@@ -200,11 +161,11 @@ function write(operationId: string, summary: string, extra: Partial<Operation> =
 }
 
 const dayRange = [q("from", "First day, YYYY-MM-DD (UTC; default: 29 days before to)"), q("to", "Last day, YYYY-MM-DD (default: today); at most 366 days in all"), q("format", "csv for a CSV download (as Accept: text/csv)")];
-const series = (row: Schema, extra: Record<string, Schema> = {}): Schema => closed({ ...extra, from: str, to: str, rows: list(row), truncated: { ...bool, description: "More rows than one answer holds (20000): narrow the range" } });
+const series = (row: Schema, extra: Record<string, Schema> = {}): Schema => closed({ ...extra, from: str, to: str, rows: list(row), truncated: Type.Boolean({ description: "More rows than one answer holds (20000): narrow the range" }) });
 const ANALYTICS_READ: readonly ApiErrorCode[] = ["analytics_view_required", "invalid_request"];
 
 const operations: Record<string, Record<string, Operation>> = {
-  "/openapi.json": { get: { operationId: "getOpenApiDocument", summary: "This document", tags: ["meta"], auth: "none", responses: { 200: { type: "object", required: ["openapi", "paths"] } }, errors: [] } },
+  "/openapi.json": { get: { operationId: "getOpenApiDocument", summary: "This document", tags: ["meta"], auth: "none", responses: { 200: open({ openapi: str, paths: anyObject() }, ["openapi", "paths"]) }, errors: [] } },
   "/members/permissions": {
     get: { operationId: "getPermissionsByUserName", summary: "A member's effective permissions, by userName", tags: ["permissions"], auth: "api", parameters: [{ ...q("userName", "The member's userName (any case)"), required: true }], responses: { 200: ref("MemberPermissions") }, errors: ["invalid_request", "member_not_found"] },
   },
@@ -219,29 +180,19 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: "May this member do this?",
       tags: ["permissions"],
       auth: "api",
-      requestBody: json({
-        description: `One question, or a batch of up to ${MAX_BATCH_CHECKS} answered in order (a member named twice is looked up once; a question that alone would be refused is answered in its place with its error)`,
-        oneOf: [
-          { allOf: [ref("Question"), { type: "object", properties: { consistency: ref("Consistency") } }] },
-          closed({ checks: { ...list(ref("Question")), maxItems: MAX_BATCH_CHECKS }, consistency: ref("Consistency") }, ["consistency"]),
-        ],
-      }),
-      responses: {
-        200: {
-          oneOf: [
-            ref("Answer"),
-            closed({ results: list({ oneOf: [ref("Answer"), ref("CheckError")] }), revision: ref("Revision"), consistency: { type: "string", enum: [...CONSISTENCY_MODES] } }),
-          ],
-        },
-      },
+      description:
+        "Ask about an admin area (with a level, view when left out), a capability or a connector. A member the organisation does not have is 404 member_not_found, not a no: " +
+        "the caller asked about someone who is not there. A name the product could never grant is 400 (unknown_area, unknown_level, unknown_capability, unknown_connector).",
+      requestBody: json(ref("AuthorizeRequest")),
+      responses: { 200: ref("AuthorizeResponse") },
       errors: ["invalid_request", "invalid_json", "member_not_found", "unknown_area", "unknown_level", "unknown_capability", "unknown_connector"],
     },
   },
   "/mapping": {
-    get: { operationId: "getMapping", summary: "The mapping in force and the last refused edit", tags: ["permissions"], auth: "api", responses: { 200: open({ version: nullable(int), hash: nullable(str), mapping: nullable({ type: "object" }), lastRefused: nullable({ type: "object" }) }, ["version", "hash", "mapping", "lastRefused"]) }, errors: [] },
+    get: { operationId: "getMapping", summary: "The mapping in force and the last refused edit", tags: ["permissions"], auth: "api", responses: { 200: open({ version: nullable(int), hash: nullable(str), mapping: nullable(anyObject()), lastRefused: nullable(anyObject()) }, ["version", "hash", "mapping", "lastRefused"]) }, errors: [] },
   },
   "/audit": {
-    get: { operationId: "listPermissionChanges", summary: "Permission changes, newest first", tags: ["permissions"], auth: "api", parameters: [q("member", "Member id or userName"), q("limit", "1–1000", int)], responses: { 200: closed({ entries: list(closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), cause: { type: "object" }, actor: nullable(str), at: str })) }) }, errors: [] },
+    get: { operationId: "listPermissionChanges", summary: "Permission changes, newest first", tags: ["permissions"], auth: "api", parameters: [q("member", "Member id or userName"), q("limit", "1–1000", int)], responses: { 200: closed({ entries: list(closed({ member: closed({ id: str, userName: str }), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), cause: anyObject(), actor: nullable(str), at: str })) }) }, errors: [] },
   },
   "/events": {
     get: { operationId: "streamEvents",
@@ -249,10 +200,10 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["permissions"],
       auth: "api",
       parameters: [
-        { name: "Last-Event-ID", in: "header", required: false, description: "Resume exactly after this event (a `reset` event when it is past the retention)", schema: str },
+        lastEventIdHeader,
         q("lastEventId", "As Last-Event-ID, for a first connection that resumes (EventSource cannot set headers)"),
       ],
-      responses: { 200: { type: "string", description: "text/event-stream" } },
+      responses: { 200: Type.String({ description: "text/event-stream" }) },
       errors: ["too_many_requests"],
     },
   },
@@ -267,7 +218,7 @@ const operations: Record<string, Record<string, Operation>> = {
           org: closed({ id: str, name: str, managedByFile: nullable(str) }),
           permissions: ref("EffectivePermissions"),
           may: closed(Object.fromEntries(ADMIN_ACTIONS.map((action) => [action, bool]))),
-          productSections: list(closed({ area: { type: "string", enum: [...PRODUCT_AREAS] }, title: str, url: str, level: { type: "string", enum: ["view", "manage"] } })),
+          productSections: list(closed({ area: enumOf(PRODUCT_AREAS), title: str, url: str, level: enumOf(["view", "manage"]) })),
         }),
       },
       errors: [],
@@ -296,10 +247,10 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin"],
       auth: "member",
       parameters: [
-        { name: "Last-Event-ID", in: "header", required: false, description: "Resume exactly after this event (a `reset` event when it is past the retention)", schema: str },
+        lastEventIdHeader,
         q("lastEventId", "As Last-Event-ID, for a first connection that resumes (EventSource cannot set headers)"),
       ],
-      responses: { 200: { type: "string", description: "text/event-stream" } },
+      responses: { 200: Type.String({ description: "text/event-stream" }) },
       errors: ["identity_access_view_required", "too_many_requests"],
     },
   },
@@ -320,13 +271,13 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: mapping"],
       auth: "member",
       parameters: paging,
-      requestBody: json({ type: "object", description: "{ document } or { change: { kind, … } }" }),
+      requestBody: json(ref("PlanRequest")),
       responses: {
         200: closed({
           changedCount: int,
           unchangedCount: int,
           effects: list(ref("PlanEffect")),
-          changes: list(closed({ member: ref("MemberRef"), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), change: { type: "object" } })),
+          changes: list(closed({ member: ref("MemberRef"), before: ref("EffectivePermissions"), after: ref("EffectivePermissions"), change: anyObject() })),
           nextCursor: nullable(str),
           warnings: list(open({ code: str, message: str }, ["code", "message"])),
           lockout: nullable(closed({ losing: list(closed({ id: str, userName: str })), losingCount: int, message: str })),
@@ -350,10 +301,10 @@ const operations: Record<string, Record<string, Operation>> = {
     get: { operationId: "diffMappingVersion", summary: "What changed from another version (default: the one before) to this one", tags: ["admin: mapping"], auth: "member", parameters: [path("version", "Version number"), q("from", "The version to compare with", int)], responses: { 200: closed({ from: int, to: int, changes: list(ref("MappingChangePart")) }) }, errors: ["identity_access_view_required", "version_not_found", "invalid_request"] },
   },
   "/admin/mapping/rollback": {
-    post: write("rollBackMapping", "Make an earlier version's content the next version", { requestBody: json(closed({ version: int })), responses: { 200: closed({ version: int, hash: str, unchanged: bool, changedMembers: int, rolledBackTo: int, revision: ref("Revision") }) }, errors: [...MAPPING_WRITE, "version_not_found"] }),
+    post: write("rollBackMapping", "Make an earlier version's content the next version", { requestBody: json(closed({ version: Type.Integer({ minimum: 1 }) })), responses: { 200: closed({ version: int, hash: str, unchanged: bool, changedMembers: int, rolledBackTo: int, revision: ref("Revision") }) }, errors: [...MAPPING_WRITE, "version_not_found"] }),
   },
   "/admin/roles": {
-    get: { operationId: "listRoles", summary: "Custom roles, with how many members hold each and the groups and app roles that give it", tags: ["admin: roles"], auth: "member", responses: { 200: closed({ roles: list(closed({ name: str, definition: { type: "object" }, memberCount: int, rules: list(closed({ id: str, target: str })), groups: list(closed({ id: str, displayName: str, source: str })), appRoles: list(str) })) }) }, errors: ["identity_access_view_required"] },
+    get: { operationId: "listRoles", summary: "Custom roles, with how many members hold each and the groups and app roles that give it", tags: ["admin: roles"], auth: "member", responses: { 200: closed({ roles: list(closed({ name: str, definition: anyObject(), memberCount: int, rules: list(closed({ id: str, target: str })), groups: list(closed({ id: str, displayName: str, source: str })), appRoles: list(str) })) }) }, errors: ["identity_access_view_required"] },
   },
   "/admin/roles/{name}": {
     put: write("putRole", "Create or replace a custom role", { tags: ["admin: roles"], parameters: [path("name", "Role name"), ifMatch], requestBody: json(ref("RoleDocument")) }),
@@ -366,21 +317,21 @@ const operations: Record<string, Record<string, Operation>> = {
     delete: write("deleteRule", "Delete a rule", { tags: ["admin: roles"], parameters: [path("ruleId", "Rule id"), ifMatch], errors: [...MAPPING_WRITE, "rule_not_found"] }),
   },
   "/admin/org": {
-    put: write("setOrgToggles", "Set the organisation's feature and connector toggles (Owners)", { tags: ["admin: roles"], requestBody: json({ type: "object", description: "{ features: { name: on|off }, connectors: { … } }" }) }),
+    put: write("setOrgToggles", "Set the organisation's feature and connector toggles (Owners)", { tags: ["admin: roles"], requestBody: json(closed({ features: ref("MappingToggles"), connectors: ref("MappingToggles") }, ["features", "connectors"])) }),
   },
   "/admin/standard-roles/{role}": {
-    put: write("setStandardRole", "Set the area levels of the admin or user standard role (Owners)", { tags: ["admin: roles"], parameters: [path("role", "admin or user"), ifMatch], requestBody: json({ type: "object" }), errors: [...MAPPING_WRITE, "not_found"] }),
+    put: write("setStandardRole", "Set the area levels of the admin or user standard role (Owners)", { tags: ["admin: roles"], parameters: [path("role", "admin or user"), ifMatch], requestBody: json(ref("MappingAreaLevels")), errors: [...MAPPING_WRITE, "not_found"] }),
   },
   "/admin/primary-owner": {
-    put: write("transferPrimaryOwner", "Transfer primary ownership (the Primary Owner only) to an active member", { tags: ["admin: roles"], requestBody: json(closed({ userName: str })) }),
+    put: write("transferPrimaryOwner", "Transfer primary ownership (the Primary Owner only) to an active member", { tags: ["admin: roles"], requestBody: json(ref("PrimaryOwnerRequest")) }),
   },
   "/admin/groups": {
     get: { operationId: "listGroups", summary: "Groups, the IdP's and manual ones, with what each gives", tags: ["admin: groups"], auth: "member", parameters: [q("source", "scim or manual"), q("q", "Name prefix"), ...paging], responses: { 200: closed({ groups: list(ref("Group")), nextCursor: nullable(str) }) }, errors: ["identity_access_view_required", "invalid_request"] },
-    post: { operationId: "createManualGroup", summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(closed({ displayName: str })), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str, revision: ref("Revision") }) }, headers: { 201: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_exists", "invalid_request", "invalid_json"] },
+    post: { operationId: "createManualGroup", summary: "Create a manual group (never visible on /scim/v2)", tags: ["admin: groups"], auth: "member", requestBody: json(ref("GroupNameRequest")), responses: { 201: closed({ id: str, displayName: str, source: str, memberCount: int, created: str, revision: ref("Revision") }) }, headers: { 201: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_exists", "invalid_request", "invalid_json"] },
   },
   "/admin/groups/{id}": {
-    get: { operationId: "getGroup", summary: "One group, the IdP's or manual, with the IdP that pushed it and what it gives", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 200: closed({ id: str, displayName: str, externalId: nullable(str), source: { type: "string", enum: ["scim", "manual"] }, provisionedBy: nullable({ type: "string", enum: ["okta", "entra"] }), memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }) }, errors: ["identity_access_view_required", "group_not_found"] },
-    patch: { operationId: "renameManualGroup", summary: "Rename a manual group (judged as giving and taking what rules naming either name give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], requestBody: json(closed({ displayName: str })), responses: { 200: closed({ id: str, displayName: str, source: str, created: str, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "group_exists", "would_lock_out", "invalid_request", "invalid_json"] },
+    get: { operationId: "getGroup", summary: "One group, the IdP's or manual, with the IdP that pushed it and what it gives", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 200: closed({ id: str, displayName: str, externalId: nullable(str), source: enumOf(["scim", "manual"]), provisionedBy: nullable(enumOf(["okta", "entra"])), memberCount: int, created: str, grants: closed({ ruleIds: list(str), roles: list(str), orgRole: nullable(str) }) }) }, errors: ["identity_access_view_required", "group_not_found"] },
+    patch: { operationId: "renameManualGroup", summary: "Rename a manual group (judged as giving and taking what rules naming either name give)", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], requestBody: json(ref("GroupNameRequest")), responses: { 200: closed({ id: str, displayName: str, source: str, created: str, revision: ref("Revision") }) }, headers: { 200: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "group_exists", "would_lock_out", "invalid_request", "invalid_json"] },
     delete: { operationId: "deleteManualGroup", summary: "Delete a manual group", tags: ["admin: groups"], auth: "member", parameters: [path("id", "Group id")], responses: { 204: null }, headers: { 204: ["X-Revision"] }, errors: [...GROUP_GRANT, "group_not_found", "managed_by_idp", "would_lock_out"] },
   },
   "/admin/groups/{id}/members": {
@@ -396,7 +347,7 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: "Create a SCIM token (Owners: a SCIM token can make anyone an Owner); the token is in this answer only",
       tags: ["admin: scim"],
       auth: "member",
-      requestBody: json(closed({ label: str, expiresAt: { ...nullable(str), description: "ISO-8601; after it the token authenticates no more (default: until revoked)" } }, ["label", "expiresAt"])),
+      requestBody: json(ref("NewScimTokenRequest")),
       responses: { 201: ref("NewScimToken") },
       headers: { 201: ["X-Revision"] },
       errors: ["owner_required", "invalid_request", "invalid_json"],
@@ -408,7 +359,7 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: scim"],
       auth: "member",
       parameters: [path("id", "Token id")],
-      requestBody: json(closed({ label: str, expiresAt: nullable(str), overlapSeconds: { type: "integer", minimum: 0, maximum: 604800 } }, ["label", "expiresAt", "overlapSeconds"])),
+      requestBody: json(ref("RotationRequest")),
       responses: { 201: closed({ token: str, id: str, label: nullable(str), createdBy: nullable(str), createdAt: str, revokedAt: nullable(str), expiresAt: nullable(str), replaced: ref("ScimToken"), revision: ref("Revision") }) },
       headers: { 201: ["X-Revision"] },
       errors: ["owner_required", "token_not_found", "token_inactive", "invalid_request", "invalid_json"],
@@ -423,7 +374,7 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: "Change the issuer and client (Owners), once the issuer's discovery document checks out; ends the organisation's console sessions when who vouches for members changes",
       tags: ["admin: identity"],
       auth: "member",
-      requestBody: json(closed({ issuer: str, clientId: str, clientSecret: { ...nullable(str), description: "Left out: keep the stored one; null: a client without a secret" }, usernameClaim: { type: "string", description: "Default email" } }, ["clientSecret", "usernameClaim"])),
+      requestBody: json(ref("SsoRequest")),
       responses: { 200: ref("SsoSettings") },
       headers: { 200: ["X-Revision"] },
       errors: [
@@ -438,7 +389,7 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: "Set the session limits (Owners), held from each session's next request; both null: back to the defaults",
       tags: ["admin: identity"],
       auth: "member",
-      requestBody: json(closed({ idleMinutes: nullable(int), sessionHours: nullable(int) })),
+      requestBody: json(ref("SessionLimitsRequest")),
       responses: { 200: ref("SessionLimits") },
       headers: { 200: ["X-Revision"] },
       errors: ["owner_required", "invalid_request", "invalid_json"],
@@ -453,7 +404,7 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: "Add a member who is not provisioned by an IdP: their e-mail is their userName, and they sign in with the organisation's OIDC; they hold what the mapping gives a member in no group",
       tags: ["admin: members"],
       auth: "member",
-      requestBody: json(closed({ email: str, displayName: nullable(str) }, ["displayName"])),
+      requestBody: json(ref("NewMemberRequest")),
       responses: { 201: closed({ id: str, userName: str, displayName: nullable(str), permissions: ref("EffectivePermissions"), revision: ref("Revision") }, ["revision"]) },
       headers: { 201: ["X-Revision"] },
       errors: [...MEMBER_GRANT, "invalid_request", "member_exists"],
@@ -469,7 +420,7 @@ const operations: Record<string, Record<string, Operation>> = {
         200: closed({
           member: closed({
             id: str, userName: str, displayName: nullable(str), email: nullable(str), active: bool, suspension: nullable(ref("Suspension")),
-            provenance: closed({ origin: { type: "string", enum: ["console", "okta", "entra", "scim"] }, name: str, addedBy: nullable(str), addedAt: nullable(str) }),
+            provenance: closed({ origin: enumOf(["console", "okta", "entra", "scim"]), name: str, addedBy: nullable(str), addedAt: nullable(str) }),
           }),
           permissions: ref("EffectivePermissions"),
           groups: list(closed({ id: str, displayName: str, source: str })),
@@ -489,7 +440,7 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: members"],
       auth: "member",
       parameters: [path("id", "Member id")],
-      requestBody: json(closed({ reason: str })),
+      requestBody: json(ref("SuspensionRequest")),
       responses: { 200: ref("StandingOutcome") },
       headers: { 200: ["X-Revision"] },
       errors: [...MEMBER_GRANT, "invalid_request", "member_not_found", "cannot_suspend_self", "would_lock_out"],
@@ -507,7 +458,7 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: members"],
       auth: "member",
       parameters: [q("q", "displayName prefix"), ...paging],
-      responses: { 200: closed({ groups: list(closed({ id: str, displayName: str, memberCount: int, changeableBy: { type: "string", enum: ["features", "custom_roles", "standard", "primary"] }, mayChangeMembers: bool })), nextCursor: nullable(str) }) },
+      responses: { 200: closed({ groups: list(closed({ id: str, displayName: str, memberCount: int, changeableBy: enumOf(["features", "custom_roles", "standard", "primary"]), mayChangeMembers: bool })), nextCursor: nullable(str) }) },
       errors: ["user_management_view_required", "invalid_request"],
     },
   },
@@ -517,7 +468,7 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: groups"],
       auth: "member",
       parameters: [path("id", "Group id"), path("userId", "Member id")],
-      requestBody: json(closed({ op: { type: "string", enum: ["add", "remove"] } })),
+      requestBody: json(ref("MembershipPlanRequest")),
       responses: { 200: ref("MemberPlan") },
       errors: ["user_management_view_required", "invalid_request", "group_not_found", "member_not_found"],
     },
@@ -577,7 +528,7 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: "Erase a deleted member's personal data (Privacy at manage): their names in the audit log, admin log and events become a pseudonym, rows and counts kept; says what cannot be erased and why",
       tags: ["admin: privacy"],
       auth: "member",
-      requestBody: json({ type: "object", additionalProperties: false, properties: { userId: str, userName: str }, oneOf: [{ required: ["userId"] }, { required: ["userName"] }] }),
+      requestBody: json(ref("ErasureRequest")),
       responses: {
         200: closed({
           userId: str,
@@ -601,7 +552,7 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: "Change what usage analytics collects (Analytics at manage); counts held when collection is switched off are dropped at the next flush",
       tags: ["admin: analytics"],
       auth: "member",
-      requestBody: json(closed({ collectAuthorize: bool, collectProvisioning: bool }, ["collectAuthorize", "collectProvisioning"])),
+      requestBody: json(ref("AnalyticsSettingsRequest")),
       responses: { 200: closed({ collectAuthorize: bool, collectProvisioning: bool, updatedAt: nullable(str), updatedBy: nullable(str), revision: ref("Revision") }, ["revision"]) },
       errors: ["analytics_manage_required", "invalid_request", "invalid_json"],
     },
@@ -612,7 +563,7 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: analytics"],
       auth: "member",
       parameters: [q("by", "org_role (default) or custom_role"), ...dayRange],
-      responses: { 200: series(closed({ day: str, key: str, members: int }), { by: { type: "string", enum: ["org_role", "custom_role"] } }) },
+      responses: { 200: series(closed({ day: str, key: str, members: int }), { by: enumOf(["org_role", "custom_role"]) }) },
       errors: ANALYTICS_READ,
       csv: true,
     },
@@ -634,7 +585,7 @@ const operations: Record<string, Record<string, Operation>> = {
       tags: ["admin: analytics"],
       auth: "member",
       parameters: [q("kind", "capability, connector or area"), ...dayRange],
-      responses: { 200: series(closed({ day: str, kind: { type: "string", enum: ["capability", "connector", "area"] }, name: str, allowed: int, denied: int })) },
+      responses: { 200: series(closed({ day: str, kind: enumOf(["capability", "connector", "area"]), name: str, allowed: int, denied: int })) },
       errors: ANALYTICS_READ,
       csv: true,
     },
@@ -647,7 +598,7 @@ const operations: Record<string, Record<string, Operation>> = {
       parameters: [q("area", "One admin area"), q("level", "view or manage (default: either)"), q("format", "csv for a CSV download (as Accept: text/csv)"), ...paging],
       responses: {
         200: closed({
-          rows: list(closed({ member: closed({ id: str, userName: str }), orgRole: ref("OrgRole"), area: { type: "string", enum: [...AREAS] }, level: ref("Level"), paths: list(ref("AccessPath")), through: str })),
+          rows: list(closed({ member: closed({ id: str, userName: str }), orgRole: ref("OrgRole"), area: enumOf(AREAS), level: ref("Level"), paths: list(ref("AccessPath")), through: str })),
           nextCursor: nullable(str),
         }),
       },
@@ -662,13 +613,13 @@ export function documentedRoutes(): string[] {
   return Object.entries(operations).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`));
 }
 
-function toOpenApi(op: Operation): Schema {
+function toOpenApi(op: Operation): Json {
   const auth = op.auth === "none" ? [] : op.auth === "api" ? [...API_AUTH] : [...MEMBER_AUTH];
   // Every route sits behind the rate limiter (server/rate-limit.ts): 429 with Retry-After.
   const errorCodes = [...new Set([...auth, "internal", "too_many_requests", ...op.errors])] as ApiErrorCode[];
   const byStatus = new Map<number, string[]>();
   for (const code of errorCodes) byStatus.set(API_ERROR_STATUS[code], [...(byStatus.get(API_ERROR_STATUS[code]) ?? []), code]);
-  const responses: Record<string, Schema> = {};
+  const responses: Record<string, Json> = {};
   for (const [status, schema] of Object.entries(op.responses)) {
     const headers = op.headers?.[Number(status)] ?? [];
     responses[status] = {
@@ -685,6 +636,7 @@ function toOpenApi(op: Operation): Schema {
   return {
     operationId: op.operationId,
     summary: op.summary,
+    ...(op.description === undefined ? {} : { description: op.description }),
     tags: op.tags,
     security: op.auth === "none" ? [] : op.auth === "api" ? [{ apiToken: [] }] : [{ memberToken: [] }, { consoleSession: [] }],
     ...(op.parameters ? { parameters: op.parameters } : {}),
@@ -693,7 +645,7 @@ function toOpenApi(op: Operation): Schema {
   };
 }
 
-export function openApiDocument(): Schema {
+export function openApiDocument(): Json {
   return {
     openapi: "3.1.0",
     info: {

@@ -37,7 +37,7 @@ const schemas: Record<string, Schema> = {
   MemberPermissions: closed({ member: ref("MemberRef"), orgRole: ref("OrgRole"), admin: ref("AreaLevels"), capabilities: list(str), connectors: list(str), roles: list(str) }),
   ...explanationComponents(),
   Error: closed({
-    error: closed(
+    error: open(
       {
         code: enumOf(Object.keys(API_ERROR_STATUS) as ApiErrorCode[], { description: "Stable: switch on it (the statuses are in each operation's responses)" }),
         message: Type.String({ description: "For people; may change" }),
@@ -47,8 +47,11 @@ const schemas: Record<string, Schema> = {
         problems: list(str),
         version: int,
         file: str,
+        missing: list(str, { description: "discovery_incomplete: what the issuer's discovery document lacks" }),
+        provisionedBy: Type.String({ description: "managed_by_idp: the identity provider that owns the member" }),
       },
-      ["issues", "losing", "refused", "problems", "version", "file"],
+      ["code", "message"],
+      { description: "code and message always; the other members only with the codes they name" },
     ),
   }),
   MappingIssue: closed({ file: str, line: int, column: int, code: str, message: str }),

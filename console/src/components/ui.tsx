@@ -147,10 +147,13 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
  */
 export function useOnNewValue<T>(value: T, onNew: (value: T) => void): void {
   const seen = useRef(value);
+  // The latest callback, so a page passing a new closure each render does not re-run the effect.
+  const latest = useRef(onNew);
+  latest.current = onNew;
   useEffect(() => {
     if (seen.current === value) return;
     seen.current = value;
-    onNew(value);
+    latest.current(value);
   }, [value]);
 }
 

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { get, query } from "../api/client";
 import type { AuditEntry, AuditPage as AuditList, RoleSummary } from "../api/types";
 import type { Viewer } from "../app";
-import { ErrorNotice, Link, Loading, PageTitle, Pager, useDebounced, useLoad, usePages } from "../components/ui";
+import { Link, LoadedView, Pager, PageTitle, useDebounced, useLoad, usePages } from "../components/ui";
 import { roleNamesFromList } from "../document";
 import { adminActionInWords } from "../wording";
 import { AREA_LABELS, LEVEL_LABELS, NO_ROLE_NAMES, ORG_ROLE_LABELS, type RoleNames, capabilityLabel, connectorLabel, listInWords, roleLabel as customRoleLabel, when } from "../labels";
@@ -41,42 +41,39 @@ export function AuditPage(props: { viewer: Viewer }): JSX.Element {
           </span>
         </div>
       </div>
-      {log.error !== null && <ErrorNotice error={log.error} />}
-      {log.data === null ? (
-        log.error === null && <Loading what="the audit log" />
-      ) : log.data.entries.length === 0 ? (
-        <p>No entries match.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">Audit log, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Member</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Cause</th>
-              <th scope="col">Change</th>
-            </tr>
-          </thead>
-          <tbody>
-            {log.data.entries.map((e) => (
-              <tr key={e.seq}>
-                <td>{when(e.at)}</td>
-                <th scope="row">{props.viewer.access.sections.members === "none" ? e.member.userName : <Link href={href("members", e.member.id)}>{e.member.userName}</Link>}</th>
-                <td>{e.actor === null ? "—" : actorInWords(e.actor)}</td>
-                <td>{causeText(e.cause)}</td>
-                <td>
-                  <ul class="plain">
-                    {changeLines(e.change, names).map((line) => (
-                      <li key={line}>{line}</li>
-                    ))}
-                  </ul>
-                </td>
+      <LoadedView loaded={log} what="the audit log" isEmpty={(data) => data.entries.length === 0} empty={<p>No entries match.</p>}>
+        {(data) => (
+          <table>
+            <caption class="visually-hidden">Audit log, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Member</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Cause</th>
+                <th scope="col">Change</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {data.entries.map((e) => (
+                <tr key={e.seq}>
+                  <td>{when(e.at)}</td>
+                  <th scope="row">{props.viewer.access.sections.members === "none" ? e.member.userName : <Link href={href("members", e.member.id)}>{e.member.userName}</Link>}</th>
+                  <td>{e.actor === null ? "—" : actorInWords(e.actor)}</td>
+                  <td>{causeText(e.cause)}</td>
+                  <td>
+                    <ul class="plain">
+                      {changeLines(e.change, names).map((line) => (
+                        <li key={line}>{line}</li>
+                      ))}
+                    </ul>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </LoadedView>
       {log.data !== null && <Pager label="Audit" page={pages.page} nextCursor={log.data.nextCursor} onNext={pages.next} onPrevious={pages.previous} />}
     </>
   );

@@ -1,9 +1,13 @@
 /** The role editor's parts: the grants a role's checkboxes and radio buttons set, and the pages shown instead of it. */
 import type { JSX } from "preact";
-import type { Area, Level, RoleDocument } from "../api/types";
+import type { Area, Level, RoleDocument, RoleSummary } from "../api/types";
+import { type PickerItem, SearchPicker } from "../components/picker";
 import { Link, PageTitle } from "../components/ui";
-import { AREAS, AREA_LABELS, LEVELS, LEVEL_LABELS } from "../labels";
+import type { RuleView } from "../document";
+import { AREAS, AREA_LABELS, LEVELS, LEVEL_LABELS, type RoleNames, listInWords, orgRoleLabel } from "../labels";
 import { href } from "../router";
+import { ruleTargetInWords, theRole } from "../wording";
+import { GivenBy } from "./roles";
 
 /**
  * The arrow keys move between a level's options without wrapping: from "Can manage" onwards, or
@@ -101,5 +105,56 @@ export function AreaLevelChoices(props: { admin: RoleDocument["admin"]; disabled
         </fieldset>
       ))}
     </div>
+  );
+}
+
+interface GivenBySectionProps {
+  readonly name: string;
+  readonly summary: RoleSummary | null;
+  readonly rules: readonly RuleView[];
+  readonly names: RoleNames;
+  readonly groupNames: ReadonlyMap<string, string>;
+  readonly disabled: boolean;
+  readonly describedBy: string | undefined;
+  onStop(ruleId: string, target: string, others: readonly string[]): void;
+  search(q: string): Promise<PickerItem[]>;
+  onGive(group: PickerItem): void;
+}
+
+/** The groups and app roles that give the role, each rule with a way to stop it, and a picker to give it to another group. */
+export function GivenBySection(props: GivenBySectionProps): JSX.Element {
+  const { disabled, describedBy } = props;
+  return (
+    <section aria-labelledby="given-by">
+      <h2 id="given-by">Given by</h2>
+      {props.summary !== null && <GivenBy role={props.summary} />}
+      {props.rules.length > 0 && (
+        <ul class="rules">
+          {props.rules.map((rule) => {
+            const target = ruleTargetInWords(rule.document, props.groupNames);
+            const others = [...rule.roles.filter((r) => r !== props.name).map((o) => theRole(o, props.names)), ...(rule.orgRole === null ? [] : [`the ${orgRoleLabel(rule.orgRole)} org role`])];
+            return (
+              <li key={rule.id}>
+                Given to {target}
+                {others.length > 0 && ` (with ${listInWords(others)})`}{" "}
+                <button type="button" disabled={disabled} aria-describedby={describedBy} onClick={() => props.onStop(rule.id, target, others)}>
+                  Stop giving it to {target}…
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <SearchPicker
+        id="give-group"
+        label="Give this role to a group"
+        hint="Type the start of a group's name (SCIM or manual)."
+        actionLabel={(g) => `Give to ${g.label}`}
+        search={props.search}
+        onPick={props.onGive}
+        disabled={disabled}
+        {...(describedBy === undefined ? {} : { describedBy })}
+      />
+    </section>
   );
 }

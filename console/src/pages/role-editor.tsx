@@ -11,15 +11,13 @@ import { ADMIN_API, call, get, mappingEtag, query } from "../api/client";
 import type { Area, EditAnswer, GroupPage, Level, MappingView, RoleDocument, RoleSummary } from "../api/types";
 import type { Viewer } from "../app";
 import { PlanPanel, usePlannedEdit } from "../components/plan";
-import { type PickerItem, SearchPicker } from "../components/picker";
+import type { PickerItem } from "../components/picker";
 import { Tabs } from "../components/tabs";
 import { DisabledReason, ErrorNotice, Link, Loading, PageTitle, useLoad } from "../components/ui";
 import { orgOf, roleNamesOf, roleOf, rulesOf } from "../document";
-import { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, capabilityLabel, connectorLabel, listInWords, orgRoleLabel, plural, vocabulary } from "../labels";
+import { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, capabilityLabel, connectorLabel, listInWords, plural, vocabulary } from "../labels";
 import { href, navigate } from "../router";
-import { ruleTargetInWords, theRole } from "../wording";
-import { GivenBy } from "./roles";
-import { AreaLevelChoices, GrantChecks, NoSuchRole, RoleExists } from "./role-editor-parts";
+import { AreaLevelChoices, GivenBySection, GrantChecks, NoSuchRole, RoleExists } from "./role-editor-parts";
 
 interface EditorData {
   readonly mapping: MappingView;
@@ -236,37 +234,18 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
         </div>
       )}
       {!props.isNew && (
-        <section aria-labelledby="given-by">
-          <h2 id="given-by">Given by</h2>
-          {summary !== null && <GivenBy role={summary} />}
-          {rules.length > 0 && (
-            <ul class="rules">
-              {rules.map((rule) => {
-                const target = ruleTargetInWords(rule.document, groupNames);
-                const others = [...rule.roles.filter((r) => r !== props.name).map((o) => theRole(o, names)), ...(rule.orgRole === null ? [] : [`the ${orgRoleLabel(rule.orgRole)} org role`])];
-                return (
-                  <li key={rule.id}>
-                    Given to {target}
-                    {others.length > 0 && ` (with ${listInWords(others)})`}{" "}
-                    <button type="button" disabled={disabled} aria-describedby={describedBy} onClick={() => removeRule(rule.id, target, others)}>
-                      Stop giving it to {target}…
-                    </button>
-                  </li>
-                );
-              })}
-            </ul>
-          )}
-          <SearchPicker
-            id="give-group"
-            label="Give this role to a group"
-            hint="Type the start of a group's name (SCIM or manual)."
-            actionLabel={(g) => `Give to ${g.label}`}
-            search={searchGroups}
-            onPick={giveTo}
-            disabled={disabled}
-            {...(describedBy === undefined ? {} : { describedBy })}
-          />
-        </section>
+        <GivenBySection
+          name={props.name}
+          summary={summary}
+          rules={rules}
+          names={names}
+          groupNames={groupNames}
+          disabled={disabled}
+          describedBy={describedBy}
+          onStop={removeRule}
+          search={searchGroups}
+          onGive={giveTo}
+        />
       )}
     </>
   );

@@ -9,6 +9,7 @@
 // creates knex or runs SQL. test/architecture/layers.test.ts checks the same picture. The console
 // (console/, a page built for the browser) takes only types from the server side: nothing of the
 // server is bundled into it, and it speaks to the server over HTTP alone.
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 const restrict = (patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
@@ -101,7 +102,11 @@ export default tseslint.config(
   },
   {
     files: ["console/**/*.ts", "console/**/*.tsx", "console/**/*.mts"],
+    // Preact's hooks follow React's rules: called in the same order on every render, never after an early return.
+    plugins: { "react-hooks": reactHooks },
     rules: {
+      "react-hooks/rules-of-hooks": "error",
+      "react-hooks/exhaustive-deps": "error",
       "no-restricted-imports": "off",
       "@typescript-eslint/no-restricted-imports": ["error", {
         patterns: [

@@ -4,7 +4,7 @@
  * a role and a toggle is refused, naming the toggle), and a console shows two versions' difference
  * with the same parts. Rules are compared by their stable id, so reordering them changes nothing.
  */
-import { ruleDocument, roleDocument } from "./document";
+import { type RoleDocument, type RuleDocument, ruleDocument, roleDocument } from "./document";
 import { canonicalJSON } from "./hash";
 import { compareText } from "./normalise";
 import { type AdminAction, type PolicyRule, RULE_FOR, allowedActions } from "./policy";
@@ -18,8 +18,8 @@ export type MappingChangePart =
   | { readonly part: "primary_owner"; readonly before: string; readonly after: string }
   | { readonly part: "org_toggle"; readonly list: "features" | "connectors"; readonly name: string; readonly before: "on" | "off" | null; readonly after: "on" | "off" | null }
   | { readonly part: "standard_role"; readonly role: "admin" | "user"; readonly area: Area; readonly before: Level; readonly after: Level }
-  | { readonly part: "role"; readonly name: string; readonly change: ChangeKind; readonly before: Record<string, unknown> | null; readonly after: Record<string, unknown> | null }
-  | { readonly part: "rule"; readonly id: string; readonly change: ChangeKind; readonly before: Record<string, unknown> | null; readonly after: Record<string, unknown> | null };
+  | { readonly part: "role"; readonly name: string; readonly change: ChangeKind; readonly before: RoleDocument | null; readonly after: RoleDocument | null }
+  | { readonly part: "rule"; readonly id: string; readonly change: ChangeKind; readonly before: RuleDocument | null; readonly after: RuleDocument | null };
 
 export interface DescribedChange {
   readonly change: MappingChangePart;

@@ -28,7 +28,7 @@ export type { ChangeKind, ChangeRefusal, DescribedChange, MappingChangePart } fr
 export { mappingToDocument, mappingToYaml, roleDocument, ruleDocument } from "./document";
 export { applyEdit } from "./edits";
 export type { EditResult, MappingEdit } from "./edits";
-export type { MappingDocument } from "./document";
+export type { AreaLevelsDocument, MappingDocument, OrgDocument, RoleDocument, RuleDocument, RuleTargetDocument, ToggleSetting } from "./document";
 export { describeRuleTarget } from "./rules";
 export { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, isKnownName, knownNames } from "./vocabulary";
 export type { GrantKind } from "./vocabulary";

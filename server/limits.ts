@@ -6,6 +6,7 @@
  * /ServiceProviderConfig makes strict clients (scim2-models, which scim2-client and scim2-tester
  * use) refuse the whole document. So they live here, and in the README's table.
  */
+import { type Static, Type } from "@sinclair/typebox";
 import type { InputLimits } from "../scim/limits";
 import { CHARS_PER_ATTRIBUTE_PATH } from "../scim/projection";
 import { MAX_BATCH_CHECKS } from "./authorize-schema";
@@ -15,18 +16,33 @@ import type { Limits } from "./config";
 type SizeLimits = Omit<Limits, keyof InputLimits>;
 
 
-export interface PublishedLimits {
-  readonly scim: {
-    readonly page: { readonly defaultCount: number; readonly maxCount: number };
-    readonly filter: { readonly maxResults: number; readonly maxTerms: number; readonly maxDepth: number };
-    readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };
-    readonly patch: { readonly maxOperations: number };
-    /** A list of `attributes` or `excludedAttributes` holds at most `maxPaths` paths and `maxPaths × charactersPerPath` characters. */
-    readonly attributes: { readonly maxPaths: number; readonly charactersPerPath: number };
-    readonly body: { readonly maxGroupBytes: number; readonly maxBytes: number; readonly maxStringBytes: number; readonly maxJsonDepth: number };
-  };
-  readonly api: { readonly authorize: { readonly maxChecks: number } };
-}
+const count = (description: string) => Type.Integer({ minimum: 0, description });
+
+/** What `GET /api/v1/limits` answers; the OpenAPI document publishes this schema. */
+export const PublishedLimitsSchema = Type.Object(
+  {
+    scim: Type.Object(
+      {
+        page: Type.Object({ defaultCount: count("Resources per page when `count` is left out"), maxCount: count("The largest `count`") }, { additionalProperties: false }),
+        filter: Type.Object({ maxResults: count("As /ServiceProviderConfig's filter.maxResults"), maxTerms: count("Attribute expressions in one filter"), maxDepth: count("Nesting of parentheses and not (…)") }, { additionalProperties: false }),
+        bulk: Type.Object({ maxOperations: count("As /ServiceProviderConfig's bulk.maxOperations"), maxPayloadSize: count("As /ServiceProviderConfig's bulk.maxPayloadSize, in bytes") }, { additionalProperties: false }),
+        patch: Type.Object({ maxOperations: count("Operations in one PATCH, alone or inside /Bulk (413 past it)") }, { additionalProperties: false }),
+        attributes: Type.Object(
+          { maxPaths: count("Paths in one attributes or excludedAttributes list"), charactersPerPath: count("The list holds at most maxPaths × charactersPerPath characters") },
+          { additionalProperties: false },
+        ),
+        body: Type.Object(
+          { maxGroupBytes: count("A /Groups body"), maxBytes: count("Any other SCIM body but /Bulk's"), maxStringBytes: count("One string value, in UTF-8 bytes"), maxJsonDepth: count("Arrays and objects nested in one body (SCIM and /api)") },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    api: Type.Object({ authorize: Type.Object({ maxChecks: count("Questions in one batch POST /api/v1/authorize") }, { additionalProperties: false }) }, { additionalProperties: false }),
+  },
+  { additionalProperties: false, description: "The limits a request is held to (README, Limits)" },
+);
+export type PublishedLimits = Static<typeof PublishedLimitsSchema>;
 
 export function publishedLimits(limits: SizeLimits, input: InputLimits): PublishedLimits {
   return {

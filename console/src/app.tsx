@@ -6,7 +6,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { type Access, type ProductSection, type Section, SECTIONS, SECTION_TABLE, accessOf } from "./access";
-import { ApiFailure, ADMIN_API, call, useCsrfToken } from "./api/client";
+import { ApiFailure, ADMIN_API, call, adoptCsrfToken } from "./api/client";
 import type { Area, Me, Session } from "./api/types";
 import { ErrorNotice, Link, Loading, PageTitle } from "./components/ui";
 import { AREAS, AREA_LABELS } from "./labels";
@@ -39,7 +39,7 @@ export function App(): JSX.Element {
   useEffect(() => {
     (async () => {
       const { body: session } = await call<Session>("GET", `${BASE}/session`);
-      useCsrfToken(session.csrfToken);
+      adoptCsrfToken(session.csrfToken);
       const { body: me } = await call<Me>("GET", `${ADMIN_API}/me`);
       allowLiveUpdates(me.may.read_roles);
       setBoot({ state: "ready", viewer: { session, me, access: accessOf(me) } });

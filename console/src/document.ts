@@ -1,61 +1,32 @@
 /**
- * Reading the parts of a mapping document (`GET /mapping`, a version) that the pages edit. The
- * document is the file's JSON, typed by the server as a plain record; these decoders say what each
- * part is and fall back to "nothing" for anything else, so a page never trusts a shape blindly.
+ * The parts of a mapping document (`GET /mapping`, a version) that the pages edit. The server sends
+ * the document typed (mapping/document.ts), so these only pick parts out; nothing is decoded again.
  */
-import { isObject as isRecord } from "../../mapping/json";
-import type { Area, Level, MappingDocument, OrgDocument, RoleDocument, Toggle } from "./api/types";
-import { AREAS, type RoleNames } from "./labels";
+import type { MappingDocument, OrgDocument, RoleDocument, RoleSummary, RuleDocument } from "./api/types";
+import type { RoleNames } from "./labels";
 
-const isLevel = (value: unknown): value is Level => value === "none" || value === "view" || value === "manage";
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : []);
-
-export function roleFromDefinition(definition: unknown): RoleDocument {
-  const d = isRecord(definition) ? definition : {};
-  const admin: Partial<Record<Area, Level>> = {};
-  const levels = isRecord(d["admin"]) ? d["admin"] : {};
-  for (const area of AREAS) {
-    const level = levels[area];
-    if (isLevel(level) && level !== "none") admin[area] = level;
-  }
-  return {
-    ...(typeof d["displayName"] === "string" ? { displayName: d["displayName"] } : {}),
-    ...(typeof d["description"] === "string" ? { description: d["description"] } : {}),
-    admin,
-    capabilities: strings(d["capabilities"]),
-    connectors: strings(d["connectors"]),
-  };
-}
+const NO_ORG: OrgDocument = { features: {}, connectors: {} };
 
 export function roleOf(document: MappingDocument | null, name: string): RoleDocument | null {
-  const roles = document !== null && isRecord(document["roles"]) ? document["roles"] : {};
-  return Object.hasOwn(roles, name) ? roleFromDefinition(roles[name]) : null;
+  return document !== null && Object.hasOwn(document.roles, name) ? (document.roles[name] ?? null) : null;
 }
 
 /** Each custom role's display name by its key, for the roles that have one. */
 export function roleNamesOf(document: MappingDocument | null): RoleNames {
-  const roles = document !== null && isRecord(document["roles"]) ? document["roles"] : {};
-  const names = new Map<string, string>();
-  for (const [name, definition] of Object.entries(roles)) {
-    if (isRecord(definition) && typeof definition["displayName"] === "string") names.set(name, definition["displayName"]);
-  }
-  return names;
+  return displayNames(Object.entries(document?.roles ?? {}));
 }
 
 /** The same, from the role list (`GET /roles`), for pages that read it rather than the mapping. */
-export function roleNamesFromList(roles: ReadonlyArray<{ readonly name: string; readonly definition: Record<string, unknown> }>): RoleNames {
-  return new Map(roles.flatMap((role) => (typeof role.definition["displayName"] === "string" ? [[role.name, role.definition["displayName"]] as const] : [])));
+export function roleNamesFromList(roles: readonly RoleSummary[]): RoleNames {
+  return displayNames(roles.map((role) => [role.name, role.definition]));
 }
 
-const toggles = (value: unknown): Record<string, Toggle> => {
-  const out: Record<string, Toggle> = {};
-  if (isRecord(value)) for (const [name, setting] of Object.entries(value)) if (setting === "on" || setting === "off") out[name] = setting;
-  return out;
-};
+function displayNames(roles: ReadonlyArray<readonly [string, RoleDocument]>): RoleNames {
+  return new Map(roles.flatMap(([name, role]) => (role.displayName === undefined ? [] : [[name, role.displayName] as const])));
+}
 
 export function orgOf(document: MappingDocument | null): OrgDocument {
-  const org = document !== null && isRecord(document["org"]) ? document["org"] : {};
-  return { features: toggles(org["features"]), connectors: toggles(org["connectors"]) };
+  return document?.org ?? NO_ORG;
 }
 
 export interface RuleView {
@@ -63,13 +34,10 @@ export interface RuleView {
   readonly roles: readonly string[];
   readonly orgRole: string | null;
   /** The rule as the document writes it, for wording what it matches (wording.ts). */
-  readonly document: Record<string, unknown>;
+  readonly document: RuleDocument;
 }
 
 /** The rules of a document with the roles each gives (deleting a rule takes all of them away). */
 export function rulesOf(document: MappingDocument | null): RuleView[] {
-  const list = document !== null && Array.isArray(document["mappings"]) ? document["mappings"] : [];
-  return list.flatMap((rule: unknown) =>
-    isRecord(rule) && typeof rule["id"] === "string" ? [{ id: rule["id"], roles: strings(rule["roles"]), orgRole: typeof rule["orgRole"] === "string" ? rule["orgRole"] : null, document: rule }] : [],
-  );
+  return (document?.mappings ?? []).map((rule) => ({ id: rule.id, roles: rule.roles ?? [], orgRole: rule.orgRole ?? null, document: rule }));
 }

@@ -4,13 +4,11 @@
  * labels, never a rule id or a JSON path. The server's own messages speak the file format (they are
  * for files, logs and the CLI); the console words the structured parts beside them.
  */
-import type { Area, ChangePart, Level, PlanAnswer, RoleDocument } from "./api/types";
-import { roleFromDefinition } from "./document";
+import type { Area, ChangePart, Level, PlanAnswer, RoleDocument, RuleDocument, RuleTargetDocument } from "./api/types";
 import {
   AREAS, LEVEL_LABELS, type RoleNames, areaLabel, capabilityLabel, connectorLabel, humanise, listInWords, orgRoleLabel, ordinal, plural, roleLabel,
 } from "./labels";
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const levelLabel = (level: Level): string => LEVEL_LABELS[level];
 
 /** "the Finance approvers role". */
@@ -139,29 +137,21 @@ export function roleChangeLines(before: RoleDocument | null, after: RoleDocument
 }
 
 /** What a rule document matches, in words: "the group Finance", "members with the app role Admins". */
-export function ruleTargetInWords(rule: Record<string, unknown> | null, groupNames: ReadonlyMap<string, string>): string {
+export function ruleTargetInWords(rule: RuleTargetDocument | null, groupNames: ReadonlyMap<string, string>): string {
   if (rule === null) return "a rule";
-  const group = isRecord(rule["group"]) ? rule["group"] : null;
-  const appRole = isRecord(rule["appRole"]) ? rule["appRole"] : null;
-  if (appRole !== null && typeof appRole["value"] === "string") return `members with the app role ${appRole["value"]}`;
-  if (group === null) return "a rule";
-  const text = (key: string): string | null => (typeof group[key] === "string" ? group[key] : null);
-  const id = text("id");
-  if (id !== null) return groupNames.has(id) ? `the group ${groupNames.get(id) ?? ""}` : `the group with id ${id}`;
-  const manual = text("manual");
-  if (manual !== null) return `the manual group ${manual}`;
-  const externalId = text("externalId");
-  if (externalId !== null) return `the identity provider's group ${externalId}`;
-  const displayName = text("displayName");
-  return displayName !== null ? `the group named ${displayName}` : "a rule";
+  if ("appRole" in rule) return `members with the app role ${rule.appRole.value}`;
+  const { id, manual, externalId, displayName } = rule.group;
+  if (id !== undefined) return groupNames.has(id) ? `the group ${groupNames.get(id) ?? ""}` : `the group with id ${id}`;
+  if (manual !== undefined) return `the manual group ${manual}`;
+  if (externalId !== undefined) return `the identity provider's group ${externalId}`;
+  return displayName !== undefined ? `the group named ${displayName}` : "a rule";
 }
 
 /** What a rule document gives, in words: "the Finance role and the Owner org role". */
-function ruleGivesInWords(rule: Record<string, unknown> | null, names: RoleNames): string {
+function ruleGivesInWords(rule: RuleDocument | null, names: RoleNames): string {
   if (rule === null) return "nothing";
-  const roles = Array.isArray(rule["roles"]) ? rule["roles"].filter((r): r is string => typeof r === "string") : [];
-  const orgRole = typeof rule["orgRole"] === "string" ? `the ${orgRoleLabel(rule["orgRole"])} org role` : null;
-  const gives = [...roles.map((r) => theRole(r, names)), ...(orgRole === null ? [] : [orgRole])];
+  const orgRole = rule.orgRole === undefined ? null : `the ${orgRoleLabel(rule.orgRole)} org role`;
+  const gives = [...(rule.roles ?? []).map((r) => theRole(r, names)), ...(orgRole === null ? [] : [orgRole])];
   return gives.length === 0 ? "nothing" : listInWords(gives);
 }
 
@@ -184,8 +174,7 @@ export function partInWords(part: ChangePart, names: RoleNames, groupNames: Read
     case "standard_role":
       return { title: `The ${orgRoleLabel(part.role)} role's ${areaLabel(part.area)} level`, lines: [{ what: areaLabel(part.area), before: levelLabel(part.before), after: levelLabel(part.after) }] };
     case "role": {
-      const before = part.before === null ? null : roleFromDefinition(part.before);
-      const after = part.after === null ? null : roleFromDefinition(part.after);
+      const { before, after } = part;
       // A role is named as it was when deleted, as it becomes otherwise.
       const shown = after?.displayName ?? before?.displayName ?? part.name;
       const title = part.change === "added" ? `New role ${shown}` : part.change === "removed" ? `Role ${shown} deleted` : `Role ${shown}`;

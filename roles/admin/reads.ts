@@ -9,7 +9,7 @@ import { allGroups } from "../../db/groups";
 import { findOrgById } from "../../db/orgs";
 import { roleHolderCounts } from "../../db/permissions";
 import { findUser, findUserIdByUserName } from "../../db/users";
-import { type AllowedActions, type EffectivePermissions, type RoleDefinition, describeRuleTarget, indexGroups, roleDocument, rulesByRole } from "../../mapping";
+import { type AllowedActions, type EffectivePermissions, type RoleDefinition, type RoleDocument, describeRuleTarget, indexGroups, roleDocument, rulesByRole } from "../../mapping";
 import { type Actor, requireAction } from "./actor";
 import { decodeCursor, encodeCursor } from "./cursor";
 import type { AdminDeps } from "./mapping";
@@ -38,7 +38,7 @@ export function authorizeEventStream(actor: Actor): void {
 
 export interface RoleSummary {
   readonly name: string;
-  readonly definition: Record<string, unknown>;
+  readonly definition: RoleDocument;
   /** Members holding the role now (custom members whose groups or app roles give it). */
   readonly memberCount: number;
   readonly rules: ReadonlyArray<{ readonly id: string; readonly target: string }>;

@@ -8,9 +8,11 @@ import { DECISION_KINDS, type DecisionKind, MEMBER_SERIES, type MemberSeriesKind
 import { AREAS, type Area, isArea } from "../../mapping";
 import * as admin from "../../roles/admin";
 import { ApiError } from "../api-errors";
+import { AnalyticsSettingsRequest } from "../openapi/requests";
+import { validBody } from "../openapi/validate";
 import { type CsvValue, sendCsv, toCsv, wantsCsv } from "../csv";
 import { actorOf } from "./auth";
-import { body, pageLimit, query } from "./http";
+import { pageLimit, query } from "./http";
 import { asyncRoute } from "../../http/route";
 
 /** The access review's CSV holds at most this many rows (the JSON answer is paged). */
@@ -27,15 +29,7 @@ export function analyticsRoutes(router: Router, use: admin.AdminDeps): void {
     res.json(await admin.readCollectionSettings(use, actorOf(res)));
   }));
   router.put("/analytics/settings", route(async (req, res) => {
-    const input = body(req);
-    const flag = (name: string): boolean | undefined => {
-      const value = input[name];
-      if (value !== undefined && typeof value !== "boolean") throw new ApiError("invalid_request", `${name} must be true or false`);
-      return value;
-    };
-    const unknown = Object.keys(input).filter((key) => key !== "collectAuthorize" && key !== "collectProvisioning");
-    if (unknown.length > 0) throw new ApiError("invalid_request", `Unknown setting ${unknown.map((k) => `"${k}"`).join(", ")}; the settings are collectAuthorize and collectProvisioning`);
-    const [collectAuthorize, collectProvisioning] = [flag("collectAuthorize"), flag("collectProvisioning")];
+    const { collectAuthorize, collectProvisioning } = validBody(req, AnalyticsSettingsRequest);
     res.json(await admin.changeCollectionSettings(use, actorOf(res), {
       ...(collectAuthorize === undefined ? {} : { collectAuthorize }),
       ...(collectProvisioning === undefined ? {} : { collectProvisioning }),

@@ -7,10 +7,11 @@ import type { Router } from "express";
 import { findOrgByName } from "../../db/orgs";
 import * as admin from "../../roles/admin";
 import { ApiError } from "../api-errors";
+import { SessionLimitsRequest, SsoRequest } from "../openapi/requests";
+import { validBody } from "../openapi/validate";
 import { DEFAULT_CONSOLE } from "../config";
 import { IssuerDiscovery } from "../oidc/discovery-check";
 import { actorOf } from "./auth";
-import { body, textField } from "./http";
 import { asyncRoute } from "../../http/route";
 
 export interface IdentityRouteOptions {
@@ -43,12 +44,8 @@ export function identityRoutes(router: Router, use: admin.AdminDeps, options: Id
     res.json(ssoBody(await admin.readSignIn(use, actorOf(res), await context())));
   }));
   router.put("/sso", route(async (req, res) => {
-    const input = body(req);
-    const secret = input["clientSecret"];
-    if (secret !== undefined && secret !== null && typeof secret !== "string") throw new ApiError("invalid_request", "clientSecret must be text, null (no secret) or left out (keep the stored one)");
-    const claim = input["usernameClaim"];
-    if (claim !== undefined && typeof claim !== "string") throw new ApiError("invalid_request", "usernameClaim must be text");
-    const change: admin.SignInChange = { issuer: textField(input, "issuer").trim(), clientId: textField(input, "clientId").trim(), clientSecret: secret, usernameClaim: claim ?? "email" };
+    const input = validBody(req, SsoRequest);
+    const change: admin.SignInChange = { issuer: input.issuer.trim(), clientId: input.clientId.trim(), clientSecret: input.clientSecret, usernameClaim: input.usernameClaim ?? "email" };
     const outcome = await admin.changeSignIn(use, actorOf(res), change, { ...(await context()), checkIssuer: (issuer) => options.discovery.check(issuer) });
     res.json({ ...ssoBody(outcome.view), sessionsEnded: outcome.sessionsEnded });
   }));
@@ -61,13 +58,10 @@ export function identityRoutes(router: Router, use: admin.AdminDeps, options: Id
     res.json(await admin.readSessionLimits(use, actorOf(res), options.sessionDefaults));
   }));
   router.put("/authentication", route(async (req, res) => {
-    const input = body(req);
-    const reset = input["idleMinutes"] === null && input["sessionHours"] === null;
-    const [idle, hours] = [input["idleMinutes"], input["sessionHours"]];
-    if (!reset && (typeof idle !== "number" || typeof hours !== "number")) {
-      throw new ApiError("invalid_request", "Send idleMinutes and sessionHours as whole numbers, or both null to go back to the defaults");
-    }
-    const limits = reset ? null : { idleMinutes: Number(idle), sessionHours: Number(hours) };
+    const BOTH = "Send idleMinutes and sessionHours as whole numbers, or both null to go back to the defaults";
+    const { idleMinutes, sessionHours } = validBody(req, SessionLimitsRequest, BOTH);
+    if ((idleMinutes === null) !== (sessionHours === null)) throw new ApiError("invalid_request", BOTH);
+    const limits = idleMinutes === null || sessionHours === null ? null : { idleMinutes, sessionHours };
     res.json(await admin.changeSessionLimits(use, actorOf(res), limits, options.sessionDefaults));
   }));
 }

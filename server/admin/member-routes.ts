@@ -6,9 +6,10 @@
  */
 import type { Request, Router } from "express";
 import * as admin from "../../roles/admin";
-import { ApiError } from "../api-errors";
+import { MembershipPlanRequest, NewMemberRequest, SuspensionRequest } from "../openapi/requests";
+import { validBody } from "../openapi/validate";
 import { actorOf } from "./auth";
-import { body, pageLimit, query } from "./http";
+import { pageLimit, query } from "./http";
 import { asyncRoute } from "../../http/route";
 
 export function addMemberRoutes(router: Router, use: admin.AdminDeps): void {
@@ -16,8 +17,8 @@ export function addMemberRoutes(router: Router, use: admin.AdminDeps): void {
   const id = (req: Request): string => req.params.id ?? "";
 
   router.post("/members", route(async (req, res) => {
-    const input = body(req);
-    res.status(201).json(await admin.addLocalMember(use, actorOf(res), { email: input["email"], displayName: input["displayName"] }));
+    const input = validBody(req, NewMemberRequest);
+    res.status(201).json(await admin.addLocalMember(use, actorOf(res), { email: input.email, displayName: input.displayName }));
   }));
   router.delete("/members/:id", route(async (req, res) => {
     await admin.removeLocalMember(use, actorOf(res), id(req));
@@ -27,7 +28,7 @@ export function addMemberRoutes(router: Router, use: admin.AdminDeps): void {
     res.json(await admin.planSuspension(use, actorOf(res), id(req)));
   }));
   router.post("/members/:id/suspend", route(async (req, res) => {
-    res.json(await admin.suspendMember(use, actorOf(res), id(req), body(req)["reason"]));
+    res.json(await admin.suspendMember(use, actorOf(res), id(req), validBody(req, SuspensionRequest).reason));
   }));
   router.post("/members/:id/reactivate", route(async (req, res) => {
     res.json(await admin.reactivateMember(use, actorOf(res), id(req)));
@@ -41,8 +42,7 @@ export function addMemberRoutes(router: Router, use: admin.AdminDeps): void {
     res.json(await admin.listManualGroups(use, actorOf(res), { limit: pageLimit(req), ...(q === undefined ? {} : { q }), ...(cursor === undefined ? {} : { cursor }) }));
   }));
   router.post("/groups/:id/members/:userId/plan", route(async (req, res) => {
-    const op = body(req)["op"];
-    if (op !== "add" && op !== "remove") throw new ApiError("invalid_request", "op must be add or remove");
+    const { op } = validBody(req, MembershipPlanRequest);
     res.json(await admin.planGroupMembership(use, actorOf(res), id(req), req.params.userId ?? "", op));
   }));
 }

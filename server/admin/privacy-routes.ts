@@ -6,7 +6,8 @@
  */
 import type { Response, Router } from "express";
 import * as admin from "../../roles/admin";
-import { ApiError } from "../api-errors";
+import { ErasureRequest } from "../openapi/requests";
+import { validBody } from "../openapi/validate";
 import { actorOf } from "./auth";
 import { body, query } from "./http";
 import { asyncRoute } from "../../http/route";
@@ -36,7 +37,7 @@ export function addPrivacyRoutes(router: Router, use: admin.AdminDeps, defaults:
     sendExport(res, await admin.exportMemberData(use, actorOf(res), req.params.id ?? ""));
   }));
   router.post("/erasures", route(async (req, res) => {
-    res.json(await admin.eraseDeletedMember(use, actorOf(res), erasureKey(body(req))));
+    res.json(await admin.eraseDeletedMember(use, actorOf(res), validBody(req, ErasureRequest, "Name the deleted member by userId or by userName (one of them, as text)")));
   }));
 }
 
@@ -46,9 +47,3 @@ function sendExport(res: Response, document: admin.PersonalDataExport): void {
   res.json(document);
 }
 
-function erasureKey(input: Record<string, unknown>): { userId: string } | { userName: string } {
-  const { userId, userName } = input;
-  if (typeof userId === "string" && userId !== "" && userName === undefined) return { userId };
-  if (typeof userName === "string" && userName !== "" && userId === undefined) return { userName };
-  throw new ApiError("invalid_request", "Name the deleted member by userId or by userName (one of them, as text)");
-}

@@ -15,6 +15,9 @@ import { DEFAULT_INPUT_LIMITS } from "../../scim/limits";
 import { refuseNulInUrl } from "../../http/body";
 import { apiJsonBody } from "../api";
 import { ApiError, apiErrorHandler } from "../api-errors";
+import { GroupNameRequest, NewScimTokenRequest, PrimaryOwnerRequest, RotationRequest } from "../openapi/requests";
+import { validBody } from "../openapi/validate";
+import type { Static } from "@sinclair/typebox";
 import { type EventHub, streamEvents } from "../events";
 import type { ParseMappingText } from "../mapping-parser";
 import { reportRevision } from "../revision-header";
@@ -22,6 +25,7 @@ import type { MemberTokens } from "../oidc/member-tokens";
 import type { ProductSections } from "../console-sections";
 import { addAccessRoutes, meAnswer } from "./access-routes";
 import { analyticsRoutes } from "./analytics-routes";
+import { decodeAuditPage } from "./audit-entries";
 import { type SessionReader, actorOf, authenticateAgain, authenticateMember } from "./auth";
 import { addPrivacyRoutes } from "./privacy-routes";
 import { type IdentityRouteOptions, defaultIdentityOptions, identityRoutes } from "./identity-routes";
@@ -173,7 +177,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     await edit(req, res, { kind: "set_standard_role", role, levels: body(req) }, "standard_role.set", role);
   }));
   router.put("/primary-owner", route(async (req, res) => {
-    const userName = textField(body(req), "userName");
+    const { userName } = validBody(req, PrimaryOwnerRequest);
     await edit(req, res, { kind: "set_primary_owner", userName }, "primary_owner.set", userName);
   }));
 
@@ -186,14 +190,14 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json(await admin.listGroups(use, actorOf(res), { limit: pageLimit(req), ...(source === undefined ? {} : { source }), ...(q === undefined ? {} : { q }), ...(cursor === undefined ? {} : { cursor }) }));
   }));
   router.post("/groups", route(async (req, res) => {
-    const group = await admin.createManualGroup(use, actorOf(res), textField(body(req), "displayName"));
+    const group = await admin.createManualGroup(use, actorOf(res), validBody(req, GroupNameRequest).displayName);
     res.status(201).json({ id: group.id, displayName: group.displayName, source: group.source, memberCount: 0, created: group.created });
   }));
   router.get("/groups/:id", route(async (req, res) => {
     res.json(await admin.readGroup(use, actorOf(res), req.params.id ?? ""));
   }));
   router.patch("/groups/:id", route(async (req, res) => {
-    const group = await admin.renameManualGroup(use, actorOf(res), req.params.id ?? "", textField(body(req), "displayName"));
+    const group = await admin.renameManualGroup(use, actorOf(res), req.params.id ?? "", validBody(req, GroupNameRequest).displayName);
     res.json({ id: group.id, displayName: group.displayName, source: group.source, created: group.created });
   }));
   router.delete("/groups/:id", route(async (req, res) => {
@@ -215,14 +219,12 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     res.json({ tokens: (await admin.listScimConnections(use, actorOf(res))).map((t) => ({ ...tokenBody(t), lastRequest: t.lastRequest, recentErrors: t.recentErrors })) });
   }));
   router.post("/scim-tokens", route(async (req, res) => {
-    const created = await admin.createScimToken(use, actorOf(res), newToken(body(req)));
+    const created = await admin.createScimToken(use, actorOf(res), newToken(validBody(req, NewScimTokenRequest)));
     res.status(201).json({ token: created.token, ...tokenBody(created.info) });
   }));
   router.post("/scim-tokens/:id/rotate", route(async (req, res) => {
-    const input = body(req);
-    const overlap = input["overlapSeconds"];
-    if (overlap !== undefined && typeof overlap !== "number") throw new ApiError("invalid_request", "overlapSeconds must be a number");
-    const rotated = await admin.rotateScimToken(use, actorOf(res), req.params.id ?? "", { ...newToken(input), overlapSeconds: overlap ?? null });
+    const input = validBody(req, RotationRequest);
+    const rotated = await admin.rotateScimToken(use, actorOf(res), req.params.id ?? "", { ...newToken(input), overlapSeconds: input.overlapSeconds ?? null });
     res.status(201).json({ token: rotated.token, ...tokenBody(rotated.info), replaced: tokenBody(rotated.replaced) });
   }));
   router.delete("/scim-tokens/:id", route(async (req, res) => {
@@ -239,12 +241,12 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   }));
   router.get("/audit", route(async (req, res) => {
     const [member, actor, cursor] = [query(req, "member"), query(req, "actor"), query(req, "cursor")];
-    res.json(await admin.readAuditPage(use, actorOf(res), {
+    res.json(decodeAuditPage(await admin.readAuditPage(use, actorOf(res), {
       limit: pageLimit(req),
       ...(member === undefined ? {} : { member }),
       ...(actor === undefined ? {} : { actor }),
       ...(cursor === undefined ? {} : { cursor }),
-    }));
+    })));
   }));
   router.get("/actions", route(async (req, res) => {
     const [actor, cursor] = [query(req, "actor"), query(req, "cursor")];
@@ -306,11 +308,8 @@ function tokenBody(token: TokenInfo): Record<string, unknown> {
   return { id: token.id, label: token.label, createdBy: token.createdBy, createdAt: token.createdAt, revokedAt: token.revokedAt, expiresAt: token.expiresAt };
 }
 
-function newToken(input: Record<string, unknown>): admin.NewToken {
-  const { label, expiresAt } = input;
-  if (label !== undefined && typeof label !== "string") throw new ApiError("invalid_request", "label must be text");
-  if (expiresAt !== undefined && expiresAt !== null && typeof expiresAt !== "string") throw new ApiError("invalid_request", "expiresAt must be an ISO-8601 date and time");
-  return { label: label ?? null, expiresAt: expiresAt ?? null };
+function newToken(input: Static<typeof NewScimTokenRequest>): admin.NewToken {
+  return { label: input.label ?? null, expiresAt: input.expiresAt ?? null };
 }
 
 function roleOf(outcome: admin.EditOutcome, name: string): Record<string, unknown> | null {

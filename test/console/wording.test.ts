@@ -1,6 +1,6 @@
 import { capabilityLabel, connectorLabel, humanise, listInWords, ordinal, plural, roleLabel } from "../../console/src/labels";
 import { inWords, partInWords, pathInWords, refusalInWords, roleChangeLines } from "../../console/src/wording";
-import type { ChangePart, PlanAnswer } from "../../console/src/api/types";
+import type { ChangePart, PlanAnswer, RoleDocument } from "../../console/src/api/types";
 
 const NAMES = new Map([["finance", "Finance approvers"]]);
 
@@ -64,7 +64,7 @@ describe("places in the mapping, in words", () => {
 });
 
 describe("a mapping change, in words", () => {
-  const rolePart = (before: Record<string, unknown> | null, after: Record<string, unknown> | null): ChangePart => ({
+  const rolePart = (before: RoleDocument | null, after: RoleDocument | null): ChangePart => ({
     part: "role",
     name: "finance",
     change: before === null ? "added" : after === null ? "removed" : "changed",

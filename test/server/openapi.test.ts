@@ -11,6 +11,10 @@ import { createGroup, createUser, harnessPerTest, startHarness } from "../suppor
 import { expectDocumented } from "../support/openapi";
 import { MAPPING } from "../roles/support";
 import { ADMIN_ACTIONS } from "../../mapping";
+import type { Request } from "express";
+import { ApiError } from "../../server/api-errors";
+import { ErasureRequest, GroupNameRequest, RotationRequest } from "../../server/openapi/requests";
+import { validBody } from "../../server/openapi/validate";
 
 /** `METHOD /path` of every route a router registers, with `{param}` for `:param`. */
 function registeredRoutes(router: Router, prefix: string): string[] {
@@ -60,6 +64,7 @@ describe("the OpenAPI document", () => {
       ...registeredRoutes(apiRouter({ ...deps, events: h.events, authenticate: (_req, _res, next) => next() }), ""),
       ...registeredRoutes(adminRouter({ ...deps, events: h.events, tokens: new MemberTokens(new OidcIssuers()) }), "/admin"),
       "GET /openapi.json",
+      "GET /limits",
     ];
     expect(registered.sort()).toEqual(documentedRoutes().sort());
   });
@@ -97,5 +102,54 @@ describe("the OpenAPI document", () => {
       statuses.push(res.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 400, 400, 200, 200, 404, 401]);
+  });
+
+  it("names every operation once, for generated clients, and types the mapping document, the explanation and authorize's question", () => {
+    const document = openApiDocument() as { paths: Record<string, Record<string, { operationId?: string }>>; components: { schemas: Record<string, { properties?: object; anyOf?: object[] }> } };
+    const ids = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
+    expect(ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    const { schemas } = document.components;
+    expect(Object.keys(schemas["MappingDocument"]?.properties ?? {})).toEqual(["version", "primaryOwner", "org", "standardRoles", "roles", "mappings"]);
+    expect(Object.keys(schemas["Explanation"]?.properties ?? {})).toEqual(expect.arrayContaining(["matches", "chains", "orgRoleReason", "inactiveReason"]));
+    // One question: a member and an area (with a level), a capability, or a connector; or a batch of them.
+    const [single, batch] = (schemas["AuthorizeRequest"]?.anyOf ?? []) as { anyOf?: { required?: string[] }[]; required?: string[] }[];
+    expect(single?.anyOf?.map((question) => question.required)).toEqual([["member", "area"], ["member", "capability"], ["member", "connector"]]);
+    expect(batch?.required).toEqual(["checks"]);
+  });
+});
+
+describe("request bodies checked against the document's schemas", () => {
+  const refusal = (body: unknown, check: () => unknown): string => {
+    try {
+      check();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "invalid_request") return err.message;
+      throw err;
+    }
+    throw new Error(`${JSON.stringify(body)} was accepted`);
+  };
+  const req = (body: unknown) => ({ body }) as Request;
+
+  it("answers the body the schema describes, typed", () => {
+    expect(validBody(req({ displayName: "Contractors" }), GroupNameRequest).displayName).toBe("Contractors");
+    expect(validBody(req({ overlapSeconds: 60 }), RotationRequest).overlapSeconds).toBe(60);
+  });
+
+  it("refuses with a sentence naming the field and what it must be", () => {
+    const cases: Array<[unknown, typeof GroupNameRequest | typeof RotationRequest, string]> = [
+      [{ displayName: 3 }, GroupNameRequest, "displayName must be text"],
+      [{ displayName: "  " }, GroupNameRequest, "displayName must be non-empty text"],
+      [{}, GroupNameRequest, "displayName is required"],
+      [{ displayName: "x", owner: "me" }, GroupNameRequest, 'Unknown field "owner"; the fields are displayName'],
+      [{ overlapSeconds: "60" }, RotationRequest, "overlapSeconds must be a whole number"],
+      [[], GroupNameRequest, "The request body must be a JSON object"],
+    ];
+    for (const [body, schema, message] of cases) expect(refusal(body, () => validBody(req(body), schema))).toBe(message);
+  });
+
+  it("keeps a route's own sentence where the body is a choice between two shapes", () => {
+    const message = "Name the deleted member by userId or by userName";
+    expect(refusal({ userId: "u", userName: "n" }, () => validBody(req({ userId: "u", userName: "n" }), ErasureRequest, message))).toBe(message);
   });
 });

@@ -22,7 +22,7 @@ export class ApiFailure extends Error {
 
 let csrfToken: string | null = null;
 
-export function useCsrfToken(token: string): void {
+export function adoptCsrfToken(token: string): void {
   csrfToken = token;
 }
 

@@ -7,22 +7,26 @@ import type { MappingVersionSummary } from "../../../db/mappings";
 import type { ScimErrorEntry } from "../../../db/scim-activity";
 import type {
   AdminAction, Area, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, EffectivePermissions, Explanation, Level, MappingChangePart,
-  MappingDocument, MappingIssue, MappingPlan, OrgRole, StandardOrgRole,
+  MappingDocument, MappingIssue, MappingPlan, OrgDocument, OrgRole, RoleDocument, RuleDocument, RuleTargetDocument, StandardOrgRole, ToggleSetting,
 } from "../../../mapping";
 import type {
   AddedMember, GroupDetail, GroupSummary, ManualGroupRow, MappingView, MemberDetail, MemberPlan, MemberRow, MyAccess, RoleSummary, ScimConnection, SessionLimitsView, SignInView, StandingOutcome,
-  readAdminLog, readAuditPage,
+  readAdminLog, AuditPage as AuditPageOf,
 } from "../../../roles/admin";
+import type { AuditEntry } from "../../../server/admin/audit-entries";
 import type { MeAnswer } from "../../../server/admin/access-routes";
 import type { PermissionChangedData } from "../../../roles/events";
 import type { RetentionDays } from "../../../db/privacy";
 import type { DeletedMembers, ErasureOutcome, RetentionSetting, RetentionView, readPrivacyStatement } from "../../../roles/admin";
 
 export type { AdminAction, Area, EffectivePermissions, Explanation, Level, MappingDocument, MappingIssue, MemberDetail, MemberRow, MyAccess, OrgRole, RoleSummary, StandardOrgRole };
+/** The parts of a mapping document, as mapping/document.ts writes them. */
+export type { OrgDocument, RoleDocument, RuleDocument, RuleTargetDocument };
+export type Toggle = ToggleSetting;
 
 /** `GET /me`: the member, what they may do, and the product's sections they may open. */
 export type Me = MeAnswer;
-export type { GroupDetail, GroupSummary, MappingView, PermissionChangedData };
+export type { AuditEntry, GroupDetail, GroupSummary, MappingView, PermissionChangedData };
 export type { AddedMember, ManualGroupRow, MemberPlan, StandingOutcome };
 
 export type Capability = (typeof BUILTIN_CAPABILITIES)[number];
@@ -71,30 +75,12 @@ export interface RollbackAnswer {
 export type ProposedChange =
   | { readonly kind: "put_role"; readonly name: string; readonly role: RoleDocument }
   | { readonly kind: "delete_role"; readonly name: string }
-  | { readonly kind: "add_rule"; readonly rule: RuleDocument }
+  | { readonly kind: "add_rule"; readonly rule: NewRuleDocument }
   | { readonly kind: "delete_rule"; readonly ruleId: string }
   | { readonly kind: "set_org"; readonly org: OrgDocument };
 
-/** A custom role as a mapping file writes it. */
-export interface RoleDocument {
-  /** The name people read; the key stays what rules name the role by. */
-  displayName?: string;
-  description?: string;
-  admin: Partial<Record<Area, Level>>;
-  capabilities: string[];
-  connectors: string[];
-}
-
-export interface RuleDocument {
-  readonly group: { readonly id: string } | { readonly manual: string };
-  readonly roles: string[];
-}
-
-export type Toggle = "on" | "off";
-export interface OrgDocument {
-  features: Record<string, Toggle>;
-  connectors: Record<string, Toggle>;
-}
+/** A rule to add: what it matches and what it gives; the server gives it its id. */
+export type NewRuleDocument = RuleTargetDocument & Partial<Pick<RuleDocument, "id" | "roles" | "orgRole">>;
 
 export type GroupSource = GroupSummary["source"];
 export interface GroupPage {
@@ -107,11 +93,11 @@ export interface MemberPage {
   readonly nextCursor: string | null;
 }
 
-export type AuditPage = Awaited<ReturnType<typeof readAuditPage>>;
+/** `GET /audit`: permission changes, decoded by the server with what changed (server/admin/audit-entries.ts). */
+export type AuditPage = AuditPageOf<AuditEntry>;
 /** `GET /actions`: the admin log, newest first. */
 export type AdminLogPage = Awaited<ReturnType<typeof readAdminLog>>;
 export type AdminLogEntry = AdminLogPage["entries"][number];
-export type AuditEntry = AuditPage["entries"][number];
 
 export type VersionSummary = MappingVersionSummary;
 export interface VersionPage {

@@ -94,6 +94,27 @@ export function Loading(props: { what: string }): JSX.Element {
 }
 
 /**
+ * What a page shows of something it loads: the error when the load failed (beside the data a
+ * reload keeps), "Loading …" until the first answer, `empty` when the answer holds nothing, and
+ * otherwise what `children` renders from it.
+ */
+export function LoadedView<T>(props: {
+  loaded: { readonly data: T | null; readonly error: unknown };
+  what: string;
+  isEmpty(data: T): boolean;
+  empty: ComponentChildren;
+  children(data: T): ComponentChildren;
+}): JSX.Element {
+  const { data, error } = props.loaded;
+  return (
+    <>
+      {error !== null && <ErrorNotice error={error} />}
+      {data === null ? error === null && <Loading what={props.what} /> : props.isEmpty(data) ? props.empty : props.children(data)}
+    </>
+  );
+}
+
+/**
  * Role display names by key, read from the role list when the member may read roles (`enabled`);
  * until then, and otherwise, none (roles are named by their keys).
  */
@@ -147,10 +168,13 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
  */
 export function useOnNewValue<T>(value: T, onNew: (value: T) => void): void {
   const seen = useRef(value);
+  // The latest callback, so a page passing a new closure each render does not re-run the effect.
+  const latest = useRef(onNew);
+  latest.current = onNew;
   useEffect(() => {
     if (seen.current === value) return;
     seen.current = value;
-    onNew(value);
+    latest.current(value);
   }, [value]);
 }
 

@@ -8,7 +8,7 @@ import { actorLabel, describeAction } from "../activity";
 import { get, query } from "../api/client";
 import type { AdminLogPage } from "../api/types";
 import type { Viewer } from "../app";
-import { ErrorNotice, Loading, PageTitle, Pager, useDebounced, useLoad, usePages } from "../components/ui";
+import { LoadedView, Pager, PageTitle, useDebounced, useLoad, usePages } from "../components/ui";
 import { when } from "../labels";
 
 export const ACTIVITY_PAGE_SIZE = 50;
@@ -33,35 +33,32 @@ export function ActivityPage(_props: { viewer: Viewer }): JSX.Element {
           </span>
         </div>
       </div>
-      {log.error !== null && <ErrorNotice error={log.error} />}
-      {log.data === null ? (
-        log.error === null && <Loading what="the admin activity" />
-      ) : log.data.entries.length === 0 ? (
-        <p>{actor === "" ? "No admin actions yet." : "No admin actions by this actor."}</p>
-      ) : (
-        <table class="activity">
-          <caption class="visually-hidden">Admin actions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-            </tr>
-          </thead>
-          <tbody>
-            {log.data.entries.map((e) => {
-              const described = describeAction(e);
-              return (
-                <tr key={e.seq}>
-                  <td>{when(e.at)}</td>
-                  <td>{actorLabel(e.actor)}</td>
-                  <td>{described.known ? described.text : <code>{described.text}</code>}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <LoadedView loaded={log} what="the admin activity" isEmpty={(data) => data.entries.length === 0} empty={<p>{actor === "" ? "No admin actions yet." : "No admin actions by this actor."}</p>}>
+        {(data) => (
+          <table class="activity">
+            <caption class="visually-hidden">Admin actions, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.entries.map((e) => {
+                const described = describeAction(e);
+                return (
+                  <tr key={e.seq}>
+                    <td>{when(e.at)}</td>
+                    <td>{actorLabel(e.actor)}</td>
+                    <td>{described.known ? described.text : <code>{described.text}</code>}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </LoadedView>
       {log.data !== null && <Pager label="Admin activity" page={pages.page} nextCursor={log.data.nextCursor} onNext={pages.next} onPrevious={pages.previous} />}
     </>
   );

@@ -11,7 +11,7 @@ import type { GroupDetail, GroupPage as GroupList, GroupSummary, MemberPage, Mem
 import { MemberPlanView } from "../components/member-plan";
 import type { Viewer } from "../app";
 import { type PickerItem, SearchPicker } from "../components/picker";
-import { Badge, DisabledReason, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useAction, useDebounced, useLoad, usePages, useRoleNames } from "../components/ui";
+import { Badge, DisabledReason, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useAction, useDebounced, useLoad, usePages, useRoleNames, LoadedView } from "../components/ui";
 import { ORG_ROLE_LABELS, type RoleNames, roleLabel } from "../labels";
 import { href, navigate } from "../router";
 
@@ -72,40 +72,37 @@ export function GroupsPage(props: { viewer: Viewer }): JSX.Element {
           </select>
         </div>
       </div>
-      {list.error !== null && <ErrorNotice error={list.error} />}
-      {list.data === null ? (
-        list.error === null && <Loading what="groups" />
-      ) : list.data.groups.length === 0 ? (
-        <p>No groups match.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">Groups</caption>
-          <thead>
-            <tr>
-              <th scope="col">Group</th>
-              <th scope="col">Source</th>
-              <th scope="col">Members</th>
-              <th scope="col">Gives</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.groups.map((g) => (
-              <tr key={g.id}>
-                <th scope="row">
-                  <Link href={href("groups", g.id)}>{g.displayName}</Link>
-                </th>
-                <td>
-                  <SourceBadge group={g} />
-                </td>
-                <td class="number">{g.memberCount}</td>
-                <td>
-                  <Gives group={g} names={names} />
-                </td>
+      <LoadedView loaded={list} what="groups" isEmpty={(data) => data.groups.length === 0} empty={<p>No groups match.</p>}>
+        {(data) => (
+          <table>
+            <caption class="visually-hidden">Groups</caption>
+            <thead>
+              <tr>
+                <th scope="col">Group</th>
+                <th scope="col">Source</th>
+                <th scope="col">Members</th>
+                <th scope="col">Gives</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {data.groups.map((g) => (
+                <tr key={g.id}>
+                  <th scope="row">
+                    <Link href={href("groups", g.id)}>{g.displayName}</Link>
+                  </th>
+                  <td>
+                    <SourceBadge group={g} />
+                  </td>
+                  <td class="number">{g.memberCount}</td>
+                  <td>
+                    <Gives group={g} names={names} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </LoadedView>
       {list.data !== null && <Pager label="Groups" page={pages.page} nextCursor={list.data.nextCursor} onNext={pages.next} onPrevious={pages.previous} />}
       <form
         class="inline-form"
@@ -255,40 +252,37 @@ export function GroupPage(props: { viewer: Viewer; id: string }): JSX.Element {
         </>
       )}
       <h2>Members</h2>
-      {members.error !== null && <ErrorNotice error={members.error} />}
-      {members.data === null ? (
-        members.error === null && <Loading what="members" />
-      ) : members.data.members.length === 0 ? (
-        <p>No members.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">Members of {g.displayName}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Name</th>
-              <th scope="col">Org role</th>
-              {manual && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {members.data.members.map((m) => (
-              <tr key={m.id}>
-                <th scope="row">{access.sections.members === "none" ? m.userName : <Link href={href("members", m.id)}>{m.userName}</Link>}</th>
-                <td>{m.displayName ?? ""}</td>
-                <td>{ORG_ROLE_LABELS[m.orgRole]}</td>
-                {manual && (
-                  <td>
-                    <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => remove(m.id, m.userName)}>
-                      Review removing {m.userName}…
-                    </button>
-                  </td>
-                )}
+      <LoadedView loaded={members} what="members" isEmpty={(data) => data.members.length === 0} empty={<p>No members.</p>}>
+        {(data) => (
+          <table>
+            <caption class="visually-hidden">Members of {g.displayName}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Member</th>
+                <th scope="col">Name</th>
+                <th scope="col">Org role</th>
+                {manual && <th scope="col">Actions</th>}
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {data.members.map((m) => (
+                <tr key={m.id}>
+                  <th scope="row">{access.sections.members === "none" ? m.userName : <Link href={href("members", m.id)}>{m.userName}</Link>}</th>
+                  <td>{m.displayName ?? ""}</td>
+                  <td>{ORG_ROLE_LABELS[m.orgRole]}</td>
+                  {manual && (
+                    <td>
+                      <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => remove(m.id, m.userName)}>
+                        Review removing {m.userName}…
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </LoadedView>
       {members.data !== null && <Pager label="Members" page={pages.page} nextCursor={members.data.nextCursor} onNext={pages.next} onPrevious={pages.previous} />}
     </>
   );

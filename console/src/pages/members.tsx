@@ -10,7 +10,7 @@ import { useState } from "preact/hooks";
 import { get, query } from "../api/client";
 import type { Explanation, MemberDetail, MemberPage as MemberList, OrgRole, PermissionChangedData, RoleSummary } from "../api/types";
 import type { Viewer } from "../app";
-import { Badge, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useDebounced, useLoad, usePages, useRoleNames } from "../components/ui";
+import { Badge, ErrorNotice, Link, Loading, Notice, PageTitle, Pager, useDebounced, useLoad, usePages, useRoleNames, LoadedView } from "../components/ui";
 import { AREAS, AREA_LABELS, LEVEL_LABELS, ORG_ROLES, ORG_ROLE_LABELS, type RoleNames, capabilityLabel, connectorLabel, listInWords, roleLabel, when } from "../labels";
 import { adminActionInWords, inWords, matchedByInWords, theRole } from "../wording";
 import { usePermissionChanges } from "../live";
@@ -69,40 +69,37 @@ export function MembersPage(props: { viewer: Viewer }): JSX.Element {
           )}
         </div>
       </div>
-      {list.error !== null && <ErrorNotice error={list.error} />}
-      {list.data === null ? (
-        list.error === null && <Loading what="members" />
-      ) : list.data.members.length === 0 ? (
-        <p>No members match.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">Members</caption>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Org role</th>
-              <th scope="col">Custom roles</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.members.map((m) => (
-              <tr key={m.id}>
-                <th scope="row">
-                  <Link href={href("members", m.id)}>{m.userName}</Link>
-                </th>
-                <td>{m.displayName ?? ""}</td>
-                <td>
-                  <StatusBadges active={m.active} suspended={m.suspended} />
-                </td>
-                <td>{ORG_ROLE_LABELS[m.orgRole]}</td>
-                <td>{m.roles.map((r) => roleLabel(r, names)).join(", ")}</td>
+      <LoadedView loaded={list} what="members" isEmpty={(data) => data.members.length === 0} empty={<p>No members match.</p>}>
+        {(data) => (
+          <table>
+            <caption class="visually-hidden">Members</caption>
+            <thead>
+              <tr>
+                <th scope="col">Member</th>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Org role</th>
+                <th scope="col">Custom roles</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {data.members.map((m) => (
+                <tr key={m.id}>
+                  <th scope="row">
+                    <Link href={href("members", m.id)}>{m.userName}</Link>
+                  </th>
+                  <td>{m.displayName ?? ""}</td>
+                  <td>
+                    <StatusBadges active={m.active} suspended={m.suspended} />
+                  </td>
+                  <td>{ORG_ROLE_LABELS[m.orgRole]}</td>
+                  <td>{m.roles.map((r) => roleLabel(r, names)).join(", ")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </LoadedView>
       {list.data !== null && <Pager label="Members" page={pages.page} nextCursor={list.data.nextCursor} onNext={pages.next} onPrevious={pages.previous} />}
       <AddMemberForm viewer={props.viewer} />
     </>

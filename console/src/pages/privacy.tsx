@@ -10,7 +10,7 @@ import { RULES } from "../access";
 import { ADMIN_API, call, get, query } from "../api/client";
 import type { DeletedMember, DeletedMembers, ErasureOutcome, PrivacyStatement, RetentionDays, RetentionSetting, RetentionView } from "../api/types";
 import type { Viewer } from "../app";
-import { DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useDebounced, useLoad, useOnNewValue } from "../components/ui";
+import { DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useDebounced, useLoad, useOnNewValue, LoadedView } from "../components/ui";
 import { when } from "../labels";
 
 const SETTING_LABELS: Readonly<Record<RetentionSetting, { label: string; unset: string }>> = {
@@ -197,40 +197,37 @@ function Erasure(props: { manage: boolean }): JSX.Element {
       <h2 id="erasure-title">Erase a deleted member's personal data</h2>
       <p>Only members deleted from the directory can be erased; a current member is deleted at the identity provider first.</p>
       <DisabledReason id="erasure-disabled" reason={block} />
-      {list.error !== null && <ErrorNotice error={list.error} />}
-      {list.data === null ? (
-        list.error === null && <Loading what="deleted members" />
-      ) : list.data.members.length === 0 ? (
-        <p>No deleted members.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">Deleted members, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Deleted</th>
-              <th scope="col">State</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.members.map((m) => (
-              <tr key={m.userId}>
-                <th scope="row">{m.displayName === null ? m.userName : `${m.displayName} (${m.userName})`}</th>
-                <td>{when(m.deletedAt)}</td>
-                <td>{m.erasedAt === null ? "Not erased" : `Erased ${when(m.erasedAt)}`}</td>
-                <td>
-                  {m.erasedAt === null && (
-                    <button type="button" disabled={block !== null || action.busy} aria-describedby={block === null ? undefined : "erasure-disabled"} onClick={() => setConfirming(m)}>
-                      Erase {m.userName}…
-                    </button>
-                  )}
-                </td>
+      <LoadedView loaded={list} what="deleted members" isEmpty={(data) => data.members.length === 0} empty={<p>No deleted members.</p>}>
+        {(data) => (
+          <table>
+            <caption class="visually-hidden">Deleted members, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Member</th>
+                <th scope="col">Deleted</th>
+                <th scope="col">State</th>
+                <th scope="col">Action</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {data.members.map((m) => (
+                <tr key={m.userId}>
+                  <th scope="row">{m.displayName === null ? m.userName : `${m.displayName} (${m.userName})`}</th>
+                  <td>{when(m.deletedAt)}</td>
+                  <td>{m.erasedAt === null ? "Not erased" : `Erased ${when(m.erasedAt)}`}</td>
+                  <td>
+                    {m.erasedAt === null && (
+                      <button type="button" disabled={block !== null || action.busy} aria-describedby={block === null ? undefined : "erasure-disabled"} onClick={() => setConfirming(m)}>
+                        Erase {m.userName}…
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </LoadedView>
       {confirming !== null && list.data !== null && (
         <div class="plan" role="region" aria-labelledby="erasure-confirm-title">
           <h3 id="erasure-confirm-title" ref={confirmRef} tabIndex={-1}>

@@ -11,14 +11,13 @@ import { ADMIN_API, call, get, mappingEtag, query } from "../api/client";
 import type { Area, EditAnswer, GroupPage, Level, MappingView, RoleDocument, RoleSummary } from "../api/types";
 import type { Viewer } from "../app";
 import { PlanPanel, usePlannedEdit } from "../components/plan";
-import { type PickerItem, SearchPicker } from "../components/picker";
+import type { PickerItem } from "../components/picker";
 import { Tabs } from "../components/tabs";
 import { DisabledReason, ErrorNotice, Link, Loading, PageTitle, useLoad } from "../components/ui";
 import { orgOf, roleNamesOf, roleOf, rulesOf } from "../document";
-import { AREAS, AREA_LABELS, BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, LEVELS, LEVEL_LABELS, capabilityLabel, connectorLabel, listInWords, orgRoleLabel, plural, vocabulary } from "../labels";
+import { BUILTIN_CAPABILITIES, BUILTIN_CONNECTORS, capabilityLabel, connectorLabel, listInWords, plural, vocabulary } from "../labels";
 import { href, navigate } from "../router";
-import { ruleTargetInWords, theRole } from "../wording";
-import { GivenBy } from "./roles";
+import { AreaLevelChoices, GivenBySection, GrantChecks, NoSuchRole, RoleExists } from "./role-editor-parts";
 
 interface EditorData {
   readonly mapping: MappingView;
@@ -26,19 +25,6 @@ interface EditorData {
 }
 
 const EMPTY_ROLE: RoleDocument = { admin: {}, capabilities: [], connectors: [] };
-
-/**
- * The arrow keys move between a level's options without wrapping: from "Can manage" onwards, or
- * from "No access" back, they stay put, so a keyboard user never drops an area to no access (or
- * raises it to manage) by pressing once too often.
- */
-function stopAtEnds(index: number, last: number) {
-  return (event: KeyboardEvent): void => {
-    const forward = event.key === "ArrowRight" || event.key === "ArrowDown";
-    const back = event.key === "ArrowLeft" || event.key === "ArrowUp";
-    if ((forward && index === last) || (back && index === 0)) event.preventDefault();
-  };
-}
 
 export function RoleEditorPage(props: { viewer: Viewer; name: string | null }): JSX.Element {
   const newName = props.name === null ? (new URLSearchParams(window.location.search).get("name") ?? "") : null;
@@ -58,6 +44,9 @@ export function RoleEditorPage(props: { viewer: Viewer; name: string | null }): 
       </>
     );
   }
+  const exists = roleOf(data.data.mapping.document, name) !== null;
+  if (props.name === null && exists) return <RoleExists name={name} />;
+  if (props.name !== null && !exists) return <NoSuchRole name={name} />;
   return <RoleEditor viewer={props.viewer} name={name} isNew={props.name === null} data={data.data} reload={data.reload} />;
 }
 
@@ -87,27 +76,7 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
   // Only an explicit reload (after a save, or "load the latest version" after a conflict) replaces
   // the draft and the version it is based on: a change elsewhere must surface as a conflict, never
   // be adopted silently under the member's edits.
-  useEffect(() => setDraftState(stored ?? EMPTY_ROLE), [props.data]);
-
-  if (props.isNew && stored !== null) {
-    return (
-      <>
-        <PageTitle>New role {props.name}</PageTitle>
-        <p>
-          A role named {props.name} already exists: <Link href={href("roles", props.name)}>open it</Link> to change it.
-        </p>
-      </>
-    );
-  }
-  if (!props.isNew && stored === null) {
-    return (
-      <>
-        <PageTitle>Role {props.name}</PageTitle>
-        <p>There is no custom role named {props.name} (it may have been deleted).</p>
-        <Link href={href("roles")}>Back to roles</Link>
-      </>
-    );
-  }
+  useEffect(() => setDraftState(roleOf(props.data.mapping.document, props.name) ?? EMPTY_ROLE), [props.data, props.name]);
 
   const org = orgOf(mapping.document);
   const capabilities = vocabulary([...BUILTIN_CAPABILITIES, ...draft.capabilities], org.features);
@@ -169,24 +138,7 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
   );
   const reasonId = "role-disabled";
   const describedBy = block === null ? undefined : reasonId;
-
-  const checkboxes = (list: "capabilities" | "connectors", names: string[], label: (n: string) => string, toggles: Record<string, "on" | "off">) => (
-    <fieldset disabled={disabled} aria-describedby={describedBy}>
-      <legend>{list === "capabilities" ? "Capabilities this role grants" : "Connectors this role grants"}</legend>
-      <ul class="checks">
-        {names.map((n) => {
-          const id = `${list}-${n}`;
-          return (
-            <li key={n}>
-              <input type="checkbox" id={id} checked={draft[list].includes(n)} onChange={(e) => toggleIn(list, n, e.currentTarget.checked)} />
-              <label for={id}>{label(n)}</label>
-              {toggles[n] === "off" && <span class="hint"> — switched off for the organisation: no one gets it while the toggle is off</span>}
-            </li>
-          );
-        })}
-      </ul>
-    </fieldset>
-  );
+  const checks = { selected: draft, disabled, describedBy, onToggle: toggleIn };
 
   return (
     <>
@@ -247,38 +199,13 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
           selected={tab}
           onSelect={setTab}
           tabs={[
-            { id: "capabilities", label: "Capabilities", panel: checkboxes("capabilities", capabilities, capabilityLabel, org.features) },
+            { id: "capabilities", label: "Capabilities", panel: <GrantChecks list="capabilities" names={capabilities} label={capabilityLabel} toggles={org.features} {...checks} /> },
             {
               id: "permissions",
               label: "Permissions",
-              panel: (
-                <div class="areas">
-                  {AREAS.map((area) => (
-                    <fieldset key={area} class="area" disabled={disabled} aria-describedby={describedBy}>
-                      <legend>{AREA_LABELS[area]}</legend>
-                      {LEVELS.map((level, index) => {
-                        const id = `area-${area}-${level}`;
-                        return (
-                          <span key={level} class="radio">
-                            <input
-                              type="radio"
-                              id={id}
-                              name={`area-${area}`}
-                              value={level}
-                              checked={(draft.admin[area] ?? "none") === level}
-                              onChange={() => setLevel(area, level)}
-                              onKeyDown={stopAtEnds(index, LEVELS.length - 1)}
-                            />
-                            <label for={id}>{LEVEL_LABELS[level]}</label>
-                          </span>
-                        );
-                      })}
-                    </fieldset>
-                  ))}
-                </div>
-              ),
+              panel: <AreaLevelChoices admin={draft.admin} disabled={disabled} describedBy={describedBy} onChange={setLevel} />,
             },
-            { id: "connectors", label: "Connectors", panel: checkboxes("connectors", connectors, connectorLabel, org.connectors) },
+            { id: "connectors", label: "Connectors", panel: <GrantChecks list="connectors" names={connectors} label={connectorLabel} toggles={org.connectors} {...checks} /> },
           ]}
         />
         <div class="actions">
@@ -307,37 +234,18 @@ function RoleEditor(props: { viewer: Viewer; name: string; isNew: boolean; data:
         </div>
       )}
       {!props.isNew && (
-        <section aria-labelledby="given-by">
-          <h2 id="given-by">Given by</h2>
-          {summary !== null && <GivenBy role={summary} />}
-          {rules.length > 0 && (
-            <ul class="rules">
-              {rules.map((rule) => {
-                const target = ruleTargetInWords(rule.document, groupNames);
-                const others = [...rule.roles.filter((r) => r !== props.name).map((o) => theRole(o, names)), ...(rule.orgRole === null ? [] : [`the ${orgRoleLabel(rule.orgRole)} org role`])];
-                return (
-                  <li key={rule.id}>
-                    Given to {target}
-                    {others.length > 0 && ` (with ${listInWords(others)})`}{" "}
-                    <button type="button" disabled={disabled} aria-describedby={describedBy} onClick={() => removeRule(rule.id, target, others)}>
-                      Stop giving it to {target}…
-                    </button>
-                  </li>
-                );
-              })}
-            </ul>
-          )}
-          <SearchPicker
-            id="give-group"
-            label="Give this role to a group"
-            hint="Type the start of a group's name (SCIM or manual)."
-            actionLabel={(g) => `Give to ${g.label}`}
-            search={searchGroups}
-            onPick={giveTo}
-            disabled={disabled}
-            {...(describedBy === undefined ? {} : { describedBy })}
-          />
-        </section>
+        <GivenBySection
+          name={props.name}
+          summary={summary}
+          rules={rules}
+          names={names}
+          groupNames={groupNames}
+          disabled={disabled}
+          describedBy={describedBy}
+          onStop={removeRule}
+          search={searchGroups}
+          onGive={giveTo}
+        />
       )}
     </>
   );

@@ -5,7 +5,7 @@ import { RULES, mappingEditBlock } from "../access";
 import { get } from "../api/client";
 import type { RoleSummary } from "../api/types";
 import type { Viewer } from "../app";
-import { Badge, DisabledReason, ErrorNotice, Link, Loading, PageTitle, useLoad } from "../components/ui";
+import { Badge, DisabledReason, Link, LoadedView, PageTitle, useLoad } from "../components/ui";
 import { usePermissionChanges } from "../live";
 import { href, navigate } from "../router";
 
@@ -23,39 +23,36 @@ export function RolesPage(props: { viewer: Viewer }): JSX.Element {
       <PageTitle>Roles</PageTitle>
       <p>Custom roles give members admin areas, capabilities and connectors. They apply to members whose org role is Custom.</p>
       <DisabledReason id="roles-disabled" reason={block} />
-      {roles.error !== null && <ErrorNotice error={roles.error} />}
-      {roles.data === null ? (
-        roles.error === null && <Loading what="roles" />
-      ) : roles.data.roles.length === 0 ? (
-        <p>No custom roles yet.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">Custom roles</caption>
-          <thead>
-            <tr>
-              <th scope="col">Role</th>
-              <th scope="col">Description</th>
-              <th scope="col">Members</th>
-              <th scope="col">Given by</th>
-            </tr>
-          </thead>
-          <tbody>
-            {roles.data.roles.map((role) => (
-              <tr key={role.name}>
-                <th scope="row">
-                  <Link href={href("roles", role.name)}>{displayNameOf(role) ?? role.name}</Link>
-                  {displayNameOf(role) !== null && <span class="hint"> ({role.name})</span>}
-                </th>
-                <td>{typeof role.definition["description"] === "string" ? role.definition["description"] : ""}</td>
-                <td class="number">{role.memberCount}</td>
-                <td>
-                  <GivenBy role={role} />
-                </td>
+      <LoadedView loaded={roles} what="roles" isEmpty={(data) => data.roles.length === 0} empty={<p>No custom roles yet.</p>}>
+        {(data) => (
+          <table>
+            <caption class="visually-hidden">Custom roles</caption>
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col">Description</th>
+                <th scope="col">Members</th>
+                <th scope="col">Given by</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {data.roles.map((role) => (
+                <tr key={role.name}>
+                  <th scope="row">
+                    <Link href={href("roles", role.name)}>{displayNameOf(role) ?? role.name}</Link>
+                    {displayNameOf(role) !== null && <span class="hint"> ({role.name})</span>}
+                  </th>
+                  <td>{typeof role.definition["description"] === "string" ? role.definition["description"] : ""}</td>
+                  <td class="number">{role.memberCount}</td>
+                  <td>
+                    <GivenBy role={role} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </LoadedView>
       <form
         class="inline-form"
         onSubmit={(e) => {

@@ -11,7 +11,7 @@ import { ADMIN_API, call, get } from "../api/client";
 import type { CreatedScimToken, RotatedScimToken, ScimConnectionRow, ScimErrorEntry } from "../api/types";
 import type { Viewer } from "../app";
 import { CopyField } from "../components/copy";
-import { Badge, DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useLoad } from "../components/ui";
+import { Badge, DisabledReason, ErrorNotice, Loading, Notice, PageTitle, useAction, useLoad, LoadedView } from "../components/ui";
 import { when } from "../labels";
 
 export function ScimPage(props: { viewer: Viewer }): JSX.Element {
@@ -82,61 +82,58 @@ function Tokens(props: { viewer: Viewer }): JSX.Element {
         </Notice>
       )}
       {action.error !== null && <ErrorNotice error={action.error} title="Not done" />}
-      {tokens.error !== null && <ErrorNotice error={tokens.error} />}
-      {tokens.data === null ? (
-        tokens.error === null && <Loading what="tokens" />
-      ) : tokens.data.tokens.length === 0 ? (
-        <p>No SCIM tokens.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">SCIM tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Created by</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last request</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Status</th>
-              <th scope="col">Recent errors</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.data.tokens.map((t) => (
-              <tr key={t.id}>
-                <th scope="row">{nameOf(t)}</th>
-                <td>{creatorOf(t.createdBy)}</td>
-                <td>{when(t.createdAt)}</td>
-                <td>{t.lastRequest === null ? "Never" : <>{when(t.lastRequest.at)}: {t.lastRequest.method} {t.lastRequest.path} → {t.lastRequest.status}</>}</td>
-                <td>{t.expiresAt === null ? "Never" : when(t.expiresAt)}</td>
-                <td>{status(t)}</td>
-                <td>
-                  {t.recentErrors === 0 ? (
-                    "None"
-                  ) : (
-                    <button type="button" aria-expanded={shown?.id === t.id} aria-controls="token-errors" onClick={() => setShown(shown?.id === t.id ? null : t)}>
-                      {t.recentErrors} {t.recentErrors === 1 ? "error" : "errors"}<span class="visually-hidden"> of {nameOf(t)}</span>
-                    </button>
-                  )}
-                </td>
-                <td>
-                  {t.revokedAt === null && !expired(t) && (
-                    <>
-                      <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => rotate(t)}>
-                        Rotate {nameOf(t)}…
-                      </button>
-                      <button type="button" disabled={revokeBlock !== null || action.busy} aria-describedby={revokeBlock === null ? undefined : "tokens-disabled"} onClick={() => revoke(t)}>
-                        Revoke {nameOf(t)}…
-                      </button>
-                    </>
-                  )}
-                </td>
+      <LoadedView loaded={tokens} what="tokens" isEmpty={(data) => data.tokens.length === 0} empty={<p>No SCIM tokens.</p>}>
+        {(data) => (
+          <table>
+            <caption class="visually-hidden">SCIM tokens</caption>
+            <thead>
+              <tr>
+                <th scope="col">Label</th>
+                <th scope="col">Created by</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last request</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Status</th>
+                <th scope="col">Recent errors</th>
+                <th scope="col">Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {data.tokens.map((t) => (
+                <tr key={t.id}>
+                  <th scope="row">{nameOf(t)}</th>
+                  <td>{creatorOf(t.createdBy)}</td>
+                  <td>{when(t.createdAt)}</td>
+                  <td>{t.lastRequest === null ? "Never" : <>{when(t.lastRequest.at)}: {t.lastRequest.method} {t.lastRequest.path} → {t.lastRequest.status}</>}</td>
+                  <td>{t.expiresAt === null ? "Never" : when(t.expiresAt)}</td>
+                  <td>{status(t)}</td>
+                  <td>
+                    {t.recentErrors === 0 ? (
+                      "None"
+                    ) : (
+                      <button type="button" aria-expanded={shown?.id === t.id} aria-controls="token-errors" onClick={() => setShown(shown?.id === t.id ? null : t)}>
+                        {t.recentErrors} {t.recentErrors === 1 ? "error" : "errors"}<span class="visually-hidden"> of {nameOf(t)}</span>
+                      </button>
+                    )}
+                  </td>
+                  <td>
+                    {t.revokedAt === null && !expired(t) && (
+                      <>
+                        <button type="button" disabled={block !== null || action.busy} aria-describedby={describedBy} onClick={() => rotate(t)}>
+                          Rotate {nameOf(t)}…
+                        </button>
+                        <button type="button" disabled={revokeBlock !== null || action.busy} aria-describedby={revokeBlock === null ? undefined : "tokens-disabled"} onClick={() => revoke(t)}>
+                          Revoke {nameOf(t)}…
+                        </button>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </LoadedView>
       <div id="token-errors">{shown !== null && <RecentErrors token={shown} />}</div>
       <form
         class="inline-form"

@@ -74,8 +74,12 @@ const source: Knex.MigrationSource<readonly [string, Migration]> = {
  * PostgreSQL the migrators take turns on an advisory lock held by a transaction of their own
  * (keyed by the schema, so tests in separate schemas do not wait for each other); whoever comes
  * second finds nothing left to do. SQLite serialises writers itself; a start that loses the
- * bookkeeping race retries.
+ * bookkeeping race, or finds another start's migration under way, retries until that one is done
+ * (MIGRATION_WAIT_MS: a first start runs every migration, which on a busy machine takes seconds).
  */
+/** How long a SQLite start waits for another start's migration before it gives up. */
+const MIGRATION_WAIT_MS = 120_000;
+
 export async function migrateToLatest(knex: Knex): Promise<void> {
   if (knex.client.config.client === "pg") {
     const turn = await knex.transaction();
@@ -87,14 +91,15 @@ export async function migrateToLatest(knex: Knex): Promise<void> {
     }
     return;
   }
+  const deadline = Date.now() + MIGRATION_WAIT_MS;
   for (let attempt = 1; ; attempt++) {
     try {
       await knex.migrate.latest({ migrationSource: source });
       return;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (attempt >= 20 || !/already locked|already exists|SQLITE_BUSY|database is locked/i.test(message)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      if (Date.now() > deadline || !/already locked|already exists|SQLITE_BUSY|database is locked/i.test(message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1_000)));
     }
   }
 }

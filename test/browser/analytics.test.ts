@@ -4,7 +4,7 @@ import { addDecisionCounts, addProvisioningCounts, readAnalyticsSettings, snapsh
 import { readAdminActions } from "../../db/admin-actions";
 import { listTokens } from "../../db/tokens";
 import { MEMBERS } from "../server/admin/support";
-import { BROWSER_MAPPING, accessibilityViolations, consoleInBrowserPerTest, screenshot } from "./support";
+import { accessibilityViolations, BROWSER_MAPPING, consoleInBrowserPerTest, heading, loaded, screenshot } from "./support";
 
 /** People at Analytics view, Finance at Analytics manage; the role reader (Identity & Access view) has no Analytics. */
 const MAPPING = BROWSER_MAPPING.replace("people: { admin: { user_management: view } }", "people: { admin: { user_management: view, analytics: view } }").replace(
@@ -18,12 +18,6 @@ const dayBefore = (n: number) => new Date(Math.floor(Date.now() / DAY_MS) * DAY_
 describe("the Analytics section in a browser", () => {
   const world = consoleInBrowserPerTest({ mapping: MAPPING });
   afterEach(() => expect(world.problems).toEqual([]));
-
-  const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
-  const loaded = async (page: Page): Promise<void> => {
-    const loading = page.getByRole("status").filter({ hasText: /^Loading/ });
-    while ((await loading.count()) > 0) await loading.first().waitFor({ state: "detached" });
-  };
 
   /** What the server counted over three days: a snapshot, SCIM traffic from the harness's IdP token, and authorize questions. */
   async function seed(): Promise<void> {

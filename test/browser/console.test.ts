@@ -2,7 +2,7 @@ import type { Page } from "playwright-core";
 import { setOrgMappingFile } from "../../db/orgs";
 import { createGroup, patchBody } from "../support/harness";
 import { MEMBERS } from "../server/admin/support";
-import { accessibilityViolations, consoleInBrowserPerTest, screenshot } from "./support";
+import { accessibilityViolations, consoleInBrowserPerTest, heading, loaded, screenshot } from "./support";
 
 /**
  * The admin console in Chromium, signed in through a real OpenID Provider: each section follows the
@@ -15,13 +15,6 @@ describe("the admin console in a browser", () => {
   const authorize = async (userName: string, area: string, level: string): Promise<unknown> =>
     ((await world.h.api("post", "/authorize").send({ member: userName, area, level })).body as { allowed: unknown }).allowed;
 
-  const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
-
-  /** Waits until nothing on the page says it is loading (parts of a page load one after another). */
-  const loaded = async (page: Page): Promise<void> => {
-    const loading = page.getByRole("status").filter({ hasText: /^Loading/ });
-    while ((await loading.count()) > 0) await loading.first().waitFor({ state: "detached" });
-  };
 
   /** Presses Tab until the focused element is the one `condition` (evaluated in the page) describes. */
   const tabUntil = async (page: Page, condition: string): Promise<void> => {

@@ -3,7 +3,7 @@ import { appendAdminAction } from "../../db/admin-actions";
 import { withAfterCommit } from "../../db/transaction";
 import { parseConsoleSections } from "../../server/console-sections";
 import { MEMBERS } from "../server/admin/support";
-import { BROWSER_MAPPING, accessibilityViolations, consoleInBrowserPerTest, screenshot, throughProvider } from "./support";
+import { accessibilityViolations, BROWSER_MAPPING, consoleInBrowserPerTest, heading, loaded, screenshot, throughProvider } from "./support";
 
 /**
  * The console's frame in Chromium: My access for every member, the navigation by admin area with the
@@ -23,13 +23,7 @@ describe("the console's frame in a browser", () => {
     expect(world.problems).toEqual([]);
   });
 
-  const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
   const nav = (page: Page) => page.getByRole("navigation", { name: "Sections" });
-  const loaded = async (page: Page): Promise<void> => {
-    const loading = page.getByRole("status").filter({ hasText: /^Loading/ });
-    while ((await loading.count()) > 0) await loading.first().waitFor({ state: "detached" });
-  };
-
   /** A fresh browser that signs in at the provider as `login`, who need not be a member, and stops wherever the console sends it. */
   const signInAnyone = async (login: string): Promise<Page> => {
     const context = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -1,21 +1,14 @@
 import type { Page } from "playwright-core";
 import { findOrgById } from "../../db/orgs";
 import { MEMBERS } from "../server/admin/support";
-import { accessibilityViolations, consoleInBrowserPerTest, screenshot } from "./support";
+import { accessibilityViolations, consoleInBrowserPerTest, heading, loaded, screenshot } from "./support";
 
 /**
  * Identity & Access in Chromium, signed in through a real OpenID Provider: the Single sign-on, SCIM
  * and Authentication pages at no access (absent), view (shown, controls disabled: the role reader)
  * and manage (the Owner), their copy buttons, and the environment's sign-in shown read-only.
  */
-const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
 const sections = (page: Page) => page.getByRole("navigation", { name: "Sections" });
-
-/** Waits until nothing on the page says it is loading. */
-async function loaded(page: Page): Promise<void> {
-  const loading = page.getByRole("status").filter({ hasText: /^Loading/ });
-  while ((await loading.count()) > 0) await loading.first().waitFor({ state: "detached" });
-}
 
 async function open(page: Page, base: string, path: string, title: string): Promise<void> {
   await page.goto(`${base}${path}`);

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { Page } from "playwright-core";
 import { readAudit } from "../../db/audit";
 import { createUser, patchBody } from "../support/harness";
 import { ADMIN_MAPPING } from "../server/admin/support";
-import { accessibilityViolations, consoleInBrowserPerTest, screenshot } from "./support";
+import { accessibilityViolations, consoleInBrowserPerTest, heading, loaded, screenshot } from "./support";
 
 /**
  * The console's Privacy section in Chromium, at each level: the role reader holds Privacy at view,
@@ -18,11 +17,6 @@ describe("the Privacy section in a browser", () => {
   const world = consoleInBrowserPerTest({ mapping: PRIVACY_MAPPING });
   afterEach(() => expect(world.problems).toEqual([]));
 
-  const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
-  const loaded = async (page: Page): Promise<void> => {
-    const loading = page.getByRole("status").filter({ hasText: /^Loading/ });
-    while ((await loading.count()) > 0) await loading.first().waitFor({ state: "detached" });
-  };
   const retention = async () => ((await world.as("owner").get("/privacy/retention")).body as { settings: Record<string, number | null> }).settings;
 
   it("is absent for a member without Privacy, even by its address", async () => {

@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { createGroup } from "../support/harness";
 import { MEMBERS } from "../server/admin/support";
-import { BROWSER_MAPPING, accessibilityViolations, consoleInBrowserPerTest, screenshot } from "./support";
+import { accessibilityViolations, BROWSER_MAPPING, consoleInBrowserPerTest, heading, screenshot } from "./support";
 
 /**
  * The browser tests' organisation, with the finance role named "Finance approvers" for people, a
@@ -25,7 +25,6 @@ describe("editing a role in the console", () => {
   const world = consoleInBrowserPerTest({ mapping: MAPPING });
   afterEach(() => expect(world.problems).toEqual([]));
 
-  const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
   const active = (page: Page, what: string): Promise<unknown> => page.evaluate(`(() => { const e = document.activeElement; return ${what}; })()`);
   const openFinance = async (page: Page): Promise<void> => {
     await page.goto(`${world.base}/console/roles/finance`);

@@ -5,7 +5,7 @@ import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type Locator, type Page, chromium } from "playwright-core";
 import { type AdminWorld, type MemberKey, ADMIN_MAPPING, MEMBERS, startAdminWorld } from "../server/admin/support";
 import type { ProductSections } from "../../server/console-sections";
 import type { HarnessOptions } from "../support/harness";
@@ -225,4 +225,13 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!UPDATE_SCREENSHOTS) return;
   mkdirSync(join(ROOT, "docs"), { recursive: true });
   await page.screenshot({ path: join(ROOT, "docs", name), fullPage: true });
+}
+
+/** A page's title: its one level-1 heading. */
+export const heading = (page: Page, name: string | RegExp): Locator => page.getByRole("heading", { level: 1, name });
+
+/** Waits until nothing on the page says it is loading (parts of a page load one after another). */
+export async function loaded(page: Page): Promise<void> {
+  const loading = page.getByRole("status").filter({ hasText: /^Loading/ });
+  while ((await loading.count()) > 0) await loading.first().waitFor({ state: "detached" });
 }

@@ -1,6 +1,5 @@
-import type { Page } from "playwright-core";
 import { MEMBERS } from "../server/admin/support";
-import { BROWSER_MAPPING, accessibilityViolations, consoleInBrowserPerTest, screenshot } from "./support";
+import { accessibilityViolations, BROWSER_MAPPING, consoleInBrowserPerTest, heading, loaded, screenshot } from "./support";
 
 /**
  * User Management in Chromium, signed in through a real OpenID Provider: at manage, adding a member
@@ -17,11 +16,6 @@ describe("User Management in a browser", () => {
   const world = consoleInBrowserPerTest({ mapping: MAPPING });
   afterEach(() => expect(world.problems).toEqual([]));
 
-  const heading = (page: Page, name: string | RegExp) => page.getByRole("heading", { level: 1, name });
-  const loaded = async (page: Page): Promise<void> => {
-    const loading = page.getByRole("status").filter({ hasText: /^Loading/ });
-    while ((await loading.count()) > 0) await loading.first().waitFor({ state: "detached" });
-  };
   const capability = async (userName: string, name: string): Promise<unknown> =>
     ((await world.h.api("post", "/authorize").send({ member: userName, capability: name })).body as { allowed: unknown }).allowed;
 

@@ -1,8 +1,5 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Knex } from "knex";
 import { type Database, type Executor, openDatabase } from "../../db/connection";
 import { compileFilter } from "../../db/filter-sql";
@@ -14,6 +11,7 @@ import { authenticateToken, hashToken } from "../../db/tokens";
 import { findUser, findUserByUserName, findUserIdByUserName, findUserWithGroups } from "../../db/users";
 import { silentLogger } from "../../server/logger";
 import { type Harness, createGroup, createUser, startHarness } from "../support/harness";
+import { type TempSqlite, tempSqlite } from "../support/temp-sqlite";
 
 /**
  * The hot reads on SQLite run on the event loop's thread, on a read-only connection of their own
@@ -22,13 +20,13 @@ import { type Harness, createGroup, createUser, startHarness } from "../support/
  * connection wrote it. Always a SQLite file, whichever database the suite runs on.
  */
 describe("the hot reads on a SQLite file", () => {
-  let dir: string;
+  let tmp: TempSqlite;
   let h: Harness;
   let ada: string;
   let bob: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "scim-hot-"));
-    h = await startHarness({ databaseUrl: `sqlite:${join(dir, "scim.sqlite")}`, noReadCache: true });
+    tmp = await tempSqlite();
+    h = await startHarness({ databaseUrl: tmp.url, noReadCache: true });
     ada = await createUser(h, "Ada@example.com");
     bob = await createUser(h, "bob@example.com");
     await createGroup(h, "Sales", [ada]);
@@ -36,7 +34,7 @@ describe("the hot reads on a SQLite file", () => {
   });
   afterEach(async () => {
     await h.close();
-    await rm(dir, { recursive: true, force: true });
+    await tmp.remove();
   });
 
   /** Every hot read of the directory, through `tx`. */
@@ -108,7 +106,7 @@ describe("the hot reads on a SQLite file", () => {
   });
 
   it("sees at once what another connection to the file committed", async () => {
-    const other: Database = openDatabase(`sqlite:${join(dir, "scim.sqlite")}`, { log: silentLogger() });
+    const other: Database = openDatabase(tmp.url, { log: silentLogger() });
     try {
       await other.knex("users").where({ id: bob }).update({ user_name: "robert@example.com", user_name_ci: "robert@example.com" });
       expect(await findUserIdByUserName(h.db.knex, h.orgId, "robert@example.com")).toBe(bob);
@@ -127,7 +125,7 @@ describe("the hot reads on a SQLite file", () => {
       db.prepare("UPDATE users SET active = 0 WHERE id = ?").run(process.argv[2]);
       db.prepare("UPDATE event_counters SET last_id = last_id + 1 WHERE org_id = ?").run(process.argv[3]);
       db.close();`;
-    execFileSync(process.execPath, ["-e", script, join(dir, "scim.sqlite"), ada, h.orgId], { cwd: process.cwd() });
+    execFileSync(process.execPath, ["-e", script, tmp.file, ada, h.orgId], { cwd: process.cwd() });
     expect((await findMemberPermissions(h.db.knex, h.orgId, { id: ada }))?.active).toBe(false);
     expect(await findMemberPermissionsAt(h.db.knex, h.orgId, { id: ada })).toMatchObject({ revision: before + 1, member: { active: false } });
     expect(await organisationRevision(h.db.knex, h.orgId)).toBe(before + 1);
